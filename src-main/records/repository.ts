@@ -1,0 +1,180 @@
+import type { Database } from '../vault/sqlcipher.ts';
+import type { PatientSummary } from '../../src-shared/ipc/contract.ts';
+import { parseFhirResource, patientIdOf, patientSearchFields, type FhirResource } from '../../src-shared/fhir/index.ts';
+
+/**
+ * Records over the vault: FHIR resources stored whole as validated JSON, with the columns needed
+ * to find them. Other capabilities use these functions, never the tables.
+ */
+
+/** A resource that failed validation: which one (type and id only, never content) and why. */
+export interface RejectedResource {
+  index: number;
+  resourceType: string | null;
+  id: string | null;
+  issues: string[];
+}
+
+export interface StoreResult {
+  stored: number;
+  rejected: RejectedResource[];
+}
+
+function describeIssues(error: { issues: { path: PropertyKey[]; message: string }[] }): string[] {
+  // Paths and messages only: zod's messages name the rule broken, not the value received.
+  return error.issues.slice(0, 5).map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+}
+
+function safeString(value: unknown): string | null {
+  return typeof value === 'string' && /^[A-Za-z0-9\-.]{1,64}$/.test(value) ? value : null;
+}
+
+/** The statements reused across a bulk load; prepared once per connection. */
+function statements(db: Database) {
+  return {
+    upsertResource: db.prepare(
+      `INSERT INTO resources (type, id, version_id, last_updated, patient_id, json)
+       VALUES (@type, @id, @versionId, @lastUpdated, @patientId, @json)
+       ON CONFLICT (type, id) DO UPDATE SET version_id = excluded.version_id, last_updated = excluded.last_updated,
+         patient_id = excluded.patient_id, json = excluded.json`,
+    ),
+    upsertPatient: db.prepare(
+      `INSERT INTO patients (id, display_name, name_search, mrn, birth_date, gender)
+       VALUES (@id, @displayName, @nameSearch, @mrn, @birthDate, @gender)
+       ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, name_search = excluded.name_search,
+         mrn = excluded.mrn, birth_date = excluded.birth_date, gender = excluded.gender`,
+    ),
+  };
+}
+
+const preparedFor = new WeakMap<Database, ReturnType<typeof statements>>();
+function prepared(db: Database): ReturnType<typeof statements> {
+  let found = preparedFor.get(db);
+  if (!found) preparedFor.set(db, (found = statements(db)));
+  return found;
+}
+
+/**
+ * Validates and stores resources in one transaction. Invalid resources are rejected and reported
+ * (type, id and the rule broken) and do not stop the rest; nothing invalid is ever stored.
+ */
+export function storeResources(db: Database, resources: Iterable<unknown>): StoreResult {
+  const { upsertResource, upsertPatient } = prepared(db);
+  const rejected: RejectedResource[] = [];
+  let stored = 0;
+  let index = 0;
+  db.transaction(() => {
+    for (const candidate of resources) {
+      const parsed = parseFhirResource(candidate);
+      if (!parsed.success) {
+        const raw = (candidate ?? {}) as { resourceType?: unknown; id?: unknown };
+        rejected.push({ index, resourceType: safeString(raw.resourceType), id: safeString(raw.id), issues: describeIssues(parsed.error) });
+        index++;
+        continue;
+      }
+      const resource: FhirResource = parsed.data;
+      upsertResource.run({
+        type: resource.resourceType,
+        id: resource.id,
+        versionId: resource.meta?.versionId ?? null,
+        lastUpdated: resource.meta?.lastUpdated ?? null,
+        patientId: patientIdOf(resource),
+        json: JSON.stringify(resource),
+      });
+      if (resource.resourceType === 'Patient') {
+        const fields = patientSearchFields(resource);
+        upsertPatient.run({
+          id: resource.id,
+          displayName: fields.displayName,
+          nameSearch: [fields.given, fields.family].filter(Boolean).join(' '),
+          mrn: fields.mrn,
+          birthDate: fields.birthDate,
+          gender: fields.gender,
+        });
+      }
+      stored++;
+      index++;
+    }
+  })();
+  return { stored, rejected };
+}
+
+const BIRTH_DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
+
+/** Turns what the clinician typed into FTS5 prefix terms; only letters and digits survive. */
+function namePrefixQuery(text: string): string | null {
+  const tokens = text
+    .normalize('NFKC')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((token) => token.length > 0)
+    .slice(0, 5);
+  return tokens.length === 0 ? null : tokens.map((token) => `"${token}"*`).join(' AND ');
+}
+
+interface PatientRow {
+  id: string;
+  display_name: string;
+  mrn: string | null;
+  birth_date: string | null;
+  gender: string | null;
+}
+
+function toSummary(row: PatientRow): PatientSummary {
+  return { id: row.id, name: row.display_name, mrn: row.mrn, birthDate: row.birth_date, gender: row.gender };
+}
+
+/**
+ * Patient search as the clinician types: a birth date (YYYY, YYYY-MM or YYYY-MM-DD), an MRN
+ * (exact, or as a prefix) or a name prefix (each word a prefix of a given or family name).
+ */
+export function searchPatients(db: Database, text: string, limit: number): PatientSummary[] {
+  const query = text.trim();
+  const columns = 'p.id, p.display_name, p.mrn, p.birth_date, p.gender';
+  if (BIRTH_DATE.test(query)) {
+    const rows = db
+      .prepare(`SELECT ${columns} FROM patients p WHERE p.birth_date >= ? AND p.birth_date < ? ORDER BY p.birth_date, p.display_name LIMIT ?`)
+      .all(query, `${query}\uffff`, limit) as PatientRow[];
+    return rows.map(toSummary);
+  }
+  const results: PatientSummary[] = [];
+  if (/\d/.test(query)) {
+    const rows = db
+      .prepare(`SELECT ${columns} FROM patients p WHERE p.mrn >= ? AND p.mrn < ? ORDER BY p.mrn LIMIT ?`)
+      .all(query, `${query}\uffff`, limit) as PatientRow[];
+    results.push(...rows.map(toSummary));
+  }
+  const match = namePrefixQuery(query);
+  if (match && results.length < limit) {
+    const rows = db
+      .prepare(
+        `SELECT ${columns} FROM patients_fts f JOIN patients p ON p.rowid = f.rowid
+         WHERE patients_fts MATCH ? LIMIT ?`,
+      )
+      .all(`name_search : (${match})`, limit - results.length) as PatientRow[];
+    const seen = new Set(results.map((r) => r.id));
+    // Sorted after the limit: ordering every match of a one-letter prefix would cost more than
+    // the search itself, and each further letter narrows the list anyway.
+    const names = rows.filter((row) => !seen.has(row.id)).map(toSummary);
+    names.sort((a, b) => a.name.localeCompare(b.name));
+    results.push(...names);
+  }
+  return results;
+}
+
+/** Every stored resource of one patient, grouped by type, for the chart. */
+export function readPatientRecord(db: Database, patientId: string): Map<string, FhirResource[]> {
+  const rows = db
+    .prepare(`SELECT type, json FROM resources WHERE patient_id = ? ORDER BY type, last_updated DESC`)
+    .all(patientId) as { type: string; json: string }[];
+  const byType = new Map<string, FhirResource[]>();
+  for (const row of rows) {
+    const list = byType.get(row.type) ?? [];
+    list.push(JSON.parse(row.json) as FhirResource);
+    byType.set(row.type, list);
+  }
+  return byType;
+}
+
+export function countResources(db: Database): number {
+  return (db.prepare('SELECT count(*) AS n FROM resources').get() as { n: number }).n;
+}

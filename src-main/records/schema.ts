@@ -1,0 +1,47 @@
+/**
+ * The records capability's tables. FHIR resources are stored whole, as validated JSON, with the
+ * few columns needed to find them; patients get their own search columns and an FTS5 index over
+ * their names (prefix search as the clinician types).
+ */
+export const recordsSchemaV1 = `
+CREATE TABLE resources (
+  type          TEXT NOT NULL,
+  id            TEXT NOT NULL,
+  version_id    TEXT,
+  last_updated  TEXT,
+  patient_id    TEXT,
+  json          TEXT NOT NULL CHECK (json_valid(json)),
+  PRIMARY KEY (type, id)
+) WITHOUT ROWID;
+CREATE INDEX resources_by_patient ON resources (patient_id, type) WHERE patient_id IS NOT NULL;
+
+CREATE TABLE patients (
+  rowid         INTEGER PRIMARY KEY,
+  id            TEXT NOT NULL UNIQUE,
+  display_name  TEXT NOT NULL,
+  name_search   TEXT NOT NULL,
+  mrn           TEXT,
+  birth_date    TEXT,
+  gender        TEXT
+);
+CREATE INDEX patients_by_mrn ON patients (mrn) WHERE mrn IS NOT NULL;
+CREATE INDEX patients_by_birth_date ON patients (birth_date) WHERE birth_date IS NOT NULL;
+
+CREATE VIRTUAL TABLE patients_fts USING fts5 (
+  name_search,
+  content = 'patients',
+  content_rowid = 'rowid',
+  tokenize = 'unicode61 remove_diacritics 2',
+  prefix = '1 2 3'
+);
+CREATE TRIGGER patients_fts_insert AFTER INSERT ON patients BEGIN
+  INSERT INTO patients_fts (rowid, name_search) VALUES (new.rowid, new.name_search);
+END;
+CREATE TRIGGER patients_fts_delete AFTER DELETE ON patients BEGIN
+  INSERT INTO patients_fts (patients_fts, rowid, name_search) VALUES ('delete', old.rowid, old.name_search);
+END;
+CREATE TRIGGER patients_fts_update AFTER UPDATE OF name_search ON patients BEGIN
+  INSERT INTO patients_fts (patients_fts, rowid, name_search) VALUES ('delete', old.rowid, old.name_search);
+  INSERT INTO patients_fts (rowid, name_search) VALUES (new.rowid, new.name_search);
+END;
+`;

@@ -1,0 +1,52 @@
+import type { VaultErrorCode } from '../../src-shared/vault/status.ts';
+
+/**
+ * A typed reason the vault refused to open or operate. The message is for IT and never holds PHI
+ * (it names files and keychain entries, never contents). Every case fails closed.
+ */
+export class VaultError extends Error {
+  override readonly name = 'VaultError';
+  constructor(
+    readonly code: VaultErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What IT sees on the error screen and from `ws status`: what happened, and what to do. */
+export const vaultErrorGuide: Readonly<Record<VaultErrorCode, { title: string; action: string }>> = {
+  KEYCHAIN_UNAVAILABLE: {
+    title: 'The OS keychain could not be reached, so the encrypted cache stays closed.',
+    action:
+      'Check that the keychain service is running for this user (Windows Credential Manager, macOS Keychain, or the Secret Service on Linux) and restart the app.',
+  },
+  KEY_MISSING: {
+    title: 'The encrypted cache exists but its key is missing from the OS keychain.',
+    action:
+      'Do not delete the cache: it may hold changes that were not synced. Recover the key with the IT recovery private key (`ws vault recover --private-key <file>`), or wipe the cache (`ws vault wipe`) if it holds nothing unsynced.',
+  },
+  DATABASE_MISSING: {
+    title: 'The key for this cache is in the keychain, but the cache file is missing.',
+    action:
+      'Restore the cache file from the machine backup if there is one; otherwise reset the workstation with `ws vault wipe`, which removes the orphaned key so a new cache can be created.',
+  },
+  WRONG_KEY: {
+    title: 'The key in the OS keychain does not open the encrypted cache.',
+    action:
+      'The keychain entry was replaced or belongs to another cache. Recover the right key with `ws vault recover --private-key <file>`; do not delete the cache.',
+  },
+  CORRUPT: {
+    title: 'The encrypted cache file is damaged.',
+    action:
+      'Keep the file for investigation and contact support. Once unsynced changes are accounted for, reset with `ws vault wipe`; the cache is then rebuilt from the central API.',
+  },
+  SCHEMA_TOO_NEW: {
+    title: 'The cache was written by a newer version of the app than this one.',
+    action: 'Install the newer version of Clinic Workstation; this version will not touch the cache to avoid damaging it.',
+  },
+  ESCROW_FAILED: {
+    title: 'The cache key could not be wrapped for the IT recovery key named in policy.',
+    action: 'Check the recovery public key in policy (RSA of at least 3072 bits or X25519, PEM); the cache was not created.',
+  },
+};

@@ -1,0 +1,51 @@
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { CompactEncrypt, compactDecrypt } from 'jose';
+
+/**
+ * Key escrow: the cache key wrapped for IT's recovery public key as a JWE (jose), so a cache
+ * whose keychain entry is lost can be recovered offline with IT's private key. RSA keys use
+ * RSA-OAEP-256 and must be at least 3072 bits; X25519 keys use ECDH-ES+A256KW. Content is
+ * AES-256-GCM. The JWE header records which key it is for (a SHA-256 thumbprint of the SPKI).
+ */
+const ESCROW_PURPOSE = 'clinic-workstation/vault-key-escrow/v1';
+
+export class EscrowKeyError extends Error {
+  override readonly name = 'EscrowKeyError';
+}
+
+export function parseRecoveryPublicKey(pem: string): { key: KeyObject; alg: 'RSA-OAEP-256' | 'ECDH-ES+A256KW' } {
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch {
+    throw new EscrowKeyError('The recovery public key is not a PEM public key.');
+  }
+  if (key.asymmetricKeyType === 'rsa') {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < 3072) throw new EscrowKeyError(`The RSA recovery key has ${bits} bits; at least 3072 are required.`);
+    return { key, alg: 'RSA-OAEP-256' };
+  }
+  if (key.asymmetricKeyType === 'x25519') return { key, alg: 'ECDH-ES+A256KW' };
+  throw new EscrowKeyError(`Recovery keys must be RSA (3072+) or X25519, not ${key.asymmetricKeyType ?? 'unknown'}.`);
+}
+
+/** SHA-256 of the key's SPKI: names which recovery key an escrow file was made for. */
+export function recoveryKeyThumbprint(key: KeyObject): string {
+  return createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex');
+}
+
+export async function wrapCacheKey(keyHex: string, recoveryPublicKeyPem: string): Promise<string> {
+  const { key, alg } = parseRecoveryPublicKey(recoveryPublicKeyPem);
+  const payload = new TextEncoder().encode(JSON.stringify({ purpose: ESCROW_PURPOSE, key: keyHex }));
+  return new CompactEncrypt(payload).setProtectedHeader({ alg, enc: 'A256GCM', kid: recoveryKeyThumbprint(key), cty: ESCROW_PURPOSE }).encrypt(key);
+}
+
+/** Unwraps an escrowed key with IT's private key (a node KeyObject); throws when it does not fit. */
+export async function unwrapCacheKey(jwe: string, privateKey: KeyObject): Promise<string> {
+  const { plaintext } = await compactDecrypt(jwe.trim(), privateKey);
+  const body = JSON.parse(new TextDecoder().decode(plaintext)) as { purpose?: unknown; key?: unknown };
+  if (body.purpose !== ESCROW_PURPOSE || typeof body.key !== 'string' || !/^[0-9a-f]{64}$/.test(body.key)) {
+    throw new EscrowKeyError('The escrow file does not hold a Clinic Workstation cache key.');
+  }
+  return body.key;
+}

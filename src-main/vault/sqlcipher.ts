@@ -1,0 +1,51 @@
+import { createRequire } from 'node:module';
+// The cipher build keeps better-sqlite3's API; its own typings are not reachable through its
+// package exports, so the types come from @types/better-sqlite3.
+import type BetterSqlite3 from 'better-sqlite3';
+
+export type Database = BetterSqlite3.Database;
+
+const Driver = createRequire(import.meta.url)('better-sqlite3-multiple-ciphers') as typeof BetterSqlite3;
+
+/**
+ * Open a database file keyed with a raw 256-bit key, with SQLCipher v4 settings
+ * (AES-256-CBC, HMAC-SHA512 per page, 4096-byte pages). `key: null` opens the same schema
+ * unencrypted: only the benchmark does that, to measure the cost of encryption side by side.
+ */
+export function openDatabase(file: string, key: string | null, options: { readonly?: boolean } = {}): Database {
+  const db = new Driver(file, { fileMustExist: false, readonly: options.readonly ?? false });
+  try {
+    if (key !== null) {
+      db.pragma(`cipher='sqlcipher'`);
+      db.pragma('legacy=4');
+      db.pragma(`key="x'${key}'"`);
+    }
+    // The first read decrypts page 1: a wrong key or a damaged header fails here, before any write.
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * Connection settings for the cache: WAL for concurrent reads during sync, FULL sync so a
+ * committed clinical change survives power loss, secure_delete so freed pages are zeroed,
+ * temp_store in memory so sorts and temp tables never reach a temp file.
+ */
+export function applyConnectionSettings(db: Database): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('secure_delete = ON');
+  db.pragma('temp_store = MEMORY');
+  db.pragma('foreign_keys = ON');
+  db.pragma('cache_size = -65536');
+  db.pragma('busy_timeout = 5000');
+}
+
+/** SQLite's answer when page 1 cannot be decrypted or is not a database page at all. */
+export function isNotADatabase(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT';
+}

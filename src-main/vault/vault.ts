@@ -1,0 +1,310 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createPrivateKey } from 'node:crypto';
+import { decodeProtectedHeader } from 'jose';
+import type { Policy } from '../../src-shared/policy/schema.ts';
+import type { Logger } from '../log/logger.ts';
+import { readIfExists, removeIfExists, syncDirectory, writeFileAtomic } from './atomic-file.ts';
+import { EscrowKeyError, parseRecoveryPublicKey, recoveryKeyThumbprint, unwrapCacheKey, wrapCacheKey } from './escrow.ts';
+import { VaultError } from './errors.ts';
+import { vaultFiles, type VaultFiles } from './files.ts';
+import { generateCacheKey, isCacheKey, keyCheckValue, keyMatchesCheck, keychainAccounts } from './key-material.ts';
+import { KeychainUnavailableError, type KeyStore } from './key-store.ts';
+import { runMigrations } from './migrations.ts';
+import { applyConnectionSettings, isNotADatabase, openDatabase, type Database } from './sqlcipher.ts';
+
+/**
+ * The vault: the workstation's encrypted cache (PRODUCT.md capability 1). It opens the SQLCipher
+ * database with the key held in the OS keychain, creates a cache only where none exists, and
+ * fails closed with a typed VaultError in every other case.
+ */
+export interface VaultOptions {
+  dataDir: string;
+  keyStore: KeyStore;
+  policy: Policy['vault'];
+  logger: Logger;
+}
+
+export interface Vault {
+  readonly db: Database;
+  readonly files: VaultFiles;
+  readonly schemaVersion: number;
+  /** True when the current key is also wrapped for the recovery key named in policy. */
+  readonly escrowed: boolean;
+  /** Re-encrypt the cache under a new random key; safe against a crash at any point. */
+  rotateKey(): Promise<void>;
+  close(): void;
+}
+
+async function fromKeychain<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof KeychainUnavailableError) throw new VaultError('KEYCHAIN_UNAVAILABLE', error.message);
+    throw error;
+  }
+}
+
+async function readKey(keyStore: KeyStore, account: string): Promise<string | null> {
+  const value = await fromKeychain(() => keyStore.get(account));
+  if (value === null) return null;
+  // Anything else under our account is not our key; treat it as a key that cannot open the cache.
+  return isCacheKey(value) ? value : 'invalid';
+}
+
+export async function openVault(options: VaultOptions): Promise<Vault> {
+  const dataDir = path.resolve(options.dataDir);
+  const files = vaultFiles(dataDir);
+  const accounts = keychainAccounts(dataDir);
+  const current = await readKey(options.keyStore, accounts.current);
+  const next = await readKey(options.keyStore, accounts.next);
+
+  if (!fs.existsSync(files.db)) {
+    const interruptedCreate = fs.existsSync(files.staging);
+    if (!interruptedCreate && (current !== null || next !== null || fs.existsSync(files.keyCheck))) {
+      throw new VaultError('DATABASE_MISSING', `The cache file ${files.db} is missing but its key is in the keychain.`);
+    }
+    await createCache(files, accounts, options);
+    return openVault(options);
+  }
+
+  if (current === null && next === null) {
+    throw new VaultError('KEY_MISSING', `No key for the cache in ${dataDir} is in the OS keychain.`);
+  }
+
+  // The current key first: if a rotation was cut off before its commit, SQLite rolls the hot
+  // journal back with the key that wrote it. Only then the key of a rotation that committed.
+  const candidates = [current, next].filter((k): k is string => k !== null && k !== 'invalid');
+  let opened: { db: Database; key: string } | null = null;
+  for (const key of candidates) {
+    try {
+      opened = { db: openDatabase(files.db, key), key };
+      break;
+    } catch (error) {
+      if (!isNotADatabase(error)) throw new VaultError('CORRUPT', `The cache could not be read: ${(error as Error).message}`);
+    }
+  }
+  if (!opened) {
+    const check = readIfExists(files.keyCheck);
+    if (check && candidates.some((key) => keyMatchesCheck(key, check))) {
+      throw new VaultError('CORRUPT', `The key is right but the cache file ${files.db} cannot be decrypted.`);
+    }
+    throw new VaultError('WRONG_KEY', `The key in the keychain does not open the cache in ${dataDir}.`);
+  }
+
+  const { db, key } = opened;
+  try {
+    if (next !== null || fs.existsSync(files.rotation)) await settleRotation(files, accounts, options, key === next && key !== current ? key : null);
+    applyConnectionSettings(db);
+    const schemaVersion = runMigrations(db);
+    const escrowed = await ensureEscrow(files, key, options);
+    options.logger.log('info', 'vault.opened', { schemaVersion, escrowed });
+    return makeVault(db, key, files, accounts, options, schemaVersion, escrowed);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * A new cache is built under a staging name and renamed into place only when it is complete:
+ * its key in the keychain, its escrow and key check beside it. A crash before the rename leaves
+ * only the staging file, which the next start discards and builds again.
+ */
+async function createCache(files: VaultFiles, accounts: ReturnType<typeof keychainAccounts>, options: VaultOptions): Promise<void> {
+  fs.mkdirSync(files.dataDir, { recursive: true, mode: 0o700 });
+  for (const file of [files.staging, ...files.companions.filter((f) => f.startsWith(files.staging))]) removeIfExists(file);
+  const key = generateCacheKey();
+  const escrow = options.policy.recoveryPublicKeyPem ? await wrapForPolicy(key, options.policy.recoveryPublicKeyPem) : null;
+
+  const db = openDatabase(files.staging, key);
+  try {
+    applyConnectionSettings(db);
+    runMigrations(db);
+  } finally {
+    db.close();
+  }
+  await fromKeychain(() => options.keyStore.set(accounts.current, key));
+  await fromKeychain(() => options.keyStore.delete(accounts.next));
+  if (escrow) writeFileAtomic(files.escrow, escrow);
+  else removeIfExists(files.escrow);
+  removeIfExists(files.escrowNext);
+  writeFileAtomic(files.keyCheck, keyCheckValue(key));
+  fs.renameSync(files.staging, files.db);
+  syncDirectory(files.dataDir);
+  options.logger.log('info', 'vault.created', { escrowed: escrow !== null });
+}
+
+async function wrapForPolicy(key: string, pem: string): Promise<string> {
+  try {
+    return await wrapCacheKey(key, pem);
+  } catch (error) {
+    throw new VaultError('ESCROW_FAILED', error instanceof EscrowKeyError ? error.message : 'The recovery key could not wrap the cache key.');
+  }
+}
+
+/** Keeps the escrow in step with the key and the policy's recovery key (IT may add one later). */
+async function ensureEscrow(files: VaultFiles, key: string, options: VaultOptions): Promise<boolean> {
+  const pem = options.policy.recoveryPublicKeyPem;
+  if (!pem) return false;
+  const existing = readIfExists(files.escrow);
+  let wanted: string;
+  try {
+    wanted = recoveryKeyThumbprint(parseRecoveryPublicKey(pem).key);
+  } catch (error) {
+    throw new VaultError('ESCROW_FAILED', (error as Error).message);
+  }
+  if (existing && escrowKid(existing) === wanted) return true;
+  writeFileAtomic(files.escrow, await wrapForPolicy(key, pem));
+  options.logger.log('info', 'vault.escrow-written');
+  return true;
+}
+
+function escrowKid(jwe: string): string | null {
+  try {
+    return (decodeProtectedHeader(jwe.trim()).kid as string | undefined) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Finishes or abandons a rotation found in flight at open. `committedKey` is the new key when
+ * the database opened only with it (the rekey committed); null when the old key still opens it.
+ */
+async function settleRotation(
+  files: VaultFiles,
+  accounts: ReturnType<typeof keychainAccounts>,
+  options: VaultOptions,
+  committedKey: string | null,
+): Promise<void> {
+  if (committedKey) {
+    if (fs.existsSync(files.escrowNext)) fs.renameSync(files.escrowNext, files.escrow);
+    writeFileAtomic(files.keyCheck, keyCheckValue(committedKey));
+    await fromKeychain(() => options.keyStore.set(accounts.current, committedKey));
+    options.logger.log('warn', 'vault.rotation-completed-after-interruption');
+  } else {
+    removeWithCompanions(files.rotation);
+    removeIfExists(files.escrowNext);
+    options.logger.log('warn', 'vault.rotation-abandoned-after-interruption');
+  }
+  await fromKeychain(() => options.keyStore.delete(accounts.next));
+}
+
+function removeWithCompanions(file: string): void {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) removeIfExists(file + suffix);
+}
+
+function makeVault(
+  initialDb: Database,
+  initialKey: string,
+  files: VaultFiles,
+  accounts: ReturnType<typeof keychainAccounts>,
+  options: VaultOptions,
+  schemaVersion: number,
+  escrowed: boolean,
+): Vault {
+  let db = initialDb;
+  let key = initialKey;
+  return {
+    get db() {
+      return db;
+    },
+    files,
+    schemaVersion,
+    escrowed,
+    /**
+     * Rotation never rewrites the live file in place: the cache is copied (VACUUM INTO, still
+     * encrypted under the current key), the copy is re-encrypted under the new key, and the
+     * copy is renamed over the database in one atomic step. A crash before the rename leaves
+     * the old cache and old key untouched; after it, the new key is already in the keychain.
+     */
+    async rotateKey() {
+      const nextKey = generateCacheKey();
+      const pem = options.policy.recoveryPublicKeyPem;
+      // 1. The new key is safe in the keychain (and escrowed) before a single page uses it.
+      if (pem) writeFileAtomic(files.escrowNext, await wrapForPolicy(nextKey, pem));
+      await fromKeychain(() => options.keyStore.set(accounts.next, nextKey));
+      // 2. A complete copy, re-encrypted under the new key; the live cache is not touched.
+      removeWithCompanions(files.rotation);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      db.prepare('VACUUM INTO ?').run(files.rotation);
+      const copy = openDatabase(files.rotation, key);
+      try {
+        copy.pragma(`rekey="x'${nextKey}'"`);
+      } finally {
+        copy.close();
+      }
+      openDatabase(files.rotation, nextKey).close();
+      // 3. Swap: close the live connection (its WAL is checkpointed and removed), rename the copy.
+      db.close();
+      for (const suffix of ['-wal', '-shm']) removeIfExists(files.db + suffix);
+      fs.renameSync(files.rotation, files.db);
+      syncDirectory(files.dataDir);
+      key = nextKey;
+      db = openDatabase(files.db, key);
+      applyConnectionSettings(db);
+      // 4. Promote the new key; a crash from here on is finished by settleRotation at next open.
+      await settleRotation(files, accounts, options, key);
+      options.logger.log('info', 'vault.key-rotated');
+    },
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}
+
+/**
+ * Crypto-erase for decommissioning and remote wipe: the keychain entries are destroyed first, so
+ * the ciphertext is unreadable from that moment, then the database, its companions and the
+ * escrow are removed. Works on a cache that cannot be opened.
+ */
+export async function eraseVault(options: { dataDir: string; keyStore: KeyStore }): Promise<{ removed: string[] }> {
+  const dataDir = path.resolve(options.dataDir);
+  const files = vaultFiles(dataDir);
+  const accounts = keychainAccounts(dataDir);
+  await fromKeychain(() => options.keyStore.delete(accounts.current));
+  await fromKeychain(() => options.keyStore.delete(accounts.next));
+  const removed = [files.db, ...files.companions, files.staging, files.keyCheck, files.escrow, files.escrowNext].filter(removeIfExists);
+  syncDirectory(dataDir);
+  return { removed: removed.map((file) => path.basename(file)) };
+}
+
+/**
+ * IT recovery: unwrap the escrowed key with IT's private key, prove it opens this cache, and put
+ * it back in the keychain. Nothing changes unless the key opens the cache.
+ */
+export async function recoverVault(options: { dataDir: string; keyStore: KeyStore; privateKeyPem: string; logger: Logger }): Promise<void> {
+  const dataDir = path.resolve(options.dataDir);
+  const files = vaultFiles(dataDir);
+  const accounts = keychainAccounts(dataDir);
+  if (!fs.existsSync(files.db)) throw new VaultError('DATABASE_MISSING', `There is no cache in ${dataDir} to recover.`);
+  let privateKey;
+  try {
+    privateKey = createPrivateKey(options.privateKeyPem);
+  } catch {
+    throw new EscrowKeyError('The private key is not a PEM private key.');
+  }
+  const escrows = [files.escrow, files.escrowNext].map(readIfExists).filter((text): text is string => text !== null);
+  if (escrows.length === 0) throw new EscrowKeyError(`No escrowed key was found in ${dataDir}.`);
+
+  for (const jwe of escrows) {
+    let key: string;
+    try {
+      key = await unwrapCacheKey(jwe, privateKey);
+    } catch {
+      continue;
+    }
+    try {
+      openDatabase(files.db, key).close();
+    } catch {
+      continue;
+    }
+    await fromKeychain(() => options.keyStore.set(accounts.current, key));
+    await fromKeychain(() => options.keyStore.delete(accounts.next));
+    writeFileAtomic(files.keyCheck, keyCheckValue(key));
+    options.logger.log('info', 'vault.recovered');
+    return;
+  }
+  throw new EscrowKeyError('The private key does not unwrap an escrowed key that opens this cache.');
+}
