@@ -1,0 +1,141 @@
+/**
+ * App entry (out/main/main.js). Wires Electron to the core and does nothing else: the core owns
+ * every decision about data, sessions and access; this file creates the window, serves the
+ * renderer, forwards IPC and shuts the core down cleanly.
+ *
+ * Deliberately absent: crashReporter.start() (a crash dump of the renderer or main process would
+ * hold PHI from memory in clear on disk), and any persistent session (see origin.ts).
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, dialog, protocol, session } from 'electron';
+import type { BrowserWindow } from 'electron';
+import { Policy } from '../../src-shared/policy/schema.ts';
+import { createCore } from '../core.ts';
+import type { Core } from '../core.ts';
+import { createJsonLogger } from '../log/logger.ts';
+import { systemClock } from '../ports.ts';
+import { createKeytarKeyStore } from '../vault/keytar-key-store.ts';
+import { registerIpcBridge } from './ipc.ts';
+import { APP_ENTRY_URL, APP_SCHEME, SESSION_PARTITION } from './origin.ts';
+import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './protocol.ts';
+import { hardenSession, installSecurityHooks } from './security.ts';
+import { createMainWindow } from './window.ts';
+
+// Bundled layout: out/main/main.js, out/preload/preload.cjs, out/renderer/index.html.
+const outDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const RENDERER_DIR = path.join(outDir, 'renderer');
+const PRELOAD_PATH = path.join(outDir, 'preload', 'preload.cjs');
+
+const logger = createJsonLogger();
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'unknown';
+}
+
+function start(): void {
+  // Every renderer sandboxed, whatever a window's preferences say. Must precede 'ready'.
+  app.enableSandbox();
+  // Gives app:// an origin of its own. Must precede 'ready' and can be called only once.
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { ...APP_SCHEME_PRIVILEGES } }]);
+  installSecurityHooks(logger);
+
+  let window: BrowserWindow | null = null;
+  let core: Core | null = null;
+  let disposeIpc: (() => void) | null = null;
+  let quitRequested = false;
+
+  // A second launch (another clinician double-clicking the icon) focuses the running window.
+  app.on('second-instance', () => {
+    if (!window || window.isDestroyed()) return;
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  });
+
+  // One window per app: closing it ends the app on every platform, macOS included, so no
+  // session lingers on a shared workstation without a window to lock.
+  app.on('window-all-closed', () => app.quit());
+
+  // Quitting waits for the core to close the vault (checkpoint, release the key) exactly once;
+  // further quit requests while it closes are held until it is done.
+  let closing: Promise<void> | null = null;
+  let closed = false;
+  app.on('before-quit', (event) => {
+    quitRequested = true;
+    if (closed) return;
+    if (closing) {
+      event.preventDefault();
+      return;
+    }
+    if (core === null) return;
+    event.preventDefault();
+    const running = core;
+    core = null;
+    disposeIpc?.();
+    disposeIpc = null;
+    closing = running
+      .close()
+      .catch((error: unknown) => logger.log('error', 'shell.core_close_failed', { errorName: errorName(error) }))
+      .finally(() => {
+        closed = true;
+        app.quit();
+      });
+  });
+
+  const ready = async (): Promise<void> => {
+    const ses = session.fromPartition(SESSION_PARTITION);
+    hardenSession(session.defaultSession, logger);
+    hardenSession(ses, logger);
+    ses.setSpellCheckerEnabled(false);
+    // The partition is in memory already; clearing makes sure no cache survives from anything.
+    await ses.clearCache();
+    // protocol.handle on the module would serve the default session only; the window uses ours.
+    ses.protocol.handle(APP_SCHEME, createAppProtocolHandler({ rendererDir: RENDERER_DIR }));
+
+    const created = await createCore({
+      keyStore: createKeytarKeyStore(),
+      clock: systemClock,
+      paths: { dataDir: path.join(app.getPath('userData'), 'vault') },
+      // The managed policy loader arrives with the IT deployment issue; until then, defaults.
+      policy: Policy.parse({}),
+      logger,
+    });
+    if (quitRequested) {
+      // The app was asked to quit while the core was starting: close it and stop here.
+      await created.close();
+      closed = true;
+      app.quit();
+      return;
+    }
+    core = created;
+
+    window = createMainWindow({ preloadPath: PRELOAD_PATH, isPackaged: app.isPackaged });
+    window.on('closed', () => {
+      window = null;
+    });
+    disposeIpc = registerIpcBridge({ core: created, getWindow: () => window, logger });
+    await window.loadURL(APP_ENTRY_URL);
+  };
+
+  // Fail closed: if the shell cannot start, say so and exit; never show a half-working window.
+  const fatal = async (error: unknown): Promise<void> => {
+    logger.log('error', 'shell.start_failed', { errorName: errorName(error) });
+    dialog.showErrorBox(
+      'Clinic Workstation could not start',
+      'The application could not start on this workstation. Please contact IT; the details are in the application log.',
+    );
+    const running = core;
+    core = null;
+    await running?.close().catch(() => undefined);
+    app.exit(1);
+  };
+
+  app.whenReady().then(ready).catch(fatal);
+}
+
+// Only one instance per user session: two cores must never open the same vault.
+if (app.requestSingleInstanceLock()) {
+  start();
+} else {
+  app.quit();
+}

@@ -1,0 +1,195 @@
+/**
+ * The app entry's wiring, against recording Electron fakes and a fake core: what must happen
+ * before 'ready' (single instance, sandbox, privileged scheme, security hooks), what happens at
+ * 'ready' (hardened in-memory session, app:// handler, core, window, IPC), and a clean shutdown.
+ */
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { BRIDGE_INVOKE } from '../../src-shared/ipc/contract.ts';
+import type { Core } from '../../src-main/core.ts';
+import type { Ports } from '../../src-main/ports.ts';
+import type * as LoggerModule from '../../src-main/log/logger.ts';
+import { FakeEvent, fake, resetFakeElectron } from './support/fake-electron.ts';
+
+const hoisted = vi.hoisted(() => {
+  let resolveClose: () => void = () => undefined;
+  const core = {
+    invoke: vi.fn(async () => ({ ok: true as const, data: null })),
+    onEvent: vi.fn(() => () => undefined),
+    close: vi.fn(() => new Promise<void>((resolve) => (resolveClose = resolve))),
+  } satisfies Core;
+  return {
+    core,
+    finishClose: () => resolveClose(),
+    createCore: vi.fn(async (_ports: Ports): Promise<Core> => core),
+    keyStore: { get: vi.fn(), set: vi.fn(), delete: vi.fn() },
+    logged: [] as unknown[],
+  };
+});
+
+vi.mock('electron', () => import('./support/fake-electron.ts'));
+vi.mock('../../src-main/core.ts', () => ({ createCore: hoisted.createCore }));
+vi.mock('../../src-main/vault/keytar-key-store.ts', () => ({ createKeytarKeyStore: () => hoisted.keyStore }));
+vi.mock('../../src-main/log/logger.ts', async (importOriginal) => {
+  const original = await importOriginal<typeof LoggerModule>();
+  return { ...original, createJsonLogger: () => ({ log: (...args: unknown[]) => hoisted.logged.push(args) }) };
+});
+
+const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('main entry', () => {
+  // Vitest clears mock calls before every test, so what happened at import is recorded here.
+  let atImport: {
+    lockCalls: number;
+    sandboxCalls: number;
+    schemes: unknown[][];
+    webContentsHooks: number;
+    sessionHooks: number;
+    sessions: number;
+    windows: number;
+    coreCalls: number;
+  };
+
+  beforeAll(async () => {
+    resetFakeElectron();
+    await import('../../src-main/electron/main.ts');
+    const { app, protocol, sessions, windows } = fake();
+    atImport = {
+      lockCalls: app.requestSingleInstanceLock.mock.calls.length,
+      sandboxCalls: app.enableSandbox.mock.calls.length,
+      schemes: protocol.registerSchemesAsPrivileged.mock.calls,
+      webContentsHooks: app.listenerCount('web-contents-created'),
+      sessionHooks: app.listenerCount('session-created'),
+      sessions: sessions.size,
+      windows: windows.length,
+      coreCalls: hoisted.createCore.mock.calls.length,
+    };
+  });
+
+  it('before ready: takes the single-instance lock, enables the sandbox, registers app:// and the hooks', () => {
+    expect(atImport).toStrictEqual({
+      lockCalls: 1,
+      sandboxCalls: 1,
+      schemes: [[[{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]]],
+      webContentsHooks: 1,
+      sessionHooks: 1,
+      // Nothing that needs 'ready' has happened yet.
+      sessions: 0,
+      windows: 0,
+      coreCalls: 0,
+    });
+  });
+
+  it('at ready: hardens the in-memory session, serves app://, builds the core, opens the window', async () => {
+    const { app } = fake();
+    app.becomeReady();
+    await vi.waitFor(() => expect(fake().windows[0]?.loadURL).toHaveBeenCalled());
+
+    const { sessions, defaultSession, windows, ipcMainHandlers } = fake();
+    const ses = sessions.get('clinic-workstation');
+    expect([...sessions.keys()]).toStrictEqual(['clinic-workstation']);
+    if (!ses) throw new Error('no session');
+    for (const s of [ses, defaultSession]) {
+      const callback = vi.fn();
+      s.permissionRequestHandler?.(null, 'media', callback, {});
+      expect(callback).toHaveBeenCalledExactlyOnceWith(false);
+      expect(s.permissionCheckHandler?.(null, 'media', 'app://clinic', {})).toBe(false);
+    }
+    expect(ses.setSpellCheckerEnabled).toHaveBeenCalledWith(false);
+    expect(ses.clearCache).toHaveBeenCalled();
+    // The handler goes on the window's session, not on the default session's protocol module.
+    expect([...ses.protocol.handlers.keys()]).toStrictEqual(['app']);
+    expect(fake().protocol.handle).not.toHaveBeenCalled();
+
+    expect(hoisted.createCore).toHaveBeenCalledTimes(1);
+    const ports = hoisted.createCore.mock.calls[0]?.[0];
+    expect(ports?.keyStore).toBe(hoisted.keyStore);
+    expect(ports?.paths.dataDir.startsWith('/fake/userData')).toBe(true);
+    expect(ports?.policy).toStrictEqual({ vault: {} });
+    expect(typeof ports?.clock.now()).toBe('number');
+
+    expect(windows).toHaveLength(1);
+    const window = windows[0];
+    expect(window?.options.webPreferences).toMatchObject({
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false,
+      partition: 'clinic-workstation',
+      devTools: true,
+    });
+    expect(String(window?.options.webPreferences.preload)).toMatch(/[\\/]preload[\\/]preload\.cjs$/);
+    // The window's webContents was hardened through the app-wide hook.
+    expect(window?.webContents.windowOpenHandler?.({ url: 'https://example.org/' })).toStrictEqual({ action: 'deny' });
+    expect([...ipcMainHandlers.keys()]).toStrictEqual([BRIDGE_INVOKE]);
+    expect(window?.loadURL).toHaveBeenCalledExactlyOnceWith('app://clinic/index.html');
+    expect(fake().errorBoxes).toHaveLength(0);
+  });
+
+  it('a second launch focuses the existing window', () => {
+    const window = fake().windows[0];
+    fake().app.emit('second-instance', new FakeEvent(), [], '/');
+    expect(window?.focus).toHaveBeenCalledTimes(1);
+  });
+
+  it('quits when the window is closed, on every platform', () => {
+    fake().app.emit('window-all-closed');
+    expect(fake().app.quit).toHaveBeenCalledTimes(1);
+  });
+
+  it('before quitting, closes the core exactly once and then quits', async () => {
+    const { app } = fake();
+    app.quit.mockClear();
+
+    const first = new FakeEvent();
+    app.emit('before-quit', first);
+    expect(first.defaultPrevented).toBe(true);
+    expect(hoisted.core.close).toHaveBeenCalledTimes(1);
+    // IPC stops before the vault closes.
+    expect(fake().ipcMainHandlers.size).toBe(0);
+
+    // Another quit request while the core is closing waits too.
+    const second = new FakeEvent();
+    app.emit('before-quit', second);
+    expect(second.defaultPrevented).toBe(true);
+    expect(hoisted.core.close).toHaveBeenCalledTimes(1);
+    expect(app.quit).not.toHaveBeenCalled();
+
+    hoisted.finishClose();
+    await flush();
+    expect(app.quit).toHaveBeenCalledTimes(1);
+
+    const last = new FakeEvent();
+    app.emit('before-quit', last);
+    expect(last.defaultPrevented).toBe(false);
+    expect(hoisted.core.close).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('main entry, second instance', () => {
+  it('quits at once without starting anything when another instance holds the lock', async () => {
+    vi.resetModules();
+    const state = resetFakeElectron();
+    state.app.requestSingleInstanceLock.mockReturnValue(false);
+    await import('../../src-main/electron/main.ts');
+    expect(state.app.quit).toHaveBeenCalledTimes(1);
+    expect(state.app.enableSandbox).not.toHaveBeenCalled();
+    expect(state.app.whenReady).not.toHaveBeenCalled();
+    expect(state.protocol.registerSchemesAsPrivileged).not.toHaveBeenCalled();
+  });
+});
+
+describe('main entry, start failure', () => {
+  it('fails closed: shows an error box and exits when the core cannot be created', async () => {
+    vi.resetModules();
+    const state = resetFakeElectron();
+    hoisted.createCore.mockRejectedValueOnce(new Error('keychain gone for Jane Smith'));
+    await import('../../src-main/electron/main.ts');
+    state.app.becomeReady();
+    await vi.waitFor(() => expect(state.app.exit).toHaveBeenCalledWith(1));
+    expect(state.errorBoxes).toHaveLength(1);
+    expect(JSON.stringify(state.errorBoxes)).not.toContain('Smith');
+    // The raw log calls (before any redaction) carry the error's name, not its message.
+    expect(JSON.stringify(hoisted.logged)).toContain('shell.start_failed');
+    expect(JSON.stringify(hoisted.logged)).not.toContain('Smith');
+    expect(state.windows).toHaveLength(0);
+  });
+});
