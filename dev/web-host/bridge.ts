@@ -1,0 +1,168 @@
+/**
+ * window.clinic for the development web host: the same ClinicBridge the Electron preload exposes
+ * (invoke and on, frozen, nothing else on window), carried over one WebSocket to the host.
+ *
+ * The host compiles this file at start (types stripped) and serves it same-origin at
+ * /__web-host/bridge.js, injected before the app's script, with its config prepended as a
+ * module-scoped constant. It is a module script: nothing but `clinic` lands on window.
+ *
+ * The secret: read from the URL fragment (`#secret=...`, never sent in an HTTP request), removed
+ * from the address bar at once, kept only in this module's scope and offered once per connection
+ * in the WebSocket handshake. A reload therefore cannot reconnect: open the printed URL again.
+ *
+ * Like the preload, invoke never throws: an unknown channel, a host that is gone or silent, or an
+ * answer that is not a result all come back as typed failures.
+ */
+import type { ChannelName, ChannelRequest, ChannelResponse, ClinicBridge, EventPayload } from '../../src-shared/ipc/contract.ts';
+import type { IpcResult } from '../../src-shared/ipc/errors.ts';
+import type { BridgeConfig } from './wire.ts';
+
+declare const __CLINIC_WEB_HOST__: BridgeConfig;
+
+const config = __CLINIC_WEB_HOST__;
+const NO_ANSWER = 'The workstation service did not answer.';
+const NO_SECRET =
+  'This page was opened without the web host secret. Open the address the web host printed (it ends in #secret=...).';
+
+function failure(code: 'INVALID' | 'UNAVAILABLE', message: string): IpcResult<never> {
+  return { ok: false, error: { code, message } };
+}
+
+function takeSecretFromUrl(): string | null {
+  const params = new URLSearchParams(location.hash.slice(1));
+  const secret = params.get('secret');
+  if (secret === null) return null;
+  params.delete('secret');
+  const rest = params.toString();
+  history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
+  // base64url only: anything else could not be a handshake token anyway.
+  return /^[A-Za-z0-9_-]{16,128}$/.test(secret) ? secret : null;
+}
+
+const secret = takeSecretFromUrl();
+
+interface Pending {
+  resolve(result: IpcResult<unknown>): void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const pending = new Map<number, Pending>();
+const listeners = new Map<string, Set<(payload: unknown) => void>>();
+let connecting: Promise<WebSocket | null> | null = null;
+let nextId = 1;
+
+function settleAll(result: IpcResult<never>): void {
+  for (const entry of pending.values()) {
+    clearTimeout(entry.timer);
+    entry.resolve(result);
+  }
+  pending.clear();
+}
+
+function isResult(value: unknown): value is IpcResult<unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const { ok, error } = value as { ok?: unknown; error?: unknown };
+  if (ok === true) return 'data' in value;
+  return ok === false && typeof error === 'object' && error !== null;
+}
+
+function receive(data: unknown): void {
+  if (typeof data !== 'string') return;
+  let message: unknown;
+  try {
+    message = JSON.parse(data);
+  } catch {
+    return;
+  }
+  if (typeof message !== 'object' || message === null) return;
+  const { id, result, event, payload } = message as { id?: unknown; result?: unknown; event?: unknown; payload?: unknown };
+  if (typeof id === 'number') {
+    const entry = pending.get(id);
+    if (!entry) return;
+    pending.delete(id);
+    clearTimeout(entry.timer);
+    entry.resolve(isResult(result) ? result : failure('UNAVAILABLE', NO_ANSWER));
+    return;
+  }
+  if (typeof event === 'string') {
+    for (const listener of listeners.get(event) ?? []) {
+      try {
+        listener(payload);
+      } catch (error) {
+        // One failing listener must not stop the others; the error still reaches the console.
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
+  }
+}
+
+/** The open socket, opening it when needed; null when the host cannot be reached or refuses. */
+function connect(): Promise<WebSocket | null> {
+  if (connecting) return connecting;
+  if (secret === null) return Promise.resolve(null);
+  const attempt = new Promise<WebSocket | null>((resolve) => {
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(`ws://${location.host}${config.wsPath}`, [config.protocol, `${config.secretProtocolPrefix}${secret}`]);
+    } catch {
+      resolve(null);
+      return;
+    }
+    socket.addEventListener('open', () => resolve(socket));
+    socket.addEventListener('message', (message) => receive(message.data));
+    socket.addEventListener('close', () => {
+      // The next invoke tries again (the host may be back); what was in flight is lost.
+      if (connecting === attempt) connecting = null;
+      resolve(null);
+      settleAll(failure('UNAVAILABLE', NO_ANSWER));
+    });
+  });
+  connecting = attempt;
+  return attempt;
+}
+
+async function invoke<C extends ChannelName>(channel: C, request: ChannelRequest<C>): Promise<IpcResult<ChannelResponse<C>>> {
+  if (!config.channels.includes(channel)) return failure('INVALID', 'Unknown channel.');
+  if (secret === null) return failure('UNAVAILABLE', NO_SECRET);
+  const id = nextId++;
+  let text: string;
+  try {
+    text = JSON.stringify({ id, channel, request });
+  } catch {
+    return failure('INVALID', 'The request could not be sent.');
+  }
+  if (new TextEncoder().encode(text).length > config.maxMessageBytes) return failure('INVALID', 'The request is too large.');
+  const socket = await connect();
+  if (!socket || socket.readyState !== WebSocket.OPEN) return failure('UNAVAILABLE', NO_ANSWER);
+  const result = await new Promise<IpcResult<unknown>>((resolve) => {
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      resolve(failure('UNAVAILABLE', NO_ANSWER));
+    }, config.timeoutMs);
+    pending.set(id, { resolve, timer });
+    socket.send(text);
+  });
+  // The host forwards the core's answer, which the router checked against the contract.
+  return result as IpcResult<ChannelResponse<C>>;
+}
+
+const on: ClinicBridge['on'] = (event, listener) => {
+  if (!config.events.includes(event)) throw new TypeError('Unknown event.');
+  if (typeof listener !== 'function') throw new TypeError('The listener must be a function.');
+  const forward = (payload: unknown) => listener(payload as EventPayload<typeof event>);
+  let set = listeners.get(event);
+  if (!set) listeners.set(event, (set = new Set()));
+  set.add(forward);
+  void connect();
+  return () => {
+    set.delete(forward);
+  };
+};
+
+const bridge: ClinicBridge = Object.freeze({ invoke, on });
+Object.defineProperty(window, 'clinic', { value: bridge, enumerable: true, writable: false, configurable: false });
+
+// Connect at once, so the secret is used while the page loads and events can arrive.
+void connect();

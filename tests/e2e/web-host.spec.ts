@@ -1,0 +1,251 @@
+/**
+ * The built renderer in Chromium, through the development web host (started as its own process,
+ * as a developer would), against a real core: real router, real keychain, real SQLCipher cache.
+ * Selectors are the accessible names of PRODUCT.md; axe checks WCAG 2.x A/AA on every screen.
+ */
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
+import { APP_NAME, APP_VERSION } from '../../src-shared/app-info.ts';
+import { vaultErrorGuide } from '../../src-main/vault/errors.ts';
+import { keychainAccounts } from '../../src-main/vault/key-material.ts';
+import { createKeytarKeyStore } from '../../src-main/vault/keytar-key-store.ts';
+import { eraseVault } from '../../src-main/vault/vault.ts';
+import { spawnTs } from '../support/child.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const keyStore = createKeytarKeyStore();
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+interface RunningHost {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** `node --import tsx dev/web-host/main.ts --data-dir <dir> --port 0`, and its one JSON line. */
+async function startHost(dataDir: string): Promise<RunningHost> {
+  const child: ChildProcess = spawnTs('dev/web-host/main.ts', ['--data-dir', dataDir, '--port', '0']);
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const line = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => reject(new Error(`the web host printed nothing in time: ${stderr}`)), 30_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+      const end = stdout.indexOf('\n');
+      if (end >= 0) {
+        clearTimeout(timer);
+        resolve(stdout.slice(0, end));
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the web host exited (${code}) before printing its URL: ${stderr}`));
+    });
+  });
+  const { url, port } = JSON.parse(line) as { url: string; port: number };
+  expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/#secret=[A-Za-z0-9_-]{43}$`));
+  return {
+    url,
+    port,
+    // SIGTERM: the host closes the core (and the vault) before it exits.
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`the web host did not stop on SIGTERM: ${stderr}`));
+        }, 10_000);
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          if (code === 0) resolve();
+          else reject(new Error(`the web host exited with ${code}: ${stderr}`));
+        });
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function expectNoSeriousAxeViolations(page: Page): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+  const serious = violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  expect(serious).toEqual([]);
+}
+
+async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const file = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  await testInfo.attach(name, { path: file, contentType: 'image/png' });
+}
+
+/** WCAG 1.4.10 reflow: no horizontal scrolling at 320 CSS px (1280 px at 400% zoom). */
+async function expectReflowAt(page: Page, width: number): Promise<void> {
+  await page.setViewportSize({ width, height: 640 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+}
+
+let root: string;
+let dataDir: string;
+
+test.beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-e2e-'));
+  dataDir = path.join(root, 'cache');
+});
+
+test.afterEach(async () => {
+  await eraseVault({ dataDir, keyStore });
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+test('start screen: name and version from the core; the search answers with the router error, accessibly', async ({ page }, testInfo) => {
+  const host = await startHost(dataDir);
+  try {
+    await page.goto(host.url);
+
+    // Name and version as the core's workstation.status returned them.
+    await expect(page.getByRole('heading', { level: 1, name: APP_NAME })).toBeVisible();
+    await expect(page.getByText(`Version ${APP_VERSION}`)).toBeVisible();
+    await expect(page).toHaveTitle(APP_NAME);
+    // The bridge took the secret out of the address bar.
+    expect(page.url()).toBe(`http://127.0.0.1:${host.port}/`);
+
+    await expect(page.getByRole('main')).toBeVisible();
+    await expect(page.getByRole('region', { name: 'Sign in' })).toContainText("clinic's identity provider");
+
+    // Keyboard only: the search box is the first stop, Enter searches.
+    const search = page.getByRole('searchbox', { name: 'Search patients' });
+    await page.keyboard.press('Tab');
+    await expect(search).toBeFocused();
+    await page.keyboard.type('Smith');
+    await page.keyboard.press('Enter');
+
+    const announcement = page.getByRole('status').filter({ hasText: 'Sign in to continue.' });
+    await expect(announcement).toBeVisible();
+    await expect(announcement).toHaveAttribute('aria-live', 'polite');
+    await expect(page.getByRole('list', { name: 'Patients found' })).toHaveCount(0);
+
+    await expectNoSeriousAxeViolations(page);
+    await screenshot(page, testInfo, 'start-screen');
+
+    await page.setViewportSize({ width: 640, height: 400 });
+    await screenshot(page, testInfo, 'start-screen-200-percent');
+    await expectReflowAt(page, 320);
+  } finally {
+    await host.stop();
+  }
+});
+
+test('window.clinic is the contract and nothing else', async ({ page }) => {
+  const host = await startHost(dataDir);
+  try {
+    await page.goto(host.url);
+    await expect(page.getByRole('heading', { level: 1, name: APP_NAME })).toBeVisible();
+    const shape = await page.evaluate(async () => {
+      const descriptor = Object.getOwnPropertyDescriptor(window, 'clinic');
+      const clinic = window.clinic;
+      const original = clinic.invoke;
+      try {
+        (clinic as unknown as Record<string, unknown>).invoke = () => null;
+      } catch {
+        // strict-mode code would throw here; either way the bridge must keep its own function
+      }
+      const assigned = clinic.invoke !== original;
+      let subscribeUnknown = 'no error';
+      try {
+        clinic.on('no.such.event' as never, () => undefined);
+      } catch (error) {
+        subscribeUnknown = (error as Error).name;
+      }
+      return {
+        keys: Object.keys(clinic).sort(),
+        frozen: Object.isFrozen(clinic),
+        writable: descriptor?.writable,
+        configurable: descriptor?.configurable,
+        assigned,
+        leakedConfig: '__CLINIC_WEB_HOST__' in window,
+        status: await clinic.invoke('workstation.status', {}),
+        unknown: await clinic.invoke('no.such.channel' as never, {} as never),
+        subscribeUnknown,
+      };
+    });
+    expect(shape).toMatchObject({
+      keys: ['invoke', 'on'],
+      frozen: true,
+      writable: false,
+      configurable: false,
+      assigned: false,
+      leakedConfig: false,
+      status: { ok: true, data: { appName: APP_NAME, appVersion: APP_VERSION, vault: { state: 'ready' } } },
+      unknown: { ok: false, error: { code: 'INVALID' } },
+      subscribeUnknown: 'TypeError',
+    });
+  } finally {
+    await host.stop();
+  }
+});
+
+test('IT error screen: cache present, key deleted from the keychain (KEY_MISSING)', async ({ page }, testInfo) => {
+  // Create the cache as a workstation would, then lose its key.
+  const first = await startHost(dataDir);
+  await first.stop();
+  expect(await keyStore.delete(keychainAccounts(path.resolve(dataDir)).current)).toBe(true);
+
+  const host = await startHost(dataDir);
+  try {
+    await page.goto(host.url);
+    const region = page.getByRole('region', { name: 'Encrypted cache unavailable' });
+    await expect(region).toBeVisible();
+    await expect(region.getByRole('heading', { level: 1, name: 'Encrypted cache unavailable' })).toBeVisible();
+    await expect(region).toContainText('KEY_MISSING');
+    // The guide marks commands with backticks; the screen shows them as code.
+    await expect(region).toContainText(vaultErrorGuide.KEY_MISSING.title.replaceAll('`', ''));
+    await expect(region).toContainText(vaultErrorGuide.KEY_MISSING.action.replaceAll('`', ''));
+
+    // Fail closed: nothing to search, nothing to sign in to.
+    await expect(page.getByRole('searchbox')).toHaveCount(0);
+    await expect(page.getByRole('region', { name: 'Sign in' })).toHaveCount(0);
+    await expect(page.getByRole('button')).toHaveCount(0);
+
+    await expectNoSeriousAxeViolations(page);
+    await screenshot(page, testInfo, 'it-error-screen');
+    await page.setViewportSize({ width: 640, height: 400 });
+    await screenshot(page, testInfo, 'it-error-screen-200-percent');
+    await expectReflowAt(page, 320);
+  } finally {
+    await host.stop();
+  }
+});
+
+test('without the secret the page cannot reach the core, and says so', async ({ page }, testInfo) => {
+  const host = await startHost(dataDir);
+  try {
+    // The printed URL without its fragment: the bridge has no secret to offer.
+    await page.goto(`http://127.0.0.1:${host.port}/`);
+    await expect(page.getByRole('heading', { level: 1, name: 'Cannot reach the workstation service' })).toBeVisible();
+    await expect(page.getByRole('searchbox')).toHaveCount(0);
+    await expect(page.getByRole('button', { name: 'Try again' })).toBeVisible();
+    await expectNoSeriousAxeViolations(page);
+    await screenshot(page, testInfo, 'core-unreachable');
+  } finally {
+    await host.stop();
+  }
+});
+
+test('the production renderer bundle knows nothing of the web host', () => {
+  const outDir = path.join(ROOT, 'out/renderer');
+  const files = fs.readdirSync(outDir, { recursive: true, encoding: 'utf8' }).filter((name) => /\.(html|js|css)$/.test(name));
+  expect(files.some((name) => name.endsWith('.js'))).toBe(true);
+  for (const name of files) {
+    const text = fs.readFileSync(path.join(outDir, name), 'utf8');
+    for (const needle of ['__web-host', '__CLINIC_WEB_HOST__', 'clinic-secret', 'WebSocket', '#secret', 'localStorage', 'sessionStorage', 'indexedDB']) {
+      expect(text.includes(needle), `${name} contains ${needle}`).toBe(false);
+    }
+  }
+});
