@@ -1,4 +1,4 @@
-import type { Database } from '../vault/sqlcipher.ts';
+import { withRollbackJournal, type Database } from '../vault/sqlcipher.ts';
 import type { PatientSummary } from '../../src-shared/ipc/contract.ts';
 import { parseFhirResource, patientIdOf, patientSearchFields, type FhirResource } from '../../src-shared/fhir/index.ts';
 
@@ -29,9 +29,20 @@ function safeString(value: unknown): string | null {
   return typeof value === 'string' && /^[A-Za-z0-9\-.]{1,64}$/.test(value) ? value : null;
 }
 
-/** The statements reused across a bulk load; prepared once per connection. */
+const SUMMARY_COLUMNS = 'p.id, p.display_name, p.mrn, p.birth_date, p.gender';
+
+/** Every statement of the records capability, prepared once per connection. */
 function statements(db: Database) {
   return {
+    patientsByBirthDate: db.prepare(
+      `SELECT ${SUMMARY_COLUMNS} FROM patients p WHERE p.birth_date >= ? AND p.birth_date < ? ORDER BY p.birth_date, p.display_name LIMIT ?`,
+    ),
+    patientsByMrn: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM patients p WHERE p.mrn >= ? AND p.mrn < ? ORDER BY p.mrn LIMIT ?`),
+    patientsByName: db.prepare(
+      `SELECT ${SUMMARY_COLUMNS} FROM patients_fts f JOIN patients p ON p.rowid = f.rowid WHERE patients_fts MATCH ? LIMIT ?`,
+    ),
+    patientRecord: db.prepare(`SELECT type, json FROM resources WHERE patient_id = ? ORDER BY type, last_updated DESC`),
+    countResources: db.prepare('SELECT count(*) AS n FROM resources'),
     upsertResource: db.prepare(
       `INSERT INTO resources (type, id, version_id, last_updated, patient_id, json)
        VALUES (@type, @id, @versionId, @lastUpdated, @patientId, @json)
@@ -73,6 +84,11 @@ export function storeResources(db: Database, resources: Iterable<unknown>): Stor
         continue;
       }
       const resource: FhirResource = parsed.data;
+      if (resource.id === undefined) {
+        rejected.push({ index, resourceType: resource.resourceType, id: null, issues: ['id: a stored resource needs an id'] });
+        index++;
+        continue;
+      }
       upsertResource.run({
         type: resource.resourceType,
         id: resource.id,
@@ -97,6 +113,26 @@ export function storeResources(db: Database, resources: Iterable<unknown>): Stor
     }
   })();
   return { stored, rejected };
+}
+
+/**
+ * A large import (the first fill of the cache, a re-seed): each batch in its own transaction,
+ * the whole import in rollback-journal mode (see withRollbackJournal). Indexes in `rejected`
+ * count across batches.
+ */
+export function bulkStoreResources(db: Database, batches: Iterable<Iterable<unknown>>): StoreResult {
+  return withRollbackJournal(db, () => {
+    const total: StoreResult = { stored: 0, rejected: [] };
+    let offset = 0;
+    for (const batch of batches) {
+      const items = Array.isArray(batch) ? batch : [...batch];
+      const result = storeResources(db, items);
+      total.stored += result.stored;
+      for (const rejected of result.rejected) total.rejected.push({ ...rejected, index: rejected.index + offset });
+      offset += items.length;
+    }
+    return total;
+  });
 }
 
 const BIRTH_DATE = /^\d{4}(-\d{2}(-\d{2})?)?$/;
@@ -129,28 +165,19 @@ function toSummary(row: PatientRow): PatientSummary {
  */
 export function searchPatients(db: Database, text: string, limit: number): PatientSummary[] {
   const query = text.trim();
-  const columns = 'p.id, p.display_name, p.mrn, p.birth_date, p.gender';
+  const statement = prepared(db);
   if (BIRTH_DATE.test(query)) {
-    const rows = db
-      .prepare(`SELECT ${columns} FROM patients p WHERE p.birth_date >= ? AND p.birth_date < ? ORDER BY p.birth_date, p.display_name LIMIT ?`)
-      .all(query, `${query}\uffff`, limit) as PatientRow[];
+    const rows = statement.patientsByBirthDate.all(query, `${query}\uffff`, limit) as PatientRow[];
     return rows.map(toSummary);
   }
   const results: PatientSummary[] = [];
   if (/\d/.test(query)) {
-    const rows = db
-      .prepare(`SELECT ${columns} FROM patients p WHERE p.mrn >= ? AND p.mrn < ? ORDER BY p.mrn LIMIT ?`)
-      .all(query, `${query}\uffff`, limit) as PatientRow[];
+    const rows = statement.patientsByMrn.all(query, `${query}\uffff`, limit) as PatientRow[];
     results.push(...rows.map(toSummary));
   }
   const match = namePrefixQuery(query);
   if (match && results.length < limit) {
-    const rows = db
-      .prepare(
-        `SELECT ${columns} FROM patients_fts f JOIN patients p ON p.rowid = f.rowid
-         WHERE patients_fts MATCH ? LIMIT ?`,
-      )
-      .all(`name_search : (${match})`, limit - results.length) as PatientRow[];
+    const rows = statement.patientsByName.all(`name_search : (${match})`, limit - results.length) as PatientRow[];
     const seen = new Set(results.map((r) => r.id));
     // Sorted after the limit: ordering every match of a one-letter prefix would cost more than
     // the search itself, and each further letter narrows the list anyway.
@@ -163,9 +190,7 @@ export function searchPatients(db: Database, text: string, limit: number): Patie
 
 /** Every stored resource of one patient, grouped by type, for the chart. */
 export function readPatientRecord(db: Database, patientId: string): Map<string, FhirResource[]> {
-  const rows = db
-    .prepare(`SELECT type, json FROM resources WHERE patient_id = ? ORDER BY type, last_updated DESC`)
-    .all(patientId) as { type: string; json: string }[];
+  const rows = prepared(db).patientRecord.all(patientId) as { type: string; json: string }[];
   const byType = new Map<string, FhirResource[]>();
   for (const row of rows) {
     const list = byType.get(row.type) ?? [];
@@ -176,5 +201,5 @@ export function readPatientRecord(db: Database, patientId: string): Map<string, 
 }
 
 export function countResources(db: Database): number {
-  return (db.prepare('SELECT count(*) AS n FROM resources').get() as { n: number }).n;
+  return (prepared(db).countResources.get() as { n: number }).n;
 }

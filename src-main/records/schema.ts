@@ -4,15 +4,18 @@
  * their names (prefix search as the clinician types).
  */
 export const recordsSchemaV1 = `
+-- A rowid table, not WITHOUT ROWID: rows hold whole resources (often over a kilobyte), which
+-- WITHOUT ROWID tables store poorly. JSON is validated before it is stored (storeResources).
 CREATE TABLE resources (
+  rowid         INTEGER PRIMARY KEY,
   type          TEXT NOT NULL,
   id            TEXT NOT NULL,
   version_id    TEXT,
   last_updated  TEXT,
   patient_id    TEXT,
-  json          TEXT NOT NULL CHECK (json_valid(json)),
-  PRIMARY KEY (type, id)
-) WITHOUT ROWID;
+  json          TEXT NOT NULL,
+  UNIQUE (type, id)
+);
 CREATE INDEX resources_by_patient ON resources (patient_id, type) WHERE patient_id IS NOT NULL;
 
 CREATE TABLE patients (

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import { generatePatientRecord } from '../../dev/synthetic/clinic.ts';
 import { countResources, searchPatients, storeResources } from '../../src-main/records/repository.ts';
 import { vaultFiles } from '../../src-main/vault/files.ts';
 import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
@@ -112,5 +113,24 @@ describe('no plaintext PHI in any file of the data folder', () => {
     expect(searchPatients(vault.db, `${marker}given`, 1)).toHaveLength(1);
     vault.close();
     for (const needle of needles(marker)) expect(filesContaining(dataDir, needle)).toEqual([]);
+  });
+
+  it('after a crash during a bulk import of the synthetic clinic (rollback journal)', async () => {
+    (await open()).close();
+    const seed = 31;
+    const child = spawnTs('tests/support/vault-child.ts', ['bulk', dataDir, String(seed)]);
+    await waitForLine(child, 'ready');
+    await sleep(1500);
+    await killHard(child);
+    // A synthetic patient from the first batches: name, MRN and the text of a note.
+    const patient = Array.from({ length: 20 }, (_, i) => generatePatientRecord({ seed, patients: 400 }, i)).find((p) => p.noteTexts.length > 0)!;
+    const secrets = [patient.family, patient.given[0]!, patient.mrn, patient.noteTexts[0]!];
+    for (const secret of secrets) expect(filesContaining(dataDir, secret)).toEqual([]);
+
+    const vault = await open();
+    expect(vault.db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(searchPatients(vault.db, patient.mrn, 1).map((p) => p.id)).toEqual([patient.id]);
+    vault.close();
+    for (const secret of secrets) expect(filesContaining(dataDir, secret)).toEqual([]);
   });
 });

@@ -3,10 +3,12 @@
  * tested with real process death, not a simulated one. Prints "ready" once the cache is open.
  *   rotate <dataDir>          rotate the key again and again
  *   write <dataDir> <marker>  store batches of patients whose names contain the marker
+ *   bulk <dataDir> <seed>     bulk-import a synthetic clinic (rollback-journal mode), then again
  *   open <dataDir>            print the vault's status as JSON and exit
  */
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
-import { storeResources } from '../../src-main/records/repository.ts';
+import { generateResources } from '../../dev/synthetic/clinic.ts';
+import { bulkStoreResources, storeResources } from '../../src-main/records/repository.ts';
 import { VaultError } from '../../src-main/vault/errors.ts';
 import { createKeytarKeyStore } from '../../src-main/vault/keytar-key-store.ts';
 import { openVault } from '../../src-main/vault/vault.ts';
@@ -33,6 +35,11 @@ try {
         batch.push(testNote(`note-${round}-${i}`, id, `${marker} note text`));
       }
       storeResources(vault.db, batch);
+    } else if (mode === 'bulk') {
+      const resources = [...generateResources({ seed: Number(marker), patients: 400 })];
+      const batches = [];
+      for (let i = 0; i < resources.length; i += 500) batches.push(resources.slice(i, i + 500));
+      bulkStoreResources(vault.db, batches);
     } else throw new Error(`unknown mode ${mode}`);
   }
 } catch (error) {
