@@ -1,0 +1,79 @@
+/**
+ * The IT command line as IT runs it: a separate process, the real keychain, exit codes and
+ * machine-readable output, and no change at all on bad usage.
+ */
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import { storeResources } from '../../src-main/records/repository.ts';
+import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
+import { runTs } from '../support/child.ts';
+import { testPatient } from '../support/fhir.ts';
+import { accountsFor, keyStore } from '../support/keychain.ts';
+import { snapshotDir, tempDir } from '../support/temp.ts';
+
+let dataDir: string;
+let cleanup: () => void;
+const ws = (...args: string[]) => runTs('src-main/cli/main.ts', args);
+
+beforeEach(async () => {
+  ({ dir: dataDir, cleanup } = tempDir('clinic-cli-'));
+  dataDir = path.join(dataDir, 'cache');
+  const vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  storeResources(vault.db, [testPatient('p1', 'Istrane', 'Morwick', 'C-1')]);
+  vault.close();
+});
+afterEach(async () => {
+  await eraseVault({ dataDir, keyStore });
+  cleanup();
+});
+
+describe('ws vault', () => {
+  it('status reports the cache as JSON', async () => {
+    const result = await ws('vault', 'status', '--data-dir', dataDir, '--json');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ ok: true, state: 'ready', schemaVersion: 1, escrowed: false });
+  });
+
+  it('bad usage exits 2 and changes nothing', async () => {
+    const before = snapshotDir(dataDir);
+    for (const args of [['vault', 'explode', '--data-dir', dataDir], ['vault', 'wipe', '--data-dir', dataDir], ['vault', 'status', '--bogus'], ['vault', 'status']]) {
+      const result = await ws(...args);
+      expect(result.code, args.join(' ')).toBe(2);
+    }
+    expect(snapshotDir(dataDir)).toEqual(before);
+    expect(await keyStore.get(accountsFor(dataDir).current)).not.toBeNull();
+  });
+
+  it('a fail-closed cache exits 1 with the typed code and the action for IT', async () => {
+    await keyStore.delete(accountsFor(dataDir).current);
+    const result = await ws('vault', 'status', '--data-dir', dataDir, '--json');
+    expect(result.code).toBe(1);
+    const answer = JSON.parse(result.stdout);
+    expect(answer).toMatchObject({ ok: false, code: 'KEY_MISSING' });
+    expect(answer.message).toContain('vault recover');
+  });
+
+  it('rotate-key re-encrypts under a new key; the data stays', async () => {
+    const before = await keyStore.get(accountsFor(dataDir).current);
+    const result = await ws('vault', 'rotate-key', '--data-dir', dataDir, '--json');
+    expect(result.code).toBe(0);
+    expect(await keyStore.get(accountsFor(dataDir).current)).not.toBe(before);
+    const vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+    expect(vault.db.prepare('SELECT count(*) AS n FROM patients').get()).toEqual({ n: 1 });
+    vault.close();
+  });
+
+  it('wipe --yes crypto-erases: key first, then files', async () => {
+    const result = await ws('vault', 'wipe', '--yes', '--data-dir', dataDir, '--json');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).removed).toContain('cache.db');
+    expect(await keyStore.get(accountsFor(dataDir).current)).toBeNull();
+    expect(snapshotDir(dataDir)).toEqual({});
+  });
+
+  it('never prints PHI', async () => {
+    const outputs = [await ws('vault', 'status', '--data-dir', dataDir), await ws('vault', 'rotate-key', '--data-dir', dataDir)];
+    for (const output of outputs) expect(output.stdout + output.stderr).not.toMatch(/Istrane|Morwick|C-1/);
+  });
+});
