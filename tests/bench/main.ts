@@ -1,0 +1,131 @@
+/**
+ * `npm run bench`: the vault's performance budgets (issue "Foundation and the encrypted local
+ * cache") on this repository's synthetic clinic, SQLCipher measured side by side with the same
+ * library unencrypted. Prints a table; exits 0 whatever the figures (a benchmark, not a test).
+ *
+ *   --patients N   patients in the clinic (default 100000; about 10 other resources each)
+ *   --seed N       synthetic clinic seed (default 1)
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { generatePatientRecord, generateResources } from '../../dev/synthetic/clinic.ts';
+import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import { bulkStoreResources, readPatientRecord, searchPatients } from '../../src-main/records/repository.ts';
+import { createKeytarKeyStore } from '../../src-main/vault/keytar-key-store.ts';
+import { runMigrations } from '../../src-main/vault/migrations.ts';
+import { applyConnectionSettings, openDatabase, type Database } from '../../src-main/vault/sqlcipher.ts';
+import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
+import { median, percentile, printTable, time, type BenchRow } from './stats.ts';
+
+const { values } = parseArgs({
+  options: { patients: { type: 'string', default: '100000' }, seed: { type: 'string', default: '1' } },
+});
+const patients = Number(values.patients);
+const seed = Number(values.seed);
+if (!Number.isInteger(patients) || patients < 100 || !Number.isInteger(seed) || seed < 0) {
+  process.stderr.write('bench: --patients must be an integer >= 100 and --seed a non-negative integer\n');
+  process.exit(2);
+}
+
+const progress = (text: string) => process.stderr.write(`bench: ${text}\n`);
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-bench-'));
+const encryptedDir = path.join(root, 'encrypted');
+const plainFile = path.join(root, 'plain', 'cache.db');
+fs.mkdirSync(path.dirname(plainFile), { recursive: true });
+const keyStore = createKeytarKeyStore();
+const logger = createMemoryLogger();
+
+const vault = await openVault({ dataDir: encryptedDir, keyStore, policy: {}, logger });
+const plain = openDatabase(plainFile, null);
+applyConnectionSettings(plain);
+runMigrations(plain);
+const dbs: Record<'encrypted' | 'plain', Database> = { encrypted: vault.db, plain };
+
+// 1. Bulk load: the same clinic into both caches through the product's import path. Generating
+//    the clinic is not part of the figure: the time spent inside the generator is subtracted.
+function* timedBatches(clock: { generateMs: number }): Generator<unknown[]> {
+  const source = generateResources({ seed, patients });
+  for (;;) {
+    const start = performance.now();
+    const batch: unknown[] = [];
+    let next = source.next();
+    while (!next.done) {
+      batch.push(next.value);
+      if (batch.length === 5000) break;
+      next = source.next();
+    }
+    clock.generateMs += performance.now() - start;
+    if (batch.length > 0) yield batch;
+    if (next.done) return;
+  }
+}
+const loadMs = { encrypted: 0, plain: 0 };
+let loaded = 0;
+for (const kind of ['encrypted', 'plain'] as const) {
+  progress(`loading ${patients} patients and their records into the ${kind} cache`);
+  const clock = { generateMs: 0 };
+  const { ms, value } = time(() => bulkStoreResources(dbs[kind], timedBatches(clock)));
+  if (value.rejected.length > 0) throw new Error(`bench: ${value.rejected.length} generated resources were rejected`);
+  loadMs[kind] = ms - clock.generateMs;
+  loaded = value.stored;
+}
+
+// 2. Search and open chart: the same random patients' names, MRNs and birth dates in both.
+const sampleCount = 1000;
+const sample = Array.from({ length: sampleCount }, (_, i) => generatePatientRecord({ seed, patients }, Math.floor(((i * 7919) % sampleCount) * (patients / sampleCount))));
+const queries = {
+  name: sample.map((r, i) => (i % 2 === 0 ? r.family.slice(0, 2 + (i % 3)) : `${r.given[0]!.slice(0, 3)} ${r.family.slice(0, 2)}`)),
+  mrn: sample.map((r) => r.mrn),
+  birthDate: sample.map((r) => r.birthDate),
+};
+type Kind = 'encrypted' | 'plain';
+/** Runs the same operation on both caches in alternation, so drift hits both alike. */
+function measurePair(run: (db: Database, i: number) => void, warmup = 50): Record<Kind, number[]> {
+  for (let i = 0; i < warmup; i++) for (const kind of ['encrypted', 'plain'] as const) run(dbs[kind], i); // statements, JIT
+  const out: Record<Kind, number[]> = { encrypted: [], plain: [] };
+  sample.forEach((_, i) => {
+    for (const kind of (i % 2 === 0 ? ['encrypted', 'plain'] : ['plain', 'encrypted']) as Kind[]) out[kind].push(time(() => run(dbs[kind], i)).ms);
+  });
+  return out;
+}
+const search: Record<string, Record<Kind, number[]>> = {};
+for (const [kind, list] of Object.entries(queries)) search[kind] = measurePair((db, i) => searchPatients(db, list[i]!, 50));
+// A chart opened for the first time (its pages come from disk and are decrypted), then the same
+// charts again (the clinician goes back to them; the pages are in the cache).
+const chartFirst = measurePair((db, i) => readPatientRecord(db, sample[i]!.id), 0);
+const chartAgain = measurePair((db, i) => readPatientRecord(db, sample[i]!.id), 0);
+const resourceCount = loaded;
+vault.close();
+plain.close();
+
+// 3. Open an existing cache: keychain read, open, key check, schema check.
+progress('opening the existing cache repeatedly');
+const openMs: number[] = [];
+for (let i = 0; i < 30; i++) {
+  const start = performance.now();
+  const reopened = await openVault({ dataDir: encryptedDir, keyStore, policy: {}, logger });
+  openMs.push(performance.now() - start);
+  reopened.close();
+}
+await eraseVault({ dataDir: encryptedDir, keyStore });
+fs.rmSync(root, { recursive: true, force: true });
+
+const allSearchEncrypted = Object.values(search).flatMap((s) => s.encrypted);
+const allSearchPlain = Object.values(search).flatMap((s) => s.plain);
+const ratio = (a: number, b: number) => a / b;
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+const rows: BenchRow[] = [
+  { name: `bulk load, encrypted (${resourceCount} resources)`, figure: `${Math.round(resourceCount / (loadMs.encrypted / 1000))} resources/s`, budget: '>= 20000 resources/s', pass: resourceCount / (loadMs.encrypted / 1000) >= 20_000 },
+  { name: 'bulk load, plaintext (same library, no key)', figure: `${Math.round(resourceCount / (loadMs.plain / 1000))} resources/s`, budget: '(reference)', pass: true },
+  { name: 'encrypted/plaintext: bulk load time', figure: fmt(ratio(loadMs.encrypted, loadMs.plain)), budget: '<= 1.25', pass: ratio(loadMs.encrypted, loadMs.plain) <= 1.25 },
+  ...Object.entries(search).map(([kind, s]) => ({ name: `search by ${kind}, p95`, figure: `${fmt(percentile(s.encrypted, 95))} ms`, budget: '<= 5 ms', pass: percentile(s.encrypted, 95) <= 5 })),
+  { name: 'encrypted/plaintext: search (median)', figure: fmt(ratio(median(allSearchEncrypted), median(allSearchPlain))), budget: '<= 1.25', pass: ratio(median(allSearchEncrypted), median(allSearchPlain)) <= 1.25 },
+  { name: 'open chart, first time, encrypted / plaintext median', figure: `${fmt(median(chartFirst.encrypted), 3)} / ${fmt(median(chartFirst.plain), 3)} ms`, budget: '(reference)', pass: true },
+  { name: 'encrypted/plaintext: open chart, first time (median)', figure: fmt(ratio(median(chartFirst.encrypted), median(chartFirst.plain))), budget: '<= 1.25', pass: ratio(median(chartFirst.encrypted), median(chartFirst.plain)) <= 1.25 },
+  { name: 'encrypted/plaintext: open chart, again (median)', figure: fmt(ratio(median(chartAgain.encrypted), median(chartAgain.plain))), budget: '<= 1.25', pass: ratio(median(chartAgain.encrypted), median(chartAgain.plain)) <= 1.25 },
+  { name: 'open existing cache, median', figure: `${fmt(median(openMs))} ms`, budget: '<= 60 ms', pass: median(openMs) <= 60 },
+];
+process.stdout.write(`\nClinic Workstation bench: ${patients} patients, ${resourceCount} resources, seed ${seed}, node ${process.version}, ${os.cpus().length} cores\n\n`);
+process.stdout.write(`${printTable(rows)}\n`);
