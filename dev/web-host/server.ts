@@ -27,6 +27,7 @@ import type { IpcResult } from '../../src-shared/ipc/errors.ts';
 import { Policy, type PolicyInput } from '../../src-shared/policy/schema.ts';
 import { createCore, type Core } from '../../src-main/core.ts';
 import { createJsonLogger, type Logger } from '../../src-main/log/logger.ts';
+import { MIME_TYPES, mimeTypeFor, resolveUnderRoot } from '../../src-main/static/files.ts';
 import { systemClock } from '../../src-main/ports.ts';
 import { createKeytarKeyStore } from '../../src-main/vault/keytar-key-store.ts';
 import {
@@ -82,52 +83,9 @@ export function webHostCsp(port: number, { forMeta = false } = {}): string {
   return contentSecurityPolicy({ extraConnectSources: [`ws://${HOST}:${port}`], forMetaTag: forMeta });
 }
 
-const MIME_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.wasm': 'application/wasm',
-};
-
-export function mimeTypeFor(filePath: string): string {
-  return MIME_TYPES[path.extname(filePath).toLowerCase()] ?? 'application/octet-stream';
-}
-
-/**
- * The file under `root` a request path names, or null when it is refused: not absolute, bad
- * percent-encoding, a NUL or backslash, or any `.`/`..` segment (raw or encoded). Checked again
- * after resolution, so no spelling can leave the folder.
- */
+/** The file under `root` a request URL's path names, or null when refused (see resolveUnderRoot). */
 export function resolveStaticPath(root: string, rawUrl: string): string | null {
-  const rawPath = rawUrl.split(/[?#]/, 1)[0] ?? '';
-  if (!rawPath.startsWith('/') || rawPath.startsWith('//')) return null;
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(rawPath);
-  } catch {
-    return null;
-  }
-  if (decoded.includes('\0') || decoded.includes('\\')) return null;
-  if (decoded.split('/').some((segment) => segment === '..' || segment === '.')) return null;
-  if (decoded.endsWith('/')) decoded += 'index.html';
-  const base = path.resolve(root);
-  const target = path.resolve(base, `.${decoded}`);
-  const relative = path.relative(base, target);
-  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return null;
-  return target;
+  return resolveUnderRoot(root, rawUrl.split(/[?#]/, 1)[0] ?? '');
 }
 
 /** index.html as the host serves it: the bridge before the app's first script, the CSP meta rewritten. */

@@ -8,7 +8,7 @@
  * included. It has no Electron import, so tests call it with plain Request objects.
  */
 import { readFile as fsReadFile } from 'node:fs/promises';
-import path from 'node:path';
+import { mimeTypeFor, resolveUnderRoot } from '../static/files.ts';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME } from './origin.ts';
 import { CONTENT_SECURITY_POLICY } from './security.ts';
 
@@ -23,33 +23,6 @@ export const APP_SCHEME_PRIVILEGES = Object.freeze({
   secure: true,
   supportFetchAPI: true,
 });
-
-const MIME_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.avif': 'image/avif',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.otf': 'font/otf',
-  '.wasm': 'application/wasm',
-};
-
-export function mimeTypeFor(filePath: string): string {
-  return MIME_TYPES[path.extname(filePath).toLowerCase()] ?? 'application/octet-stream';
-}
 
 /** Headers on every response, whatever its status. */
 function securityHeaders(contentType?: string): Headers {
@@ -85,20 +58,7 @@ export function resolveRendererFile(root: string, requestUrl: string): string | 
   }
   if (url.protocol !== `${APP_SCHEME}:` || url.host !== APP_HOST || url.username || url.password) return null;
 
-  let pathname: string;
-  try {
-    pathname = decodeURIComponent(url.pathname);
-  } catch {
-    return null; // malformed percent-encoding
-  }
-  if (pathname.includes('\0') || pathname.includes('\\')) return null;
-  if (pathname === '' || pathname.endsWith('/')) pathname += 'index.html';
-
-  const base = path.resolve(root);
-  const target = path.resolve(base, `.${pathname}`);
-  const relative = path.relative(base, target);
-  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return null;
-  return target;
+  return resolveUnderRoot(root, url.pathname);
 }
 
 export interface AppProtocolOptions {
