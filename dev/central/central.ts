@@ -1,0 +1,176 @@
+/**
+ * Dev central: the clinic's identity provider and FHIR R4 API, both seeded from the same
+ * synthetic clinic, each on its own port of 127.0.0.1. `startCentral()` is the one call tests
+ * and the demo use.
+ */
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Resource } from '@medplum/fhirtypes';
+import type { Logger } from '../../src-main/log/logger.ts';
+import { clinicStaff, generateResources } from '../synthetic/clinic.ts';
+import { indexFhirDefinitions } from './definitions.ts';
+import { FaultInjector } from './faults.ts';
+import { createFhirApi } from './fhir-api.ts';
+import { DEFAULT_CLIENT_ID, DEFAULT_REDIRECT_URIS, DEFAULT_ROLES_CLAIM, FHIR_API_SCOPE, createIdentityProvider } from './idp.ts';
+import { CentralRepository } from './repository.ts';
+import { UserStore, demoPassword } from './users.ts';
+import type { CentralUser } from './users.ts';
+
+export const HOST = '127.0.0.1';
+export const DEFAULT_FHIR_BASE_PATH = '/fhir/R4';
+export const DEMO_PATIENTS = 2000;
+export const DEFAULT_SEED = 1;
+
+export interface CentralOptions {
+  /** Patients in the synthetic clinic (default 2,000). */
+  patients?: number;
+  seed?: number;
+  resourcesPerPatient?: number;
+  /** Port of the identity provider (default: a free one). */
+  idpPort?: number;
+  /** Port of the FHIR API (default: a free one). */
+  fhirPort?: number;
+  fhirBasePath?: string;
+  clientId?: string;
+  redirectUris?: string[];
+  rolesClaim?: string;
+  accessTokenTtlSeconds?: number;
+  refreshTokenTtlSeconds?: number;
+  /** Secret for the admin endpoint (default: random). */
+  adminSecret?: string;
+  defaultPageSize?: number;
+  logger?: Logger;
+}
+
+export interface Central {
+  /** The identity provider's issuer URL (discovery at `${issuer}/.well-known/openid-configuration`). */
+  issuer: string;
+  /** The FHIR API base URL, also the audience of access tokens. */
+  fhirBaseUrl: string;
+  clientId: string;
+  /** Redirect URIs registered for the client (the port of loopback URIs may vary). */
+  redirectUris: string[];
+  /** Scope to request for the FHIR API (with openid, profile, fhirUser, offline_access). */
+  apiScope: string;
+  rolesClaim: string;
+  /** Bearer secret of POST `${issuer}/admin/users/<username>/disable|enable`. */
+  adminSecret: string;
+  /** The accounts, with their demo passwords. */
+  users: CentralUser[];
+  repository: CentralRepository;
+  faults: FaultInjector;
+  seeding: { resources: number; durationMs: number };
+  /** Disables an account: its refreshes and sign-ins fail from now on. */
+  disableUser(username: string): void;
+  enableUser(username: string): void;
+  close(): Promise<void>;
+}
+
+function listen(server: http.Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, HOST, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export async function startCentral(options: CentralOptions = {}): Promise<Central> {
+  const seed = options.seed ?? DEFAULT_SEED;
+  const patients = options.patients ?? DEMO_PATIENTS;
+  const clinic = options.resourcesPerPatient === undefined ? { seed, patients } : { seed, patients, resourcesPerPatient: options.resourcesPerPatient };
+  const basePath = `/${(options.fhirBasePath ?? DEFAULT_FHIR_BASE_PATH).replace(/^\/+|\/+$/g, '')}`;
+  const adminSecret = options.adminSecret ?? randomBytes(24).toString('base64url');
+  const clientId = options.clientId ?? DEFAULT_CLIENT_ID;
+  const redirectUris = options.redirectUris ?? DEFAULT_REDIRECT_URIS;
+  const rolesClaim = options.rolesClaim ?? DEFAULT_ROLES_CLAIM;
+
+  indexFhirDefinitions();
+  const repository = new CentralRepository();
+  const started = performance.now();
+  const resources = repository.seed(generateResources(clinic) as Iterable<Resource>);
+  const seeding = { resources, durationMs: Math.round(performance.now() - started) };
+  const users = new UserStore(clinicStaff(clinic), demoPassword);
+  const faults = new FaultInjector();
+
+  // Listen first (the ports are part of the URLs), then attach the handlers.
+  let idpHandler: http.RequestListener = (_req, res) => res.writeHead(503).end();
+  let fhirHandler: http.RequestListener = (_req, res) => res.writeHead(503).end();
+  const idpServer = http.createServer((req, res) => idpHandler(req, res));
+  const fhirServer = http.createServer((req, res) => fhirHandler(req, res));
+  try {
+    const idpPort = await listen(idpServer, options.idpPort ?? 0);
+    const fhirPort = await listen(fhirServer, options.fhirPort ?? 0);
+    const issuer = `http://${HOST}:${idpPort}`;
+    const fhirBaseUrl = `http://${HOST}:${fhirPort}${basePath}`;
+
+    const idp = await createIdentityProvider({
+      issuer,
+      fhirBaseUrl,
+      users,
+      adminSecret,
+      clientId,
+      redirectUris,
+      rolesClaim,
+      ...(options.accessTokenTtlSeconds === undefined ? {} : { accessTokenTtlSeconds: options.accessTokenTtlSeconds }),
+      ...(options.refreshTokenTtlSeconds === undefined ? {} : { refreshTokenTtlSeconds: options.refreshTokenTtlSeconds }),
+    });
+    const api = createFhirApi({
+      baseUrl: fhirBaseUrl,
+      issuer,
+      repo: repository,
+      faults,
+      ...(options.defaultPageSize === undefined ? {} : { defaultPageSize: options.defaultPageSize }),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    idpHandler = (req, res) => {
+      const url = req.url ?? '/';
+      const active = faults.take('idp', req.method ?? 'GET', url);
+      const latency = active.reduce((ms, f) => ms + (f.kind.kind === 'latency' ? f.kind.ms : 0), 0);
+      const fault = active.find((f) => f.kind.kind !== 'latency')?.kind;
+      setTimeout(() => {
+        if (fault?.kind === 'status' || fault?.kind === 'rate-limit') {
+          const status = fault.kind === 'status' ? fault.status : 429;
+          const headers: Record<string, string> = fault.retryAfterSeconds === undefined && fault.kind === 'status' ? {} : { 'retry-after': String(fault.retryAfterSeconds ?? 1) };
+          req.resume();
+          res.writeHead(status, headers).end();
+        } else if (fault?.kind === 'reset') {
+          req.socket.resetAndDestroy();
+        } else idp.handle(req, res);
+      }, latency);
+    };
+    fhirHandler = (req, res) => api.handle(req, res);
+
+    return {
+      issuer,
+      fhirBaseUrl,
+      clientId,
+      redirectUris: [...redirectUris],
+      apiScope: FHIR_API_SCOPE,
+      rolesClaim,
+      adminSecret,
+      users: users.list(),
+      repository,
+      faults,
+      seeding,
+      disableUser: (username) => users.setDisabled(username, true),
+      enableUser: (username) => users.setDisabled(username, false),
+      close: async () => {
+        await Promise.all([closeServer(idpServer), closeServer(fhirServer)]);
+      },
+    };
+  } catch (error) {
+    await Promise.all([closeServer(idpServer), closeServer(fhirServer)]);
+    throw error;
+  }
+}
