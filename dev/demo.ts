@@ -1,6 +1,7 @@
 /**
- * The demo: a synthetic clinic loaded into a fresh encrypted cache (real SQLCipher, key in the
- * real OS keychain), served with the real renderer by the dev web host. Run through
+ * The demo: dev central (the clinic's identity provider and FHIR API) with a synthetic clinic,
+ * and a workstation whose fresh encrypted cache (real SQLCipher, key in the real OS keychain)
+ * holds the same clinic, served with the real renderer by the dev web host. Run through
  * `bash scripts/demo.sh`, which sets the machine up, builds the renderer and starts a keychain.
  *
  *   tsx dev/demo.ts [--patients N] [--seed N] [--port N]
@@ -11,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { startCentral } from './central/central.ts';
 import { generateResources } from './synthetic/clinic.ts';
 import { startWebHost } from './web-host/server.ts';
 import { createJsonLogger } from '../src-main/log/logger.ts';
@@ -43,6 +45,7 @@ const patients = integerOption(values.patients, 'patients', 1, 200_000);
 const seed = integerOption(values.seed, 'seed', 0, 0xffffffff);
 const port = integerOption(values.port, 'port', 0, 65_535);
 
+const central = await startCentral({ patients, seed });
 const keyStore = createKeytarKeyStore();
 const logger = createJsonLogger();
 const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-demo-')), 'cache');
@@ -65,19 +68,26 @@ vault.close();
 say(`Demo clinic: ${patients} synthetic patients, ${stored} FHIR resources in the encrypted cache (${Math.round(performance.now() - started)} ms).`);
 
 const host = await startWebHost({ dataDir, port, logger });
+const onePerRole = central.users.filter((user, i) => central.users.findIndex((other) => other.role === user.role) === i);
+say('');
+say('Dev central (synthetic data only):');
+say(`  Identity provider  ${central.issuer}`);
+say(`  FHIR R4 API        ${central.fhirBaseUrl}  (${central.seeding.resources} resources)`);
+say(`  Demo users         ${onePerRole.map((u) => `${u.username} / ${u.password} (${u.role})`).join(', ')}`);
 say('');
 say('Clinic Workstation is running. Open this address in a browser (it carries a one-time secret):');
 say(`  ${host.url}`);
 say('');
-say('Sign-in through the clinic identity provider arrives with the sign-in issue; until then the');
-say('search answers "Sign in to continue." from the main process. Press Ctrl+C to stop: the demo');
-say('cache is crypto-erased on the way out.');
+say('The workstation cache holds the same clinic. Signing in from the workstation arrives with the');
+say('sign-in issue; until then its search answers "Sign in to continue." from the main process.');
+say('Press Ctrl+C to stop: the demo cache is crypto-erased on the way out.');
 
 let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
   await host.close();
+  await central.close();
   await eraseVault({ dataDir, keyStore });
   fs.rmSync(path.dirname(dataDir), { recursive: true, force: true });
   process.exit(0);
