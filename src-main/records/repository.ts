@@ -115,22 +115,40 @@ export function storeResources(db: Database, resources: Iterable<unknown>): Stor
   return { stored, rejected };
 }
 
+const BULK_COMMIT_SIZE = 25_000;
+
 /**
- * A large import (the first fill of the cache, a re-seed): each batch in its own transaction,
+ * A large import (the first fill of the cache, a re-seed): batches committed in groups,
  * the whole import in rollback-journal mode (see withRollbackJournal). Indexes in `rejected`
  * count across batches.
  */
 export function bulkStoreResources(db: Database, batches: Iterable<Iterable<unknown>>): StoreResult {
-  return withRollbackJournal(db, () => {
-    const total: StoreResult = { stored: 0, rejected: [] };
-    let offset = 0;
-    for (const batch of batches) {
-      const items = Array.isArray(batch) ? batch : [...batch];
+  const total: StoreResult = { stored: 0, rejected: [] };
+  let offset = 0;
+  let pending: unknown[][] = [];
+  let pendingCount = 0;
+  // Batches are committed in groups of about BULK_COMMIT_SIZE resources: every commit costs
+  // fsyncs of the journal and the database, and an import can simply be run again.
+  const commitGroup = db.transaction((group: unknown[][]) => {
+    for (const items of group) {
       const result = storeResources(db, items);
       total.stored += result.stored;
       for (const rejected of result.rejected) total.rejected.push({ ...rejected, index: rejected.index + offset });
       offset += items.length;
     }
+  });
+  return withRollbackJournal(db, () => {
+    for (const batch of batches) {
+      const items = Array.isArray(batch) ? batch : [...batch];
+      pending.push(items);
+      pendingCount += items.length;
+      if (pendingCount >= BULK_COMMIT_SIZE) {
+        commitGroup(pending);
+        pending = [];
+        pendingCount = 0;
+      }
+    }
+    if (pending.length > 0) commitGroup(pending);
     return total;
   });
 }

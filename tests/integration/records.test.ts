@@ -38,7 +38,7 @@ describe('bulk import', () => {
     expect(vault.db.pragma('journal_mode', { simple: true })).toBe('wal');
   });
 
-  it('returns to WAL mode even when a batch throws midway, keeping the batches before it', () => {
+  it('returns to WAL mode when the source fails midway; the uncommitted group is rolled back whole', () => {
     const before = countResources(vault.db);
     const batches = (function* () {
       yield [testPatient('bulk-ok', 'Ondrel', 'Vastique', 'B-1')];
@@ -46,7 +46,8 @@ describe('bulk import', () => {
     })();
     expect(() => bulkStoreResources(vault.db, batches)).toThrow('source failed');
     expect(vault.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(countResources(vault.db)).toBe(before + 1);
+    expect(countResources(vault.db)).toBe(before);
+    expect(searchPatients(vault.db, 'Vastique', 5)).toEqual([]);
   });
 
   it('reports rejected resources with their position across batches, without their content', () => {
