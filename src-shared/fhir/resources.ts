@@ -314,6 +314,22 @@ const CONDITION_VERIFICATION_CODES = [
 const onsetNames = ['onsetDateTime', 'onsetAge', 'onsetPeriod', 'onsetRange', 'onsetString'] as const;
 const abatementNames = ['abatementDateTime', 'abatementAge', 'abatementPeriod', 'abatementRange', 'abatementString'] as const;
 
+/** con-5 / ait-2: a record marked entered-in-error carries no clinical status. */
+function noClinicalStatusWhenEnteredInError(
+  resource: { verificationStatus?: CodeableConcept; clinicalStatus?: CodeableConcept },
+  ctx: z.RefinementCtx,
+  verificationSystem: string,
+  rule: string,
+): void {
+  if (hasCoding(resource.verificationStatus, verificationSystem, 'entered-in-error') && resource.clinicalStatus !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `clinicalStatus must be absent when verificationStatus is entered-in-error (${rule})`,
+      path: ['clinicalStatus'],
+    });
+  }
+}
+
 export const Condition = z
   .looseObject({
     resourceType: z.literal('Condition'),
@@ -362,16 +378,7 @@ export const Condition = z
       }
     }
     // con-5: an entered-in-error condition has no clinical status.
-    if (
-      hasCoding(condition.verificationStatus, CONDITION_VERIFICATION_SYSTEM, 'entered-in-error') &&
-      condition.clinicalStatus !== undefined
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'clinicalStatus must be absent when verificationStatus is entered-in-error (con-5)',
-        path: ['clinicalStatus'],
-      });
-    }
+    noClinicalStatusWhenEnteredInError(condition, ctx, CONDITION_VERIFICATION_SYSTEM, 'con-5');
   });
 export type Condition = z.infer<typeof Condition>;
 
@@ -420,16 +427,7 @@ export const AllergyIntolerance = z
   .superRefine((allergy, ctx) => {
     checkChoice(allergy, ctx, 'onset', onsetNames);
     // ait-2: an entered-in-error allergy has no clinical status.
-    if (
-      hasCoding(allergy.verificationStatus, ALLERGY_VERIFICATION_SYSTEM, 'entered-in-error') &&
-      allergy.clinicalStatus !== undefined
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'clinicalStatus must be absent when verificationStatus is entered-in-error (ait-2)',
-        path: ['clinicalStatus'],
-      });
-    }
+    noClinicalStatusWhenEnteredInError(allergy, ctx, ALLERGY_VERIFICATION_SYSTEM, 'ait-2');
   });
 export type AllergyIntolerance = z.infer<typeof AllergyIntolerance>;
 
