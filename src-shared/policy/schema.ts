@@ -16,9 +16,37 @@ export const VaultPolicy = z
   })
   .strict();
 
+/** Sign-in and PIN rules (PRODUCT.md capability 2). */
+export const IdentityPolicy = z
+  .object({
+    /** Shortest PIN accepted. */
+    pinMinLength: z.number().int().min(4).max(12).default(6),
+    /** Wrong PINs in a row before the user must sign in fully again. */
+    pinMaxFailures: z.number().int().min(3).max(10).default(5),
+    /** How long after the last full sign-in a PIN alone may sign a user in (0 = never offline). */
+    offlineSignInHours: z.number().int().min(0).max(336).default(72),
+    /** Longest session before a full sign-in is required again. */
+    maxSessionHours: z.number().int().min(1).max(24).default(12),
+  })
+  .strict();
+
+/** Automatic logoff (PRODUCT.md capability 3). */
+export const LockPolicy = z
+  .object({
+    /** Idle time (OS-wide where the OS reports it) before the screen locks. */
+    idleSeconds: z.number().int().min(30).max(3600).default(300),
+    /** The "Locking soon" warning shown before an idle lock. */
+    warningSeconds: z.number().int().min(5).max(120).default(30),
+  })
+  .strict()
+  .refine((lock) => lock.warningSeconds < lock.idleSeconds, { message: 'warningSeconds must be shorter than idleSeconds', path: ['warningSeconds'] });
+
 export const Policy = z
   .object({
-    vault: VaultPolicy.default({}),
+    // prefault: an absent section is parsed as {}, so each field's own default applies.
+    vault: VaultPolicy.prefault({}),
+    identity: IdentityPolicy.prefault({}),
+    lock: LockPolicy.prefault({}),
   })
   .strict();
 export type Policy = z.infer<typeof Policy>;

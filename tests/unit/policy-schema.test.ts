@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { Policy } from '../../src-shared/policy/schema.ts';
+
+describe('policy schema', () => {
+  it('fills every section with its documented defaults', () => {
+    expect(Policy.parse({})).toEqual({
+      vault: {},
+      identity: { pinMinLength: 6, pinMaxFailures: 5, offlineSignInHours: 72, maxSessionHours: 12 },
+      lock: { idleSeconds: 300, warningSeconds: 30 },
+    });
+  });
+
+  it('refuses unknown fields, wrong types and out-of-range values, naming the field', () => {
+    const cases: [unknown, string][] = [
+      [{ lock: { idleSecs: 60 } }, 'lock'],
+      [{ identity: { pinMinLength: 3 } }, 'identity.pinMinLength'],
+      [{ identity: { pinMaxFailures: '5' } }, 'identity.pinMaxFailures'],
+      [{ lock: { idleSeconds: 60, warningSeconds: 60 } }, 'lock.warningSeconds'],
+      [{ vault: { recoveryPublicKeyPem: '' } }, 'vault.recoveryPublicKeyPem'],
+      [{ telemetry: true }, ''],
+    ];
+    for (const [input, path] of cases) {
+      const result = Policy.safeParse(input);
+      expect(result.success, JSON.stringify(input)).toBe(false);
+      expect(result.error!.issues[0]!.path.join('.')).toBe(path);
+    }
+  });
+});
