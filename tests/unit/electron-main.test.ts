@@ -3,6 +3,7 @@
  * before 'ready' (single instance, sandbox, privileged scheme, security hooks), what happens at
  * 'ready' (hardened in-memory session, app:// handler, core, window, IPC), and a clean shutdown.
  */
+import { Policy } from '../../src-shared/policy/schema.ts';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { BRIDGE_INVOKE } from '../../src-shared/ipc/contract.ts';
 import type { Core } from '../../src-main/core.ts';
@@ -104,7 +105,7 @@ describe('main entry', () => {
     const ports = hoisted.createCore.mock.calls[0]?.[0];
     expect(ports?.keyStore).toBe(hoisted.keyStore);
     expect(ports?.paths.dataDir.startsWith('/fake/userData')).toBe(true);
-    expect(ports?.policy).toStrictEqual({ vault: {} });
+    expect(ports?.policy).toStrictEqual(Policy.parse({}));
     expect(typeof ports?.clock.now()).toBe('number');
 
     expect(windows).toHaveLength(1);
