@@ -1,0 +1,42 @@
+import type { Permission } from '../../src-shared/access/roles.ts';
+import { practitionerRelationships, type CareRelationship } from '../records/relationships.ts';
+import type { Database } from '../vault/sqlcipher.ts';
+import {
+  chartAccessLevel,
+  decide,
+  needsRelationships,
+  type AccessDecision,
+  type AccessUser,
+  type ActiveGrant,
+  type ChartAccess,
+} from './decision.ts';
+
+/**
+ * The authorization decision with its one input from the cache: the care relationships, looked up
+ * only when the decision depends on them (a clinician asking for one patient's clinical data).
+ */
+export interface AuthorizeInput {
+  readonly user: AccessUser;
+  readonly action: Permission;
+  readonly patientId: string | null;
+  readonly activeGrants: readonly ActiveGrant[];
+}
+
+const NONE: readonly CareRelationship[] = Object.freeze([]);
+
+export function authorize(db: Database, input: AuthorizeInput): AccessDecision {
+  const { user, action, patientId } = input;
+  const relationships =
+    needsRelationships(user, action, patientId) && user.practitionerId !== null && patientId !== null
+      ? practitionerRelationships(db, user.practitionerId, patientId)
+      : NONE;
+  return decide({ user, action, patientId, relationships, activeGrants: input.activeGrants });
+}
+
+/** For the UI: 'full' chart, 'restricted' (demographics; break-glass offered) or 'none'. */
+export function chartAccess(db: Database, user: AccessUser, patientId: string, activeGrants: readonly ActiveGrant[]): ChartAccess {
+  const relationships = needsRelationships(user, 'patient.clinical.read', patientId) && user.practitionerId !== null
+    ? practitionerRelationships(db, user.practitionerId, patientId)
+    : NONE;
+  return chartAccessLevel({ user, patientId, relationships, activeGrants });
+}
