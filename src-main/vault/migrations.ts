@@ -1,3 +1,4 @@
+import { identitySchemaV2 } from '../identity/schema.ts';
 import { recordsSchemaV1 } from '../records/schema.ts';
 import { VaultError } from './errors.ts';
 import type { Database } from './sqlcipher.ts';
@@ -13,7 +14,10 @@ export interface Migration {
   sql: string;
 }
 
-export const migrations: readonly Migration[] = [{ version: 1, name: 'records: resources, patients, name index', sql: recordsSchemaV1 }];
+export const migrations: readonly Migration[] = [
+  { version: 1, name: 'records: resources, patients, name index', sql: recordsSchemaV1 },
+  { version: 2, name: 'identity: PIN hashes, failures, lockout, offline window', sql: identitySchemaV2 },
+];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;
 

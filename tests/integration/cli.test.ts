@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { storeResources } from '../../src-main/records/repository.ts';
+import { LATEST_SCHEMA_VERSION } from '../../src-main/vault/migrations.ts';
 import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
 import { runTs } from '../support/child.ts';
 import { testPatient } from '../support/fhir.ts';
@@ -32,7 +33,7 @@ describe('ws vault', () => {
   it('status reports the cache as JSON', async () => {
     const result = await ws('vault', 'status', '--data-dir', dataDir, '--json');
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ ok: true, state: 'ready', schemaVersion: 1, escrowed: false });
+    expect(JSON.parse(result.stdout)).toEqual({ ok: true, state: 'ready', schemaVersion: LATEST_SCHEMA_VERSION, escrowed: false });
   });
 
   it('bad usage exits 2 and changes nothing', async () => {

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCore } from '../../src-main/core.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { systemClock } from '../../src-main/ports.ts';
+import { LATEST_SCHEMA_VERSION } from '../../src-main/vault/migrations.ts';
 import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
 import { Policy } from '../../src-shared/policy/schema.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
@@ -30,7 +31,7 @@ describe('core', () => {
   it('creates the cache on first start and reports it ready', async () => {
     const core = await start();
     const answer = await core.invoke('workstation.status', {});
-    expect(answer).toMatchObject({ ok: true, data: { appName: 'Clinic Workstation', vault: { state: 'ready', schemaVersion: 1, escrowed: false } } });
+    expect(answer).toMatchObject({ ok: true, data: { appName: 'Clinic Workstation', vault: { state: 'ready', schemaVersion: LATEST_SCHEMA_VERSION, escrowed: false } } });
     // No one is signed in yet: PHI channels are refused before the cache is touched.
     expect(await core.invoke('patients.search', { query: 'Ze' })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
     await core.close();

@@ -12,7 +12,7 @@ import { countResources, searchPatients, storeResources } from '../../src-main/r
 import { VaultError } from '../../src-main/vault/errors.ts';
 import { vaultFiles } from '../../src-main/vault/files.ts';
 import { generateCacheKey } from '../../src-main/vault/key-material.ts';
-import { LATEST_SCHEMA_VERSION, runMigrations } from '../../src-main/vault/migrations.ts';
+import { LATEST_SCHEMA_VERSION, migrations, runMigrations } from '../../src-main/vault/migrations.ts';
 import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
 import { eraseVault, openVault, recoverVault, type VaultOptions } from '../../src-main/vault/vault.ts';
 import { testPatient } from '../support/fhir.ts';
@@ -152,11 +152,11 @@ describe('migrations', () => {
   it('run in one transaction each: a failing migration leaves the previous version intact', async () => {
     const vault = await seededVault();
     const broken = [
-      { version: 1, name: 'records', sql: '' },
-      { version: 2, name: 'adds a table then fails', sql: 'CREATE TABLE half_done (x); SELECT no_such_function();' },
+      ...migrations,
+      { version: LATEST_SCHEMA_VERSION + 1, name: 'adds a table then fails', sql: 'CREATE TABLE half_done (x); SELECT no_such_function();' },
     ];
     expect(() => runMigrations(vault.db, broken)).toThrow();
-    expect(vault.db.pragma('user_version', { simple: true })).toBe(1);
+    expect(vault.db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     expect(vault.db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'half_done'`).get()).toEqual({ n: 0 });
     expect(countResources(vault.db)).toBe(2);
     vault.close();
