@@ -1,7 +1,7 @@
 /**
- * `npm run bench`: the vault's performance budgets (issue "Foundation and the encrypted local
- * cache") on this repository's synthetic clinic, SQLCipher measured side by side with the same
- * library unencrypted. Prints a table; exits 0 whatever the figures (a benchmark, not a test).
+ * `npm run bench`: the performance budgets of the issues, on this repository's synthetic clinic:
+ * the vault (SQLCipher measured side by side with the same library unencrypted), the PIN check and
+ * the authorization decision. Prints a table; exits 0 whatever the figures (a benchmark, not a test).
  *
  *   --patients N   patients in the clinic (default 100000; about 10 other resources each)
  *   --seed N       synthetic clinic seed (default 1)
@@ -17,6 +17,8 @@ import { readPatientRecord, searchPatients } from '../../src-main/records/reposi
 import { createKeytarKeyStore } from '../../src-main/vault/keytar-key-store.ts';
 import { applyConnectionSettings, openDatabase, type Database } from '../../src-main/vault/sqlcipher.ts';
 import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
+import { benchAuthorization } from './access.ts';
+import { benchPin } from './pin.ts';
 import { median, percentile, printTable, time, type BenchRow } from './stats.ts';
 
 const { values } = parseArgs({
@@ -112,5 +114,7 @@ const rows: BenchRow[] = [
   { name: 'encrypted/plaintext: open chart, again (median)', figure: fmt(ratio(median(chartAgain.encrypted), median(chartAgain.plain))), budget: '<= 1.25', pass: ratio(median(chartAgain.encrypted), median(chartAgain.plain)) <= 1.25 },
   { name: 'open existing cache, median', figure: `${fmt(median(openMs))} ms`, budget: '<= 60 ms', pass: median(openMs) <= 60 },
 ];
+progress('sign-in and access control budgets');
+rows.push(...(await benchPin()), ...benchAuthorization());
 process.stdout.write(`\nClinic Workstation bench: ${patients} patients, ${resourceCount} resources, seed ${seed}, node ${process.version}, ${os.cpus().length} cores\n\n`);
 process.stdout.write(`${printTable(rows)}\n`);
