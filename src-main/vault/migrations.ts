@@ -1,4 +1,5 @@
 import { identitySchemaV2 } from '../identity/schema.ts';
+import { tokenSchemaV3 } from '../identity/token-schema.ts';
 import { recordsSchemaV1 } from '../records/schema.ts';
 import { VaultError } from './errors.ts';
 import type { Database } from './sqlcipher.ts';
@@ -17,6 +18,7 @@ export interface Migration {
 export const migrations: readonly Migration[] = [
   { version: 1, name: 'records: resources, patients, name index', sql: recordsSchemaV1 },
   { version: 2, name: 'identity: PIN hashes, failures, lockout, offline window', sql: identitySchemaV2 },
+  { version: 3, name: 'identity: refresh tokens', sql: tokenSchemaV3 },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;
