@@ -223,6 +223,10 @@ export function createLockController(options: LockControllerOptions): LockContro
         scheduleAt(warningAt, t);
         return emit({ type: 'active' });
       }
+      // Input the OS reported after the warning began can move the deadline later without
+      // cancelling the warning (when idle - warning is shorter than the OS's one-second grain):
+      // the lock follows the latest deadline, never the one first announced.
+      deadline = Math.max(deadline, idleDeadline);
       if (t >= deadline) return lock('idle', t);
       scheduleAt(Math.min(t + WARNING_POLL_MS, deadline), t);
     }

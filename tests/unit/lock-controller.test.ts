@@ -179,6 +179,20 @@ describe('lock controller: idle', () => {
     expect(lock.snapshot().state).toBe('active');
   });
 
+  it('input the OS reports as the warning begins moves the lock later even when idle - warning is short', () => {
+    // Found by the property test: idle 37 s, warning 35 s, input in another app at the very moment
+    // the warning starts. The lock must follow that input, not the deadline first announced.
+    const { time, power, lock, start } = setup({ idleSeconds: 37, warningSeconds: 35 });
+    time.advance(2 * S);
+    expect(lock.snapshot().state).toBe('warning');
+    power.input();
+    time.advance(35 * S);
+    expect(lock.snapshot().state).not.toBe('locked');
+    time.advance(2 * S);
+    expect(lock.snapshot()).toMatchObject({ state: 'locked', reason: 'idle' });
+    expect(lock.snapshot().lockedAt! - (start + 2 * S)).toBeGreaterThanOrEqual(36 * S);
+  });
+
   it('OS idle time in whole seconds never makes the lock late (at most one second early)', () => {
     const { time, power, lock, start } = setup();
     time.advance(100_500);
