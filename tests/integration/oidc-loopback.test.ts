@@ -2,23 +2,12 @@
  * The RFC 8252 loopback receiver on its own, over real HTTP on 127.0.0.1: one callback, on one
  * path, then the port is gone.
  */
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { startLoopbackReceiver } from '../../src-main/identity/oidc-loopback.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import { refuses } from '../support/net.ts';
 
 const logger = createMemoryLogger();
-
-function refuses(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
-}
 
 describe('loopback receiver', () => {
   it('listens on 127.0.0.1 with an OS-chosen port and the fixed /callback path', async () => {

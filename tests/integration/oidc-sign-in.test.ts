@@ -3,7 +3,6 @@
  * receiver, the login form driven like a browser (tests/support/central.ts), real tokens, a real
  * vault (SQLCipher + the OS keychain) for the refresh token, and access termination.
  */
-import net from 'node:net';
 import path from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -22,6 +21,7 @@ import { driveLogin, fhirFetch, passwordOf, startTestCentral } from '../support/
 import type { Central } from '../support/central.ts';
 import { keyStore } from '../support/keychain.ts';
 import { filesContaining, tempDir } from '../support/temp.ts';
+import { refuses } from '../support/net.ts';
 
 const identityRoles = { physician: 'physician', nurse: 'nurse', frontDesk: 'frontDesk', privacyOfficer: 'privacyOfficer', itAdmin: 'itAdmin' } as const satisfies Record<string, Role>;
 const clock: Clock = { now: () => Date.now() };
@@ -99,17 +99,6 @@ function options(authBrowser: AuthBrowser, extra: Partial<SignInOptions> = {}): 
     timeoutMs: 20_000,
     ...extra,
   };
-}
-
-function refuses(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
 }
 
 async function failure(promise: Promise<unknown>): Promise<OidcError> {
