@@ -141,6 +141,13 @@ export interface FakeElectronState {
   ipcRenderer: FakeIpcRenderer;
   exposed: { key: string; api: unknown }[];
   errorBoxes: { title: string; content: string }[];
+  powerMonitor: FakePowerMonitor;
+}
+
+/** powerMonitor: OS events to emit by hand, and an idle time the test sets. */
+export class FakePowerMonitor extends FakeEmitter {
+  idleSeconds = 0;
+  readonly getSystemIdleTime = vi.fn((): number => this.idleSeconds);
 }
 
 export class FakeIpcRenderer extends FakeEmitter {
@@ -160,6 +167,7 @@ function freshState(): FakeElectronState {
     ipcRenderer: new FakeIpcRenderer(),
     exposed: [],
     errorBoxes: [],
+    powerMonitor: new FakePowerMonitor(),
   };
 }
 
@@ -248,6 +256,13 @@ export const session = {
     return fake().defaultSession;
   },
 };
+
+export const powerMonitor = new Proxy({} as FakePowerMonitor, {
+  get: (_target, property) => {
+    const value = (fake().powerMonitor as any)[property];
+    return typeof value === 'function' && !vi.isMockFunction(value) ? value.bind(fake().powerMonitor) : value;
+  },
+});
 
 export const dialog = {
   showErrorBox: vi.fn((title: string, content: string) => {
