@@ -35,7 +35,14 @@ function print(json: boolean, value: Record<string, unknown>, text: string): voi
 
 function readPolicy(file: string | undefined): Policy {
   if (!file) return Policy.parse({});
-  const parsed = Policy.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not valid JSON';
+    throw new UsageError(`Policy file ${file} ${reason}.`);
+  }
+  const parsed = Policy.safeParse(json);
   if (!parsed.success) throw new UsageError(`Policy file ${file} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }

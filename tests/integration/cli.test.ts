@@ -2,6 +2,7 @@
  * The IT command line as IT runs it: a separate process, the real keychain, exit codes and
  * machine-readable output, and no change at all on bad usage.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
@@ -38,9 +39,22 @@ describe('ws vault', () => {
 
   it('bad usage exits 2 and changes nothing', async () => {
     const before = snapshotDir(dataDir);
-    for (const args of [['vault', 'explode', '--data-dir', dataDir], ['vault', 'wipe', '--data-dir', dataDir], ['vault', 'status', '--bogus'], ['vault', 'status']]) {
+    const badPolicy = path.join(path.dirname(dataDir), 'policy.json');
+    fs.writeFileSync(badPolicy, '{ "vault": ');
+    const typoPolicy = path.join(path.dirname(dataDir), 'typo.json');
+    fs.writeFileSync(typoPolicy, JSON.stringify({ lock: { idleSecs: 60 } }));
+    for (const args of [
+      ['vault', 'explode', '--data-dir', dataDir],
+      ['vault', 'wipe', '--data-dir', dataDir],
+      ['vault', 'status', '--bogus'],
+      ['vault', 'status'],
+      ['vault', 'rotate-key', '--data-dir', dataDir, '--policy', badPolicy],
+      ['vault', 'rotate-key', '--data-dir', dataDir, '--policy', typoPolicy],
+      ['vault', 'rotate-key', '--data-dir', dataDir, '--policy', `${badPolicy}.missing`],
+    ]) {
       const result = await ws(...args);
       expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).not.toContain('failed unexpectedly');
     }
     expect(snapshotDir(dataDir)).toEqual(before);
     expect(await keyStore.get(accountsFor(dataDir).current)).not.toBeNull();
