@@ -3,7 +3,8 @@
  * checklist, PRODUCT.md capability 9). The window only ever shows the app's own pages: it cannot
  * navigate away, open windows, embed webviews, download files or be granted any permission.
  * A clinician must never be sent somewhere else from a window that holds PHI, so there are no
- * exceptions, not even "open https links in the browser".
+ * exceptions, not even "open https links in the browser". The sign-in window, which never holds
+ * PHI, may show the identity provider's pages (allowNavigation).
  */
 import { app } from 'electron';
 import type { Session, WebContents } from 'electron';
@@ -18,13 +19,29 @@ export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 const hardenedContents = new WeakSet<WebContents>();
 const hardenedSessions = new WeakSet<Session>();
 
+/**
+ * Where a webContents may navigate, when not only to the app's own pages. The one exception is the
+ * sign-in window (auth-browser.ts): the identity provider's pages and the loopback redirect. The
+ * guards below read this at each navigation, so it can be set right after the window is created.
+ */
+const navigationAllowances = new WeakMap<WebContents, (url: string) => boolean>();
+
+export function allowNavigation(contents: WebContents, allowed: (url: string) => boolean): void {
+  navigationAllowances.set(contents, allowed);
+}
+
+function mayNavigate(contents: WebContents, url: string): boolean {
+  const allowed = navigationAllowances.get(contents);
+  return allowed ? allowed(url) : isAppUrl(url);
+}
+
 /** Navigation, new windows and webviews: everything that could take the page elsewhere. */
 export function hardenWebContents(contents: WebContents, logger: Logger): void {
   if (hardenedContents.has(contents)) return;
   hardenedContents.add(contents);
 
   const blockForeign = (kind: string) => (event: { url: string; preventDefault(): void }) => {
-    if (isAppUrl(event.url)) return;
+    if (mayNavigate(contents, event.url)) return;
     event.preventDefault();
     // The target URL is not logged: a query string could carry PHI.
     logger.log('warn', 'security.navigation_blocked', { reason: kind });

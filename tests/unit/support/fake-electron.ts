@@ -102,6 +102,7 @@ export class FakeSession extends FakeEmitter {
   readonly protocol = new FakeProtocol();
   readonly setSpellCheckerEnabled = vi.fn();
   readonly clearCache = vi.fn(async () => undefined);
+  readonly clearStorageData = vi.fn(async () => undefined);
   constructor(readonly partition: string) {
     super();
   }
@@ -199,6 +200,13 @@ export class FakeBrowserWindow extends FakeEmitter {
   }
   isDestroyed(): boolean {
     return this.destroyed;
+  }
+  /** As in Electron: the window goes away and says so. */
+  close(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.webContents.destroyed = true;
+    this.emit('closed');
   }
 }
 
