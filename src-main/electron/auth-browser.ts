@@ -10,6 +10,7 @@ import { BrowserWindow, session } from 'electron';
 import type { AuthBrowser } from '../identity/oidc.ts';
 import type { Logger } from '../log/logger.ts';
 import { allowNavigation, hardenSession } from './security.ts';
+import { HARDENED_WEB_PREFERENCES } from './window.ts';
 
 /** In memory (no `persist:`), and separate from the app window's session. */
 export const SIGN_IN_PARTITION = 'clinic-workstation-sign-in';
@@ -63,19 +64,7 @@ export function createElectronAuthBrowser(options: ElectronAuthBrowserOptions): 
         parent: options.parent ?? undefined,
         modal: Boolean(options.parent),
         autoHideMenuBar: true,
-        webPreferences: {
-          partition: SIGN_IN_PARTITION,
-          contextIsolation: true,
-          sandbox: true,
-          nodeIntegration: false,
-          nodeIntegrationInWorker: false,
-          nodeIntegrationInSubFrames: false,
-          webSecurity: true,
-          allowRunningInsecureContent: false,
-          webviewTag: false,
-          spellcheck: false,
-          devTools: false,
-        },
+        webPreferences: { partition: SIGN_IN_PARTITION, ...HARDENED_WEB_PREFERENCES, devTools: false },
       });
       allowNavigation(window.webContents, rule);
       window.on('closed', () => {

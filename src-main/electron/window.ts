@@ -14,28 +14,33 @@ export interface MainWindowConfig {
 }
 
 /**
- * The Electron security checklist as preferences: the page runs sandboxed and isolated from the
- * preload, with no Node anywhere (main frame, workers, sub-frames), full web security, no webviews,
- * no experimental Blink features, no spellchecker (it would send typed PHI to a dictionary
- * service on some platforms), no navigation by dropping a file, and an in-memory session.
+ * The Electron security checklist as preferences, for every window the app opens: the page runs
+ * sandboxed and isolated from any preload, with no Node anywhere (main frame, workers, sub-frames),
+ * full web security, no webviews, no experimental Blink features, no spellchecker (it would send
+ * typed PHI to a dictionary service on some platforms), no navigation by dropping a file.
  */
+export const HARDENED_WEB_PREFERENCES = Object.freeze({
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  nodeIntegrationInSubFrames: false,
+  webSecurity: true,
+  allowRunningInsecureContent: false,
+  experimentalFeatures: false,
+  webviewTag: false,
+  spellcheck: false,
+  navigateOnDragDrop: false,
+  // A page cannot trap the clinician in a loop of alert() dialogs.
+  safeDialogs: true,
+} satisfies WebPreferences);
+
+/** The application window: the checklist, our preload, and the in-memory session. */
 export function buildWebPreferences(config: MainWindowConfig): WebPreferences {
   return {
     preload: config.preloadPath,
     partition: SESSION_PARTITION,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    experimentalFeatures: false,
-    webviewTag: false,
-    spellcheck: false,
-    navigateOnDragDrop: false,
-    // A page cannot trap the clinician in a loop of alert() dialogs.
-    safeDialogs: true,
+    ...HARDENED_WEB_PREFERENCES,
     devTools: !config.isPackaged,
   };
 }
