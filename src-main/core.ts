@@ -7,9 +7,12 @@ import { APP_NAME, APP_VERSION } from '../src-shared/app-info.ts';
 import type { EventName, EventPayload, WorkstationStatus } from '../src-shared/ipc/contract.ts';
 import type { IpcResult } from '../src-shared/ipc/errors.ts';
 import type { VaultStatus } from '../src-shared/vault/status.ts';
-import { createRouter, type Session } from './ipc/router.ts';
-import type { Ports } from './ports.ts';
-import { searchPatients } from './records/repository.ts';
+import { authorizeSession } from './access/authorize.ts';
+import { createPatientHandlers } from './records/handlers.ts';
+import { createRouter, type RequestOutcome } from './ipc/router.ts';
+import { systemTimers } from './lock/ports.ts';
+import { noPowerEvents, type Ports } from './ports.ts';
+import { createSessionManager, type SessionAuditEvent } from './session/session.ts';
 import { VaultError, vaultErrorGuide } from './vault/errors.ts';
 import { openVault, type Vault } from './vault/vault.ts';
 
@@ -45,13 +48,40 @@ function vaultStatus(state: VaultState): VaultStatus {
 export async function createCore(ports: Ports): Promise<Core> {
   const state = await openVaultState(ports);
   const listeners = new Set<EventListener>();
-  // Sign-in arrives with the identity capability; until then no one is signed in.
-  const currentSession = (): Session | null => null;
+  const { logger } = ports;
+
+  const emit: EventListener = (event, payload) => {
+    for (const listener of [...listeners]) {
+      try {
+        listener(event, payload);
+      } catch (error) {
+        logger.log('error', 'core.listener-failed', { errorName: error instanceof Error ? error.name : 'unknown' });
+      }
+    }
+  };
 
   const requireVault = (): Vault => {
     if ('vault' in state) return state.vault;
     throw state.error;
   };
+
+  // Until the audit trail lands (issue 5), audit events go to the log: facts, never PHI.
+  const auditSession = (event: SessionAuditEvent) => logger.log('info', `audit.session.${event.action}`, { reason: event.detail });
+  const auditRequest = (outcome: RequestOutcome) => {
+    if (outcome.outcome === 'FORBIDDEN') logger.log('warn', 'audit.access.denied', { channel: outcome.channel, reason: outcome.denial ?? null });
+  };
+
+  const sessions = createSessionManager({
+    db: () => requireVault().db,
+    policy: ports.policy,
+    clock: ports.clock,
+    timers: ports.timers ?? systemTimers,
+    power: ports.power ?? noPowerEvents,
+    authBrowser: ports.authBrowser ?? null,
+    logger,
+    onChange: (status) => emit('session.changed', status),
+    audit: auditSession,
+  });
 
   const status = (): WorkstationStatus => ({
     appName: APP_NAME,
@@ -60,12 +90,28 @@ export async function createCore(ports: Ports): Promise<Core> {
     vault: vaultStatus(state),
   });
 
+  const db = () => requireVault().db;
   const invoke = createRouter({
-    logger: ports.logger,
-    currentSession,
+    logger,
+    currentSession: () => sessions.current(),
+    // Break-glass grants arrive with issue 5; until then nobody holds one.
+    authorize: (session, action, patientId) => authorizeSession(db(), session, action, patientId, []),
+    onOutcome: auditRequest,
     handlers: {
       'workstation.status': () => status(),
-      'patients.search': (request) => ({ results: searchPatients(requireVault().db, request.query, request.limit) }),
+      'session.status': () => sessions.status(),
+      'session.signIn': () => sessions.startSignIn(),
+      'session.cancelSignIn': () => sessions.cancelSignIn(),
+      'session.signInOffline': (request) => sessions.signInWithPin(request.username, request.pin),
+      'session.setPin': (request) => sessions.setPin(request.pin),
+      'session.unlock': (request) => sessions.unlock(request.pin),
+      'session.lock': () => sessions.lock(),
+      'session.end': (request) => sessions.end(request.reason),
+      'session.activity': () => {
+        sessions.activity();
+        return {};
+      },
+      ...createPatientHandlers(db, () => []),
     },
   });
 
@@ -76,6 +122,7 @@ export async function createCore(ports: Ports): Promise<Core> {
       return () => listeners.delete(listener);
     },
     async close() {
+      sessions.close();
       listeners.clear();
       if ('vault' in state) state.vault.close();
     },

@@ -3,6 +3,8 @@
  * host, the CLI, a test). Tests pass real implementations where they exist on this machine
  * (keychain, SQLCipher files, HTTP) and a controllable clock.
  */
+import type { AuthBrowser } from './identity/oidc.ts';
+import type { PowerEvents, Timers } from './lock/ports.ts';
 import type { KeyStore } from './vault/key-store.ts';
 import type { Logger } from './log/logger.ts';
 import type { Policy } from '../src-shared/policy/schema.ts';
@@ -25,4 +27,16 @@ export interface Ports {
   paths: Paths;
   policy: Policy;
   logger: Logger;
+  /** Default: the real setTimeout/clearTimeout. */
+  timers?: Timers;
+  /** OS lock, suspend, user switch and OS idle time; default: none known (window input only). */
+  power?: PowerEvents;
+  /** Opens the identity provider's page; absent: nobody can sign in here (the IT command line). */
+  authBrowser?: AuthBrowser;
 }
+
+/** For hosts that cannot see the OS: no events, idle time unknown, so window input alone counts. */
+export const noPowerEvents: PowerEvents = {
+  subscribe: () => () => undefined,
+  getSystemIdleSeconds: () => null,
+};

@@ -40,3 +40,14 @@ export function chartAccess(db: Database, user: AccessUser, patientId: string, a
     : NONE;
   return chartAccessLevel({ user, patientId, relationships, activeGrants });
 }
+
+/** The router's question, asked for a signed-in session (a Session carries what AccessUser needs). */
+export function authorizeSession(
+  db: Database,
+  session: { userId: string; role: AccessUser['role']; practitionerId: string | null },
+  action: Permission,
+  patientId: string | null,
+  activeGrants: readonly ActiveGrant[],
+): AccessDecision {
+  return authorize(db, { user: { userId: session.userId, role: session.role, practitionerId: session.practitionerId }, action, patientId, activeGrants });
+}

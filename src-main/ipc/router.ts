@@ -1,21 +1,31 @@
 import type { z } from 'zod';
-import { roleHasPermission, type Role } from '../../src-shared/access/roles.ts';
+import { roleHasPermission, type Permission, type Role } from '../../src-shared/access/roles.ts';
 import { channels, isChannelName, type ChannelName, type Channels } from '../../src-shared/ipc/contract.ts';
 import type { IpcErrorCode, IpcResult } from '../../src-shared/ipc/errors.ts';
+import { denialMessage, type AccessDecision, type DenialReason } from '../access/decision.ts';
 import type { Logger } from '../log/logger.ts';
 import { VaultError } from '../vault/errors.ts';
 import { IpcFailure } from './failure.ts';
 
-/** Who is at the keyboard, as the identity capability knows it. */
+/** Who is at the keyboard, as the session capability knows it. */
 export interface Session {
   userId: string;
   role: Role;
+  /** The user's FHIR Practitioner, which links them to their care teams; null for staff without one. */
+  practitionerId: string | null;
+  /** True while PHI must not be served: locked, or no PIN set yet. */
   locked: boolean;
+}
+
+export interface HandlerContext {
+  session: Session | null;
+  /** For channels about one patient: the decision that let the request through. */
+  decision: AccessDecision | null;
 }
 
 export type Handler<C extends ChannelName> = (
   request: z.output<Channels[C]['request']>,
-  context: { session: Session | null },
+  context: HandlerContext,
 ) => z.input<Channels[C]['response']> | Promise<z.input<Channels[C]['response']>>;
 
 export type Handlers = { [C in ChannelName]: Handler<C> };
@@ -25,11 +35,17 @@ export interface RequestOutcome {
   channel: string;
   userId: string | null;
   outcome: 'ok' | IpcErrorCode;
+  /** The patient the request was about, when the channel names one (never a name, only the id). */
+  patientId?: string;
+  /** Why access was refused, for FORBIDDEN. */
+  denial?: DenialReason;
 }
 
 export interface RouterDeps {
   handlers: Handlers;
   currentSession(): Session | null;
+  /** The authorization module: may this session do `action` on this patient (null: no one patient). */
+  authorize(session: Session, action: Permission, patientId: string | null): AccessDecision;
   logger: Logger;
   onOutcome?(outcome: RequestOutcome): void;
 }
@@ -49,8 +65,8 @@ function issuesMessage(error: z.ZodError): string {
  * contract too (so nothing extra leaks), and map every failure to a typed code.
  */
 export function createRouter(deps: RouterDeps): (channel: unknown, request: unknown) => Promise<IpcResult<unknown>> {
-  const fail = (channel: string, userId: string | null, code: IpcErrorCode, message: string): IpcResult<unknown> => {
-    deps.onOutcome?.({ channel, userId, outcome: code });
+  const fail = (channel: string, userId: string | null, code: IpcErrorCode, message: string, extra: Partial<RequestOutcome> = {}): IpcResult<unknown> => {
+    deps.onOutcome?.({ channel, userId, outcome: code, ...extra });
     return { ok: false, error: { code, message } };
   };
 
@@ -63,34 +79,46 @@ export function createRouter(deps: RouterDeps): (channel: unknown, request: unkn
     const session = deps.currentSession();
     const userId = session?.userId ?? null;
 
-    if (definition.access.kind === 'session') {
-      if (!session) return fail(channel, null, 'UNAUTHENTICATED', 'Sign in to continue.');
-      if (session.locked && definition.phi) return fail(channel, userId, 'LOCKED', 'The workstation is locked.');
-      if (!roleHasPermission(session.role, definition.access.permission)) {
-        return fail(channel, userId, 'FORBIDDEN', 'Your role does not allow this.');
+    const access = definition.access;
+    if (access.kind !== 'public' && !session) return fail(channel, null, 'UNAUTHENTICATED', 'Sign in to continue.');
+    if (access.kind === 'session' && session) {
+      if (session.locked) return fail(channel, userId, 'LOCKED', 'The workstation is locked.');
+      if (!roleHasPermission(session.role, access.permission)) {
+        return fail(channel, userId, 'FORBIDDEN', denialMessage('role'), { denial: 'role' });
       }
     }
 
     const parsed = definition.request.safeParse(request);
     if (!parsed.success) return fail(channel, userId, 'INVALID', issuesMessage(parsed.error));
 
+    let decision: AccessDecision | null = null;
+    let patientId: string | undefined;
+    if (access.kind === 'session' && session) {
+      patientId = access.patientOf ? (access.patientOf as (request: unknown) => string)(parsed.data) : undefined;
+      decision = deps.authorize(session, access.permission, patientId ?? null);
+      if (!decision.allowed) {
+        return fail(channel, userId, 'FORBIDDEN', denialMessage(decision.reason), { denial: decision.reason, ...(patientId === undefined ? {} : { patientId }) });
+      }
+    }
+    const about = patientId === undefined ? {} : { patientId };
+
     try {
-      const handler = deps.handlers[channel] as (request: unknown, context: { session: Session | null }) => unknown;
-      const answer = await handler(parsed.data, { session });
+      const handler = deps.handlers[channel] as (request: unknown, context: HandlerContext) => unknown;
+      const answer = await handler(parsed.data, { session, decision });
       const checked = definition.response.safeParse(answer);
       if (!checked.success) {
         deps.logger.log('error', 'ipc.response-contract-violation', { channel });
-        return fail(channel, userId, 'INTERNAL', 'The app could not complete this request.');
+        return fail(channel, userId, 'INTERNAL', 'The app could not complete this request.', about);
       }
-      deps.onOutcome?.({ channel, userId, outcome: 'ok' });
+      deps.onOutcome?.({ channel, userId, outcome: 'ok', ...about });
       return { ok: true, data: checked.data };
     } catch (error) {
-      if (error instanceof IpcFailure) return fail(channel, userId, error.code, error.message);
+      if (error instanceof IpcFailure) return fail(channel, userId, error.code, error.message, about);
       if (error instanceof VaultError) {
-        return fail(channel, userId, 'UNAVAILABLE', 'The encrypted cache is not available on this workstation.');
+        return fail(channel, userId, 'UNAVAILABLE', 'The encrypted cache is not available on this workstation.', about);
       }
       deps.logger.log('error', 'ipc.handler-failed', { channel, errorName: (error as Error)?.name ?? 'unknown' });
-      return fail(channel, userId, 'INTERNAL', 'The app could not complete this request.');
+      return fail(channel, userId, 'INTERNAL', 'The app could not complete this request.', about);
     }
   };
 }

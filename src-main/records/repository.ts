@@ -41,6 +41,7 @@ function statements(db: Database) {
     patientsByName: db.prepare(
       `SELECT ${SUMMARY_COLUMNS} FROM patients_fts f JOIN patients p ON p.rowid = f.rowid WHERE patients_fts MATCH ? LIMIT ?`,
     ),
+    patientById: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM patients p WHERE p.id = ?`),
     patientRecord: db.prepare(`SELECT type, json FROM resources WHERE patient_id = ? ORDER BY type, last_updated DESC`),
     countResources: db.prepare('SELECT count(*) AS n FROM resources'),
     upsertResource: db.prepare(
@@ -204,6 +205,12 @@ export function searchPatients(db: Database, text: string, limit: number): Patie
     results.push(...names);
   }
   return results;
+}
+
+/** One patient's demographics for the chart header, or null when the cache has no such patient. */
+export function readPatientSummary(db: Database, patientId: string): PatientSummary | null {
+  const row = prepared(db).patientById.get(patientId) as PatientRow | undefined;
+  return row ? toSummary(row) : null;
 }
 
 /** Every stored resource of one patient, grouped by type, for the chart. */

@@ -1,5 +1,6 @@
 import { identitySchemaV2 } from '../identity/schema.ts';
 import { tokenSchemaV3 } from '../identity/token-schema.ts';
+import { userSchemaV4 } from '../identity/user-schema.ts';
 import { recordsSchemaV1 } from '../records/schema.ts';
 import { VaultError } from './errors.ts';
 import type { Database } from './sqlcipher.ts';
@@ -19,6 +20,7 @@ export const migrations: readonly Migration[] = [
   { version: 1, name: 'records: resources, patients, name index', sql: recordsSchemaV1 },
   { version: 2, name: 'identity: PIN hashes, failures, lockout, offline window', sql: identitySchemaV2 },
   { version: 3, name: 'identity: refresh tokens', sql: tokenSchemaV3 },
+  { version: 4, name: 'identity: known users for offline sign-in', sql: userSchemaV4 },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;

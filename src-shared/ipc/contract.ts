@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { defineChannel } from './define.ts';
+import { ChartAccess, ChartSections } from '../chart/chart.ts';
+import { SessionStatus } from '../session/status.ts';
 import { VaultStatus } from '../vault/status.ts';
 import type { IpcResult } from './errors.ts';
 
@@ -31,6 +33,13 @@ export const PatientSearchRequest = z
   })
   .strict();
 
+/** A FHIR resource id (R4: 1-64 of letters, digits, '-' and '.'). */
+const FhirId = z.string().regex(/^[A-Za-z0-9.-]{1,64}$/, 'Not a valid record id');
+const PatientRequest = z.object({ patientId: FhirId }).strict();
+/** A PIN as typed: digits only. Length rules are policy's, checked in the main process. */
+const Pin = z.string().regex(/^[0-9]{4,12}$/, 'A PIN is 4 to 12 digits');
+const Username = z.string().trim().min(1, 'Type your username').max(128, 'The username is too long');
+
 /**
  * Every channel between a window and the core, declared once: its request and response schemas,
  * who may call it and whether it carries PHI. The preload, the web host and the router all read
@@ -43,10 +52,47 @@ export const channels = {
     access: { kind: 'public' },
     phi: false,
   }),
+  'session.status': defineChannel({ request: Empty, response: SessionStatus, access: { kind: 'public' }, phi: false }),
+  /** Opens the provider's sign-in page; the outcome arrives as `session.changed`. */
+  'session.signIn': defineChannel({ request: Empty, response: SessionStatus, access: { kind: 'public' }, phi: false }),
+  'session.cancelSignIn': defineChannel({ request: Empty, response: SessionStatus, access: { kind: 'public' }, phi: false }),
+  /** Username + PIN while the provider cannot be reached, within policy's offline window. */
+  'session.signInOffline': defineChannel({
+    request: z.object({ username: Username, pin: Pin }).strict(),
+    response: SessionStatus,
+    access: { kind: 'public' },
+    phi: false,
+  }),
+  'session.setPin': defineChannel({ request: z.object({ pin: Pin }).strict(), response: SessionStatus, access: { kind: 'signedIn' }, phi: false }),
+  'session.unlock': defineChannel({ request: z.object({ pin: Pin }).strict(), response: SessionStatus, access: { kind: 'signedIn' }, phi: false }),
+  'session.lock': defineChannel({ request: Empty, response: SessionStatus, access: { kind: 'signedIn' }, phi: false }),
+  /** Ends the session completely ("Switch user", "Sign out"). */
+  'session.end': defineChannel({
+    request: z.object({ reason: z.enum(['signOut', 'switchUser']) }).strict(),
+    response: SessionStatus,
+    access: { kind: 'signedIn' },
+    phi: false,
+  }),
+  /** Input in the window (throttled by the renderer): restarts the idle clock. */
+  'session.activity': defineChannel({ request: Empty, response: z.object({}).strict(), access: { kind: 'signedIn' }, phi: false }),
   'patients.search': defineChannel({
     request: PatientSearchRequest,
     response: z.object({ results: z.array(PatientSummary) }),
     access: { kind: 'session', permission: 'patient.demographics.read' },
+    phi: true,
+  }),
+  /** One patient's demographics, and how much of the chart this user may see. */
+  'patients.open': defineChannel({
+    request: PatientRequest,
+    response: z.object({ patient: PatientSummary, access: ChartAccess }),
+    access: { kind: 'session', permission: 'patient.demographics.read', patientOf: (request: { patientId: string }) => request.patientId },
+    phi: true,
+  }),
+  /** The clinical sections of one patient's chart: care team (or break-glass) only. */
+  'chart.read': defineChannel({
+    request: PatientRequest,
+    response: ChartSections,
+    access: { kind: 'session', permission: 'patient.clinical.read', patientOf: (request: { patientId: string }) => request.patientId },
     phi: true,
   }),
 } as const;
@@ -64,6 +110,8 @@ export function isChannelName(value: unknown): value is ChannelName {
 /** Events the core pushes to the window, with their payload schemas. */
 export const events = {
   'workstation.statusChanged': WorkstationStatus,
+  /** Every change of the session: sign-in, PIN set, warning, lock, unlock, end. */
+  'session.changed': SessionStatus,
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Role } from '../access/roles.ts';
 
 /**
  * Managed policy set by IT. This is the part the vault needs; the IT deployment issue grows it
@@ -41,8 +42,31 @@ export const LockPolicy = z
   .strict()
   .refine((lock) => lock.warningSeconds < lock.idleSeconds, { message: 'warningSeconds must be shorter than idleSeconds', path: ['warningSeconds'] });
 
+/**
+ * The clinic's central services (PRODUCT.md capabilities 2 and 7). Absent until IT enrolls the
+ * workstation: then nobody can sign in, and the sign-in screen says so. Addresses must be HTTPS;
+ * plain HTTP is accepted only to this machine (the dev central stand-in), checked at use.
+ */
+export const CentralPolicy = z
+  .object({
+    /** The FHIR R4 API base URL; also the access token's audience (`resource`). */
+    fhirBaseUrl: z.url({ protocol: /^https?$/ }).max(2048),
+    /** The OpenID Connect issuer. */
+    issuer: z.url({ protocol: /^https?$/ }).max(2048),
+    /** The workstation's public client id at the provider. */
+    clientId: z.string().min(1).max(256),
+    /** Scopes asked beyond `openid` (refresh tokens need offline_access). */
+    scope: z.string().min(1).max(1024).default('openid profile fhirUser offline_access'),
+    /** ID token claim holding the user's roles. */
+    roleClaim: z.string().min(1).max(128).default('roles'),
+    /** Claim value -> workstation role. A user with no mapped role cannot sign in. */
+    roleMap: z.record(z.string().min(1).max(128), Role).refine((map) => Object.keys(map).length > 0, { message: 'roleMap must map at least one claim value' }),
+  })
+  .strict();
+
 export const Policy = z
   .object({
+    central: CentralPolicy.optional(),
     // prefault: an absent section is parsed as {}, so each field's own default applies.
     vault: VaultPolicy.prefault({}),
     identity: IdentityPolicy.prefault({}),

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { decide } from '../../src-main/access/decision.ts';
+import type { CareRelationship } from '../../src-main/records/relationships.ts';
+import { channelNames } from '../../src-shared/ipc/contract.ts';
 import { createRouter, type Handlers, type RequestOutcome, type Session } from '../../src-main/ipc/router.ts';
 import { IpcFailure } from '../../src-main/ipc/failure.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
@@ -12,23 +15,42 @@ const status = {
 };
 const patient = { id: 'p1', name: 'Quorva Zentrell', mrn: 'MRN-1', birthDate: '1970-01-01', gender: 'female' };
 
-function setup(session: Session | null, overrides: Partial<Handlers> = {}) {
+const chart = { allergies: [], problems: [], medications: [], vitals: [], notes: [] };
+
+/** Care relationships by patient id, for the authorize dependency (the real pure decision). */
+function setup(session: Session | null, overrides: Partial<Handlers> = {}, careTeamOf: Record<string, CareRelationship[]> = {}) {
   const outcomes: RequestOutcome[] = [];
   const logger = createMemoryLogger();
   const calls: unknown[] = [];
-  const handlers: Handlers = {
+  const notUsed = () => {
+    throw new Error('not used in this test');
+  };
+  const handlers = {
+    ...Object.fromEntries(channelNames.map((name) => [name, notUsed])),
     'workstation.status': () => status,
+    'session.activity': () => ({}),
     'patients.search': (request) => {
       calls.push(request);
       return { results: [patient] };
     },
+    'chart.read': (request) => {
+      calls.push(request);
+      return chart;
+    },
     ...overrides,
-  };
-  const route = createRouter({ handlers, currentSession: () => session, logger, onOutcome: (o) => outcomes.push(o) });
+  } as Handlers;
+  const route = createRouter({
+    handlers,
+    currentSession: () => session,
+    authorize: (s, action, patientId) =>
+      decide({ user: s, action, patientId, relationships: (patientId && careTeamOf[patientId]) || [], activeGrants: [] }),
+    logger,
+    onOutcome: (o) => outcomes.push(o),
+  });
   return { route, outcomes, logger, calls };
 }
 
-const nurse: Session = { userId: 'u-nurse', role: 'nurse', locked: false };
+const nurse: Session = { userId: 'u-nurse', role: 'nurse', practitionerId: 'prac-1', locked: false };
 
 describe('IPC router', () => {
   it('answers a public channel without a session and validates the answer against the contract', async () => {
@@ -60,16 +82,42 @@ describe('IPC router', () => {
     expect(await setup(null).route('patients.search', { query: 'Ze' })).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
     expect(await setup({ ...nurse, locked: true }).route('patients.search', { query: 'Ze' })).toMatchObject({ error: { code: 'LOCKED' } });
     for (const role of ['privacyOfficer', 'itAdmin'] as const) {
-      const { route, calls, outcomes } = setup({ userId: 'u', role, locked: false });
+      const { route, calls, outcomes } = setup({ userId: 'u', role, practitionerId: null, locked: false });
       expect(await route('patients.search', { query: 'Ze' })).toMatchObject({ error: { code: 'FORBIDDEN' } });
       expect(calls).toEqual([]);
-      expect(outcomes).toEqual([{ channel: 'patients.search', userId: 'u', outcome: 'FORBIDDEN' }]);
+      expect(outcomes).toEqual([{ channel: 'patients.search', userId: 'u', outcome: 'FORBIDDEN', denial: 'role' }]);
     }
     for (const role of ['physician', 'nurse', 'frontDesk'] as const) {
-      const { route, calls } = setup({ userId: 'u', role, locked: false });
+      const { route, calls } = setup({ userId: 'u', role, practitionerId: null, locked: false });
       expect(await route('patients.search', { query: 'Ze' })).toEqual({ ok: true, data: { results: [patient] } });
       expect(calls).toEqual([{ query: 'Ze', limit: 50 }]);
     }
+  });
+
+  it('asks the authorization module about the patient a channel names, and reports who was refused why', async () => {
+    const { route, calls, outcomes } = setup(nurse, {}, { 'pat-1': ['careTeam'] });
+    expect(await route('chart.read', { patientId: 'pat-1' })).toEqual({ ok: true, data: chart });
+    const refused = await route('chart.read', { patientId: 'pat-2' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringContaining('restricted') } });
+    expect(calls).toEqual([{ patientId: 'pat-1' }]);
+    expect(outcomes).toEqual([
+      { channel: 'chart.read', userId: 'u-nurse', outcome: 'ok', patientId: 'pat-1' },
+      { channel: 'chart.read', userId: 'u-nurse', outcome: 'FORBIDDEN', patientId: 'pat-2', denial: 'notOnCareTeam' },
+    ]);
+    // Front desk: refused by role before the patient is even looked at.
+    const frontDesk = setup({ userId: 'u-fd', role: 'frontDesk', practitionerId: null, locked: false }, {}, { 'pat-1': ['careTeam'] });
+    expect(await frontDesk.route('chart.read', { patientId: 'pat-1' })).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    expect(frontDesk.outcomes).toEqual([{ channel: 'chart.read', userId: 'u-fd', outcome: 'FORBIDDEN', denial: 'role' }]);
+    // A malformed patient id is INVALID, and never reaches the decision or the handler.
+    expect(await route('chart.read', { patientId: '../pat-1' })).toMatchObject({ error: { code: 'INVALID' } });
+  });
+
+  it('lets a locked session reach only the session channels, and nobody reach them without a session', async () => {
+    const locked = setup({ ...nurse, locked: true }, {}, { 'pat-1': ['careTeam'] });
+    expect(await locked.route('session.activity', {})).toEqual({ ok: true, data: {} });
+    expect(await locked.route('chart.read', { patientId: 'pat-1' })).toMatchObject({ error: { code: 'LOCKED' } });
+    expect(await setup(null).route('session.activity', {})).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
+    expect(locked.calls).toEqual([]);
   });
 
   it('maps failures to typed codes and hides internal messages', async () => {

@@ -1,0 +1,32 @@
+import { roleHasPermission } from '../../src-shared/access/roles.ts';
+import type { ChartAccess } from '../../src-shared/chart/chart.ts';
+import type { ActiveGrant } from '../access/decision.ts';
+import { chartAccess } from '../access/authorize.ts';
+import { IpcFailure } from '../ipc/failure.ts';
+import type { Handlers } from '../ipc/router.ts';
+import type { Database } from '../vault/sqlcipher.ts';
+import { readChart } from './chart.ts';
+import { readPatientSummary, searchPatients } from './repository.ts';
+
+type PatientHandlers = Pick<Handlers, 'patients.search' | 'patients.open' | 'chart.read'>;
+
+/**
+ * The records channels. The router has already checked the session, the role and (for one
+ * patient's data) the care relationship before any of these runs; they only read the cache.
+ */
+export function createPatientHandlers(db: () => Database, activeGrants: () => readonly ActiveGrant[]): PatientHandlers {
+  return {
+    'patients.search': (request) => ({ results: searchPatients(db(), request.query, request.limit) }),
+    'patients.open': (request, { session }) => {
+      const patient = readPatientSummary(db(), request.patientId);
+      if (!patient || !session) throw new IpcFailure('NOT_FOUND', 'No such patient in this workstation\u2019s records.');
+      let access: ChartAccess = 'demographicsOnly';
+      if (roleHasPermission(session.role, 'patient.clinical.read')) {
+        const level = chartAccess(db(), { userId: session.userId, role: session.role, practitionerId: session.practitionerId }, patient.id, activeGrants());
+        access = level === 'full' ? 'full' : 'restricted';
+      }
+      return { patient, access };
+    },
+    'chart.read': (request) => readChart(db(), request.patientId),
+  };
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/**
+ * The chart as the window receives it: plain display rows built in the main process from the
+ * validated FHIR resources in the cache, so the renderer never parses FHIR and receives only what
+ * it shows. The sync issue adds editing; this is the read view.
+ */
+
+/** Who may see what of one patient (PRODUCT.md capability 4), decided in the main process. */
+export const ChartAccess = z.enum([
+  /** Care-team clinician (or an active break-glass grant): the whole chart. */
+  'full',
+  /** A clinician outside the care team: demographics only, "Restricted record". */
+  'restricted',
+  /** Front desk: demographics only, by role; no clinical sections at all. */
+  'demographicsOnly',
+]);
+export type ChartAccess = z.infer<typeof ChartAccess>;
+
+const text = z.string().max(100_000);
+const optionalText = z.string().max(500).nullable();
+
+export const AllergyRow = z.object({ id: z.string(), substance: text, criticality: optionalText, status: optionalText, reaction: optionalText });
+export const ProblemRow = z.object({ id: z.string(), problem: text, status: optionalText, onset: optionalText });
+export const MedicationRow = z.object({ id: z.string(), medication: text, status: optionalText, dosage: optionalText, authoredOn: optionalText });
+export const VitalRow = z.object({
+  id: z.string(),
+  /** LOINC code of the vital sign (or of its panel, for blood pressure). */
+  code: z.string().nullable(),
+  name: text,
+  /** Formatted with its unit, e.g. "72 /min" or "128/84 mm[Hg]". */
+  value: text,
+  effective: optionalText,
+});
+export const NoteRow = z.object({ id: z.string(), title: text, date: optionalText, author: optionalText, text });
+
+export const ChartSections = z.object({
+  allergies: z.array(AllergyRow),
+  problems: z.array(ProblemRow),
+  medications: z.array(MedicationRow),
+  vitals: z.array(VitalRow),
+  notes: z.array(NoteRow),
+});
+export type ChartSections = z.infer<typeof ChartSections>;
