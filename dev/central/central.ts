@@ -174,3 +174,18 @@ export async function startCentral(options: CentralOptions = {}): Promise<Centra
     throw error;
   }
 }
+
+/**
+ * The `central` section of a workstation policy that points at this dev central: what IT would
+ * write for the clinic's real services (the demo, the web host tests and the benchmark use it).
+ */
+export function workstationPolicyFor(central: Pick<Central, 'issuer' | 'fhirBaseUrl' | 'clientId' | 'apiScope' | 'rolesClaim'>) {
+  return {
+    fhirBaseUrl: central.fhirBaseUrl,
+    issuer: central.issuer,
+    clientId: central.clientId,
+    scope: `openid profile fhirUser offline_access ${central.apiScope}`,
+    roleClaim: central.rolesClaim,
+    roleMap: { physician: 'physician', nurse: 'nurse', frontDesk: 'frontDesk', privacyOfficer: 'privacyOfficer', itAdmin: 'itAdmin' },
+  } as const;
+}

@@ -1,0 +1,286 @@
+/**
+ * Sessions through the core, as a window uses them: real OIDC sign-in at dev central (real HTTP,
+ * the login form driven like a browser), real vault (SQLCipher + the OS keychain) holding the
+ * same synthetic clinic, real scrypt PINs; time is a controllable clock with its timers, so idle
+ * locks, the refresh schedule and the maximum session length run in milliseconds.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createCore, type Core } from '../../src-main/core.ts';
+import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import type { PowerEvent, PowerEvents } from '../../src-main/lock/ports.ts';
+import { eraseVault } from '../../src-main/vault/vault.ts';
+import { workstationPolicyFor } from '../../dev/central/central.ts';
+import type { EventPayload } from '../../src-shared/ipc/contract.ts';
+import type { IpcResult } from '../../src-shared/ipc/errors.ts';
+import { Policy } from '../../src-shared/policy/schema.ts';
+import type { SessionStatus } from '../../src-shared/session/status.ts';
+import { startTestCentral, type Central } from '../support/central.ts';
+import { FakeTime } from '../support/fake-time.ts';
+import { keyStore } from '../support/keychain.ts';
+import { tempDir } from '../support/temp.ts';
+import { fillCache, scriptedBrowser, type ClinicCache } from '../support/workstation.ts';
+
+const CLINIC = { seed: 11, patients: 30 };
+const PIN = '482913';
+const S = 1000;
+const HOUR = 3_600_000;
+
+let central: Central;
+let cache: ClinicCache;
+let dataDir: string;
+let cleanup: () => void;
+
+beforeAll(async () => {
+  // Short access tokens, so the refresh schedule runs within a test.
+  central = await startTestCentral({ ...CLINIC, accessTokenTtlSeconds: 60 });
+});
+afterAll(async () => {
+  await central?.close();
+});
+beforeEach(async () => {
+  ({ dir: dataDir, cleanup } = tempDir('clinic-session-'));
+  cache = await fillCache(dataDir, CLINIC);
+});
+
+interface Harness {
+  core: Core;
+  time: FakeTime;
+  events: SessionStatus[];
+  logger: ReturnType<typeof createMemoryLogger>;
+  power: PowerEvents & { fire(event: PowerEvent): void };
+  signInAs(username: string): Promise<SessionStatus>;
+  call<T = unknown>(channel: string, request?: unknown): Promise<IpcResult<T>>;
+  status(): Promise<SessionStatus>;
+}
+
+const running: Core[] = [];
+afterEach(async () => {
+  for (const core of running.splice(0)) await core.close();
+  await eraseVault({ dataDir, keyStore });
+  cleanup();
+});
+
+async function start(policy: Record<string, unknown> = {}): Promise<Harness> {
+  const time = new FakeTime();
+  const logger = createMemoryLogger();
+  const listeners = new Set<(event: PowerEvent) => void>();
+  const power = {
+    subscribe(listener: (event: PowerEvent) => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    getSystemIdleSeconds: () => null,
+    fire: (event: PowerEvent) => listeners.forEach((listener) => listener(event)),
+  };
+  let nextUser = '';
+  const core = await createCore({
+    keyStore,
+    clock: time,
+    timers: time,
+    power,
+    paths: { dataDir },
+    policy: Policy.parse({ central: workstationPolicyFor(central), ...policy }),
+    logger,
+    authBrowser: scriptedBrowser(central, () => nextUser),
+  });
+  running.push(core);
+  const events: SessionStatus[] = [];
+  core.onEvent((event, payload) => {
+    if (event === 'session.changed') events.push(payload as EventPayload<'session.changed'>);
+  });
+  const call = <T,>(channel: string, request: unknown = {}) => core.invoke(channel, request) as Promise<IpcResult<T>>;
+  const status = async () => {
+    const result = await call<SessionStatus>('session.status');
+    if (!result.ok) throw new Error(result.error.message);
+    return result.data;
+  };
+  return {
+    core,
+    time,
+    events,
+    logger,
+    power,
+    call,
+    status,
+    async signInAs(username) {
+      nextUser = username;
+      const started = await call<SessionStatus>('session.signIn');
+      expect(started).toMatchObject({ ok: true, data: { signIn: { phase: 'waiting' } } });
+      await vi.waitFor(async () => expect((await status()).signIn.phase).toBe('idle'), { timeout: 15_000 });
+      return status();
+    },
+  };
+}
+
+const userOf = (username: string) => {
+  const user = central.users.find((u) => u.username === username);
+  if (!user) throw new Error(`no ${username}`);
+  return user;
+};
+const firstOfRole = (role: string) => central.users.find((u) => u.role === role)!.username;
+
+async function signedInWithPin(h: Harness, username: string): Promise<void> {
+  const status = await h.signInAs(username);
+  if (status.state === 'pinSetup') expect(await h.call('session.setPin', { pin: PIN })).toMatchObject({ ok: true, data: { state: 'active' } });
+  expect((await h.status()).state).toBe('active');
+}
+
+describe('sign-in and PIN', () => {
+  it('refuses PHI to nobody, signs a physician in at the provider, requires a PIN, then serves the care team fully', async () => {
+    const h = await start();
+    const physician = userOf('physician1');
+    expect(await h.status()).toMatchObject({ state: 'signedOut', user: null, signInConfigured: true });
+    const [patientId] = cache.split(physician.practitionerId).mine;
+    expect(patientId).toBeDefined();
+    expect(await h.call('patients.open', { patientId })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+
+    const signedIn = await h.signInAs('physician1');
+    expect(signedIn).toMatchObject({ state: 'pinSetup', user: { userId: 'physician1', displayName: physician.displayName, role: 'physician' }, offline: false });
+    // No PHI before a PIN exists.
+    expect(await h.call('patients.open', { patientId })).toMatchObject({ ok: false, error: { code: 'LOCKED' } });
+    // Trivial PINs are refused with the rule, and nothing is set.
+    for (const trivial of ['123456', '000000', '12345']) {
+      const refused = await h.call('session.setPin', { pin: trivial });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'INVALID', message: expect.stringContaining('Choose another PIN') } });
+      expect(JSON.stringify(refused)).not.toContain(trivial);
+    }
+    expect((await h.status()).state).toBe('pinSetup');
+    expect(await h.call('session.setPin', { pin: PIN })).toMatchObject({ ok: true, data: { state: 'active' } });
+
+    const opened = await h.call<{ patient: { id: string }; access: string }>('patients.open', { patientId });
+    expect(opened).toMatchObject({ ok: true, data: { patient: { id: patientId }, access: 'full' } });
+    const chart = await h.call<{ allergies: unknown[]; vitals: unknown[]; notes: unknown[] }>('chart.read', { patientId });
+    expect(chart.ok).toBe(true);
+    expect(h.events.map((e) => e.state)).toEqual(['signedOut', 'pinSetup', 'active']);
+    // The session events never carry a token or the PIN.
+    expect(JSON.stringify(h.events)).not.toMatch(/eyJ|482913/);
+  });
+
+  it('serves a patient outside the care team as restricted and refuses the chart, audited as a denial', async () => {
+    const h = await start();
+    await signedInWithPin(h, 'physician1');
+    const [other] = cache.split(userOf('physician1').practitionerId).others;
+    expect(other).toBeDefined();
+    expect(await h.call('patients.open', { patientId: other })).toMatchObject({ ok: true, data: { access: 'restricted' } });
+    expect(await h.call('chart.read', { patientId: other })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringContaining('restricted') } });
+    expect(h.logger.entries).toContainEqual({ level: 'warn', event: 'audit.access.denied', fields: { channel: 'chart.read', reason: 'notOnCareTeam' } });
+  });
+
+  it('front desk sees demographics only; privacy officer and IT admin see no patient at all', async () => {
+    const h = await start();
+    const [patientId] = cache.patientIds;
+    await signedInWithPin(h, firstOfRole('frontDesk'));
+    expect(await h.call('patients.open', { patientId })).toMatchObject({ ok: true, data: { access: 'demographicsOnly' } });
+    expect(await h.call('chart.read', { patientId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    for (const role of ['privacyOfficer', 'itAdmin']) {
+      expect(await h.call('session.end', { reason: 'switchUser' })).toMatchObject({ ok: true, data: { state: 'signedOut', endedReason: 'switchUser' } });
+      await signedInWithPin(h, firstOfRole(role));
+      expect(await h.call('patients.search', { query: 'a' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      expect(await h.call('patients.open', { patientId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    }
+  });
+});
+
+describe('locking', () => {
+  it('warns, then locks when idle; PHI is refused while locked; the PIN unlocks; a wrong one counts down', async () => {
+    const h = await start({ lock: { idleSeconds: 60, warningSeconds: 10 } });
+    await signedInWithPin(h, 'physician1');
+    const [patientId] = cache.split(userOf('physician1').practitionerId).mine;
+
+    h.time.advance(49 * S);
+    expect((await h.status()).state).toBe('active');
+    h.time.advance(1 * S);
+    const warning = await h.status();
+    expect(warning).toMatchObject({ state: 'warning', lockDeadline: h.time.now() + 10 * S });
+    // Input cancels the warning.
+    expect(await h.call('session.activity')).toEqual({ ok: true, data: {} });
+    expect((await h.status()).state).toBe('active');
+    h.time.advance(60 * S);
+    expect(await h.status()).toMatchObject({ state: 'locked', lockReason: 'idle', user: { userId: 'physician1' } });
+    expect(h.events.map((e) => e.state).slice(-4)).toEqual(['warning', 'active', 'warning', 'locked']);
+    expect(await h.call('patients.open', { patientId })).toMatchObject({ ok: false, error: { code: 'LOCKED' } });
+    expect(await h.call('chart.read', { patientId })).toMatchObject({ ok: false, error: { code: 'LOCKED' } });
+    expect(await h.call('patients.search', { query: 'a' })).toMatchObject({ ok: false, error: { code: 'LOCKED' } });
+    // Activity does not unlock.
+    await h.call('session.activity');
+    expect((await h.status()).state).toBe('locked');
+
+    expect(await h.call('session.unlock', { pin: '999999' })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED', message: expect.stringContaining('4 attempts left') } });
+    expect(await h.call('session.unlock', { pin: PIN })).toMatchObject({ ok: true, data: { state: 'active' } });
+    expect(await h.call('patients.open', { patientId })).toMatchObject({ ok: true });
+  });
+
+  it('locks at once on the OS lock screen, suspend, a user switch and "Lock now"', async () => {
+    const h = await start();
+    await signedInWithPin(h, 'nurse1');
+    for (const trigger of ['lock-screen', 'suspend', 'session-switch', 'manual'] as const) {
+      if (trigger === 'manual') expect(await h.call('session.lock')).toMatchObject({ ok: true, data: { state: 'locked', lockReason: 'manual' } });
+      else h.power.fire(trigger);
+      expect((await h.status()).state).toBe('locked');
+      expect(await h.call('session.unlock', { pin: PIN })).toMatchObject({ ok: true, data: { state: 'active' } });
+    }
+  });
+
+  it('five wrong PINs end the session; the PIN then works nowhere until a full sign-in', async () => {
+    const h = await start();
+    await signedInWithPin(h, 'physician1');
+    await h.call('session.lock');
+    for (let i = 1; i <= 4; i++) expect(await h.call('session.unlock', { pin: '999999' })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    expect(await h.call('session.unlock', { pin: '999999' })).toMatchObject({ ok: false, error: { message: expect.stringContaining('Too many wrong PINs') } });
+    expect(await h.status()).toMatchObject({ state: 'signedOut', user: null, endedReason: 'pinLockedOut' });
+    expect(await h.call('session.signInOffline', { username: 'physician1', pin: PIN })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED', message: expect.stringContaining('Too many wrong PINs') } });
+    // A full sign-in clears the lockout and keeps the PIN.
+    expect(await h.signInAs('physician1')).toMatchObject({ state: 'active' });
+  });
+});
+
+describe('session end', () => {
+  it('switch user ends the session completely before the next person signs in', async () => {
+    const h = await start();
+    await signedInWithPin(h, 'physician1');
+    const [patientId] = cache.split(userOf('physician1').practitionerId).mine;
+    expect(await h.call('session.signIn')).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    expect(await h.call('session.end', { reason: 'switchUser' })).toMatchObject({ ok: true, data: { state: 'signedOut', user: null } });
+    expect(await h.call('patients.open', { patientId })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    expect(await h.call('session.unlock', { pin: PIN })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    await signedInWithPin(h, 'nurse1');
+    expect((await h.status()).user?.userId).toBe('nurse1');
+  });
+
+  it('signs in with username + PIN within the offline window, and not after it', async () => {
+    const h = await start({ identity: { offlineSignInHours: 8 } });
+    await signedInWithPin(h, 'nurse1');
+    await h.call('session.end', { reason: 'signOut' });
+    expect(await h.call('session.signInOffline', { username: 'NURSE1', pin: '111111' })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    expect(await h.call('session.signInOffline', { username: 'nobody', pin: PIN })).toMatchObject({ ok: false, error: { message: 'The username or PIN is not right.' } });
+    expect(await h.call('session.signInOffline', { username: 'NURSE1', pin: PIN })).toMatchObject({ ok: true, data: { state: 'active', offline: true, user: { userId: 'nurse1', role: 'nurse' } } });
+    await h.call('session.end', { reason: 'signOut' });
+    h.time.advance(8 * HOUR + S);
+    expect(await h.call('session.signInOffline', { username: 'nurse1', pin: PIN })).toMatchObject({ ok: false, error: { message: expect.stringContaining('expired') } });
+  });
+
+  it('ends the session at the policy maximum length, locked or not', async () => {
+    const h = await start({ identity: { maxSessionHours: 1 }, lock: { idleSeconds: 3600, warningSeconds: 30 } });
+    await signedInWithPin(h, 'physician1');
+    await h.call('session.lock');
+    h.time.advance(HOUR);
+    expect(await h.status()).toMatchObject({ state: 'signedOut', endedReason: 'maxSession' });
+  });
+
+  it('a user disabled at the provider is signed out at the next refresh, and the PIN no longer signs in', async () => {
+    const h = await start();
+    await signedInWithPin(h, 'nurse2');
+    try {
+      // The refresh before expiry (60 s tokens: at half-life) still succeeds while enabled.
+      h.time.advance(31 * S);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect((await h.status()).state).toBe('active');
+      central.disableUser('nurse2');
+      h.time.advance(61 * S);
+      await vi.waitFor(async () => expect(await h.status()).toMatchObject({ state: 'signedOut', endedReason: 'accessRevoked' }), { timeout: 10_000 });
+      expect(await h.call('session.signInOffline', { username: 'nurse2', pin: PIN })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    } finally {
+      central.enableUser('nurse2');
+    }
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * A workstation for tests: a real vault (SQLCipher + the OS keychain) filled with the same
+ * synthetic clinic dev central serves, and which of its patients each clinician may see fully
+ * (computed with the records capability's own relationship lookup, before the core opens it).
+ */
+import { generateResources } from '../../dev/synthetic/clinic.ts';
+import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import { practitionerRelationships } from '../../src-main/records/relationships.ts';
+import { bulkStoreResources } from '../../src-main/records/repository.ts';
+import { openVault } from '../../src-main/vault/vault.ts';
+import type { AuthBrowser } from '../../src-main/identity/oidc.ts';
+import { driveLogin, passwordOf, type Central } from './central.ts';
+import { keyStore } from './keychain.ts';
+
+export interface ClinicCache {
+  patientIds: string[];
+  /** Patients on the practitioner's care team (any relationship), and the others. */
+  split(practitionerId: string): { mine: string[]; others: string[] };
+}
+
+/** Fills `dataDir` with the clinic dev central was seeded with (same seed and size). */
+export async function fillCache(dataDir: string, clinic: { seed: number; patients: number }): Promise<ClinicCache> {
+  const vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  try {
+    const resources = [...generateResources(clinic)] as { resourceType: string; id: string }[];
+    bulkStoreResources(vault.db, [resources]);
+    const patientIds = resources.filter((r) => r.resourceType === 'Patient').map((r) => r.id);
+    const splits = new Map<string, { mine: string[]; others: string[] }>();
+    for (const practitionerId of new Set(resources.filter((r) => r.resourceType === 'Practitioner').map((r) => r.id))) {
+      const mine = patientIds.filter((id) => practitionerRelationships(vault.db, practitionerId, id).length > 0);
+      splits.set(practitionerId, { mine, others: patientIds.filter((id) => !mine.includes(id)) });
+    }
+    return {
+      patientIds,
+      split(practitionerId) {
+        const found = splits.get(practitionerId);
+        if (!found) throw new Error(`no practitioner ${practitionerId} in the clinic`);
+        return found;
+      },
+    };
+  } finally {
+    vault.close();
+  }
+}
+
+/**
+ * An AuthBrowser that signs in as whoever `who()` names when the core opens the provider's page:
+ * the login form driven over HTTP, then the redirect requested as a browser would.
+ */
+export function scriptedBrowser(central: Central, who: () => string): AuthBrowser & { opened: number } {
+  const browser = {
+    opened: 0,
+    async open(url: URL) {
+      browser.opened++;
+      const username = who();
+      const redirect = await driveLogin(url, username, passwordOf(central, username), url.searchParams.get('redirect_uri') ?? '');
+      await (await fetch(redirect)).text();
+    },
+  };
+  return browser;
+}
