@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startCentral } from './central/central.ts';
+import { startCentral, workstationPolicyFor } from './central/central.ts';
 import { generateResources } from './synthetic/clinic.ts';
 import { startWebHost } from './web-host/server.ts';
 import { createJsonLogger } from '../src-main/log/logger.ts';
@@ -67,7 +67,7 @@ const { stored } = bulkStoreResources(vault.db, batches());
 vault.close();
 say(`Demo clinic: ${patients} synthetic patients, ${stored} FHIR resources in the encrypted cache (${Math.round(performance.now() - started)} ms).`);
 
-const host = await startWebHost({ dataDir, port, logger });
+const host = await startWebHost({ dataDir, port, logger, policy: { central: workstationPolicyFor(central) } });
 const onePerRole = central.users.filter((user, i) => central.users.findIndex((other) => other.role === user.role) === i);
 say('');
 say('Dev central (synthetic data only):');
@@ -78,8 +78,8 @@ say('');
 say('Clinic Workstation is running. Open this address in a browser (it carries a one-time secret):');
 say(`  ${host.url}`);
 say('');
-say('The workstation cache holds the same clinic. Signing in from the workstation arrives with the');
-say('sign-in issue; until then its search answers "Sign in to continue." from the main process.');
+say('The workstation cache holds the same clinic. Press "Sign in": the provider\'s page opens as a popup');
+say('(allow popups for this address); sign in as one of the demo users, then set a PIN.');
 say('Press Ctrl+C to stop: the demo cache is crypto-erased on the way out.');
 
 let stopping = false;

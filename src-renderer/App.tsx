@@ -1,28 +1,41 @@
 /**
- * Picks the one screen the window shows: connecting, the start screen, the IT error screen when
- * the encrypted cache cannot be opened (fail closed: nothing else is reachable then), or "cannot
- * reach the workstation service" when the core does not answer at all.
+ * Picks the one screen the window shows: connecting, "cannot reach the workstation service", the
+ * IT error screen when the encrypted cache cannot be opened (fail closed: nothing else is
+ * reachable then), and otherwise by session: sign-in, PIN setup, the lock screen, or the
+ * workspace. Patient data is only ever rendered inside the workspace.
  */
 import { useEffect, useState } from 'react';
 import { onEvent } from './api.ts';
 import { CoreUnreachableScreen } from './screens/CoreUnreachableScreen.tsx';
 import { LoadingScreen } from './screens/LoadingScreen.tsx';
-import { StartScreen } from './screens/StartScreen.tsx';
+import { LockScreen } from './screens/LockScreen.tsx';
+import { PinSetupScreen } from './screens/PinSetupScreen.tsx';
+import { SignInScreen } from './screens/SignInScreen.tsx';
 import { VaultErrorScreen } from './screens/VaultErrorScreen.tsx';
+import { Workspace } from './screens/Workspace.tsx';
+import { useSessionStore } from './stores/session.ts';
 import { useWorkstationStore } from './stores/workstation.ts';
 
 export function App() {
   const view = useWorkstationStore((state) => state.view);
   const load = useWorkstationStore((state) => state.load);
   const setStatus = useWorkstationStore((state) => state.setStatus);
+  const session = useSessionStore((state) => state.status);
+  const applySession = useSessionStore((state) => state.apply);
+  const loadSession = useSessionStore((state) => state.load);
   // After "Try again" the button that had focus is gone: the next screen takes focus on its heading.
   const [retried, setRetried] = useState(false);
 
   useEffect(() => {
-    const unsubscribe = onEvent('workstation.statusChanged', setStatus);
+    const unsubscribeStatus = onEvent('workstation.statusChanged', setStatus);
+    const unsubscribeSession = onEvent('session.changed', applySession);
     void load();
-    return unsubscribe;
-  }, [load, setStatus]);
+    void loadSession();
+    return () => {
+      unsubscribeStatus();
+      unsubscribeSession();
+    };
+  }, [load, setStatus, applySession, loadSession]);
 
   useEffect(() => {
     if (view.phase === 'ready') document.title = view.status.appName;
@@ -31,6 +44,7 @@ export function App() {
   const retry = () => {
     setRetried(true);
     void load();
+    void loadSession();
   };
 
   switch (view.phase) {
@@ -39,10 +53,18 @@ export function App() {
     case 'unreachable':
       return <CoreUnreachableScreen message={view.message} onRetry={retry} focusHeading={retried} />;
     case 'ready':
-      return view.status.vault.state === 'error' ? (
-        <VaultErrorScreen status={view.status} vault={view.status.vault} focusHeading={retried} />
-      ) : (
-        <StartScreen status={view.status} focusHeading={retried} />
-      );
+      if (view.status.vault.state === 'error') return <VaultErrorScreen status={view.status} vault={view.status.vault} focusHeading={retried} />;
+      if (!session) return <LoadingScreen />;
+      switch (session.state) {
+        case 'signedOut':
+          return <SignInScreen workstation={view.status} session={session} />;
+        case 'pinSetup':
+          return <PinSetupScreen session={session} />;
+        case 'locked':
+          return <LockScreen session={session} />;
+        case 'active':
+        case 'warning':
+          return <Workspace workstation={view.status} session={session} />;
+      }
   }
 }

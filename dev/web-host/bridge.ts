@@ -75,7 +75,8 @@ function receive(data: unknown): void {
     return;
   }
   if (typeof message !== 'object' || message === null) return;
-  const { id, result, event, payload } = message as { id?: unknown; result?: unknown; event?: unknown; payload?: unknown };
+  const { id, result, event, payload, authPage } = message as { id?: unknown; result?: unknown; event?: unknown; payload?: unknown; authPage?: unknown };
+  if (typeof authPage === 'object' && authPage !== null) return onAuthPage(authPage);
   if (typeof id === 'number') {
     const entry = pending.get(id);
     if (!entry) return;
@@ -96,6 +97,34 @@ function receive(data: unknown): void {
       }
     }
   }
+}
+
+/**
+ * The AuthBrowser port of the web host: the core asks for the provider's sign-in page, which opens
+ * as a popup (the click on "Sign in" a moment earlier lets the page open one). Only http(s)
+ * addresses are opened; the provider's page and the loopback redirect never touch this page.
+ */
+let authPopup: Window | null = null;
+function onAuthPage(message: object): void {
+  const { open, close } = message as { open?: unknown; close?: unknown };
+  if (close === true) {
+    try {
+      authPopup?.close();
+    } catch {
+      // Already gone, or cut off by cross-origin isolation: the user closes it.
+    }
+    authPopup = null;
+    return;
+  }
+  if (typeof open !== 'string') return;
+  let url: URL;
+  try {
+    url = new URL(open);
+  } catch {
+    return;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return;
+  authPopup = window.open(url.href, 'clinic-sign-in', 'popup,width=520,height=720');
 }
 
 /** The open socket, opening it when needed; null when the host cannot be reached or refuses. */

@@ -1,17 +1,19 @@
 /**
  * Starts the development web host:
  *
- *   tsx dev/web-host/main.ts --data-dir <dir> [--port N] [--renderer-dir <dir>]
+ *   tsx dev/web-host/main.ts --data-dir <dir> [--port N] [--renderer-dir <dir>] [--policy <file.json>]
  *
  * Prints one JSON line on stdout, `{"url":"http://127.0.0.1:N/#secret=...","port":N}`, and
  * nothing else there (logs go to stderr). Open the URL in Chromium: the secret in its fragment is
  * what lets the page talk to the core. SIGINT/SIGTERM close the core (and the vault) cleanly.
  * Needs a keychain: run it inside `bash scripts/with-keyring.sh` on a machine without a desktop.
  */
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
+import { Policy, type PolicyInput } from '../../src-shared/policy/schema.ts';
 import { startWebHost, type WebHost } from './server.ts';
 
-const USAGE = 'usage: tsx dev/web-host/main.ts --data-dir <dir> [--port N] [--renderer-dir <dir>]';
+const USAGE = 'usage: tsx dev/web-host/main.ts --data-dir <dir> [--port N] [--renderer-dir <dir>] [--policy <file.json>]';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`web-host: ${message}\n`);
@@ -25,6 +27,7 @@ try {
       'data-dir': { type: 'string' },
       port: { type: 'string', default: '0' },
       'renderer-dir': { type: 'string' },
+      policy: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -41,12 +44,29 @@ const dataDir = args['data-dir'];
 if (!dataDir) fail(`--data-dir is required\n${USAGE}`, 2);
 if (!/^\d{1,5}$/.test(args.port) || Number(args.port) > 65_535) fail(`--port must be a number from 0 to 65535\n${USAGE}`, 2);
 
+/** A policy file as IT would write it: JSON, checked against the schema, every problem named. */
+function readPolicy(file: string): PolicyInput {
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    fail(`the policy file ${file} could not be read as JSON: ${(error as Error).message}`, 2);
+  }
+  const parsed = Policy.safeParse(value);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    fail(`the policy file ${file} is not valid: ${problems}`, 2);
+  }
+  return value as PolicyInput;
+}
+
 let host: WebHost;
 try {
   host = await startWebHost({
     dataDir,
     port: Number(args.port),
     ...(args['renderer-dir'] ? { rendererDir: args['renderer-dir'] } : {}),
+    ...(args.policy ? { policy: readPolicy(args.policy) } : {}),
   });
 } catch (error) {
   fail((error as Error).message, 1);

@@ -26,6 +26,9 @@ import { contentSecurityPolicy } from '../../src-shared/security/csp.ts';
 import type { IpcResult } from '../../src-shared/ipc/errors.ts';
 import { Policy, type PolicyInput } from '../../src-shared/policy/schema.ts';
 import { createCore, type Core } from '../../src-main/core.ts';
+import type { AuthBrowser } from '../../src-main/identity/oidc.ts';
+import type { PowerEvent } from '../../src-main/lock/ports.ts';
+import { createManualPowerEvents } from './power.ts';
 import { createJsonLogger, type Logger } from '../../src-main/log/logger.ts';
 import { MIME_TYPES, mimeTypeFor, resolveUnderRoot } from '../../src-main/static/files.ts';
 import { systemClock } from '../../src-main/ports.ts';
@@ -69,6 +72,11 @@ export interface WebHost {
   url: string;
   port: number;
   secret: string;
+  /**
+   * What the OS would report in Electron (lock screen, suspend, user switch): the browser cannot
+   * see these, so tests, the benchmark and the demo's developer raise them here.
+   */
+  simulatePowerEvent(event: PowerEvent): void;
   /** Closes connections, the HTTP server and the core; safe to call more than once. */
   close(): Promise<void>;
 }
@@ -219,12 +227,30 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const secret = randomBytes(32).toString('base64url');
   const secretDigest = digest(secret);
 
+  // The connected pages: the AuthBrowser below asks them to open the provider's page.
+  let clients: ReadonlySet<WebSocket> = new Set();
+  const sendAll = (message: ServerMessage) => {
+    for (const client of clients) if (client.readyState === WebSocket.OPEN) client.send(JSON.stringify(message));
+  };
+  const authBrowser: AuthBrowser = {
+    async open(url) {
+      if (![...clients].some((client) => client.readyState === WebSocket.OPEN)) throw new WebHostError('No page is connected to open the sign-in page.');
+      sendAll({ authPage: { open: url.href } });
+    },
+    close() {
+      sendAll({ authPage: { close: true } });
+    },
+  };
+  const power = createManualPowerEvents();
+
   const core: Core = await createCore({
     keyStore: createKeytarKeyStore(),
     clock: systemClock,
     paths: { dataDir: path.resolve(options.dataDir) },
     policy,
     logger,
+    power,
+    authBrowser,
   });
 
   // Known once listening; requests cannot be handled before (the handlers check).
@@ -373,6 +399,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
+  clients = wss.clients;
   const unsubscribe = core.onEvent((event, payload) => {
     for (const client of wss.clients) reply(client, { event, payload });
   });
@@ -419,5 +446,5 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       logger.log('info', 'webhost.closed', { port });
     })());
 
-  return { url: `${origin}/#secret=${secret}`, port, secret, close };
+  return { url: `${origin}/#secret=${secret}`, port, secret, simulatePowerEvent: (event) => power.emit(event), close };
 }

@@ -6,6 +6,8 @@
  *   page -> host   { id, channel, request }            one invoke of the contract
  *   host -> page   { id, result }                      its IpcResult (id null: the message was unreadable)
  *   host -> page   { event, payload }                  an event from core.onEvent
+ *   host -> page   { authPage: { open: url } }         the AuthBrowser port: open the provider's page in a popup
+ *   host -> page   { authPage: { close: true } }       the sign-in is over: close that popup
  *
  * The per-run secret never travels in an HTTP request: it sits in the URL fragment the host
  * prints, the bridge reads it there and offers it during the WebSocket handshake as a second
@@ -39,7 +41,12 @@ export interface EventMessage {
   payload: unknown;
 }
 
-export type ServerMessage = ResultMessage | EventMessage;
+/** The web host's AuthBrowser: the page opens the identity provider's sign-in page as a popup. */
+export interface AuthPageMessage {
+  authPage: { open: string } | { close: true };
+}
+
+export type ServerMessage = ResultMessage | EventMessage | AuthPageMessage;
 
 /** What the bridge needs to know, prepended by the host to the compiled bridge. */
 export interface BridgeConfig {

@@ -37,7 +37,11 @@ export function signInNavigationRule(issuer: string): (url: string) => boolean {
 export interface ElectronAuthBrowserOptions {
   issuer: string;
   logger: Logger;
-  parent?: BrowserWindow | null;
+  /**
+   * The app window the sign-in window is modal to. Read when a sign-in opens, because the shell
+   * builds this port (for the core) before it creates the app window.
+   */
+  getParent?: () => BrowserWindow | null;
   /** The clinician closed the sign-in window: the caller aborts the sign-in (its AbortSignal). */
   onClosedByUser?: () => void;
 }
@@ -57,12 +61,14 @@ export function createElectronAuthBrowser(options: ElectronAuthBrowserOptions): 
   return {
     async open(url) {
       if (!rule(url.href)) throw new Error('The sign-in address is not the identity provider.');
+      const found = options.getParent?.();
+      const parent = found && !found.isDestroyed() ? found : undefined;
       window = new BrowserWindow({
         width: 520,
         height: 720,
         title: 'Sign in',
-        parent: options.parent ?? undefined,
-        modal: Boolean(options.parent),
+        parent,
+        modal: parent !== undefined,
         autoHideMenuBar: true,
         webPreferences: { partition: SIGN_IN_PARTITION, ...HARDENED_WEB_PREFERENCES, devTools: false },
       });

@@ -1,7 +1,8 @@
 /**
  * App entry (out/main/main.js). Wires Electron to the core and does nothing else: the core owns
  * every decision about data, sessions and access; this file creates the window, serves the
- * renderer, forwards IPC and shuts the core down cleanly.
+ * renderer, forwards IPC, hands the core its OS ports (power events, the sign-in window), clears
+ * chart text from the clipboard when a session locks or ends, and shuts the core down cleanly.
  *
  * Deliberately absent: crashReporter.start() (a crash dump of the renderer or main process would
  * hold PHI from memory in clear on disk), and any persistent session (see origin.ts).
@@ -16,8 +17,11 @@ import type { Core } from '../core.ts';
 import { createJsonLogger } from '../log/logger.ts';
 import { systemClock } from '../ports.ts';
 import { createKeytarKeyStore } from '../vault/keytar-key-store.ts';
+import { createElectronAuthBrowser } from './auth-browser.ts';
+import { createClipboardGuard } from './clipboard-guard.ts';
 import { registerIpcBridge } from './ipc.ts';
 import { APP_ENTRY_URL, APP_SCHEME, SESSION_PARTITION } from './origin.ts';
+import { createElectronPowerEvents } from './power-events.ts';
 import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './protocol.ts';
 import { hardenSession, installSecurityHooks } from './security.ts';
 import { createMainWindow } from './window.ts';
@@ -42,8 +46,10 @@ function start(): void {
 
   let window: BrowserWindow | null = null;
   let core: Core | null = null;
-  let disposeIpc: (() => void) | null = null;
+  // Stops IPC and every other subscription to the core's events.
+  let disconnectCore: (() => void) | null = null;
   let quitRequested = false;
+  const clipboardGuard = createClipboardGuard({ logger });
 
   // A second launch (another clinician double-clicking the icon) focuses the running window.
   app.on('second-instance', () => {
@@ -71,11 +77,14 @@ function start(): void {
     event.preventDefault();
     const running = core;
     core = null;
-    disposeIpc?.();
-    disposeIpc = null;
-    closing = running
-      .close()
-      .catch((error: unknown) => logger.log('error', 'shell.core_close_failed', { errorName: errorName(error) }))
+    disconnectCore?.();
+    disconnectCore = null;
+    closing = Promise.all([
+      // Quitting ends the session too: chart text must not outlive the app on the clipboard.
+      clipboardGuard.clearChartText(),
+      running.close().catch((error: unknown) => logger.log('error', 'shell.core_close_failed', { errorName: errorName(error) })),
+    ])
+      .then(() => undefined)
       .finally(() => {
         closed = true;
         app.quit();
@@ -92,13 +101,26 @@ function start(): void {
     // protocol.handle on the module would serve the default session only; the window uses ours.
     ses.protocol.handle(APP_SCHEME, createAppProtocolHandler({ rendererDir: RENDERER_DIR }));
 
+    // The managed policy loader arrives with the IT deployment issue; until then, defaults.
+    const policy = Policy.parse({});
     const created = await createCore({
       keyStore: createKeytarKeyStore(),
       clock: systemClock,
       paths: { dataDir: path.join(app.getPath('userData'), 'vault') },
-      // The managed policy loader arrives with the IT deployment issue; until then, defaults.
-      policy: Policy.parse({}),
+      policy,
       logger,
+      power: createElectronPowerEvents(),
+      // Without the clinic's identity provider in the policy there is nowhere to sign in: no window.
+      authBrowser: policy.central
+        ? createElectronAuthBrowser({
+            issuer: policy.central.issuer,
+            logger,
+            // The sign-in starts from the app window, so it exists by then.
+            getParent: () => window,
+            // Closing the provider's window cancels the sign-in now, not at its five-minute timeout.
+            onClosedByUser: () => void core?.invoke('session.cancelSignIn', {}),
+          })
+        : undefined,
     });
     if (quitRequested) {
       // The app was asked to quit while the core was starting: close it and stop here.
@@ -113,7 +135,13 @@ function start(): void {
     window.on('closed', () => {
       window = null;
     });
-    disposeIpc = registerIpcBridge({ core: created, getWindow: () => window, logger });
+    clipboardGuard.watch(window.webContents);
+    const disposeBridge = registerIpcBridge({ core: created, getWindow: () => window, logger });
+    const stopClipboardGuard = clipboardGuard.followSessions(created);
+    disconnectCore = () => {
+      disposeBridge();
+      stopClipboardGuard();
+    };
     await window.loadURL(APP_ENTRY_URL);
   };
 

@@ -158,6 +158,9 @@ export async function signIn(options: SignInOptions): Promise<SignedInIdentity> 
       state,
       nonce,
       resource,
+      // A shared workstation: the provider must ask who is at the keyboard every time, even if
+      // its own session cookie from the previous clinician is still in the browser (OIDC Core 3.1.2.1).
+      prompt: 'login',
     });
     const browserFailed = options.authBrowser.open(authorizationUrl).then(
       () => new Promise<never>(() => undefined),

@@ -1,5 +1,6 @@
 import type { FormEvent } from 'react';
 import type { PatientSummary } from '../../src-shared/ipc/contract.ts';
+import { useChartStore } from '../stores/chart.ts';
 import { QUERY_MAX_LENGTH, usePatientSearchStore } from '../stores/patient-search.ts';
 
 function describeGender(gender: string | null): string {
@@ -8,9 +9,12 @@ function describeGender(gender: string | null): string {
 }
 
 function PatientRow({ patient }: { patient: PatientSummary }) {
+  const open = useChartStore((state) => state.open);
   return (
     <li className="result">
-      <span className="result__name">{patient.name}</span>
+      <button type="button" className="result__name link-button" onClick={() => void open(patient.id)}>
+        {patient.name}
+      </button>
       <dl className="result__facts">
         <div>
           <dt>MRN</dt>

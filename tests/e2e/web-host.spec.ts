@@ -104,38 +104,38 @@ test.afterEach(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-test('start screen: name and version from the core; the search answers with the router error, accessibly', async ({ page }, testInfo) => {
+test('sign-in screen: name and version from the core; without an identity provider in policy it says to contact IT', async ({ page }, testInfo) => {
   const host = await startHost(dataDir);
   try {
     await page.goto(host.url);
 
     // Name and version as the core's workstation.status returned them.
-    await expect(page.getByRole('heading', { level: 1, name: APP_NAME })).toBeVisible();
+    await expect(page.getByText(APP_NAME, { exact: true })).toBeVisible();
     await expect(page.getByText(`Version ${APP_VERSION}`)).toBeVisible();
     await expect(page).toHaveTitle(APP_NAME);
     // The bridge took the secret out of the address bar.
     expect(page.url()).toBe(`http://127.0.0.1:${host.port}/`);
 
     await expect(page.getByRole('main')).toBeVisible();
-    await expect(page.getByRole('region', { name: 'Sign in' })).toContainText("clinic's identity provider");
+    const signIn = page.getByRole('region', { name: 'Sign in' });
+    await expect(signIn).toContainText("clinic's identity provider");
+    // This host was started without a policy: nowhere to sign in, and it says so.
+    await expect(signIn).toContainText('no identity provider configured');
+    await expect(page.getByRole('button', { name: 'Sign in', exact: true })).toHaveCount(0);
+    // No patient data can be asked for before a sign-in: there is no search at all.
+    await expect(page.getByRole('searchbox')).toHaveCount(0);
 
-    // Keyboard only: the search box is the first stop, Enter searches.
-    const search = page.getByRole('searchbox', { name: 'Search patients' });
-    await page.keyboard.press('Tab');
-    await expect(search).toBeFocused();
-    await page.keyboard.type('Smith');
+    // Keyboard only: the PIN sign-in's fields are reachable, and a wrong PIN is refused by the core.
+    await page.getByLabel('Username').fill('nobody');
+    await page.getByLabel('PIN', { exact: true }).fill('482913');
     await page.keyboard.press('Enter');
-
-    const announcement = page.getByRole('status').filter({ hasText: 'Sign in to continue.' });
-    await expect(announcement).toBeVisible();
-    await expect(announcement).toHaveAttribute('aria-live', 'polite');
-    await expect(page.getByRole('list', { name: 'Patients found' })).toHaveCount(0);
+    await expect(page.getByRole('alert')).toContainText('The username or PIN is not right.');
 
     await expectNoSeriousAxeViolations(page);
-    await screenshot(page, testInfo, 'start-screen');
+    await screenshot(page, testInfo, 'sign-in-screen');
 
     await page.setViewportSize({ width: 640, height: 400 });
-    await screenshot(page, testInfo, 'start-screen-200-percent');
+    await screenshot(page, testInfo, 'sign-in-screen-200-percent');
     await expectReflowAt(page, 320);
   } finally {
     await host.stop();
@@ -146,7 +146,7 @@ test('window.clinic is the contract and nothing else', async ({ page }) => {
   const host = await startHost(dataDir);
   try {
     await page.goto(host.url);
-    await expect(page.getByRole('heading', { level: 1, name: APP_NAME })).toBeVisible();
+    await expect(page.getByText(APP_NAME, { exact: true })).toBeVisible();
     const shape = await page.evaluate(async () => {
       const descriptor = Object.getOwnPropertyDescriptor(window, 'clinic');
       const clinic = window.clinic;

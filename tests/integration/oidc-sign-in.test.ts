@@ -135,6 +135,8 @@ describe('full sign-in', () => {
     expect(params.get('state')).toBeTruthy();
     expect(params.get('nonce')).toBeTruthy();
     expect(params.get('resource')).toBe(central.fhirBaseUrl);
+    // Every sign-in asks the person at the keyboard, whatever provider session a browser still holds.
+    expect(params.get('prompt')).toBe('login');
     // The browser was told it can close the window; the port is closed; the window was closed.
     expect(browser.answer).toContain('You can close this window');
     expect(await refuses(portOf(url ?? new URL('http://x/')))).toBe(true);

@@ -6,7 +6,8 @@
 import { generateResources } from '../../dev/synthetic/clinic.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { practitionerRelationships } from '../../src-main/records/relationships.ts';
-import { bulkStoreResources } from '../../src-main/records/repository.ts';
+import { bulkStoreResources, readPatientSummary } from '../../src-main/records/repository.ts';
+import type { PatientSummary } from '../../src-shared/ipc/contract.ts';
 import { openVault } from '../../src-main/vault/vault.ts';
 import type { AuthBrowser } from '../../src-main/identity/oidc.ts';
 import { driveLogin, passwordOf, type Central } from './central.ts';
@@ -14,6 +15,8 @@ import { keyStore } from './keychain.ts';
 
 export interface ClinicCache {
   patientIds: string[];
+  /** Name, MRN, birth date of each patient, as the cache answers them. */
+  summaries: Map<string, PatientSummary>;
   /** Patients on the practitioner's care team (any relationship), and the others. */
   split(practitionerId: string): { mine: string[]; others: string[] };
 }
@@ -30,8 +33,10 @@ export async function fillCache(dataDir: string, clinic: { seed: number; patient
       const mine = patientIds.filter((id) => practitionerRelationships(vault.db, practitionerId, id).length > 0);
       splits.set(practitionerId, { mine, others: patientIds.filter((id) => !mine.includes(id)) });
     }
+    const summaries = new Map(patientIds.map((id) => [id, readPatientSummary(vault.db, id)!]));
     return {
       patientIds,
+      summaries,
       split(practitionerId) {
         const found = splits.get(practitionerId);
         if (!found) throw new Error(`no practitioner ${practitionerId} in the clinic`);

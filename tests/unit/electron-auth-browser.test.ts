@@ -59,6 +59,19 @@ describe('sign-in window', () => {
     expect(navigate(appWindow, 'app://clinic/index.html')).toBe(true);
   });
 
+  it('is modal to the app window as it is when the sign-in opens, and stands alone without one', async () => {
+    let appWindow: FakeBrowserWindow | null = null;
+    const browser = createElectronAuthBrowser({ issuer: ISSUER, logger, getParent: () => appWindow as never });
+    appWindow = new FakeBrowserWindow({}); // created after the port, as main.ts does
+    await browser.open(new URL(`${ISSUER}/auth`));
+    expect(fake().windows[1]!.options).toMatchObject({ parent: appWindow, modal: true });
+    browser.close!();
+
+    appWindow.close();
+    await browser.open(new URL(`${ISSUER}/auth`));
+    expect(fake().windows[2]!.options).toMatchObject({ parent: undefined, modal: false });
+  });
+
   it('refuses to open anything but the provider', async () => {
     const browser = createElectronAuthBrowser({ issuer: ISSUER, logger });
     await expect(browser.open(new URL('https://evil.example/auth'))).rejects.toThrow(/not the identity provider/);

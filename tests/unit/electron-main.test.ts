@@ -1,26 +1,34 @@
 /**
  * The app entry's wiring, against recording Electron fakes and a fake core: what must happen
  * before 'ready' (single instance, sandbox, privileged scheme, security hooks), what happens at
- * 'ready' (hardened in-memory session, app:// handler, core, window, IPC), and a clean shutdown.
+ * 'ready' (hardened in-memory session, app:// handler, core with its OS ports, window, IPC, the
+ * clipboard guard), and a clean shutdown.
  */
 import { Policy } from '../../src-shared/policy/schema.ts';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { BRIDGE_INVOKE } from '../../src-shared/ipc/contract.ts';
-import type { Core } from '../../src-main/core.ts';
+import type * as PolicyModule from '../../src-shared/policy/schema.ts';
+import type { SessionStatus } from '../../src-shared/session/status.ts';
+import type { Core, EventListener } from '../../src-main/core.ts';
+import type { PowerEvent } from '../../src-main/lock/ports.ts';
 import type { Ports } from '../../src-main/ports.ts';
 import type * as LoggerModule from '../../src-main/log/logger.ts';
 import { FakeEvent, fake, resetFakeElectron } from './support/fake-electron.ts';
 
 const hoisted = vi.hoisted(() => {
   let resolveClose: () => void = () => undefined;
+  const state = { unsubscribed: 0 };
   const core = {
     invoke: vi.fn(async () => ({ ok: true as const, data: null })),
-    onEvent: vi.fn(() => () => undefined),
+    onEvent: vi.fn((_listener: EventListener) => () => void (state.unsubscribed += 1)),
     close: vi.fn(() => new Promise<void>((resolve) => (resolveClose = resolve))),
   } satisfies Core;
   return {
     core,
     finishClose: () => resolveClose(),
+    get unsubscribed() {
+      return state.unsubscribed;
+    },
     createCore: vi.fn(async (_ports: Ports): Promise<Core> => core),
     keyStore: { get: vi.fn(), set: vi.fn(), delete: vi.fn() },
     logged: [] as unknown[],
@@ -49,6 +57,8 @@ describe('main entry', () => {
     windows: number;
     coreCalls: number;
   };
+  // What the shell subscribed to the core's events at 'ready' (the IPC bridge, the clipboard guard).
+  let coreListeners: EventListener[] = [];
 
   beforeAll(async () => {
     resetFakeElectron();
@@ -107,6 +117,16 @@ describe('main entry', () => {
     expect(ports?.paths.dataDir.startsWith('/fake/userData')).toBe(true);
     expect(ports?.policy).toStrictEqual(Policy.parse({}));
     expect(typeof ports?.clock.now()).toBe('number');
+    // The lock controller hears the OS through powerMonitor.
+    const heard: PowerEvent[] = [];
+    const unsubscribe = ports?.power?.subscribe((event) => heard.push(event));
+    fake().powerMonitor.emit('lock-screen');
+    fake().powerMonitor.emit('suspend');
+    unsubscribe?.();
+    fake().powerMonitor.emit('lock-screen');
+    expect(heard).toStrictEqual(['lock-screen', 'suspend']);
+    // The default policy names no identity provider: no sign-in window (see the last describe).
+    expect(ports?.authBrowser).toBeUndefined();
 
     expect(windows).toHaveLength(1);
     const window = windows[0];
@@ -123,6 +143,35 @@ describe('main entry', () => {
     expect([...ipcMainHandlers.keys()]).toStrictEqual([BRIDGE_INVOKE]);
     expect(window?.loadURL).toHaveBeenCalledExactlyOnceWith('app://clinic/index.html');
     expect(fake().errorBoxes).toHaveLength(0);
+
+    // The IPC bridge and the clipboard guard listen to the core.
+    coreListeners = hoisted.core.onEvent.mock.calls.map((call: unknown[]) => call[0] as EventListener);
+    expect(coreListeners).toHaveLength(2);
+    expect(window?.webContents.listenerCount('before-input-event')).toBe(1);
+  });
+
+  it('clears text copied from the window when the core reports a lock, and only then', async () => {
+    const window = fake().windows[0]!;
+    const clipboard = fake().clipboard;
+    const session = (state: SessionStatus['state']) => {
+      for (const listener of coreListeners) listener('session.changed', { state } as SessionStatus);
+    };
+    vi.useFakeTimers();
+    try {
+      window.webContents.pressKey({ key: 'c', code: 'KeyC', control: process.platform !== 'darwin', meta: process.platform === 'darwin' });
+      await vi.advanceTimersByTimeAsync(20);
+      await clipboard.writeText('Allergies: penicillin');
+      await vi.advanceTimersByTimeAsync(5_000);
+      session('active');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(clipboard.text).toBe('Allergies: penicillin');
+      session('locked');
+      await vi.advanceTimersByTimeAsync(0);
+      expect(clipboard.clear).toHaveBeenCalledTimes(1);
+      expect(clipboard.text).toBe('');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('a second launch focuses the existing window', () => {
@@ -157,6 +206,8 @@ describe('main entry', () => {
     hoisted.finishClose();
     await flush();
     expect(app.quit).toHaveBeenCalledTimes(1);
+    // Closing stopped the clipboard guard's subscription along with IPC.
+    expect(hoisted.unsubscribed).toBe(2);
 
     const last = new FakeEvent();
     app.emit('before-quit', last);
@@ -192,5 +243,41 @@ describe('main entry, start failure', () => {
     expect(JSON.stringify(hoisted.logged)).toContain('shell.start_failed');
     expect(JSON.stringify(hoisted.logged)).not.toContain('Smith');
     expect(state.windows).toHaveLength(0);
+  });
+});
+
+describe('main entry, with the clinic identity provider in the policy', () => {
+  it('gives the core a sign-in window, modal to the app window, whose closing cancels the sign-in', async () => {
+    vi.resetModules();
+    const state = resetFakeElectron();
+    hoisted.createCore.mockClear();
+    const issuer = 'https://idp.clinic.example';
+    // main.ts parses its policy with defaults until the managed policy loader lands; this one has central.
+    vi.doMock('../../src-shared/policy/schema.ts', async (importOriginal) => {
+      const original = await importOriginal<typeof PolicyModule>();
+      const enrolled = original.Policy.parse({
+        central: { issuer, fhirBaseUrl: 'https://fhir.clinic.example/r4', clientId: 'clinic-workstation', roleMap: { nurse: 'nurse' } },
+      });
+      return { ...original, Policy: { parse: () => enrolled } };
+    });
+    try {
+      await import('../../src-main/electron/main.ts');
+      state.app.becomeReady();
+      await vi.waitFor(() => expect(state.windows[0]?.loadURL).toHaveBeenCalled());
+      const ports = hoisted.createCore.mock.calls[0]?.[0];
+      const authBrowser = ports?.authBrowser;
+      if (!authBrowser) throw new Error('no sign-in window given to the core');
+      expect(ports?.policy.central?.issuer).toBe(issuer);
+
+      await authBrowser.open(new URL(`${issuer}/auth?client_id=clinic-workstation`));
+      const [appWindow, signInWindow] = state.windows;
+      expect(signInWindow?.options).toMatchObject({ parent: appWindow, modal: true, webPreferences: { partition: 'clinic-workstation-sign-in' } });
+
+      hoisted.core.invoke.mockClear();
+      signInWindow?.close(); // the clinician closes the provider's window
+      expect(hoisted.core.invoke).toHaveBeenCalledExactlyOnceWith('session.cancelSignIn', {});
+    } finally {
+      vi.doUnmock('../../src-shared/policy/schema.ts');
+    }
   });
 });

@@ -85,6 +85,66 @@ export class FakeWebContents extends FakeEmitter {
   navigateTo(url: string): void {
     this.mainFrame.url = url;
   }
+  /**
+   * Test helper: a key reaches the window, announced as Electron does before the page and the menu
+   * see it ('before-input-event'). Defaults: a keyDown with no modifier. Returns the event.
+   */
+  pressKey(input: Partial<FakeInput> & { key: string }): FakeEvent {
+    const event = new FakeEvent();
+    const full: FakeInput = {
+      type: 'keyDown',
+      code: '',
+      isAutoRepeat: false,
+      isComposing: false,
+      shift: false,
+      control: false,
+      alt: false,
+      meta: false,
+      location: 0,
+      modifiers: [],
+      ...input,
+    };
+    this.emit('before-input-event', event, full);
+    return event;
+  }
+}
+
+/** Electron's Input (the 'before-input-event' payload). */
+export interface FakeInput {
+  type: string;
+  key: string;
+  code: string;
+  isAutoRepeat: boolean;
+  isComposing: boolean;
+  shift: boolean;
+  control: boolean;
+  alt: boolean;
+  meta: boolean;
+  location: number;
+  modifiers: string[];
+}
+
+/**
+ * The system clipboard, with Electron 45's API: readText and writeText return promises, clear is
+ * synchronous. readText and writeText are plain methods, not vi.fn, so no mock record keeps a copy
+ * of the text (a test may look for the text in the heap); `reads` counts the reads.
+ */
+export class FakeClipboard {
+  text = '';
+  reads = 0;
+  /** Test helper: make the next reads reject, as a clipboard owned by a hung application can. */
+  failReads = false;
+  readonly clear = vi.fn((): void => {
+    this.text = '';
+  });
+  async readText(): Promise<string> {
+    this.reads += 1;
+    if (this.failReads) throw new Error('clipboard unavailable');
+    return this.text;
+  }
+  async writeText(text: string): Promise<void> {
+    this.text = text;
+  }
 }
 
 export class FakeProtocol {
@@ -143,6 +203,7 @@ export interface FakeElectronState {
   exposed: { key: string; api: unknown }[];
   errorBoxes: { title: string; content: string }[];
   powerMonitor: FakePowerMonitor;
+  clipboard: FakeClipboard;
 }
 
 /** powerMonitor: OS events to emit by hand, and an idle time the test sets. */
@@ -169,6 +230,7 @@ function freshState(): FakeElectronState {
     exposed: [],
     errorBoxes: [],
     powerMonitor: new FakePowerMonitor(),
+    clipboard: new FakeClipboard(),
   };
 }
 
@@ -269,6 +331,13 @@ export const powerMonitor = new Proxy({} as FakePowerMonitor, {
   get: (_target, property) => {
     const value = (fake().powerMonitor as any)[property];
     return typeof value === 'function' && !vi.isMockFunction(value) ? value.bind(fake().powerMonitor) : value;
+  },
+});
+
+export const clipboard = new Proxy({} as FakeClipboard, {
+  get: (_target, property) => {
+    const value = (fake().clipboard as any)[property];
+    return typeof value === 'function' && !vi.isMockFunction(value) ? value.bind(fake().clipboard) : value;
   },
 });
 

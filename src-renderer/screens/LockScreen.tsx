@@ -1,0 +1,59 @@
+import { useState, type FormEvent } from 'react';
+import type { SessionStatus } from '../../src-shared/session/status.ts';
+import { digitsOnly, sessionAction } from './session-actions.ts';
+import { useHeadingFocus } from './focus.ts';
+
+/**
+ * The only thing on screen while locked: who is signed in, their PIN, or "Switch user". The PHI
+ * stores were cleared before this rendered (stores/session.ts).
+ */
+export function LockScreen({ session }: { session: SessionStatus }) {
+  const heading = useHeadingFocus<HTMLHeadingElement>(true);
+  const [pin, setPin] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const unlock = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (pin.length < 4) return setError('Type your PIN.');
+    setBusy(true);
+    const failure = await sessionAction('session.unlock', { pin });
+    setBusy(false);
+    setPin('');
+    setError(failure ? failure.message : null);
+  };
+
+  return (
+    <div className="layout">
+      <main className="screen screen--centered">
+        <section className="panel lock" role="region" aria-labelledby="lock-heading">
+          <h1 id="lock-heading" ref={heading} tabIndex={-1}>
+            Workstation locked
+          </h1>
+          <p>
+            Signed in: <strong>{session.user?.displayName}</strong>
+          </p>
+          <form onSubmit={(event) => void unlock(event)} noValidate>
+            <div className="field">
+              <label htmlFor="unlock-pin">PIN</label>
+              <input id="unlock-pin" className="input" type="password" inputMode="numeric" autoComplete="off" autoFocus value={pin} onChange={(e) => setPin(digitsOnly(e.target.value))} />
+            </div>
+            <div className="actions">
+              <button type="submit" className="button" disabled={busy}>
+                Unlock
+              </button>
+              <button type="button" className="button button--secondary" onClick={() => void sessionAction('session.end', { reason: 'switchUser' })}>
+                Switch user
+              </button>
+            </div>
+          </form>
+          {error && (
+            <p role="alert" className="message message--error">
+              <span className="message__label">Not unlocked:</span> {error}
+            </p>
+          )}
+        </section>
+      </main>
+    </div>
+  );
+}

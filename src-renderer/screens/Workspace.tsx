@@ -1,0 +1,93 @@
+import { useEffect } from 'react';
+import type { WorkstationStatus } from '../../src-shared/ipc/contract.ts';
+import type { SessionStatus } from '../../src-shared/session/status.ts';
+import { invoke } from '../api.ts';
+import { ChartView } from './ChartView.tsx';
+import { LockingSoonDialog } from './LockingSoonDialog.tsx';
+import { PatientSearch } from './PatientSearch.tsx';
+import { sessionAction } from './session-actions.ts';
+
+const roleNames: Record<NonNullable<SessionStatus['user']>['role'], string> = {
+  physician: 'Physician',
+  nurse: 'Nurse',
+  frontDesk: 'Front desk',
+  privacyOfficer: 'Privacy officer',
+  itAdmin: 'IT administrator',
+};
+
+/** Input that counts as someone at the keyboard. Reported at most once a second. */
+const ACTIVITY_EVENTS = ['keydown', 'pointerdown', 'pointermove', 'wheel', 'touchstart'] as const;
+const ACTIVITY_THROTTLE_MS = 1000;
+
+function useActivityReports(): void {
+  useEffect(() => {
+    let last = 0;
+    const report = () => {
+      const now = Date.now();
+      if (now - last < ACTIVITY_THROTTLE_MS) return;
+      last = now;
+      void invoke('session.activity', {});
+    };
+    for (const type of ACTIVITY_EVENTS) window.addEventListener(type, report, { capture: true, passive: true });
+    return () => {
+      for (const type of ACTIVITY_EVENTS) window.removeEventListener(type, report, { capture: true });
+    };
+  }, []);
+}
+
+/** Ctrl+Shift+L (Cmd+Shift+L on macOS) locks at once, wherever the focus is. */
+function useLockHotkey(): void {
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if ((event.ctrlKey || event.metaKey) && event.shiftKey && event.key.toLowerCase() === 'l') {
+        event.preventDefault();
+        void sessionAction('session.lock', {});
+      }
+    };
+    window.addEventListener('keydown', onKey, { capture: true });
+    return () => window.removeEventListener('keydown', onKey, { capture: true });
+  }, []);
+}
+
+/** The signed-in workspace: who is signed in, lock and switch user, patient search and the chart. */
+export function Workspace({ workstation, session }: { workstation: WorkstationStatus; session: SessionStatus }) {
+  useActivityReports();
+  useLockHotkey();
+  const user = session.user;
+  return (
+    <div className="layout">
+      <header className="app-header app-header--session">
+        <p className="app-title">{workstation.appName}</p>
+        <p className="session-user">
+          {user?.displayName} · {user ? roleNames[user.role] : ''}
+          {session.offline && ' · signed in with PIN'}
+        </p>
+        <div className="actions">
+          <button type="button" className="button button--secondary" onClick={() => void sessionAction('session.lock', {})} aria-keyshortcuts="Control+Shift+L Meta+Shift+L">
+            Lock now
+          </button>
+          <button type="button" className="button button--secondary" onClick={() => void sessionAction('session.end', { reason: 'switchUser' })}>
+            Switch user
+          </button>
+        </div>
+      </header>
+      <main className="screen workspace">
+        {user?.role === 'privacyOfficer' || user?.role === 'itAdmin' ? (
+          <section className="panel" aria-labelledby="no-records-heading">
+            <h1 id="no-records-heading">No patient records for this role</h1>
+            <p>Your role does not show patient data on this workstation.</p>
+          </section>
+        ) : (
+          <>
+            <section className="panel" aria-labelledby="search-heading">
+              <h1 id="search-heading">Patient search</h1>
+              <PatientSearch />
+            </section>
+            <ChartView />
+          </>
+        )}
+      </main>
+      {session.state === 'warning' && session.lockDeadline !== null && <LockingSoonDialog deadline={session.lockDeadline} />}
+    </div>
+  );
+}

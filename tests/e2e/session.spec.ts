@@ -1,0 +1,206 @@
+/**
+ * Issue 4's scenario in Chromium: the built renderer through the dev web host, a real core (real
+ * vault, real keychain), dev central's identity provider signing people in through its own page
+ * in a popup, and the same synthetic clinic in both. Selectors are PRODUCT.md's accessible names.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { workstationPolicyFor } from '../../dev/central/central.ts';
+import { startWebHost, type WebHost } from '../../dev/web-host/server.ts';
+import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import { eraseVault } from '../../src-main/vault/vault.ts';
+import { passwordOf, startTestCentral, type Central } from '../support/central.ts';
+import { keyStore } from '../support/keychain.ts';
+import { fillCache, type ClinicCache } from '../support/workstation.ts';
+
+const CLINIC = { seed: 21, patients: 40 };
+const PIN = { physician: '583920', nurse: '716204', frontDesk: '940318' };
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+let central: Central;
+let cache: ClinicCache;
+let host: WebHost;
+let root: string;
+let dataDir: string;
+
+test.beforeAll(async () => {
+  // 20-second access tokens: refreshed every ten seconds, so a disabled account is noticed quickly.
+  central = await startTestCentral({ ...CLINIC, accessTokenTtlSeconds: 20 });
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-e2e-session-'));
+  dataDir = path.join(root, 'cache');
+  cache = await fillCache(dataDir, CLINIC);
+  host = await startWebHost({
+    dataDir,
+    logger: createMemoryLogger(),
+    policy: { central: workstationPolicyFor(central), lock: { idleSeconds: 30, warningSeconds: 10 } },
+  });
+});
+
+test.afterAll(async () => {
+  await host?.close();
+  await central?.close();
+  await eraseVault({ dataDir, keyStore });
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+async function expectNoSeriousAxeViolations(page: Page): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+  const serious = violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  expect(serious).toEqual([]);
+}
+
+/** "Sign in" opens the provider's page in a popup; the person signs in there, as at any clinic system. */
+async function signInAtProvider(page: Page, context: BrowserContext, username: string): Promise<void> {
+  const popupOpened = context.waitForEvent('page');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  const popup = await popupOpened;
+  await popup.getByLabel('Username').fill(username);
+  await popup.getByLabel('Password').fill(passwordOf(central, username));
+  await popup.getByRole('button', { name: 'Sign in' }).click();
+  await expect(popup.getByText('Sign-in received')).toBeVisible();
+  await popup.close();
+}
+
+async function setPin(page: Page, pin: string): Promise<void> {
+  await expect(page.getByRole('heading', { name: 'Set your PIN' })).toBeVisible();
+  await page.getByLabel('New PIN').fill(pin);
+  await page.getByLabel('Confirm PIN').fill(pin);
+  await page.getByRole('button', { name: 'Set PIN' }).click();
+  await expect(page.getByRole('searchbox', { name: 'Search patients' })).toBeVisible();
+}
+
+async function openPatient(page: Page, patientId: string): Promise<string> {
+  const patient = cache.summaries.get(patientId)!;
+  await page.getByRole('searchbox', { name: 'Search patients' }).fill(patient.mrn!);
+  await page.keyboard.press('Enter');
+  await page.getByRole('list', { name: 'Patients found' }).getByRole('button', { name: patient.name }).click();
+  await expect(page.getByRole('heading', { level: 2, name: patient.name })).toBeVisible();
+  return patient.name;
+}
+
+/**
+ * No patient name in the DOM, and none in the page's JavaScript heap either (after a garbage
+ * collection): the renderer's stores were cleared, not just hidden.
+ */
+async function expectNoPhiAnywhere(page: Page, names: string[]): Promise<void> {
+  const html = await page.content();
+  for (const name of names) expect(html.includes(name), 'patient name in the DOM').toBe(false);
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('HeapProfiler.enable');
+    await cdp.send('HeapProfiler.collectGarbage');
+    let snapshot = '';
+    cdp.on('HeapProfiler.addHeapSnapshotChunk', ({ chunk }) => (snapshot += chunk));
+    await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+    for (const name of names) expect(snapshot.includes(name), 'patient name in the page heap').toBe(false);
+  } finally {
+    await cdp.detach();
+  }
+}
+
+test('sign in, PIN, care-team chart, idle warning and lock, unlock, hotkey, switch user, front desk, lockout, access termination', async ({ page, context }) => {
+  test.setTimeout(180_000);
+  const physician = central.users.find((u) => u.username === 'physician1')!;
+  const nurse = central.users.find((u) => u.role === 'nurse')!;
+  const frontDesk = central.users.find((u) => u.role === 'frontDesk')!;
+  const [carePatient] = cache.split(physician.practitionerId).mine;
+  expect(carePatient).toBeDefined();
+
+  // Sign in as the physician through the provider's page.
+  await page.goto(host.url);
+  await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
+  await expectNoSeriousAxeViolations(page);
+  await signInAtProvider(page, context, physician.username);
+  await expectNoSeriousAxeViolations(page);
+  // Trivial PINs are refused by the main process.
+  await page.getByLabel('New PIN').fill('123456');
+  await page.getByLabel('Confirm PIN').fill('123456');
+  await page.getByRole('button', { name: 'Set PIN' }).click();
+  await expect(page.getByRole('alert')).toContainText('Choose another PIN');
+  await setPin(page, PIN.physician);
+  await expect(page.getByText(`${physician.displayName} · Physician`)).toBeVisible();
+
+  // A care-team patient: the whole chart.
+  const name = await openPatient(page, carePatient!);
+  for (const section of ['Allergies', 'Problems', 'Medications', 'Vitals', 'Notes']) {
+    await expect(page.getByRole('heading', { level: 3, name: section })).toBeVisible();
+  }
+  await expect(page.getByText('Restricted record')).toHaveCount(0);
+  await expectNoSeriousAxeViolations(page);
+
+  // Idle: the warning, then the lock. Nobody touches anything.
+  const dialog = page.getByRole('alertdialog', { name: 'Locking soon' });
+  await expect(dialog).toBeVisible({ timeout: 30_000 });
+  await expect(dialog).toContainText('The workstation locks in');
+  await expect(page.getByRole('heading', { name: name })).toBeVisible(); // still working until the lock
+  const lockRegion = page.getByRole('region', { name: 'Workstation locked' });
+  await expect(lockRegion).toBeVisible({ timeout: 15_000 });
+  await expect(lockRegion).toContainText(physician.displayName);
+  await expect(lockRegion.getByRole('button', { name: 'Unlock' })).toBeVisible();
+  await expect(lockRegion.getByRole('button', { name: 'Switch user' })).toBeVisible();
+  await expectNoPhiAnywhere(page, [name]);
+  await expectNoSeriousAxeViolations(page);
+
+  // Unlock with the PIN: back to an empty workspace (the chart was cleared, not hidden).
+  await page.getByLabel('PIN').fill(PIN.physician);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expect(page.getByRole('searchbox', { name: 'Search patients' })).toHaveValue('');
+  await expect(page.getByText(name)).toHaveCount(0);
+
+  // The hotkey locks at once.
+  await openPatient(page, carePatient!);
+  await page.keyboard.press('Control+Shift+L');
+  await expect(lockRegion).toBeVisible();
+  await expect(page.getByText(name)).toHaveCount(0);
+
+  // Switch user to a nurse: the physician's session and patient are gone.
+  await page.getByRole('button', { name: 'Switch user' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
+  await signInAtProvider(page, context, nurse.username);
+  await setPin(page, PIN.nurse);
+  await expect(page.getByText(`${nurse.displayName} · Nurse`)).toBeVisible();
+  await expect(page.getByText(name)).toHaveCount(0);
+  await expect(page.getByText(physician.displayName)).toHaveCount(0);
+  // A patient outside the nurse's care team is restricted.
+  const [notNurses] = cache.split(nurse.practitionerId).others;
+  const otherName = await openPatient(page, notNurses!);
+  await expect(page.getByRole('heading', { name: 'Restricted record' })).toBeVisible();
+  await expect(page.getByRole('heading', { level: 3, name: 'Allergies' })).toHaveCount(0);
+  await expect(page.getByText(otherName).first()).toBeVisible();
+
+  // Front desk: demographics, no clinical section at all.
+  await page.getByRole('button', { name: 'Switch user' }).click();
+  await signInAtProvider(page, context, frontDesk.username);
+  await setPin(page, PIN.frontDesk);
+  await openPatient(page, carePatient!);
+  await expect(page.getByText('Your role shows demographics only.')).toBeVisible();
+  for (const section of ['Allergies', 'Problems', 'Medications', 'Vitals', 'Notes']) {
+    await expect(page.getByRole('heading', { name: section })).toHaveCount(0);
+  }
+
+  // Five wrong PINs: a full sign-in is required.
+  await page.getByRole('button', { name: 'Lock now' }).click();
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    await page.getByLabel('PIN').fill('000111');
+    await page.getByRole('button', { name: 'Unlock' }).click();
+    if (attempt < 5) await expect(page.getByRole('alert')).toContainText(`${5 - attempt} ${5 - attempt === 1 ? 'attempt' : 'attempts'} left`);
+  }
+  await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
+  await expect(page.getByText('Too many wrong PINs. Sign in again with your password.')).toBeVisible();
+
+  // The nurse signs in again (PIN already set), is disabled at the provider, and is signed out at the next refresh.
+  await signInAtProvider(page, context, nurse.username);
+  await expect(page.getByText(`${nurse.displayName} · Nurse`)).toBeVisible();
+  central.disableUser(nurse.username);
+  try {
+    await expect(page.getByText('The identity provider no longer accepts this account')).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
+  } finally {
+    central.enableUser(nurse.username);
+  }
+});
