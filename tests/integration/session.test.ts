@@ -7,6 +7,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCore, type Core } from '../../src-main/core.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import type { AuthBrowser } from '../../src-main/identity/oidc.ts';
 import type { PowerEvent, PowerEvents } from '../../src-main/lock/ports.ts';
 import { eraseVault } from '../../src-main/vault/vault.ts';
 import { workstationPolicyFor } from '../../dev/central/central.ts';
@@ -60,7 +61,7 @@ afterEach(async () => {
   cleanup();
 });
 
-async function start(policy: Record<string, unknown> = {}): Promise<Harness> {
+async function start(policy: Record<string, unknown> = {}, authBrowser?: AuthBrowser): Promise<Harness> {
   const time = new FakeTime();
   const logger = createMemoryLogger();
   const listeners = new Set<(event: PowerEvent) => void>();
@@ -81,7 +82,7 @@ async function start(policy: Record<string, unknown> = {}): Promise<Harness> {
     paths: { dataDir },
     policy: Policy.parse({ central: workstationPolicyFor(central), ...policy }),
     logger,
-    authBrowser: scriptedBrowser(central, () => nextUser),
+    authBrowser: authBrowser ?? scriptedBrowser(central, () => nextUser),
   });
   running.push(core);
   const events: SessionStatus[] = [];
@@ -106,7 +107,7 @@ async function start(policy: Record<string, unknown> = {}): Promise<Harness> {
       nextUser = username;
       const started = await call<SessionStatus>('session.signIn');
       expect(started).toMatchObject({ ok: true, data: { signIn: { phase: 'waiting' } } });
-      await vi.waitFor(async () => expect((await status()).signIn.phase).toBe('idle'), { timeout: 15_000 });
+      await vi.waitFor(async () => expect((await status()).signIn.phase).not.toBe('waiting'), { timeout: 15_000 });
       return status();
     },
   };
@@ -178,6 +179,35 @@ describe('sign-in and PIN', () => {
       expect(await h.call('patients.search', { query: 'a' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
       expect(await h.call('patients.open', { patientId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     }
+  });
+});
+
+describe('sign-in failures', () => {
+  it('a sign-in can be cancelled while the provider page is open, and nobody is signed in', async () => {
+    let opened = 0;
+    const h = await start({}, { open: async () => void opened++ });
+    expect(await h.call('session.signIn')).toMatchObject({ ok: true, data: { signIn: { phase: 'waiting' } } });
+    await vi.waitFor(() => expect(opened).toBe(1));
+    // A second press while waiting keeps the one page.
+    expect(await h.call('session.signIn')).toMatchObject({ ok: true, data: { signIn: { phase: 'waiting' } } });
+    expect(await h.call('session.cancelSignIn')).toMatchObject({ ok: true, data: { state: 'signedOut', signIn: { phase: 'idle' } } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await h.status()).toMatchObject({ state: 'signedOut', user: null, signIn: { phase: 'idle' } });
+    expect(opened).toBe(1);
+  });
+
+  it('a role the policy does not map is refused with a message for people, and nobody is signed in', async () => {
+    const h = await start({ central: { ...workstationPolicyFor(central), roleMap: { physician: 'physician' } } });
+    const status = await h.signInAs('nurse1');
+    expect(status).toMatchObject({ state: 'signedOut', signIn: { phase: 'failed', message: expect.stringContaining('no role this workstation accepts') } });
+  });
+
+  it('without the clinic\'s identity provider in policy, sign-in is unavailable and says so', async () => {
+    const time = new FakeTime();
+    const core = await createCore({ keyStore, clock: time, timers: time, paths: { dataDir }, policy: Policy.parse({}), logger: createMemoryLogger() });
+    running.push(core);
+    expect(await core.invoke('session.status', {})).toMatchObject({ ok: true, data: { signInConfigured: false } });
+    expect(await core.invoke('session.signIn', {})).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', message: expect.stringContaining('Contact IT') } });
   });
 });
 
