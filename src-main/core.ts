@@ -15,6 +15,10 @@ import { noPowerEvents, type Ports } from './ports.ts';
 import { createSessionManager, type SessionAuditEvent } from './session/session.ts';
 import { VaultError, vaultErrorGuide } from './vault/errors.ts';
 import { openVault, type Vault } from './vault/vault.ts';
+import { loadAuditKey } from './audit/key.ts';
+import { requestAuditInput } from './audit/requests.ts';
+import { createAuditTrail, type AuditTrail } from './audit/trail.ts';
+import { channels, isChannelName } from '../src-shared/ipc/contract.ts';
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -27,12 +31,16 @@ export interface Core {
   close(): Promise<void>;
 }
 
-type VaultState = { vault: Vault } | { error: VaultError };
+type VaultState = { vault: Vault; trail: AuditTrail } | { error: VaultError };
 
 async function openVaultState(ports: Ports): Promise<VaultState> {
+  let vault: Vault | null = null;
   try {
-    return { vault: await openVault({ dataDir: ports.paths.dataDir, keyStore: ports.keyStore, policy: ports.policy.vault, logger: ports.logger }) };
+    vault = await openVault({ dataDir: ports.paths.dataDir, keyStore: ports.keyStore, policy: ports.policy.vault, logger: ports.logger });
+    const key = await loadAuditKey(ports.keyStore, ports.paths.dataDir, vault.db);
+    return { vault, trail: createAuditTrail(vault.db, key, ports.clock) };
   } catch (error) {
+    vault?.close();
     if (!(error instanceof VaultError)) throw error;
     // Fail closed: the core still answers, so the window can show IT what happened and what to do.
     ports.logger.log('error', 'vault.open-failed', { code: error.code });
@@ -65,11 +73,29 @@ export async function createCore(ports: Ports): Promise<Core> {
     throw state.error;
   };
 
-  // Until the audit trail lands (issue 5), audit events go to the log: facts, never PHI.
-  const auditSession = (event: SessionAuditEvent) => logger.log('info', `audit.session.${event.action}`, { reason: event.detail });
-  const auditRequest = (outcome: RequestOutcome) => {
-    if (outcome.outcome === 'FORBIDDEN') logger.log('warn', 'audit.access.denied', { channel: outcome.channel, reason: outcome.denial ?? null });
+  const trail = (): AuditTrail => {
+    if ('trail' in state) return state.trail;
+    throw state.error;
   };
+  const auditSession = (event: SessionAuditEvent) => {
+    try {
+      trail().append({ action: `session.${event.action}`, outcome: event.outcome, userId: event.userId, role: event.role, detail: event.detail });
+    } catch (error) {
+      // The session goes on (locking must never wait for a disk); the failure is loud in the log.
+      logger.log('error', 'audit.append-failed', { reason: `session.${event.action}`, errorName: error instanceof Error ? error.name : 'unknown' });
+    }
+  };
+  // Throws when the entry cannot be written: the router then withholds the PHI.
+  const auditRequest = (outcome: RequestOutcome) => {
+    const phi = isChannelName(outcome.channel) && channels[outcome.channel].phi;
+    const input = requestAuditInput(outcome, phi, () => null);
+    if (input) trail().append(input);
+    if (outcome.outcome === 'FORBIDDEN') logger.log('warn', 'access.denied', { channel: outcome.channel, reason: outcome.denial ?? null });
+  };
+  if ('trail' in state) {
+    state.trail.append({ action: 'workstation.start', outcome: 'success', userId: null, role: null, detail: APP_VERSION });
+    state.trail.append({ action: 'policy.load', outcome: 'success', userId: null, role: null, detail: 'defaults-and-file' });
+  }
 
   const sessions = createSessionManager({
     db: () => requireVault().db,
@@ -86,7 +112,7 @@ export async function createCore(ports: Ports): Promise<Core> {
   const status = (): WorkstationStatus => ({
     appName: APP_NAME,
     appVersion: APP_VERSION,
-    workstationId: null,
+    workstationId: 'trail' in state ? state.trail.workstationId : null,
     vault: vaultStatus(state),
   });
 

@@ -1,7 +1,7 @@
 import { IdentityPolicy, type Policy } from '../../src-shared/policy/schema.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Clock } from '../ports.ts';
-import type { Database } from '../vault/sqlcipher.ts';
+import { durably, type Database } from '../vault/sqlcipher.ts';
 import { PinError, parsePinInput, parseTimestamp, parseUserId } from './errors.ts';
 import { checkPinRules, hashPin, verifyPin } from './pin.ts';
 
@@ -97,7 +97,7 @@ export async function setPin(db: Database, userId: string, pin: string, policy: 
 
   // Decide against the row as it is after the hash (other checks may have run meanwhile).
   const at2 = now(clock);
-  db.transaction(() => {
+  durably(db, () => {
     const row = readRow(db, id);
     if (row && ((row.locked_out_at !== null && row.locked_out_at >= signedInAt) || (row.offline_revoked_at !== null && row.offline_revoked_at >= signedInAt))) {
       throw fullSignInRequired(row.locked_out_at !== null ? 'lockedOut' : 'revoked');
@@ -108,7 +108,7 @@ export async function setPin(db: Database, userId: string, pin: string, policy: 
        ON CONFLICT (user_id) DO UPDATE SET pin_hash = excluded.pin_hash, failures = 0, locked_out_at = NULL, offline_revoked_at = NULL,
          last_full_sign_in_at = max(last_full_sign_in_at, excluded.last_full_sign_in_at), updated_at = excluded.updated_at`,
     ).run(id, hash, signedInAt, at2);
-  })();
+  });
   logger?.log('info', 'identity.pin.set');
 }
 
@@ -124,7 +124,8 @@ async function check(db: Database, userId: string, pin: string, policy: Identity
   const verification = await verifyPin(checked, stored ?? (await decoy()));
 
   const at = now(clock);
-  const outcome = db.transaction((): PinCheckResult => {
+  // Durable: a failure count lost to a power cut would give a guesser extra attempts.
+  const outcome = durably(db, (): PinCheckResult => {
     const row = readRow(db, id);
     if (!row || row.pin_hash === null) return { ok: false, reason: 'noPin' };
     if (row.offline_revoked_at !== null) return { ok: false, reason: 'revoked' };
@@ -143,7 +144,7 @@ async function check(db: Database, userId: string, pin: string, policy: Identity
     const lockedOut = failures >= rules.pinMaxFailures;
     db.prepare('UPDATE identity_pins SET failures = ?, locked_out_at = ?, updated_at = ? WHERE user_id = ?').run(failures, lockedOut ? at : null, at, id);
     return lockedOut ? { ok: false, reason: 'lockedOut', remaining: 0 } : { ok: false, reason: 'wrong', remaining: rules.pinMaxFailures - failures };
-  })();
+  });
 
   if (outcome.ok) {
     logger?.log('info', 'identity.pin.accepted', { phase: offline ? 'offline' : 'unlock' });

@@ -1,6 +1,6 @@
 import type { Logger } from '../log/logger.ts';
 import type { Clock } from '../ports.ts';
-import type { Database } from '../vault/sqlcipher.ts';
+import { durably, type Database } from '../vault/sqlcipher.ts';
 import { parseTimestamp, parseUserId } from './errors.ts';
 import { refresh } from './oidc.ts';
 import type { RefreshOptions, RefreshOutcome } from './oidc.ts';
@@ -63,13 +63,16 @@ export async function refreshStoredSession(
   const outcome = await refresh({ ...options, refreshToken });
   if (outcome.ok) {
     // Only replace the token we used: a concurrent sign-in may have stored a newer one meanwhile.
-    db.prepare('UPDATE identity_refresh_tokens SET refresh_token = ?, updated_at = ? WHERE user_id = ? AND refresh_token = ?')
-      .run(checkToken(outcome.tokens.refreshToken), parseTimestamp(options.clock.now(), 'The clock time'), id, refreshToken);
+    // Durable: the provider has already retired the old token, so losing the new one would end the session.
+    durably(db, () =>
+      db.prepare('UPDATE identity_refresh_tokens SET refresh_token = ?, updated_at = ? WHERE user_id = ? AND refresh_token = ?')
+        .run(checkToken(outcome.tokens.refreshToken), parseTimestamp(options.clock.now(), 'The clock time'), id, refreshToken),
+    );
   } else if (outcome.terminated) {
-    db.transaction(() => {
+    durably(db, () => {
       db.prepare('DELETE FROM identity_refresh_tokens WHERE user_id = ? AND refresh_token = ?').run(id, refreshToken);
       revokeOffline(db, id, options.clock, options.logger);
-    })();
+    });
     options.logger.log('warn', 'identity.session.terminated', { reason: outcome.reason });
   }
   return outcome;

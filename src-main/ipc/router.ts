@@ -34,7 +34,11 @@ export type Handlers = { [C in ChannelName]: Handler<C> };
 export interface RequestOutcome {
   channel: string;
   userId: string | null;
+  /** The session's role, when there is a session. */
+  role?: Role;
   outcome: 'ok' | IpcErrorCode;
+  /** For an allowed request about one patient: why it was allowed (care team, role, break-glass grant). */
+  decision?: AccessDecision;
   /** The patient the request was about, when the channel names one (never a name, only the id). */
   patientId?: string;
   /** Why access was refused, for FORBIDDEN. */
@@ -47,6 +51,10 @@ export interface RouterDeps {
   /** The authorization module: may this session do `action` on this patient (null: no one patient). */
   authorize(session: Session, action: Permission, patientId: string | null): AccessDecision;
   logger: Logger;
+  /**
+   * Every outcome, for the audit trail. Called before the answer leaves the core; when it throws
+   * for a request that would return PHI, the PHI is not returned (no access without its record).
+   */
   onOutcome?(outcome: RequestOutcome): void;
 }
 
@@ -66,7 +74,11 @@ function issuesMessage(error: z.ZodError): string {
  */
 export function createRouter(deps: RouterDeps): (channel: unknown, request: unknown) => Promise<IpcResult<unknown>> {
   const fail = (channel: string, userId: string | null, code: IpcErrorCode, message: string, extra: Partial<RequestOutcome> = {}): IpcResult<unknown> => {
-    deps.onOutcome?.({ channel, userId, outcome: code, ...extra });
+    try {
+      deps.onOutcome?.({ channel, userId, outcome: code, ...extra });
+    } catch (error) {
+      deps.logger.log('error', 'ipc.audit-failed', { channel, errorName: (error as Error)?.name ?? 'unknown' });
+    }
     return { ok: false, error: { code, message } };
   };
 
@@ -78,18 +90,19 @@ export function createRouter(deps: RouterDeps): (channel: unknown, request: unkn
     const definition = channels[channel];
     const session = deps.currentSession();
     const userId = session?.userId ?? null;
+    const who = session ? { role: session.role } : {};
 
     const access = definition.access;
     if (access.kind !== 'public' && !session) return fail(channel, null, 'UNAUTHENTICATED', 'Sign in to continue.');
     if (access.kind === 'session' && session) {
-      if (session.locked) return fail(channel, userId, 'LOCKED', 'The workstation is locked.');
+      if (session.locked) return fail(channel, userId, 'LOCKED', 'The workstation is locked.', who);
       if (!roleHasPermission(session.role, access.permission)) {
-        return fail(channel, userId, 'FORBIDDEN', denialMessage('role'), { denial: 'role' });
+        return fail(channel, userId, 'FORBIDDEN', denialMessage('role'), { ...who, denial: 'role' });
       }
     }
 
     const parsed = definition.request.safeParse(request);
-    if (!parsed.success) return fail(channel, userId, 'INVALID', issuesMessage(parsed.error));
+    if (!parsed.success) return fail(channel, userId, 'INVALID', issuesMessage(parsed.error), who);
 
     let decision: AccessDecision | null = null;
     let patientId: string | undefined;
@@ -97,10 +110,10 @@ export function createRouter(deps: RouterDeps): (channel: unknown, request: unkn
       patientId = access.patientOf ? (access.patientOf as (request: unknown) => string)(parsed.data) : undefined;
       decision = deps.authorize(session, access.permission, patientId ?? null);
       if (!decision.allowed) {
-        return fail(channel, userId, 'FORBIDDEN', denialMessage(decision.reason), { denial: decision.reason, ...(patientId === undefined ? {} : { patientId }) });
+        return fail(channel, userId, 'FORBIDDEN', denialMessage(decision.reason), { ...who, denial: decision.reason, ...(patientId === undefined ? {} : { patientId }) });
       }
     }
-    const about = patientId === undefined ? {} : { patientId };
+    const about = { ...who, ...(patientId === undefined ? {} : { patientId }) };
 
     try {
       const handler = deps.handlers[channel] as (request: unknown, context: HandlerContext) => unknown;
@@ -110,7 +123,12 @@ export function createRouter(deps: RouterDeps): (channel: unknown, request: unkn
         deps.logger.log('error', 'ipc.response-contract-violation', { channel });
         return fail(channel, userId, 'INTERNAL', 'The app could not complete this request.', about);
       }
-      deps.onOutcome?.({ channel, userId, outcome: 'ok', ...about });
+      try {
+        deps.onOutcome?.({ channel, userId, outcome: 'ok', ...about, ...(decision ? { decision } : {}) });
+      } catch (error) {
+        deps.logger.log('error', 'ipc.audit-failed', { channel, errorName: (error as Error)?.name ?? 'unknown' });
+        if (definition.phi) return { ok: false, error: { code: 'UNAVAILABLE', message: 'This access could not be recorded in the audit trail, so nothing was shown.' } };
+      }
       return { ok: true, data: checked.data };
     } catch (error) {
       if (error instanceof IpcFailure) return fail(channel, userId, error.code, error.message, about);

@@ -22,7 +22,7 @@ import { createLockController, type LockController, type LockEvent } from '../lo
 import type { PowerEvents, TimerHandle, Timers } from '../lock/ports.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Clock } from '../ports.ts';
-import type { Database } from '../vault/sqlcipher.ts';
+import { durably, type Database } from '../vault/sqlcipher.ts';
 import { PinError } from '../identity/errors.ts';
 import type { PinRuleReason } from '../identity/pin.ts';
 import { signIn, type AuthBrowser, type SignedInIdentity } from '../identity/oidc.ts';
@@ -33,8 +33,10 @@ import { findUserByUsername, rememberUser, type KnownUser } from '../identity/us
 
 /** What the session did, for the audit trail (never a PIN, a token or a patient). */
 export interface SessionAuditEvent {
-  action: 'signIn' | 'signInFailed' | 'pinSet' | 'lock' | 'unlock' | 'unlockFailed' | 'sessionEnd';
+  action: 'signIn' | 'signInFailed' | 'pinSet' | 'lock' | 'unlock' | 'unlockFailed' | 'end';
+  outcome: 'success' | 'failure';
   userId: string | null;
+  role: string | null;
   /** The sign-in method, the lock reason, the failure or the end reason. */
   detail: string;
 }
@@ -182,7 +184,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
     session = null;
     endedReason = reason;
     stopSession(s);
-    deps.audit({ action: 'sessionEnd', userId: s.user.userId, detail: reason });
+    deps.audit({ action: 'end', outcome: 'success', userId: s.user.userId, role: s.user.role, detail: reason });
     logger.log('info', 'session.ended', { reason });
     changed();
   }
@@ -231,7 +233,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
     if (event.type === 'locked') {
       // Nothing to unlock with before a PIN exists: the session ends instead.
       if (!s.pinSet) return endSession('lockedBeforePin');
-      deps.audit({ action: 'lock', userId: s.user.userId, detail: event.reason });
+      deps.audit({ action: 'lock', outcome: 'success', userId: s.user.userId, role: s.user.role, detail: event.reason });
     }
     changed();
   }
@@ -301,14 +303,14 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       const db = deps.db();
       const at = clock.now();
       const user: KnownUser = { userId: identity.userId, username: identity.username, displayName: identity.displayName, role: identity.role, practitionerId: identity.practitionerId };
-      db.transaction(() => {
+      durably(db, () => {
         recordFullSignIn(db, user.userId, clock, logger);
         storeRefreshToken(db, user.userId, identity.refreshToken, clock);
         rememberUser(db, user, at);
-      })();
+      });
       const pin = pinStatus(db, user.userId, policy.identity, clock);
       signInState = { phase: 'idle' };
-      deps.audit({ action: 'signIn', userId: user.userId, detail: 'provider' });
+      deps.audit({ action: 'signIn', outcome: 'success', userId: user.userId, role: user.role, detail: 'provider' });
       startSession(user, at, pin.hasPin, identity);
       changed();
     } catch (error) {
@@ -316,7 +318,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       signInAbort = null;
       const cancelled = error instanceof OidcError && error.code === 'CANCELLED';
       signInState = cancelled ? { phase: 'idle' } : { phase: 'failed', message: failureMessage(error) };
-      deps.audit({ action: 'signInFailed', userId: null, detail: error instanceof OidcError ? error.code : 'error' });
+      deps.audit({ action: 'signInFailed', outcome: 'failure', userId: null, role: null, detail: error instanceof OidcError ? error.code : 'error' });
       changed();
     }
   }
@@ -357,14 +359,14 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       // An unknown username costs the same scrypt as a known one (pin-store's decoy).
       const result = await checkOfflineSignIn(db, user?.userId ?? 'unknown-user', pin, policy.identity, clock, logger);
       if (!result.ok || !user) {
-        deps.audit({ action: 'signInFailed', userId: user?.userId ?? null, detail: `pin:${result.ok ? 'unknown' : result.reason}` });
+        deps.audit({ action: 'signInFailed', outcome: 'failure', userId: user?.userId ?? null, role: user?.role ?? null, detail: `pin:${result.ok ? 'unknown' : result.reason}` });
         throw pinFailure(result.ok ? { ok: false, reason: 'noPin' } : result, true);
       }
       if (session) throw new IpcFailure('CONFLICT', 'Someone is signed in. Use "Switch user" first.');
       signInAbort?.abort();
       signInAbort = null;
       signInState = { phase: 'idle' };
-      deps.audit({ action: 'signIn', userId: user.userId, detail: 'pin' });
+      deps.audit({ action: 'signIn', outcome: 'success', userId: user.userId, role: user.role, detail: 'pin' });
       startSession(user, null, true, null);
       changed();
       return status();
@@ -384,7 +386,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       if (session !== s) throw new IpcFailure('UNAUTHENTICATED', 'Sign in to continue.');
       s.pinSet = true;
       s.lock.reportActivity();
-      deps.audit({ action: 'pinSet', userId: s.user.userId, detail: 'set' });
+      deps.audit({ action: 'pinSet', outcome: 'success', userId: s.user.userId, role: s.user.role, detail: 'set' });
       changed();
       return status();
     },
@@ -398,12 +400,12 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       const result = await checkPin(deps.db(), s.user.userId, pin, policy.identity, clock, logger);
       if (session !== s) throw new IpcFailure('UNAUTHENTICATED', 'Sign in to continue.');
       if (!result.ok) {
-        deps.audit({ action: 'unlockFailed', userId: s.user.userId, detail: result.reason });
+        deps.audit({ action: 'unlockFailed', outcome: 'failure', userId: s.user.userId, role: s.user.role, detail: result.reason });
         if (result.reason !== 'wrong') endSession(result.reason === 'revoked' ? 'accessRevoked' : 'pinLockedOut');
         throw pinFailure(result, false);
       }
       if (s.lock.snapshot().state === 'locked') s.lock.unlock();
-      deps.audit({ action: 'unlock', userId: s.user.userId, detail: 'pin' });
+      deps.audit({ action: 'unlock', outcome: 'success', userId: s.user.userId, role: s.user.role, detail: 'pin' });
       // Coming back is when a disabled account must be noticed: ask the provider now.
       void refreshNow(s);
       return status();

@@ -1,3 +1,4 @@
+import { auditSchemaV5 } from '../audit/schema.ts';
 import { identitySchemaV2 } from '../identity/schema.ts';
 import { tokenSchemaV3 } from '../identity/token-schema.ts';
 import { userSchemaV4 } from '../identity/user-schema.ts';
@@ -21,6 +22,7 @@ export const migrations: readonly Migration[] = [
   { version: 2, name: 'identity: PIN hashes, failures, lockout, offline window', sql: identitySchemaV2 },
   { version: 3, name: 'identity: refresh tokens', sql: tokenSchemaV3 },
   { version: 4, name: 'identity: known users for offline sign-in', sql: userSchemaV4 },
+  { version: 5, name: 'audit: append-only hash-chained trail, workstation id', sql: auditSchemaV5 },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;

@@ -30,13 +30,17 @@ export function openDatabase(file: string, key: string | null, options: { readon
 }
 
 /**
- * Connection settings for the cache: WAL for concurrent reads during sync, FULL sync so a
- * committed clinical change survives power loss, secure_delete so freed pages are zeroed,
- * temp_store in memory so sorts and temp tables never reach a temp file.
+ * Connection settings for the cache: WAL for concurrent reads during sync; synchronous NORMAL,
+ * with which a committed transaction survives the app being killed (it is in the WAL, in the OS's
+ * hands) and only a power loss can roll back the last commits before the next WAL sync, while a
+ * commit costs no fsync (an audit entry per chart view stays cheap). What must survive a power
+ * loss too (a break-glass grant, a PIN failure count, a rotated refresh token, a clinician's
+ * edit) is written with durably(), which commits with FULL. secure_delete so freed pages are
+ * zeroed, temp_store in memory so sorts and temp tables never reach a temp file.
  */
 export function applyConnectionSettings(db: Database): void {
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma('synchronous = NORMAL');
   db.pragma('secure_delete = ON');
   db.pragma('temp_store = MEMORY');
   db.pragma('foreign_keys = ON');
@@ -45,6 +49,21 @@ export function applyConnectionSettings(db: Database): void {
   // search and chart reads close to an unencrypted store. The cache grows only as pages are read.
   db.pragma('cache_size = -262144');
   db.pragma('busy_timeout = 5000');
+}
+
+/**
+ * Runs `write` as one transaction that is on disk when it returns (synchronous=FULL: the WAL is
+ * synced at its commit), then returns the connection to NORMAL. Nested inside another
+ * transaction it just runs: the outer commit decides, and the caller must make that one durable.
+ */
+export function durably<T>(db: Database, write: () => T): T {
+  if (db.inTransaction) return write();
+  db.pragma('synchronous = FULL');
+  try {
+    return db.transaction(write)();
+  } finally {
+    db.pragma('synchronous = NORMAL');
+  }
 }
 
 /** SQLite's answer when page 1 cannot be decrypted or is not a database page at all. */

@@ -8,6 +8,7 @@ import { readIfExists, removeIfExists, syncDirectory, writeFileAtomic } from './
 import { EscrowKeyError, parseRecoveryPublicKey, recoveryKeyThumbprint, unwrapCacheKey, wrapCacheKey } from './escrow.ts';
 import { VaultError } from './errors.ts';
 import { vaultFiles, type VaultFiles } from './files.ts';
+import { deleteAuditKey } from '../audit/key.ts';
 import { generateCacheKey, isCacheKey, keyCheckValue, keyMatchesCheck, keychainAccounts } from './key-material.ts';
 import { KeychainUnavailableError, type KeyStore } from './key-store.ts';
 import { runMigrations } from './migrations.ts';
@@ -265,6 +266,7 @@ export async function eraseVault(options: { dataDir: string; keyStore: KeyStore 
   const accounts = keychainAccounts(dataDir);
   await fromKeychain(() => options.keyStore.delete(accounts.current));
   await fromKeychain(() => options.keyStore.delete(accounts.next));
+  await fromKeychain(() => deleteAuditKey(options.keyStore, dataDir));
   const removed = [files.db, ...files.companions, files.staging, files.keyCheck, files.escrow, files.escrowNext].filter(removeIfExists);
   syncDirectory(dataDir);
   return { removed: removed.map((file) => path.basename(file)) };

@@ -223,7 +223,9 @@ describe('schema migration 1 -> 2', () => {
     expect(LATEST_SCHEMA_VERSION).toBeGreaterThanOrEqual(2);
     storeResources(vault.db, [testPatient('p1', 'Quorva', 'Zentrell', 'MRN-1001'), testPatient('p2', 'Bexley', 'Zentrell', 'MRN-1002')]);
     // A cache as version 1 left it: none of the later capabilities' tables.
-    vault.db.exec('DROP TABLE identity_pins; DROP TABLE identity_refresh_tokens; DROP TABLE identity_users;');
+    for (const { name } of vault.db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('resources', 'patients') AND name NOT LIKE 'patients_fts%' AND name NOT LIKE 'sqlite_%'`).all() as { name: string }[]) {
+      vault.db.exec(`DROP TABLE ${name}`);
+    }
     vault.db.pragma('user_version = 1');
     vault.close();
 

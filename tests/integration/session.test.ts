@@ -164,7 +164,7 @@ describe('sign-in and PIN', () => {
     expect(other).toBeDefined();
     expect(await h.call('patients.open', { patientId: other })).toMatchObject({ ok: true, data: { access: 'restricted' } });
     expect(await h.call('chart.read', { patientId: other })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringContaining('restricted') } });
-    expect(h.logger.entries).toContainEqual({ level: 'warn', event: 'audit.access.denied', fields: { channel: 'chart.read', reason: 'notOnCareTeam' } });
+    expect(h.logger.entries).toContainEqual({ level: 'warn', event: 'access.denied', fields: { channel: 'chart.read', reason: 'notOnCareTeam' } });
   });
 
   it('front desk sees demographics only; privacy officer and IT admin see no patient at all', async () => {

@@ -191,7 +191,7 @@ describe('the contract over the socket, through the real router', () => {
         data: {
           appName: APP_NAME,
           appVersion: APP_VERSION,
-          workstationId: null,
+          workstationId: expect.stringMatching(/^ws-[0-9a-f]{32}$/),
           vault: { state: 'ready', schemaVersion: expect.any(Number), escrowed: false },
         },
       },

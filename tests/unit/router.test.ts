@@ -85,7 +85,7 @@ describe('IPC router', () => {
       const { route, calls, outcomes } = setup({ userId: 'u', role, practitionerId: null, locked: false });
       expect(await route('patients.search', { query: 'Ze' })).toMatchObject({ error: { code: 'FORBIDDEN' } });
       expect(calls).toEqual([]);
-      expect(outcomes).toEqual([{ channel: 'patients.search', userId: 'u', outcome: 'FORBIDDEN', denial: 'role' }]);
+      expect(outcomes).toEqual([{ channel: 'patients.search', userId: 'u', role, outcome: 'FORBIDDEN', denial: 'role' }]);
     }
     for (const role of ['physician', 'nurse', 'frontDesk'] as const) {
       const { route, calls } = setup({ userId: 'u', role, practitionerId: null, locked: false });
@@ -101,13 +101,13 @@ describe('IPC router', () => {
     expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringContaining('restricted') } });
     expect(calls).toEqual([{ patientId: 'pat-1' }]);
     expect(outcomes).toEqual([
-      { channel: 'chart.read', userId: 'u-nurse', outcome: 'ok', patientId: 'pat-1' },
-      { channel: 'chart.read', userId: 'u-nurse', outcome: 'FORBIDDEN', patientId: 'pat-2', denial: 'notOnCareTeam' },
+      { channel: 'chart.read', userId: 'u-nurse', role: 'nurse', outcome: 'ok', patientId: 'pat-1', decision: { allowed: true, basis: 'careTeam' } },
+      { channel: 'chart.read', userId: 'u-nurse', role: 'nurse', outcome: 'FORBIDDEN', patientId: 'pat-2', denial: 'notOnCareTeam' },
     ]);
     // Front desk: refused by role before the patient is even looked at.
     const frontDesk = setup({ userId: 'u-fd', role: 'frontDesk', practitionerId: null, locked: false }, {}, { 'pat-1': ['careTeam'] });
     expect(await frontDesk.route('chart.read', { patientId: 'pat-1' })).toMatchObject({ error: { code: 'FORBIDDEN' } });
-    expect(frontDesk.outcomes).toEqual([{ channel: 'chart.read', userId: 'u-fd', outcome: 'FORBIDDEN', denial: 'role' }]);
+    expect(frontDesk.outcomes).toEqual([{ channel: 'chart.read', userId: 'u-fd', role: 'frontDesk', outcome: 'FORBIDDEN', denial: 'role' }]);
     // A malformed patient id is INVALID, and never reaches the decision or the handler.
     expect(await route('chart.read', { patientId: '../pat-1' })).toMatchObject({ error: { code: 'INVALID' } });
   });
@@ -118,6 +118,24 @@ describe('IPC router', () => {
     expect(await locked.route('chart.read', { patientId: 'pat-1' })).toMatchObject({ error: { code: 'LOCKED' } });
     expect(await setup(null).route('session.activity', {})).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
     expect(locked.calls).toEqual([]);
+  });
+
+  it('withholds PHI when its audit entry cannot be written, and says why', async () => {
+    const logger = createMemoryLogger();
+    const route = createRouter({
+      handlers: { 'patients.search': () => ({ results: [patient] }), 'workstation.status': () => status } as unknown as Handlers,
+      currentSession: () => nurse,
+      authorize: (s, action, patientId) => decide({ user: s, action, patientId, relationships: [], activeGrants: [] }),
+      logger,
+      onOutcome: () => {
+        throw new Error('disk full');
+      },
+    });
+    const result = await route('patients.search', { query: 'Ze' });
+    expect(result).toEqual({ ok: false, error: { code: 'UNAVAILABLE', message: expect.stringContaining('audit trail') } });
+    expect(JSON.stringify(result)).not.toContain('Quorva');
+    // A channel without PHI still answers.
+    expect(await route('workstation.status', {})).toMatchObject({ ok: true });
   });
 
   it('maps failures to typed codes and hides internal messages', async () => {

@@ -1,0 +1,32 @@
+import type { RequestOutcome } from '../ipc/router.ts';
+import type { AuditInput } from './entry.ts';
+
+/**
+ * What the router's outcomes become in the audit trail: every PHI answer given (search, patient
+ * read, review queue) and every refusal of a PHI channel. Session channels are audited by the
+ * session capability itself; malformed requests touched nothing and are only logged.
+ */
+const READS: Readonly<Record<string, AuditInput['action']>> = {
+  'patients.search': 'patient.search',
+  'patients.open': 'patient.read',
+  'chart.read': 'patient.read',
+  'breakGlass.reviewQueue': 'audit.read',
+};
+
+const REFUSALS = new Set(['LOCKED', 'UNAUTHENTICATED', 'FORBIDDEN']);
+
+export function requestAuditInput(outcome: RequestOutcome, isPhiChannel: boolean, purposeOfGrant: (grantId: string) => string | null): AuditInput | null {
+  if (!isPhiChannel) return null;
+  const who = { userId: outcome.userId, role: outcome.role ?? null, patientId: outcome.patientId ?? null };
+  if (outcome.outcome === 'ok') {
+    const action = READS[outcome.channel];
+    if (!action) return null;
+    const decision = outcome.decision;
+    const grantId = decision?.allowed && decision.basis === 'breakGlass' ? decision.grantId : null;
+    // Purpose of use (v3-ActReason): the grant's reason under break-glass, else care or operations.
+    const purposeOfUse = grantId ? purposeOfGrant(grantId) : outcome.role === 'frontDesk' ? 'HOPERAT' : outcome.role === 'privacyOfficer' ? 'HOPERAT' : 'TREAT';
+    return { ...who, action, outcome: 'success', purposeOfUse, grantId, detail: outcome.channel };
+  }
+  if (!REFUSALS.has(outcome.outcome)) return null;
+  return { ...who, action: 'access.denied', outcome: 'denied', detail: `${outcome.channel}:${outcome.denial ?? outcome.outcome.toLowerCase()}` };
+}

@@ -1,0 +1,61 @@
+/**
+ * The audit capability's tables (schema version 5) and the workstation's identity.
+ *
+ * audit_log is append-only: triggers refuse UPDATE, and DELETE except of entries that are both
+ * shipped to the central API and behind the retention anchor (audit_retention). Each entry's
+ * hash is an HMAC-SHA-256, under the audit key in the OS keychain (not the database key), over the
+ * previous entry's hash and the entry itself; audit_head holds an HMAC of the newest entry, so a
+ * cut-off tail is detected too. Shipping marks live in their own table so the log never changes.
+ */
+export const auditSchemaV5 = `
+CREATE TABLE workstation_meta (
+  key    TEXT PRIMARY KEY NOT NULL,
+  value  TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+INSERT INTO workstation_meta (key, value) VALUES ('workstationId', 'ws-' || lower(hex(randomblob(16))));
+
+CREATE TABLE audit_log (
+  seq             INTEGER PRIMARY KEY NOT NULL,
+  -- A random UUID: the AuditEvent's client-assigned id (shipping is idempotent by it).
+  id              TEXT NOT NULL,
+  recorded_at     INTEGER NOT NULL,
+  user_id         TEXT,
+  role            TEXT,
+  workstation_id  TEXT NOT NULL,
+  action          TEXT NOT NULL,
+  outcome         TEXT NOT NULL CHECK (outcome IN ('success', 'denied', 'failure')),
+  patient_id      TEXT,
+  resource_refs   TEXT,
+  purpose_of_use  TEXT,
+  grant_id        TEXT,
+  detail          TEXT,
+  justification   TEXT,
+  hash            BLOB NOT NULL
+) STRICT;
+CREATE INDEX audit_log_by_grant ON audit_log (grant_id) WHERE grant_id IS NOT NULL;
+
+CREATE TABLE audit_head (
+  one   INTEGER PRIMARY KEY CHECK (one = 1),
+  seq   INTEGER NOT NULL,
+  mac   BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE audit_retention (
+  one          INTEGER PRIMARY KEY CHECK (one = 1),
+  through_seq  INTEGER NOT NULL,
+  anchor_hash  BLOB NOT NULL
+) STRICT;
+
+CREATE TABLE audit_shipped (
+  seq         INTEGER PRIMARY KEY NOT NULL,
+  shipped_at  INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+WHEN old.seq > coalesce((SELECT through_seq FROM audit_retention), 0)
+  OR NOT EXISTS (SELECT 1 FROM audit_shipped s WHERE s.seq = old.seq)
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+`;

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../ports.ts';
+import type { Database } from '../vault/sqlcipher.ts';
+import { auditKeyObject, AUDIT_COLUMNS, GENESIS_HASH, entryHash, headMac, rowToEntry, type AuditEntry, type AuditInput } from './entry.ts';
+
+/**
+ * The audit trail over the vault: append chains each entry to the last under the audit key, in
+ * the same transaction as the head MAC. Appends are synchronous and throw on failure, so a caller
+ * that must not go on without its entry (a PHI read, a break-glass grant) simply does not.
+ */
+export interface AuditTrail {
+  readonly workstationId: string;
+  /** Appends one entry (its own transaction, or the caller's when one is open). */
+  append(input: AuditInput): AuditEntry;
+  /** Entries by sequence number, oldest first (for export, review and shipping). */
+  entries(options?: { afterSeq?: number; since?: number; grantId?: string; limit?: number }): AuditEntry[];
+  lastSeq(): number;
+}
+
+const INSERT = `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}, hash) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')}, ?)`;
+
+export function readWorkstationId(db: Database): string {
+  const row = db.prepare(`SELECT value FROM workstation_meta WHERE key = 'workstationId'`).get() as { value: string } | undefined;
+  if (!row) throw new Error('The workstation has no id.');
+  return row.value;
+}
+
+export function createAuditTrail(db: Database, rawKey: Buffer, clock: Clock): AuditTrail {
+  const key = auditKeyObject(rawKey);
+  const workstationId = readWorkstationId(db);
+  const insert = db.prepare(INSERT);
+  const setHead = db.prepare('INSERT INTO audit_head (one, seq, mac) VALUES (1, ?, ?) ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, mac = excluded.mac');
+  const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+  const anchor = db.prepare('SELECT through_seq AS seq, anchor_hash AS hash FROM audit_retention');
+
+  // Read from the database inside each append's transaction: another connection (the IT command
+  // line) may have appended since, and the chain must follow what is really there.
+  const tail = (): { seq: number; hash: Buffer } => {
+    const row = (last.get() ?? anchor.get()) as { seq: number; hash: Buffer } | undefined;
+    return row ?? { seq: 0, hash: GENESIS_HASH };
+  };
+
+  const appendTx = db.transaction((input: AuditInput): AuditEntry => {
+    const previous = tail();
+    const seq = previous.seq + 1;
+    const row = [
+      seq,
+      randomUUID(),
+      clock.now(),
+      input.userId,
+      input.role,
+      workstationId,
+      input.action,
+      input.outcome,
+      input.patientId ?? null,
+      input.resourceRefs && input.resourceRefs.length > 0 ? JSON.stringify(input.resourceRefs) : null,
+      input.purposeOfUse ?? null,
+      input.grantId ?? null,
+      input.detail ?? null,
+      input.justification ?? null,
+    ];
+    const hash = entryHash(key, previous.hash, row);
+    insert.run(...row, hash);
+    setHead.run(seq, headMac(key, seq, hash));
+    return rowToEntry(row);
+  });
+
+  return {
+    workstationId,
+    append: (input) => appendTx(input),
+    entries(options = {}) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (options.afterSeq !== undefined) (where.push('seq > ?'), params.push(options.afterSeq));
+      if (options.since !== undefined) (where.push('recorded_at >= ?'), params.push(options.since));
+      if (options.grantId !== undefined) (where.push('grant_id = ?'), params.push(options.grantId));
+      const sql = `SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT ?`;
+      return (db.prepare(sql).raw().all(...params, options.limit ?? -1) as unknown[][]).map(rowToEntry);
+    },
+    lastSeq: () => tail().seq,
+  };
+}
