@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../ports.ts';
 import type { Database } from '../vault/sqlcipher.ts';
-import { auditKeyObject, AUDIT_COLUMNS, GENESIS_HASH, entryHash, headMac, rowToEntry, type AuditEntry, type AuditInput } from './entry.ts';
+import { auditKeyObject, AUDIT_COLUMNS, CANONICAL_VALUES_SQL, GENESIS_HASH, entryHash, headMac, rowToEntry, type AuditEntry, type AuditInput } from './entry.ts';
 
 /**
  * The audit trail over the vault: append chains each entry to the last under the audit key, in
@@ -29,6 +29,7 @@ export function createAuditTrail(db: Database, rawKey: Buffer, clock: Clock): Au
   const key = auditKeyObject(rawKey);
   const workstationId = readWorkstationId(db);
   const insert = db.prepare(INSERT);
+  const canonical = db.prepare(CANONICAL_VALUES_SQL).pluck();
   const setHead = db.prepare('INSERT INTO audit_head (one, seq, mac) VALUES (1, ?, ?) ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, mac = excluded.mac');
   const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
   const anchor = db.prepare('SELECT through_seq AS seq, anchor_hash AS hash FROM audit_retention');
@@ -59,7 +60,9 @@ export function createAuditTrail(db: Database, rawKey: Buffer, clock: Clock): Au
       input.detail ?? null,
       input.justification ?? null,
     ];
-    const hash = entryHash(key, previous.hash, row);
+    // Integers as BigInt: a JS number is bound as REAL, which json_array would print as 1.0, not
+    // as the INTEGER the column stores and verification reads.
+    const hash = entryHash(key, previous.hash, canonical.get(BigInt(seq), row[1], BigInt(row[2] as number), ...row.slice(3)) as string);
     insert.run(...row, hash);
     setHead.run(seq, headMac(key, seq, hash));
     return rowToEntry(row);
@@ -71,9 +74,16 @@ export function createAuditTrail(db: Database, rawKey: Buffer, clock: Clock): Au
     entries(options = {}) {
       const where: string[] = [];
       const params: unknown[] = [];
-      if (options.afterSeq !== undefined) (where.push('seq > ?'), params.push(options.afterSeq));
-      if (options.since !== undefined) (where.push('recorded_at >= ?'), params.push(options.since));
-      if (options.grantId !== undefined) (where.push('grant_id = ?'), params.push(options.grantId));
+      const filters: [string, unknown][] = [
+        ['seq > ?', options.afterSeq],
+        ['recorded_at >= ?', options.since],
+        ['grant_id = ?', options.grantId],
+      ];
+      for (const [clause, value] of filters) {
+        if (value === undefined) continue;
+        where.push(clause);
+        params.push(value);
+      }
       const sql = `SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT ?`;
       return (db.prepare(sql).raw().all(...params, options.limit ?? -1) as unknown[][]).map(rowToEntry);
     },

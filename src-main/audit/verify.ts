@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Database } from '../vault/sqlcipher.ts';
-import { auditKeyObject, AUDIT_COLUMNS, GENESIS_HASH, entryHash, headMac } from './entry.ts';
+import { auditKeyObject, CANONICAL_AT_SQL, CANONICAL_SQL, GENESIS_HASH, entryHash, headMac } from './entry.ts';
 
 /**
  * Walks the chain from the retention anchor (or the beginning) and reports the first entry that
@@ -19,13 +19,10 @@ export type VerifyReport =
   | { ok: true; checked: number; lastSeq: number }
   | { ok: false; checked: number; kind: TamperKind; seq: number; message: string };
 
-type Row = unknown[]; // AUDIT_COLUMNS..., hash
+type Row = [seq: number, canonical: string, hash: Buffer];
 
+// Constant-time, though nothing secret is compared: the stored hashes are what is being checked.
 const same = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(a, b);
-const content = (row: Row) => row.slice(0, AUDIT_COLUMNS.length);
-const hashOf = (row: Row) => row[AUDIT_COLUMNS.length] as Buffer;
-const seqOf = (row: Row) => row[0] as number;
-const withSeq = (row: Row, seq: number) => [seq, ...content(row).slice(1)];
 
 const messages: Record<TamperKind, (seq: number) => string> = {
   altered: (seq) => `Audit entry ${seq} was altered.`,
@@ -42,25 +39,28 @@ export function verifyAuditTrail(db: Database, rawKey: Buffer): VerifyReport {
   let checked = 0;
   const fail = (kind: TamperKind, seq: number): VerifyReport => ({ ok: false, checked, kind, seq, message: messages[kind](seq) });
 
-  const rows = db.prepare(`SELECT ${AUDIT_COLUMNS.join(', ')}, hash FROM audit_log WHERE seq > ? ORDER BY seq`).raw();
-  const following = db.prepare(`SELECT ${AUDIT_COLUMNS.join(', ')}, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT 1`).raw();
+  const rows = db.prepare(`SELECT seq, ${CANONICAL_SQL}, hash FROM audit_log WHERE seq > ? ORDER BY seq`).raw();
+  const following = db.prepare(`SELECT seq, ${CANONICAL_SQL}, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT 1`).raw();
+  // An entry's canonical form as if it stood at another position (its seq replaced).
+  const at = db.prepare(`SELECT ${CANONICAL_AT_SQL} FROM audit_log WHERE seq = ?`).pluck();
+  const movedTo = (row: Row, seq: number) => at.get(BigInt(seq), row[0]) as string; // BigInt: bound as INTEGER
   const head = db.prepare('SELECT seq, mac FROM audit_head').get() as { seq: number; mac: Buffer } | undefined;
   const headMatches = (seq: number, hash: Buffer) => head !== undefined && head.seq === seq && same(head.mac, headMac(key, seq, hash));
 
   for (const row of rows.iterate(anchor?.seq ?? 0) as IterableIterator<Row>) {
-    const seq = seqOf(row);
+    const [seq, canonical, hash] = row;
     if (seq !== expected) return fail('removed', expected);
-    if (!same(entryHash(key, previous, content(row)), hashOf(row))) {
+    if (!same(entryHash(key, previous, canonical), hash)) {
       const next = following.get(seq) as Row | undefined;
-      if (next && same(entryHash(key, hashOf(row), content(next)), hashOf(next))) return fail('altered', seq);
-      if (next && same(entryHash(key, previous, withSeq(next, seq)), hashOf(next))) {
-        const swapped = same(entryHash(key, hashOf(next), withSeq(row, seq + 1)), hashOf(row));
+      if (next && same(entryHash(key, hash, next[1]), next[2])) return fail('altered', seq);
+      if (next && same(entryHash(key, previous, movedTo(next, seq)), next[2])) {
+        const swapped = same(entryHash(key, next[2], movedTo(row, seq + 1)), hash);
         return fail(swapped ? 'reordered' : 'inserted', seq);
       }
       if (!next && headMatches(seq - 1, previous)) return fail('inserted', seq);
       return fail('altered', seq);
     }
-    previous = hashOf(row);
+    previous = hash;
     expected = seq + 1;
     checked++;
   }

@@ -22,10 +22,11 @@ export function createPatientHandlers(db: () => Database, activeGrants: () => re
       if (!patient || !session) throw new IpcFailure('NOT_FOUND', 'No such patient in this workstation\u2019s records.');
       let access: ChartAccess = 'demographicsOnly';
       if (roleHasPermission(session.role, 'patient.clinical.read')) {
+        // The same decision the router makes for chart.read: care team or an active grant.
         const level = chartAccess(db(), { userId: session.userId, role: session.role, practitionerId: session.practitionerId }, patient.id, activeGrants());
         access = level === 'full' ? 'full' : 'restricted';
       }
-      return { patient, access };
+      return { patient, access, sections: access === 'full' ? readChart(db(), patient.id) : null };
     },
     'chart.read': (request) => readChart(db(), request.patientId),
   };

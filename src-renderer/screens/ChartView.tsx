@@ -99,7 +99,7 @@ export function ChartView() {
       </p>
     );
   }
-  const { patient, access, sections, sectionsError } = view;
+  const { patient, access, sections } = view;
   return (
     <section className="panel chart" aria-labelledby="chart-heading">
       <div className="chart__header">
@@ -129,11 +129,6 @@ export function ChartView() {
         </section>
       )}
       {access === 'demographicsOnly' && <p className="hint">Your role shows demographics only.</p>}
-      {sectionsError && (
-        <p role="alert" className="message message--error">
-          <span className="message__label">Chart not shown:</span> {sectionsError.message}
-        </p>
-      )}
       {sections && <Sections sections={sections} />}
     </section>
   );

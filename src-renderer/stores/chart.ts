@@ -14,7 +14,7 @@ export type ChartView =
   | { phase: 'none' }
   | { phase: 'loading' }
   | { phase: 'error'; error: IpcError }
-  | { phase: 'open'; patient: PatientSummary; access: ChartAccess; sections: ChartSections | null; sectionsError: IpcError | null };
+  | { phase: 'open'; patient: PatientSummary; access: ChartAccess; sections: ChartSections | null };
 
 interface ChartStore {
   view: ChartView;
@@ -32,15 +32,8 @@ export const useChartStore = create<ChartStore>()((set) => ({
     const opened = await invoke('patients.open', { patientId });
     if (mine !== sequence) return;
     if (!opened.ok) return set({ view: { phase: 'error', error: opened.error } });
-    const { patient, access } = opened.data;
-    if (access !== 'full') return set({ view: { phase: 'open', patient, access, sections: null, sectionsError: null } });
-    const chart = await invoke('chart.read', { patientId });
-    if (mine !== sequence) return;
-    set({
-      view: chart.ok
-        ? { phase: 'open', patient, access, sections: chart.data, sectionsError: null }
-        : { phase: 'open', patient, access, sections: null, sectionsError: chart.error },
-    });
+    const { patient, access, sections } = opened.data;
+    set({ view: { phase: 'open', patient, access, sections } });
   },
   close() {
     sequence++;

@@ -81,14 +81,17 @@ export const channels = {
     access: { kind: 'session', permission: 'patient.demographics.read' },
     phi: true,
   }),
-  /** One patient's demographics, and how much of the chart this user may see. */
+  /**
+   * Opening a patient: demographics, how much of the chart this user may see, and the clinical
+   * sections when that is all of it (one request, one audit entry per chart open).
+   */
   'patients.open': defineChannel({
     request: PatientRequest,
-    response: z.object({ patient: PatientSummary, access: ChartAccess }),
+    response: z.object({ patient: PatientSummary, access: ChartAccess, sections: ChartSections.nullable() }),
     access: { kind: 'session', permission: 'patient.demographics.read', patientOf: (request: { patientId: string }) => request.patientId },
     phi: true,
   }),
-  /** The clinical sections of one patient's chart: care team (or break-glass) only. */
+  /** The clinical sections alone (a refresh): care team (or break-glass) only. */
   'chart.read': defineChannel({
     request: PatientRequest,
     response: ChartSections,

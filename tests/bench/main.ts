@@ -18,6 +18,7 @@ import { createKeytarKeyStore } from '../../src-main/vault/keytar-key-store.ts';
 import { applyConnectionSettings, openDatabase, type Database } from '../../src-main/vault/sqlcipher.ts';
 import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
 import { benchAuthorization } from './access.ts';
+import { benchAudit } from './audit.ts';
 import { benchLock } from './lock.ts';
 import { benchPin } from './pin.ts';
 import { median, percentile, printTable, time, type BenchRow } from './stats.ts';
@@ -117,6 +118,8 @@ const rows: BenchRow[] = [
 ];
 progress('sign-in and access control budgets');
 rows.push(...(await benchPin()), ...benchAuthorization());
+progress('audit trail');
+rows.push(...(await benchAudit()));
 progress('screen lock in Chromium (dev central, web host)');
 rows.push(...(await benchLock()));
 process.stdout.write(`\nClinic Workstation bench: ${patients} patients, ${resourceCount} resources, seed ${seed}, node ${process.version}, ${os.cpus().length} cores\n\n`);
