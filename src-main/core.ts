@@ -13,6 +13,8 @@ import { createRouter, type RequestOutcome } from './ipc/router.ts';
 import { systemTimers } from './lock/ports.ts';
 import { noPowerEvents, type Ports } from './ports.ts';
 import { createSessionManager, type SessionAuditEvent } from './session/session.ts';
+import { createBreakGlass, type BreakGlass, type GrantEndReason } from './break-glass/grants.ts';
+import { createBreakGlassHandlers } from './break-glass/handlers.ts';
 import { VaultError, vaultErrorGuide } from './vault/errors.ts';
 import { openVault, type Vault } from './vault/vault.ts';
 import { loadAuditKey } from './audit/key.ts';
@@ -77,18 +79,27 @@ export async function createCore(ports: Ports): Promise<Core> {
     if ('trail' in state) return state.trail;
     throw state.error;
   };
-  const auditSession = (event: SessionAuditEvent) => {
+  /** A session event: into the audit trail, and to break-glass (a session's grants end with it). */
+  const onSessionEvent = (event: SessionAuditEvent) => {
     try {
       trail().append({ action: `session.${event.action}`, outcome: event.outcome, userId: event.userId, role: event.role, detail: event.detail });
     } catch (error) {
       // The session goes on (locking must never wait for a disk); the failure is loud in the log.
       logger.log('error', 'audit.append-failed', { reason: `session.${event.action}`, errorName: error instanceof Error ? error.name : 'unknown' });
     }
+    if (!breakGlass || event.userId === null) return;
+    try {
+      if (event.action === 'lock') breakGlass.sessionLocked(event.userId);
+      else if (event.action === 'unlock') breakGlass.sessionUnlocked(event.userId);
+      else if (event.action === 'end') breakGlass.endAll(event.userId, event.detail as GrantEndReason);
+    } catch (error) {
+      logger.log('error', 'breakGlass.session-event-failed', { errorName: error instanceof Error ? error.name : 'unknown' });
+    }
   };
   // Throws when the entry cannot be written: the router then withholds the PHI.
   const auditRequest = (outcome: RequestOutcome) => {
     const phi = isChannelName(outcome.channel) && channels[outcome.channel].phi;
-    const input = requestAuditInput(outcome, phi, () => null);
+    const input = requestAuditInput(outcome, phi, (grantId) => breakGlass?.reasonOf(grantId) ?? null);
     if (input) trail().append(input);
     if (outcome.outcome === 'FORBIDDEN') logger.log('warn', 'access.denied', { channel: outcome.channel, reason: outcome.denial ?? null });
   };
@@ -97,17 +108,40 @@ export async function createCore(ports: Ports): Promise<Core> {
     state.trail.append({ action: 'policy.load', outcome: 'success', userId: null, role: null, detail: 'defaults-and-file' });
   }
 
+  const timers = ports.timers ?? systemTimers;
+  // Announced through the session status (its emergencyAccess part), once the sessions exist.
+  let announce = () => undefined as void;
+  const breakGlass: BreakGlass | null =
+    'trail' in state
+      ? createBreakGlass({ db: () => requireVault().db, trail, policy: ports.policy.breakGlass, clock: ports.clock, timers, logger, onChange: () => announce() })
+      : null;
+  const requireBreakGlass = (): BreakGlass => {
+    if (breakGlass) return breakGlass;
+    requireVault(); // throws the vault's error, which is why there is no break-glass
+    throw new Error('Break-glass is not available.');
+  };
+  const emergencyAccess = (user: { userId: string; role: string } | null) => ({
+    allowed: user !== null && ports.policy.breakGlass.roles.some((role) => role === user.role),
+    reasons: ports.policy.breakGlass.reasons,
+    minJustificationLength: ports.policy.breakGlass.minJustificationLength,
+    durationMinutes: ports.policy.breakGlass.durationMinutes,
+    grants: user && breakGlass ? breakGlass.grantsOf(user.userId) : [],
+  });
+
   const sessions = createSessionManager({
     db: () => requireVault().db,
     policy: ports.policy,
     clock: ports.clock,
-    timers: ports.timers ?? systemTimers,
+    timers,
     power: ports.power ?? noPowerEvents,
     authBrowser: ports.authBrowser ?? null,
     logger,
     onChange: (status) => emit('session.changed', status),
-    audit: auditSession,
+    audit: onSessionEvent,
+    emergencyAccess,
   });
+  announce = () => sessions.announce();
+  const grantsOf = (userId: string) => breakGlass?.activeGrants(userId) ?? [];
 
   const status = (): WorkstationStatus => ({
     appName: APP_NAME,
@@ -120,8 +154,7 @@ export async function createCore(ports: Ports): Promise<Core> {
   const invoke = createRouter({
     logger,
     currentSession: () => sessions.current(),
-    // Break-glass grants arrive with issue 5; until then nobody holds one.
-    authorize: (session, action, patientId) => authorizeSession(db(), session, action, patientId, []),
+    authorize: (session, action, patientId) => authorizeSession(db(), session, action, patientId, grantsOf(session.userId)),
     onOutcome: auditRequest,
     handlers: {
       'workstation.status': () => status(),
@@ -137,7 +170,8 @@ export async function createCore(ports: Ports): Promise<Core> {
         sessions.activity();
         return {};
       },
-      ...createPatientHandlers(db, () => []),
+      ...createPatientHandlers(db, grantsOf),
+      ...createBreakGlassHandlers(requireBreakGlass, sessions),
     },
   });
 
@@ -148,6 +182,9 @@ export async function createCore(ports: Ports): Promise<Core> {
       return () => listeners.delete(listener);
     },
     async close() {
+      const user = sessions.current();
+      if (user && breakGlass) breakGlass.endAll(user.userId, 'appClosed');
+      breakGlass?.close();
       sessions.close();
       listeners.clear();
       if ('vault' in state) state.vault.close();

@@ -10,6 +10,7 @@ import type { CareRelationship } from '../records/relationships.ts';
  * Rules (PRODUCT.md capability 4, minimum necessary):
  * - a role may only ever use the permissions of its role (src-shared/access/roles.ts);
  * - demographics: any patient (and patient search, patientId null) for the roles that have it;
+ * - emergency access (asking for break-glass): one named patient, by role;
  * - clinical read/write: only for one named patient, and only when the user's practitioner is on
  *   the patient's care team (CareTeam member, Encounter participant or general practitioner) or the
  *   user holds an active break-glass grant for that patient; otherwise the chart is "restricted";
@@ -28,6 +29,8 @@ export interface ActiveGrant {
   readonly grantId: string;
   readonly userId: string;
   readonly patientId: string;
+  /** When the grant ends (epoch ms), for the window's banner; not part of the decision. */
+  readonly expiresAt?: number;
 }
 
 export interface AccessRequest {
@@ -59,7 +62,9 @@ export type AccessDecision =
 export type ChartAccess = 'full' | 'restricted' | 'none';
 
 const CLINICAL_ACTIONS: ReadonlySet<string> = new Set<Permission>(['patient.clinical.read', 'patient.clinical.write']);
-const PATIENT_ACTIONS: ReadonlySet<string> = new Set<Permission>(['patient.demographics.read', ...CLINICAL_ACTIONS] as Permission[]);
+const PATIENT_ACTIONS: ReadonlySet<string> = new Set<Permission>(['patient.demographics.read', 'patient.emergencyAccess', ...CLINICAL_ACTIONS] as Permission[]);
+/** Actions that only make sense for one named patient (search is demographics without one). */
+const ONE_PATIENT_ACTIONS: ReadonlySet<string> = new Set<Permission>(['patient.emergencyAccess', ...CLINICAL_ACTIONS] as Permission[]);
 
 /** role -> permissions as a Set, built once; an unknown role or action finds nothing (fail closed). */
 const PERMISSIONS_BY_ROLE: ReadonlyMap<string, ReadonlySet<string>> = new Map(
@@ -97,8 +102,10 @@ export function decide(request: AccessRequest): AccessDecision {
   if (!roleAllows(user.role, action)) return DENY_ROLE;
   if (!PATIENT_ACTIONS.has(action)) return ALLOW_ROLE; // audit.read, workstation.admin
   if (patientId === '') return DENY_NO_PATIENT;
-  if (!CLINICAL_ACTIONS.has(action)) return ALLOW_ROLE; // demographics: any patient, and search
-
+  if (patientId === null && ONE_PATIENT_ACTIONS.has(action)) return DENY_NO_PATIENT;
+  // Demographics: any patient, and search. Emergency access: any patient, by role; the grant it
+  // leads to is what opens the clinical data, and only for that patient.
+  if (!CLINICAL_ACTIONS.has(action)) return ALLOW_ROLE;
   if (patientId === null) return DENY_NO_PATIENT;
   // Relationships describe the user's practitioner; a user without one has none, whatever is passed.
   if (user.practitionerId !== null && user.practitionerId !== '') {

@@ -21,6 +21,12 @@ export interface HandlerContext {
   session: Session | null;
   /** For channels about one patient: the decision that let the request through. */
   decision: AccessDecision | null;
+  /**
+   * A handler that serves more than its channel's permission covers (patients.open returning the
+   * clinical sections under the same authorization module's decision) says so here, so the audit
+   * entry carries that decision: a view under a break-glass grant is recorded as one.
+   */
+  served: { decision?: AccessDecision };
 }
 
 export type Handler<C extends ChannelName> = (
@@ -117,7 +123,9 @@ export function createRouter(deps: RouterDeps): (channel: unknown, request: unkn
 
     try {
       const handler = deps.handlers[channel] as (request: unknown, context: HandlerContext) => unknown;
-      const answer = await handler(parsed.data, { session, decision });
+      const served: HandlerContext['served'] = {};
+      const answer = await handler(parsed.data, { session, decision, served });
+      if (served.decision) decision = served.decision;
       const checked = definition.response.safeParse(answer);
       if (!checked.success) {
         deps.logger.log('error', 'ipc.response-contract-violation', { channel });

@@ -53,6 +53,8 @@ export interface SessionDeps {
   logger: Logger;
   onChange(status: SessionStatus): void;
   audit(event: SessionAuditEvent): void;
+  /** Break-glass as this user may use it (policy, reasons, the grants they hold). */
+  emergencyAccess(user: { userId: string; role: string } | null): SessionStatus['emergencyAccess'];
 }
 
 export interface SessionManager {
@@ -66,6 +68,13 @@ export interface SessionManager {
   setPin(pin: string): Promise<SessionStatus>;
   unlock(pin: string): Promise<SessionStatus>;
   lock(): SessionStatus;
+  /**
+   * The PIN again, for break-glass: only in an unlocked session, and a wrong one counts toward
+   * the lockout (which ends the session). Throws IpcFailure UNAUTHENTICATED when it is not right.
+   */
+  confirmPin(pin: string): Promise<void>;
+  /** Tells the window something besides the session changed (break-glass grants). */
+  announce(): void;
   end(reason: 'signOut' | 'switchUser'): SessionStatus;
   activity(): void;
   /** Ends everything (app shutdown): no event, no timer left. */
@@ -89,6 +98,7 @@ interface ActiveSession {
   accessTokenExpiresAt: number | null;
   configuration: oidc.Configuration | undefined;
   timers: Set<TimerHandle>;
+  refreshTimer: TimerHandle | null;
 }
 
 type SignInState = SessionStatus['signIn'];
@@ -156,6 +166,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       endedReason: s ? null : endedReason,
       pinRules: { minLength: policy.identity.pinMinLength, maxFailures: policy.identity.pinMaxFailures },
       signInConfigured: central !== undefined && deps.authBrowser !== null,
+      emergencyAccess: deps.emergencyAccess(s && s.pinSet && snapshot?.state !== 'locked' ? s.user : null),
     };
   }
 
@@ -163,12 +174,25 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
     if (!closed) deps.onChange(status());
   }
 
-  function schedule(s: ActiveSession, delayMs: number, run: () => void): void {
+  function schedule(s: ActiveSession, delayMs: number, run: () => void): TimerHandle {
     const handle = timers.setTimeout(() => {
       s.timers.delete(handle);
       if (session === s && !closed) run();
     }, Math.max(0, delayMs));
     s.timers.add(handle);
+    return handle;
+  }
+
+  /** The next refresh (or retry): one pending at a time, replacing any earlier one. */
+  function scheduleRefreshIn(s: ActiveSession, delayMs: number): void {
+    if (s.refreshTimer !== null) {
+      timers.clearTimeout(s.refreshTimer);
+      s.timers.delete(s.refreshTimer);
+    }
+    s.refreshTimer = schedule(s, delayMs, () => {
+      s.refreshTimer = null;
+      void refreshNow(s);
+    });
   }
 
   function stopSession(s: ActiveSession): void {
@@ -189,8 +213,22 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
     changed();
   }
 
-  /** Refreshes the access token with the refresh token in the vault; a refusal ends the session. */
-  async function refreshNow(s: ActiveSession): Promise<void> {
+  /**
+   * Refreshes the access token with the refresh token in the vault; a refusal ends the session.
+   * One refresh at a time per session: the provider rotates refresh tokens and treats a second use
+   * of the old one as theft (revoking the whole grant), so an unlock during a scheduled refresh
+   * joins it instead of starting another.
+   */
+  const inFlight = new WeakMap<ActiveSession, Promise<void>>();
+  function refreshNow(s: ActiveSession): Promise<void> {
+    const running = inFlight.get(s);
+    if (running) return running;
+    const started = refreshOnce(s).finally(() => inFlight.delete(s));
+    inFlight.set(s, started);
+    return started;
+  }
+
+  async function refreshOnce(s: ActiveSession): Promise<void> {
     if (!central || session !== s) return;
     let outcome;
     try {
@@ -204,7 +242,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       });
     } catch (error) {
       logger.log('warn', 'session.refresh-failed', { errorName: error instanceof Error ? error.name : 'unknown' });
-      if (session === s) schedule(s, REFRESH_RETRY_MS, () => void refreshNow(s));
+      if (session === s) scheduleRefreshIn(s, REFRESH_RETRY_MS);
       return;
     }
     if (session !== s) return;
@@ -216,7 +254,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       // Access termination (164.312(a)(1)): the provider no longer accepts this user.
       endSession('accessRevoked');
     } else if (outcome.reason !== 'noRefreshToken') {
-      schedule(s, REFRESH_RETRY_MS, () => void refreshNow(s));
+      scheduleRefreshIn(s, REFRESH_RETRY_MS);
     }
   }
 
@@ -224,8 +262,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
   function scheduleRefresh(s: ActiveSession): void {
     if (s.accessTokenExpiresAt === null) return;
     const lifetime = s.accessTokenExpiresAt - clock.now();
-    const delay = lifetime > 120_000 ? lifetime - 60_000 : Math.max(1_000, lifetime / 2);
-    schedule(s, delay, () => void refreshNow(s));
+    scheduleRefreshIn(s, lifetime > 120_000 ? lifetime - 60_000 : Math.max(1_000, lifetime / 2));
   }
 
   function onLockEvent(s: ActiveSession, event: LockEvent): void {
@@ -257,6 +294,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       accessTokenExpiresAt: tokens?.accessTokenExpiresAt ?? null,
       configuration: tokens?.configuration,
       timers: new Set(),
+      refreshTimer: null,
     };
     session = s;
     endedReason = null;
@@ -265,7 +303,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
     schedule(s, policy.identity.maxSessionHours * HOUR_MS, () => endSession('maxSession'));
     if (tokens) scheduleRefresh(s);
     // A PIN sign-in has no access token yet: ask the provider now; a refusal ends the session.
-    else schedule(s, 0, () => void refreshNow(s));
+    else scheduleRefreshIn(s, 0);
   }
 
   function requireSession(): ActiveSession {
@@ -410,6 +448,17 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       void refreshNow(s);
       return status();
     },
+    async confirmPin(pin) {
+      const s = requireSession();
+      if (!s.pinSet || s.lock.snapshot().state === 'locked') throw new IpcFailure('LOCKED', 'The workstation is locked.');
+      const result = await checkPin(deps.db(), s.user.userId, pin, policy.identity, clock, logger);
+      if (session !== s) throw new IpcFailure('UNAUTHENTICATED', 'Sign in to continue.');
+      if (!result.ok) {
+        if (result.reason !== 'wrong') endSession(result.reason === 'revoked' ? 'accessRevoked' : 'pinLockedOut');
+        throw pinFailure(result, false);
+      }
+    },
+    announce: changed,
     lock() {
       const s = requireSession();
       s.lock.lockNow('manual');

@@ -12,14 +12,16 @@ export const Permission = z.enum([
   'patient.demographics.read',
   'patient.clinical.read',
   'patient.clinical.write',
+  /** Asking for break-glass on one patient (policy may narrow the roles further). */
+  'patient.emergencyAccess',
   'audit.read',
   'workstation.admin',
 ]);
 export type Permission = z.infer<typeof Permission>;
 
 export const rolePermissions: Readonly<Record<Role, readonly Permission[]>> = Object.freeze({
-  physician: ['patient.demographics.read', 'patient.clinical.read', 'patient.clinical.write'],
-  nurse: ['patient.demographics.read', 'patient.clinical.read', 'patient.clinical.write'],
+  physician: ['patient.demographics.read', 'patient.clinical.read', 'patient.clinical.write', 'patient.emergencyAccess'],
+  nurse: ['patient.demographics.read', 'patient.clinical.read', 'patient.clinical.write', 'patient.emergencyAccess'],
   frontDesk: ['patient.demographics.read'],
   privacyOfficer: ['audit.read'],
   itAdmin: ['workstation.admin'],

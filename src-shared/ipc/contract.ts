@@ -40,6 +40,29 @@ const PatientRequest = z.object({ patientId: FhirId }).strict();
 const Pin = z.string().regex(/^[0-9]{4,12}$/, 'A PIN is 4 to 12 digits');
 const Username = z.string().trim().min(1, 'Type your username').max(128, 'The username is too long');
 
+export const BreakGlassReviewQueue = z.object({
+  items: z.array(
+    z.object({
+      grantId: z.string(),
+      userId: z.string(),
+      userName: z.string().nullable(),
+      role: z.string(),
+      patientId: z.string(),
+      patientName: z.string().nullable(),
+      reasonCode: z.string(),
+      reasonDisplay: z.string(),
+      justification: z.string(),
+      startedAt: z.number(),
+      endedAt: z.number().nullable(),
+      endReason: z.string().nullable(),
+      expiresAt: z.number(),
+      viewed: z.array(z.object({ at: z.number(), what: z.string() })),
+    }),
+  ),
+  alerts: z.array(z.object({ userId: z.string(), userName: z.string().nullable(), count: z.number().int(), shiftHours: z.number().int() })),
+});
+export type BreakGlassReviewQueue = z.infer<typeof BreakGlassReviewQueue>;
+
 /**
  * Every channel between a window and the core, declared once: its request and response schemas,
  * who may call it and whether it carries PHI. The preload, the web host and the router all read
@@ -87,7 +110,13 @@ export const channels = {
    */
   'patients.open': defineChannel({
     request: PatientRequest,
-    response: z.object({ patient: PatientSummary, access: ChartAccess, sections: ChartSections.nullable() }),
+    response: z.object({
+      patient: PatientSummary,
+      access: ChartAccess,
+      sections: ChartSections.nullable(),
+      /** When the full chart comes from a break-glass grant: when that grant ends (epoch ms). */
+      emergencyAccessUntil: z.number().nullable(),
+    }),
     access: { kind: 'session', permission: 'patient.demographics.read', patientOf: (request: { patientId: string }) => request.patientId },
     phi: true,
   }),
@@ -97,6 +126,33 @@ export const channels = {
     response: ChartSections,
     access: { kind: 'session', permission: 'patient.clinical.read', patientOf: (request: { patientId: string }) => request.patientId },
     phi: true,
+  }),
+  /** Break-glass: reason, justification and the PIN again; the grant is durable before this answers. */
+  'breakGlass.request': defineChannel({
+    request: z
+      .object({
+        patientId: FhirId,
+        reason: z.string().regex(/^[A-Z][A-Z0-9]{1,19}$/, 'Choose one of the listed reasons'),
+        justification: z.string().max(2000, 'The justification is too long'),
+        pin: Pin,
+      })
+      .strict(),
+    response: z.object({ expiresAt: z.number() }),
+    access: { kind: 'session', permission: 'patient.emergencyAccess', patientOf: (request: { patientId: string }) => request.patientId },
+    phi: false,
+  }),
+  /** The privacy officer's queue of break-glass events not yet reviewed, and alerts. */
+  'breakGlass.reviewQueue': defineChannel({
+    request: Empty,
+    response: BreakGlassReviewQueue,
+    access: { kind: 'session', permission: 'audit.read' },
+    phi: true,
+  }),
+  'breakGlass.markReviewed': defineChannel({
+    request: z.object({ grantId: z.uuid(), comment: z.string().trim().min(1, 'Write a comment for the review').max(2000) }).strict(),
+    response: z.object({}).strict(),
+    access: { kind: 'session', permission: 'audit.read' },
+    phi: false,
   }),
 } as const;
 

@@ -64,6 +64,34 @@ export const CentralPolicy = z
   })
   .strict();
 
+/** A break-glass reason: a FHIR v3-ActReason code and the words people see. */
+export const BreakGlassReason = z.object({ code: z.string().regex(/^[A-Z][A-Z0-9]{1,19}$/, 'a v3-ActReason code such as ETREAT'), display: z.string().min(1).max(100) }).strict();
+
+/** Emergency access (PRODUCT.md capability 5). */
+export const BreakGlassPolicy = z
+  .object({
+    /** Roles that may use break-glass at all (front desk, privacy officer and IT never can). */
+    roles: z.array(z.enum(['physician', 'nurse'])).max(2).default(['physician', 'nurse']),
+    reasons: z
+      .array(BreakGlassReason)
+      .min(1)
+      .max(20)
+      .default([
+        { code: 'ETREAT', display: 'Emergency treatment' },
+        { code: 'BTG', display: 'Break the glass: urgent access for care' },
+      ]),
+    /** Shortest written justification accepted. */
+    minJustificationLength: z.number().int().min(10).max(500).default(20),
+    /** How long a grant lasts. */
+    durationMinutes: z.number().int().min(5).max(480).default(60),
+    /** A grant ends when its session stays locked this long. */
+    endAfterLockedMinutes: z.number().int().min(1).max(480).default(15),
+    /** More grants than this by one user within one shift raise an alert for the privacy officer. */
+    alertThresholdPerShift: z.number().int().min(1).max(100).default(3),
+    shiftHours: z.number().int().min(1).max(24).default(12),
+  })
+  .strict();
+
 export const Policy = z
   .object({
     central: CentralPolicy.optional(),
@@ -71,6 +99,7 @@ export const Policy = z
     vault: VaultPolicy.prefault({}),
     identity: IdentityPolicy.prefault({}),
     lock: LockPolicy.prefault({}),
+    breakGlass: BreakGlassPolicy.prefault({}),
   })
   .strict();
 export type Policy = z.infer<typeof Policy>;

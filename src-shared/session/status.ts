@@ -51,5 +51,13 @@ export const SessionStatus = z.object({
   pinRules: z.object({ minLength: z.number().int(), maxFailures: z.number().int() }),
   /** Whether IT has configured the clinic's identity provider (policy `central`). */
   signInConfigured: z.boolean(),
+  /** Break-glass for this user: whether policy allows it, its reasons and rules, and the grants held. */
+  emergencyAccess: z.object({
+    allowed: z.boolean(),
+    reasons: z.array(z.object({ code: z.string(), display: z.string() })),
+    minJustificationLength: z.number().int(),
+    durationMinutes: z.number().int(),
+    grants: z.array(z.object({ patientId: z.string(), expiresAt: z.number() })),
+  }),
 });
 export type SessionStatus = z.infer<typeof SessionStatus>;

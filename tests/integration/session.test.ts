@@ -8,21 +8,17 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createCore, type Core } from '../../src-main/core.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import type { AuthBrowser } from '../../src-main/identity/oidc.ts';
-import type { PowerEvent, PowerEvents } from '../../src-main/lock/ports.ts';
 import { eraseVault } from '../../src-main/vault/vault.ts';
 import { workstationPolicyFor } from '../../dev/central/central.ts';
-import type { EventPayload } from '../../src-shared/ipc/contract.ts';
-import type { IpcResult } from '../../src-shared/ipc/errors.ts';
 import { Policy } from '../../src-shared/policy/schema.ts';
-import type { SessionStatus } from '../../src-shared/session/status.ts';
 import { startTestCentral, type Central } from '../support/central.ts';
 import { FakeTime } from '../support/fake-time.ts';
 import { keyStore } from '../support/keychain.ts';
 import { tempDir } from '../support/temp.ts';
-import { fillCache, scriptedBrowser, type ClinicCache } from '../support/workstation.ts';
+import { fillCache, type ClinicCache } from '../support/workstation.ts';
+import { PIN, signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
 
 const CLINIC = { seed: 11, patients: 30 };
-const PIN = '482913';
 const S = 1000;
 const HOUR = 3_600_000;
 
@@ -43,17 +39,6 @@ beforeEach(async () => {
   cache = await fillCache(dataDir, CLINIC);
 });
 
-interface Harness {
-  core: Core;
-  time: FakeTime;
-  events: SessionStatus[];
-  logger: ReturnType<typeof createMemoryLogger>;
-  power: PowerEvents & { fire(event: PowerEvent): void };
-  signInAs(username: string): Promise<SessionStatus>;
-  call<T = unknown>(channel: string, request?: unknown): Promise<IpcResult<T>>;
-  status(): Promise<SessionStatus>;
-}
-
 const running: Core[] = [];
 afterEach(async () => {
   for (const core of running.splice(0)) await core.close();
@@ -62,55 +47,9 @@ afterEach(async () => {
 });
 
 async function start(policy: Record<string, unknown> = {}, authBrowser?: AuthBrowser): Promise<Harness> {
-  const time = new FakeTime();
-  const logger = createMemoryLogger();
-  const listeners = new Set<(event: PowerEvent) => void>();
-  const power = {
-    subscribe(listener: (event: PowerEvent) => void) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    getSystemIdleSeconds: () => null,
-    fire: (event: PowerEvent) => listeners.forEach((listener) => listener(event)),
-  };
-  let nextUser = '';
-  const core = await createCore({
-    keyStore,
-    clock: time,
-    timers: time,
-    power,
-    paths: { dataDir },
-    policy: Policy.parse({ central: workstationPolicyFor(central), ...policy }),
-    logger,
-    authBrowser: authBrowser ?? scriptedBrowser(central, () => nextUser),
-  });
-  running.push(core);
-  const events: SessionStatus[] = [];
-  core.onEvent((event, payload) => {
-    if (event === 'session.changed') events.push(payload as EventPayload<'session.changed'>);
-  });
-  const call = <T,>(channel: string, request: unknown = {}) => core.invoke(channel, request) as Promise<IpcResult<T>>;
-  const status = async () => {
-    const result = await call<SessionStatus>('session.status');
-    if (!result.ok) throw new Error(result.error.message);
-    return result.data;
-  };
-  return {
-    core,
-    time,
-    events,
-    logger,
-    power,
-    call,
-    status,
-    async signInAs(username) {
-      nextUser = username;
-      const started = await call<SessionStatus>('session.signIn');
-      expect(started).toMatchObject({ ok: true, data: { signIn: { phase: 'waiting' } } });
-      await vi.waitFor(async () => expect((await status()).signIn.phase).not.toBe('waiting'), { timeout: 15_000 });
-      return status();
-    },
-  };
+  const h = await startCore(central, dataDir, policy, authBrowser);
+  running.push(h.core);
+  return h;
 }
 
 const userOf = (username: string) => {
@@ -119,12 +58,6 @@ const userOf = (username: string) => {
   return user;
 };
 const firstOfRole = (role: string) => central.users.find((u) => u.role === role)!.username;
-
-async function signedInWithPin(h: Harness, username: string): Promise<void> {
-  const status = await h.signInAs(username);
-  if (status.state === 'pinSetup') expect(await h.call('session.setPin', { pin: PIN })).toMatchObject({ ok: true, data: { state: 'active' } });
-  expect((await h.status()).state).toBe('active');
-}
 
 describe('sign-in and PIN', () => {
   it('refuses PHI to nobody, signs a physician in at the provider, requires a PIN, then serves the care team fully', async () => {

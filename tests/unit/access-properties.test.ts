@@ -11,10 +11,10 @@ import type { CareRelationship } from '../../src-main/records/relationships.ts';
 import { Permission, Role } from '../../src-shared/access/roles.ts';
 
 // ---- The oracle: what each role may do, from PRODUCT.md ------------------------------------------
-type Rule = 'never' | 'always' | 'demographics' | 'careTeamOrBreakGlass';
+type Rule = 'never' | 'always' | 'demographics' | 'onePatient' | 'careTeamOrBreakGlass';
 const ORACLE: Record<string, Record<string, Rule>> = {
-  physician: { 'patient.demographics.read': 'demographics', 'patient.clinical.read': 'careTeamOrBreakGlass', 'patient.clinical.write': 'careTeamOrBreakGlass' },
-  nurse: { 'patient.demographics.read': 'demographics', 'patient.clinical.read': 'careTeamOrBreakGlass', 'patient.clinical.write': 'careTeamOrBreakGlass' },
+  physician: { 'patient.demographics.read': 'demographics', 'patient.clinical.read': 'careTeamOrBreakGlass', 'patient.clinical.write': 'careTeamOrBreakGlass', 'patient.emergencyAccess': 'onePatient' },
+  nurse: { 'patient.demographics.read': 'demographics', 'patient.clinical.read': 'careTeamOrBreakGlass', 'patient.clinical.write': 'careTeamOrBreakGlass', 'patient.emergencyAccess': 'onePatient' },
   frontDesk: { 'patient.demographics.read': 'demographics' },
   privacyOfficer: { 'audit.read': 'always' },
   itAdmin: { 'workstation.admin': 'always' },
@@ -32,6 +32,8 @@ function oracle(r: AccessRequest): Expected {
   if (r.patientId === '') return { allowed: false, reason: 'noPatient' };
   if (rule === 'demographics') return { allowed: true };
   if (r.patientId === null) return { allowed: false, reason: 'noPatient' };
+  // Asking for emergency access needs one patient, not a relationship with them.
+  if (rule === 'onePatient') return { allowed: true };
   const hasPractitioner = r.user.practitionerId !== null && r.user.practitionerId !== '';
   const onCareTeam = hasPractitioner && r.relationships.length > 0;
   const granted = r.activeGrants.some((g) => g.userId === r.user.userId && g.patientId === r.patientId);

@@ -29,6 +29,7 @@ function status(state: SessionState): SessionStatus {
     endedReason: state === 'signedOut' ? 'signOut' : null,
     pinRules: { minLength: 6, maxFailures: 5 },
     signInConfigured: true,
+    emergencyAccess: { allowed: true, reasons: [], minJustificationLength: 20, durationMinutes: 60, grants: [] },
   };
 }
 

@@ -7,6 +7,18 @@ describe('policy schema', () => {
       vault: {},
       identity: { pinMinLength: 6, pinMaxFailures: 5, offlineSignInHours: 72, maxSessionHours: 12 },
       lock: { idleSeconds: 300, warningSeconds: 30 },
+      breakGlass: {
+        roles: ['physician', 'nurse'],
+        reasons: [
+          { code: 'ETREAT', display: 'Emergency treatment' },
+          { code: 'BTG', display: 'Break the glass: urgent access for care' },
+        ],
+        minJustificationLength: 20,
+        durationMinutes: 60,
+        endAfterLockedMinutes: 15,
+        alertThresholdPerShift: 3,
+        shiftHours: 12,
+      },
     });
   });
 
@@ -18,6 +30,9 @@ describe('policy schema', () => {
       [{ lock: { idleSeconds: 60, warningSeconds: 60 } }, 'lock.warningSeconds'],
       [{ vault: { recoveryPublicKeyPem: '' } }, 'vault.recoveryPublicKeyPem'],
       [{ telemetry: true }, ''],
+      [{ breakGlass: { roles: ['frontDesk'] } }, 'breakGlass.roles.0'],
+      [{ breakGlass: { reasons: [{ code: 'etreat', display: 'x' }] } }, 'breakGlass.reasons.0.code'],
+      [{ breakGlass: { minJustificationLength: 2 } }, 'breakGlass.minJustificationLength'],
     ];
     for (const [input, path] of cases) {
       const result = Policy.safeParse(input);

@@ -1,0 +1,37 @@
+import type { Handlers } from '../ipc/router.ts';
+import { IpcFailure } from '../ipc/failure.ts';
+import type { SessionManager } from '../session/session.ts';
+import type { BreakGlass } from './grants.ts';
+
+type BreakGlassHandlers = Pick<Handlers, 'breakGlass.request' | 'breakGlass.reviewQueue' | 'breakGlass.markReviewed'>;
+
+/**
+ * The break-glass channels. The router has checked the session, the role's permission and that
+ * the request names one patient; here come policy's roles, the reason, the justification and the
+ * PIN (in that order, so a request that could never be granted does not cost a PIN attempt), then
+ * the durable grant. Every refusal is audited.
+ */
+export function createBreakGlassHandlers(breakGlass: () => BreakGlass, sessions: SessionManager): BreakGlassHandlers {
+  return {
+    async 'breakGlass.request'(request, { session }) {
+      if (!session) throw new IpcFailure('UNAUTHENTICATED', 'Sign in to continue.');
+      const grants = breakGlass();
+      const grantRequest = { userId: session.userId, role: session.role, patientId: request.patientId, reasonCode: request.reason, justification: request.justification };
+      try {
+        grants.check(grantRequest);
+        await sessions.confirmPin(request.pin);
+      } catch (error) {
+        if (error instanceof IpcFailure) grants.deny(grantRequest, `${error.code.toLowerCase()}`);
+        throw error;
+      }
+      const { expiresAt } = grants.grant(grantRequest);
+      return { expiresAt };
+    },
+    'breakGlass.reviewQueue': () => breakGlass().reviewQueue(),
+    'breakGlass.markReviewed'(request, { session }) {
+      if (!session) throw new IpcFailure('UNAUTHENTICATED', 'Sign in to continue.');
+      breakGlass().markReviewed(request.grantId, { userId: session.userId, role: session.role }, request.comment);
+      return {};
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * A core as a window meets it, for integration tests: real vault (already filled by the test),
+ * real keychain, real OIDC at dev central through a scripted browser, a controllable clock and
+ * its timers, power events raised by hand.
+ */
+import { expect, vi } from 'vitest';
+import { workstationPolicyFor } from '../../dev/central/central.ts';
+import { createCore, type Core } from '../../src-main/core.ts';
+import type { AuthBrowser } from '../../src-main/identity/oidc.ts';
+import type { PowerEvent, PowerEvents } from '../../src-main/lock/ports.ts';
+import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import type { EventPayload } from '../../src-shared/ipc/contract.ts';
+import type { IpcResult } from '../../src-shared/ipc/errors.ts';
+import { Policy } from '../../src-shared/policy/schema.ts';
+import type { SessionStatus } from '../../src-shared/session/status.ts';
+import type { Central } from './central.ts';
+import { FakeTime } from './fake-time.ts';
+import { keyStore } from './keychain.ts';
+import { scriptedBrowser } from './workstation.ts';
+
+export const PIN = '482913';
+
+export interface Harness {
+  core: Core;
+  time: FakeTime;
+  events: SessionStatus[];
+  logger: ReturnType<typeof createMemoryLogger>;
+  power: PowerEvents & { fire(event: PowerEvent): void };
+  signInAs(username: string): Promise<SessionStatus>;
+  call<T = unknown>(channel: string, request?: unknown): Promise<IpcResult<T>>;
+  status(): Promise<SessionStatus>;
+}
+
+export async function startCore(central: Central, dataDir: string, policy: Record<string, unknown> = {}, authBrowser?: AuthBrowser): Promise<Harness> {
+  const time = new FakeTime();
+  const logger = createMemoryLogger();
+  const listeners = new Set<(event: PowerEvent) => void>();
+  const power = {
+    subscribe(listener: (event: PowerEvent) => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    getSystemIdleSeconds: () => null,
+    fire: (event: PowerEvent) => listeners.forEach((listener) => listener(event)),
+  };
+  let nextUser = '';
+  const core = await createCore({
+    keyStore,
+    clock: time,
+    timers: time,
+    power,
+    paths: { dataDir },
+    policy: Policy.parse({ central: workstationPolicyFor(central), ...policy }),
+    logger,
+    authBrowser: authBrowser ?? scriptedBrowser(central, () => nextUser),
+  });
+  const events: SessionStatus[] = [];
+  core.onEvent((event, payload) => {
+    if (event === 'session.changed') events.push(payload as EventPayload<'session.changed'>);
+  });
+  const call = <T,>(channel: string, request: unknown = {}) => core.invoke(channel, request) as Promise<IpcResult<T>>;
+  const status = async () => {
+    const result = await call<SessionStatus>('session.status');
+    if (!result.ok) throw new Error(result.error.message);
+    return result.data;
+  };
+  return {
+    core,
+    time,
+    events,
+    logger,
+    power,
+    call,
+    status,
+    async signInAs(username) {
+      nextUser = username;
+      const started = await call<SessionStatus>('session.signIn');
+      expect(started).toMatchObject({ ok: true, data: { signIn: { phase: 'waiting' } } });
+      await vi.waitFor(async () => expect((await status()).signIn.phase).not.toBe('waiting'), { timeout: 15_000 });
+      return status();
+    },
+  };
+}
+
+export async function signedInWithPin(h: Harness, username: string): Promise<void> {
+  const status = await h.signInAs(username);
+  if (status.state === 'pinSetup') expect(await h.call('session.setPin', { pin: PIN })).toMatchObject({ ok: true, data: { state: 'active' } });
+  expect((await h.status()).state).toBe('active');
+}
