@@ -15,6 +15,7 @@ import { noPowerEvents, type Ports } from './ports.ts';
 import { createSessionManager, type SessionAuditEvent } from './session/session.ts';
 import { createBreakGlass, type BreakGlass, type GrantEndReason } from './break-glass/grants.ts';
 import { createBreakGlassHandlers } from './break-glass/handlers.ts';
+import { createAuditShipper } from './audit/shipper.ts';
 import { VaultError, vaultErrorGuide } from './vault/errors.ts';
 import { openVault, type Vault } from './vault/vault.ts';
 import { loadAuditKey } from './audit/key.ts';
@@ -140,7 +141,15 @@ export async function createCore(ports: Ports): Promise<Core> {
     audit: onSessionEvent,
     emergencyAccess,
   });
-  announce = () => sessions.announce();
+  // Store-and-forward of the audit trail, under the signed-in user's token; break-glass first.
+  const shipper =
+    'trail' in state && ports.policy.central
+      ? createAuditShipper({ db: () => requireVault().db, fhirBaseUrl: ports.policy.central.fhirBaseUrl, accessToken: () => sessions.accessToken(), clock: ports.clock, timers, logger })
+      : null;
+  announce = () => {
+    sessions.announce();
+    shipper?.kick(); // a grant started or ended: its events go out first, now
+  };
   const grantsOf = (userId: string) => breakGlass?.activeGrants(userId) ?? [];
 
   const status = (): WorkstationStatus => ({
@@ -186,6 +195,7 @@ export async function createCore(ports: Ports): Promise<Core> {
       if (user && breakGlass) breakGlass.endAll(user.userId, 'appClosed');
       breakGlass?.close();
       sessions.close();
+      await shipper?.stop();
       listeners.clear();
       if ('vault' in state) state.vault.close();
     },

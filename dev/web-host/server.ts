@@ -29,6 +29,7 @@ import { createCore, type Core } from '../../src-main/core.ts';
 import type { AuthBrowser } from '../../src-main/identity/oidc.ts';
 import type { PowerEvent } from '../../src-main/lock/ports.ts';
 import { createManualPowerEvents } from './power.ts';
+import { createShiftableTime } from './time.ts';
 import { createJsonLogger, type Logger } from '../../src-main/log/logger.ts';
 import { MIME_TYPES, mimeTypeFor, resolveUnderRoot } from '../../src-main/static/files.ts';
 import { systemClock } from '../../src-main/ports.ts';
@@ -65,6 +66,8 @@ export interface WebHostOptions {
   policy?: PolicyInput;
   /** Default: JSON lines on stderr. Never given the secret or the URL that carries it. */
   logger?: Logger;
+  /** Tests: a clock they can move forward (WebHost.advanceTime); default the system clock. */
+  shiftableTime?: boolean;
 }
 
 export interface WebHost {
@@ -77,6 +80,8 @@ export interface WebHost {
    * see these, so tests, the benchmark and the demo's developer raise them here.
    */
   simulatePowerEvent(event: PowerEvent): void;
+  /** With `shiftableTime`: moves the core's clock forward and runs what became due. */
+  advanceTime(ms: number): void;
   /** Closes connections, the HTTP server and the core; safe to call more than once. */
   close(): Promise<void>;
 }
@@ -242,10 +247,12 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     },
   };
   const power = createManualPowerEvents();
+  const time = options.shiftableTime ? createShiftableTime() : null;
 
   const core: Core = await createCore({
     keyStore: createKeytarKeyStore(),
-    clock: systemClock,
+    clock: time ?? systemClock,
+    ...(time ? { timers: time } : {}),
     paths: { dataDir: path.resolve(options.dataDir) },
     policy,
     logger,
@@ -446,5 +453,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       logger.log('info', 'webhost.closed', { port });
     })());
 
-  return { url: `${origin}/#secret=${secret}`, port, secret, simulatePowerEvent: (event) => power.emit(event), close };
+  return { url: `${origin}/#secret=${secret}`, port, secret, simulatePowerEvent: (event) => power.emit(event),
+    advanceTime(ms) {
+      if (!time) throw new WebHostError('This web host was started without shiftableTime.');
+      time.advance(ms);
+    },
+    close,
+  };
 }

@@ -1,6 +1,7 @@
 /**
- * The IT command line (PRODUCT.md capability 9): the same core, no window. This first part holds
- * the vault's key operations; status, policy and audit commands join it with their capabilities.
+ * The IT command line (PRODUCT.md capability 9): the same core, no window: the vault's key
+ * operations and the audit trail's verification and export; status and policy commands join it
+ * with their capabilities.
  * Output never contains PHI. Exit codes: 0 done, 1 the operation failed, 2 bad usage.
  */
 import fs from 'node:fs';
@@ -11,6 +12,11 @@ import { VaultError, vaultErrorGuide } from '../vault/errors.ts';
 import { EscrowKeyError } from '../vault/escrow.ts';
 import { createKeytarKeyStore } from '../vault/keytar-key-store.ts';
 import { eraseVault, openVault, recoverVault } from '../vault/vault.ts';
+import { toAuditEvent } from '../audit/audit-event.ts';
+import { loadAuditKey } from '../audit/key.ts';
+import { createAuditTrail } from '../audit/trail.ts';
+import { verifyAuditTrail } from '../audit/verify.ts';
+import { systemClock } from '../ports.ts';
 
 const USAGE = `Usage: ws <command> [options]
 
@@ -20,6 +26,10 @@ Commands:
                                put the escrowed cache key back in the OS keychain
   vault rotate-key             re-encrypt the cache under a new key
   vault wipe --yes             crypto-erase: destroy the key, then the cache files
+  audit verify                 walk the audit chain; report the first altered, removed,
+                               inserted or reordered entry (exit 1 when one is found)
+  audit export [--since <ISO date>]
+                               the audit trail as FHIR AuditEvent NDJSON on stdout
 
 Options:
   --data-dir <dir>             the cache folder (or CLINIC_DATA_DIR)
@@ -55,6 +65,7 @@ export async function runCli(argv: string[]): Promise<number> {
     options: {
       'data-dir': { type: 'string' },
       'private-key': { type: 'string' },
+      since: { type: 'string' },
       policy: { type: 'string' },
       yes: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -67,11 +78,12 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return values.help ? 0 : 2;
   }
-  if (area !== 'vault' || !command) throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
+  if ((area !== 'vault' && area !== 'audit') || !command) throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
   const dataDir = values['data-dir'] ?? process.env.CLINIC_DATA_DIR;
   if (!dataDir) throw new UsageError('Name the cache folder with --data-dir or CLINIC_DATA_DIR.');
   const keyStore = createKeytarKeyStore();
   const logger = createJsonLogger(() => {});
+  if (area === 'audit') return runAuditCommand(command, { dataDir, keyStore, logger, json, since: values.since, policy: values.policy });
 
   switch (command) {
     case 'status': {
@@ -105,6 +117,45 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     default:
       throw new UsageError(`Unknown vault command: ${command}`);
+  }
+}
+
+/** Where each tamper kind is reported: the IT guide explains what to do about each. */
+async function runAuditCommand(
+  command: string,
+  options: { dataDir: string; keyStore: ReturnType<typeof createKeytarKeyStore>; logger: ReturnType<typeof createJsonLogger>; json: boolean; since: string | undefined; policy: string | undefined },
+): Promise<number> {
+  const { json } = options;
+  let since: number | undefined;
+  if (command === 'export' && options.since !== undefined) {
+    since = Date.parse(options.since);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(options.since) || Number.isNaN(since)) throw new UsageError('--since takes an ISO date or date-time, e.g. 2026-11-01 or 2026-11-01T08:00:00Z.');
+  }
+  if (command !== 'verify' && command !== 'export') throw new UsageError(`Unknown audit command: ${command}`);
+  const vault = await openVault({ dataDir: options.dataDir, keyStore: options.keyStore, policy: readPolicy(options.policy).vault, logger: options.logger });
+  try {
+    const key = await loadAuditKey(options.keyStore, options.dataDir, vault.db);
+    if (command === 'verify') {
+      const report = verifyAuditTrail(vault.db, key);
+      if (report.ok) {
+        print(json, { ok: true, checked: report.checked, lastSeq: report.lastSeq }, `Audit trail intact: ${report.checked} entries verified (last ${report.lastSeq}).`);
+        return 0;
+      }
+      print(json, { ok: false, code: 'AUDIT_TAMPERED', kind: report.kind, seq: report.seq, checked: report.checked, message: report.message }, `AUDIT TRAIL BROKEN: ${report.message} (${report.checked} entries before it verified).`);
+      return 1;
+    }
+    const trail = createAuditTrail(vault.db, key, systemClock);
+    let count = 0;
+    for (const entry of trail.entries(since === undefined ? {} : { since })) {
+      process.stdout.write(`${JSON.stringify(toAuditEvent(entry))}\n`);
+      count++;
+    }
+    // Exporting the trail is itself audited.
+    trail.append({ action: 'audit.export', outcome: 'success', userId: null, role: 'itAdmin', detail: `${count}-entries` });
+    if (!json) process.stderr.write(`Exported ${count} AuditEvents.\n`);
+    return 0;
+  } finally {
+    vault.close();
   }
 }
 

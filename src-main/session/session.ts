@@ -75,6 +75,8 @@ export interface SessionManager {
   confirmPin(pin: string): Promise<void>;
   /** Tells the window something besides the session changed (break-glass grants). */
   announce(): void;
+  /** The signed-in user's access token for the central API (memory only), or null. */
+  accessToken(): string | null;
   end(reason: 'signOut' | 'switchUser'): SessionStatus;
   activity(): void;
   /** Ends everything (app shutdown): no event, no timer left. */
@@ -459,6 +461,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       }
     },
     announce: changed,
+    accessToken: () => session?.accessToken ?? null,
     lock() {
       const s = requireSession();
       s.lock.lockNow('manual');

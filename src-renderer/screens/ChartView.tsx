@@ -1,6 +1,8 @@
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { ChartSections } from '../../src-shared/chart/chart.ts';
 import { useChartStore } from '../stores/chart.ts';
+import { useSessionStore } from '../stores/session.ts';
+import { EmergencyAccessDialog } from './EmergencyAccessDialog.tsx';
 
 function Section({ title, empty, children, count }: { title: string; empty: string; count: number; children: ReactNode }) {
   const id = `chart-${title.toLowerCase()}`;
@@ -90,6 +92,9 @@ function Sections({ sections }: { sections: ChartSections }) {
 export function ChartView() {
   const view = useChartStore((state) => state.view);
   const close = useChartStore((state) => state.close);
+  const reopen = useChartStore((state) => state.open);
+  const emergency = useSessionStore((state) => state.status?.emergencyAccess);
+  const [asking, setAsking] = useState(false);
   if (view.phase === 'none') return null;
   if (view.phase === 'loading') return <p role="status">Opening the chart…</p>;
   if (view.phase === 'error') {
@@ -126,7 +131,24 @@ export function ChartView() {
         <section className="panel--problem restricted" aria-labelledby="restricted-heading">
           <h3 id="restricted-heading">Restricted record</h3>
           <p>You are not on this patient&apos;s care team, so only demographics are shown.</p>
+          {emergency?.allowed && (
+            <button type="button" className="button" onClick={() => setAsking(true)}>
+              Emergency access
+            </button>
+          )}
         </section>
+      )}
+      {asking && emergency && (
+        <EmergencyAccessDialog
+          patientId={patient.id}
+          patientName={patient.name}
+          rules={emergency}
+          onCancel={() => setAsking(false)}
+          onGranted={() => {
+            setAsking(false);
+            void reopen(patient.id);
+          }}
+        />
       )}
       {access === 'demographicsOnly' && <p className="hint">Your role shows demographics only.</p>}
       {sections && <Sections sections={sections} />}

@@ -5,6 +5,9 @@ import { invoke } from '../api.ts';
 import { ChartView } from './ChartView.tsx';
 import { LockingSoonDialog } from './LockingSoonDialog.tsx';
 import { PatientSearch } from './PatientSearch.tsx';
+import { ReviewQueue } from './ReviewQueue.tsx';
+import { EmergencyBanner } from './EmergencyBanner.tsx';
+import { useChartStore } from '../stores/chart.ts';
 import { sessionAction } from './session-actions.ts';
 
 const roleNames: Record<NonNullable<SessionStatus['user']>['role'], string> = {
@@ -54,9 +57,12 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
   useActivityReports();
   useLockHotkey();
   const user = session.user;
+  const chart = useChartStore((state) => state.view);
+  const emergencyUntil = chart.phase === 'open' ? chart.emergencyAccessUntil : null;
   return (
     <div className="layout">
-      <header className="app-header app-header--session">
+      {/* A region, not a banner: the one banner landmark is "Emergency access active" when shown. */}
+      <div className="app-header app-header--session" role="region" aria-label="Session">
         <p className="app-title">{workstation.appName}</p>
         <p className="session-user">
           {user?.displayName} · {user ? roleNames[user.role] : ''}
@@ -70,9 +76,12 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
             Switch user
           </button>
         </div>
-      </header>
+      </div>
+      {emergencyUntil !== null && <EmergencyBanner until={emergencyUntil} />}
       <main className="screen workspace">
-        {user?.role === 'privacyOfficer' || user?.role === 'itAdmin' ? (
+        {user?.role === 'privacyOfficer' ? (
+          <ReviewQueue />
+        ) : user?.role === 'itAdmin' ? (
           <section className="panel" aria-labelledby="no-records-heading">
             <h1 id="no-records-heading">No patient records for this role</h1>
             <p>Your role does not show patient data on this workstation.</p>

@@ -9,6 +9,9 @@ import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { storeResources } from '../../src-main/records/repository.ts';
 import { LATEST_SCHEMA_VERSION } from '../../src-main/vault/migrations.ts';
 import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
+import { loadAuditKey } from '../../src-main/audit/key.ts';
+import { createAuditTrail } from '../../src-main/audit/trail.ts';
+import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
 import { runTs } from '../support/child.ts';
 import { testPatient } from '../support/fhir.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
@@ -90,5 +93,47 @@ describe('ws vault', () => {
   it('never prints PHI', async () => {
     const outputs = [await ws('vault', 'status', '--data-dir', dataDir), await ws('vault', 'rotate-key', '--data-dir', dataDir)];
     for (const output of outputs) expect(output.stdout + output.stderr).not.toMatch(/Istrane|Morwick|C-1/);
+  });
+});
+
+describe('ws audit', () => {
+  async function withTrail(entries: number): Promise<void> {
+    let trailClock = 0;
+    const vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+    const trail = createAuditTrail(vault.db, await loadAuditKey(keyStore, dataDir, vault.db), { now: () => Date.parse('2026-11-20T08:00:00Z') + trailClock++ * 60_000 });
+    for (let i = 0; i < entries; i++) trail.append({ action: 'patient.read', outcome: 'success', userId: 'nurse1', role: 'nurse', patientId: 'p1', purposeOfUse: 'TREAT', detail: 'patients.open' });
+    vault.close();
+  }
+
+  it('verify passes on an intact trail, then names the edited entry (exit 1)', async () => {
+    await withTrail(12);
+    const ok = await ws('audit', 'verify', '--data-dir', dataDir, '--json');
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual({ ok: true, checked: 12, lastSeq: 12 });
+    // Edited in the file with the database key: the guards dropped, one entry changed.
+    const db = openDatabase(path.join(dataDir, 'cache.db'), await keyStore.get(accountsFor(dataDir).current));
+    db.exec('DROP TRIGGER audit_log_no_update');
+    db.prepare(`UPDATE audit_log SET patient_id = 'p2' WHERE seq = 7`).run();
+    db.close();
+    const broken = await ws('audit', 'verify', '--data-dir', dataDir, '--json');
+    expect(broken.code).toBe(1);
+    expect(JSON.parse(broken.stdout)).toMatchObject({ ok: false, code: 'AUDIT_TAMPERED', kind: 'altered', seq: 7, checked: 6 });
+    const text = await ws('audit', 'verify', '--data-dir', dataDir);
+    expect(text.stdout).toContain('AUDIT TRAIL BROKEN: Audit entry 7 was altered.');
+  });
+
+  it('export writes AuditEvents as NDJSON, from --since on, and is itself audited', async () => {
+    await withTrail(5);
+    const all = await ws('audit', 'export', '--data-dir', dataDir);
+    expect(all.code).toBe(0);
+    const events = all.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events).toHaveLength(5);
+    for (const event of events) expect(event).toMatchObject({ resourceType: 'AuditEvent', type: { code: 'rest' }, action: 'R', entity: [{ what: { reference: 'Patient/p1' } }] });
+    const since = await ws('audit', 'export', '--data-dir', dataDir, '--since', '2026-11-20T08:03:00Z');
+    // Entries 4 and 5, and the first export's own entry.
+    expect(since.stdout.trim().split('\n')).toHaveLength(3);
+    expect(since.stdout).toContain('audit-export');
+    expect((await ws('audit', 'export', '--data-dir', dataDir, '--since', 'yesterday')).code).toBe(2);
+    expect((await ws('audit', 'verify', '--data-dir', dataDir, '--json')).code).toBe(0);
   });
 });

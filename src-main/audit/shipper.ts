@@ -1,0 +1,75 @@
+import type { TimerHandle, Timers } from '../lock/ports.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Clock } from '../ports.ts';
+import type { Database } from '../vault/sqlcipher.ts';
+import { shipAuditTrail } from './ship.ts';
+
+/**
+ * The background side of store-and-forward: a round every `intervalMs` while someone is signed in
+ * with an access token (the trail is shipped under the signed-in user's token), and at once when
+ * kicked (a break-glass grant, a sign-in). One round at a time; offline rounds just leave the
+ * entries for the next.
+ */
+export interface AuditShipper {
+  kick(): void;
+  stop(): Promise<void>;
+}
+
+export interface AuditShipperOptions {
+  db(): Database;
+  fhirBaseUrl: string;
+  accessToken(): string | null;
+  clock: Clock;
+  timers: Timers;
+  logger: Logger;
+  intervalMs?: number;
+}
+
+export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
+  const interval = options.intervalMs ?? 30_000;
+  let timer: TimerHandle | null = null;
+  let running: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+
+  const schedule = () => {
+    if (stopped) return;
+    if (timer !== null) options.timers.clearTimeout(timer);
+    timer = options.timers.setTimeout(() => {
+      timer = null;
+      round();
+    }, interval);
+  };
+
+  function round(): void {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    const token = options.accessToken();
+    if (token === null) return schedule();
+    running = shipAuditTrail({ db: options.db(), fhirBaseUrl: options.fhirBaseUrl, accessToken: token, clock: options.clock, logger: options.logger, maxBatches: 20 })
+      .then(
+        () => undefined,
+        (error: unknown) => options.logger.log('error', 'audit.ship-failed', { errorName: error instanceof Error ? error.name : 'unknown' }),
+      )
+      .finally(() => {
+        running = null;
+        if (again && !stopped) {
+          again = false;
+          round();
+        } else schedule();
+      });
+  }
+
+  schedule();
+  return {
+    kick: round,
+    async stop() {
+      stopped = true;
+      if (timer !== null) options.timers.clearTimeout(timer);
+      await running;
+    },
+  };
+}

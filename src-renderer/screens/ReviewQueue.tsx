@@ -1,0 +1,100 @@
+import { useEffect, useState, type FormEvent } from 'react';
+import type { BreakGlassReviewQueue } from '../../src-shared/ipc/contract.ts';
+import { useReviewQueueStore } from '../stores/review-queue.ts';
+
+type Item = BreakGlassReviewQueue['items'][number];
+
+const time = (ms: number) => new Date(ms).toLocaleString();
+const minutesBetween = (a: number, b: number) => Math.max(0, Math.round((b - a) / 60_000));
+
+function ReviewItem({ item }: { item: Item }) {
+  const markReviewed = useReviewQueueStore((state) => state.markReviewed);
+  const [comment, setComment] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const ended = item.endedAt ?? null;
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (comment.trim() === '') return setError('Write a comment for the review.');
+    const failure = await markReviewed(item.grantId, comment);
+    setError(failure ? failure.message : null);
+  };
+  const headingId = `review-${item.grantId}`;
+  return (
+    <article className="panel review-item" aria-labelledby={headingId}>
+      <h3 id={headingId}>
+        {item.userName ?? item.userId} ({item.role}) · {item.patientName ?? item.patientId}
+      </h3>
+      <dl className="facts">
+        <div className="facts__row">
+          <dt>Reason</dt>
+          <dd>
+            {item.reasonDisplay} ({item.reasonCode})
+          </dd>
+        </div>
+        <div className="facts__row">
+          <dt>Justification</dt>
+          <dd>{item.justification}</dd>
+        </div>
+        <div className="facts__row">
+          <dt>Started</dt>
+          <dd>{time(item.startedAt)}</dd>
+        </div>
+        <div className="facts__row">
+          <dt>Duration</dt>
+          <dd>{ended !== null ? `${minutesBetween(item.startedAt, ended)} min, ended (${item.endReason ?? 'unknown'})` : `active until ${time(item.expiresAt)}`}</dd>
+        </div>
+        <div className="facts__row">
+          <dt>Viewed</dt>
+          <dd>{item.viewed.length === 0 ? 'Nothing' : item.viewed.map((v) => `${v.what} at ${time(v.at)}`).join('; ')}</dd>
+        </div>
+      </dl>
+      <form onSubmit={(event) => void submit(event)} noValidate>
+        <div className="field">
+          <label htmlFor={`comment-${item.grantId}`}>Review comment</label>
+          <textarea id={`comment-${item.grantId}`} className="input" rows={2} maxLength={2000} value={comment} onChange={(e) => setComment(e.target.value)} />
+        </div>
+        <button type="submit" className="button">
+          Mark reviewed
+        </button>
+      </form>
+      {error && (
+        <p role="alert" className="message message--error">
+          <span className="message__label">Not saved:</span> {error}
+        </p>
+      )}
+    </article>
+  );
+}
+
+/** The privacy officer's screen: every emergency access not yet reviewed, and users over the threshold. */
+export function ReviewQueue() {
+  const queue = useReviewQueueStore((state) => state.queue);
+  const error = useReviewQueueStore((state) => state.error);
+  const load = useReviewQueueStore((state) => state.load);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  return (
+    <section className="panel" aria-labelledby="review-heading">
+      <h1 id="review-heading">Break-glass review</h1>
+      {error && (
+        <p role="alert" className="message message--error">
+          <span className="message__label">Not loaded:</span> {error.message}
+        </p>
+      )}
+      {queue && queue.alerts.length > 0 && (
+        <section aria-labelledby="alerts-heading" className="panel--problem restricted">
+          <h2 id="alerts-heading">Alerts</h2>
+          <ul>
+            {queue.alerts.map((a) => (
+              <li key={a.userId}>
+                {a.userName ?? a.userId}: {a.count} emergency accesses in {a.shiftHours} hours
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {queue && (queue.items.length === 0 ? <p role="status">No emergency access waits for review.</p> : queue.items.map((item) => <ReviewItem key={item.grantId} item={item} />))}
+    </section>
+  );
+}

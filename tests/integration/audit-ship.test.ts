@@ -1,0 +1,90 @@
+/**
+ * Shipping the audit trail to dev central's FHIR API over real HTTP with a real token: AuditEvents
+ * by their own ids (a retry writes the same resources), break-glass first, marked shipped only
+ * when the server took them, nothing lost when it refuses or is down.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadAuditKey } from '../../src-main/audit/key.ts';
+import { pendingAuditCount, shipAuditTrail } from '../../src-main/audit/ship.ts';
+import { createAuditTrail, type AuditTrail } from '../../src-main/audit/trail.ts';
+import { verifyAuditTrail } from '../../src-main/audit/verify.ts';
+import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import { eraseVault, openVault, type Vault } from '../../src-main/vault/vault.ts';
+import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
+import { keyStore } from '../support/keychain.ts';
+import { tempDir } from '../support/temp.ts';
+
+let central: Central;
+let token: string;
+let dataDir: string;
+let cleanup: () => void;
+let vault: Vault;
+let trail: AuditTrail;
+let key: Buffer;
+const clock = { now: () => Date.now() };
+const logger = createMemoryLogger();
+
+beforeAll(async () => {
+  central = await startTestCentral({ patients: 3 });
+  token = (await signIn(central, 'nurse1')).accessToken;
+});
+afterAll(async () => {
+  await central?.close();
+});
+beforeEach(async () => {
+  ({ dir: dataDir, cleanup } = tempDir('clinic-audit-ship-'));
+  vault = await openVault({ dataDir, keyStore, policy: {}, logger });
+  key = await loadAuditKey(keyStore, dataDir, vault.db);
+  trail = createAuditTrail(vault.db, key, clock);
+});
+afterEach(async () => {
+  vault.close();
+  await eraseVault({ dataDir, keyStore });
+  cleanup();
+});
+
+const ship = (extra: Partial<Parameters<typeof shipAuditTrail>[0]> = {}) =>
+  shipAuditTrail({ db: vault.db, fhirBaseUrl: central.fhirBaseUrl, accessToken: token, clock, logger, batchSize: 10, ...extra });
+
+async function serverEvent(id: string): Promise<Record<string, unknown> | null> {
+  const response = await fhirFetch(central, token, `AuditEvent/${id}`);
+  return response.status === 200 ? ((await response.json()) as Record<string, unknown>) : null;
+}
+
+describe('audit shipping', () => {
+  it('ships every entry as an AuditEvent by its own id, break-glass first, and marks them shipped', async () => {
+    for (let i = 0; i < 23; i++) trail.append({ action: 'patient.read', outcome: 'success', userId: 'nurse1', role: 'nurse', patientId: 'pat-000001', purposeOfUse: 'TREAT', detail: 'patients.open' });
+    const grant = trail.append({ action: 'breakGlass.start', outcome: 'success', userId: 'nurse1', role: 'nurse', patientId: 'pat-000002', purposeOfUse: 'ETREAT', grantId: '6f1c1c2e-7d5e-4a53-9d1e-2f0c3a4b5c6d', justification: 'Collapsed in the corridor, allergy history needed' });
+    // One batch only: the break-glass entry goes in it although it is the newest.
+    const first = await ship({ maxBatches: 1 });
+    expect(first).toMatchObject({ shipped: 10, pending: 14, stoppedBy: null });
+    expect(await serverEvent(grant.id)).toMatchObject({
+      resourceType: 'AuditEvent',
+      id: grant.id,
+      type: { code: '110113' },
+      subtype: [{ system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110127' }],
+      purposeOfEvent: [{ coding: [{ code: 'ETREAT' }] }],
+      agent: expect.arrayContaining([expect.objectContaining({ requestor: true, who: { identifier: { system: 'urn:clinic-workstation:user', value: 'nurse1' } } })]),
+      entity: expect.arrayContaining([expect.objectContaining({ what: { reference: 'Patient/pat-000002' } })]),
+    });
+    expect(await ship()).toMatchObject({ shipped: 14, pending: 0, stoppedBy: null });
+    const [read] = trail.entries({ limit: 1, afterSeq: 0 }).filter((e) => e.action === 'patient.read');
+    expect(await serverEvent(read!.id)).toMatchObject({ type: { code: 'rest' }, subtype: [{ code: 'read' }], action: 'R', outcome: '0' });
+    // Nothing shipped twice; the trail itself is untouched and still verifies.
+    expect(await ship()).toMatchObject({ shipped: 0, pending: 0 });
+    expect(verifyAuditTrail(vault.db, key)).toMatchObject({ ok: true, checked: 24 });
+  });
+
+  it('keeps everything when the server is down or refuses, and finishes later without duplicates', async () => {
+    for (let i = 0; i < 5; i++) trail.append({ action: 'patient.search', outcome: 'success', userId: 'nurse1', role: 'nurse', detail: 'patients.search' });
+    expect(await ship({ fhirBaseUrl: 'http://127.0.0.1:9/fhir/R4' })).toMatchObject({ shipped: 0, pending: 5, stoppedBy: 'network' });
+    expect(await ship({ accessToken: 'not-a-token' })).toMatchObject({ shipped: 0, pending: 5, stoppedBy: 'http-401' });
+    central.faults.inject({ kind: 'status', status: 503, method: 'POST', path: /^\/fhir\/R4\/?$/, times: 1 });
+    expect((await ship()).stoppedBy).toBe('http-503');
+    expect(pendingAuditCount(vault.db)).toBe(5);
+    expect(await ship()).toMatchObject({ shipped: 5, pending: 0, stoppedBy: null });
+    const ids = trail.entries().map((e) => e.id);
+    const response = await fhirFetch(central, token, `AuditEvent?_id=${ids.join(',')}&_count=50`);
+    expect(((await response.json()) as { entry?: unknown[] }).entry).toHaveLength(5);
+  });
+});
