@@ -25,7 +25,8 @@ export default defineConfig({
       outDir: resolve(root, 'out/main'),
       externalizeDeps: { include: NATIVE_MODULES },
       rolldownOptions: {
-        input: { main: resolve(root, 'src-main/electron/main.ts') },
+        // The audit verification worker is its own file: worker threads load it by URL.
+        input: { main: resolve(root, 'src-main/electron/main.ts'), 'verify-worker': resolve(root, 'src-main/audit/verify-worker.ts') },
       },
     },
   },

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Database } from '../vault/sqlcipher.ts';
-import { auditKeyObject, CANONICAL_AT_SQL, CANONICAL_SQL, GENESIS_HASH, entryHash, headMac } from './entry.ts';
+import { auditKeyObject, CANONICAL_AT_SQL, CANONICAL_SQL, GENESIS_HASH, entryHash, headMac, type AuditKey } from './entry.ts';
 
 /**
  * Walks the chain from the retention anchor (or the beginning) and reports the first entry that
@@ -65,11 +65,24 @@ export function verifyAuditTrail(db: Database, rawKey: Buffer): VerifyReport {
     checked++;
   }
   const lastSeq = expected - 1;
-  // The newest entry must be the one the head MAC names: a removed tail leaves the head ahead.
-  if (checked > 0 || head !== undefined) {
-    if (head === undefined) return fail('removed', lastSeq + 1);
-    if (head.seq > lastSeq) return fail('removed', lastSeq + 1);
-    if (!headMatches(lastSeq, previous)) return fail('altered', lastSeq);
-  }
-  return { ok: true, checked, lastSeq };
+  const problem = headProblem(db, key, lastSeq, previous, checked);
+  return problem ? fail(problem.kind, problem.seq) : { ok: true, checked, lastSeq };
+}
+
+/**
+ * The newest entry must be the one the head MAC names: a removed tail leaves the head ahead of
+ * the last entry. `lastHash` is that entry's stored hash (or the anchor's when there is none).
+ */
+function headProblem(db: Database, key: AuditKey, lastSeq: number, lastHash: Buffer, checked: number): { kind: TamperKind; seq: number } | null {
+  const head = db.prepare('SELECT seq, mac FROM audit_head').get() as { seq: number; mac: Buffer } | undefined;
+  if (checked === 0 && head === undefined) return null;
+  if (head === undefined || head.seq > lastSeq) return { kind: 'removed', seq: lastSeq + 1 };
+  if (head.seq !== lastSeq || !same(head.mac, headMac(key, lastSeq, lastHash))) return { kind: 'altered', seq: lastSeq };
+  return null;
+}
+
+/** The head check alone, after every link was verified elsewhere (verify-parallel.ts). */
+export function verifyHead(db: Database, rawKey: Buffer, lastSeq: number, lastHash: Buffer, checked: number): VerifyReport {
+  const problem = headProblem(db, auditKeyObject(rawKey), lastSeq, lastHash, checked);
+  return problem ? { ok: false, checked, kind: problem.kind, seq: problem.seq, message: messages[problem.kind](problem.seq) } : { ok: true, checked, lastSeq };
 }

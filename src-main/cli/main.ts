@@ -15,7 +15,7 @@ import { eraseVault, openVault, recoverVault } from '../vault/vault.ts';
 import { toAuditEvent } from '../audit/audit-event.ts';
 import { loadAuditKey } from '../audit/key.ts';
 import { createAuditTrail } from '../audit/trail.ts';
-import { verifyAuditTrail } from '../audit/verify.ts';
+import { verifyAuditTrailParallel } from '../audit/verify-parallel.ts';
 import { systemClock } from '../ports.ts';
 
 const USAGE = `Usage: ws <command> [options]
@@ -136,7 +136,8 @@ async function runAuditCommand(
   try {
     const key = await loadAuditKey(options.keyStore, options.dataDir, vault.db);
     if (command === 'verify') {
-      const report = verifyAuditTrail(vault.db, key);
+      const access = vault.readerAccess();
+      const report = await verifyAuditTrailParallel({ db: vault.db, file: access.file, dbKey: access.key, auditKey: key });
       if (report.ok) {
         print(json, { ok: true, checked: report.checked, lastSeq: report.lastSeq }, `Audit trail intact: ${report.checked} entries verified (last ${report.lastSeq}).`);
         return 0;

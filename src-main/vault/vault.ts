@@ -34,6 +34,11 @@ export interface Vault {
   readonly escrowed: boolean;
   /** Re-encrypt the cache under a new random key; safe against a crash at any point. */
   rotateKey(): Promise<void>;
+  /**
+   * What a worker thread of this process needs to open its own read-only connection (audit
+   * verification on every core). The key never leaves the process.
+   */
+  readerAccess(): { file: string; key: string };
   close(): void;
 }
 
@@ -214,6 +219,7 @@ function makeVault(
     files,
     schemaVersion,
     escrowed,
+    readerAccess: () => ({ file: files.db, key }),
     /**
      * Rotation never rewrites the live file in place: the cache is copied (VACUUM INTO, still
      * encrypted under the current key), the copy is re-encrypted under the new key, and the

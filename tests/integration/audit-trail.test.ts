@@ -9,6 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditKeyAccount, loadAuditKey } from '../../src-main/audit/key.ts';
 import { createAuditTrail, type AuditTrail } from '../../src-main/audit/trail.ts';
 import { verifyAuditTrail } from '../../src-main/audit/verify.ts';
+import { verifyAuditTrailParallel } from '../../src-main/audit/verify-parallel.ts';
+import path from 'node:path';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { openDatabase, type Database } from '../../src-main/vault/sqlcipher.ts';
 import { eraseVault, openVault, type Vault } from '../../src-main/vault/vault.ts';
@@ -54,12 +56,21 @@ async function tamper(edit: (db: Database) => void): Promise<void> {
   vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
 }
 
-const verify = () => verifyAuditTrail(vault.db, key);
+/**
+ * The sequential walk, and the parallel one (workers, forced even on a small trail) which must
+ * give the very same report.
+ */
+async function verify(): Promise<ReturnType<typeof verifyAuditTrail>> {
+  const sequential = verifyAuditTrail(vault.db, key);
+  const parallel = await verifyAuditTrailParallel({ db: vault.db, file: path.join(dataDir, 'cache.db'), dbKey: (await keyStore.get(accountsFor(dataDir).current))!, auditKey: key, workers: 3, minEntries: 0 });
+  expect(parallel).toEqual(sequential);
+  return sequential;
+}
 
 describe('audit trail', () => {
-  it('chains entries under a key of its own, and verifies', () => {
+  it('chains entries under a key of its own, and verifies', async () => {
     appendMany(50);
-    expect(verify()).toEqual({ ok: true, checked: 50, lastSeq: 50 });
+    expect(await verify()).toEqual({ ok: true, checked: 50, lastSeq: 50 });
     const [first] = trail.entries({ limit: 1 });
     expect(first).toMatchObject({ seq: 1, action: 'patient.read', outcome: 'success', workstationId: trail.workstationId, patientId: 'pat-0', purposeOfUse: 'TREAT' });
     expect(first!.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -70,16 +81,16 @@ describe('audit trail', () => {
     expect(filesContaining(dataDir, 'patient.search')).toEqual([]);
   });
 
-  it('refuses UPDATE and DELETE of entries in the database itself', () => {
+  it('refuses UPDATE and DELETE of entries in the database itself', async () => {
     appendMany(3);
     expect(() => vault.db.prepare(`UPDATE audit_log SET outcome = 'denied' WHERE seq = 2`).run()).toThrow(/append-only/);
     expect(() => vault.db.prepare('DELETE FROM audit_log WHERE seq = 3').run()).toThrow(/append-only/);
     expect(() => vault.db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
-    expect(verify()).toMatchObject({ ok: true, checked: 3 });
+    expect(await verify()).toMatchObject({ ok: true, checked: 3 });
   });
 
   it('an empty trail verifies; a trail with entries and no key fails closed', async () => {
-    expect(verify()).toEqual({ ok: true, checked: 0, lastSeq: 0 });
+    expect(await verify()).toEqual({ ok: true, checked: 0, lastSeq: 0 });
     appendMany(1);
     expect(await keyStore.delete(auditKeyAccount(dataDir))).toBe(true);
     await expect(loadAuditKey(keyStore, dataDir, vault.db)).rejects.toMatchObject({ code: 'KEY_MISSING' });
@@ -89,21 +100,21 @@ describe('audit trail', () => {
   it('detects and locates an altered entry', async () => {
     appendMany(30);
     await tamper((db) => db.prepare(`UPDATE audit_log SET user_id = 'someone-else' WHERE seq = 12`).run());
-    expect(verify()).toMatchObject({ ok: false, kind: 'altered', seq: 12, checked: 11 });
+    expect(await verify()).toMatchObject({ ok: false, kind: 'altered', seq: 12, checked: 11 });
   });
 
   it('detects and locates a removed entry, and a removed tail', async () => {
     appendMany(30);
     await tamper((db) => db.prepare('DELETE FROM audit_log WHERE seq = 17').run());
-    expect(verify()).toMatchObject({ ok: false, kind: 'removed', seq: 17 });
+    expect(await verify()).toMatchObject({ ok: false, kind: 'removed', seq: 17 });
     await tamper((db) => db.prepare('DELETE FROM audit_log WHERE seq >= 25').run());
-    expect(verify()).toMatchObject({ ok: false, kind: 'removed', seq: 17 });
+    expect(await verify()).toMatchObject({ ok: false, kind: 'removed', seq: 17 });
   });
 
   it('detects a removed tail through the head MAC', async () => {
     appendMany(30);
     await tamper((db) => db.prepare('DELETE FROM audit_log WHERE seq > 27').run());
-    expect(verify()).toMatchObject({ ok: false, kind: 'removed', seq: 28, checked: 27 });
+    expect(await verify()).toMatchObject({ ok: false, kind: 'removed', seq: 28, checked: 27 });
   });
 
   it('detects and locates an inserted entry', async () => {
@@ -115,7 +126,7 @@ describe('audit trail', () => {
       db.prepare(`INSERT INTO audit_log (seq, id, recorded_at, user_id, role, workstation_id, action, outcome, patient_id, resource_refs, purpose_of_use, grant_id, detail, justification, hash)
         VALUES (9, 'forged', @recorded_at, 'user-1', 'nurse', @workstation_id, 'patient.read', 'success', 'pat-x', NULL, 'TREAT', NULL, NULL, NULL, @hash)`).run(copy);
     });
-    expect(verify()).toMatchObject({ ok: false, kind: 'inserted', seq: 9, checked: 8 });
+    expect(await verify()).toMatchObject({ ok: false, kind: 'inserted', seq: 9, checked: 8 });
   });
 
   it('detects and locates reordered entries', async () => {
@@ -125,7 +136,7 @@ describe('audit trail', () => {
       db.prepare('UPDATE audit_log SET seq = 20 WHERE seq = 21').run();
       db.prepare('UPDATE audit_log SET seq = 21 WHERE seq = -1').run();
     });
-    expect(verify()).toMatchObject({ ok: false, kind: 'reordered', seq: 20, checked: 19 });
+    expect(await verify()).toMatchObject({ ok: false, kind: 'reordered', seq: 20, checked: 19 });
   });
 
   it('a chain recomputed without the audit key does not verify', async () => {
@@ -141,6 +152,6 @@ describe('audit trail', () => {
         prev = hash;
       }
     });
-    expect(verify()).toMatchObject({ ok: false, seq: 1 });
+    expect(await verify()).toMatchObject({ ok: false, seq: 1 });
   });
 });

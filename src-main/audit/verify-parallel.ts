@@ -1,0 +1,72 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Database } from '../vault/sqlcipher.ts';
+import { GENESIS_HASH } from './entry.ts';
+import { verifyAuditTrail, verifyHead, type VerifyReport } from './verify.ts';
+import { verifySliceOn, type SliceRequest, type SliceResult } from './verify-worker.ts';
+
+/**
+ * Verification on every core: each link of the chain is checked against the stored hash of the
+ * entry before it, so slices of the trail can be checked at the same time, each in a worker with
+ * its own read-only connection. When every slice verifies, the head is checked as in the
+ * sequential walk; when one does not, the sequential walk runs to locate and classify the first
+ * problem exactly (a tampered trail is the rare case; its report must be the same either way).
+ * Small trails are walked sequentially: starting workers costs more than it saves.
+ */
+export interface ParallelVerifyOptions {
+  db: Database;
+  /** The cache file and its key, for the workers' own connections. */
+  file: string;
+  dbKey: string;
+  auditKey: Buffer;
+  workers?: number;
+  /** Below this many entries, no workers. */
+  minEntries?: number;
+}
+
+const WORKER_URL = new URL(`./verify-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+function runSlice(request: SliceRequest): Promise<SliceResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_URL, { workerData: request });
+    worker.once('message', (message: { ok: true; result: SliceResult } | { ok: false; error: string }) => {
+      if (message.ok) resolve(message.result);
+      else reject(new Error(`An audit verification worker failed (${message.error}).`));
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`An audit verification worker exited with ${code}.`));
+    });
+  });
+}
+
+export async function verifyAuditTrailParallel(options: ParallelVerifyOptions): Promise<VerifyReport> {
+  const { db } = options;
+  const workers = Math.max(1, options.workers ?? availableParallelism());
+  const anchor = db.prepare('SELECT through_seq AS seq, anchor_hash AS hash FROM audit_retention').get() as { seq: number; hash: Buffer } | undefined;
+  const bounds = db.prepare('SELECT min(seq) AS lo, max(seq) AS hi, count(*) AS n FROM audit_log').get() as { lo: number | null; hi: number | null; n: number };
+  if (workers === 1 || bounds.n < (options.minEntries ?? 50_000) || bounds.lo === null || bounds.hi === null) return verifyAuditTrail(db, options.auditKey);
+
+  const first = (anchor?.seq ?? 0) + 1;
+  const last = bounds.hi;
+  const size = Math.ceil((last - first + 1) / workers);
+  const hashAt = db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck();
+  const slices: SliceRequest[] = [];
+  for (let from = first; from <= last; from += size) {
+    const previous = from === first ? (anchor?.hash ?? GENESIS_HASH) : (hashAt.get(from - 1) as Buffer | undefined);
+    // A missing entry right before a slice boundary: let the sequential walk report it.
+    if (previous === undefined) return verifyAuditTrail(db, options.auditKey);
+    slices.push({ file: options.file, dbKey: options.dbKey, auditKey: options.auditKey, from, to: Math.min(last, from + size - 1), previous });
+  }
+  // The workers take every slice but the first, which this thread checks while they start.
+  const running = slices.slice(1).map(runSlice);
+  const settled = Promise.allSettled(running);
+  const own = verifySliceOn(db, slices[0]!);
+  const others = await settled;
+  const failed = others.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  const results = [own, ...others.map((r) => (r as PromiseFulfilledResult<SliceResult>).value)];
+  if (results.some((r) => r.firstBad !== null)) return verifyAuditTrail(db, options.auditKey);
+  // Every link verified: what is left is the head check (a removed tail).
+  return verifyHead(db, options.auditKey, last, hashAt.get(last) as Buffer, results.reduce((sum, r) => sum + r.checked, 0));
+}

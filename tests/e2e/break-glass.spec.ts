@@ -1,0 +1,166 @@
+/**
+ * Issue 5's scenario in Chromium through the dev web host, against dev central: a nurse's
+ * emergency access to a patient outside her care team, its expiry on a clock the test moves, the
+ * privacy officer's review, the AuditEvents at the central FHIR API, and `ws audit verify` passing
+ * and then failing at the entry edited in the file.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { workstationPolicyFor } from '../../dev/central/central.ts';
+import { startWebHost, type WebHost } from '../../dev/web-host/server.ts';
+import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
+import { eraseVault } from '../../src-main/vault/vault.ts';
+import { fhirFetch, passwordOf, signIn, startTestCentral, type Central } from '../support/central.ts';
+import { runTs } from '../support/child.ts';
+import { accountsFor, keyStore } from '../support/keychain.ts';
+import { fillCache, type ClinicCache } from '../support/workstation.ts';
+
+const CLINIC = { seed: 31, patients: 40 };
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+const JUSTIFICATION = 'Found unresponsive in the waiting area; need allergies and medications before treating';
+
+let central: Central;
+let cache: ClinicCache;
+let host: WebHost;
+let root: string;
+let dataDir: string;
+
+test.beforeAll(async () => {
+  central = await startTestCentral(CLINIC);
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-e2e-break-glass-'));
+  dataDir = path.join(root, 'cache');
+  cache = await fillCache(dataDir, CLINIC);
+  host = await startWebHost({
+    dataDir,
+    logger: createMemoryLogger(),
+    shiftableTime: true,
+    policy: {
+      central: workstationPolicyFor(central),
+      lock: { idleSeconds: 3600, warningSeconds: 30 },
+      breakGlass: { durationMinutes: 10 },
+    },
+  });
+});
+
+test.afterAll(async () => {
+  await host?.close();
+  await central?.close();
+  await eraseVault({ dataDir, keyStore });
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+async function expectNoSeriousAxeViolations(page: Page): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+  const serious = violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  expect(serious).toEqual([]);
+}
+
+async function signInWithNewPin(page: Page, context: BrowserContext, username: string, pin: string): Promise<void> {
+  const popupOpened = context.waitForEvent('page');
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  const popup = await popupOpened;
+  await popup.getByLabel('Username').fill(username);
+  await popup.getByLabel('Password').fill(passwordOf(central, username));
+  await popup.getByRole('button', { name: 'Sign in' }).click();
+  await expect(popup.getByText('Sign-in received')).toBeVisible();
+  await popup.close();
+  await page.getByLabel('New PIN').fill(pin);
+  await page.getByLabel('Confirm PIN').fill(pin);
+  await page.getByRole('button', { name: 'Set PIN' }).click();
+}
+
+const ws = (...args: string[]) => runTs('src-main/cli/main.ts', [...args, '--data-dir', dataDir, '--json']);
+
+test('emergency access: restricted, granted with reason, justification and PIN, expires; reviewed; shipped; verified', async ({ page, context }) => {
+  test.setTimeout(150_000);
+  const nurse = central.users.find((u) => u.role === 'nurse')!;
+  const officer = central.users.find((u) => u.role === 'privacyOfficer')!;
+  const [patientId] = cache.split(nurse.practitionerId).others;
+  const patient = cache.summaries.get(patientId!)!;
+
+  await page.goto(host.url);
+  await signInWithNewPin(page, context, nurse.username, '530917');
+  await page.getByRole('searchbox', { name: 'Search patients' }).fill(patient.mrn!);
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: patient.name }).click();
+  await expect(page.getByRole('heading', { name: 'Restricted record' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Allergies' })).toHaveCount(0);
+
+  // The emergency door: reason, justification, PIN.
+  await page.getByRole('button', { name: 'Emergency access' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Emergency access' });
+  await expect(dialog).toBeVisible();
+  await dialog.getByLabel('Reason').selectOption('ETREAT');
+  await dialog.getByLabel('Justification').fill('need it');
+  await dialog.getByLabel('PIN').fill('530917');
+  await dialog.getByRole('button', { name: 'Grant emergency access' }).click();
+  await expect(dialog.getByRole('alert')).toContainText('at least 20 characters');
+  await dialog.getByLabel('Justification').fill(JUSTIFICATION);
+  await dialog.getByLabel('PIN').fill('530917');
+  await expectNoSeriousAxeViolations(page);
+  await dialog.getByRole('button', { name: 'Grant emergency access' }).click();
+
+  const banner = page.getByRole('banner', { name: 'Emergency access active' });
+  await expect(banner).toBeVisible();
+  await expect(banner).toContainText('10 minutes left');
+  for (const section of ['Allergies', 'Problems', 'Medications', 'Vitals', 'Notes']) {
+    await expect(page.getByRole('heading', { level: 3, name: section })).toBeVisible();
+  }
+  await expect(page.getByRole('heading', { name: 'Restricted record' })).toHaveCount(0);
+  await expectNoSeriousAxeViolations(page);
+
+  // The grant expires: the chart is restricted again at once, without a click.
+  host.advanceTime(10 * 60_000);
+  await expect(page.getByRole('heading', { name: 'Restricted record' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Allergies' })).toHaveCount(0);
+  await expect(banner).toHaveCount(0);
+
+  // The privacy officer reviews it: who, which patient, why, what was viewed.
+  await page.getByRole('button', { name: 'Switch user' }).click();
+  await signInWithNewPin(page, context, officer.username, '864203');
+  const review = page.getByRole('region', { name: 'Break-glass review' });
+  await expect(review).toBeVisible();
+  const item = review.getByRole('article', { name: new RegExp(patient.name) });
+  await expect(item).toContainText(nurse.displayName);
+  await expect(item).toContainText('Emergency treatment (ETREAT)');
+  await expect(item).toContainText(JUSTIFICATION);
+  await expect(item).toContainText('Chart opened');
+  await expect(item).toContainText('10 min, ended (expired)');
+  await expectNoSeriousAxeViolations(page);
+  await item.getByLabel('Review comment').fill('Confirmed with the charge nurse: genuine emergency.');
+  await item.getByRole('button', { name: 'Mark reviewed' }).click();
+  await expect(review.getByText('No emergency access waits for review.')).toBeVisible();
+
+  // The central FHIR API holds the AuditEvents: start, stop, the view under the grant, the review.
+  const token = (await signIn(central, officer.username)).accessToken;
+  await expect
+    .poll(
+      async () => {
+        const response = await fhirFetch(central, token, 'AuditEvent?_count=200');
+        const bundle = (await response.json()) as { entry?: { resource: { subtype?: { code: string }[]; purposeOfEvent?: unknown } }[] };
+        return (bundle.entry ?? []).map((e) => e.resource.subtype?.[0]?.code).filter((code) => code === '110127' || code === '110138' || code === 'emergency-override-reviewed');
+      },
+      { timeout: 45_000, intervals: [1000] },
+    )
+    .toEqual(expect.arrayContaining(['110127', '110138', 'emergency-override-reviewed']));
+
+  // The trail verifies; then an entry edited in the file is found and located.
+  const ok = await ws('audit', 'verify');
+  expect(ok.code).toBe(0);
+  const { lastSeq } = JSON.parse(ok.stdout) as { lastSeq: number };
+  expect(lastSeq).toBeGreaterThan(10);
+  const db = openDatabase(path.join(dataDir, 'cache.db'), await keyStore.get(accountsFor(dataDir).current));
+  const grantSeq = (db.prepare(`SELECT seq FROM audit_log WHERE action = 'breakGlass.start'`).get() as { seq: number }).seq;
+  db.exec('DROP TRIGGER audit_log_no_update');
+  db.prepare('UPDATE audit_log SET justification = ? WHERE seq = ?').run('routine look-up', grantSeq);
+  db.close();
+  const broken = await ws('audit', 'verify');
+  expect(broken.code).toBe(1);
+  expect(JSON.parse(broken.stdout)).toMatchObject({ ok: false, kind: 'altered', seq: grantSeq });
+});
