@@ -16,6 +16,7 @@ import { createSessionManager, type SessionAuditEvent } from './session/session.
 import { createBreakGlass, type BreakGlass, type GrantEndReason } from './break-glass/grants.ts';
 import { createBreakGlassHandlers } from './break-glass/handlers.ts';
 import { createAuditShipper } from './audit/shipper.ts';
+import { purgeAuditTrail } from './audit/retention.ts';
 import { VaultError, vaultErrorGuide } from './vault/errors.ts';
 import { openVault, type Vault } from './vault/vault.ts';
 import { loadAuditKey } from './audit/key.ts';
@@ -34,14 +35,14 @@ export interface Core {
   close(): Promise<void>;
 }
 
-type VaultState = { vault: Vault; trail: AuditTrail } | { error: VaultError };
+type VaultState = { vault: Vault; trail: AuditTrail; auditKey: Buffer } | { error: VaultError };
 
 async function openVaultState(ports: Ports): Promise<VaultState> {
   let vault: Vault | null = null;
   try {
     vault = await openVault({ dataDir: ports.paths.dataDir, keyStore: ports.keyStore, policy: ports.policy.vault, logger: ports.logger });
-    const key = await loadAuditKey(ports.keyStore, ports.paths.dataDir, vault.db);
-    return { vault, trail: createAuditTrail(vault.db, key, ports.clock) };
+    const key = await loadAuditKey(ports.keyStore, ports.paths.dataDir, vault.db, ports.policy.vault.recoveryPublicKeyPem);
+    return { vault, trail: createAuditTrail(vault.db, key, ports.clock), auditKey: key };
   } catch (error) {
     vault?.close();
     if (!(error instanceof VaultError)) throw error;
@@ -144,7 +145,15 @@ export async function createCore(ports: Ports): Promise<Core> {
   // Store-and-forward of the audit trail, under the signed-in user's token; break-glass first.
   const shipper =
     'trail' in state && ports.policy.central
-      ? createAuditShipper({ db: () => requireVault().db, fhirBaseUrl: ports.policy.central.fhirBaseUrl, accessToken: () => sessions.accessToken(), clock: ports.clock, timers, logger })
+      ? createAuditShipper({
+          db: () => requireVault().db,
+          fhirBaseUrl: ports.policy.central.fhirBaseUrl,
+          accessToken: () => sessions.accessToken(),
+          clock: ports.clock,
+          timers,
+          logger,
+          afterRound: () => purgeAuditTrail(state.vault.db, state.auditKey, state.trail, ports.policy.audit.retentionDays, ports.clock),
+        })
       : null;
   announce = () => {
     sessions.announce();

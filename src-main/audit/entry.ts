@@ -26,6 +26,7 @@ export const AUDIT_ACTIONS = [
   'breakGlass.alert',
   'key.rotate',
   'key.recover',
+  'audit.purge',
   'audit.read',
   'audit.export',
 ] as const;
@@ -99,6 +100,11 @@ export function auditKeyObject(key: Buffer): AuditKey {
 /** HMAC-SHA-256 under the audit key of the previous entry's hash and this entry's canonical form. */
 export function entryHash(key: AuditKey, previous: Buffer, canonical: string): Buffer {
   return key.entry(previous, canonical);
+}
+
+/** The MAC of the retention anchor: where verification starts after old entries were removed. */
+export function anchorMac(key: AuditKey, seq: number, hash: Buffer): Buffer {
+  return createHmac('sha256', key.raw).update(`audit-anchor:${seq}:`).update(hash).digest();
 }
 
 /** The MAC of the newest entry, kept in audit_head: a removed tail cannot match it. */

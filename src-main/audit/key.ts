@@ -1,5 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, type KeyObject } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
+import { decodeProtectedHeader } from 'jose';
+import { writeFileAtomic } from '../vault/atomic-file.ts';
+import { recoveryKeyThumbprint, parseRecoveryPublicKey, unwrapCacheKey, wrapCacheKey } from '../vault/escrow.ts';
+import { vaultFiles } from '../vault/files.ts';
 import { KeychainUnavailableError, type KeyStore } from '../vault/key-store.ts';
 import { VaultError } from '../vault/errors.ts';
 import type { Database } from '../vault/sqlcipher.ts';
@@ -12,27 +17,64 @@ export function auditKeyAccount(dataDir: string): string {
   return `audit-key:${createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16)}`;
 }
 
+const AUDIT_ESCROW_PURPOSE = 'clinic-workstation/audit-key/v1';
+
 /**
  * The cache's audit key, created with its first entry. A trail with entries and no key fails
  * closed (KEY_MISSING): a new key would silently start a chain nobody can relate to the old one.
+ * When policy names IT's recovery key, the audit key is escrowed beside the cache like the cache
+ * key (audit.key-escrow.jwe), so `ws vault recover` brings both back after a lost keychain.
  */
-export async function loadAuditKey(keyStore: KeyStore, dataDir: string, db: Database): Promise<Buffer> {
+export async function loadAuditKey(keyStore: KeyStore, dataDir: string, db: Database, recoveryPublicKeyPem?: string): Promise<Buffer> {
   const account = auditKeyAccount(dataDir);
+  let key: Buffer;
   try {
     const stored = await keyStore.get(account);
     if (stored !== null) {
       if (!/^[0-9a-f]{64}$/.test(stored)) throw new VaultError('WRONG_KEY', 'The audit key in the keychain is not a key this app wrote.');
-      return Buffer.from(stored, 'hex');
+      key = Buffer.from(stored, 'hex');
+    } else {
+      const { n } = db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number };
+      if (n > 0) throw new VaultError('KEY_MISSING', 'The audit trail has entries but its key is not in the OS keychain.');
+      key = randomBytes(32);
+      await keyStore.set(account, key.toString('hex'));
     }
-    const { n } = db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number };
-    if (n > 0) throw new VaultError('KEY_MISSING', 'The audit trail has entries but its key is not in the OS keychain.');
-    const key = randomBytes(32);
-    await keyStore.set(account, key.toString('hex'));
-    return key;
   } catch (error) {
     if (error instanceof KeychainUnavailableError) throw new VaultError('KEYCHAIN_UNAVAILABLE', error.message);
     throw error;
   }
+  if (recoveryPublicKeyPem) await ensureAuditEscrow(dataDir, key, recoveryPublicKeyPem);
+  return key;
+}
+
+async function ensureAuditEscrow(dataDir: string, key: Buffer, pem: string): Promise<void> {
+  const file = vaultFiles(path.resolve(dataDir)).auditEscrow;
+  let wanted: string;
+  try {
+    wanted = recoveryKeyThumbprint(parseRecoveryPublicKey(pem).key);
+  } catch (error) {
+    throw new VaultError('ESCROW_FAILED', (error as Error).message);
+  }
+  try {
+    if (decodeProtectedHeader(fs.readFileSync(file, 'utf8').trim()).kid === wanted) return;
+  } catch {
+    // Missing or unreadable: write it.
+  }
+  writeFileAtomic(file, await wrapCacheKey(key.toString('hex'), pem, AUDIT_ESCROW_PURPOSE));
+}
+
+/** After the cache key was recovered: the audit key too, when the keychain lost it and it was escrowed. */
+export async function recoverAuditKey(keyStore: KeyStore, dataDir: string, privateKey: KeyObject): Promise<boolean> {
+  const account = auditKeyAccount(dataDir);
+  if ((await keyStore.get(account)) !== null) return false;
+  let jwe: string;
+  try {
+    jwe = fs.readFileSync(vaultFiles(path.resolve(dataDir)).auditEscrow, 'utf8');
+  } catch {
+    return false;
+  }
+  await keyStore.set(account, await unwrapCacheKey(jwe, privateKey, AUDIT_ESCROW_PURPOSE));
+  return true;
 }
 
 export async function deleteAuditKey(keyStore: KeyStore, dataDir: string): Promise<boolean> {

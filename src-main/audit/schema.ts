@@ -40,10 +40,13 @@ CREATE TABLE audit_head (
   mac   BLOB NOT NULL
 ) STRICT;
 
+-- Entries up to through_seq were shipped, kept past retention and removed; the chain continues
+-- from anchor_hash. mac (under the audit key) keeps anyone from moving the anchor to hide entries.
 CREATE TABLE audit_retention (
   one          INTEGER PRIMARY KEY CHECK (one = 1),
   through_seq  INTEGER NOT NULL,
-  anchor_hash  BLOB NOT NULL
+  anchor_hash  BLOB NOT NULL,
+  mac          BLOB NOT NULL
 ) STRICT;
 
 CREATE TABLE audit_shipped (

@@ -23,6 +23,8 @@ export interface AuditShipperOptions {
   timers: Timers;
   logger: Logger;
   intervalMs?: number;
+  /** After a round that shipped everything it could (retention runs then). */
+  afterRound?: () => void;
 }
 
 export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
@@ -51,7 +53,9 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
     if (token === null) return schedule();
     running = shipAuditTrail({ db: options.db(), fhirBaseUrl: options.fhirBaseUrl, accessToken: token, clock: options.clock, logger: options.logger, maxBatches: 20 })
       .then(
-        () => undefined,
+        (result) => {
+          if (result.stoppedBy === null) options.afterRound?.();
+        },
         (error: unknown) => options.logger.log('error', 'audit.ship-failed', { errorName: error instanceof Error ? error.name : 'unknown' }),
       )
       .finally(() => {

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Database } from '../vault/sqlcipher.ts';
 import { GENESIS_HASH } from './entry.ts';
-import { verifyAuditTrail, verifyHead, type VerifyReport } from './verify.ts';
+import { verifyAnchor, verifyAuditTrail, verifyHead, type VerifyReport } from './verify.ts';
 import { verifySliceOn, type SliceRequest, type SliceResult } from './verify-worker.ts';
 
 /**
@@ -44,6 +44,8 @@ export async function verifyAuditTrailParallel(options: ParallelVerifyOptions): 
   const { db } = options;
   const workers = Math.max(1, options.workers ?? availableParallelism());
   const anchor = db.prepare('SELECT through_seq AS seq, anchor_hash AS hash FROM audit_retention').get() as { seq: number; hash: Buffer } | undefined;
+  // The anchor's own MAC is checked by the sequential walk, which any problem falls back to; here
+  // the first slice starts from it, and the head check below closes the chain.
   const bounds = db.prepare('SELECT min(seq) AS lo, max(seq) AS hi, count(*) AS n FROM audit_log').get() as { lo: number | null; hi: number | null; n: number };
   if (workers === 1 || bounds.n < (options.minEntries ?? 50_000) || bounds.lo === null || bounds.hi === null) return verifyAuditTrail(db, options.auditKey);
 
@@ -67,6 +69,7 @@ export async function verifyAuditTrailParallel(options: ParallelVerifyOptions): 
   if (failed) throw (failed as PromiseRejectedResult).reason;
   const results = [own, ...others.map((r) => (r as PromiseFulfilledResult<SliceResult>).value)];
   if (results.some((r) => r.firstBad !== null)) return verifyAuditTrail(db, options.auditKey);
-  // Every link verified: what is left is the head check (a removed tail).
+  // Every link verified: what is left is the anchor's MAC and the head check (a removed tail).
+  if (anchor && !verifyAnchor(db, options.auditKey)) return verifyAuditTrail(db, options.auditKey);
   return verifyHead(db, options.auditKey, last, hashAt.get(last) as Buffer, results.reduce((sum, r) => sum + r.checked, 0));
 }

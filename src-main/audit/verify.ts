@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Database } from '../vault/sqlcipher.ts';
-import { auditKeyObject, CANONICAL_AT_SQL, CANONICAL_SQL, GENESIS_HASH, entryHash, headMac, type AuditKey } from './entry.ts';
+import { anchorMac, auditKeyObject, CANONICAL_AT_SQL, CANONICAL_SQL, GENESIS_HASH, entryHash, headMac, type AuditKey } from './entry.ts';
 
 /**
  * Walks the chain from the retention anchor (or the beginning) and reports the first entry that
@@ -33,7 +33,11 @@ const messages: Record<TamperKind, (seq: number) => string> = {
 
 export function verifyAuditTrail(db: Database, rawKey: Buffer): VerifyReport {
   const key = auditKeyObject(rawKey);
-  const anchor = db.prepare('SELECT through_seq AS seq, anchor_hash AS hash FROM audit_retention').get() as { seq: number; hash: Buffer } | undefined;
+  const anchor = db.prepare('SELECT through_seq AS seq, anchor_hash AS hash, mac FROM audit_retention').get() as { seq: number; hash: Buffer; mac: Buffer } | undefined;
+  // An anchor moved forward (to hide removed entries) does not carry the audit key's MAC.
+  if (anchor && !same(anchor.mac, anchorMac(key, anchor.seq, anchor.hash))) {
+    return { ok: false, checked: 0, kind: 'removed', seq: 1, message: 'The retention anchor was altered: entries may have been removed.' };
+  }
   let previous = anchor?.hash ?? GENESIS_HASH;
   let expected = (anchor?.seq ?? 0) + 1;
   let checked = 0;
@@ -85,4 +89,10 @@ function headProblem(db: Database, key: AuditKey, lastSeq: number, lastHash: Buf
 export function verifyHead(db: Database, rawKey: Buffer, lastSeq: number, lastHash: Buffer, checked: number): VerifyReport {
   const problem = headProblem(db, auditKeyObject(rawKey), lastSeq, lastHash, checked);
   return problem ? { ok: false, checked, kind: problem.kind, seq: problem.seq, message: messages[problem.kind](problem.seq) } : { ok: true, checked, lastSeq };
+}
+
+/** Whether the retention anchor (if any) carries the audit key's MAC. */
+export function verifyAnchor(db: Database, rawKey: Buffer): boolean {
+  const anchor = db.prepare('SELECT through_seq AS seq, anchor_hash AS hash, mac FROM audit_retention').get() as { seq: number; hash: Buffer; mac: Buffer } | undefined;
+  return anchor === undefined || same(anchor.mac, anchorMac(auditKeyObject(rawKey), anchor.seq, anchor.hash));
 }

@@ -96,6 +96,7 @@ export async function runCli(argv: string[]): Promise<number> {
       const file = values['private-key'];
       if (!file) throw new UsageError('vault recover needs --private-key <file.pem>.');
       await recoverVault({ dataDir, keyStore, privateKeyPem: fs.readFileSync(file, 'utf8'), logger });
+      await auditKeyOperation({ dataDir, keyStore, logger, policy: values.policy }, 'key.recover');
       print(json, { ok: true, recovered: true }, 'The cache key was recovered and stored in the OS keychain.');
       return 0;
     }
@@ -103,6 +104,7 @@ export async function runCli(argv: string[]): Promise<number> {
       const vault = await openVault({ dataDir, keyStore, policy: readPolicy(values.policy).vault, logger });
       try {
         await vault.rotateKey();
+        createAuditTrail(vault.db, await loadAuditKey(keyStore, dataDir, vault.db, readPolicy(values.policy).vault.recoveryPublicKeyPem), systemClock).append({ action: 'key.rotate', outcome: 'success', userId: null, role: 'itAdmin', detail: 'cache-key' });
       } finally {
         vault.close();
       }
@@ -120,6 +122,19 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
+/** Key operations are audited in the cache they changed (after the change: the trail lives inside). */
+async function auditKeyOperation(
+  options: { dataDir: string; keyStore: ReturnType<typeof createKeytarKeyStore>; logger: ReturnType<typeof createJsonLogger>; policy: string | undefined },
+  action: 'key.recover',
+): Promise<void> {
+  const vault = await openVault({ dataDir: options.dataDir, keyStore: options.keyStore, policy: readPolicy(options.policy).vault, logger: options.logger });
+  try {
+    createAuditTrail(vault.db, await loadAuditKey(options.keyStore, options.dataDir, vault.db, readPolicy(options.policy).vault.recoveryPublicKeyPem), systemClock).append({ action, outcome: 'success', userId: null, role: 'itAdmin', detail: 'cache-key' });
+  } finally {
+    vault.close();
+  }
+}
+
 /** Where each tamper kind is reported: the IT guide explains what to do about each. */
 async function runAuditCommand(
   command: string,
@@ -134,7 +149,7 @@ async function runAuditCommand(
   if (command !== 'verify' && command !== 'export') throw new UsageError(`Unknown audit command: ${command}`);
   const vault = await openVault({ dataDir: options.dataDir, keyStore: options.keyStore, policy: readPolicy(options.policy).vault, logger: options.logger });
   try {
-    const key = await loadAuditKey(options.keyStore, options.dataDir, vault.db);
+    const key = await loadAuditKey(options.keyStore, options.dataDir, vault.db, readPolicy(options.policy).vault.recoveryPublicKeyPem);
     if (command === 'verify') {
       const access = vault.readerAccess();
       const report = await verifyAuditTrailParallel({ db: vault.db, file: access.file, dbKey: access.key, auditKey: key });

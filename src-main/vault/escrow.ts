@@ -34,18 +34,22 @@ export function recoveryKeyThumbprint(key: KeyObject): string {
   return createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex');
 }
 
-export async function wrapCacheKey(keyHex: string, recoveryPublicKeyPem: string): Promise<string> {
+/**
+ * `purpose` names which key is wrapped (the cache key by default, or the audit key), inside the
+ * encrypted payload and in the header, so one can never be unwrapped as the other.
+ */
+export async function wrapCacheKey(keyHex: string, recoveryPublicKeyPem: string, purpose: string = ESCROW_PURPOSE): Promise<string> {
   const { key, alg } = parseRecoveryPublicKey(recoveryPublicKeyPem);
-  const payload = new TextEncoder().encode(JSON.stringify({ purpose: ESCROW_PURPOSE, key: keyHex }));
-  return new CompactEncrypt(payload).setProtectedHeader({ alg, enc: 'A256GCM', kid: recoveryKeyThumbprint(key), cty: ESCROW_PURPOSE }).encrypt(key);
+  const payload = new TextEncoder().encode(JSON.stringify({ purpose, key: keyHex }));
+  return new CompactEncrypt(payload).setProtectedHeader({ alg, enc: 'A256GCM', kid: recoveryKeyThumbprint(key), cty: purpose }).encrypt(key);
 }
 
 /** Unwraps an escrowed key with IT's private key (a node KeyObject); throws when it does not fit. */
-export async function unwrapCacheKey(jwe: string, privateKey: KeyObject): Promise<string> {
+export async function unwrapCacheKey(jwe: string, privateKey: KeyObject, purpose: string = ESCROW_PURPOSE): Promise<string> {
   const { plaintext } = await compactDecrypt(jwe.trim(), privateKey);
   const body = JSON.parse(new TextDecoder().decode(plaintext)) as { purpose?: unknown; key?: unknown };
-  if (body.purpose !== ESCROW_PURPOSE || typeof body.key !== 'string' || !/^[0-9a-f]{64}$/.test(body.key)) {
-    throw new EscrowKeyError('The escrow file does not hold a Clinic Workstation cache key.');
+  if (body.purpose !== purpose || typeof body.key !== 'string' || !/^[0-9a-f]{64}$/.test(body.key)) {
+    throw new EscrowKeyError('The escrow file does not hold the expected Clinic Workstation key.');
   }
   return body.key;
 }

@@ -8,7 +8,7 @@ import { readIfExists, removeIfExists, syncDirectory, writeFileAtomic } from './
 import { EscrowKeyError, parseRecoveryPublicKey, recoveryKeyThumbprint, unwrapCacheKey, wrapCacheKey } from './escrow.ts';
 import { VaultError } from './errors.ts';
 import { vaultFiles, type VaultFiles } from './files.ts';
-import { deleteAuditKey } from '../audit/key.ts';
+import { deleteAuditKey, recoverAuditKey } from '../audit/key.ts';
 import { generateCacheKey, isCacheKey, keyCheckValue, keyMatchesCheck, keychainAccounts } from './key-material.ts';
 import { KeychainUnavailableError, type KeyStore } from './key-store.ts';
 import { runMigrations } from './migrations.ts';
@@ -273,7 +273,7 @@ export async function eraseVault(options: { dataDir: string; keyStore: KeyStore 
   await fromKeychain(() => options.keyStore.delete(accounts.current));
   await fromKeychain(() => options.keyStore.delete(accounts.next));
   await fromKeychain(() => deleteAuditKey(options.keyStore, dataDir));
-  const removed = [files.db, ...files.companions, files.staging, files.keyCheck, files.escrow, files.escrowNext].filter(removeIfExists);
+  const removed = [files.db, ...files.companions, files.staging, files.keyCheck, files.escrow, files.escrowNext, files.auditEscrow].filter(removeIfExists);
   syncDirectory(dataDir);
   return { removed: removed.map((file) => path.basename(file)) };
 }
@@ -311,6 +311,8 @@ export async function recoverVault(options: { dataDir: string; keyStore: KeyStor
     await fromKeychain(() => options.keyStore.set(accounts.current, key));
     await fromKeychain(() => options.keyStore.delete(accounts.next));
     writeFileAtomic(files.keyCheck, keyCheckValue(key));
+    // The audit key went with the keychain too, most likely: it has an escrow of its own.
+    await fromKeychain(() => recoverAuditKey(options.keyStore, dataDir, privateKey));
     options.logger.log('info', 'vault.recovered');
     return;
   }

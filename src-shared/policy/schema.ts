@@ -92,6 +92,17 @@ export const BreakGlassPolicy = z
   })
   .strict();
 
+/** The audit trail (PRODUCT.md capability 6). */
+export const AuditPolicy = z
+  .object({
+    /**
+     * Days an entry is kept on the workstation after it was shipped to the central API (never
+     * removed before it is shipped). Default six years, HIPAA's documentation retention.
+     */
+    retentionDays: z.number().int().min(1).max(3650).default(2190),
+  })
+  .strict();
+
 export const Policy = z
   .object({
     central: CentralPolicy.optional(),
@@ -100,6 +111,7 @@ export const Policy = z
     identity: IdentityPolicy.prefault({}),
     lock: LockPolicy.prefault({}),
     breakGlass: BreakGlassPolicy.prefault({}),
+    audit: AuditPolicy.prefault({}),
   })
   .strict();
 export type Policy = z.infer<typeof Policy>;

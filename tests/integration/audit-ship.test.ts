@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadAuditKey } from '../../src-main/audit/key.ts';
+import { purgeAuditTrail } from '../../src-main/audit/retention.ts';
 import { pendingAuditCount, shipAuditTrail } from '../../src-main/audit/ship.ts';
 import { createAuditTrail, type AuditTrail } from '../../src-main/audit/trail.ts';
 import { verifyAuditTrail } from '../../src-main/audit/verify.ts';
@@ -50,6 +51,27 @@ async function serverEvent(id: string): Promise<Record<string, unknown> | null> 
   const response = await fhirFetch(central, token, `AuditEvent/${id}`);
   return response.status === 200 ? ((await response.json()) as Record<string, unknown>) : null;
 }
+
+describe('audit retention', () => {
+  it('removes only entries that are shipped and past retention, as one run from the oldest; the chain verifies from the MACed anchor', async () => {
+    let now = Date.parse('2026-01-01T00:00:00Z');
+    const old = createAuditTrail(vault.db, key, { now: () => now });
+    for (let i = 0; i < 10; i++) old.append({ action: 'patient.search', outcome: 'success', userId: 'nurse1', role: 'nurse', detail: 'patients.search' });
+    await ship(); // entries 1-10 shipped
+    for (let i = 0; i < 5; i++) old.append({ action: 'patient.search', outcome: 'success', userId: 'nurse1', role: 'nurse', detail: 'patients.search' }); // 11-15, not shipped
+    now = Date.parse('2026-03-01T00:00:00Z');
+    const recent = createAuditTrail(vault.db, key, { now: () => now });
+    expect(purgeAuditTrail(vault.db, key, recent, 30, { now: () => now })).toBe(10);
+    expect(vault.db.prepare('SELECT min(seq) AS lo, max(seq) AS hi FROM audit_log').get()).toEqual({ lo: 11, hi: 16 });
+    expect(vault.db.prepare('SELECT action FROM audit_log WHERE seq = 16').get()).toEqual({ action: 'audit.purge' });
+    expect(verifyAuditTrail(vault.db, key)).toMatchObject({ ok: true, checked: 6, lastSeq: 16 });
+    // Unshipped entries stay however old; nothing more goes until they are shipped.
+    expect(purgeAuditTrail(vault.db, key, recent, 30, { now: () => now })).toBe(0);
+    // An anchor moved forward to hide entries is detected.
+    vault.db.prepare('UPDATE audit_retention SET through_seq = 12').run();
+    expect(verifyAuditTrail(vault.db, key)).toMatchObject({ ok: false, kind: 'removed' });
+  });
+});
 
 describe('audit shipping', () => {
   it('ships every entry as an AuditEvent by its own id, break-glass first, and marks them shipped', async () => {

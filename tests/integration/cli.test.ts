@@ -79,7 +79,10 @@ describe('ws vault', () => {
     expect(await keyStore.get(accountsFor(dataDir).current)).not.toBe(before);
     const vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
     expect(vault.db.prepare('SELECT count(*) AS n FROM patients').get()).toEqual({ n: 1 });
+    // The rotation is in the audit trail, which still verifies under its own (unchanged) key.
+    expect(vault.db.prepare(`SELECT action, role FROM audit_log`).all()).toEqual([{ action: 'key.rotate', role: 'itAdmin' }]);
     vault.close();
+    expect(JSON.parse((await ws('audit', 'verify', '--data-dir', dataDir, '--json')).stdout)).toEqual({ ok: true, checked: 1, lastSeq: 1 });
   });
 
   it('wipe --yes crypto-erases: key first, then files', async () => {

@@ -17,6 +17,9 @@ import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
 import { eraseVault, openVault, recoverVault, type VaultOptions } from '../../src-main/vault/vault.ts';
 import { testPatient } from '../support/fhir.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
+import { auditKeyAccount, loadAuditKey } from '../../src-main/audit/key.ts';
+import { createAuditTrail } from '../../src-main/audit/trail.ts';
+import { verifyAuditTrail } from '../../src-main/audit/verify.ts';
 import { runTs } from '../support/child.ts';
 import { snapshotDir, tempDir } from '../support/temp.ts';
 
@@ -173,8 +176,14 @@ describe('key escrow and IT recovery', () => {
       const policy = { recoveryPublicKeyPem: pem(pair.publicKey, 'spki') };
       const vault = await seededVault({ policy });
       expect(vault.escrowed).toBe(true);
+      // The audit trail, its key escrowed too.
+      const auditKey = await loadAuditKey(keyStore, dataDir, vault.db, policy.recoveryPublicKeyPem);
+      createAuditTrail(vault.db, auditKey, { now: () => 1_780_000_000_000 }).append({ action: 'session.signIn', outcome: 'success', userId: 'nurse1', role: 'nurse' });
+      expect(fs.existsSync(path.join(dataDir, 'audit.key-escrow.jwe'))).toBe(true);
       vault.close();
+      // The whole keychain entry set is lost: cache key and audit key.
       await keyStore.delete(accountsFor(dataDir).current);
+      await keyStore.delete(auditKeyAccount(dataDir));
       await expectVaultError(openVault(options({ policy })), 'KEY_MISSING');
 
       const keyFile = path.join(path.dirname(dataDir), 'it-recovery.pem');
@@ -185,6 +194,11 @@ describe('key escrow and IT recovery', () => {
 
       const recovered = await openVault(options({ policy }));
       expect(searchPatients(recovered.db, 'MRN-1001', 5).map((p) => p.id)).toEqual(['p1']);
+      // The audit key is back, the trail verifies, and the recovery is in it.
+      const restored = await loadAuditKey(keyStore, dataDir, recovered.db);
+      expect(restored.equals(auditKey)).toBe(true);
+      expect(verifyAuditTrail(recovered.db, restored)).toMatchObject({ ok: true, checked: 2 });
+      expect(recovered.db.prepare('SELECT action FROM audit_log ORDER BY seq').all()).toEqual([{ action: 'session.signIn' }, { action: 'key.recover' }]);
       recovered.close();
     });
   }

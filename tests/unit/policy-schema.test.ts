@@ -19,6 +19,7 @@ describe('policy schema', () => {
         alertThresholdPerShift: 3,
         shiftHours: 12,
       },
+      audit: { retentionDays: 2190 },
     });
   });
 
