@@ -148,6 +148,7 @@ export async function createCore(ports: Ports): Promise<Core> {
       ? createAuditShipper({
           db: () => requireVault().db,
           fhirBaseUrl: ports.policy.central.fhirBaseUrl,
+          allowLoopbackHttp: ports.policy.central.allowLoopbackHttp,
           accessToken: () => sessions.accessToken(),
           clock: ports.clock,
           timers,

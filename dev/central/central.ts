@@ -186,6 +186,8 @@ export function workstationPolicyFor(central: Pick<Central, 'issuer' | 'fhirBase
     clientId: central.clientId,
     scope: `openid profile fhirUser offline_access ${central.apiScope}`,
     roleClaim: central.rolesClaim,
+    // Dev central listens on 127.0.0.1 without TLS.
+    allowLoopbackHttp: true,
     roleMap: { physician: 'physician', nurse: 'nurse', frontDesk: 'frontDesk', privacyOfficer: 'privacyOfficer', itAdmin: 'itAdmin' },
   } as const;
 }

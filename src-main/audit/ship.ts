@@ -1,6 +1,7 @@
 import type { Logger } from '../log/logger.ts';
 import type { Clock } from '../ports.ts';
 import type { Database } from '../vault/sqlcipher.ts';
+import { isAllowedTransport } from '../net/transport.ts';
 import { toAuditEvent } from './audit-event.ts';
 import { AUDIT_COLUMNS, rowToEntry } from './entry.ts';
 
@@ -14,6 +15,8 @@ import { AUDIT_COLUMNS, rowToEntry } from './entry.ts';
 export interface ShipOptions {
   db: Database;
   fhirBaseUrl: string;
+  /** Policy central.allowLoopbackHttp (dev central); otherwise HTTPS only. */
+  allowLoopbackHttp?: boolean;
   accessToken: string;
   clock: Clock;
   logger: Logger;
@@ -48,6 +51,10 @@ export async function shipAuditTrail(options: ShipOptions): Promise<ShipResult> 
   const select = db.prepare(UNSHIPPED).raw();
   const mark = db.prepare('INSERT INTO audit_shipped (seq, shipped_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
   const base = options.fhirBaseUrl.replace(/\/+$/, '');
+  if (!isAllowedTransport(new URL(base), options.allowLoopbackHttp === true)) {
+    logger.log('error', 'audit.ship-refused', { reason: 'insecure-transport' });
+    return { shipped: 0, pending: pendingAuditCount(db), stoppedBy: 'insecure-transport' };
+  }
   let shipped = 0;
   let stoppedBy: string | null = null;
 

@@ -18,6 +18,7 @@ export interface AuditShipper {
 export interface AuditShipperOptions {
   db(): Database;
   fhirBaseUrl: string;
+  allowLoopbackHttp: boolean;
   accessToken(): string | null;
   clock: Clock;
   timers: Timers;
@@ -51,7 +52,7 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
     }
     const token = options.accessToken();
     if (token === null) return schedule();
-    running = shipAuditTrail({ db: options.db(), fhirBaseUrl: options.fhirBaseUrl, accessToken: token, clock: options.clock, logger: options.logger, maxBatches: 20 })
+    running = shipAuditTrail({ db: options.db(), fhirBaseUrl: options.fhirBaseUrl, allowLoopbackHttp: options.allowLoopbackHttp, accessToken: token, clock: options.clock, logger: options.logger, maxBatches: 20 })
       .then(
         (result) => {
           if (result.stoppedBy === null) options.afterRound?.();

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Role } from '../../src-shared/access/roles.ts';
 import { UserId } from './errors.ts';
 import { OidcError } from './oidc-errors.ts';
+import { isAllowedTransport, isLoopbackHost } from '../net/transport.ts';
 
 /**
  * Pure parts of the sign-in: turning the ID token's claims into the workstation's identity.
@@ -102,20 +103,19 @@ export function identityFromClaims(claims: Readonly<Record<string, unknown>>, op
 }
 
 /** Plain HTTP is allowed only to this machine (development against dev central). */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-  return host === '127.0.0.1' || host === '::1' || host === 'localhost';
-}
+export { isLoopbackHost };
 
-/** https anywhere, http only on loopback; anything else is refused with INSECURE_ISSUER. */
-export function checkTransport(url: string | URL, what: string): URL {
+/**
+ * https anywhere; plain http only to this machine, and only when policy allows it for development
+ * (central.allowLoopbackHttp); anything else is refused with INSECURE_ISSUER.
+ */
+export function checkTransport(url: string | URL, what: string, allowLoopbackHttp = false): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new OidcError('INVALID_INPUT', `The ${what} is not a valid URL.`);
   }
-  if (parsed.protocol === 'https:') return parsed;
-  if (parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname)) return parsed;
-  throw new OidcError('INSECURE_ISSUER', `The ${what} must use HTTPS (plain HTTP is allowed only to this machine).`);
+  if (isAllowedTransport(parsed, allowLoopbackHttp)) return parsed;
+  throw new OidcError('INSECURE_ISSUER', `The ${what} must use HTTPS (plain HTTP only to this machine, and only when policy allows it for development).`);
 }

@@ -26,6 +26,8 @@ export interface AuthBrowser {
 export interface ProviderOptions {
   issuer: string;
   clientId: string;
+  /** Policy central.allowLoopbackHttp: plain HTTP to this machine (dev central) is accepted. */
+  allowLoopbackHttp?: boolean;
   /** Time allowed for each request to the provider. */
   timeoutMs?: number;
   logger: Logger;
@@ -102,7 +104,8 @@ function toOidcError(error: unknown, phase: string, logger: Logger): OidcError {
  */
 export async function discoverProvider(options: ProviderOptions): Promise<oidc.Configuration> {
   if (typeof options.clientId !== 'string' || options.clientId.length === 0) throw new OidcError('INVALID_INPUT', 'The client id is missing.');
-  const issuer = checkTransport(options.issuer, 'identity provider address');
+  const loopback = options.allowLoopbackHttp === true;
+  const issuer = checkTransport(options.issuer, 'identity provider address', loopback);
   const insecure = issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname);
   const timeout = Math.max(1, Math.ceil((options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) / 1000));
   let configuration: oidc.Configuration;
@@ -116,7 +119,7 @@ export async function discoverProvider(options: ProviderOptions): Promise<oidc.C
   }
   const metadata = configuration.serverMetadata();
   for (const endpoint of [metadata.authorization_endpoint, metadata.token_endpoint, metadata.jwks_uri, metadata.revocation_endpoint]) {
-    if (endpoint !== undefined) checkTransport(endpoint, 'identity provider endpoint');
+    if (endpoint !== undefined) checkTransport(endpoint, 'identity provider endpoint', loopback);
   }
   if (!metadata.authorization_endpoint || !metadata.token_endpoint) {
     throw new OidcError('PROVIDER_ERROR', 'The identity provider does not offer the authorization code flow.');
@@ -137,11 +140,11 @@ export async function signIn(options: SignInOptions): Promise<SignedInIdentity> 
   const roleMap = parseRoleMap(options.roleMap);
   if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) throw new OidcError('INVALID_INPUT', 'The sign-in timeout is not valid.');
   if (typeof options.roleClaim !== 'string' || options.roleClaim.length === 0) throw new OidcError('INVALID_INPUT', 'The role claim name is missing.');
-  const resource = checkTransport(options.resource, 'FHIR API address').href.replace(/\/+$/, '');
+  const resource = checkTransport(options.resource, 'FHIR API address', options.allowLoopbackHttp === true).href.replace(/\/+$/, '');
   if (options.signal?.aborted) throw new OidcError('CANCELLED', 'The sign-in was cancelled.');
   const started = clock.now();
 
-  const configuration = options.configuration ?? (await discoverProvider({ issuer: options.issuer, clientId: options.clientId, logger }));
+  const configuration = options.configuration ?? (await discoverProvider({ issuer: options.issuer, clientId: options.clientId, logger, ...(options.allowLoopbackHttp === undefined ? {} : { allowLoopbackHttp: options.allowLoopbackHttp }) }));
   const verifier = oidc.randomPKCECodeVerifier();
   const challenge = await oidc.calculatePKCECodeChallenge(verifier);
   const state = oidc.randomState();
@@ -241,7 +244,7 @@ export type RefreshOutcome =
 export async function refresh(options: RefreshOptions): Promise<RefreshOutcome> {
   const { logger, clock } = options;
   if (typeof options.refreshToken !== 'string' || options.refreshToken.length === 0) throw new OidcError('INVALID_INPUT', 'The refresh token is missing.');
-  const resource = checkTransport(options.resource, 'FHIR API address').href.replace(/\/+$/, '');
+  const resource = checkTransport(options.resource, 'FHIR API address', options.allowLoopbackHttp === true).href.replace(/\/+$/, '');
   let configuration = options.configuration;
   if (!configuration) {
     try {

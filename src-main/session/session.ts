@@ -237,6 +237,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       outcome = await refreshStoredSession(deps.db(), s.user.userId, {
         issuer: central.issuer,
         clientId: central.clientId,
+        allowLoopbackHttp: central.allowLoopbackHttp,
         resource: central.fhirBaseUrl,
         clock,
         logger,
@@ -323,6 +324,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       const identity = await signIn({
         issuer: central.issuer,
         clientId: central.clientId,
+        allowLoopbackHttp: central.allowLoopbackHttp,
         resource: central.fhirBaseUrl,
         scope: central.scope,
         roleClaim: central.roleClaim,

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { Role } from '../access/roles.ts';
 
 /**
- * Managed policy set by IT. This is the part the vault needs; the IT deployment issue grows it
- * into the full schema (addresses, lock timers, break-glass rules) with the OS-specific loader.
- * Unknown fields are refused so a typo in a policy file cannot silently switch a control off.
+ * Managed policy set by IT (PRODUCT.md capability 9): one schema for every setting IT controls,
+ * read from the machine-wide policy location and never changeable from the app. Unknown fields are
+ * refused so a typo in a policy file cannot silently switch a control off; every field's default
+ * is the documented, safe one.
  */
 export const VaultPolicy = z
   .object({
@@ -59,6 +60,13 @@ export const CentralPolicy = z
     scope: z.string().min(1).max(1024).default('openid profile fhirUser offline_access'),
     /** ID token claim holding the user's roles. */
     roleClaim: z.string().min(1).max(128).default('roles'),
+    /**
+     * Pins of the central services' TLS public keys: base64 SHA-256 of the SubjectPublicKeyInfo
+     * (as in HPKP). Empty: the OS trust store alone decides.
+     */
+    tlsPins: z.array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'a base64 SHA-256 SPKI pin')).max(10).default([]),
+    /** Development only: allow plain HTTP to this machine (127.0.0.1, ::1, localhost). */
+    allowLoopbackHttp: z.boolean().default(false),
     /** Claim value -> workstation role. A user with no mapped role cannot sign in. */
     roleMap: z.record(z.string().min(1).max(128), Role).refine((map) => Object.keys(map).length > 0, { message: 'roleMap must map at least one claim value' }),
   })
@@ -92,6 +100,25 @@ export const BreakGlassPolicy = z
   })
   .strict();
 
+/** The local cache of records (PRODUCT.md capability 7). */
+export const CachePolicy = z
+  .object({
+    /** Days a patient's records stay in the cache after they were last opened or synced. */
+    retentionDays: z.number().int().min(1).max(3650).default(90),
+  })
+  .strict();
+
+/** Application updates (PRODUCT.md capability 9): only from IT's feed, signature verified. */
+export const UpdatesPolicy = z
+  .object({
+    /** Off unless IT turns it on and names the feed. */
+    enabled: z.boolean().default(false),
+    /** IT's update feed (HTTPS), e.g. a generic electron-updater server. */
+    feedUrl: z.url({ protocol: /^https$/ }).max(2048).optional(),
+  })
+  .strict()
+  .refine((updates) => !updates.enabled || updates.feedUrl !== undefined, { message: 'feedUrl is required when updates are enabled', path: ['feedUrl'] });
+
 /** The audit trail (PRODUCT.md capability 6). */
 export const AuditPolicy = z
   .object({
@@ -112,6 +139,8 @@ export const Policy = z
     lock: LockPolicy.prefault({}),
     breakGlass: BreakGlassPolicy.prefault({}),
     audit: AuditPolicy.prefault({}),
+    cache: CachePolicy.prefault({}),
+    updates: UpdatesPolicy.prefault({}),
   })
   .strict();
 export type Policy = z.infer<typeof Policy>;

@@ -45,7 +45,7 @@ afterEach(async () => {
 });
 
 const ship = (extra: Partial<Parameters<typeof shipAuditTrail>[0]> = {}) =>
-  shipAuditTrail({ db: vault.db, fhirBaseUrl: central.fhirBaseUrl, accessToken: token, clock, logger, batchSize: 10, ...extra });
+  shipAuditTrail({ db: vault.db, fhirBaseUrl: central.fhirBaseUrl, allowLoopbackHttp: true, accessToken: token, clock, logger, batchSize: 10, ...extra });
 
 async function serverEvent(id: string): Promise<Record<string, unknown> | null> {
   const response = await fhirFetch(central, token, `AuditEvent/${id}`);
@@ -100,6 +100,9 @@ describe('audit shipping', () => {
   it('keeps everything when the server is down or refuses, and finishes later without duplicates', async () => {
     for (let i = 0; i < 5; i++) trail.append({ action: 'patient.search', outcome: 'success', userId: 'nurse1', role: 'nurse', detail: 'patients.search' });
     expect(await ship({ fhirBaseUrl: 'http://127.0.0.1:9/fhir/R4' })).toMatchObject({ shipped: 0, pending: 5, stoppedBy: 'network' });
+    // Plain HTTP is refused unless policy allows it for development (and never beyond this machine).
+    expect(await ship({ allowLoopbackHttp: false })).toMatchObject({ shipped: 0, pending: 5, stoppedBy: 'insecure-transport' });
+    expect(await ship({ fhirBaseUrl: 'http://fhir.clinic.example/R4' })).toMatchObject({ shipped: 0, stoppedBy: 'insecure-transport' });
     expect(await ship({ accessToken: 'not-a-token' })).toMatchObject({ shipped: 0, pending: 5, stoppedBy: 'http-401' });
     central.faults.inject({ kind: 'status', status: 503, method: 'POST', path: /^\/fhir\/R4\/?$/, times: 1 });
     expect((await ship()).stoppedBy).toBe('http-503');

@@ -89,6 +89,7 @@ function options(authBrowser: AuthBrowser, extra: Partial<SignInOptions> = {}): 
   return {
     issuer: central.issuer,
     clientId: central.clientId,
+    allowLoopbackHttp: true,
     resource: central.fhirBaseUrl,
     scope: `openid profile fhirUser offline_access ${central.apiScope}`,
     roleClaim: central.rolesClaim,
@@ -238,6 +239,8 @@ describe('callback handling', () => {
       expect((await failure(refresh({ issuer, clientId: central.clientId, resource: central.fhirBaseUrl, refreshToken: 'x', clock, logger }))).code).toBe('INSECURE_ISSUER');
     }
     expect((await failure(signIn(options(browser, { resource: 'http://fhir.clinic.example/R4' })))).code).toBe('INSECURE_ISSUER');
+    // Dev central itself (plain HTTP on this machine) only when policy allows it for development.
+    expect((await failure(signIn(options(browser, { allowLoopbackHttp: false })))).code).toBe('INSECURE_ISSUER');
     expect(browser.opened).toEqual([]);
   });
 });
@@ -245,7 +248,7 @@ describe('callback handling', () => {
 describe('refresh', () => {
   it('refreshes and rotates the refresh token (with or without a discovered configuration)', async () => {
     const identity = await signIn(options(drivenBrowser(userWithRole('nurse'))));
-    const base = { issuer: central.issuer, clientId: central.clientId, resource: central.fhirBaseUrl, clock, logger };
+    const base = { issuer: central.issuer, clientId: central.clientId, allowLoopbackHttp: true, resource: central.fhirBaseUrl, clock, logger };
     const first = await refresh({ ...base, refreshToken: identity.refreshToken, configuration: identity.configuration });
     if (!first.ok) throw new Error(`refresh failed: ${JSON.stringify(first)}`);
     expect(first.tokens.refreshToken).not.toBe(identity.refreshToken);
@@ -267,7 +270,7 @@ describe('refresh', () => {
     });
     const identity = await signIn({ ...options(browserFor('physician1')), issuer: other.issuer, clientId: other.clientId, resource: other.fhirBaseUrl });
     await other.close();
-    const base = { issuer: other.issuer, clientId: other.clientId, resource: other.fhirBaseUrl, refreshToken: identity.refreshToken, clock, logger, timeoutMs: 2_000 };
+    const base = { issuer: other.issuer, clientId: other.clientId, allowLoopbackHttp: true, resource: other.fhirBaseUrl, refreshToken: identity.refreshToken, clock, logger, timeoutMs: 2_000 };
     expect(await refresh({ ...base, configuration: identity.configuration })).toEqual({ ok: false, terminated: false, reason: 'network' });
     expect(await refresh(base)).toEqual({ ok: false, terminated: false, reason: 'network' });
   });
@@ -307,11 +310,11 @@ describe('refresh tokens in the vault, and access termination', () => {
   it('a stored session refreshes and the rotated token replaces the old one in the vault', async () => {
     const identity = await signIn(options(drivenBrowser(userWithRole('nurse'))));
     storeRefreshToken(vault.db, identity.userId, identity.refreshToken, clock);
-    const outcome = await refreshStoredSession(vault.db, identity.userId, { issuer: central.issuer, clientId: central.clientId, resource: central.fhirBaseUrl, clock, logger, configuration: identity.configuration });
+    const outcome = await refreshStoredSession(vault.db, identity.userId, { issuer: central.issuer, clientId: central.clientId, allowLoopbackHttp: true, resource: central.fhirBaseUrl, clock, logger, configuration: identity.configuration });
     if (!outcome.ok) throw new Error(`refresh failed: ${JSON.stringify(outcome)}`);
     expect(loadRefreshToken(vault.db, identity.userId)).toBe(outcome.tokens.refreshToken);
     expect(outcome.tokens.refreshToken).not.toBe(identity.refreshToken);
-    expect(await refreshStoredSession(vault.db, 'someone-else', { issuer: central.issuer, clientId: central.clientId, resource: central.fhirBaseUrl, clock, logger })).toEqual({ ok: false, terminated: false, reason: 'noRefreshToken' });
+    expect(await refreshStoredSession(vault.db, 'someone-else', { issuer: central.issuer, clientId: central.clientId, allowLoopbackHttp: true, resource: central.fhirBaseUrl, clock, logger })).toEqual({ ok: false, terminated: false, reason: 'noRefreshToken' });
   });
 
   it('a user disabled at the provider: refresh is refused, the session is terminated and the offline PIN sign-in revoked', async () => {
@@ -324,7 +327,7 @@ describe('refresh tokens in the vault, and access termination', () => {
 
     central.disableUser(username);
     try {
-      const settings = { issuer: central.issuer, clientId: central.clientId, resource: central.fhirBaseUrl, clock, logger, configuration: identity.configuration };
+      const settings = { issuer: central.issuer, clientId: central.clientId, allowLoopbackHttp: true, resource: central.fhirBaseUrl, clock, logger, configuration: identity.configuration };
       expect(await refreshStoredSession(vault.db, identity.userId, settings)).toEqual({ ok: false, terminated: true, reason: 'invalid_grant' });
       expect(loadRefreshToken(vault.db, identity.userId)).toBeNull();
       expect(pinStatus(vault.db, identity.userId, policy, clock)).toMatchObject({ revoked: true, offlineUntil: null });
@@ -339,7 +342,7 @@ describe('refresh tokens in the vault, and access termination', () => {
     const identity = await signIn(options(drivenBrowser(userWithRole('frontDesk'))));
     recordFullSignIn(vault.db, identity.userId, clock, logger);
     storeRefreshToken(vault.db, identity.userId, identity.refreshToken, clock);
-    const outcome = await refreshStoredSession(vault.db, identity.userId, { issuer: 'http://127.0.0.1:9', clientId: central.clientId, resource: central.fhirBaseUrl, clock, logger, timeoutMs: 2_000 });
+    const outcome = await refreshStoredSession(vault.db, identity.userId, { issuer: 'http://127.0.0.1:9', clientId: central.clientId, allowLoopbackHttp: true, resource: central.fhirBaseUrl, clock, logger, timeoutMs: 2_000 });
     expect(outcome).toEqual({ ok: false, terminated: false, reason: 'network' });
     expect(loadRefreshToken(vault.db, identity.userId)).toBe(identity.refreshToken);
     expect(pinStatus(vault.db, identity.userId, policy, clock).revoked).toBe(false);
@@ -348,7 +351,7 @@ describe('refresh tokens in the vault, and access termination', () => {
 
 describe('discovery', () => {
   it('discovers dev central over loopback HTTP', async () => {
-    const configuration = await discoverProvider({ issuer: central.issuer, clientId: central.clientId, logger });
+    const configuration = await discoverProvider({ issuer: central.issuer, clientId: central.clientId, allowLoopbackHttp: true, logger });
     expect(configuration.serverMetadata().issuer).toBe(central.issuer);
   });
 });

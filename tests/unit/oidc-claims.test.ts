@@ -102,10 +102,12 @@ describe('transport', () => {
     expect(isLoopbackHost('LOCALHOST')).toBe(true);
     expect(isLoopbackHost('127.0.0.1.nip.io')).toBe(false);
     expect(checkTransport('https://idp.clinic.example', 'issuer').hostname).toBe('idp.clinic.example');
-    expect(checkTransport('http://127.0.0.1:4000', 'issuer').port).toBe('4000');
-    expect(checkTransport('http://[::1]:4000', 'issuer').port).toBe('4000');
-    expect(codeOf(() => checkTransport('http://idp.clinic.example', 'issuer'))).toBe('INSECURE_ISSUER');
-    expect(codeOf(() => checkTransport('http://localhost.evil.example', 'issuer'))).toBe('INSECURE_ISSUER');
+    expect(checkTransport('http://127.0.0.1:4000', 'issuer', true).port).toBe('4000');
+    expect(checkTransport('http://[::1]:4000', 'issuer', true).port).toBe('4000');
+    // Loopback HTTP only when policy allows it for development.
+    expect(codeOf(() => checkTransport('http://127.0.0.1:4000', 'issuer'))).toBe('INSECURE_ISSUER');
+    expect(codeOf(() => checkTransport('http://idp.clinic.example', 'issuer', true))).toBe('INSECURE_ISSUER');
+    expect(codeOf(() => checkTransport('http://localhost.evil.example', 'issuer', true))).toBe('INSECURE_ISSUER');
     expect(codeOf(() => checkTransport('ftp://127.0.0.1', 'issuer'))).toBe('INSECURE_ISSUER');
     expect(codeOf(() => checkTransport('not a url', 'issuer'))).toBe('INVALID_INPUT');
   });

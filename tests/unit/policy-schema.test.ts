@@ -20,6 +20,8 @@ describe('policy schema', () => {
         shiftHours: 12,
       },
       audit: { retentionDays: 2190 },
+      cache: { retentionDays: 90 },
+      updates: { enabled: false },
     });
   });
 
@@ -34,6 +36,8 @@ describe('policy schema', () => {
       [{ breakGlass: { roles: ['frontDesk'] } }, 'breakGlass.roles.0'],
       [{ breakGlass: { reasons: [{ code: 'etreat', display: 'x' }] } }, 'breakGlass.reasons.0.code'],
       [{ breakGlass: { minJustificationLength: 2 } }, 'breakGlass.minJustificationLength'],
+      [{ updates: { enabled: true } }, 'updates.feedUrl'],
+      [{ updates: { feedUrl: 'http://updates.clinic.example/' } }, 'updates.feedUrl'],
     ];
     for (const [input, path] of cases) {
       const result = Policy.safeParse(input);
