@@ -53,6 +53,7 @@ const SHAPES: Record<string, Shape> = {
   'breakGlass.review': { type: TYPES.alert, subtype: own('emergency-override-reviewed'), action: 'U' },
   'workstation.start': { type: TYPES.app, subtype: { system: DCM, code: '110120', display: 'Application Start' }, action: 'E' },
   'policy.load': { type: TYPES.app, subtype: own('policy-load'), action: 'R' },
+  'workstation.enroll': { type: TYPES.app, subtype: own('enroll'), action: 'U' },
   'key.rotate': { type: TYPES.alert, subtype: own('key-rotate'), action: 'U' },
   'key.recover': { type: TYPES.alert, subtype: own('key-recover'), action: 'U' },
   'audit.export': { type: TYPES.export, subtype: own('audit-export'), action: 'R' },

@@ -8,6 +8,7 @@ import { createEntryMac, type EntryMac } from './mac.ts';
  */
 export const AUDIT_ACTIONS = [
   'workstation.start',
+  'workstation.enroll',
   'policy.load',
   'session.signIn',
   'session.signInFailed',

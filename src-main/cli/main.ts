@@ -17,10 +17,19 @@ import { loadAuditKey } from '../audit/key.ts';
 import { createAuditTrail } from '../audit/trail.ts';
 import { verifyAuditTrailParallel } from '../audit/verify-parallel.ts';
 import { systemClock } from '../ports.ts';
+import { pendingAuditCount } from '../audit/ship.ts';
+import { readWorkstationId } from '../audit/trail.ts';
+import { isAllowedTransport } from '../net/transport.ts';
+import { loadManagedPolicy, PolicyError, readPolicyFile, type LoadedPolicy } from '../policy/load.ts';
 
 const USAGE = `Usage: ws <command> [options]
 
 Commands:
+  status                       vault, keychain, policy and audit backlog in one report
+                               (exit 1 when any of them is not right)
+  policy check <file.json>     validate a policy file against this version's schema
+  enroll                       record this workstation's enrollment: its id, and the central
+                               addresses from policy after checking they answer
   vault status                 open the cache and report its state
   vault recover --private-key <file.pem>
                                put the escrowed cache key back in the OS keychain
@@ -78,12 +87,16 @@ export async function runCli(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return values.help ? 0 : 2;
   }
-  if ((area !== 'vault' && area !== 'audit') || !command) throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
+  if (area === 'policy') return runPolicyCheck(command, positionals[2], json);
+  if (area !== 'vault' && area !== 'audit' && area !== 'status' && area !== 'enroll') throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
+  if ((area === 'vault' || area === 'audit') && !command) throw new UsageError(`${area} needs a command.`);
   const dataDir = values['data-dir'] ?? process.env.CLINIC_DATA_DIR;
   if (!dataDir) throw new UsageError('Name the cache folder with --data-dir or CLINIC_DATA_DIR.');
   const keyStore = createKeytarKeyStore();
   const logger = createJsonLogger(() => {});
-  if (area === 'audit') return runAuditCommand(command, { dataDir, keyStore, logger, json, since: values.since, policy: values.policy });
+  if (area === 'audit') return runAuditCommand(command!, { dataDir, keyStore, logger, json, since: values.since, policy: values.policy });
+  if (area === 'status') return runStatus({ dataDir, keyStore, logger, json });
+  if (area === 'enroll') return runEnroll({ dataDir, keyStore, logger, json });
 
   switch (command) {
     case 'status': {
@@ -119,6 +132,120 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     default:
       throw new UsageError(`Unknown vault command: ${command}`);
+  }
+}
+
+/** The OS's managed policy as the app would load it (CLINIC_POLICY_FILE in development). */
+function managedPolicy(): LoadedPolicy {
+  return loadManagedPolicy({ platform: process.platform, isPackaged: false, env: process.env, readFile: readFileIfExists });
+}
+
+function readFileIfExists(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+function runPolicyCheck(command: string | undefined, file: string | undefined, json: boolean): number {
+  if (command !== 'check' || !file) throw new UsageError('Use: ws policy check <file.json>');
+  try {
+    const policy = readPolicyFile(file, readFileIfExists);
+    if (!policy) throw new PolicyError('POLICY_MISSING', `The policy file ${file} does not exist.`, file);
+    print(json, { ok: true, file, centralConfigured: policy.central !== undefined }, `${file} is a valid policy for this version.${policy.central ? '' : ' It names no central services: nobody can sign in with it.'}`);
+    return 0;
+  } catch (error) {
+    if (!(error instanceof PolicyError)) throw error;
+    print(json, { ok: false, code: error.code, message: error.message }, error.message);
+    return 1;
+  }
+}
+
+type CliContext = { dataDir: string; keyStore: ReturnType<typeof createKeytarKeyStore>; logger: ReturnType<typeof createJsonLogger>; json: boolean };
+
+/** One report for IT: each part says ok or what is wrong, and the exit code is 1 if any is not ok. */
+async function runStatus({ dataDir, keyStore, logger, json }: CliContext): Promise<number> {
+  const report: Record<string, Record<string, unknown>> = {};
+  let policy: Policy | null = null;
+  try {
+    const loaded = managedPolicy();
+    policy = loaded.policy;
+    report['policy'] = { ok: true, source: loaded.source, centralConfigured: loaded.policy.central !== undefined };
+  } catch (error) {
+    if (!(error instanceof PolicyError)) throw error;
+    report['policy'] = { ok: false, code: error.code, message: error.message };
+  }
+  try {
+    await keyStore.get('clinic-workstation-status-probe');
+    report['keychain'] = { ok: true };
+  } catch {
+    report['keychain'] = { ok: false, code: 'KEYCHAIN_UNAVAILABLE', message: vaultErrorGuide.KEYCHAIN_UNAVAILABLE.action };
+  }
+  try {
+    const vault = await openVault({ dataDir, keyStore, policy: (policy ?? Policy.parse({})).vault, logger });
+    try {
+      report['vault'] = { ok: true, schemaVersion: vault.schemaVersion, escrowed: vault.escrowed, workstationId: readWorkstationId(vault.db) };
+      const key = await loadAuditKey(keyStore, dataDir, vault.db);
+      const trail = createAuditTrail(vault.db, key, systemClock);
+      report['audit'] = { ok: true, entries: trail.lastSeq(), unshipped: pendingAuditCount(vault.db) };
+      report['sync'] = { ok: true, pending: null, note: 'sync is not part of this version yet' };
+    } finally {
+      vault.close();
+    }
+  } catch (error) {
+    if (!(error instanceof VaultError)) throw error;
+    report['vault'] = { ok: false, code: error.code, message: `${vaultErrorGuide[error.code].title} ${vaultErrorGuide[error.code].action}` };
+  }
+  const ok = Object.values(report).every((part) => part['ok'] === true);
+  const lines = Object.entries(report).map(([part, value]) => `${part.padEnd(9)} ${value['ok'] ? 'ok' : 'NOT OK'}  ${Object.entries(value).filter(([k]) => k !== 'ok').map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
+  print(json, { ok, ...report }, lines.join('\n'));
+  return ok ? 0 : 1;
+}
+
+/**
+ * Enrollment: the policy must name the central services, and both must answer (the identity
+ * provider's discovery document, the FHIR API's CapabilityStatement); then the workstation's id
+ * and those addresses are recorded in the cache, and the enrollment is audited.
+ */
+async function runEnroll({ dataDir, keyStore, logger, json }: CliContext): Promise<number> {
+  const { policy, source } = managedPolicy();
+  const central = policy.central;
+  if (!central) throw new PolicyError('POLICY_INVALID', `The managed policy in ${source} names no central services (central.fhirBaseUrl, central.issuer, central.clientId, central.roleMap): nothing to enroll with.`, source);
+  const problems: string[] = [];
+  for (const [what, url] of [['identity provider', `${central.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`], ['FHIR API', `${central.fhirBaseUrl.replace(/\/+$/, '')}/metadata`]] as const) {
+    if (!isAllowedTransport(new URL(url), central.allowLoopbackHttp)) {
+      problems.push(`The ${what} address must use HTTPS.`);
+      continue;
+    }
+    try {
+      const response = await fetch(url, { headers: { accept: 'application/json, application/fhir+json' }, signal: AbortSignal.timeout(10_000) });
+      await response.body?.cancel();
+      if (!response.ok) problems.push(`The ${what} answered HTTP ${response.status} at ${url}.`);
+    } catch {
+      problems.push(`The ${what} could not be reached at ${url}.`);
+    }
+  }
+  if (problems.length > 0) {
+    print(json, { ok: false, code: 'CENTRAL_UNREACHABLE', message: problems.join(' ') }, `Not enrolled: ${problems.join(' ')}`);
+    return 1;
+  }
+  const vault = await openVault({ dataDir, keyStore, policy: policy.vault, logger });
+  try {
+    const workstationId = readWorkstationId(vault.db);
+    const enrolledAt = new Date().toISOString();
+    const set = vault.db.prepare('INSERT INTO workstation_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    vault.db.transaction(() => {
+      set.run('enrolledAt', enrolledAt);
+      set.run('centralIssuer', central.issuer);
+      set.run('centralFhirBaseUrl', central.fhirBaseUrl);
+    })();
+    createAuditTrail(vault.db, await loadAuditKey(keyStore, dataDir, vault.db, policy.vault.recoveryPublicKeyPem), systemClock).append({ action: 'workstation.enroll', outcome: 'success', userId: null, role: 'itAdmin', detail: 'enrolled' });
+    print(json, { ok: true, workstationId, enrolledAt, issuer: central.issuer, fhirBaseUrl: central.fhirBaseUrl }, `Enrolled workstation ${workstationId} with ${central.fhirBaseUrl} (identity provider ${central.issuer}).`);
+    return 0;
+  } finally {
+    vault.close();
   }
 }
 
@@ -184,10 +311,10 @@ async function main(): Promise<void> {
     const message =
       error instanceof VaultError
         ? `${vaultErrorGuide[error.code].title} ${vaultErrorGuide[error.code].action}`
-        : error instanceof EscrowKeyError || usage || (error as NodeJS.ErrnoException).code === 'ENOENT'
+        : error instanceof EscrowKeyError || error instanceof PolicyError || usage || (error as NodeJS.ErrnoException).code === 'ENOENT'
           ? (error as Error).message
           : 'The command failed unexpectedly.';
-    const code = error instanceof VaultError ? error.code : usage ? 'USAGE' : 'FAILED';
+    const code = error instanceof VaultError || error instanceof PolicyError ? error.code : usage ? 'USAGE' : 'FAILED';
     if (json) process.stdout.write(`${JSON.stringify({ ok: false, code, message })}\n`);
     else process.stderr.write(`${message}\n${usage ? `\n${USAGE}` : ''}`);
     process.exitCode = usage ? 2 : 1;

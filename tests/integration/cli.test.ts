@@ -4,7 +4,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { workstationPolicyFor } from '../../dev/central/central.ts';
+import { startTestCentral, type Central } from '../support/central.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { storeResources } from '../../src-main/records/repository.ts';
 import { LATEST_SCHEMA_VERSION } from '../../src-main/vault/migrations.ts';
@@ -138,5 +140,68 @@ describe('ws audit', () => {
     expect(since.stdout).toContain('audit-export');
     expect((await ws('audit', 'export', '--data-dir', dataDir, '--since', 'yesterday')).code).toBe(2);
     expect((await ws('audit', 'verify', '--data-dir', dataDir, '--json')).code).toBe(0);
+  });
+});
+
+describe('ws policy check, status, enroll', () => {
+  let central: Central;
+  beforeAll(async () => {
+    central = await startTestCentral({ patients: 2 });
+  });
+  afterAll(async () => {
+    await central?.close();
+  });
+  const policyFile = (policy: unknown) => {
+    const file = path.join(path.dirname(dataDir), `policy-${Math.random().toString(36).slice(2)}.json`);
+    fs.writeFileSync(file, typeof policy === 'string' ? policy : JSON.stringify(policy));
+    return file;
+  };
+  const withPolicy = (file: string) => ({ ...process.env, CLINIC_POLICY_FILE: file });
+
+  it('policy check: valid, invalid (the setting and the file named), not JSON, missing, bad usage', async () => {
+    const good = policyFile({ central: workstationPolicyFor(central), lock: { idleSeconds: 120 } });
+    expect(JSON.parse((await ws('policy', 'check', good, '--json')).stdout)).toEqual({ ok: true, file: good, centralConfigured: true });
+    const bad = policyFile({ lock: { idleSeconds: 10, idleSecs: 60 } });
+    const refused = await ws('policy', 'check', bad, '--json');
+    expect(refused.code).toBe(1);
+    const answer = JSON.parse(refused.stdout) as { code: string; message: string };
+    expect(answer.code).toBe('POLICY_INVALID');
+    expect(answer.message).toContain(bad);
+    expect(answer.message).toMatch(/lock\.idleSecs: not a setting this version knows/);
+    expect(answer.message).toMatch(/lock\.idleSeconds: Too small/);
+    expect(JSON.parse((await ws('policy', 'check', policyFile('{"lock":'), '--json')).stdout)).toMatchObject({ ok: false, code: 'POLICY_INVALID', message: expect.stringContaining('not valid JSON') });
+    expect((await ws('policy', 'check', '/nonexistent/policy.json', '--json')).code).toBe(1);
+    expect((await ws('policy', 'check')).code).toBe(2);
+  });
+
+  it('status reports vault, keychain, policy and audit backlog; exit 1 when the policy is missing', async () => {
+    const file = policyFile({ central: workstationPolicyFor(central) });
+    const ok = await runTs('src-main/cli/main.ts', ['status', '--data-dir', dataDir, '--json'], withPolicy(file));
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      ok: true,
+      policy: { ok: true, source: file, centralConfigured: true },
+      keychain: { ok: true },
+      vault: { ok: true, schemaVersion: LATEST_SCHEMA_VERSION, workstationId: expect.stringMatching(/^ws-/) },
+      audit: { ok: true, entries: 0, unshipped: 0 },
+    });
+    const missing = await runTs('src-main/cli/main.ts', ['status', '--data-dir', dataDir, '--json'], withPolicy('/nonexistent/policy.json'));
+    expect(missing.code).toBe(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, policy: { ok: false, code: 'POLICY_MISSING' }, vault: { ok: true } });
+  });
+
+  it('enroll checks the central services named in policy, records the enrollment and audits it', async () => {
+    const file = policyFile({ central: workstationPolicyFor(central) });
+    const enrolled = await runTs('src-main/cli/main.ts', ['enroll', '--data-dir', dataDir, '--json'], withPolicy(file));
+    expect(enrolled.code).toBe(0);
+    expect(JSON.parse(enrolled.stdout)).toMatchObject({ ok: true, workstationId: expect.stringMatching(/^ws-/), fhirBaseUrl: central.fhirBaseUrl, issuer: central.issuer });
+    const unreachable = policyFile({ central: { ...workstationPolicyFor(central), fhirBaseUrl: 'http://127.0.0.1:9/fhir/R4' } });
+    const refused = await runTs('src-main/cli/main.ts', ['enroll', '--data-dir', dataDir, '--json'], withPolicy(unreachable));
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, code: 'CENTRAL_UNREACHABLE', message: expect.stringContaining('FHIR API could not be reached') });
+    const noCentral = await runTs('src-main/cli/main.ts', ['enroll', '--data-dir', dataDir, '--json'], withPolicy(policyFile({})));
+    expect(noCentral.code).toBe(1);
+    const audit = await ws('audit', 'export', '--data-dir', dataDir);
+    expect(audit.stdout).toContain('"enroll"');
   });
 });
