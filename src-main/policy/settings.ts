@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { Policy, type PolicyInput } from '../../src-shared/policy/schema.ts';
 
 /**
