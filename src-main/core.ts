@@ -9,6 +9,7 @@ import type { IpcResult } from '../src-shared/ipc/errors.ts';
 import type { VaultStatus } from '../src-shared/vault/status.ts';
 import { authorizeSession } from './access/authorize.ts';
 import { createPatientHandlers } from './records/handlers.ts';
+import { describePolicy } from './policy/describe.ts';
 import { createRouter, type RequestOutcome } from './ipc/router.ts';
 import { systemTimers } from './lock/ports.ts';
 import { noPowerEvents, type Ports } from './ports.ts';
@@ -107,7 +108,7 @@ export async function createCore(ports: Ports): Promise<Core> {
   };
   if ('trail' in state) {
     state.trail.append({ action: 'workstation.start', outcome: 'success', userId: null, role: null, detail: APP_VERSION });
-    state.trail.append({ action: 'policy.load', outcome: 'success', userId: null, role: null, detail: 'defaults-and-file' });
+    state.trail.append({ action: 'policy.load', outcome: 'success', userId: null, role: null, detail: ports.policySource ?? 'built-in defaults' });
   }
 
   const timers = ports.timers ?? systemTimers;
@@ -177,6 +178,7 @@ export async function createCore(ports: Ports): Promise<Core> {
     onOutcome: auditRequest,
     handlers: {
       'workstation.status': () => status(),
+      'workstation.policy': () => ({ source: ports.policySource ?? 'built-in defaults', settings: describePolicy(ports.policy) }),
       'session.status': () => sessions.status(),
       'session.signIn': () => sessions.startSignIn(),
       'session.cancelSignIn': () => sessions.cancelSignIn(),

@@ -26,6 +26,8 @@ export interface Ports {
   clock: Clock;
   paths: Paths;
   policy: Policy;
+  /** Where the policy came from (a file path, "the registry (Group Policy)", ...): audited and shown. */
+  policySource?: string;
   logger: Logger;
   /** Default: the real setTimeout/clearTimeout. */
   timers?: Timers;

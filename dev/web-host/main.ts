@@ -10,7 +10,8 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Policy, type PolicyInput } from '../../src-shared/policy/schema.ts';
+import type { PolicyInput } from '../../src-shared/policy/schema.ts';
+import { PolicyError, readPolicyFile } from '../../src-main/policy/load.ts';
 import { startWebHost, type WebHost } from './server.ts';
 
 const USAGE = 'usage: tsx dev/web-host/main.ts --data-dir <dir> [--port N] [--renderer-dir <dir>] [--policy <file.json>]';
@@ -44,20 +45,16 @@ const dataDir = args['data-dir'];
 if (!dataDir) fail(`--data-dir is required\n${USAGE}`, 2);
 if (!/^\d{1,5}$/.test(args.port) || Number(args.port) > 65_535) fail(`--port must be a number from 0 to 65535\n${USAGE}`, 2);
 
-/** A policy file as IT would write it: JSON, checked against the schema, every problem named. */
+/** A policy file as IT would write it, checked exactly as the app checks its managed policy. */
 function readPolicy(file: string): PolicyInput {
-  let value: unknown;
   try {
-    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const policy = readPolicyFile(file, (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : null));
+    if (!policy) fail(`the policy file ${file} does not exist`, 2);
+    return policy;
   } catch (error) {
-    fail(`the policy file ${file} could not be read as JSON: ${(error as Error).message}`, 2);
+    if (error instanceof PolicyError) fail(error.message, 2);
+    throw error;
   }
-  const parsed = Policy.safeParse(value);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
-    fail(`the policy file ${file} is not valid: ${problems}`, 2);
-  }
-  return value as PolicyInput;
 }
 
 let host: WebHost;
@@ -66,7 +63,7 @@ try {
     dataDir,
     port: Number(args.port),
     ...(args['renderer-dir'] ? { rendererDir: args['renderer-dir'] } : {}),
-    ...(args.policy ? { policy: readPolicy(args.policy) } : {}),
+    ...(args.policy ? { policy: readPolicy(args.policy), policySource: args.policy } : {}),
   });
 } catch (error) {
   fail((error as Error).message, 1);

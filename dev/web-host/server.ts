@@ -64,6 +64,8 @@ export interface WebHostOptions {
   rendererDir?: string;
   /** Managed policy for the core; validated like a policy file. */
   policy?: PolicyInput;
+  /** Where that policy came from, for the audit trail and the settings screen. */
+  policySource?: string;
   /** Default: JSON lines on stderr. Never given the secret or the URL that carries it. */
   logger?: Logger;
   /** Tests: a clock they can move forward (WebHost.advanceTime); default the system clock. */
@@ -255,6 +257,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     ...(time ? { timers: time } : {}),
     paths: { dataDir: path.resolve(options.dataDir) },
     policy,
+    policySource: options.policySource ?? 'the development web host',
     logger,
     power,
     authBrowser,

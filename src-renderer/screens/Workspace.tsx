@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import type { WorkstationStatus } from '../../src-shared/ipc/contract.ts';
 import type { SessionStatus } from '../../src-shared/session/status.ts';
 import { invoke } from '../api.ts';
@@ -6,6 +6,7 @@ import { ChartView } from './ChartView.tsx';
 import { LockingSoonDialog } from './LockingSoonDialog.tsx';
 import { PatientSearch } from './PatientSearch.tsx';
 import { ReviewQueue } from './ReviewQueue.tsx';
+import { SettingsPanel } from './SettingsPanel.tsx';
 import { EmergencyBanner } from './EmergencyBanner.tsx';
 import { useChartStore } from '../stores/chart.ts';
 import { sessionAction } from './session-actions.ts';
@@ -58,6 +59,7 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
   useLockHotkey();
   const user = session.user;
   const chart = useChartStore((state) => state.view);
+  const [showSettings, setShowSettings] = useState(false);
   const emergencyUntil = chart.phase === 'open' ? chart.emergencyAccessUntil : null;
   return (
     <div className="layout">
@@ -72,6 +74,9 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
           <button type="button" className="button button--secondary" onClick={() => void sessionAction('session.lock', {})} aria-keyshortcuts="Control+Shift+L Meta+Shift+L">
             Lock now
           </button>
+          <button type="button" className="button button--secondary" onClick={() => setShowSettings((shown) => !shown)} aria-expanded={showSettings}>
+            Settings
+          </button>
           <button type="button" className="button button--secondary" onClick={() => void sessionAction('session.end', { reason: 'switchUser' })}>
             Switch user
           </button>
@@ -79,6 +84,7 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
       </div>
       {emergencyUntil !== null && <EmergencyBanner until={emergencyUntil} />}
       <main className="screen workspace">
+        {showSettings && <SettingsPanel onClose={() => setShowSettings(false)} />}
         {user?.role === 'privacyOfficer' ? (
           <ReviewQueue />
         ) : user?.role === 'itAdmin' ? (

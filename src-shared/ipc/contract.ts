@@ -75,6 +75,16 @@ export const channels = {
     access: { kind: 'public' },
     phi: false,
   }),
+  /** The managed policy in force, for the settings screen ("Managed by your organization"). No PHI. */
+  'workstation.policy': defineChannel({
+    request: Empty,
+    response: z.object({
+      source: z.string(),
+      settings: z.array(z.object({ name: z.string(), value: z.string() })),
+    }),
+    access: { kind: 'signedIn' },
+    phi: false,
+  }),
   'session.status': defineChannel({ request: Empty, response: SessionStatus, access: { kind: 'public' }, phi: false }),
   /** Opens the provider's sign-in page; the outcome arrives as `session.changed`. */
   'session.signIn': defineChannel({ request: Empty, response: SessionStatus, access: { kind: 'public' }, phi: false }),

@@ -125,6 +125,14 @@ test('sign in, PIN, care-team chart, idle warning and lock, unlock, hotkey, swit
   await setPin(page, PIN.physician);
   await expect(page.getByText(`${physician.displayName} · Physician`)).toBeVisible();
 
+  // Settings are IT's, shown read-only.
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const settings = page.getByRole('region', { name: 'Settings' });
+  await expect(settings).toContainText('Managed by your organization.');
+  await expect(settings.getByRole('row', { name: /lock\.idleSeconds\s+30$/ })).toBeVisible();
+  await expect(settings.getByRole('textbox')).toHaveCount(0);
+  await page.getByRole('button', { name: 'Close settings' }).click();
+
   // A care-team patient: the whole chart.
   const name = await openPatient(page, carePatient!);
   for (const section of ['Allergies', 'Problems', 'Medications', 'Vitals', 'Notes']) {
