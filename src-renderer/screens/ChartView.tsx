@@ -3,6 +3,7 @@ import type { ChartSections } from '../../src-shared/chart/chart.ts';
 import { useChartStore } from '../stores/chart.ts';
 import { useSessionStore } from '../stores/session.ts';
 import { EmergencyAccessDialog } from './EmergencyAccessDialog.tsx';
+import { ErrorAlert } from './ErrorAlert.tsx';
 
 function Section({ title, empty, children, count }: { title: string; empty: string; count: number; children: ReactNode }) {
   const id = `chart-${title.toLowerCase()}`;
@@ -99,9 +100,7 @@ export function ChartView() {
   if (view.phase === 'loading') return <p role="status">Opening the chart…</p>;
   if (view.phase === 'error') {
     return (
-      <p role="alert" className="message message--error">
-        <span className="message__label">Chart not opened:</span> {view.error.message}
-      </p>
+      <ErrorAlert label="Chart not opened:" message={view.error.message} />
     );
   }
   const { patient, access, sections } = view;

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { SessionStatus } from '../../src-shared/session/status.ts';
 import { invoke } from '../api.ts';
 import { digitsOnly } from './session-actions.ts';
+import { ErrorAlert } from './ErrorAlert.tsx';
 
 interface Props {
   patientId: string;
@@ -88,9 +89,7 @@ export function EmergencyAccessDialog({ patientId, patientName, rules, onGranted
           </div>
         </form>
         {error && (
-          <p role="alert" className="message message--error">
-            <span className="message__label">Not granted:</span> {error}
-          </p>
+          <ErrorAlert label="Not granted:" message={error} />
         )}
       </div>
     </div>

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { SessionStatus } from '../../src-shared/session/status.ts';
 import { digitsOnly, sessionAction } from './session-actions.ts';
 import { useHeadingFocus } from './focus.ts';
+import { ErrorAlert } from './ErrorAlert.tsx';
 
 /**
  * The only thing on screen while locked: who is signed in, their PIN, or "Switch user". The PHI
@@ -48,9 +49,7 @@ export function LockScreen({ session }: { session: SessionStatus }) {
             </div>
           </form>
           {error && (
-            <p role="alert" className="message message--error">
-              <span className="message__label">Not unlocked:</span> {error}
-            </p>
+            <ErrorAlert label="Not unlocked:" message={error} />
           )}
         </section>
       </main>

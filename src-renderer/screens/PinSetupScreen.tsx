@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { SessionStatus } from '../../src-shared/session/status.ts';
 import { digitsOnly, sessionAction } from './session-actions.ts';
 import { useHeadingFocus } from './focus.ts';
+import { ErrorAlert } from './ErrorAlert.tsx';
 
 /** After the first full sign-in on this workstation: the PIN that unlocks this person's own session. */
 export function PinSetupScreen({ session }: { session: SessionStatus }) {
@@ -57,9 +58,7 @@ export function PinSetupScreen({ session }: { session: SessionStatus }) {
             </div>
           </form>
           {error && (
-            <p role="alert" className="message message--error">
-              <span className="message__label">PIN not set:</span> {error}
-            </p>
+            <ErrorAlert label="PIN not set:" message={error} />
           )}
         </section>
       </main>

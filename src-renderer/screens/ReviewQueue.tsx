@@ -1,6 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { BreakGlassReviewQueue } from '../../src-shared/ipc/contract.ts';
 import { useReviewQueueStore } from '../stores/review-queue.ts';
+import { ErrorAlert } from './ErrorAlert.tsx';
 
 type Item = BreakGlassReviewQueue['items'][number];
 
@@ -58,9 +59,7 @@ function ReviewItem({ item }: { item: Item }) {
         </button>
       </form>
       {error && (
-        <p role="alert" className="message message--error">
-          <span className="message__label">Not saved:</span> {error}
-        </p>
+        <ErrorAlert label="Not saved:" message={error} />
       )}
     </article>
   );
@@ -78,9 +77,7 @@ export function ReviewQueue() {
     <section className="panel" aria-labelledby="review-heading">
       <h1 id="review-heading">Break-glass review</h1>
       {error && (
-        <p role="alert" className="message message--error">
-          <span className="message__label">Not loaded:</span> {error.message}
-        </p>
+        <ErrorAlert label="Not loaded:" message={error.message} />
       )}
       {queue && queue.alerts.length > 0 && (
         <section aria-labelledby="alerts-heading" className="panel--problem restricted">

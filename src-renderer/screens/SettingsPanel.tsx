@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ChannelResponse } from '../../src-shared/ipc/contract.ts';
 import { invoke } from '../api.ts';
+import { ErrorAlert } from './ErrorAlert.tsx';
 
 type PolicyView = ChannelResponse<'workstation.policy'>;
 
@@ -30,9 +31,7 @@ export function SettingsPanel({ onClose }: { onClose(): void }) {
         <strong>Managed by your organization.</strong> IT sets these for every workstation; they cannot be changed here.
       </p>
       {error && (
-        <p role="alert" className="message message--error">
-          <span className="message__label">Not loaded:</span> {error}
-        </p>
+        <ErrorAlert label="Not loaded:" message={error} />
       )}
       {view && (
         <>

@@ -3,6 +3,7 @@ import type { WorkstationStatus } from '../../src-shared/ipc/contract.ts';
 import type { SessionEndReason, SessionStatus } from '../../src-shared/session/status.ts';
 import { digitsOnly, sessionAction } from './session-actions.ts';
 import { useHeadingFocus } from './focus.ts';
+import { ErrorAlert } from './ErrorAlert.tsx';
 
 const endedMessages: Record<SessionEndReason, string> = {
   signOut: 'You signed out.',
@@ -83,9 +84,7 @@ export function SignInScreen({ workstation, session }: Props) {
             </button>
           )}
           {session.signIn.phase === 'failed' && (
-            <p role="alert" className="message message--error">
-              <span className="message__label">Sign-in not completed:</span> {session.signIn.message}
-            </p>
+            <ErrorAlert label="Sign-in not completed:" message={session.signIn.message} />
           )}
 
           <form className="pin-form" onSubmit={(event) => void signInWithPin(event)} noValidate aria-labelledby="pin-sign-in-heading">
@@ -104,9 +103,7 @@ export function SignInScreen({ workstation, session }: Props) {
             </button>
           </form>
           {error && (
-            <p role="alert" className="message message--error">
-              <span className="message__label">Not signed in:</span> {error}
-            </p>
+            <ErrorAlert label="Not signed in:" message={error} />
           )}
         </section>
       </main>

@@ -7,20 +7,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { workstationPolicyFor } from '../../dev/central/central.ts';
 import { startWebHost, type WebHost } from '../../dev/web-host/server.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
 import { eraseVault } from '../../src-main/vault/vault.ts';
-import { fhirFetch, passwordOf, signIn, startTestCentral, type Central } from '../support/central.ts';
+import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
+import { expectNoSeriousAxeViolations, signInAtProvider } from '../support/e2e.ts';
 import { runTs } from '../support/child.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
 import { fillCache, type ClinicCache } from '../support/workstation.ts';
 
 const CLINIC = { seed: 31, patients: 40 };
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const JUSTIFICATION = 'Found unresponsive in the waiting area; need allergies and medications before treating';
 
 let central: Central;
@@ -53,23 +52,8 @@ test.afterAll(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-async function expectNoSeriousAxeViolations(page: Page): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
-  const serious = violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
-  expect(serious).toEqual([]);
-}
-
 async function signInWithNewPin(page: Page, context: BrowserContext, username: string, pin: string): Promise<void> {
-  const popupOpened = context.waitForEvent('page');
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  const popup = await popupOpened;
-  await popup.getByLabel('Username').fill(username);
-  await popup.getByLabel('Password').fill(passwordOf(central, username));
-  await popup.getByRole('button', { name: 'Sign in' }).click();
-  await expect(popup.getByText('Sign-in received')).toBeVisible();
-  await popup.close();
+  await signInAtProvider(page, context, central, username);
   await page.getByLabel('New PIN').fill(pin);
   await page.getByLabel('Confirm PIN').fill(pin);
   await page.getByRole('button', { name: 'Set PIN' }).click();

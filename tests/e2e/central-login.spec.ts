@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import AxeBuilder from '@axe-core/playwright';
+import { expectNoSeriousAxeViolations } from '../support/e2e.ts';
 import { expect, test } from '@playwright/test';
 import * as oidc from 'openid-client';
 import { discover, passwordOf, startTestCentral, type Central } from '../support/central.ts';
@@ -48,8 +48,7 @@ test('a seeded physician signs in through the login form; PKCE code exchange yie
     });
 
     await page.goto(authorizationUrl.href);
-    const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']).analyze();
-    expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+    await expectNoSeriousAxeViolations(page);
     await page.getByLabel('Username').fill('physician1');
     await page.getByLabel('Password').fill(passwordOf(central, 'physician1'));
     await page.getByRole('button', { name: 'Sign in' }).click();

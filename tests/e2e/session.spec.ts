@@ -6,19 +6,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { workstationPolicyFor } from '../../dev/central/central.ts';
 import { startWebHost, type WebHost } from '../../dev/web-host/server.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { eraseVault } from '../../src-main/vault/vault.ts';
-import { passwordOf, startTestCentral, type Central } from '../support/central.ts';
+import { startTestCentral, type Central } from '../support/central.ts';
+import { expectNoSeriousAxeViolations, signInAtProvider } from '../support/e2e.ts';
 import { keyStore } from '../support/keychain.ts';
 import { fillCache, type ClinicCache } from '../support/workstation.ts';
 
 const CLINIC = { seed: 21, patients: 40 };
 const PIN = { physician: '583920', nurse: '716204', frontDesk: '940318' };
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
 let central: Central;
 let cache: ClinicCache;
@@ -45,26 +44,6 @@ test.afterAll(async () => {
   await eraseVault({ dataDir, keyStore });
   fs.rmSync(root, { recursive: true, force: true });
 });
-
-async function expectNoSeriousAxeViolations(page: Page): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
-  const serious = violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
-  expect(serious).toEqual([]);
-}
-
-/** "Sign in" opens the provider's page in a popup; the person signs in there, as at any clinic system. */
-async function signInAtProvider(page: Page, context: BrowserContext, username: string): Promise<void> {
-  const popupOpened = context.waitForEvent('page');
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  const popup = await popupOpened;
-  await popup.getByLabel('Username').fill(username);
-  await popup.getByLabel('Password').fill(passwordOf(central, username));
-  await popup.getByRole('button', { name: 'Sign in' }).click();
-  await expect(popup.getByText('Sign-in received')).toBeVisible();
-  await popup.close();
-}
 
 async function setPin(page: Page, pin: string): Promise<void> {
   await expect(page.getByRole('heading', { name: 'Set your PIN' })).toBeVisible();
@@ -115,7 +94,7 @@ test('sign in, PIN, care-team chart, idle warning and lock, unlock, hotkey, swit
   await page.goto(host.url);
   await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
   await expectNoSeriousAxeViolations(page);
-  await signInAtProvider(page, context, physician.username);
+  await signInAtProvider(page, context, central, physician.username);
   await expectNoSeriousAxeViolations(page);
   // Trivial PINs are refused by the main process.
   await page.getByLabel('New PIN').fill('123456');
@@ -169,7 +148,7 @@ test('sign in, PIN, care-team chart, idle warning and lock, unlock, hotkey, swit
   // Switch user to a nurse: the physician's session and patient are gone.
   await page.getByRole('button', { name: 'Switch user' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
-  await signInAtProvider(page, context, nurse.username);
+  await signInAtProvider(page, context, central, nurse.username);
   await setPin(page, PIN.nurse);
   await expect(page.getByText(`${nurse.displayName} · Nurse`)).toBeVisible();
   await expect(page.getByText(name)).toHaveCount(0);
@@ -183,7 +162,7 @@ test('sign in, PIN, care-team chart, idle warning and lock, unlock, hotkey, swit
 
   // Front desk: demographics, no clinical section at all.
   await page.getByRole('button', { name: 'Switch user' }).click();
-  await signInAtProvider(page, context, frontDesk.username);
+  await signInAtProvider(page, context, central, frontDesk.username);
   await setPin(page, PIN.frontDesk);
   await openPatient(page, carePatient!);
   await expect(page.getByText('Your role shows demographics only.')).toBeVisible();
@@ -202,7 +181,7 @@ test('sign in, PIN, care-team chart, idle warning and lock, unlock, hotkey, swit
   await expect(page.getByText('Too many wrong PINs. Sign in again with your password.')).toBeVisible();
 
   // The nurse signs in again (PIN already set), is disabled at the provider, and is signed out at the next refresh.
-  await signInAtProvider(page, context, nurse.username);
+  await signInAtProvider(page, context, central, nurse.username);
   await expect(page.getByText(`${nurse.displayName} · Nurse`)).toBeVisible();
   central.disableUser(nurse.username);
   try {

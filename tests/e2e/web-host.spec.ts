@@ -7,7 +7,6 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { APP_NAME, APP_VERSION } from '../../src-shared/app-info.ts';
 import { vaultErrorGuide } from '../../src-main/vault/errors.ts';
@@ -15,10 +14,10 @@ import { keychainAccounts } from '../../src-main/vault/key-material.ts';
 import { createKeytarKeyStore } from '../../src-main/vault/keytar-key-store.ts';
 import { eraseVault } from '../../src-main/vault/vault.ts';
 import { spawnTs } from '../support/child.ts';
+import { expectNoSeriousAxeViolations } from '../support/e2e.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const keyStore = createKeytarKeyStore();
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
 interface RunningHost {
   url: string;
@@ -68,14 +67,6 @@ async function startHost(dataDir: string): Promise<RunningHost> {
         child.kill('SIGTERM');
       }),
   };
-}
-
-async function expectNoSeriousAxeViolations(page: Page): Promise<void> {
-  const { violations } = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
-  const serious = violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
-  expect(serious).toEqual([]);
 }
 
 async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
