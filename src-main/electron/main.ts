@@ -24,6 +24,7 @@ import { APP_ENTRY_URL, APP_SCHEME, SESSION_PARTITION } from './origin.ts';
 import { createElectronPowerEvents } from './power-events.ts';
 import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './protocol.ts';
 import { hardenSession, installSecurityHooks } from './security.ts';
+import { startUpdates } from './updater.ts';
 import { createMainWindow } from './window.ts';
 
 // Bundled layout: out/main/main.js, out/preload/preload.cjs, out/renderer/index.html.
@@ -143,6 +144,8 @@ function start(): void {
       stopClipboardGuard();
     };
     await window.loadURL(APP_ENTRY_URL);
+    // Only when packaged and the policy names a feed; otherwise it logs why and does nothing.
+    startUpdates({ updates: policy.updates, logger });
   };
 
   // Fail closed: if the shell cannot start, say so and exit; never show a half-working window.

@@ -143,6 +143,9 @@ describe('main entry', () => {
     expect([...ipcMainHandlers.keys()]).toStrictEqual([BRIDGE_INVOKE]);
     expect(window?.loadURL).toHaveBeenCalledExactlyOnceWith('app://clinic/index.html');
     expect(fake().errorBoxes).toHaveLength(0);
+    // Updates were considered once the window was up: off, since this is not a packaged app
+    // (the decision itself is tested in electron-updater.test.ts).
+    await vi.waitFor(() => expect(hoisted.logged).toContainEqual(['info', 'updates.off', { reason: 'not_packaged' }]));
 
     // The IPC bridge and the clipboard guard listen to the core.
     coreListeners = hoisted.core.onEvent.mock.calls.map((call: unknown[]) => call[0] as EventListener);
