@@ -17,7 +17,7 @@ const root = import.meta.dirname;
  * them external even if package.json is reorganized. electron-builder ships them in node_modules
  * and unpacks their *.node files from the asar (electron-builder.yml).
  */
-const NATIVE_MODULES = ['better-sqlite3-multiple-ciphers', 'keytar'];
+const NATIVE_MODULES = ['better-sqlite3-multiple-ciphers', 'keytar', '@vscode/policy-watcher'];
 
 export default defineConfig({
   main: {

@@ -7,11 +7,11 @@
  * Deliberately absent: crashReporter.start() (a crash dump of the renderer or main process would
  * hold PHI from memory in clear on disk), and any persistent session (see origin.ts).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, dialog, protocol, session } from 'electron';
 import type { BrowserWindow } from 'electron';
-import { Policy } from '../../src-shared/policy/schema.ts';
 import { createCore } from '../core.ts';
 import type { Core } from '../core.ts';
 import { createJsonLogger } from '../log/logger.ts';
@@ -25,6 +25,8 @@ import { createElectronPowerEvents } from './power-events.ts';
 import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './protocol.ts';
 import { hardenSession, installSecurityHooks } from './security.ts';
 import { startUpdates } from './updater.ts';
+import { readManagedPolicySettings } from './managed-policy.ts';
+import { loadManagedPolicy, PolicyError, type LoadedPolicy } from '../policy/load.ts';
 import { createMainWindow } from './window.ts';
 
 // Bundled layout: out/main/main.js, out/preload/preload.cjs, out/renderer/index.html.
@@ -36,6 +38,33 @@ const logger = createJsonLogger();
 
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : 'unknown';
+}
+
+function readFileIfExists(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+/** The managed policy: the OS's file, or Group Policy / managed preferences, never both. */
+async function loadPolicyForShell(): Promise<LoadedPolicy> {
+  let managed: Awaited<ReturnType<typeof readManagedPolicySettings>>;
+  try {
+    managed = await readManagedPolicySettings(process.platform);
+  } catch (error) {
+    const where = process.platform === 'win32' ? 'the registry (Group Policy)' : 'managed preferences';
+    throw new PolicyError('POLICY_UNREADABLE', `The managed policy in ${where} could not be read (${(error as Error).message}).`, where);
+  }
+  return loadManagedPolicy({
+    platform: process.platform,
+    isPackaged: app.isPackaged,
+    env: process.env,
+    readFile: readFileIfExists,
+    ...(managed === null ? {} : { readManagedSettings: () => managed }),
+  });
 }
 
 function start(): void {
@@ -103,12 +132,14 @@ function start(): void {
     ses.protocol.handle(APP_SCHEME, createAppProtocolHandler({ rendererDir: RENDERER_DIR }));
 
     // The managed policy loader arrives with the IT deployment issue; until then, defaults.
-    const policy = Policy.parse({});
+    // Fail closed: without a valid managed policy the app does not start (fatal() names why).
+    const { policy, source: policySource } = await loadPolicyForShell();
     const created = await createCore({
       keyStore: createKeytarKeyStore(),
       clock: systemClock,
       paths: { dataDir: path.join(app.getPath('userData'), 'vault') },
       policy,
+      policySource,
       logger,
       power: createElectronPowerEvents(),
       // Without the clinic's identity provider in the policy there is nowhere to sign in: no window.
@@ -150,10 +181,13 @@ function start(): void {
 
   // Fail closed: if the shell cannot start, say so and exit; never show a half-working window.
   const fatal = async (error: unknown): Promise<void> => {
-    logger.log('error', 'shell.start_failed', { errorName: errorName(error) });
+    logger.log('error', 'shell.start_failed', { errorName: errorName(error), code: error instanceof PolicyError ? error.code : null });
     dialog.showErrorBox(
       'Clinic Workstation could not start',
-      'The application could not start on this workstation. Please contact IT; the details are in the application log.',
+      error instanceof PolicyError
+        ? // The policy message names the setting and the file: what IT needs, and no PHI.
+          `${error.message}\n\nPlease contact IT.`
+        : 'The application could not start on this workstation. Please contact IT; the details are in the application log.',
     );
     const running = core;
     core = null;

@@ -4,10 +4,12 @@
  * 'ready' (hardened in-memory session, app:// handler, core with its OS ports, window, IPC, the
  * clipboard guard), and a clean shutdown.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Policy } from '../../src-shared/policy/schema.ts';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BRIDGE_INVOKE } from '../../src-shared/ipc/contract.ts';
-import type * as PolicyModule from '../../src-shared/policy/schema.ts';
 import type { SessionStatus } from '../../src-shared/session/status.ts';
 import type { Core, EventListener } from '../../src-main/core.ts';
 import type { PowerEvent } from '../../src-main/lock/ports.ts';
@@ -36,6 +38,20 @@ const hoisted = vi.hoisted(() => {
 });
 
 vi.mock('electron', () => import('./support/fake-electron.ts'));
+
+// The app is not packaged here, so the development policy file is read instead of /etc's.
+const policyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-main-policy-'));
+function usePolicy(policy: unknown): string {
+  const file = path.join(policyDir, `policy-${Math.random().toString(36).slice(2)}.json`);
+  fs.writeFileSync(file, typeof policy === 'string' ? policy : JSON.stringify(policy));
+  process.env['CLINIC_POLICY_FILE'] = file;
+  return file;
+}
+usePolicy({});
+afterAll(() => {
+  delete process.env['CLINIC_POLICY_FILE'];
+  fs.rmSync(policyDir, { recursive: true, force: true });
+});
 vi.mock('../../src-main/core.ts', () => ({ createCore: hoisted.createCore }));
 vi.mock('../../src-main/vault/keytar-key-store.ts', () => ({ createKeytarKeyStore: () => hoisted.keyStore }));
 vi.mock('../../src-main/log/logger.ts', async (importOriginal) => {
@@ -255,14 +271,7 @@ describe('main entry, with the clinic identity provider in the policy', () => {
     const state = resetFakeElectron();
     hoisted.createCore.mockClear();
     const issuer = 'https://idp.clinic.example';
-    // main.ts parses its policy with defaults until the managed policy loader lands; this one has central.
-    vi.doMock('../../src-shared/policy/schema.ts', async (importOriginal) => {
-      const original = await importOriginal<typeof PolicyModule>();
-      const enrolled = original.Policy.parse({
-        central: { issuer, fhirBaseUrl: 'https://fhir.clinic.example/r4', clientId: 'clinic-workstation', roleMap: { nurse: 'nurse' } },
-      });
-      return { ...original, Policy: { parse: () => enrolled } };
-    });
+    const file = usePolicy({ central: { issuer, fhirBaseUrl: 'https://fhir.clinic.example/r4', clientId: 'clinic-workstation', roleMap: { nurse: 'nurse' } } });
     try {
       await import('../../src-main/electron/main.ts');
       state.app.becomeReady();
@@ -271,6 +280,7 @@ describe('main entry, with the clinic identity provider in the policy', () => {
       const authBrowser = ports?.authBrowser;
       if (!authBrowser) throw new Error('no sign-in window given to the core');
       expect(ports?.policy.central?.issuer).toBe(issuer);
+      expect(ports?.policySource).toBe(file);
 
       await authBrowser.open(new URL(`${issuer}/auth?client_id=clinic-workstation`));
       const [appWindow, signInWindow] = state.windows;
@@ -280,7 +290,27 @@ describe('main entry, with the clinic identity provider in the policy', () => {
       signInWindow?.close(); // the clinician closes the provider's window
       expect(hoisted.core.invoke).toHaveBeenCalledExactlyOnceWith('session.cancelSignIn', {});
     } finally {
-      vi.doUnmock('../../src-shared/policy/schema.ts');
+      usePolicy({});
+    }
+  });
+
+  it('does not start with an invalid policy: the dialog names the setting and the file, and the app exits', async () => {
+    vi.resetModules();
+    const state = resetFakeElectron();
+    hoisted.createCore.mockClear();
+    const file = usePolicy({ lock: { idleSecs: 60 } });
+    try {
+      await import('../../src-main/electron/main.ts');
+      state.app.becomeReady();
+      await vi.waitFor(() => expect(state.app.exit).toHaveBeenCalledWith(1));
+      expect(hoisted.createCore).not.toHaveBeenCalled();
+      expect(state.windows).toHaveLength(0);
+      const [box] = state.errorBoxes;
+      expect(box?.title).toBe('Clinic Workstation could not start');
+      expect(box?.content).toContain(file);
+      expect(box?.content).toContain('lock.idleSecs: not a setting this version knows');
+    } finally {
+      usePolicy({});
     }
   });
 });
