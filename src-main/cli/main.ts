@@ -302,10 +302,15 @@ async function runAuditCommand(
   }
 }
 
-async function main(): Promise<void> {
-  const json = process.argv.includes('--json');
+/**
+ * One run of the command line with its arguments (after the program name): the exit code, and
+ * every failure told as a message for IT (JSON with --json). Used by `npm run ws` and by the
+ * installed app started with `--ws` (src-main/electron/main.ts).
+ */
+export async function runCliProcess(argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
   try {
-    process.exitCode = await runCli(process.argv.slice(2));
+    return await runCli(argv);
   } catch (error) {
     const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     const message =
@@ -317,8 +322,12 @@ async function main(): Promise<void> {
     const code = error instanceof VaultError || error instanceof PolicyError ? error.code : usage ? 'USAGE' : 'FAILED';
     if (json) process.stdout.write(`${JSON.stringify({ ok: false, code, message })}\n`);
     else process.stderr.write(`${message}\n${usage ? `\n${USAGE}` : ''}`);
-    process.exitCode = usage ? 2 : 1;
+    return usage ? 2 : 1;
   }
+}
+
+async function main(): Promise<void> {
+  process.exitCode = await runCliProcess(process.argv.slice(2));
 }
 
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('cli/main.ts')) {

@@ -27,6 +27,7 @@ import { hardenSession, installSecurityHooks } from './security.ts';
 import { startUpdates } from './updater.ts';
 import { readManagedPolicySettings } from './managed-policy.ts';
 import { loadManagedPolicy, PolicyError, type LoadedPolicy } from '../policy/load.ts';
+import { runCliProcess } from '../cli/main.ts';
 import { createMainWindow } from './window.ts';
 
 // Bundled layout: out/main/main.js, out/preload/preload.cjs, out/renderer/index.html.
@@ -199,7 +200,12 @@ function start(): void {
 }
 
 // Only one instance per user session: two cores must never open the same vault.
-if (app.requestSingleInstanceLock()) {
+// `Clinic Workstation --ws <command>`: the IT command line in the installed binary (no window,
+// no single-instance lock: it can run beside the app, as `ws status` on a workstation in use).
+const adminArgument = process.argv.indexOf('--ws');
+if (adminArgument >= 0) {
+  void runCliProcess(process.argv.slice(adminArgument + 1)).then((code) => app.exit(code));
+} else if (app.requestSingleInstanceLock()) {
   start();
 } else {
   app.quit();

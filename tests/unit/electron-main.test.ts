@@ -294,6 +294,29 @@ describe('main entry, with the clinic identity provider in the policy', () => {
     }
   });
 
+  it('with --ws runs the IT command line instead of the app: no window, no lock, its exit code', async () => {
+    vi.resetModules();
+    const state = resetFakeElectron();
+    hoisted.createCore.mockClear();
+    const file = usePolicy({ lock: { idleSeconds: 10 } });
+    const argv = process.argv;
+    const written: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+    process.argv = [argv[0]!, '.', '--ws', 'policy', 'check', file, '--json'];
+    try {
+      await import('../../src-main/electron/main.ts');
+      await vi.waitFor(() => expect(state.app.exit).toHaveBeenCalledWith(1));
+      expect(JSON.parse(written.join(''))).toMatchObject({ ok: false, code: 'POLICY_INVALID', message: expect.stringContaining('lock.idleSeconds') });
+      expect(state.app.requestSingleInstanceLock).not.toHaveBeenCalled();
+      expect(state.windows).toHaveLength(0);
+      expect(hoisted.createCore).not.toHaveBeenCalled();
+    } finally {
+      process.argv = argv;
+      write.mockRestore();
+      usePolicy({});
+    }
+  });
+
   it('does not start with an invalid policy: the dialog names the setting and the file, and the app exits', async () => {
     vi.resetModules();
     const state = resetFakeElectron();
