@@ -20,7 +20,8 @@ import { systemClock } from '../ports.ts';
 import { pendingAuditCount } from '../audit/ship.ts';
 import { readWorkstationId } from '../audit/trail.ts';
 import { isAllowedTransport } from '../net/transport.ts';
-import { loadManagedPolicy, PolicyError, readPolicyFile, type LoadedPolicy } from '../policy/load.ts';
+import { PolicyError, readFileIfExists, readPolicyFile, type LoadedPolicy } from '../policy/load.ts';
+import { loadOsPolicy } from '../policy/os-settings.ts';
 
 const USAGE = `Usage: ws <command> [options]
 
@@ -135,18 +136,9 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-/** The OS's managed policy as the app would load it (CLINIC_POLICY_FILE in development). */
-function managedPolicy(): LoadedPolicy {
-  return loadManagedPolicy({ platform: process.platform, isPackaged: false, env: process.env, readFile: readFileIfExists });
-}
-
-function readFileIfExists(file: string): string | null {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+/** The OS's managed policy as the app loads it (file, Group Policy, managed preferences; CLINIC_POLICY_FILE in development). */
+function managedPolicy(): Promise<LoadedPolicy> {
+  return loadOsPolicy({ platform: process.platform, isPackaged: false, env: process.env, readFile: readFileIfExists });
 }
 
 function runPolicyCheck(command: string | undefined, file: string | undefined, json: boolean): number {
@@ -170,7 +162,7 @@ async function runStatus({ dataDir, keyStore, logger, json }: CliContext): Promi
   const report: Record<string, Record<string, unknown>> = {};
   let policy: Policy | null = null;
   try {
-    const loaded = managedPolicy();
+    const loaded = await managedPolicy();
     policy = loaded.policy;
     report['policy'] = { ok: true, source: loaded.source, centralConfigured: loaded.policy.central !== undefined };
   } catch (error) {
@@ -210,7 +202,7 @@ async function runStatus({ dataDir, keyStore, logger, json }: CliContext): Promi
  * and those addresses are recorded in the cache, and the enrollment is audited.
  */
 async function runEnroll({ dataDir, keyStore, logger, json }: CliContext): Promise<number> {
-  const { policy, source } = managedPolicy();
+  const { policy, source } = await managedPolicy();
   const central = policy.central;
   if (!central) throw new PolicyError('POLICY_INVALID', `The managed policy in ${source} names no central services (central.fhirBaseUrl, central.issuer, central.clientId, central.roleMap): nothing to enroll with.`, source);
   const problems: string[] = [];

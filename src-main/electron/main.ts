@@ -7,7 +7,6 @@
  * Deliberately absent: crashReporter.start() (a crash dump of the renderer or main process would
  * hold PHI from memory in clear on disk), and any persistent session (see origin.ts).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, dialog, protocol, session } from 'electron';
@@ -25,8 +24,8 @@ import { createElectronPowerEvents } from './power-events.ts';
 import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './protocol.ts';
 import { hardenSession, installSecurityHooks } from './security.ts';
 import { startUpdates } from './updater.ts';
-import { readManagedPolicySettings } from './managed-policy.ts';
-import { loadManagedPolicy, PolicyError, type LoadedPolicy } from '../policy/load.ts';
+import { PolicyError, readFileIfExists, type LoadedPolicy } from '../policy/load.ts';
+import { loadOsPolicy } from '../policy/os-settings.ts';
 import { runCliProcess } from '../cli/main.ts';
 import { createMainWindow } from './window.ts';
 
@@ -41,31 +40,9 @@ function errorName(error: unknown): string {
   return error instanceof Error ? error.name : 'unknown';
 }
 
-function readFileIfExists(file: string): string | null {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}
-
 /** The managed policy: the OS's file, or Group Policy / managed preferences, never both. */
-async function loadPolicyForShell(): Promise<LoadedPolicy> {
-  let managed: Awaited<ReturnType<typeof readManagedPolicySettings>>;
-  try {
-    managed = await readManagedPolicySettings(process.platform);
-  } catch (error) {
-    const where = process.platform === 'win32' ? 'the registry (Group Policy)' : 'managed preferences';
-    throw new PolicyError('POLICY_UNREADABLE', `The managed policy in ${where} could not be read (${(error as Error).message}).`, where);
-  }
-  return loadManagedPolicy({
-    platform: process.platform,
-    isPackaged: app.isPackaged,
-    env: process.env,
-    readFile: readFileIfExists,
-    ...(managed === null ? {} : { readManagedSettings: () => managed }),
-  });
+function loadPolicyForShell(): Promise<LoadedPolicy> {
+  return loadOsPolicy({ platform: process.platform, isPackaged: app.isPackaged, env: process.env, readFile: readFileIfExists });
 }
 
 function start(): void {

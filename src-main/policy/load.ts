@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { Policy } from '../../src-shared/policy/schema.ts';
 import { POLICY_LOCATIONS } from '../../src-shared/policy/locations.ts';
@@ -124,4 +125,14 @@ export function loadManagedPolicy(ports: PolicyReadPorts): LoadedPolicy {
     `No managed policy was found (${file}${ports.readManagedSettings ? ` or ${managedSource}` : ''}). IT must install the workstation's policy before it can be used.`,
     file,
   );
+}
+
+/** PolicyReadPorts.readFile on the real file system: null when the file does not exist. */
+export function readFileIfExists(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
 }

@@ -5,7 +5,7 @@ const watcher = vi.hoisted(() => ({
   dispose: vi.fn(),
 }));
 vi.mock('@vscode/policy-watcher', () => ({ createWatcher: watcher.createWatcher }));
-const { readManagedPolicySettings, REGISTRY_PATH } = await import('../../src-main/electron/managed-policy.ts');
+const { readManagedPolicySettings, REGISTRY_PATH } = await import('../../src-main/policy/os-settings.ts');
 
 beforeEach(() => {
   watcher.createWatcher.mockReset();

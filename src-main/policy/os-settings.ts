@@ -9,7 +9,8 @@
  */
 import { createWatcher } from '@vscode/policy-watcher';
 import { POLICY_LOCATIONS } from '../../src-shared/policy/locations.ts';
-import { POLICY_SETTINGS } from '../policy/settings.ts';
+import { loadManagedPolicy, PolicyError, type LoadedPolicy, type PolicyReadPorts } from './load.ts';
+import { POLICY_SETTINGS } from './settings.ts';
 
 export type ManagedSettings = Record<string, string | number | boolean>;
 
@@ -49,4 +50,19 @@ export function readManagedPolicySettings(platform: NodeJS.Platform): Promise<Ma
       finish(() => reject(error instanceof Error ? error : new Error('the policy reader failed')));
     }
   });
+}
+
+/**
+ * The managed policy as the app and `ws` load it: the OS's managed settings asked first (Windows,
+ * macOS), then the loader's rules (one source; the file; the development override).
+ */
+export async function loadOsPolicy(ports: Omit<PolicyReadPorts, 'readManagedSettings'>): Promise<LoadedPolicy> {
+  let managed: ManagedSettings | null;
+  try {
+    managed = await readManagedPolicySettings(ports.platform);
+  } catch (error) {
+    const where = ports.platform === 'win32' ? 'the registry (Group Policy)' : 'managed preferences';
+    throw new PolicyError('POLICY_UNREADABLE', `The managed policy in ${where} could not be read (${(error as Error).message}).`, where);
+  }
+  return loadManagedPolicy({ ...ports, ...(managed === null ? {} : { readManagedSettings: () => managed }) });
 }
