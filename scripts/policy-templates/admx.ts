@@ -45,7 +45,7 @@ const enumItemId = (setting: SettingDoc, index: number): string => `${setting.id
 /** Settings that need a word for Windows admins beyond their description. */
 const WINDOWS_NOTES: Readonly<Record<string, string>> = {
   'vault.recoveryPublicKeyPem':
-    "A PEM key needs its line breaks, which this editor's one-line text box cannot hold: set this value outside the editor with its line breaks (for example a PowerShell script run by your deployment tool), or deploy the whole policy as the %ProgramData% policy file instead.",
+    "Paste the PEM block as it is: the app restores the line breaks this one-line box loses.",
 };
 
 /**

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Policy } from '../../src-shared/policy/schema.ts';
 import { POLICY_LOCATIONS } from '../../src-shared/policy/locations.ts';
 import { policyFromSettings, SettingValueError } from './settings.ts';
+import { parseRecoveryPublicKey } from '../vault/escrow.ts';
 
 /**
  * The managed policy, read from the OS's machine-wide location and validated against the one
@@ -55,7 +56,18 @@ export function policyFileFor(platform: NodeJS.Platform, env: Readonly<Record<st
 /** Validates a policy object from `source`; every problem named by its setting. */
 export function validatePolicy(value: unknown, source: string): Policy {
   const parsed = Policy.safeParse(value);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    // What the schema (pure, shared with the window) cannot check: that the key is a usable key.
+    const pem = parsed.data.vault.recoveryPublicKeyPem;
+    if (pem !== undefined) {
+      try {
+        parseRecoveryPublicKey(pem);
+      } catch (error) {
+        throw new PolicyError('POLICY_INVALID', `The managed policy in ${source} is not valid: vault.recoveryPublicKeyPem: ${(error as Error).message}`, source);
+      }
+    }
+    return parsed.data;
+  }
   const problems = parsed.error.issues.slice(0, 10).map((issue) => {
     const where = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {

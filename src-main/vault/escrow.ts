@@ -13,10 +13,21 @@ export class EscrowKeyError extends Error {
   override readonly name = 'EscrowKeyError';
 }
 
+/**
+ * A PEM block as Group Policy can carry it: its line breaks may have become spaces or vanished
+ * (a one-line registry string). The base64 body is re-wrapped at 64 characters, as PEM expects.
+ */
+export function normalizePem(pem: string): string {
+  const match = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(pem.trim());
+  if (!match) return pem;
+  const body = (match[2] ?? '').replace(/\s+/g, '');
+  return `-----BEGIN ${match[1]}-----\n${body.replace(/(.{64})/g, '$1\n').replace(/\n$/, '')}\n-----END ${match[1]}-----\n`;
+}
+
 export function parseRecoveryPublicKey(pem: string): { key: KeyObject; alg: 'RSA-OAEP-256' | 'ECDH-ES+A256KW' } {
   let key: KeyObject;
   try {
-    key = createPublicKey(pem);
+    key = createPublicKey(normalizePem(pem));
   } catch {
     throw new EscrowKeyError('The recovery public key is not a PEM public key.');
   }

@@ -1,4 +1,6 @@
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { normalizePem } from '../../src-main/vault/escrow.ts';
 import { loadManagedPolicy, PolicyError, type PolicyReadPorts } from '../../src-main/policy/load.ts';
 import { POLICY_SETTINGS, policyFromSettings } from '../../src-main/policy/settings.ts';
 import { POLICY_LOCATIONS } from '../../src-shared/policy/locations.ts';
@@ -83,6 +85,21 @@ describe('managed policy loader', () => {
     expect(failure(() => loadManagedPolicy(win({ 'lock.idleMinutes': 5 }))).message).toMatch(/lock\.idleMinutes: not a setting/);
     const both = failure(() => loadManagedPolicy(win({ 'lock.idleSeconds': 60 }, { 'C:\\ProgramData\\ClinicWorkstation\\policy.json': '{}' })));
     expect(both.code).toBe('POLICY_AMBIGUOUS');
+  });
+
+  it('checks the IT recovery key is a usable key, and accepts it as a one-line registry string', () => {
+    const file = POLICY_LOCATIONS.linuxFile;
+    const { publicKey } = generateKeyPairSync('x25519');
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expect(loadManagedPolicy(ports({ [file]: JSON.stringify({ vault: { recoveryPublicKeyPem: pem } }) })).policy.vault.recoveryPublicKeyPem).toBe(pem);
+    const oneLine = pem.replace(/\n/g, ' ');
+    const fromRegistry = loadManagedPolicy(ports({}, { platform: 'win32', env: {}, readManagedSettings: () => ({ 'vault.recoveryPublicKeyPem': oneLine }) }));
+    expect(createPublicKey(normalizePem(fromRegistry.policy.vault.recoveryPublicKeyPem!)).equals(publicKey)).toBe(true);
+    const weak = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    for (const bad of ['-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----', weak]) {
+      const error = failure(() => loadManagedPolicy(ports({ [file]: JSON.stringify({ vault: { recoveryPublicKeyPem: bad } }) })));
+      expect(error.message).toMatch(/vault\.recoveryPublicKeyPem: /);
+    }
   });
 
   it('takes a development file only when the app is not packaged', () => {

@@ -12,6 +12,7 @@ import { generatePolicyFiles, POLICY_OUTPUTS } from '../../scripts/policy-templa
 import { policyModel } from '../../scripts/policy-templates/model.ts';
 import { referenceSection, REFERENCE_END, REFERENCE_START, spliceReference } from '../../scripts/policy-templates/reference.ts';
 import { samplePolicy } from '../../scripts/policy-templates/sample.ts';
+import { validatePolicy } from '../../src-main/policy/load.ts';
 
 /**
  * The Group Policy template, the sample policy and the IT guide's policy reference are generated
@@ -170,6 +171,10 @@ describe('policy templates, sample and IT guide reference', () => {
       for (const [field, value] of Object.entries(values)) expect(sample[section]![field], `${section}.${field}`).toEqual(value);
     }
     expect(sample['central']!['fhirBaseUrl']).toMatch(/^https:\/\/[a-z0-9.-]+\.clinic\.example\//);
+    // Deployed unedited, the loader refuses it at the one placeholder IT must replace.
+    expect(() => validatePolicy(sample, 'policy.sample.json')).toThrow(/^The managed policy in policy\.sample\.json is not valid: vault\.recoveryPublicKeyPem: /);
+    const { vault: _vault, ...withoutKey } = sample;
+    expect(validatePolicy({ ...withoutKey, vault: {} }, 'policy.sample.json').lock).toEqual(defaults['lock']);
     expect(sample['central']!['issuer']).toMatch(/^https:\/\/[a-z0-9.-]+\.clinic\.example/);
 
     // The same policy written as Group Policy would write it (one registry value per setting)
