@@ -3,12 +3,12 @@ import { Worker } from 'node:worker_threads';
 import type { Database } from '../vault/sqlcipher.ts';
 import { GENESIS_HASH } from './entry.ts';
 import { verifyAnchor, verifyAuditTrail, verifyHead, type VerifyReport } from './verify.ts';
-import { verifySliceOn, type SliceRequest, type SliceResult } from './verify-worker.ts';
+import { verifyChunksOn, type ChunkedRequest, type SliceResult } from './verify-worker.ts';
 
 /**
  * Verification on every core: each link of the chain is checked against the stored hash of the
- * entry before it, so slices of the trail can be checked at the same time, each in a worker with
- * its own read-only connection. When every slice verifies, the head is checked as in the
+ * entry before it, so chunks of the trail can be checked at the same time, by this thread and by
+ * workers, each with its own connection. When every slice verifies, the head is checked as in the
  * sequential walk; when one does not, the sequential walk runs to locate and classify the first
  * problem exactly (a tampered trail is the rare case; its report must be the same either way).
  * Small trails are walked sequentially: starting workers costs more than it saves.
@@ -22,13 +22,19 @@ export interface ParallelVerifyOptions {
   workers?: number;
   /** Below this many entries, no workers. */
   minEntries?: number;
+  /** Entries per chunk (tests use small ones so chunk boundaries fall inside a small trail). */
+  chunkSize?: number;
 }
+
+const CHUNK_SIZE = 5_000;
 
 const WORKER_URL = new URL(`./verify-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
-function runSlice(request: SliceRequest): Promise<SliceResult> {
+function runWorker(request: ChunkedRequest): Promise<SliceResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, { workerData: request });
+    // No loader flags from the parent (tsx in development): the built worker is plain JavaScript,
+    // and from source Node strips the types of this file and its imports by itself.
+    const worker = new Worker(WORKER_URL, { workerData: request, execArgv: [] });
     worker.once('message', (message: { ok: true; result: SliceResult } | { ok: false; error: string }) => {
       if (message.ok) resolve(message.result);
       else reject(new Error(`An audit verification worker failed (${message.error}).`));
@@ -51,19 +57,20 @@ export async function verifyAuditTrailParallel(options: ParallelVerifyOptions): 
 
   const first = (anchor?.seq ?? 0) + 1;
   const last = bounds.hi;
-  const size = Math.ceil((last - first + 1) / workers);
   const hashAt = db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck();
-  const slices: SliceRequest[] = [];
-  for (let from = first; from <= last; from += size) {
-    const previous = from === first ? (anchor?.hash ?? GENESIS_HASH) : (hashAt.get(from - 1) as Buffer | undefined);
-    // A missing entry right before a slice boundary: let the sequential walk report it.
-    if (previous === undefined) return verifyAuditTrail(db, options.auditKey);
-    slices.push({ file: options.file, dbKey: options.dbKey, auditKey: options.auditKey, from, to: Math.min(last, from + size - 1), previous });
-  }
-  // The workers take every slice but the first, which this thread checks while they start.
-  const running = slices.slice(1).map(runSlice);
+  // Small chunks from one shared counter: this thread starts at once, the workers join when they
+  // have started, and whoever is free takes the next chunk.
+  const request: Omit<ChunkedRequest, 'file' | 'dbKey'> = {
+    auditKey: options.auditKey,
+    first,
+    last,
+    chunkSize: options.chunkSize ?? CHUNK_SIZE,
+    anchorHash: anchor?.hash ?? GENESIS_HASH,
+    counter: new SharedArrayBuffer(4),
+  };
+  const running = Array.from({ length: workers - 1 }, () => runWorker({ ...request, file: options.file, dbKey: options.dbKey }));
   const settled = Promise.allSettled(running);
-  const own = verifySliceOn(db, slices[0]!);
+  const own = verifyChunksOn(db, request);
   const others = await settled;
   const failed = others.find((r) => r.status === 'rejected');
   if (failed) throw (failed as PromiseRejectedResult).reason;

@@ -1,8 +1,9 @@
 /**
- * One slice of a parallel audit verification (verify-parallel.ts), in a worker thread: its own
- * read-only connection to the cache, the entries from `from` to `to`, each checked against the
- * stored hash of the one before. Answers with the first entry that does not verify, if any; the
- * caller then locates and classifies it with the sequential walk.
+ * A parallel audit verification's shared work (verify-parallel.ts): the trail cut in chunks that
+ * the calling thread and a worker thread take one at a time from a shared counter (so the worker,
+ * which starts later, simply takes fewer), each with its own connection, each entry checked
+ * against the stored hash of the one before. Answers with the first entry that does not verify,
+ * if any; the caller then locates and classifies it with the sequential walk.
  *
  * Imports stay within files Node can load without a build step (its type stripping), so the same
  * file runs under tsx, under Vitest and, built, in the packaged app.
@@ -20,6 +21,20 @@ export interface SliceRequest {
   from: number;
   to: number;
   previous: Uint8Array;
+}
+
+export interface ChunkedRequest {
+  file: string;
+  dbKey: string;
+  auditKey: Uint8Array;
+  /** The first entry after the retention anchor, and the last entry. */
+  first: number;
+  last: number;
+  chunkSize: number;
+  /** The hash before `first` (the anchor's, or the genesis hash). */
+  anchorHash: Uint8Array;
+  /** One Int32: the next chunk to take. */
+  counter: SharedArrayBuffer;
 }
 
 export interface SliceResult {
@@ -46,10 +61,26 @@ export function verifySliceOn(db: Database, request: Omit<SliceRequest, 'file' |
   return { checked, firstBad: expected <= request.to ? expected : null };
 }
 
-function verifySlice(request: SliceRequest): SliceResult {
+/** Takes chunks until none are left (or one fails) and checks them on `db`. */
+export function verifyChunksOn(db: Database, request: Omit<ChunkedRequest, 'file' | 'dbKey'>): SliceResult {
+  const counter = new Int32Array(request.counter);
+  const hashAt = db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck();
+  let checked = 0;
+  for (;;) {
+    const from = request.first + Atomics.add(counter, 0, 1) * request.chunkSize;
+    if (from > request.last) return { checked, firstBad: null };
+    const previous = from === request.first ? request.anchorHash : (hashAt.get(from - 1) as Buffer | undefined);
+    if (previous === undefined) return { checked, firstBad: from - 1 };
+    const result = verifySliceOn(db, { auditKey: request.auditKey, from, to: Math.min(request.last, from + request.chunkSize - 1), previous });
+    checked += result.checked;
+    if (result.firstBad !== null) return { checked, firstBad: result.firstBad };
+  }
+}
+
+function verifyInWorker(request: ChunkedRequest): SliceResult {
   const db = openDatabase(request.file, request.dbKey, { readonly: true });
   try {
-    return verifySliceOn(db, request);
+    return verifyChunksOn(db, request);
   } finally {
     db.close();
   }
@@ -57,7 +88,7 @@ function verifySlice(request: SliceRequest): SliceResult {
 
 if (parentPort) {
   try {
-    parentPort.postMessage({ ok: true, result: verifySlice(workerData as SliceRequest) });
+    parentPort.postMessage({ ok: true, result: verifyInWorker(workerData as ChunkedRequest) });
   } catch (error) {
     parentPort.postMessage({ ok: false, error: error instanceof Error ? error.name : 'unknown' });
   }

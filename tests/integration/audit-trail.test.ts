@@ -62,7 +62,7 @@ async function tamper(edit: (db: Database) => void): Promise<void> {
  */
 async function verify(): Promise<ReturnType<typeof verifyAuditTrail>> {
   const sequential = verifyAuditTrail(vault.db, key);
-  const parallel = await verifyAuditTrailParallel({ db: vault.db, file: path.join(dataDir, 'cache.db'), dbKey: (await keyStore.get(accountsFor(dataDir).current))!, auditKey: key, workers: 3, minEntries: 0 });
+  const parallel = await verifyAuditTrailParallel({ db: vault.db, file: path.join(dataDir, 'cache.db'), dbKey: (await keyStore.get(accountsFor(dataDir).current))!, auditKey: key, workers: 3, minEntries: 0, chunkSize: 4 });
   expect(parallel).toEqual(sequential);
   return sequential;
 }
