@@ -62,6 +62,8 @@ export interface ClipboardGuard {
   clearChartText(): Promise<boolean>;
   /** Clears chart text whenever the core reports a lock or a sign-out; returns the unsubscribe. */
   followSessions(core: Pick<Core, 'onEvent'>): () => void;
+  /** A copy or cut from the app's own Edit menu (a click sends no key to watch). */
+  noteCopy(): void;
 }
 
 export interface ClipboardGuardOptions {
@@ -155,6 +157,7 @@ export function createClipboardGuard(options: ClipboardGuardOptions): ClipboardG
 
   return {
     clearChartText,
+    noteCopy: settleCopy,
     watch(contents) {
       const onInput = (_event: unknown, input: Input) => {
         if (isCopyShortcut(input, platform)) settleCopy();

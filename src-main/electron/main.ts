@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, dialog, protocol, session } from 'electron';
+import { Menu, app, dialog, protocol, session } from 'electron';
 import type { BrowserWindow } from 'electron';
 import { createCore } from '../core.ts';
 import type { Core } from '../core.ts';
@@ -18,6 +18,7 @@ import { systemClock } from '../ports.ts';
 import { createKeytarKeyStore } from '../vault/keytar-key-store.ts';
 import { createElectronAuthBrowser } from './auth-browser.ts';
 import { createClipboardGuard } from './clipboard-guard.ts';
+import { applicationMenuTemplate } from './menu.ts';
 import { registerIpcBridge } from './ipc.ts';
 import { APP_ENTRY_URL, APP_SCHEME, SESSION_PARTITION } from './origin.ts';
 import { createElectronPowerEvents } from './power-events.ts';
@@ -101,6 +102,8 @@ function start(): void {
 
   const ready = async (): Promise<void> => {
     const ses = session.fromPartition(SESSION_PARTITION);
+    // Our own menu: no Reload or Developer Tools in a packaged app; menu Copy/Cut reach the guard.
+    Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenuTemplate({ platform: process.platform, isPackaged: app.isPackaged, onCopy: () => clipboardGuard.noteCopy() })));
     hardenSession(session.defaultSession, logger);
     hardenSession(ses, logger);
     ses.setSpellCheckerEnabled(false);

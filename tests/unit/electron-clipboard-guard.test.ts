@@ -97,6 +97,17 @@ describe('clipboard guard', () => {
     expect(logger.entries).toContainEqual({ level: 'info', event: 'shell.clipboard_cleared', fields: { reason: 'chart_text' } });
   });
 
+  it('clears text copied with the Edit menu (a click, no key) when the session locks', async () => {
+    const { guard, core, clipboard } = setUp();
+    guard.noteCopy();
+    await vi.advanceTimersByTimeAsync(30);
+    await clipboard.writeText(CHART_TEXT);
+    await settle();
+    await core.session('locked');
+    expect(clipboard.clear).toHaveBeenCalledTimes(1);
+    expect(clipboard.text).toBe('');
+  });
+
   it('clears it when the clinician signs out (or switches user) too', async () => {
     const { window, core, clipboard } = setUp('darwin');
     await copyFromChart(window, CHART_TEXT, { key: 'x', code: 'KeyX', meta: true });

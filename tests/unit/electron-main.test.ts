@@ -112,6 +112,9 @@ describe('main entry', () => {
     await vi.waitFor(() => expect(fake().windows[0]?.loadURL).toHaveBeenCalled());
 
     const { sessions, defaultSession, windows, ipcMainHandlers } = fake();
+    // The default menu (Reload, Developer Tools) is replaced before anything else is set up.
+    expect(fake().applicationMenu).not.toBeNull();
+    expect(JSON.stringify(fake().applicationMenu)).toContain('"label":"Edit"');
     const ses = sessions.get('clinic-workstation');
     expect([...sessions.keys()]).toStrictEqual(['clinic-workstation']);
     if (!ses) throw new Error('no session');

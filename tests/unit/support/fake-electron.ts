@@ -204,6 +204,8 @@ export interface FakeElectronState {
   errorBoxes: { title: string; content: string }[];
   powerMonitor: FakePowerMonitor;
   clipboard: FakeClipboard;
+  /** The template given to Menu.setApplicationMenu(Menu.buildFromTemplate(...)), if any. */
+  applicationMenu: unknown[] | null;
 }
 
 /** powerMonitor: OS events to emit by hand, and an idle time the test sets. */
@@ -231,6 +233,7 @@ function freshState(): FakeElectronState {
     errorBoxes: [],
     powerMonitor: new FakePowerMonitor(),
     clipboard: new FakeClipboard(),
+    applicationMenu: null,
   };
 }
 
@@ -340,6 +343,14 @@ export const clipboard = new Proxy({} as FakeClipboard, {
     return typeof value === 'function' && !vi.isMockFunction(value) ? value.bind(fake().clipboard) : value;
   },
 });
+
+/** Menu: buildFromTemplate keeps the template, setApplicationMenu records it. */
+export const Menu = {
+  buildFromTemplate: vi.fn((template: unknown[]) => ({ template })),
+  setApplicationMenu: vi.fn((menu: { template: unknown[] } | null) => {
+    fake().applicationMenu = menu?.template ?? null;
+  }),
+};
 
 export const dialog = {
   showErrorBox: vi.fn((title: string, content: string) => {
