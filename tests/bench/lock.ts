@@ -6,18 +6,11 @@
  * patient's name leaves the document (performance.timeOrigin + now, the same wall clock as the
  * host's). Needs dev central, Chromium and a keychain: `bash scripts/with-keyring.sh tsx tests/bench/lock.ts`.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from '@playwright/test';
-import { workstationPolicyFor } from '../../dev/central/central.ts';
-import { startWebHost } from '../../dev/web-host/server.ts';
-import { createMemoryLogger } from '../../src-main/log/logger.ts';
-import { eraseVault } from '../../src-main/vault/vault.ts';
-import { passwordOf, startTestCentral } from '../support/central.ts';
-import { keyStore } from '../support/keychain.ts';
-import { fillCache } from '../support/workstation.ts';
+import { passwordOf } from '../support/central.ts';
+import { startWorkstationStand } from '../support/e2e.ts';
 import { median, percentile, printTable, type BenchRow } from './stats.ts';
 
 const CLINIC = { seed: 3, patients: 50 };
@@ -44,81 +37,72 @@ function whenNameLeaves(page: Page, name: string): Promise<number> {
 }
 
 export async function benchLock(osSamples = 20, idleSamples = 2): Promise<BenchRow[]> {
-  const central = await startTestCentral(CLINIC);
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-bench-lock-'));
-  const dataDir = path.join(root, 'cache');
+  const stand = await startWorkstationStand({ clinic: CLINIC, policy: { lock: IDLE } });
+  const { central, cache, host } = stand;
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
   try {
-    const cache = await fillCache(dataDir, CLINIC);
-    const host = await startWebHost({ dataDir, logger: createMemoryLogger(), policy: { central: workstationPolicyFor(central), lock: IDLE } });
-    try {
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      const physician = central.users.find((u) => u.username === 'physician1')!;
-      const patient = cache.summaries.get(cache.split(physician.practitionerId).mine[0]!)!;
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const physician = central.users.find((u) => u.username === 'physician1')!;
+    const patient = cache.summaries.get(cache.split(physician.practitionerId).mine[0]!)!;
 
-      await page.goto(host.url);
-      const popupOpened = context.waitForEvent('page');
-      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-      const popup = await popupOpened;
-      await popup.getByLabel('Username').fill(physician.username);
-      await popup.getByLabel('Password').fill(passwordOf(central, physician.username));
-      await popup.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByLabel('New PIN').fill(PIN);
-      await page.getByLabel('Confirm PIN').fill(PIN);
-      await page.getByRole('button', { name: 'Set PIN' }).click();
+    await page.goto(host.url);
+    const popupOpened = context.waitForEvent('page');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    const popup = await popupOpened;
+    await popup.getByLabel('Username').fill(physician.username);
+    await popup.getByLabel('Password').fill(passwordOf(central, physician.username));
+    await popup.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('New PIN').fill(PIN);
+    await page.getByLabel('Confirm PIN').fill(PIN);
+    await page.getByRole('button', { name: 'Set PIN' }).click();
 
-      const openChart = async () => {
-        await page.getByRole('searchbox', { name: 'Search patients' }).fill(patient.mrn!);
-        await page.keyboard.press('Enter');
-        await page.getByRole('button', { name: patient.name }).click();
-        await page.getByRole('heading', { level: 3, name: 'Notes' }).waitFor();
-      };
-      const unlock = async () => {
-        await page.getByLabel('PIN').fill(PIN);
-        await page.getByRole('button', { name: 'Unlock' }).click();
-        await page.getByRole('searchbox', { name: 'Search patients' }).waitFor();
-      };
+    const openChart = async () => {
+      await page.getByRole('searchbox', { name: 'Search patients' }).fill(patient.mrn!);
+      await page.keyboard.press('Enter');
+      await page.getByRole('button', { name: patient.name }).click();
+      await page.getByRole('heading', { level: 3, name: 'Notes' }).waitFor();
+    };
+    const unlock = async () => {
+      await page.getByLabel('PIN').fill(PIN);
+      await page.getByRole('button', { name: 'Unlock' }).click();
+      await page.getByRole('searchbox', { name: 'Search patients' }).waitFor();
+    };
 
-      const osLock: number[] = [];
-      for (let i = 0; i < osSamples; i++) {
-        await openChart();
-        const cleared = whenNameLeaves(page, patient.name);
-        await page.waitForTimeout(50); // the observer is in place
-        const t0 = wallNow();
-        host.simulatePowerEvent('lock-screen');
-        osLock.push((await cleared) - t0);
-        await unlock();
-      }
-
-      const idleLock: number[] = [];
-      for (let i = 0; i < idleSamples; i++) {
-        await openChart();
-        const cleared = whenNameLeaves(page, patient.name);
-        // Nobody touches anything from here: the warning, then the lock at the announced deadline.
-        await page.getByRole('alertdialog', { name: 'Locking soon' }).waitFor({ timeout: 60_000 });
-        const status = await page.evaluate(() => window.clinic.invoke('session.status', {}));
-        const deadline = status.ok ? status.data.lockDeadline : null;
-        if (deadline === null) throw new Error('no idle deadline announced');
-        idleLock.push((await cleared) - deadline);
-        await unlock();
-      }
-      await context.close();
-
-      const all = [...osLock, ...idleLock];
-      return [
-        { name: `OS lock event to no PHI in the DOM (Chromium), median / p95 of ${osLock.length}`, figure: `${median(osLock).toFixed(1)} / ${percentile(osLock, 95).toFixed(1)} ms`, budget: '<= 100 ms', pass: percentile(osLock, 95) <= 100 },
-        { name: `idle deadline to no PHI in the DOM (Chromium), each of ${idleLock.length}`, figure: `${idleLock.map((ms) => ms.toFixed(1)).join(', ')} ms`, budget: '<= 100 ms', pass: idleLock.every((ms) => ms <= 100) },
-        { name: 'lock to no PHI, worst of all samples', figure: `${Math.max(...all).toFixed(1)} ms`, budget: '(reference)', pass: true },
-      ];
-    } finally {
-      await host.close();
+    const osLock: number[] = [];
+    for (let i = 0; i < osSamples; i++) {
+      await openChart();
+      const cleared = whenNameLeaves(page, patient.name);
+      await page.waitForTimeout(50); // the observer is in place
+      const t0 = wallNow();
+      host.simulatePowerEvent('lock-screen');
+      osLock.push((await cleared) - t0);
+      await unlock();
     }
+
+    const idleLock: number[] = [];
+    for (let i = 0; i < idleSamples; i++) {
+      await openChart();
+      const cleared = whenNameLeaves(page, patient.name);
+      // Nobody touches anything from here: the warning, then the lock at the announced deadline.
+      await page.getByRole('alertdialog', { name: 'Locking soon' }).waitFor({ timeout: 60_000 });
+      const status = await page.evaluate(() => window.clinic.invoke('session.status', {}));
+      const deadline = status.ok ? status.data.lockDeadline : null;
+      if (deadline === null) throw new Error('no idle deadline announced');
+      idleLock.push((await cleared) - deadline);
+      await unlock();
+    }
+    await context.close();
+
+    const all = [...osLock, ...idleLock];
+    return [
+      { name: `OS lock event to no PHI in the DOM (Chromium), median / p95 of ${osLock.length}`, figure: `${median(osLock).toFixed(1)} / ${percentile(osLock, 95).toFixed(1)} ms`, budget: '<= 100 ms', pass: percentile(osLock, 95) <= 100 },
+      { name: `idle deadline to no PHI in the DOM (Chromium), each of ${idleLock.length}`, figure: `${idleLock.map((ms) => ms.toFixed(1)).join(', ')} ms`, budget: '<= 100 ms', pass: idleLock.every((ms) => ms <= 100) },
+      { name: 'lock to no PHI, worst of all samples', figure: `${Math.max(...all).toFixed(1)} ms`, budget: '(reference)', pass: true },
+    ];
   } finally {
     await browser.close();
-    await central.close();
-    await eraseVault({ dataDir, keyStore });
-    fs.rmSync(root, { recursive: true, force: true });
+    await stand.close();
   }
 }
 

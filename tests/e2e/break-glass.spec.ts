@@ -4,52 +4,36 @@
  * privacy officer's review, the AuditEvents at the central FHIR API, and `ws audit verify` passing
  * and then failing at the entry edited in the file.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
-import { workstationPolicyFor } from '../../dev/central/central.ts';
-import { startWebHost, type WebHost } from '../../dev/web-host/server.ts';
-import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import type { WebHost } from '../../dev/web-host/server.ts';
 import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
-import { eraseVault } from '../../src-main/vault/vault.ts';
-import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
-import { expectNoSeriousAxeViolations, signInAtProvider } from '../support/e2e.ts';
+import { fhirFetch, signIn, type Central } from '../support/central.ts';
+import { expectNoSeriousAxeViolations, signInAtProvider, startWorkstationStand, type WorkstationStand } from '../support/e2e.ts';
 import { runTs } from '../support/child.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
-import { fillCache, type ClinicCache } from '../support/workstation.ts';
+import type { ClinicCache } from '../support/workstation.ts';
 
 const CLINIC = { seed: 31, patients: 40 };
 const JUSTIFICATION = 'Found unresponsive in the waiting area; need allergies and medications before treating';
 
+let stand: WorkstationStand;
 let central: Central;
 let cache: ClinicCache;
 let host: WebHost;
-let root: string;
 let dataDir: string;
 
 test.beforeAll(async () => {
-  central = await startTestCentral(CLINIC);
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-e2e-break-glass-'));
-  dataDir = path.join(root, 'cache');
-  cache = await fillCache(dataDir, CLINIC);
-  host = await startWebHost({
-    dataDir,
-    logger: createMemoryLogger(),
+  stand = await startWorkstationStand({
+    clinic: CLINIC,
     shiftableTime: true,
-    policy: {
-      central: workstationPolicyFor(central),
-      lock: { idleSeconds: 3600, warningSeconds: 30 },
-      breakGlass: { durationMinutes: 10 },
-    },
+    policy: { lock: { idleSeconds: 3600, warningSeconds: 30 }, breakGlass: { durationMinutes: 10 } },
   });
+  ({ central, cache, host, dataDir } = stand);
 });
 
 test.afterAll(async () => {
-  await host?.close();
-  await central?.close();
-  await eraseVault({ dataDir, keyStore });
-  fs.rmSync(root, { recursive: true, force: true });
+  await stand?.close();
 });
 
 async function signInWithNewPin(page: Page, context: BrowserContext, username: string, pin: string): Promise<void> {

@@ -3,46 +3,28 @@
  * vault, real keychain), dev central's identity provider signing people in through its own page
  * in a popup, and the same synthetic clinic in both. Selectors are PRODUCT.md's accessible names.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { workstationPolicyFor } from '../../dev/central/central.ts';
-import { startWebHost, type WebHost } from '../../dev/web-host/server.ts';
-import { createMemoryLogger } from '../../src-main/log/logger.ts';
-import { eraseVault } from '../../src-main/vault/vault.ts';
-import { startTestCentral, type Central } from '../support/central.ts';
-import { expectNoSeriousAxeViolations, signInAtProvider } from '../support/e2e.ts';
-import { keyStore } from '../support/keychain.ts';
-import { fillCache, type ClinicCache } from '../support/workstation.ts';
+import type { WebHost } from '../../dev/web-host/server.ts';
+import type { Central } from '../support/central.ts';
+import { expectNoSeriousAxeViolations, signInAtProvider, startWorkstationStand, type WorkstationStand } from '../support/e2e.ts';
+import type { ClinicCache } from '../support/workstation.ts';
 
 const CLINIC = { seed: 21, patients: 40 };
 const PIN = { physician: '583920', nurse: '716204', frontDesk: '940318' };
 
+let stand: WorkstationStand;
 let central: Central;
 let cache: ClinicCache;
 let host: WebHost;
-let root: string;
-let dataDir: string;
 
 test.beforeAll(async () => {
   // 20-second access tokens: refreshed every ten seconds, so a disabled account is noticed quickly.
-  central = await startTestCentral({ ...CLINIC, accessTokenTtlSeconds: 20 });
-  root = fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-e2e-session-'));
-  dataDir = path.join(root, 'cache');
-  cache = await fillCache(dataDir, CLINIC);
-  host = await startWebHost({
-    dataDir,
-    logger: createMemoryLogger(),
-    policy: { central: workstationPolicyFor(central), lock: { idleSeconds: 30, warningSeconds: 10 } },
-  });
+  stand = await startWorkstationStand({ clinic: CLINIC, central: { accessTokenTtlSeconds: 20 }, policy: { lock: { idleSeconds: 30, warningSeconds: 10 } } });
+  ({ central, cache, host } = stand);
 });
 
 test.afterAll(async () => {
-  await host?.close();
-  await central?.close();
-  await eraseVault({ dataDir, keyStore });
-  fs.rmSync(root, { recursive: true, force: true });
+  await stand?.close();
 });
 
 async function setPin(page: Page, pin: string): Promise<void> {

@@ -2,9 +2,19 @@
  * Shared steps of the end-to-end scenarios: axe on a screen (no serious or critical violation of
  * WCAG 2.x A/AA), and a sign-in at dev central's own page in the popup the web host opens.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type BrowserContext, type Page } from '@playwright/test';
-import { passwordOf, type Central } from './central.ts';
+import { workstationPolicyFor, type CentralOptions } from '../../dev/central/central.ts';
+import { startWebHost, type WebHost } from '../../dev/web-host/server.ts';
+import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import { eraseVault } from '../../src-main/vault/vault.ts';
+import type { PolicyInput } from '../../src-shared/policy/schema.ts';
+import { passwordOf, startTestCentral, type Central } from './central.ts';
+import { keyStore } from './keychain.ts';
+import { fillCache, type ClinicCache } from './workstation.ts';
 
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
@@ -26,4 +36,47 @@ export async function signInAtProvider(page: Page, context: BrowserContext, cent
   await popup.getByRole('button', { name: 'Sign in' }).click();
   await expect(popup.getByText('Sign-in received')).toBeVisible();
   await popup.close();
+}
+
+/**
+ * Dev central with a synthetic clinic, and a workstation (web host, real core, encrypted cache
+ * holding the same clinic) whose policy points at it: the stand the end-to-end scenarios and the
+ * lock benchmark run against. `close()` stops both and crypto-erases the cache.
+ */
+export interface WorkstationStand {
+  central: Central;
+  cache: ClinicCache;
+  host: WebHost;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export async function startWorkstationStand(options: {
+  clinic: { seed: number; patients: number };
+  central?: CentralOptions;
+  policy?: Omit<PolicyInput, 'central'>;
+  shiftableTime?: boolean;
+}): Promise<WorkstationStand> {
+  const central = await startTestCentral({ ...options.clinic, ...options.central });
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-stand-'));
+  const dataDir = path.join(root, 'cache');
+  const close = async (host?: WebHost) => {
+    await host?.close();
+    await central.close();
+    await eraseVault({ dataDir, keyStore });
+    fs.rmSync(root, { recursive: true, force: true });
+  };
+  try {
+    const cache = await fillCache(dataDir, options.clinic);
+    const host = await startWebHost({
+      dataDir,
+      logger: createMemoryLogger(),
+      ...(options.shiftableTime ? { shiftableTime: true } : {}),
+      policy: { ...options.policy, central: workstationPolicyFor(central) },
+    });
+    return { central, cache, host, dataDir, close: () => close(host) };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
