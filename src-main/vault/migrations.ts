@@ -1,5 +1,6 @@
 import { auditSchemaV5 } from '../audit/schema.ts';
 import { breakGlassSchemaV6 } from '../break-glass/schema.ts';
+import { syncSchemaV7 } from '../sync/schema.ts';
 import { identitySchemaV2 } from '../identity/schema.ts';
 import { tokenSchemaV3 } from '../identity/token-schema.ts';
 import { userSchemaV4 } from '../identity/user-schema.ts';
@@ -25,6 +26,7 @@ export const migrations: readonly Migration[] = [
   { version: 4, name: 'identity: known users for offline sign-in', sql: userSchemaV4 },
   { version: 5, name: 'audit: append-only hash-chained trail, workstation id', sql: auditSchemaV5 },
   { version: 6, name: 'break-glass: grants and reviews', sql: breakGlassSchemaV6 },
+  { version: 7, name: 'sync: pull cursors and diagnostics', sql: syncSchemaV7 },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;

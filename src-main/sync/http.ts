@@ -1,0 +1,78 @@
+import { isAllowedTransport } from '../net/transport.ts';
+
+/**
+ * HTTP to the central FHIR API with the sync engine's retry rules (PRODUCT.md capability 7):
+ * retried with exponential backoff and full jitter on network errors, timeouts, 408, 429 (its
+ * Retry-After honoured) and 5xx; never on other 4xx, which would fail the same way again. The
+ * transport rule (HTTPS; loopback HTTP only when policy allows it) is checked before anything
+ * is sent.
+ */
+export interface RetryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  timeoutMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 6, baseDelayMs: 250, maxDelayMs: 30_000, timeoutMs: 30_000 };
+
+export interface HttpDeps {
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  allowLoopbackHttp: boolean;
+  retry?: Partial<RetryPolicy>;
+}
+
+export class SyncHttpError extends Error {
+  override readonly name = 'SyncHttpError';
+  constructor(
+    /** 'network' | 'insecure-transport' | `http-<status>` */
+    readonly reason: string,
+    message: string,
+    readonly status: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+const RETRIED_STATUS = (status: number) => status === 408 || status === 429 || status >= 500;
+
+/** Seconds or an HTTP date, as Retry-After allows; null when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | null {
+  if (header === null || header.trim() === '') return null;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+export async function fetchWithRetry(url: string, init: RequestInit, deps: HttpDeps): Promise<Response> {
+  const policy = { ...DEFAULT_RETRY, ...deps.retry };
+  const doFetch = deps.fetch ?? fetch;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = deps.random ?? Math.random;
+  if (!isAllowedTransport(new URL(url), deps.allowLoopbackHttp)) {
+    throw new SyncHttpError('insecure-transport', 'The central FHIR API must be reached over HTTPS.');
+  }
+  let lastError: SyncHttpError | null = null;
+  let lastRetryAfter: number | null = null;
+  for (let attempt = 0; attempt < policy.attempts; attempt++) {
+    if (attempt > 0) {
+      const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+      const told = lastError?.status === 429 || lastError?.status === 503 ? lastRetryAfter : null;
+      await sleep(told ?? Math.floor(random() * backoff));
+    }
+    let response: Response;
+    try {
+      response = await doFetch(url, { ...init, signal: AbortSignal.timeout(policy.timeoutMs) });
+    } catch {
+      lastError = new SyncHttpError('network', 'The central FHIR API could not be reached.');
+      continue;
+    }
+    if (response.ok || !RETRIED_STATUS(response.status)) return response;
+    lastRetryAfter = retryAfterMs(response.headers.get('retry-after'));
+    await response.body?.cancel();
+    lastError = new SyncHttpError(`http-${response.status}`, `The central FHIR API answered HTTP ${response.status}.`, response.status);
+  }
+  throw lastError ?? new SyncHttpError('network', 'The central FHIR API could not be reached.');
+}

@@ -1,0 +1,134 @@
+import type { Logger } from '../log/logger.ts';
+import type { Clock } from '../ports.ts';
+import { storeResources } from '../records/repository.ts';
+import type { Database } from '../vault/sqlcipher.ts';
+import { fetchWithRetry, SyncHttpError, type HttpDeps } from './http.ts';
+
+/**
+ * Incremental pull from the central FHIR API, one resource type at a time: search by the
+ * server's `_lastUpdated` from the type's cursor minus an overlap window (many resources share a
+ * millisecond, and a page may have been read while others were written at the same instant),
+ * sorted, paged by the Bundle's next links. Every resource is validated before it is stored; an
+ * invalid one is recorded in sync diagnostics and the rest go on. What was already stored at the
+ * same version is skipped (the overlap brings it again). The new cursor is the newest
+ * `meta.lastUpdated` the server sent, committed with the page that carried it.
+ */
+export const PULLED_TYPES = [
+  'Practitioner',
+  'PractitionerRole',
+  'Patient',
+  'CareTeam',
+  'Encounter',
+  'Condition',
+  'AllergyIntolerance',
+  'MedicationRequest',
+  'Observation',
+  'DocumentReference',
+] as const;
+export type PulledType = (typeof PULLED_TYPES)[number];
+
+export interface PullOptions extends HttpDeps {
+  db: Database;
+  fhirBaseUrl: string;
+  accessToken: string;
+  clock: Clock;
+  logger: Logger;
+  pageSize?: number;
+  /** How far before the cursor each pull starts again. */
+  overlapMs?: number;
+  types?: readonly PulledType[];
+}
+
+export interface PullResult {
+  /** Resources stored (new or at a new version). */
+  stored: number;
+  /** Resources the server sent that were already stored at that version. */
+  unchanged: number;
+  /** Resources refused by validation (see sync_diagnostics). */
+  rejected: number;
+  pages: number;
+}
+
+interface Bundle {
+  resourceType?: unknown;
+  entry?: { resource?: unknown }[];
+  link?: { relation?: unknown; url?: unknown }[];
+}
+
+const DEFAULT_OVERLAP_MS = 2_000;
+
+function nextLink(bundle: Bundle, base: URL): string | null {
+  const next = bundle.link?.find((link) => link.relation === 'next')?.url;
+  if (typeof next !== 'string') return null;
+  const url = new URL(next, base);
+  // Follow only links on the same server: a Bundle cannot send the token elsewhere.
+  return url.origin === base.origin ? url.href : null;
+}
+
+export async function pullType(options: PullOptions, type: PulledType): Promise<PullResult> {
+  const { db } = options;
+  const base = new URL(options.fhirBaseUrl.replace(/\/+$/, '') + '/');
+  const cursorRow = db.prepare('SELECT last_updated FROM sync_cursors WHERE resource_type = ?').get(type) as { last_updated: string } | undefined;
+  const from = cursorRow ? new Date(Date.parse(cursorRow.last_updated) - (options.overlapMs ?? DEFAULT_OVERLAP_MS)).toISOString() : null;
+  const query = new URLSearchParams({ _sort: '_lastUpdated', _count: String(options.pageSize ?? 200) });
+  if (from) query.set('_lastUpdated', `ge${from}`);
+  let url: string | null = new URL(`${type}?${query}`, base).href;
+
+  const versionOf = db.prepare('SELECT version_id FROM resources WHERE type = ? AND id = ?').pluck();
+  const setCursor = db.prepare(
+    `INSERT INTO sync_cursors (resource_type, last_updated, updated_at) VALUES (?, ?, ?)
+     ON CONFLICT (resource_type) DO UPDATE SET last_updated = excluded.last_updated, updated_at = excluded.updated_at
+     WHERE excluded.last_updated > sync_cursors.last_updated`,
+  );
+  const diagnose = db.prepare('INSERT INTO sync_diagnostics (at, resource_type, resource_id, problem) VALUES (?, ?, ?, ?)');
+  const result: PullResult = { stored: 0, unchanged: 0, rejected: 0, pages: 0 };
+
+  while (url) {
+    const response = await fetchWithRetry(url, { headers: { accept: 'application/fhir+json', authorization: `Bearer ${options.accessToken}` } }, options);
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new SyncHttpError(`http-${response.status}`, `The central FHIR API refused the ${type} pull (HTTP ${response.status}).`, response.status);
+    }
+    let bundle: Bundle;
+    try {
+      bundle = (await response.json()) as Bundle;
+    } catch {
+      throw new SyncHttpError('malformed-response', `The central FHIR API sent a ${type} page that is not JSON.`);
+    }
+    if (bundle.resourceType !== 'Bundle') throw new SyncHttpError('malformed-response', `The central FHIR API sent a ${type} page that is not a Bundle.`);
+    result.pages++;
+
+    const fresh: unknown[] = [];
+    let newest: string | null = null;
+    for (const entry of bundle.entry ?? []) {
+      const resource = entry.resource as { resourceType?: unknown; id?: unknown; meta?: { versionId?: unknown; lastUpdated?: unknown } } | undefined;
+      if (!resource || resource.resourceType !== type) continue; // included or outcome entries: not this type's
+      const lastUpdated = resource.meta?.lastUpdated;
+      if (typeof lastUpdated === 'string' && !Number.isNaN(Date.parse(lastUpdated)) && (newest === null || Date.parse(lastUpdated) > Date.parse(newest))) newest = lastUpdated;
+      const stored = typeof resource.id === 'string' ? versionOf.get(type, resource.id) : undefined;
+      if (stored !== undefined && stored !== null && stored === resource.meta?.versionId) {
+        result.unchanged++;
+        continue;
+      }
+      fresh.push(resource);
+    }
+    // The page's resources and the cursor it moves to, in one transaction.
+    db.transaction(() => {
+      const { stored, rejected } = storeResources(db, fresh);
+      result.stored += stored;
+      result.rejected += rejected.length;
+      for (const bad of rejected) diagnose.run(options.clock.now(), bad.resourceType, bad.id, bad.issues.join('; ').slice(0, 1000));
+      if (newest) setCursor.run(type, new Date(Date.parse(newest)).toISOString(), options.clock.now());
+    })();
+    url = nextLink(bundle, base);
+  }
+  options.logger.log(result.rejected > 0 ? 'warn' : 'info', 'sync.pulled', { reason: type, count: result.stored, status: result.rejected });
+  return result;
+}
+
+/** One pull of every type, in the order relationships need them (practitioners before care teams). */
+export async function pullAll(options: PullOptions): Promise<Record<PulledType, PullResult>> {
+  const results = {} as Record<PulledType, PullResult>;
+  for (const type of options.types ?? PULLED_TYPES) results[type] = await pullType(options, type);
+  return results;
+}

@@ -1,0 +1,130 @@
+/**
+ * The sync engine's pull against dev central over real HTTP with a real token, into a real vault:
+ * a first pull of the clinic, incremental pulls from the server's own lastUpdated, invalid
+ * resources reported without stopping the rest, and the retry rules (503, 429 with Retry-After,
+ * no retry on 404, HTTPS only).
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import { countResources, searchPatients } from '../../src-main/records/repository.ts';
+import { SyncHttpError } from '../../src-main/sync/http.ts';
+import { PULLED_TYPES, pullAll, pullType, type PullOptions } from '../../src-main/sync/pull.ts';
+import { eraseVault, openVault, type Vault } from '../../src-main/vault/vault.ts';
+import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
+import { keyStore } from '../support/keychain.ts';
+import { tempDir } from '../support/temp.ts';
+
+let central: Central;
+let token: string;
+let dataDir: string;
+let cleanup: () => void;
+let vault: Vault;
+const sleeps: number[] = [];
+
+beforeAll(async () => {
+  central = await startTestCentral({ patients: 12, seed: 17 });
+  token = (await signIn(central, 'nurse1')).accessToken;
+});
+afterAll(async () => {
+  await central?.close();
+});
+beforeEach(async () => {
+  ({ dir: dataDir, cleanup } = tempDir('clinic-sync-pull-'));
+  vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  sleeps.length = 0;
+});
+afterEach(async () => {
+  vault.close();
+  await eraseVault({ dataDir, keyStore });
+  cleanup();
+});
+
+const options = (extra: Partial<PullOptions> = {}): PullOptions => ({
+  db: vault.db,
+  fhirBaseUrl: central.fhirBaseUrl,
+  accessToken: token,
+  allowLoopbackHttp: true,
+  clock: { now: () => Date.now() },
+  logger: createMemoryLogger(),
+  pageSize: 25,
+  // Delays are recorded, not waited: the rules are what is under test.
+  sleep: async (ms) => void sleeps.push(ms),
+  ...extra,
+});
+
+async function serverTotal(type: string): Promise<number> {
+  const response = await fhirFetch(central, token, `${type}?_summary=count`);
+  return ((await response.json()) as { total: number }).total;
+}
+
+describe('sync pull', () => {
+  it('pulls the whole clinic, validated, paged; pulling again stores nothing new', async () => {
+    const first = await pullAll(options());
+    let total = 0;
+    for (const type of PULLED_TYPES) {
+      const expected = await serverTotal(type);
+      expect(first[type].stored, type).toBe(expected);
+      expect(first[type].rejected, type).toBe(0);
+      total += expected;
+    }
+    expect(first.Observation.pages).toBeGreaterThan(1);
+    expect(countResources(vault.db)).toBe(total);
+    // Pulled patients are searchable like any others (the search columns are filled on store).
+    const someone = (((await (await fhirFetch(central, token, 'Patient?_count=1')).json()) as { entry: { resource: { identifier: { value: string }[] } }[] }).entry)[0]!.resource;
+    const mrn = someone.identifier[0]!.value;
+    expect(searchPatients(vault.db, mrn, 5).map((p) => p.mrn)).toContain(mrn);
+
+    const again = await pullAll(options());
+    for (const type of PULLED_TYPES) expect(again[type].stored, type).toBe(0);
+  });
+
+  it('takes changes from the server\'s own lastUpdated: the cursor is the server\'s, never the local clock', async () => {
+    await pullType(options(), 'Condition');
+    const [condition] = (((await (await fhirFetch(central, token, 'Condition?_count=1')).json()) as { entry: { resource: Record<string, unknown> }[] }).entry).map((e) => e.resource);
+    const updated = { ...condition, note: [{ text: 'Reviewed at the follow-up visit.' }] };
+    const put = await fhirFetch(central, token, `Condition/${condition!['id'] as string}`, { method: 'PUT', body: JSON.stringify(updated) });
+    expect(put.status).toBe(200);
+    const saved = (await put.json()) as { meta: { versionId: string; lastUpdated: string } };
+
+    // A local clock far in the past or future changes nothing.
+    const result = await pullType(options({ clock: { now: () => 0 } }), 'Condition');
+    expect(result.stored).toBe(1);
+    const row = vault.db.prepare('SELECT version_id FROM resources WHERE type = ? AND id = ?').get('Condition', condition!['id']) as { version_id: string };
+    expect(row.version_id).toBe(saved.meta.versionId);
+    const cursor = vault.db.prepare(`SELECT last_updated FROM sync_cursors WHERE resource_type = 'Condition'`).pluck().get() as string;
+    expect(Date.parse(cursor)).toBe(Date.parse(saved.meta.lastUpdated));
+  });
+
+  it('reports an invalid resource in diagnostics (type and rule, no content) and stores the rest', async () => {
+    central.faults.inject({ kind: 'invalid-resource', method: 'GET', path: /\/Patient\?/, times: 1 });
+    const result = await pullType(options(), 'Patient');
+    expect(result.rejected).toBe(1);
+    expect(result.stored).toBe((await serverTotal('Patient')) - 1);
+    const diagnostics = vault.db.prepare('SELECT resource_type, resource_id, problem FROM sync_diagnostics').all() as { resource_type: string; resource_id: string | null; problem: string }[];
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({ resource_type: 'Patient', resource_id: null });
+    expect(diagnostics[0]!.problem).toMatch(/id|birthDate|lastUpdated/);
+  });
+
+  it('retries 503 and 429 (honouring Retry-After), never a 404, and refuses plain HTTP beyond this machine', async () => {
+    central.faults.inject({ kind: 'status', status: 503, method: 'GET', path: /\/Practitioner\?/, times: 2 });
+    central.faults.inject({ kind: 'rate-limit', retryAfterSeconds: 3, method: 'GET', path: /\/Practitioner\?/, times: 1 });
+    const result = await pullType(options(), 'Practitioner');
+    expect(result.stored).toBe(await serverTotal('Practitioner'));
+    expect(sleeps).toHaveLength(3);
+    expect(sleeps[2]).toBe(3000);
+
+    let calls = 0;
+    const counting: typeof fetch = (input, init) => {
+      calls++;
+      return fetch(input, init);
+    };
+    const missing = await pullType(options({ fhirBaseUrl: `${central.fhirBaseUrl}/nowhere`, fetch: counting }), 'Patient').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(SyncHttpError);
+    expect((missing as SyncHttpError).reason).toBe('http-404');
+    expect(calls).toBe(1);
+
+    const insecure = await pullType(options({ fhirBaseUrl: 'http://fhir.clinic.example/R4' }), 'Patient').catch((e: unknown) => e);
+    expect((insecure as SyncHttpError).reason).toBe('insecure-transport');
+  });
+});
