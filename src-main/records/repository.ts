@@ -225,6 +225,18 @@ export function readPatientRecord(db: Database, patientId: string): Map<string, 
   return byType;
 }
 
+/**
+ * Removes a resource the central server deleted (the patient's search row and name index go with
+ * a Patient). True when there was one.
+ */
+export function deleteResource(db: Database, type: string, id: string): boolean {
+  return db.transaction(() => {
+    const removed = db.prepare('DELETE FROM resources WHERE type = ? AND id = ?').run(type, id).changes > 0;
+    if (type === 'Patient') db.prepare('DELETE FROM patients WHERE id = ?').run(id);
+    return removed;
+  })();
+}
+
 export function countResources(db: Database): number {
   return (prepared(db).countResources.get() as { n: number }).n;
 }

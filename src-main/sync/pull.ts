@@ -1,6 +1,6 @@
 import type { Logger } from '../log/logger.ts';
 import type { Clock } from '../ports.ts';
-import { storeResources } from '../records/repository.ts';
+import { deleteResource, storeResources } from '../records/repository.ts';
 import type { Database } from '../vault/sqlcipher.ts';
 import { fetchWithRetry, SyncHttpError, type HttpDeps } from './http.ts';
 
@@ -11,7 +11,8 @@ import { fetchWithRetry, SyncHttpError, type HttpDeps } from './http.ts';
  * sorted, paged by the Bundle's next links. Every resource is validated before it is stored; an
  * invalid one is recorded in sync diagnostics and the rest go on. What was already stored at the
  * same version is skipped (the overlap brings it again). The new cursor is the newest
- * `meta.lastUpdated` the server sent, committed with the page that carried it.
+ * `meta.lastUpdated` the server sent, committed with the page that carried it. Deletes come from
+ * the type's history (pullDeletes).
  */
 export const PULLED_TYPES = [
   'Practitioner',
@@ -126,9 +127,62 @@ export async function pullType(options: PullOptions, type: PulledType): Promise<
   return result;
 }
 
+/**
+ * Deletes on the server since the last look, from the type's history (`_since`, with the same
+ * overlap): each DELETE removes the local copy. The history cursor is the newest lastModified the
+ * server reported; it starts at the search cursor (deletes before the first pull do not concern
+ * this cache), so nothing is asked before something was pulled.
+ */
+export async function pullDeletes(options: PullOptions, type: PulledType): Promise<{ deleted: number }> {
+  const { db } = options;
+  const base = new URL(options.fhirBaseUrl.replace(/\/+$/, '') + '/');
+  const cursorOf = db.prepare('SELECT last_updated FROM sync_cursors WHERE resource_type = ?').pluck();
+  const since = (cursorOf.get(`history:${type}`) ?? cursorOf.get(type)) as string | undefined;
+  if (since === undefined) return { deleted: 0 };
+  const from = new Date(Date.parse(since) - (options.overlapMs ?? DEFAULT_OVERLAP_MS)).toISOString();
+  let url: string | null = new URL(`${type}/_history?${new URLSearchParams({ _since: from, _count: String(options.pageSize ?? 200) })}`, base).href;
+  const setCursor = db.prepare(
+    `INSERT INTO sync_cursors (resource_type, last_updated, updated_at) VALUES (?, ?, ?)
+     ON CONFLICT (resource_type) DO UPDATE SET last_updated = excluded.last_updated, updated_at = excluded.updated_at
+     WHERE excluded.last_updated > sync_cursors.last_updated`,
+  );
+  let deleted = 0;
+  while (url) {
+    const response = await fetchWithRetry(url, { headers: { accept: 'application/fhir+json', authorization: `Bearer ${options.accessToken}` } }, options);
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new SyncHttpError(`http-${response.status}`, `The central FHIR API refused the ${type} history (HTTP ${response.status}).`, response.status);
+    }
+    let bundle: Bundle & { entry?: { request?: { method?: unknown; url?: unknown }; response?: { lastModified?: unknown }; resource?: { meta?: { lastUpdated?: unknown } } }[] };
+    try {
+      bundle = (await response.json()) as typeof bundle;
+    } catch {
+      throw new SyncHttpError('malformed-response', `The central FHIR API sent a ${type} history page that is not JSON.`);
+    }
+    let newest: string | null = null;
+    const gone: string[] = [];
+    for (const entry of bundle.entry ?? []) {
+      const at = entry.response?.lastModified ?? entry.resource?.meta?.lastUpdated;
+      if (typeof at === 'string' && !Number.isNaN(Date.parse(at)) && (newest === null || Date.parse(at) > Date.parse(newest))) newest = at;
+      const target = typeof entry.request?.url === 'string' ? /^([A-Za-z]+)\/([A-Za-z0-9.-]{1,64})$/.exec(entry.request.url) : null;
+      if (entry.request?.method === 'DELETE' && target?.[1] === type && target[2]) gone.push(target[2]);
+    }
+    db.transaction(() => {
+      for (const id of gone) if (deleteResource(db, type, id)) deleted++;
+      if (newest) setCursor.run(`history:${type}`, new Date(Date.parse(newest)).toISOString(), options.clock.now());
+    })();
+    url = nextLink(bundle, base);
+  }
+  if (deleted > 0) options.logger.log('info', 'sync.deleted', { reason: type, count: deleted });
+  return { deleted };
+}
+
 /** One pull of every type, in the order relationships need them (practitioners before care teams). */
-export async function pullAll(options: PullOptions): Promise<Record<PulledType, PullResult>> {
-  const results = {} as Record<PulledType, PullResult>;
-  for (const type of options.types ?? PULLED_TYPES) results[type] = await pullType(options, type);
+export async function pullAll(options: PullOptions): Promise<Record<PulledType, PullResult & { deleted: number }>> {
+  const results = {} as Record<PulledType, PullResult & { deleted: number }>;
+  for (const type of options.types ?? PULLED_TYPES) {
+    const { deleted } = await pullDeletes(options, type);
+    results[type] = { ...(await pullType(options, type)), deleted };
+  }
   return results;
 }

@@ -95,6 +95,24 @@ describe('sync pull', () => {
     expect(Date.parse(cursor)).toBe(Date.parse(saved.meta.lastUpdated));
   });
 
+  it('applies deletes from the server\'s history, once', async () => {
+    await pullAll(options({ types: ['Patient', 'Condition'] }));
+    const first = async (type: string) => (((await (await fhirFetch(central, token, `${type}?_count=1`)).json()) as { entry: { resource: { id: string; identifier?: { value: string }[] } }[] }).entry)[0]!.resource;
+    const condition = await first('Condition');
+    const patient = await first('Patient');
+    for (const path of [`Condition/${condition.id}`, `Patient/${patient.id}`]) expect((await fhirFetch(central, token, path, { method: 'DELETE' })).status).toBe(200);
+
+    const result = await pullAll(options({ types: ['Patient', 'Condition'] }));
+    expect(result.Condition.deleted).toBe(1);
+    expect(result.Patient.deleted).toBe(1);
+    const has = (type: string, id: string) => vault.db.prepare('SELECT count(*) AS n FROM resources WHERE type = ? AND id = ?').get(type, id) as { n: number };
+    expect(has('Condition', condition.id)).toEqual({ n: 0 });
+    expect(has('Patient', patient.id)).toEqual({ n: 0 });
+    expect(searchPatients(vault.db, patient.identifier![0]!.value, 5)).toEqual([]);
+    const again = await pullAll(options({ types: ['Patient', 'Condition'] }));
+    expect(again.Condition.deleted + again.Patient.deleted).toBe(0);
+  });
+
   it('reports an invalid resource in diagnostics (type and rule, no content) and stores the rest', async () => {
     central.faults.inject({ kind: 'invalid-resource', method: 'GET', path: /\/Patient\?/, times: 1 });
     const result = await pullType(options(), 'Patient');
