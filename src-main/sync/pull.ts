@@ -1,3 +1,4 @@
+import { StoredResourceType } from '../../src-shared/fhir/index.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Clock } from '../ports.ts';
 import { deleteResource, storeResources } from '../records/repository.ts';
@@ -14,19 +15,9 @@ import { fetchWithRetry, SyncHttpError, type HttpDeps } from './http.ts';
  * `meta.lastUpdated` the server sent, committed with the page that carried it. Deletes come from
  * the type's history (pullDeletes).
  */
-export const PULLED_TYPES = [
-  'Practitioner',
-  'PractitionerRole',
-  'Patient',
-  'CareTeam',
-  'Encounter',
-  'Condition',
-  'AllergyIntolerance',
-  'MedicationRequest',
-  'Observation',
-  'DocumentReference',
-] as const;
-export type PulledType = (typeof PULLED_TYPES)[number];
+/** Every type the cache keeps (the contract's list), pulled in that order. */
+export const PULLED_TYPES: readonly StoredResourceType[] = StoredResourceType.options;
+export type PulledType = StoredResourceType;
 
 export interface PullOptions extends HttpDeps {
   db: Database;
@@ -177,7 +168,7 @@ export async function pullDeletes(options: PullOptions, type: PulledType): Promi
   return { deleted };
 }
 
-/** One pull of every type, in the order relationships need them (practitioners before care teams). */
+/** One pull of every type: its deletes, then its changes. */
 export async function pullAll(options: PullOptions): Promise<Record<PulledType, PullResult & { deleted: number }>> {
   const results = {} as Record<PulledType, PullResult & { deleted: number }>;
   for (const type of options.types ?? PULLED_TYPES) {
