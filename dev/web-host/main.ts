@@ -8,10 +8,10 @@
  * what lets the page talk to the core. SIGINT/SIGTERM close the core (and the vault) cleanly.
  * Needs a keychain: run it inside `bash scripts/with-keyring.sh` on a machine without a desktop.
  */
-import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { PolicyInput } from '../../src-shared/policy/schema.ts';
 import { PolicyError, readPolicyFile } from '../../src-main/policy/load.ts';
+import { readIfExists } from '../../src-main/vault/atomic-file.ts';
 import { startWebHost, type WebHost } from './server.ts';
 
 const USAGE = 'usage: tsx dev/web-host/main.ts --data-dir <dir> [--port N] [--renderer-dir <dir>] [--policy <file.json>]';
@@ -48,7 +48,7 @@ if (!/^\d{1,5}$/.test(args.port) || Number(args.port) > 65_535) fail(`--port mus
 /** A policy file as IT would write it, checked exactly as the app checks its managed policy. */
 function readPolicy(file: string): PolicyInput {
   try {
-    const policy = readPolicyFile(file, (f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : null));
+    const policy = readPolicyFile(file, readIfExists);
     if (!policy) fail(`the policy file ${file} does not exist`, 2);
     return policy;
   } catch (error) {

@@ -5,7 +5,9 @@ import type { PowerEvent, PowerEvents } from '../../src-main/lock/ports.ts';
  * nor input in other apps, so the idle time is unknown (window input alone counts) and OS events
  * are raised by hand (WebHost.simulatePowerEvent) in tests, the benchmark and development.
  */
-export function createManualPowerEvents(): PowerEvents & { emit(event: PowerEvent): void } {
+export type ManualPowerEvents = PowerEvents & { emit(event: PowerEvent): void };
+
+export function createManualPowerEvents(): ManualPowerEvents {
   const listeners = new Set<(event: PowerEvent) => void>();
   return {
     subscribe(listener) {

@@ -14,9 +14,8 @@ import { openDatabase, type Database } from '../vault/sqlcipher.ts';
 import { CANONICAL_SQL } from './entry.ts';
 import { createEntryMac } from './mac.ts';
 
-export interface SliceRequest {
-  file: string;
-  dbKey: string;
+/** One run of entries to check, from `from` to `to`, after the entry whose hash is `previous`. */
+interface Slice {
   auditKey: Uint8Array;
   from: number;
   to: number;
@@ -44,7 +43,7 @@ export interface SliceResult {
 }
 
 /** Checks one slice on the given connection (the worker's own, or the caller's for its share). */
-export function verifySliceOn(db: Database, request: Omit<SliceRequest, 'file' | 'dbKey'>): SliceResult {
+function verifySliceOn(db: Database, request: Slice): SliceResult {
   const mac = createEntryMac(Buffer.from(request.auditKey));
   let previous: Buffer = Buffer.from(request.previous);
   let expected = request.from;

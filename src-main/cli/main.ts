@@ -20,7 +20,8 @@ import { systemClock } from '../ports.ts';
 import { pendingAuditCount } from '../audit/ship.ts';
 import { readWorkstationId } from '../audit/trail.ts';
 import { isAllowedTransport } from '../net/transport.ts';
-import { PolicyError, readFileIfExists, readPolicyFile, type LoadedPolicy } from '../policy/load.ts';
+import { PolicyError, readPolicyFile, type LoadedPolicy } from '../policy/load.ts';
+import { readIfExists } from '../vault/atomic-file.ts';
 import { loadOsPolicy } from '../policy/os-settings.ts';
 
 const USAGE = `Usage: ws <command> [options]
@@ -53,18 +54,17 @@ function print(json: boolean, value: Record<string, unknown>, text: string): voi
   process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${text}\n`);
 }
 
+/** `--policy <file>`: checked exactly as a managed policy is; a bad one is a usage error (exit 2). */
 function readPolicy(file: string | undefined): Policy {
   if (!file) return Policy.parse({});
-  let json: unknown;
   try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const policy = readPolicyFile(file, readIfExists);
+    if (!policy) throw new UsageError(`Policy file ${file} does not exist.`);
+    return policy;
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not valid JSON';
-    throw new UsageError(`Policy file ${file} ${reason}.`);
+    if (error instanceof PolicyError) throw new UsageError(error.message);
+    throw error;
   }
-  const parsed = Policy.safeParse(json);
-  if (!parsed.success) throw new UsageError(`Policy file ${file} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return parsed.data;
 }
 
 export async function runCli(argv: string[]): Promise<number> {
@@ -138,13 +138,13 @@ export async function runCli(argv: string[]): Promise<number> {
 
 /** The OS's managed policy as the app loads it (file, Group Policy, managed preferences; CLINIC_POLICY_FILE in development). */
 function managedPolicy(): Promise<LoadedPolicy> {
-  return loadOsPolicy({ platform: process.platform, isPackaged: false, env: process.env, readFile: readFileIfExists });
+  return loadOsPolicy({ platform: process.platform, isPackaged: false, env: process.env, readFile: readIfExists });
 }
 
 function runPolicyCheck(command: string | undefined, file: string | undefined, json: boolean): number {
   if (command !== 'check' || !file) throw new UsageError('Use: ws policy check <file.json>');
   try {
-    const policy = readPolicyFile(file, readFileIfExists);
+    const policy = readPolicyFile(file, readIfExists);
     if (!policy) throw new PolicyError('POLICY_MISSING', `The policy file ${file} does not exist.`, file);
     print(json, { ok: true, file, centralConfigured: policy.central !== undefined }, `${file} is a valid policy for this version.${policy.central ? '' : ' It names no central services: nobody can sign in with it.'}`);
     return 0;

@@ -25,7 +25,8 @@ import { createElectronPowerEvents } from './power-events.ts';
 import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './protocol.ts';
 import { hardenSession, installSecurityHooks } from './security.ts';
 import { startUpdates } from './updater.ts';
-import { PolicyError, readFileIfExists, type LoadedPolicy } from '../policy/load.ts';
+import { PolicyError, type LoadedPolicy } from '../policy/load.ts';
+import { readIfExists } from '../vault/atomic-file.ts';
 import { loadOsPolicy } from '../policy/os-settings.ts';
 import { runCliProcess } from '../cli/main.ts';
 import { createMainWindow } from './window.ts';
@@ -43,7 +44,7 @@ function errorName(error: unknown): string {
 
 /** The managed policy: the OS's file, or Group Policy / managed preferences, never both. */
 function loadPolicyForShell(): Promise<LoadedPolicy> {
-  return loadOsPolicy({ platform: process.platform, isPackaged: app.isPackaged, env: process.env, readFile: readFileIfExists });
+  return loadOsPolicy({ platform: process.platform, isPackaged: app.isPackaged, env: process.env, readFile: readIfExists });
 }
 
 function start(): void {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Role } from '../../src-shared/access/roles.ts';
 import { UserId } from './errors.ts';
 import { OidcError } from './oidc-errors.ts';
-import { isAllowedTransport, isLoopbackHost } from '../net/transport.ts';
+import { isAllowedTransport } from '../net/transport.ts';
 
 /**
  * Pure parts of the sign-in: turning the ID token's claims into the workstation's identity.
@@ -102,8 +102,6 @@ export function identityFromClaims(claims: Readonly<Record<string, unknown>>, op
   return { userId, username, displayName: optionalText(claims['name']) ?? username ?? userId, role, practitionerId };
 }
 
-/** Plain HTTP is allowed only to this machine (development against dev central). */
-export { isLoopbackHost };
 
 /**
  * https anywhere; plain http only to this machine, and only when policy allows it for development

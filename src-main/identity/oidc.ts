@@ -2,7 +2,7 @@ import * as oidc from 'openid-client';
 import type { Role } from '../../src-shared/access/roles.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Clock } from '../ports.ts';
-import { checkTransport, identityFromClaims, isLoopbackHost, parseRoleMap } from './oidc-claims.ts';
+import { checkTransport, identityFromClaims, parseRoleMap } from './oidc-claims.ts';
 import type { RoleMap } from './oidc-claims.ts';
 import { OidcError, safeOAuthErrorCode } from './oidc-errors.ts';
 import { startLoopbackReceiver } from './oidc-loopback.ts';
@@ -106,7 +106,8 @@ export async function discoverProvider(options: ProviderOptions): Promise<oidc.C
   if (typeof options.clientId !== 'string' || options.clientId.length === 0) throw new OidcError('INVALID_INPUT', 'The client id is missing.');
   const loopback = options.allowLoopbackHttp === true;
   const issuer = checkTransport(options.issuer, 'identity provider address', loopback);
-  const insecure = issuer.protocol === 'http:' && isLoopbackHost(issuer.hostname);
+  // checkTransport let plain HTTP through only to this machine, and only when policy allows it.
+  const insecure = issuer.protocol === 'http:';
   const timeout = Math.max(1, Math.ceil((options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS) / 1000));
   let configuration: oidc.Configuration;
   try {

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { Policy } from '../../src-shared/policy/schema.ts';
 import { POLICY_LOCATIONS } from '../../src-shared/policy/locations.ts';
@@ -139,12 +138,3 @@ export function loadManagedPolicy(ports: PolicyReadPorts): LoadedPolicy {
   );
 }
 
-/** PolicyReadPorts.readFile on the real file system: null when the file does not exist. */
-export function readFileIfExists(file: string): string | null {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
-}

@@ -49,6 +49,15 @@ interface Bundle {
 
 const DEFAULT_OVERLAP_MS = 2_000;
 
+/** Moves a cursor forward only (a page read late never moves it back). */
+function cursorMover(db: Database) {
+  return db.prepare<[string, string, number]>(
+    `INSERT INTO sync_cursors (resource_type, last_updated, updated_at) VALUES (?, ?, ?)
+     ON CONFLICT (resource_type) DO UPDATE SET last_updated = excluded.last_updated, updated_at = excluded.updated_at
+     WHERE excluded.last_updated > sync_cursors.last_updated`,
+  );
+}
+
 function nextLink(bundle: Bundle, base: URL): string | null {
   const next = bundle.link?.find((link) => link.relation === 'next')?.url;
   if (typeof next !== 'string') return null;
@@ -67,11 +76,7 @@ export async function pullType(options: PullOptions, type: PulledType): Promise<
   let url: string | null = new URL(`${type}?${query}`, base).href;
 
   const versionOf = db.prepare('SELECT version_id FROM resources WHERE type = ? AND id = ?').pluck();
-  const setCursor = db.prepare(
-    `INSERT INTO sync_cursors (resource_type, last_updated, updated_at) VALUES (?, ?, ?)
-     ON CONFLICT (resource_type) DO UPDATE SET last_updated = excluded.last_updated, updated_at = excluded.updated_at
-     WHERE excluded.last_updated > sync_cursors.last_updated`,
-  );
+  const setCursor = cursorMover(db);
   const diagnose = db.prepare('INSERT INTO sync_diagnostics (at, resource_type, resource_id, problem) VALUES (?, ?, ?, ?)');
   const result: PullResult = { stored: 0, unchanged: 0, rejected: 0, pages: 0 };
 
@@ -132,11 +137,7 @@ export async function pullDeletes(options: PullOptions, type: PulledType): Promi
   if (since === undefined) return { deleted: 0 };
   const from = new Date(Date.parse(since) - (options.overlapMs ?? DEFAULT_OVERLAP_MS)).toISOString();
   let url: string | null = new URL(`${type}/_history?${new URLSearchParams({ _since: from, _count: String(options.pageSize ?? 200) })}`, base).href;
-  const setCursor = db.prepare(
-    `INSERT INTO sync_cursors (resource_type, last_updated, updated_at) VALUES (?, ?, ?)
-     ON CONFLICT (resource_type) DO UPDATE SET last_updated = excluded.last_updated, updated_at = excluded.updated_at
-     WHERE excluded.last_updated > sync_cursors.last_updated`,
-  );
+  const setCursor = cursorMover(db);
   let deleted = 0;
   while (url) {
     const response = await fetchWithRetry(url, { headers: { accept: 'application/fhir+json', authorization: `Bearer ${options.accessToken}` } }, options);

@@ -178,7 +178,7 @@ describe('locking', () => {
     await signedInWithPin(h, 'nurse1');
     for (const trigger of ['lock-screen', 'suspend', 'session-switch', 'manual'] as const) {
       if (trigger === 'manual') expect(await h.call('session.lock')).toMatchObject({ ok: true, data: { state: 'locked', lockReason: 'manual' } });
-      else h.power.fire(trigger);
+      else h.power.emit(trigger);
       expect((await h.status()).state).toBe('locked');
       expect(await h.call('session.unlock', { pin: PIN })).toMatchObject({ ok: true, data: { state: 'active' } });
     }

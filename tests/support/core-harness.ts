@@ -7,7 +7,7 @@ import { expect, vi } from 'vitest';
 import { workstationPolicyFor } from '../../dev/central/central.ts';
 import { createCore, type Core } from '../../src-main/core.ts';
 import type { AuthBrowser } from '../../src-main/identity/oidc.ts';
-import type { PowerEvent, PowerEvents } from '../../src-main/lock/ports.ts';
+import { createManualPowerEvents, type ManualPowerEvents } from '../../dev/web-host/power.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import type { EventPayload } from '../../src-shared/ipc/contract.ts';
 import type { IpcResult } from '../../src-shared/ipc/errors.ts';
@@ -25,7 +25,8 @@ export interface Harness {
   time: FakeTime;
   events: SessionStatus[];
   logger: ReturnType<typeof createMemoryLogger>;
-  power: PowerEvents & { fire(event: PowerEvent): void };
+  /** OS events raised by hand (emit), as the web host does. */
+  power: ManualPowerEvents;
   signInAs(username: string): Promise<SessionStatus>;
   call<T = unknown>(channel: string, request?: unknown): Promise<IpcResult<T>>;
   status(): Promise<SessionStatus>;
@@ -34,15 +35,7 @@ export interface Harness {
 export async function startCore(central: Central, dataDir: string, policy: Record<string, unknown> = {}, authBrowser?: AuthBrowser): Promise<Harness> {
   const time = new FakeTime();
   const logger = createMemoryLogger();
-  const listeners = new Set<(event: PowerEvent) => void>();
-  const power = {
-    subscribe(listener: (event: PowerEvent) => void) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    getSystemIdleSeconds: () => null,
-    fire: (event: PowerEvent) => listeners.forEach((listener) => listener(event)),
-  };
+  const power = createManualPowerEvents();
   let nextUser = '';
   const core = await createCore({
     keyStore,

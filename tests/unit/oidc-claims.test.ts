@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkTransport, identityFromClaims, isLoopbackHost, mapRole, parseFhirUser, parseRoleMap, parseSubject } from '../../src-main/identity/oidc-claims.ts';
+import { checkTransport, identityFromClaims, mapRole, parseFhirUser, parseRoleMap, parseSubject } from '../../src-main/identity/oidc-claims.ts';
+import { isLoopbackHost } from '../../src-main/net/transport.ts';
 import { OidcError } from '../../src-main/identity/oidc-errors.ts';
 
 const roleMap = parseRoleMap({ 'clinic-physician': 'physician', 'clinic-nurse': 'nurse', 'rn': 'nurse', 'reception': 'frontDesk' });
