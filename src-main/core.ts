@@ -24,6 +24,10 @@ import { loadAuditKey } from './audit/key.ts';
 import { requestAuditInput } from './audit/requests.ts';
 import { createAuditTrail, type AuditTrail } from './audit/trail.ts';
 import { channels, isChannelName } from '../src-shared/ipc/contract.ts';
+import { createSyncEngine, unenrolledSyncEngine, type SyncEngine } from './sync/engine.ts';
+import { createSyncHandlers } from './sync/handlers.ts';
+import { releaseHeldOf } from './sync/outbox.ts';
+import { createTokenSource } from './sync/tokens.ts';
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -82,6 +86,8 @@ export async function createCore(ports: Ports): Promise<Core> {
     if ('trail' in state) return state.trail;
     throw state.error;
   };
+  // Set once the sync engine exists (sessions are created before it).
+  let onSignIn = (_userId: string) => undefined as void;
   /** A session event: into the audit trail, and to break-glass (a session's grants end with it). */
   const onSessionEvent = (event: SessionAuditEvent) => {
     try {
@@ -89,6 +95,13 @@ export async function createCore(ports: Ports): Promise<Core> {
     } catch (error) {
       // The session goes on (locking must never wait for a disk); the failure is loud in the log.
       logger.log('error', 'audit.append-failed', { reason: `session.${event.action}`, errorName: error instanceof Error ? error.name : 'unknown' });
+    }
+    if (event.userId !== null && event.action === 'signIn') {
+      try {
+        onSignIn(event.userId);
+      } catch (error) {
+        logger.log('error', 'sync.sign-in-failed', { errorName: error instanceof Error ? error.name : 'unknown' });
+      }
     }
     if (!breakGlass || event.userId === null) return;
     try {
@@ -157,6 +170,37 @@ export async function createCore(ports: Ports): Promise<Core> {
           afterRound: () => purgeAuditTrail(state.vault.db, state.auditKey, state.trail, ports.policy.audit.retentionDays, ports.clock),
         })
       : null;
+  const syncEngine: SyncEngine =
+    'vault' in state && ports.policy.central
+      ? createSyncEngine({
+          db: () => requireVault().db,
+          fhirBaseUrl: ports.policy.central.fhirBaseUrl,
+          allowLoopbackHttp: ports.policy.central.allowLoopbackHttp,
+          accessToken: () => sessions.accessToken(),
+          tokenFor: createTokenSource({
+            db: () => requireVault().db,
+            central: ports.policy.central,
+            current: () => {
+              const user = sessions.current();
+              return user ? { userId: user.userId, accessToken: sessions.accessToken() } : null;
+            },
+            clock: ports.clock,
+            logger,
+          }),
+          clock: ports.clock,
+          timers,
+          logger,
+          onChange: (status) => emit('sync.changed', status),
+        })
+      : unenrolledSyncEngine(() => requireVault().db);
+  onSignIn = (userId) => {
+    if (releaseHeldOf(requireVault().db, userId) > 0) logger.log('info', 'sync.released-held', {});
+    syncEngine.kick();
+  };
+  const displayNameOf = (userId: string) => {
+    const user = sessions.status().user;
+    return user?.userId === userId ? user.displayName : 'Unknown user';
+  };
   announce = () => {
     sessions.announce();
     shipper?.kick(); // a grant started or ended: its events go out first, now
@@ -191,7 +235,8 @@ export async function createCore(ports: Ports): Promise<Core> {
         sessions.activity();
         return {};
       },
-      ...createPatientHandlers(db, grantsOf),
+      ...createPatientHandlers({ db, activeGrants: grantsOf, displayNameOf, clock: ports.clock, changed: () => syncEngine.kick() }),
+      ...createSyncHandlers({ db, engine: () => syncEngine, clock: ports.clock, displayNameOf }),
       ...createBreakGlassHandlers(requireBreakGlass, sessions),
     },
   });
@@ -208,6 +253,7 @@ export async function createCore(ports: Ports): Promise<Core> {
       breakGlass?.close();
       sessions.close();
       await shipper?.stop();
+      await syncEngine.stop();
       listeners.clear();
       if ('vault' in state) state.vault.close();
     },

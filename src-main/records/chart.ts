@@ -1,5 +1,6 @@
 import type { ChartSections } from '../../src-shared/chart/chart.ts';
-import type { FhirResource } from '../../src-shared/fhir/index.ts';
+import { ALLERGY_CLINICAL_SYSTEM, LOINC, type FhirResource } from '../../src-shared/fhir/index.ts';
+import type { SyncMark } from '../../src-shared/sync/status.ts';
 import type { Database } from '../vault/sqlcipher.ts';
 import { readPatientRecord } from './repository.ts';
 
@@ -69,25 +70,33 @@ function noteText(document: Json): string {
 const newestFirst = <T extends { sortKey: string }>(rows: T[]): Omit<T, 'sortKey'>[] =>
   rows.sort((a, b) => (a.sortKey < b.sortKey ? 1 : a.sortKey > b.sortKey ? -1 : 0)).map(({ sortKey: _sortKey, ...row }) => row);
 
-const LOINC = 'http://loinc.org';
 
-export function buildChart(record: ReadonlyMap<string, readonly FhirResource[]>): ChartSections {
+/**
+ * `marks` holds the sync state of the patient's resources with a local change waiting ("type/id"
+ * → pending or conflict, from the sync capability); every other row is synced.
+ */
+export function buildChart(record: ReadonlyMap<string, readonly FhirResource[]>, marks: ReadonlyMap<string, SyncMark> = new Map()): ChartSections {
   const of = (type: string) => (record.get(type) ?? []) as unknown as Json[];
-  const id = (resource: Json) => String(resource['id']);
+  const rowOf = (resource: Json) => {
+    const id = String(resource['id']);
+    return { id, sync: marks.get(`${String(resource['resourceType'])}/${id}`) ?? ('synced' as const) };
+  };
   return {
     allergies: newestFirst(
       of('AllergyIntolerance').map((a) => ({
-        id: id(a),
+        ...rowOf(a),
         substance: conceptText(a['code']) ?? 'Unnamed allergy',
         criticality: asText(a['criticality']),
         status: conceptText(a['clinicalStatus']),
+        statusCode: conceptCode(a['clinicalStatus'], ALLERGY_CLINICAL_SYSTEM),
         reaction: conceptText(asArray(asObject(asArray(a['reaction'])[0])?.['manifestation'])[0]),
+        note: asText(asObject(asArray(a['note'])[0])?.['text']),
         sortKey: asText(a['recordedDate']) ?? '',
       })),
     ),
     problems: newestFirst(
       of('Condition').map((c) => ({
-        id: id(c),
+        ...rowOf(c),
         problem: conceptText(c['code']) ?? 'Unnamed problem',
         status: conceptText(c['clinicalStatus']),
         onset: asText(c['onsetDateTime']),
@@ -96,7 +105,7 @@ export function buildChart(record: ReadonlyMap<string, readonly FhirResource[]>)
     ),
     medications: newestFirst(
       of('MedicationRequest').map((m) => ({
-        id: id(m),
+        ...rowOf(m),
         medication: conceptText(m['medicationCodeableConcept']) ?? 'Unnamed medication',
         status: asText(m['status']),
         dosage: asText(asObject(asArray(m['dosageInstruction'])[0])?.['text']),
@@ -106,7 +115,7 @@ export function buildChart(record: ReadonlyMap<string, readonly FhirResource[]>)
     ),
     vitals: newestFirst(
       of('Observation').map((o) => ({
-        id: id(o),
+        ...rowOf(o),
         code: conceptCode(o['code'], LOINC),
         name: conceptText(o['code']) ?? 'Observation',
         value: observationValue(o),
@@ -118,7 +127,7 @@ export function buildChart(record: ReadonlyMap<string, readonly FhirResource[]>)
       of('DocumentReference')
         .filter((d) => d['status'] !== 'entered-in-error')
         .map((d) => ({
-          id: id(d),
+          ...rowOf(d),
           title: conceptText(d['type']) ?? 'Note',
           date: asText(d['date']),
           author: asText(asObject(asArray(d['author'])[0])?.['display']),
@@ -129,6 +138,48 @@ export function buildChart(record: ReadonlyMap<string, readonly FhirResource[]>)
   };
 }
 
-export function readChart(db: Database, patientId: string): ChartSections {
-  return buildChart(readPatientRecord(db, patientId));
+export function readChart(db: Database, patientId: string, marks?: ReadonlyMap<string, SyncMark>): ChartSections {
+  return buildChart(readPatientRecord(db, patientId), marks);
+}
+
+/** One record as a list of labelled values, for showing two versions side by side (sync conflicts). */
+export interface RecordDescription {
+  what: string;
+  fields: { label: string; value: string | null }[];
+}
+
+export function describeRecord(resource: FhirResource): RecordDescription {
+  const chart = buildChart(new Map([[resource.resourceType, [resource]]]));
+  const [allergy] = chart.allergies;
+  if (allergy) {
+    return {
+      what: `Allergy: ${allergy.substance}`,
+      fields: [
+        { label: 'Substance', value: allergy.substance },
+        { label: 'Criticality', value: allergy.criticality },
+        { label: 'Clinical status', value: allergy.status },
+        { label: 'Reaction', value: allergy.reaction },
+        { label: 'Comment', value: allergy.note },
+      ],
+    };
+  }
+  const [problem] = chart.problems;
+  if (problem) return { what: `Problem: ${problem.problem}`, fields: [{ label: 'Problem', value: problem.problem }, { label: 'Status', value: problem.status }, { label: 'Onset', value: problem.onset }] };
+  const [medication] = chart.medications;
+  if (medication) {
+    return {
+      what: `Medication: ${medication.medication}`,
+      fields: [
+        { label: 'Medication', value: medication.medication },
+        { label: 'Status', value: medication.status },
+        { label: 'Dosage', value: medication.dosage },
+        { label: 'Authored', value: medication.authoredOn },
+      ],
+    };
+  }
+  const [vital] = chart.vitals;
+  if (vital) return { what: `Vital sign: ${vital.name}`, fields: [{ label: 'Value', value: vital.value }, { label: 'Taken', value: vital.effective }] };
+  const [note] = chart.notes;
+  if (note) return { what: `Note: ${note.title}`, fields: [{ label: 'Title', value: note.title }, { label: 'Date', value: note.date }, { label: 'Text', value: note.text }] };
+  return { what: resource.resourceType, fields: [] };
 }

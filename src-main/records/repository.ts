@@ -44,6 +44,7 @@ function statements(db: Database) {
     patientById: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM patients p WHERE p.id = ?`),
     patientRecord: db.prepare(`SELECT type, json FROM resources WHERE patient_id = ? ORDER BY type, last_updated DESC`),
     countResources: db.prepare('SELECT count(*) AS n FROM resources'),
+    resourceJson: db.prepare('SELECT json FROM resources WHERE type = ? AND id = ?').pluck(),
     upsertResource: db.prepare(
       `INSERT INTO resources (type, id, version_id, last_updated, patient_id, json)
        VALUES (@type, @id, @versionId, @lastUpdated, @patientId, @json)
@@ -223,6 +224,12 @@ export function readPatientRecord(db: Database, patientId: string): Map<string, 
     byType.set(row.type, list);
   }
   return byType;
+}
+
+/** One stored resource, or null. */
+export function readResource(db: Database, type: string, id: string): FhirResource | null {
+  const json = prepared(db).resourceJson.get(type, id) as string | undefined;
+  return json === undefined ? null : (JSON.parse(json) as FhirResource);
 }
 
 /**

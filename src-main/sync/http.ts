@@ -22,6 +22,12 @@ export interface HttpDeps {
   random?: () => number;
   allowLoopbackHttp: boolean;
   retry?: Partial<RetryPolicy>;
+  /**
+   * Before a request is sent again after an answer that leaves its effect unknown (the connection
+   * failed, or a 5xx): the answer to use instead when the first try did land, or null to send
+   * again. A push uses it so a write is never applied twice.
+   */
+  beforeResend?: () => Promise<Response | null>;
 }
 
 export class SyncHttpError extends Error {
@@ -61,6 +67,8 @@ export async function fetchWithRetry(url: string, init: RequestInit, deps: HttpD
       const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
       const told = lastError?.status === 429 || lastError?.status === 503 ? lastRetryAfter : null;
       await sleep(told ?? Math.floor(random() * backoff));
+      const answered = deps.beforeResend ? await deps.beforeResend() : null;
+      if (answered) return answered;
     }
     let response: Response;
     try {

@@ -4,6 +4,7 @@ import type { Clock } from '../ports.ts';
 import { deleteResource, storeResources } from '../records/repository.ts';
 import type { Database } from '../vault/sqlcipher.ts';
 import { fetchWithRetry, SyncHttpError, type HttpDeps } from './http.ts';
+import { queuedResourceIds } from './outbox.ts';
 
 /**
  * Incremental pull from the central FHIR API, one resource type at a time: search by the
@@ -76,6 +77,8 @@ export async function pullType(options: PullOptions, type: PulledType): Promise<
   let url: string | null = new URL(`${type}?${query}`, base).href;
 
   const versionOf = db.prepare('SELECT version_id FROM resources WHERE type = ? AND id = ?').pluck();
+  // A resource with a local change waiting keeps it: its push meets central's version (412).
+  const queued = queuedResourceIds(db, type);
   const setCursor = cursorMover(db);
   const diagnose = db.prepare('INSERT INTO sync_diagnostics (at, resource_type, resource_id, problem) VALUES (?, ?, ?, ?)');
   const result: PullResult = { stored: 0, unchanged: 0, rejected: 0, pages: 0 };
@@ -102,6 +105,10 @@ export async function pullType(options: PullOptions, type: PulledType): Promise<
       if (!resource || resource.resourceType !== type) continue; // included or outcome entries: not this type's
       const lastUpdated = resource.meta?.lastUpdated;
       if (typeof lastUpdated === 'string' && !Number.isNaN(Date.parse(lastUpdated)) && (newest === null || Date.parse(lastUpdated) > Date.parse(newest))) newest = lastUpdated;
+      if (typeof resource.id === 'string' && queued.has(resource.id)) {
+        result.unchanged++;
+        continue;
+      }
       const stored = typeof resource.id === 'string' ? versionOf.get(type, resource.id) : undefined;
       if (stored !== undefined && stored !== null && stored === resource.meta?.versionId) {
         result.unchanged++;
@@ -159,8 +166,9 @@ export async function pullDeletes(options: PullOptions, type: PulledType): Promi
       const target = typeof entry.request?.url === 'string' ? /^([A-Za-z]+)\/([A-Za-z0-9.-]{1,64})$/.exec(entry.request.url) : null;
       if (entry.request?.method === 'DELETE' && target?.[1] === type && target[2]) gone.push(target[2]);
     }
+    const queued = queuedResourceIds(db, type);
     db.transaction(() => {
-      for (const id of gone) if (deleteResource(db, type, id)) deleted++;
+      for (const id of gone) if (!queued.has(id) && deleteResource(db, type, id)) deleted++;
       if (newest) setCursor.run(`history:${type}`, new Date(Date.parse(newest)).toISOString(), options.clock.now());
     })();
     url = nextLink(bundle, base);

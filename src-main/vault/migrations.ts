@@ -1,6 +1,6 @@
 import { auditSchemaV5 } from '../audit/schema.ts';
 import { breakGlassSchemaV6 } from '../break-glass/schema.ts';
-import { syncSchemaV7 } from '../sync/schema.ts';
+import { syncSchemaV7, syncSchemaV8 } from '../sync/schema.ts';
 import { identitySchemaV2 } from '../identity/schema.ts';
 import { tokenSchemaV3 } from '../identity/token-schema.ts';
 import { userSchemaV4 } from '../identity/user-schema.ts';
@@ -27,6 +27,7 @@ export const migrations: readonly Migration[] = [
   { version: 5, name: 'audit: append-only hash-chained trail, workstation id', sql: auditSchemaV5 },
   { version: 6, name: 'break-glass: grants and reviews', sql: breakGlassSchemaV6 },
   { version: 7, name: 'sync: pull cursors and diagnostics', sql: syncSchemaV7 },
+  { version: 8, name: 'sync: outbox and conflicts', sql: syncSchemaV8 },
 ];
 
 export const LATEST_SCHEMA_VERSION = migrations.at(-1)?.version ?? 0;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SyncMark } from '../sync/status.ts';
 
 /**
  * The chart as the window receives it: plain display rows built in the main process from the
@@ -20,11 +21,23 @@ export type ChartAccess = z.infer<typeof ChartAccess>;
 const text = z.string().max(100_000);
 const optionalText = z.string().max(500).nullable();
 
-export const AllergyRow = z.object({ id: z.string(), substance: text, criticality: optionalText, status: optionalText, reaction: optionalText });
-export const ProblemRow = z.object({ id: z.string(), problem: text, status: optionalText, onset: optionalText });
-export const MedicationRow = z.object({ id: z.string(), medication: text, status: optionalText, dosage: optionalText, authoredOn: optionalText });
+/** Every row says whether central has it yet ("pending" until a push is accepted). */
+const row = { id: z.string(), sync: SyncMark };
+
+export const AllergyRow = z.object({
+  ...row,
+  substance: text,
+  criticality: optionalText,
+  status: optionalText,
+  /** The clinical status code (active, inactive, resolved), for the edit form. */
+  statusCode: optionalText,
+  reaction: optionalText,
+  note: optionalText,
+});
+export const ProblemRow = z.object({ ...row, problem: text, status: optionalText, onset: optionalText });
+export const MedicationRow = z.object({ ...row, medication: text, status: optionalText, dosage: optionalText, authoredOn: optionalText });
 export const VitalRow = z.object({
-  id: z.string(),
+  ...row,
   /** LOINC code of the vital sign (or of its panel, for blood pressure). */
   code: z.string().nullable(),
   name: text,
@@ -32,7 +45,7 @@ export const VitalRow = z.object({
   value: text,
   effective: optionalText,
 });
-export const NoteRow = z.object({ id: z.string(), title: text, date: optionalText, author: optionalText, text });
+export const NoteRow = z.object({ ...row, title: text, date: optionalText, author: optionalText, text });
 
 export const ChartSections = z.object({
   allergies: z.array(AllergyRow),

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { defineChannel } from './define.ts';
 import { ChartAccess, ChartSections } from '../chart/chart.ts';
+import { AllergyEdit, NoteEntry, VitalsEntry } from '../chart/vitals.ts';
+import { SyncConflict, SyncStatus } from '../sync/status.ts';
 import { SessionStatus } from '../session/status.ts';
 import { VaultStatus } from '../vault/status.ts';
 import type { IpcResult } from './errors.ts';
@@ -164,6 +166,49 @@ export const channels = {
     access: { kind: 'session', permission: 'audit.read' },
     phi: false,
   }),
+  /** Vital signs taken now: one Observation per vital sign, stored locally and queued for central. */
+  'chart.recordVitals': defineChannel({
+    request: z.object({ patientId: FhirId, vitals: VitalsEntry }).strict(),
+    response: z.object({ recorded: z.number().int() }),
+    access: { kind: 'session', permission: 'patient.clinical.write', patientOf: (request: { patientId: string }) => request.patientId },
+    phi: false,
+  }),
+  /** A clinical note: a DocumentReference stored locally and queued for central. */
+  'chart.writeNote': defineChannel({
+    request: z.object({ patientId: FhirId, note: NoteEntry }).strict(),
+    response: z.object({ id: z.string() }),
+    access: { kind: 'session', permission: 'patient.clinical.write', patientOf: (request: { patientId: string }) => request.patientId },
+    phi: false,
+  }),
+  /** A change to an allergy's criticality, clinical status or comment, based on the version shown. */
+  'chart.editAllergy': defineChannel({
+    request: z.object({ patientId: FhirId, allergyId: FhirId, edit: AllergyEdit }).strict(),
+    response: z.object({}).strict(),
+    access: { kind: 'session', permission: 'patient.clinical.write', patientOf: (request: { patientId: string }) => request.patientId },
+    phi: false,
+  }),
+  /** Counts and connection only: shown on every screen, the lock screen included. */
+  'sync.status': defineChannel({ request: Empty, response: SyncStatus, access: { kind: 'signedIn' }, phi: false }),
+  /** Start a sync round now (it also runs on its own); answers when the round ends. */
+  'sync.now': defineChannel({ request: Empty, response: SyncStatus, access: { kind: 'session', permission: 'patient.clinical.read' }, phi: false }),
+  /** The signed-in clinician's own changes central refused as stale: theirs beside central's. */
+  'sync.conflicts': defineChannel({
+    request: Empty,
+    response: z.object({ items: z.array(SyncConflict) }),
+    access: { kind: 'session', permission: 'patient.clinical.write' },
+    phi: true,
+  }),
+  /** Keep mine (sent again over central's version), keep theirs (mine is set aside), or a hand merge. */
+  'sync.resolveConflict': defineChannel({
+    request: z.discriminatedUnion('choice', [
+      z.object({ conflictId: z.number().int().positive(), choice: z.literal('mine') }).strict(),
+      z.object({ conflictId: z.number().int().positive(), choice: z.literal('theirs') }).strict(),
+      z.object({ conflictId: z.number().int().positive(), choice: z.literal('merged'), merged: AllergyEdit }).strict(),
+    ]),
+    response: z.object({}).strict(),
+    access: { kind: 'session', permission: 'patient.clinical.write' },
+    phi: false,
+  }),
 } as const;
 
 export type Channels = typeof channels;
@@ -181,6 +226,8 @@ export const events = {
   'workstation.statusChanged': WorkstationStatus,
   /** Every change of the session: sign-in, PIN set, warning, lock, unlock, end. */
   'session.changed': SessionStatus,
+  /** Every change of the sync status (a round starts or ends, a change is queued or resolved). */
+  'sync.changed': SyncStatus,
 } as const;
 export type EventName = keyof typeof events;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;

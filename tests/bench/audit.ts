@@ -72,7 +72,7 @@ export async function benchAudit(): Promise<BenchRow[]> {
       onChange: () => undefined,
     });
     const route = createRouter({
-      handlers: createPatientHandlers(() => vault.db, (userId) => breakGlass.activeGrants(userId)) as unknown as Handlers,
+      handlers: createPatientHandlers({ db: () => vault.db, activeGrants: (userId) => breakGlass.activeGrants(userId), displayNameOf: () => 'Bench user', clock: { now: () => Date.now() }, changed: () => undefined }) as unknown as Handlers,
       currentSession: () => ({ userId: 'physician1', role: 'physician', practitionerId: practitioner, locked: false }),
       authorize: (s, action, patientId) => authorizeSession(vault.db, s, action, patientId, breakGlass.activeGrants(s.userId)),
       logger: createMemoryLogger(),

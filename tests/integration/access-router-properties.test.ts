@@ -65,7 +65,7 @@ beforeAll(async () => {
   };
   const handlers = {
     ...Object.fromEntries(['workstation.status', 'session.status', 'session.signIn', 'session.cancelSignIn', 'session.signInOffline', 'session.setPin', 'session.unlock', 'session.lock', 'session.end', 'session.activity'].map((c) => [c, notUsed])),
-    ...createPatientHandlers(() => vault.db, () => []),
+    ...createPatientHandlers({ db: () => vault.db, activeGrants: () => [], displayNameOf: () => 'Test user', clock: { now: () => Date.now() }, changed: () => undefined }),
   } as Handlers;
   route = createRouter({
     handlers,

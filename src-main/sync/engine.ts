@@ -1,0 +1,162 @@
+import type { SyncStatus } from '../../src-shared/sync/status.ts';
+import type { TimerHandle, Timers } from '../lock/ports.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Clock } from '../ports.ts';
+import type { Database } from '../vault/sqlcipher.ts';
+import { SyncHttpError, type HttpDeps } from './http.ts';
+import { outboxCounts } from './outbox.ts';
+import { pullAll } from './pull.ts';
+import { pushOutbox, type TokenAnswer } from './push.ts';
+
+/**
+ * The sync engine's schedule and status: a round pushes the outbox (every user's changes, each
+ * under its own user's token), then pulls under the signed-in user's token. Rounds run every
+ * `intervalMs`, soon after a local change (kick), and on demand (syncNow); one at a time, a
+ * request during a round runs one more after it. Offline is a state, not an error: the changes
+ * wait in the outbox and the next round tries again.
+ */
+export interface SyncEngine {
+  status(): SyncStatus;
+  /** A local change was queued, or someone signed in: a round soon. */
+  kick(): void;
+  /** A round now (joining one that runs); answers with the status after it. */
+  syncNow(): Promise<SyncStatus>;
+  /** Someone signed in or out: announces the status (counts change with who may see them). */
+  announce(): void;
+  stop(): Promise<void>;
+}
+
+export interface SyncEngineOptions extends Pick<HttpDeps, 'allowLoopbackHttp' | 'fetch' | 'retry' | 'sleep'> {
+  db(): Database;
+  fhirBaseUrl: string;
+  /** The signed-in user's access token (null: nobody, or signed in offline with a PIN). */
+  accessToken(): string | null;
+  /** A token for the user who made a change (see PushOptions.tokenFor). */
+  tokenFor(userId: string): Promise<TokenAnswer>;
+  clock: Clock;
+  timers: Timers;
+  logger: Logger;
+  onChange(status: SyncStatus): void;
+  intervalMs?: number;
+  /** Delay after a local change before its round (changes made together go together). */
+  kickDelayMs?: number;
+  pageSize?: number;
+}
+
+function problemOf(error: unknown): string {
+  if (error instanceof SyncHttpError) {
+    if (error.reason === 'network') return 'Central could not be reached.';
+    if (error.status === 401) return 'Central did not accept the sign-in; sign in again if this lasts.';
+    if (error.status !== null) return `Central answered HTTP ${error.status}.`;
+    if (error.reason === 'malformed-response') return 'Central sent an answer that could not be read.';
+    return error.message;
+  }
+  return 'Sync stopped on an unexpected error (see the log).';
+}
+
+export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
+  const interval = options.intervalMs ?? 60_000;
+  const kickDelay = options.kickDelayMs ?? 500;
+  let connection: SyncStatus['connection'] = 'unknown';
+  let lastSyncedAt: number | null = null;
+  let problem: string | null = null;
+  let running: Promise<void> | null = null;
+  let again = false;
+  let timer: TimerHandle | null = null;
+  let stopped = false;
+
+  const status = (): SyncStatus => {
+    let counts = { pending: 0, conflicts: 0, held: 0 };
+    try {
+      counts = outboxCounts(options.db());
+    } catch {
+      // No vault: nothing is waiting here.
+    }
+    return { connection, syncing: running !== null, lastSyncedAt, problem, ...counts };
+  };
+  const announce = () => options.onChange(status());
+
+  const schedule = (delay: number) => {
+    if (stopped) return;
+    if (timer !== null) options.timers.clearTimeout(timer);
+    timer = options.timers.setTimeout(() => {
+      timer = null;
+      void round();
+    }, delay);
+  };
+
+  async function once(): Promise<void> {
+    const db = options.db();
+    const http = { allowLoopbackHttp: options.allowLoopbackHttp, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.retry ? { retry: options.retry } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) };
+    try {
+      await pushOutbox({ ...http, db, fhirBaseUrl: options.fhirBaseUrl, tokenFor: options.tokenFor, clock: options.clock, logger: options.logger, onSettled: announce });
+      const token = options.accessToken();
+      if (token !== null) {
+        await pullAll({ ...http, db, fhirBaseUrl: options.fhirBaseUrl, accessToken: token, clock: options.clock, logger: options.logger, ...(options.pageSize ? { pageSize: options.pageSize } : {}) });
+        lastSyncedAt = options.clock.now();
+      }
+      connection = 'online';
+      problem = null;
+    } catch (error) {
+      const offline = error instanceof SyncHttpError && (error.reason === 'network' || (error.status !== null && (error.status >= 500 || error.status === 429 || error.status === 408)));
+      connection = offline ? 'offline' : 'online';
+      problem = problemOf(error);
+      options.logger.log('warn', 'sync.round-failed', { reason: error instanceof SyncHttpError ? error.reason : 'unknown', errorName: error instanceof Error ? error.name : 'unknown' });
+    }
+  }
+
+  function round(): Promise<void> {
+    if (stopped) return Promise.resolve();
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      announce();
+      do {
+        again = false;
+        await once();
+      } while (again && !stopped);
+    })().finally(() => {
+      running = null;
+      announce();
+      schedule(interval);
+    });
+    return running;
+  }
+
+  schedule(0);
+  return {
+    status,
+    kick() {
+      announce();
+      schedule(kickDelay);
+    },
+    async syncNow() {
+      // Joining a running round asks it for one more pass, so the latest change is in it.
+      await round();
+      return status();
+    },
+    announce,
+    async stop() {
+      stopped = true;
+      if (timer !== null) options.timers.clearTimeout(timer);
+      timer = null;
+      await running;
+    },
+  };
+}
+
+/** Before IT enrolls the workstation (no central in policy): local changes wait, nothing syncs. */
+export function unenrolledSyncEngine(db: () => Database): SyncEngine {
+  const status = (): SyncStatus => {
+    let counts = { pending: 0, conflicts: 0, held: 0 };
+    try {
+      counts = outboxCounts(db());
+    } catch {
+      // No vault: nothing is waiting here.
+    }
+    return { connection: 'unknown', syncing: false, lastSyncedAt: null, problem: 'This workstation is not enrolled with central.', ...counts };
+  };
+  return { status, kick: () => undefined, syncNow: () => Promise.resolve(status()), announce: () => undefined, stop: () => Promise.resolve() };
+}

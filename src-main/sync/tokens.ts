@@ -1,0 +1,48 @@
+import type { Policy } from '../../src-shared/policy/schema.ts';
+import { refreshStoredSession } from '../identity/tokens-store.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Clock } from '../ports.ts';
+import type { Database } from '../vault/sqlcipher.ts';
+import { HELD_SIGNED_OUT } from './outbox.ts';
+import type { TokenAnswer } from './push.ts';
+
+/**
+ * Whose token sends a change: the user who made it. The signed-in user's comes from the session;
+ * a user who signed out has their refresh token in the vault, used while the provider still
+ * accepts it (the rotated one replaces it, as in a session). When it is refused or gone, that
+ * user's changes are held and flagged for IT until they sign in again here.
+ */
+export interface TokenSourceOptions {
+  db(): Database;
+  central: NonNullable<Policy['central']>;
+  /** The signed-in user, and their access token (null when signed in offline with a PIN). */
+  current(): { userId: string; accessToken: string | null } | null;
+  clock: Clock;
+  logger: Logger;
+}
+
+const EARLY_MS = 30_000;
+
+export function createTokenSource(options: TokenSourceOptions): (userId: string) => Promise<TokenAnswer> {
+  const others = new Map<string, { token: string; expiresAt: number }>();
+  return async (userId) => {
+    const current = options.current();
+    if (current?.userId === userId) return current.accessToken ? { token: current.accessToken } : { wait: true };
+    const cached = others.get(userId);
+    if (cached && cached.expiresAt - EARLY_MS > options.clock.now()) return { token: cached.token };
+    const outcome = await refreshStoredSession(options.db(), userId, {
+      issuer: options.central.issuer,
+      clientId: options.central.clientId,
+      allowLoopbackHttp: options.central.allowLoopbackHttp,
+      resource: options.central.fhirBaseUrl,
+      clock: options.clock,
+      logger: options.logger,
+    }).catch(() => ({ ok: false as const, terminated: false as const, reason: 'network' as const }));
+    if (outcome.ok) {
+      others.set(userId, { token: outcome.tokens.accessToken, expiresAt: outcome.tokens.accessTokenExpiresAt });
+      return { token: outcome.tokens.accessToken };
+    }
+    if (outcome.terminated || outcome.reason === 'noRefreshToken') return { hold: HELD_SIGNED_OUT };
+    return { wait: true };
+  };
+}

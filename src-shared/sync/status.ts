@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+/**
+ * What the window shows as "Sync status" (PRODUCT.md capability 7): whether central answered the
+ * last time it was asked, when the last full sync ended, and what waits. No PHI: counts only.
+ *
+ * - connection: 'unknown' before the first attempt (or with nobody signed in), then 'online' or
+ *   'offline' after each round;
+ * - pending: local changes not yet accepted by central;
+ * - conflicts: changes central refused because it holds a newer version (a person decides);
+ * - held: changes of a user who signed out whose refresh token no longer works (flagged for IT).
+ */
+export const SyncStatus = z.object({
+  connection: z.enum(['unknown', 'online', 'offline']),
+  syncing: z.boolean(),
+  lastSyncedAt: z.number().nullable(),
+  pending: z.number().int().nonnegative(),
+  conflicts: z.number().int().nonnegative(),
+  held: z.number().int().nonnegative(),
+  /** The last round's problem, in words without PHI (e.g. "Central answered HTTP 503."). */
+  problem: z.string().nullable(),
+});
+export type SyncStatus = z.infer<typeof SyncStatus>;
+
+/** A row's sync state as the chart shows it. */
+export const SyncMark = z.enum(['synced', 'pending', 'conflict']);
+export type SyncMark = z.infer<typeof SyncMark>;
+
+/**
+ * One conflict as a clinician sees it: the two versions side by side, field by field, as display
+ * text built in the main process. `mergeable` when the record type can be merged by hand here
+ * (allergies: the fields of AllergyEdit, prefilled from `mine`).
+ */
+export const SyncConflict = z.object({
+  id: z.number().int(),
+  resourceType: z.string(),
+  resourceId: z.string(),
+  patientId: z.string().nullable(),
+  patientName: z.string().nullable(),
+  what: z.string(),
+  detectedAt: z.number(),
+  fields: z.array(z.object({ label: z.string(), mine: z.string().nullable(), theirs: z.string().nullable() })),
+  mergeable: z.boolean(),
+  mine: z.object({ criticality: z.string().nullable(), clinicalStatus: z.string().nullable(), note: z.string() }).nullable(),
+});
+export type SyncConflict = z.infer<typeof SyncConflict>;
