@@ -144,7 +144,7 @@ export async function startCentral(options: CentralOptions = {}): Promise<Centra
           const headers: Record<string, string> = fault.retryAfterSeconds === undefined && fault.kind === 'status' ? {} : { 'retry-after': String(fault.retryAfterSeconds ?? 1) };
           req.resume();
           res.writeHead(status, headers).end();
-        } else if (fault?.kind === 'reset') {
+        } else if (fault?.kind === 'reset' || fault?.kind === 'unreachable') {
           req.socket.resetAndDestroy();
         } else idp.handle(req, res);
       }, latency);

@@ -18,7 +18,9 @@ export type FaultKind =
   /** Handle the request, then corrupt the returned resource (or first bundle entry) so it fails schema validation. */
   | { kind: 'invalid-resource' }
   /** Answer 412 Precondition Failed without applying the write. */
-  | { kind: 'precondition-failed' };
+  | { kind: 'precondition-failed' }
+  /** Drop the connection without handling the request: central unreachable, as a client sees it. */
+  | { kind: 'unreachable' };
 
 export type FaultRule = FaultKind & {
   /** HTTP method to match (any when absent). */

@@ -363,6 +363,10 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
     const fault = active.find((f) => f.kind.kind !== 'latency')?.kind;
     const run = async (): Promise<void> => {
       if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+      if (fault?.kind === 'unreachable') {
+        req.socket.resetAndDestroy();
+        return;
+      }
       if (fault?.kind === 'rate-limit') {
         req.resume();
         return send(res, { status: 429, headers: { 'retry-after': String(fault.retryAfterSeconds ?? 1) }, body: outcome('error', 'throttled', 'Too many requests') }, undefined);

@@ -43,6 +43,12 @@ export interface SyncEngineOptions extends Pick<HttpDeps, 'allowLoopbackHttp' | 
   pageSize?: number;
 }
 
+/**
+ * Fewer, shorter retries than a single request would get: a round runs again soon anyway, and a
+ * clinician pressing "Sync now" should learn "offline" in about two seconds, not thirty.
+ */
+const ROUND_RETRY = { attempts: 4, baseDelayMs: 250, maxDelayMs: 2_000, timeoutMs: 20_000 };
+
 function problemOf(error: unknown): string {
   if (error instanceof SyncHttpError) {
     if (error.reason === 'network') return 'Central could not be reached.';
@@ -87,7 +93,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   async function once(): Promise<void> {
     const db = options.db();
-    const http = { allowLoopbackHttp: options.allowLoopbackHttp, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.retry ? { retry: options.retry } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) };
+    const http = { allowLoopbackHttp: options.allowLoopbackHttp, retry: { ...ROUND_RETRY, ...options.retry }, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) };
     try {
       await pushOutbox({ ...http, db, fhirBaseUrl: options.fhirBaseUrl, tokenFor: options.tokenFor, clock: options.clock, logger: options.logger, onSettled: announce });
       const token = options.accessToken();

@@ -51,6 +51,9 @@ export function recordLocalChange(db: Database, resource: FhirResource, userId: 
       | undefined;
     if (queued && queued.state === 'conflict') throw new OutboxError('CONFLICT_OPEN', 'This record has a sync conflict to resolve first.');
     const stored = readResource(db, resourceType, id);
+    // An update needs central's version to base it on; a record that never came from central
+    // (a bulk import) could otherwise overwrite central's blindly.
+    if (!queued && stored && !stored.meta?.versionId) throw new OutboxError('INVALID', 'This record has not come from central yet; sync before changing it.');
     const baseVersion = queued ? undefined : (stored?.meta?.versionId ?? null);
     const local = withoutServerMeta(resource);
     const { rejected } = storeResources(db, [local]);

@@ -190,12 +190,16 @@ export const channels = {
   /** Counts and connection only: shown on every screen, the lock screen included. */
   'sync.status': defineChannel({ request: Empty, response: SyncStatus, access: { kind: 'signedIn' }, phi: false }),
   /** Start a sync round now (it also runs on its own); answers when the round ends. */
-  'sync.now': defineChannel({ request: Empty, response: SyncStatus, access: { kind: 'session', permission: 'patient.clinical.read' }, phi: false }),
-  /** The signed-in clinician's own changes central refused as stale: theirs beside central's. */
+  'sync.now': defineChannel({ request: Empty, response: SyncStatus, access: { kind: 'signedIn' }, phi: false }),
+  /**
+   * The signed-in clinician's own changes central refused as stale: theirs beside central's. Only
+   * their own: each change passed the write check for its patient when it was made, and it spans
+   * patients, so the permission here is the one every patient-facing role holds.
+   */
   'sync.conflicts': defineChannel({
     request: Empty,
     response: z.object({ items: z.array(SyncConflict) }),
-    access: { kind: 'session', permission: 'patient.clinical.write' },
+    access: { kind: 'session', permission: 'patient.demographics.read' },
     phi: true,
   }),
   /** Keep mine (sent again over central's version), keep theirs (mine is set aside), or a hand merge. */
@@ -206,7 +210,7 @@ export const channels = {
       z.object({ conflictId: z.number().int().positive(), choice: z.literal('merged'), merged: AllergyEdit }).strict(),
     ]),
     response: z.object({}).strict(),
-    access: { kind: 'session', permission: 'patient.clinical.write' },
+    access: { kind: 'session', permission: 'patient.demographics.read' },
     phi: false,
   }),
 } as const;

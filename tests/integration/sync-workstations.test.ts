@@ -1,0 +1,145 @@
+/**
+ * Sync through the core, as a window uses it: vitals and a note recorded while central is
+ * unreachable are pending, then synced; and two workstations (two cores, two vaults) that edit the
+ * same allergy offline end with one conflict, shown to the second clinician, resolved, with both
+ * versions in central's history.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Core } from '../../src-main/core.ts';
+import type { ChartSections } from '../../src-shared/chart/chart.ts';
+import type { SyncConflict, SyncStatus } from '../../src-shared/sync/status.ts';
+import { eraseVault } from '../../src-main/vault/vault.ts';
+import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
+import { signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
+import { keyStore } from '../support/keychain.ts';
+import { tempDir } from '../support/temp.ts';
+import { fillCache, type ClinicCache } from '../support/workstation.ts';
+
+const CLINIC = { seed: 41, patients: 30 };
+
+let central: Central;
+const running: Core[] = [];
+const dirs: { dir: string; cleanup: () => void }[] = [];
+
+beforeAll(async () => {
+  central = await startTestCentral(CLINIC);
+});
+afterAll(async () => {
+  await central?.close();
+});
+afterEach(async () => {
+  central.faults.clear();
+  for (const core of running.splice(0)) await core.close();
+  for (const { dir, cleanup } of dirs.splice(0)) {
+    await eraseVault({ dataDir: dir, keyStore });
+    cleanup();
+  }
+});
+
+async function workstation(): Promise<{ h: Harness; cache: ClinicCache }> {
+  const made = tempDir('clinic-sync-ws-');
+  dirs.push(made);
+  const cache = await fillCache(made.dir, CLINIC);
+  const h = await startCore(central, made.dir, { lock: { idleSeconds: 3600, warningSeconds: 30 } });
+  running.push(h.core);
+  return { h, cache };
+}
+
+async function ok<T>(h: Harness, channel: string, request: unknown = {}): Promise<T> {
+  const answer = await h.call<T>(channel, request);
+  if (!answer.ok) throw new Error(`${channel}: ${answer.error.code} ${answer.error.message}`);
+  return answer.data;
+}
+
+const practitionerOf = (username: string) => central.users.find((u) => u.username === username)!.practitionerId;
+const unreachable = () => central.faults.inject({ kind: 'unreachable', times: Infinity });
+
+describe('sync through the core', () => {
+  it('vitals and a note written while central is unreachable are pending, then synced, and reach central once', async () => {
+    const { h, cache } = await workstation();
+    await signedInWithPin(h, 'nurse1');
+    expect(await ok<SyncStatus>(h, 'sync.now')).toMatchObject({ connection: 'online', pending: 0, problem: null });
+    const patientId = cache.split(practitionerOf('nurse1')).mine[0]!;
+
+    const offline = unreachable();
+    expect(await ok(h, 'chart.recordVitals', { patientId, vitals: { heartRate: 88, systolic: 131, diastolic: 79, bodyTemperature: 37.4 } })).toEqual({ recorded: 3 });
+    const { id: noteId } = await ok<{ id: string }>(h, 'chart.writeNote', { patientId, note: { title: 'Progress note', text: 'Synthetic: seen in clinic, stable.' } });
+    const waiting = await ok<SyncStatus>(h, 'sync.now');
+    expect(waiting).toMatchObject({ connection: 'offline', pending: 4, conflicts: 0 });
+    expect(waiting.problem).toMatch(/could not be reached/);
+    const chart = await ok<ChartSections>(h, 'chart.read', { patientId });
+    expect(chart.notes.find((n) => n.id === noteId)).toMatchObject({ sync: 'pending', text: 'Synthetic: seen in clinic, stable.' });
+    expect(chart.vitals.filter((v) => v.sync === 'pending').map((v) => v.value).sort()).toEqual(['131/79 mmHg', '37.4 C', '88 beats/minute']);
+
+    offline.remove();
+    const synced = await ok<SyncStatus>(h, 'sync.now');
+    expect(synced).toMatchObject({ connection: 'online', pending: 0, conflicts: 0, held: 0, problem: null });
+    expect(synced.lastSyncedAt).not.toBeNull();
+    const after = await ok<ChartSections>(h, 'chart.read', { patientId });
+    expect([...after.vitals, ...after.notes].every((row) => row.sync === 'synced')).toBe(true);
+    const token = (await signIn(central, 'nurse2')).accessToken;
+    const history = (await (await fhirFetch(central, token, `DocumentReference/${noteId}/_history`)).json()) as { entry: unknown[] };
+    expect(history.entry).toHaveLength(1);
+
+    // Invalid vitals are refused with the rule broken, and nothing is queued.
+    const refused = await h.call('chart.recordVitals', { patientId, vitals: { heartRate: 720 } });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'INVALID' } });
+    expect(await ok<SyncStatus>(h, 'sync.status')).toMatchObject({ pending: 0 });
+  });
+
+  it('two workstations edit the same allergy offline: one conflict for the second clinician, resolved, both versions on central', async () => {
+    const first = await workstation();
+    const second = await workstation();
+    const shared = first.cache.split(practitionerOf('nurse1')).mine.filter((id) => first.cache.split(practitionerOf('physician1')).mine.includes(id));
+    await signedInWithPin(first.h, 'nurse1');
+    await signedInWithPin(second.h, 'physician1');
+    // Both pull first: the cache then holds central's versions, which edits are based on.
+    await ok(first.h, 'sync.now');
+    await ok(second.h, 'sync.now');
+    let target: { patientId: string; allergyId: string } | null = null;
+    for (const patientId of shared) {
+      const allergy = (await ok<ChartSections>(first.h, 'chart.read', { patientId })).allergies[0];
+      if (allergy) {
+        target = { patientId, allergyId: allergy.id };
+        break;
+      }
+    }
+    expect(target, 'a patient of both clinicians with an allergy').not.toBeNull();
+    const { patientId, allergyId } = target!;
+
+    const offline = unreachable();
+    await ok(first.h, 'chart.editAllergy', { patientId, allergyId, edit: { criticality: 'high', clinicalStatus: 'active', note: 'Synthetic: anaphylaxis reported by family.' } });
+    await ok(second.h, 'chart.editAllergy', { patientId, allergyId, edit: { criticality: 'low', clinicalStatus: 'inactive', note: 'Synthetic: tolerated a test dose.' } });
+    expect(await ok<SyncStatus>(first.h, 'sync.now')).toMatchObject({ connection: 'offline', pending: 1 });
+    offline.remove();
+
+    expect(await ok<SyncStatus>(first.h, 'sync.now')).toMatchObject({ connection: 'online', pending: 0, conflicts: 0 });
+    expect(await ok<SyncStatus>(second.h, 'sync.now')).toMatchObject({ connection: 'online', pending: 0, conflicts: 1 });
+    // Only the clinician who made the change sees it; the first sees none.
+    expect((await ok<{ items: SyncConflict[] }>(first.h, 'sync.conflicts')).items).toEqual([]);
+    const { items } = await ok<{ items: SyncConflict[] }>(second.h, 'sync.conflicts');
+    expect(items).toHaveLength(1);
+    const [conflict] = items;
+    expect(conflict).toMatchObject({ resourceType: 'AllergyIntolerance', resourceId: allergyId, patientId, mergeable: true, mine: { criticality: 'low', clinicalStatus: 'inactive' } });
+    expect(conflict!.fields).toEqual(expect.arrayContaining([{ label: 'Criticality', mine: 'low', theirs: 'high' }]));
+    expect((await ok<ChartSections>(second.h, 'chart.read', { patientId })).allergies.find((a) => a.id === allergyId)).toMatchObject({ sync: 'conflict' });
+    // Further edits wait for the decision.
+    expect(await second.h.call('chart.editAllergy', { patientId, allergyId, edit: { criticality: 'low', clinicalStatus: 'active', note: '' } })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+
+    await ok(second.h, 'sync.resolveConflict', { conflictId: conflict!.id, choice: 'merged', merged: { criticality: 'high', clinicalStatus: 'inactive', note: 'Synthetic: merged after review.' } });
+    expect(await ok<SyncStatus>(second.h, 'sync.now')).toMatchObject({ pending: 0, conflicts: 0 });
+
+    const token = (await signIn(central, 'nurse2')).accessToken;
+    const history = (await (await fhirFetch(central, token, `AllergyIntolerance/${allergyId}/_history`)).json()) as { entry: { resource: { criticality?: string; note?: { text: string }[] } }[] };
+    const notes = history.entry.map((e) => e.resource.note?.[0]?.text);
+    expect(notes).toEqual(expect.arrayContaining(['Synthetic: anaphylaxis reported by family.', 'Synthetic: merged after review.']));
+    // The first workstation sees the merged version after its next pull.
+    await ok(first.h, 'sync.now');
+    expect((await ok<ChartSections>(first.h, 'chart.read', { patientId })).allergies.find((a) => a.id === allergyId)).toMatchObject({
+      criticality: 'high',
+      statusCode: 'inactive',
+      note: 'Synthetic: merged after review.',
+      sync: 'synced',
+    });
+  });
+});
