@@ -28,6 +28,7 @@ import { createSyncEngine, unenrolledSyncEngine, type SyncEngine } from './sync/
 import { createSyncHandlers } from './sync/handlers.ts';
 import { releaseHeldOf } from './sync/outbox.ts';
 import { createTokenSource } from './sync/tokens.ts';
+import { centralFetchFor } from './net/central-fetch.ts';
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -163,6 +164,7 @@ export async function createCore(ports: Ports): Promise<Core> {
           db: () => requireVault().db,
           fhirBaseUrl: ports.policy.central.fhirBaseUrl,
           allowLoopbackHttp: ports.policy.central.allowLoopbackHttp,
+          fetch: centralFetchFor(ports.policy.central),
           accessToken: () => sessions.accessToken(),
           clock: ports.clock,
           timers,
@@ -176,6 +178,7 @@ export async function createCore(ports: Ports): Promise<Core> {
           db: () => requireVault().db,
           fhirBaseUrl: ports.policy.central.fhirBaseUrl,
           allowLoopbackHttp: ports.policy.central.allowLoopbackHttp,
+          fetch: centralFetchFor(ports.policy.central),
           accessToken: () => sessions.accessToken(),
           tokenFor: createTokenSource({
             db: () => requireVault().db,

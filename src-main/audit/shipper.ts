@@ -19,6 +19,8 @@ export interface AuditShipperOptions {
   db(): Database;
   fhirBaseUrl: string;
   allowLoopbackHttp: boolean;
+  /** fetch with policy's TLS rules (net/central-fetch.ts). */
+  fetch?: typeof fetch;
   accessToken(): string | null;
   clock: Clock;
   timers: Timers;
@@ -52,7 +54,7 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
     }
     const token = options.accessToken();
     if (token === null) return schedule();
-    running = shipAuditTrail({ db: options.db(), fhirBaseUrl: options.fhirBaseUrl, allowLoopbackHttp: options.allowLoopbackHttp, accessToken: token, clock: options.clock, logger: options.logger, maxBatches: 20 })
+    running = shipAuditTrail({ db: options.db(), fhirBaseUrl: options.fhirBaseUrl, allowLoopbackHttp: options.allowLoopbackHttp, ...(options.fetch ? { fetch: options.fetch } : {}), accessToken: token, clock: options.clock, logger: options.logger, maxBatches: 20 })
       .then(
         (result) => {
           if (result.stoppedBy === null) options.afterRound?.();

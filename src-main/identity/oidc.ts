@@ -30,6 +30,8 @@ export interface ProviderOptions {
   allowLoopbackHttp?: boolean;
   /** Time allowed for each request to the provider. */
   timeoutMs?: number;
+  /** fetch with policy's TLS rules (net/central-fetch.ts); default: Node's. */
+  fetch?: typeof fetch;
   logger: Logger;
 }
 
@@ -114,6 +116,7 @@ export async function discoverProvider(options: ProviderOptions): Promise<oidc.C
     configuration = await oidc.discovery(issuer, options.clientId, undefined, oidc.None(), {
       timeout,
       ...(insecure ? { execute: [oidc.allowInsecureRequests] } : {}),
+      ...(options.fetch ? { [oidc.customFetch]: options.fetch as unknown as oidc.CustomFetch } : {}),
     });
   } catch (error) {
     throw toOidcError(error, 'discovery', options.logger);

@@ -17,6 +17,7 @@ import type * as oidc from 'openid-client';
 import type { Policy } from '../../src-shared/policy/schema.ts';
 import type { SessionEndReason, SessionStatus } from '../../src-shared/session/status.ts';
 import { IpcFailure } from '../ipc/failure.ts';
+import { centralFetchFor } from '../net/central-fetch.ts';
 import type { Session } from '../ipc/router.ts';
 import { createLockController, type LockController, type LockEvent } from '../lock/controller.ts';
 import type { PowerEvents, TimerHandle, Timers } from '../lock/ports.ts';
@@ -236,6 +237,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
     try {
       outcome = await refreshStoredSession(deps.db(), s.user.userId, {
         issuer: central.issuer,
+        fetch: centralFetchFor(central),
         clientId: central.clientId,
         allowLoopbackHttp: central.allowLoopbackHttp,
         resource: central.fhirBaseUrl,
@@ -323,6 +325,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
     try {
       const identity = await signIn({
         issuer: central.issuer,
+        fetch: centralFetchFor(central),
         clientId: central.clientId,
         allowLoopbackHttp: central.allowLoopbackHttp,
         resource: central.fhirBaseUrl,

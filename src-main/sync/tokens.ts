@@ -1,5 +1,6 @@
 import type { Policy } from '../../src-shared/policy/schema.ts';
 import { refreshStoredSession } from '../identity/tokens-store.ts';
+import { centralFetchFor } from '../net/central-fetch.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Clock } from '../ports.ts';
 import type { Database } from '../vault/sqlcipher.ts';
@@ -32,6 +33,7 @@ export function createTokenSource(options: TokenSourceOptions): (userId: string)
     if (cached && cached.expiresAt - EARLY_MS > options.clock.now()) return { token: cached.token };
     const outcome = await refreshStoredSession(options.db(), userId, {
       issuer: options.central.issuer,
+      fetch: centralFetchFor(options.central),
       clientId: options.central.clientId,
       allowLoopbackHttp: options.central.allowLoopbackHttp,
       resource: options.central.fhirBaseUrl,
