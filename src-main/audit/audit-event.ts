@@ -37,6 +37,8 @@ const TYPES = {
 const SHAPES: Record<string, Shape> = {
   'patient.read': { type: TYPES.rest, subtype: rest('read'), action: 'R' },
   'patient.search': { type: TYPES.rest, subtype: rest('search-type'), action: 'E' },
+  'patient.create': { type: TYPES.rest, subtype: rest('create'), action: 'C' },
+  'patient.update': { type: TYPES.rest, subtype: rest('update'), action: 'U' },
   'access.denied': { type: TYPES.rest, subtype: rest('read'), action: 'R' },
   'audit.read': { type: TYPES.rest, subtype: rest('search-type'), action: 'E' },
   'session.signIn': { type: TYPES.auth, subtype: { system: DCM, code: '110122', display: 'Login' }, action: 'E' },
@@ -57,6 +59,7 @@ const SHAPES: Record<string, Shape> = {
   'key.rotate': { type: TYPES.alert, subtype: own('key-rotate'), action: 'U' },
   'key.recover': { type: TYPES.alert, subtype: own('key-recover'), action: 'U' },
   'audit.export': { type: TYPES.export, subtype: own('audit-export'), action: 'R' },
+  'sync.retryHeld': { type: TYPES.app, subtype: own('sync-retry-held'), action: 'U' },
 };
 
 const OUTCOMES = { success: '0', denied: '4', failure: '8' } as const;

@@ -19,6 +19,8 @@ export const AUDIT_ACTIONS = [
   'session.end',
   'patient.search',
   'patient.read',
+  'patient.create',
+  'patient.update',
   'access.denied',
   'breakGlass.start',
   'breakGlass.stop',
@@ -30,6 +32,7 @@ export const AUDIT_ACTIONS = [
   'audit.purge',
   'audit.read',
   'audit.export',
+  'sync.retryHeld',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = 'success' | 'denied' | 'failure';

@@ -3,7 +3,8 @@ import type { AuditInput } from './entry.ts';
 
 /**
  * What the router's outcomes become in the audit trail: every PHI answer given (search, patient
- * read, review queue) and every refusal of a PHI channel. Session channels are audited by the
+ * read, review queue, sync conflicts), every change to a record (vitals, notes, allergy edits,
+ * conflict decisions) and every refusal of those channels. Session channels are audited by the
  * session capability itself; malformed requests touched nothing and are only logged.
  */
 const READS: Readonly<Record<string, AuditInput['action']>> = {
@@ -11,15 +12,24 @@ const READS: Readonly<Record<string, AuditInput['action']>> = {
   'patients.open': 'patient.read',
   'chart.read': 'patient.read',
   'breakGlass.reviewQueue': 'audit.read',
+  'sync.conflicts': 'patient.read',
+};
+
+/** Channels that change records: audited like reads, as FHIR create or update. */
+const WRITES: Readonly<Record<string, AuditInput['action']>> = {
+  'chart.recordVitals': 'patient.create',
+  'chart.writeNote': 'patient.create',
+  'chart.editAllergy': 'patient.update',
+  'sync.resolveConflict': 'patient.update',
 };
 
 const REFUSALS = new Set(['LOCKED', 'UNAUTHENTICATED', 'FORBIDDEN']);
 
 export function requestAuditInput(outcome: RequestOutcome, isPhiChannel: boolean, purposeOfGrant: (grantId: string) => string | null): AuditInput | null {
-  if (!isPhiChannel) return null;
+  if (!isPhiChannel && !WRITES[outcome.channel]) return null;
   const who = { userId: outcome.userId, role: outcome.role ?? null, patientId: outcome.patientId ?? null };
   if (outcome.outcome === 'ok') {
-    const action = READS[outcome.channel];
+    const action = READS[outcome.channel] ?? WRITES[outcome.channel];
     if (!action) return null;
     const decision = outcome.decision;
     const grantId = decision?.allowed && decision.basis === 'breakGlass' ? decision.grantId : null;

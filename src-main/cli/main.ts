@@ -18,6 +18,7 @@ import { createAuditTrail } from '../audit/trail.ts';
 import { verifyAuditTrailParallel } from '../audit/verify-parallel.ts';
 import { systemClock } from '../ports.ts';
 import { pendingAuditCount } from '../audit/ship.ts';
+import { outboxCounts, retryHeld, syncDiagnosticsCount } from '../sync/outbox.ts';
 import { readWorkstationId } from '../audit/trail.ts';
 import { isAllowedTransport } from '../net/transport.ts';
 import { PolicyError, readPolicyFile, type LoadedPolicy } from '../policy/load.ts';
@@ -41,6 +42,8 @@ Commands:
                                inserted or reordered entry (exit 1 when one is found)
   audit export [--since <ISO date>]
                                the audit trail as FHIR AuditEvent NDJSON on stdout
+  sync retry-held              put changes held for IT back in the queue (after central
+                               was fixed, or the user can sign in again); audited
 
 Options:
   --data-dir <dir>             the cache folder (or CLINIC_DATA_DIR)
@@ -89,14 +92,15 @@ export async function runCli(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (area === 'policy') return runPolicyCheck(command, positionals[2], json);
-  if (area !== 'vault' && area !== 'audit' && area !== 'status' && area !== 'enroll') throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
-  if ((area === 'vault' || area === 'audit') && !command) throw new UsageError(`${area} needs a command.`);
+  if (area !== 'vault' && area !== 'audit' && area !== 'status' && area !== 'enroll' && area !== 'sync') throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
+  if ((area === 'vault' || area === 'audit' || area === 'sync') && !command) throw new UsageError(`${area} needs a command.`);
   const dataDir = values['data-dir'] ?? process.env.CLINIC_DATA_DIR;
   if (!dataDir) throw new UsageError('Name the cache folder with --data-dir or CLINIC_DATA_DIR.');
   const keyStore = createKeytarKeyStore();
   const logger = createJsonLogger(() => {});
   if (area === 'audit') return runAuditCommand(command!, { dataDir, keyStore, logger, json, since: values.since, policy: values.policy });
   if (area === 'status') return runStatus({ dataDir, keyStore, logger, json });
+  if (area === 'sync') return runSyncCommand(command!, { dataDir, keyStore, logger, json });
   if (area === 'enroll') return runEnroll({ dataDir, keyStore, logger, json });
 
   switch (command) {
@@ -182,7 +186,9 @@ async function runStatus({ dataDir, keyStore, logger, json }: CliContext): Promi
       const key = await loadAuditKey(keyStore, dataDir, vault.db);
       const trail = createAuditTrail(vault.db, key, systemClock);
       report['audit'] = { ok: true, entries: trail.lastSeq(), unshipped: pendingAuditCount(vault.db) };
-      report['sync'] = { ok: true, pending: null, note: 'sync is not part of this version yet' };
+      // Held changes wait for IT (or for their author to sign in again here): not ok until then.
+      const counts = outboxCounts(vault.db);
+      report['sync'] = { ok: counts.held === 0, ...counts, diagnostics: syncDiagnosticsCount(vault.db) };
     } finally {
       vault.close();
     }
@@ -194,6 +200,22 @@ async function runStatus({ dataDir, keyStore, logger, json }: CliContext): Promi
   const lines = Object.entries(report).map(([part, value]) => `${part.padEnd(9)} ${value['ok'] ? 'ok' : 'NOT OK'}  ${Object.entries(value).filter(([k]) => k !== 'ok').map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
   print(json, { ok, ...report }, lines.join('\n'));
   return ok ? 0 : 1;
+}
+
+/** `sync retry-held`: held changes go back to pending; the next round sends them. */
+async function runSyncCommand(command: string, { dataDir, keyStore, logger, json }: CliContext): Promise<number> {
+  if (command !== 'retry-held') throw new UsageError(`Unknown command: sync ${command}`);
+  const { policy } = await managedPolicy();
+  const vault = await openVault({ dataDir, keyStore, policy: policy.vault, logger });
+  try {
+    const released = retryHeld(vault.db);
+    const key = await loadAuditKey(keyStore, dataDir, vault.db);
+    createAuditTrail(vault.db, key, systemClock).append({ action: 'sync.retryHeld', outcome: 'success', userId: null, role: null, detail: String(released) });
+    print(json, { ok: true, released }, `${released} held change(s) queued again.`);
+    return 0;
+  } finally {
+    vault.close();
+  }
 }
 
 /**

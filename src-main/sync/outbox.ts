@@ -119,3 +119,13 @@ export const HELD_SIGNED_OUT = 'signed out, and the sign-in can no longer be ren
 export function releaseHeldOf(db: Database, userId: string): number {
   return db.prepare("UPDATE sync_outbox SET state = 'pending', problem = NULL WHERE user_id = ? AND state = 'held' AND problem = ?").run(userId, HELD_SIGNED_OUT).changes;
 }
+
+/** IT's decision (ws sync retry-held): every held change goes back to pending. */
+export function retryHeld(db: Database): number {
+  return durably(db, () => db.prepare("UPDATE sync_outbox SET state = 'pending', problem = NULL WHERE state = 'held'").run().changes);
+}
+
+/** Resources central sent that failed validation (type, id and rule only), for IT's status. */
+export function syncDiagnosticsCount(db: Database): number {
+  return db.prepare('SELECT count(*) FROM sync_diagnostics').pluck().get() as number;
+}

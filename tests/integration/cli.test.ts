@@ -184,10 +184,28 @@ describe('ws policy check, status, enroll', () => {
       keychain: { ok: true },
       vault: { ok: true, schemaVersion: LATEST_SCHEMA_VERSION, workstationId: expect.stringMatching(/^ws-/) },
       audit: { ok: true, entries: 0, unshipped: 0 },
+      sync: { ok: true, pending: 0, conflicts: 0, held: 0, diagnostics: 0 },
     });
     const missing = await runTs('src-main/cli/main.ts', ['status', '--data-dir', dataDir, '--json'], withPolicy('/nonexistent/policy.json'));
     expect(missing.code).toBe(1);
     expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, policy: { ok: false, code: 'POLICY_MISSING' }, vault: { ok: true } });
+  });
+
+  it('held changes make the status not ok until IT queues them again (audited)', async () => {
+    const file = policyFile({ central: workstationPolicyFor(central) });
+    const vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+    vault.db.prepare("INSERT INTO sync_outbox (resource_type, resource_id, json, user_id, created_at, state, problem) VALUES ('Observation', 'obs-held', '{}', 'nurse-user', 0, 'held', 'central refused the change (HTTP 422)')").run();
+    vault.close();
+    const held = await runTs('src-main/cli/main.ts', ['status', '--data-dir', dataDir, '--json'], withPolicy(file));
+    expect(held.code).toBe(1);
+    expect(JSON.parse(held.stdout)).toMatchObject({ ok: false, sync: { ok: false, held: 1, pending: 0 } });
+    const retried = await runTs('src-main/cli/main.ts', ['sync', 'retry-held', '--data-dir', dataDir, '--json'], withPolicy(file));
+    expect(retried.code).toBe(0);
+    expect(JSON.parse(retried.stdout)).toEqual({ ok: true, released: 1 });
+    const after = await runTs('src-main/cli/main.ts', ['status', '--data-dir', dataDir, '--json'], withPolicy(file));
+    expect(JSON.parse(after.stdout)).toMatchObject({ ok: true, sync: { ok: true, held: 0, pending: 1 } });
+    expect((await ws('audit', 'export', '--data-dir', dataDir)).stdout).toContain('sync-retry-held');
+    expect((await ws('sync', 'nonsense', '--data-dir', dataDir)).code).toBe(2);
   });
 
   it('enroll checks the central services named in policy, records the enrollment and audits it', async () => {

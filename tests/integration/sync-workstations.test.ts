@@ -4,14 +4,16 @@
  * same allergy offline end with one conflict, shown to the second clinician, resolved, with both
  * versions in central's history.
  */
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
 import type { Core } from '../../src-main/core.ts';
 import type { ChartSections } from '../../src-shared/chart/chart.ts';
 import type { SyncConflict, SyncStatus } from '../../src-shared/sync/status.ts';
 import { eraseVault } from '../../src-main/vault/vault.ts';
 import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
 import { signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
-import { keyStore } from '../support/keychain.ts';
+import { accountsFor, keyStore } from '../support/keychain.ts';
 import { tempDir } from '../support/temp.ts';
 import { fillCache, type ClinicCache } from '../support/workstation.ts';
 
@@ -36,13 +38,23 @@ afterEach(async () => {
   }
 });
 
-async function workstation(): Promise<{ h: Harness; cache: ClinicCache }> {
+/** The audit trail as IT's tools see it: a second connection with the key from the keychain. */
+async function auditActions(dataDir: string): Promise<{ action: string; patient_id: string | null; detail: string | null }[]> {
+  const db = openDatabase(path.join(dataDir, 'cache.db'), await keyStore.get(accountsFor(dataDir).current));
+  try {
+    return db.prepare('SELECT action, patient_id, detail FROM audit_log ORDER BY seq').all() as { action: string; patient_id: string | null; detail: string | null }[];
+  } finally {
+    db.close();
+  }
+}
+
+async function workstation(): Promise<{ h: Harness; cache: ClinicCache; dataDir: string }> {
   const made = tempDir('clinic-sync-ws-');
   dirs.push(made);
   const cache = await fillCache(made.dir, CLINIC);
   const h = await startCore(central, made.dir, { lock: { idleSeconds: 3600, warningSeconds: 30 } });
   running.push(h.core);
-  return { h, cache };
+  return { h, cache, dataDir: made.dir };
 }
 
 async function ok<T>(h: Harness, channel: string, request: unknown = {}): Promise<T> {
@@ -56,7 +68,7 @@ const unreachable = () => central.faults.inject({ kind: 'unreachable', times: In
 
 describe('sync through the core', () => {
   it('vitals and a note written while central is unreachable are pending, then synced, and reach central once', async () => {
-    const { h, cache } = await workstation();
+    const { h, cache, dataDir } = await workstation();
     await signedInWithPin(h, 'nurse1');
     expect(await ok<SyncStatus>(h, 'sync.now')).toMatchObject({ connection: 'online', pending: 0, problem: null });
     const patientId = cache.split(practitionerOf('nurse1')).mine[0]!;
@@ -85,6 +97,14 @@ describe('sync through the core', () => {
     const refused = await h.call('chart.recordVitals', { patientId, vitals: { heartRate: 720 } });
     expect(refused).toMatchObject({ ok: false, error: { code: 'INVALID' } });
     expect(await ok<SyncStatus>(h, 'sync.status')).toMatchObject({ pending: 0 });
+
+    // Each change is in the audit trail (who, which patient, which channel), never its content.
+    const trail = await auditActions(dataDir);
+    expect(trail.filter((e) => e.action === 'patient.create').map((e) => [e.patient_id, e.detail])).toEqual([
+      [patientId, 'chart.recordVitals'],
+      [patientId, 'chart.writeNote'],
+    ]);
+    expect(trail.some((e) => e.action === 'access.denied' || JSON.stringify(e).includes('stable'))).toBe(false);
   });
 
   it('two workstations edit the same allergy offline: one conflict for the second clinician, resolved, both versions on central', async () => {
@@ -126,6 +146,7 @@ describe('sync through the core', () => {
     // Further edits wait for the decision.
     expect(await second.h.call('chart.editAllergy', { patientId, allergyId, edit: { criticality: 'low', clinicalStatus: 'active', note: '' } })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
 
+    expect((await auditActions(second.dataDir)).filter((e) => e.action === 'patient.update').map((e) => e.detail)).toEqual(['chart.editAllergy']);
     await ok(second.h, 'sync.resolveConflict', { conflictId: conflict!.id, choice: 'merged', merged: { criticality: 'high', clinicalStatus: 'inactive', note: 'Synthetic: merged after review.' } });
     expect(await ok<SyncStatus>(second.h, 'sync.now')).toMatchObject({ pending: 0, conflicts: 0 });
 
