@@ -14,6 +14,7 @@ import { SignInScreen } from './screens/SignInScreen.tsx';
 import { VaultErrorScreen } from './screens/VaultErrorScreen.tsx';
 import { Workspace } from './screens/Workspace.tsx';
 import { useSessionStore } from './stores/session.ts';
+import { useSyncStore } from './stores/sync.ts';
 import { useWorkstationStore } from './stores/workstation.ts';
 
 export function App() {
@@ -23,19 +24,23 @@ export function App() {
   const session = useSessionStore((state) => state.status);
   const applySession = useSessionStore((state) => state.apply);
   const loadSession = useSessionStore((state) => state.load);
+  const applySync = useSyncStore((state) => state.apply);
   // After "Try again" the button that had focus is gone: the next screen takes focus on its heading.
   const [retried, setRetried] = useState(false);
 
   useEffect(() => {
     const unsubscribeStatus = onEvent('workstation.statusChanged', setStatus);
     const unsubscribeSession = onEvent('session.changed', applySession);
+    // Counts only (no PHI): applied in any state, so the lock screen's status stays current too.
+    const unsubscribeSync = onEvent('sync.changed', applySync);
     void load();
     void loadSession();
     return () => {
       unsubscribeStatus();
       unsubscribeSession();
+      unsubscribeSync();
     };
-  }, [load, setStatus, applySession, loadSession]);
+  }, [load, setStatus, applySession, loadSession, applySync]);
 
   useEffect(() => {
     if (view.phase === 'ready') document.title = view.status.appName;

@@ -1,113 +1,295 @@
-import { useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
 import type { ChartSections } from '../../src-shared/chart/chart.ts';
-import { useChartStore } from '../stores/chart.ts';
+import { roleHasPermission } from '../../src-shared/access/roles.ts';
+import type { SyncMark } from '../../src-shared/sync/status.ts';
+import { invoke } from '../api.ts';
+import { useChartStore, type ChartView as ChartViewState } from '../stores/chart.ts';
 import { useSessionStore } from '../stores/session.ts';
+import { AllergyEditForm } from './AllergyEditForm.tsx';
 import { EmergencyAccessDialog } from './EmergencyAccessDialog.tsx';
 import { ErrorAlert } from './ErrorAlert.tsx';
+import { NoteForm } from './NoteForm.tsx';
+import { VitalsForm } from './VitalsForm.tsx';
+import { VitalsTrends } from './VitalsTrends.tsx';
 
-function Section({ title, empty, children, count }: { title: string; empty: string; count: number; children: ReactNode }) {
+type AllergyRow = ChartSections['allergies'][number];
+
+function Section({ title, actions, children }: { title: string; actions?: ReactNode; children: ReactNode }) {
   const id = `chart-${title.toLowerCase()}`;
   return (
     <section className="chart-section" aria-labelledby={id}>
-      <h3 id={id}>{title}</h3>
-      {count === 0 ? <p className="hint">{empty}</p> : children}
+      <div className="chart-section__header">
+        <h3 id={id}>{title}</h3>
+        {actions}
+      </div>
+      {children}
     </section>
   );
 }
 
+/** A row's sync state in words ("Pending sync", "Sync conflict"), never by color alone. Synced rows carry nothing. */
+function SyncTag({ sync }: { sync: SyncMark }) {
+  if (sync === 'pending') return <span className="tag tag--pending">Pending sync</span>;
+  if (sync === 'conflict') return <span className="tag tag--conflict">Sync conflict</span>;
+  return null;
+}
+
 const when = (value: string | null) => (value ? value.slice(0, 10) : 'Date not recorded');
 
-function Sections({ sections }: { sections: ChartSections }) {
+/**
+ * What a section's form does once saved: close, put focus back on the button that opened it,
+ * read the chart again so the new rows appear (marked "Pending sync"), and say so in a polite
+ * status. An error of that read is shown, the save itself stands.
+ */
+function useSavedForm(opener: RefObject<HTMLButtonElement | null>) {
+  const refresh = useChartStore((state) => state.refresh);
+  const [open, setOpen] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [refreshError, setRefreshError] = useState<string | null>(null);
+  const close = () => {
+    setOpen(false);
+    opener.current?.focus();
+  };
+  return {
+    open,
+    notice,
+    refreshError,
+    toggle() {
+      if (open) close();
+      else {
+        setNotice(null);
+        setRefreshError(null);
+        setOpen(true);
+      }
+    },
+    cancel: close,
+    async saved(message: string) {
+      close();
+      setNotice(message);
+      const failure = await refresh();
+      setRefreshError(failure ? failure.message : null);
+    },
+  };
+}
+
+function Notice({ notice, refreshError }: { notice: string | null; refreshError: string | null }) {
   return (
-    <div className="chart-sections">
-      <Section title="Allergies" empty="No allergies recorded." count={sections.allergies.length}>
-        <ul className="chart-list">
-          {sections.allergies.map((a) => (
-            <li key={a.id}>
-              <strong>{a.substance}</strong>
-              {a.criticality && <> · criticality {a.criticality}</>}
-              {a.status && <> · {a.status}</>}
-              {a.reaction && <> · reaction: {a.reaction}</>}
-            </li>
-          ))}
-        </ul>
-      </Section>
-      <Section title="Problems" empty="No problems recorded." count={sections.problems.length}>
-        <ul className="chart-list">
-          {sections.problems.map((p) => (
-            <li key={p.id}>
-              <strong>{p.problem}</strong>
-              {p.status && <> · {p.status}</>} · onset {when(p.onset)}
-            </li>
-          ))}
-        </ul>
-      </Section>
-      <Section title="Medications" empty="No medications recorded." count={sections.medications.length}>
-        <ul className="chart-list">
-          {sections.medications.map((m) => (
-            <li key={m.id}>
-              <strong>{m.medication}</strong>
-              {m.status && <> · {m.status}</>}
-              {m.dosage && <> · {m.dosage}</>}
-            </li>
-          ))}
-        </ul>
-      </Section>
-      <Section title="Vitals" empty="No vital signs recorded." count={sections.vitals.length}>
-        <table className="chart-table">
-          <caption className="visually-hidden">Vital signs, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Date</th>
-              <th scope="col">Vital sign</th>
-              <th scope="col">Value</th>
-            </tr>
-          </thead>
-          <tbody>
-            {sections.vitals.map((v) => (
-              <tr key={v.id}>
-                <td>{when(v.effective)}</td>
-                <td>{v.name}</td>
-                <td>{v.value}</td>
+    <>
+      <div role="status" className="chart-notice">
+        {notice && <p>{notice}</p>}
+      </div>
+      {refreshError && <ErrorAlert label="Chart not refreshed:" message={refreshError} />}
+    </>
+  );
+}
+
+function AllergyItem({ patientId, allergy, canWrite }: { patientId: string; allergy: AllergyRow; canWrite: boolean }) {
+  const opener = useRef<HTMLButtonElement>(null);
+  const form = useSavedForm(opener);
+  const idPrefix = `allergy-${allergy.id}`;
+  return (
+    <li className="chart-row">
+      <div className="chart-row__line">
+        <span>
+          <strong>{allergy.substance}</strong>
+          {allergy.criticality && <> · criticality {allergy.criticality}</>}
+          {allergy.status && <> · {allergy.status}</>}
+          {allergy.reaction && <> · reaction: {allergy.reaction}</>}
+          {allergy.note && <> · comment: {allergy.note}</>} <SyncTag sync={allergy.sync} />
+        </span>
+        {canWrite && (
+          <button
+            type="button"
+            ref={opener}
+            className="button button--secondary button--small"
+            aria-label={`Edit allergy ${allergy.substance}`}
+            aria-expanded={form.open}
+            aria-controls={form.open ? `${idPrefix}-form` : undefined}
+            onClick={form.toggle}
+          >
+            Edit
+          </button>
+        )}
+      </div>
+      {form.open && (
+        <AllergyEditForm
+          idPrefix={idPrefix}
+          heading={`Edit allergy: ${allergy.substance}`}
+          initial={{ criticality: allergy.criticality, clinicalStatus: allergy.statusCode, note: allergy.note }}
+          submitLabel="Save allergy"
+          requestKey="edit"
+          save={async (edit) => {
+            const result = await invoke('chart.editAllergy', { patientId, allergyId: allergy.id, edit });
+            return result.ok ? null : result.error;
+          }}
+          onSaved={() => void form.saved('Allergy saved on this workstation; it syncs with central when it can.')}
+          onCancel={form.cancel}
+        />
+      )}
+      <Notice notice={form.notice} refreshError={form.refreshError} />
+    </li>
+  );
+}
+
+function VitalsSection({ patientId, rows, canWrite }: { patientId: string; rows: ChartSections['vitals']; canWrite: boolean }) {
+  const opener = useRef<HTMLButtonElement>(null);
+  const form = useSavedForm(opener);
+  return (
+    <Section
+      title="Vitals"
+      actions={
+        canWrite && (
+          <button type="button" ref={opener} className="button button--secondary" aria-expanded={form.open} aria-controls={form.open ? 'vitals-form' : undefined} onClick={form.toggle}>
+            Record vitals
+          </button>
+        )
+      }
+    >
+      {form.open && (
+        <VitalsForm
+          patientId={patientId}
+          onSaved={(recorded) => void form.saved(`${recorded} ${recorded === 1 ? 'vital sign' : 'vital signs'} recorded on this workstation; pending sync with central.`)}
+          onCancel={form.cancel}
+        />
+      )}
+      <Notice notice={form.notice} refreshError={form.refreshError} />
+      {rows.length === 0 ? (
+        <p className="hint">No vital signs recorded.</p>
+      ) : (
+        <>
+          <VitalsTrends rows={rows} />
+          <table className="chart-table">
+            <caption className="visually-hidden">Vital signs, newest first</caption>
+            <thead>
+              <tr>
+                <th scope="col">Date</th>
+                <th scope="col">Vital sign</th>
+                <th scope="col">Value</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </Section>
-      <Section title="Notes" empty="No notes." count={sections.notes.length}>
-        {sections.notes.map((n) => (
+            </thead>
+            <tbody>
+              {rows.map((v) => (
+                <tr key={v.id}>
+                  <td>{when(v.effective)}</td>
+                  <td>{v.name}</td>
+                  <td>
+                    {v.value} <SyncTag sync={v.sync} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </Section>
+  );
+}
+
+function NotesSection({ patientId, rows, canWrite }: { patientId: string; rows: ChartSections['notes']; canWrite: boolean }) {
+  const opener = useRef<HTMLButtonElement>(null);
+  const form = useSavedForm(opener);
+  return (
+    <Section
+      title="Notes"
+      actions={
+        canWrite && (
+          <button type="button" ref={opener} className="button button--secondary" aria-expanded={form.open} aria-controls={form.open ? 'note-form' : undefined} onClick={form.toggle}>
+            Write note
+          </button>
+        )
+      }
+    >
+      {form.open && <NoteForm patientId={patientId} onSaved={() => void form.saved('Note saved on this workstation; pending sync with central.')} onCancel={form.cancel} />}
+      <Notice notice={form.notice} refreshError={form.refreshError} />
+      {rows.length === 0 ? (
+        <p className="hint">No notes.</p>
+      ) : (
+        rows.map((n) => (
           <article key={n.id} className="note" aria-label={`${n.title}, ${when(n.date)}`}>
             <p className="note__meta">
               <strong>{n.title}</strong> · {when(n.date)}
-              {n.author && <> · {n.author}</>}
+              {n.author && <> · {n.author}</>} <SyncTag sync={n.sync} />
             </p>
             <pre className="note__text">{n.text}</pre>
           </article>
-        ))}
+        ))
+      )}
+    </Section>
+  );
+}
+
+function Sections({ patientId, sections, canWrite }: { patientId: string; sections: ChartSections; canWrite: boolean }) {
+  return (
+    <div className="chart-sections">
+      <Section title="Allergies">
+        {sections.allergies.length === 0 ? (
+          <p className="hint">No allergies recorded.</p>
+        ) : (
+          <ul className="chart-list">
+            {sections.allergies.map((a) => (
+              <AllergyItem key={a.id} patientId={patientId} allergy={a} canWrite={canWrite} />
+            ))}
+          </ul>
+        )}
       </Section>
+      <Section title="Problems">
+        {sections.problems.length === 0 ? (
+          <p className="hint">No problems recorded.</p>
+        ) : (
+          <ul className="chart-list">
+            {sections.problems.map((p) => (
+              <li key={p.id}>
+                <strong>{p.problem}</strong>
+                {p.status && <> · {p.status}</>} · onset {when(p.onset)} <SyncTag sync={p.sync} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </Section>
+      <Section title="Medications">
+        {sections.medications.length === 0 ? (
+          <p className="hint">No medications recorded.</p>
+        ) : (
+          <ul className="chart-list">
+            {sections.medications.map((m) => (
+              <li key={m.id}>
+                <strong>{m.medication}</strong>
+                {m.status && <> · {m.status}</>}
+                {m.dosage && <> · {m.dosage}</>} <SyncTag sync={m.sync} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </Section>
+      <VitalsSection patientId={patientId} rows={sections.vitals} canWrite={canWrite} />
+      <NotesSection patientId={patientId} rows={sections.notes} canWrite={canWrite} />
     </div>
   );
 }
 
-/** The open patient: the header always, the sections only when the main process sent them. */
-export function ChartView() {
-  const view = useChartStore((state) => state.view);
+/** The open chart: the demographics header always, the sections only when the main process sent them. */
+function OpenChart({ view }: { view: Extract<ChartViewState, { phase: 'open' }> }) {
   const close = useChartStore((state) => state.close);
   const reopen = useChartStore((state) => state.open);
   const emergency = useSessionStore((state) => state.status?.emergencyAccess);
+  const role = useSessionStore((state) => state.status?.user?.role);
   const [asking, setAsking] = useState(false);
-  if (view.phase === 'none') return null;
-  if (view.phase === 'loading') return <p role="status">Opening the chart…</p>;
-  if (view.phase === 'error') {
-    return (
-      <ErrorAlert label="Chart not opened:" message={view.error.message} />
-    );
-  }
+  // Opening a chart from a result (often by keyboard) lands on its heading, the patient's name. A
+  // chart opened again on its own (a break-glass grant ended) leaves focus where the person is.
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    const focused = document.activeElement;
+    if (!focused || focused === document.body || focused.closest('#patient-results')) heading.current?.focus();
+  }, []);
   const { patient, access, sections } = view;
+  // The main process decides; this only hides what it would refuse (writes need the full chart and a clinical role).
+  const canWrite = access === 'full' && role !== undefined && roleHasPermission(role, 'patient.clinical.write');
   return (
     <section className="panel chart" aria-labelledby="chart-heading">
       <div className="chart__header">
-        <h2 id="chart-heading">{patient.name}</h2>
+        <h2 id="chart-heading" ref={heading} tabIndex={-1}>
+          {patient.name}
+        </h2>
         <button type="button" className="button button--secondary" onClick={close}>
           Close chart
         </button>
@@ -150,7 +332,17 @@ export function ChartView() {
         />
       )}
       {access === 'demographicsOnly' && <p className="hint">Your role shows demographics only.</p>}
-      {sections && <Sections sections={sections} />}
+      {sections && <Sections patientId={patient.id} sections={sections} canWrite={canWrite} />}
     </section>
   );
+}
+
+/** The open patient, or the progress or failure of opening one. */
+export function ChartView() {
+  const view = useChartStore((state) => state.view);
+  if (view.phase === 'none') return null;
+  if (view.phase === 'loading') return <p role="status">Opening the chart…</p>;
+  if (view.phase === 'error') return <ErrorAlert label="Chart not opened:" message={view.error.message} />;
+  // Keyed by patient: another patient's chart never inherits this one's open forms.
+  return <OpenChart key={view.patient.id} view={view} />;
 }

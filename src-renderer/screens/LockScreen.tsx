@@ -3,6 +3,7 @@ import type { SessionStatus } from '../../src-shared/session/status.ts';
 import { digitsOnly, sessionAction } from './session-actions.ts';
 import { useHeadingFocus } from './focus.ts';
 import { ErrorAlert } from './ErrorAlert.tsx';
+import { SyncStatusBar } from './SyncStatusBar.tsx';
 
 /**
  * The only thing on screen while locked: who is signed in, their PIN, or "Switch user". The PHI
@@ -52,6 +53,8 @@ export function LockScreen({ session }: { session: SessionStatus }) {
             <ErrorAlert label="Not unlocked:" message={error} />
           )}
         </section>
+        {/* Counts only, no PHI: whoever comes to the keyboard sees whether changes still wait for central. */}
+        <SyncStatusBar canSyncNow={false} />
       </main>
     </div>
   );

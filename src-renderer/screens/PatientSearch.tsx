@@ -1,18 +1,19 @@
-import type { FormEvent } from 'react';
+import { useRef, type FormEvent, type KeyboardEvent } from 'react';
 import type { PatientSummary } from '../../src-shared/ipc/contract.ts';
 import { useChartStore } from '../stores/chart.ts';
-import { QUERY_MAX_LENGTH, usePatientSearchStore } from '../stores/patient-search.ts';
+import { QUERY_MAX_LENGTH, SEARCH_LIMIT, usePatientSearchStore } from '../stores/patient-search.ts';
+import { VirtualList, type RowFocusProps, type VirtualListHandle } from './VirtualList.tsx';
 
 function describeGender(gender: string | null): string {
   if (!gender) return 'Not recorded';
   return gender.charAt(0).toUpperCase() + gender.slice(1);
 }
 
-function PatientRow({ patient }: { patient: PatientSummary }) {
+function PatientRow({ patient, focus }: { patient: PatientSummary; focus: RowFocusProps }) {
   const open = useChartStore((state) => state.open);
   return (
-    <li className="result">
-      <button type="button" className="result__name link-button" onClick={() => void open(patient.id)}>
+    <div className="result">
+      <button type="button" className="result__name link-button" onClick={() => void open(patient.id)} {...focus}>
         {patient.name}
       </button>
       <dl className="result__facts">
@@ -29,25 +30,42 @@ function PatientRow({ patient }: { patient: PatientSummary }) {
           <dd>{describeGender(patient.gender)}</dd>
         </div>
       </dl>
-    </li>
+    </div>
   );
+}
+
+function countText(count: number): string {
+  return count === 0 ? 'No patients found.' : `${count} ${count === 1 ? 'patient' : 'patients'} found.`;
 }
 
 /**
  * The search box ("Search patients", a contract name), its results, and one polite live region
- * that announces progress, the number of results, or the router's typed error.
+ * that announces progress, the number of results, or the router's typed error. Results follow
+ * the typing (stores/patient-search.ts); Enter searches at once; ArrowDown enters the results.
  */
 export function PatientSearch() {
   const query = usePatientSearchStore((state) => state.query);
   const phase = usePatientSearchStore((state) => state.phase);
   const results = usePatientSearchStore((state) => state.results);
+  const resultsId = usePatientSearchStore((state) => state.resultsId);
   const error = usePatientSearchStore((state) => state.error);
   const setQuery = usePatientSearchStore((state) => state.setQuery);
   const search = usePatientSearchStore((state) => state.search);
+  const input = useRef<HTMLInputElement>(null);
+  const list = useRef<VirtualListHandle>(null);
+  // The last results stay on screen while the next search runs, so typing does not make the list flicker.
+  const showList = (phase === 'done' || phase === 'searching') && results.length > 0;
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     void search();
+  };
+
+  const onInputKey = (event: KeyboardEvent<HTMLInputElement>) => {
+    if (event.key === 'ArrowDown' && showList) {
+      event.preventDefault();
+      list.current?.focusRow(0);
+    }
   };
 
   return (
@@ -56,20 +74,23 @@ export function PatientSearch() {
         <div className="field">
           <label htmlFor="patient-search">Search patients</label>
           <p id="patient-search-hint" className="hint">
-            Name, MRN or birth date (YYYY-MM-DD). Press Enter to search.
+            Name, MRN or birth date (YYYY-MM-DD). Results appear as you type; press the Down arrow to move into them.
           </p>
           <div className="search__row">
             <input
               id="patient-search"
+              ref={input}
               type="search"
               className="input"
               aria-describedby="patient-search-hint"
+              aria-controls={showList ? 'patient-results' : undefined}
               autoComplete="off"
               autoCorrect="off"
               spellCheck={false}
               maxLength={QUERY_MAX_LENGTH}
               value={query}
               onChange={(event) => setQuery(event.target.value)}
+              onKeyDown={onInputKey}
             />
             <button type="submit" className="button">
               Search
@@ -80,9 +101,8 @@ export function PatientSearch() {
 
       <div role="status" aria-live="polite" aria-atomic="true" className="search-status">
         {phase === 'searching' && <p>Searching…</p>}
-        {phase === 'done' && (
-          <p>{results.length === 0 ? 'No patients found.' : `${results.length} ${results.length === 1 ? 'patient' : 'patients'} found.`}</p>
-        )}
+        {phase === 'done' && <p>{countText(results.length)}</p>}
+        {phase === 'done' && results.length >= SEARCH_LIMIT && <p className="hint">Showing the first {SEARCH_LIMIT}. Type more of the name to narrow the search.</p>}
         {phase === 'error' && error && (
           <p className="message message--error">
             <span className="message__label">Search not done:</span> {error.message}
@@ -90,12 +110,21 @@ export function PatientSearch() {
         )}
       </div>
 
-      {phase === 'done' && results.length > 0 && (
-        <ul className="results" aria-label="Patients found">
-          {results.map((patient) => (
-            <PatientRow key={patient.id} patient={patient} />
-          ))}
-        </ul>
+      {showList && (
+        <div id="patient-results" className="results">
+          <VirtualList
+            key={resultsId}
+            ref={list}
+            count={results.length}
+            label="Patients found"
+            rowKey={(index) => results[index]?.id ?? String(index)}
+            renderRow={(index, focus) => {
+              const patient = results[index];
+              return patient ? <PatientRow patient={patient} focus={focus} /> : null;
+            }}
+            onLeaveTop={() => input.current?.focus()}
+          />
+        </div>
       )}
     </>
   );

@@ -1,4 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { flushSync } from 'react-dom';
+import { roleHasPermission } from '../../src-shared/access/roles.ts';
 import type { WorkstationStatus } from '../../src-shared/ipc/contract.ts';
 import type { SessionStatus } from '../../src-shared/session/status.ts';
 import { invoke } from '../api.ts';
@@ -9,7 +11,10 @@ import { ReviewQueue } from './ReviewQueue.tsx';
 import { SettingsPanel } from './SettingsPanel.tsx';
 import { EmergencyBanner } from './EmergencyBanner.tsx';
 import { useChartStore } from '../stores/chart.ts';
+import { useSyncStore } from '../stores/sync.ts';
 import { sessionAction } from './session-actions.ts';
+import { SyncConflicts } from './SyncConflicts.tsx';
+import { SyncStatusBar } from './SyncStatusBar.tsx';
 
 const roleNames: Record<NonNullable<SessionStatus['user']>['role'], string> = {
   physician: 'Physician',
@@ -53,14 +58,38 @@ function useLockHotkey(): void {
   }, []);
 }
 
-/** The signed-in workspace: who is signed in, lock and switch user, patient search and the chart. */
+/**
+ * The signed-in workspace: who is signed in, sync status, lock and switch user, patient search
+ * and the chart (or, by role, the review queue). Panels opened from the header take focus on
+ * their heading and give it back to the button that opened them when they close.
+ */
 export function Workspace({ workstation, session }: { workstation: WorkstationStatus; session: SessionStatus }) {
   useActivityReports();
   useLockHotkey();
   const user = session.user;
   const chart = useChartStore((state) => state.view);
+  const conflicts = useSyncStore((state) => state.status?.conflicts ?? 0);
   const [showSettings, setShowSettings] = useState(false);
+  const [showConflicts, setShowConflicts] = useState(false);
+  const settingsButton = useRef<HTMLButtonElement>(null);
+  const conflictsButton = useRef<HTMLButtonElement>(null);
+  const syncNowButton = useRef<HTMLButtonElement>(null);
   const emergencyUntil = chart.phase === 'open' ? chart.emergencyAccessUntil : null;
+  // The main process decides every request; these only hide buttons it would refuse. Any signed-in
+  // person may start a sync round (counts only); conflicts show clinical content to their authors.
+  const canSyncNow = user !== null;
+  const canResolve = user !== null && roleHasPermission(user.role, 'patient.clinical.write');
+
+  const closeSettings = () => {
+    setShowSettings(false);
+    settingsButton.current?.focus();
+  };
+  const closeConflicts = () => {
+    // The button leaves with the last conflict: render first, then focus it or its neighbour "Sync now".
+    flushSync(() => setShowConflicts(false));
+    (conflictsButton.current ?? syncNowButton.current)?.focus();
+  };
+
   return (
     <div className="layout">
       {/* A region, not a banner: the one banner landmark is "Emergency access active" when shown. */}
@@ -70,11 +99,31 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
           {user?.displayName} · {user ? roleNames[user.role] : ''}
           {session.offline && ' · signed in with PIN'}
         </p>
+        <div className="sync-area">
+          <SyncStatusBar canSyncNow={canSyncNow} syncNowRef={syncNowButton} />
+          {canResolve && (conflicts > 0 || showConflicts) && (
+            <button
+              type="button"
+              ref={conflictsButton}
+              className="button button--attention"
+              aria-expanded={showConflicts}
+              onClick={() => (showConflicts ? closeConflicts() : setShowConflicts(true))}
+            >
+              Review sync conflicts ({conflicts})
+            </button>
+          )}
+        </div>
         <div className="actions">
           <button type="button" className="button button--secondary" onClick={() => void sessionAction('session.lock', {})} aria-keyshortcuts="Control+Shift+L Meta+Shift+L">
             Lock now
           </button>
-          <button type="button" className="button button--secondary" onClick={() => setShowSettings((shown) => !shown)} aria-expanded={showSettings}>
+          <button
+            type="button"
+            ref={settingsButton}
+            className="button button--secondary"
+            onClick={() => (showSettings ? closeSettings() : setShowSettings(true))}
+            aria-expanded={showSettings}
+          >
             Settings
           </button>
           <button type="button" className="button button--secondary" onClick={() => void sessionAction('session.end', { reason: 'switchUser' })}>
@@ -84,7 +133,8 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
       </div>
       {emergencyUntil !== null && <EmergencyBanner until={emergencyUntil} />}
       <main className="screen workspace">
-        {showSettings && <SettingsPanel onClose={() => setShowSettings(false)} />}
+        {showSettings && <SettingsPanel onClose={closeSettings} />}
+        {showConflicts && canResolve && <SyncConflicts onClose={closeConflicts} />}
         {user?.role === 'privacyOfficer' ? (
           <ReviewQueue />
         ) : user?.role === 'itAdmin' ? (

@@ -10,6 +10,7 @@ import type { IpcError } from '../../src-shared/ipc/errors.ts';
 import { invoke } from '../api.ts';
 import { registerPhiStore } from './phi.ts';
 import { mayShowPhi, useSessionStore } from './session.ts';
+import { useSyncStore } from './sync.ts';
 
 export type ChartView =
   | { phase: 'none' }
@@ -20,12 +21,18 @@ export type ChartView =
 interface ChartStore {
   view: ChartView;
   open(patientId: string): Promise<void>;
+  /**
+   * Asks for the open chart's clinical sections again (after a save, or when a sync round changed
+   * what is pending) without leaving the screen: focus and open forms stay where they are. Returns
+   * the error to show, or null; a chart closed or replaced meanwhile is left alone.
+   */
+  refresh(): Promise<IpcError | null>;
   close(): void;
 }
 
 let sequence = 0;
 
-export const useChartStore = create<ChartStore>()((set) => ({
+export const useChartStore = create<ChartStore>()((set, get) => ({
   view: { phase: 'none' },
   async open(patientId) {
     const mine = ++sequence;
@@ -35,6 +42,17 @@ export const useChartStore = create<ChartStore>()((set) => ({
     if (!opened.ok) return set({ view: { phase: 'error', error: opened.error } });
     const { patient, access, sections, emergencyAccessUntil } = opened.data;
     set({ view: { phase: 'open', patient, access, sections, emergencyAccessUntil } });
+  },
+  async refresh() {
+    const view = get().view;
+    if (view.phase !== 'open' || view.sections === null) return null;
+    const mine = ++sequence;
+    const read = await invoke('chart.read', { patientId: view.patient.id });
+    const now = get().view;
+    if (mine !== sequence || now.phase !== 'open' || now.patient.id !== view.patient.id) return null;
+    if (!read.ok) return read.error;
+    set({ view: { ...now, sections: read.data } });
+    return null;
   },
   close() {
     sequence++;
@@ -56,4 +74,25 @@ useSessionStore.subscribe((state) => {
     useChartStore.setState({ view: { ...view, access: 'restricted', sections: null, emergencyAccessUntil: null } });
     void useChartStore.getState().open(view.patient.id);
   }
+});
+
+/**
+ * A sync round that changed the counts may have changed the marks of the rows on screen ("Pending
+ * sync" accepted by central, a new "Sync conflict"). The chart is read again only when that can
+ * matter: some row is not synced yet, or the number of conflicts changed. Each read is audited as
+ * a view, so it is not done on every event.
+ */
+let seenCounts: { pending: number; conflicts: number } | null = null;
+useSyncStore.subscribe((state) => {
+  const next = state.status;
+  // Mid-round counts move on their own; the round's end says where they landed.
+  if (!next || next.syncing) return;
+  const seen = seenCounts;
+  seenCounts = { pending: next.pending, conflicts: next.conflicts };
+  if (!seen || (seen.pending === next.pending && seen.conflicts === next.conflicts)) return;
+  const view = useChartStore.getState().view;
+  if (view.phase !== 'open' || view.sections === null || !mayShowPhi(useSessionStore.getState().status)) return;
+  const s = view.sections;
+  const unsynced = [s.allergies, s.problems, s.medications, s.vitals, s.notes].some((rows) => rows.some((row) => row.sync !== 'synced'));
+  if (unsynced || seen.conflicts !== next.conflicts) void useChartStore.getState().refresh();
 });

@@ -1,7 +1,11 @@
 /**
  * Patient search: the text typed (a name or an MRN is PHI), the results and the last typed error
  * from the router. Held in memory only and registered as a PHI store, so a lock clears the search
- * box, the list and any answer still on its way.
+ * box, the list, a search waiting for the typing to pause, and any answer still on its way.
+ *
+ * Results follow the typing: a search starts once the typing pauses (SEARCH_DEBOUNCE_MS), Enter
+ * starts one at once, and only the answer to the latest query is shown (a slow answer to an
+ * older query must never replace a newer one).
  */
 import { create } from 'zustand';
 import type { PatientSummary } from '../../src-shared/ipc/contract.ts';
@@ -15,29 +19,54 @@ interface PatientSearchState {
   query: string;
   phase: SearchPhase;
   results: readonly PatientSummary[];
+  /** Which search the results answer: a new answer is a new list (scrolled to the top, first row active). */
+  resultsId: number;
   error: IpcError | null;
 }
 
 interface PatientSearchStore extends PatientSearchState {
+  /** The text as typed; searches once the typing pauses. */
   setQuery(query: string): void;
-  /** Searches for the current query; a newer search makes older answers irrelevant. */
+  /** Searches for the current query now (Enter); a newer search makes older answers irrelevant. */
   search(): Promise<void>;
   reset(): void;
 }
 
-const initial: PatientSearchState = { query: '', phase: 'idle', results: [], error: null };
+const initial: PatientSearchState = { query: '', phase: 'idle', results: [], resultsId: 0, error: null };
 
 /** Matches the contract's limit on the query, so the box cannot send what the router refuses. */
 export const QUERY_MAX_LENGTH = 100;
+/** The most results one search brings (the contract's maximum); the list renders only what is visible. */
+export const SEARCH_LIMIT = 200;
+/** Long enough to skip the keystrokes of one word, short enough to feel immediate. */
+export const SEARCH_DEBOUNCE_MS = 150;
 
 let searchSequence = 0;
+let pending: ReturnType<typeof setTimeout> | null = null;
+
+function cancelPending(): void {
+  if (pending !== null) clearTimeout(pending);
+  pending = null;
+}
 
 export const usePatientSearchStore = create<PatientSearchStore>()((set, get) => ({
   ...initial,
   setQuery(query) {
+    cancelPending();
+    if (query.trim().length === 0) {
+      // An emptied box is not a mistake while typing: clear the list quietly, no error.
+      searchSequence++;
+      set({ ...initial, query });
+      return;
+    }
     set({ query });
+    pending = setTimeout(() => {
+      pending = null;
+      void get().search();
+    }, SEARCH_DEBOUNCE_MS);
   },
   async search() {
+    cancelPending();
     const query = get().query.trim();
     const sequence = ++searchSequence;
     if (query.length === 0) {
@@ -48,13 +77,15 @@ export const usePatientSearchStore = create<PatientSearchStore>()((set, get) => 
       });
       return;
     }
+    // The previous results stay until the new ones arrive, so the list does not flicker per keystroke.
     set({ phase: 'searching', error: null });
-    const result = await invoke('patients.search', { query });
+    const result = await invoke('patients.search', { query, limit: SEARCH_LIMIT });
     if (sequence !== searchSequence) return;
-    if (result.ok) set({ phase: 'done', results: result.data.results, error: null });
+    if (result.ok) set({ phase: 'done', results: result.data.results, resultsId: sequence, error: null });
     else set({ phase: 'error', results: [], error: result.error });
   },
   reset() {
+    cancelPending();
     searchSequence++;
     set({ ...initial });
   },
