@@ -25,8 +25,13 @@ export default defineConfig({
       outDir: resolve(root, 'out/main'),
       externalizeDeps: { include: NATIVE_MODULES },
       rolldownOptions: {
-        // The audit verification worker is its own file: worker threads load it by URL.
-        input: { main: resolve(root, 'src-main/electron/main.ts'), 'verify-worker': resolve(root, 'src-main/audit/verify-worker.ts') },
+        // The workers (audit verification, sync page reading) are files of their own: worker
+        // threads load them by URL, next to main.js.
+        input: {
+          main: resolve(root, 'src-main/electron/main.ts'),
+          'verify-worker': resolve(root, 'src-main/audit/verify-worker.ts'),
+          'page-worker': resolve(root, 'src-main/sync/page-worker.ts'),
+        },
       },
     },
   },

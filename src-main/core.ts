@@ -179,6 +179,7 @@ export async function createCore(ports: Ports): Promise<Core> {
           fhirBaseUrl: ports.policy.central.fhirBaseUrl,
           allowLoopbackHttp: ports.policy.central.allowLoopbackHttp,
           fetch: centralFetchFor(ports.policy.central),
+          tlsPins: ports.policy.central.tlsPins,
           accessToken: () => sessions.accessToken(),
           tokenFor: createTokenSource({
             db: () => requireVault().db,

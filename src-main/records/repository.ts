@@ -1,33 +1,14 @@
 import { withRollbackJournal, type Database } from '../vault/sqlcipher.ts';
 import type { PatientSummary } from '../../src-shared/ipc/contract.ts';
-import { parseFhirResource, patientIdOf, patientSearchFields, type FhirResource } from '../../src-shared/fhir/index.ts';
+import type { FhirResource } from '../../src-shared/fhir/index.ts';
+import { prepareResource, type PreparedResource, type RejectedResource } from './prepare.ts';
+
+export type { RejectedResource } from './prepare.ts';
 
 /**
  * Records over the vault: FHIR resources stored whole as validated JSON, with the columns needed
  * to find them. Other capabilities use these functions, never the tables.
  */
-
-/** A resource that failed validation: which one (type and id only, never content) and why. */
-export interface RejectedResource {
-  index: number;
-  resourceType: string | null;
-  id: string | null;
-  issues: string[];
-}
-
-export interface StoreResult {
-  stored: number;
-  rejected: RejectedResource[];
-}
-
-function describeIssues(error: { issues: { path: PropertyKey[]; message: string }[] }): string[] {
-  // Paths and messages only: zod's messages name the rule broken, not the value received.
-  return error.issues.slice(0, 5).map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
-}
-
-function safeString(value: unknown): string | null {
-  return typeof value === 'string' && /^[A-Za-z0-9\-.]{1,64}$/.test(value) ? value : null;
-}
 
 const SUMMARY_COLUMNS = 'p.id, p.display_name, p.mrn, p.birth_date, p.gender';
 
@@ -67,54 +48,38 @@ function prepared(db: Database): ReturnType<typeof statements> {
   return found;
 }
 
+export interface StoreResult {
+  stored: number;
+  rejected: RejectedResource[];
+}
+
+/** Stores resources that passed prepareResource, in one transaction. */
+export function storePrepared(db: Database, resources: readonly PreparedResource[]): number {
+  const { upsertResource, upsertPatient } = prepared(db);
+  db.transaction(() => {
+    for (const resource of resources) {
+      upsertResource.run({ type: resource.type, id: resource.id, versionId: resource.versionId, lastUpdated: resource.lastUpdated, patientId: resource.patientId, json: resource.json });
+      if (resource.patient) upsertPatient.run({ id: resource.id, ...resource.patient });
+    }
+  })();
+  return resources.length;
+}
+
 /**
  * Validates and stores resources in one transaction. Invalid resources are rejected and reported
  * (type, id and the rule broken) and do not stop the rest; nothing invalid is ever stored.
  */
 export function storeResources(db: Database, resources: Iterable<unknown>): StoreResult {
-  const { upsertResource, upsertPatient } = prepared(db);
+  const valid: PreparedResource[] = [];
   const rejected: RejectedResource[] = [];
-  let stored = 0;
   let index = 0;
-  db.transaction(() => {
-    for (const candidate of resources) {
-      const parsed = parseFhirResource(candidate);
-      if (!parsed.success) {
-        const raw = (candidate ?? {}) as { resourceType?: unknown; id?: unknown };
-        rejected.push({ index, resourceType: safeString(raw.resourceType), id: safeString(raw.id), issues: describeIssues(parsed.error) });
-        index++;
-        continue;
-      }
-      const resource: FhirResource = parsed.data;
-      if (resource.id === undefined) {
-        rejected.push({ index, resourceType: resource.resourceType, id: null, issues: ['id: a stored resource needs an id'] });
-        index++;
-        continue;
-      }
-      upsertResource.run({
-        type: resource.resourceType,
-        id: resource.id,
-        versionId: resource.meta?.versionId ?? null,
-        lastUpdated: resource.meta?.lastUpdated ?? null,
-        patientId: patientIdOf(resource),
-        json: JSON.stringify(resource),
-      });
-      if (resource.resourceType === 'Patient') {
-        const fields = patientSearchFields(resource);
-        upsertPatient.run({
-          id: resource.id,
-          displayName: fields.displayName,
-          nameSearch: [fields.given, fields.family].filter(Boolean).join(' '),
-          mrn: fields.mrn,
-          birthDate: fields.birthDate,
-          gender: fields.gender,
-        });
-      }
-      stored++;
-      index++;
-    }
-  })();
-  return { stored, rejected };
+  for (const candidate of resources) {
+    const outcome = prepareResource(candidate);
+    if (outcome.ok) valid.push(outcome.resource);
+    else rejected.push({ index, ...outcome.rejected });
+    index++;
+  }
+  return { stored: storePrepared(db, valid), rejected };
 }
 
 const BULK_COMMIT_SIZE = 25_000;

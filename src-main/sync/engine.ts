@@ -37,6 +37,8 @@ export interface SyncEngineOptions extends Pick<HttpDeps, 'allowLoopbackHttp' | 
   timers: Timers;
   logger: Logger;
   onChange(status: SyncStatus): void;
+  /** Policy central.tlsPins (the pull's page worker makes its own connections). */
+  tlsPins?: readonly string[];
   intervalMs?: number;
   /** Delay after a local change before its round (changes made together go together). */
   kickDelayMs?: number;
@@ -98,7 +100,17 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       await pushOutbox({ ...http, db, fhirBaseUrl: options.fhirBaseUrl, tokenFor: options.tokenFor, clock: options.clock, logger: options.logger, onSettled: announce });
       const token = options.accessToken();
       if (token !== null) {
-        await pullAll({ ...http, db, fhirBaseUrl: options.fhirBaseUrl, accessToken: token, clock: options.clock, logger: options.logger, ...(options.pageSize ? { pageSize: options.pageSize } : {}) });
+        await pullAll({
+          ...http,
+          db,
+          fhirBaseUrl: options.fhirBaseUrl,
+          accessToken: token,
+          clock: options.clock,
+          logger: options.logger,
+          inWorker: true,
+          tlsPins: options.tlsPins ?? [],
+          ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+        });
         lastSyncedAt = options.clock.now();
       }
       connection = 'online';

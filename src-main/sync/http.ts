@@ -32,13 +32,15 @@ export interface HttpDeps {
 
 export class SyncHttpError extends Error {
   override readonly name = 'SyncHttpError';
-  constructor(
-    /** 'network' | 'insecure-transport' | `http-<status>` */
-    readonly reason: string,
-    message: string,
-    readonly status: number | null = null,
-  ) {
+  /** 'network' | 'tls' | 'insecure-transport' | 'malformed-response' | `http-<status>` */
+  readonly reason: string;
+  readonly status: number | null;
+  // Plain fields, not parameter properties: the page worker runs this file with Node's own type
+  // stripping, which supports only erasable syntax.
+  constructor(reason: string, message: string, status: number | null = null) {
     super(message);
+    this.reason = reason;
+    this.status = status;
   }
 }
 

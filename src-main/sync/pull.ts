@@ -1,9 +1,12 @@
 import { StoredResourceType } from '../../src-shared/fhir/index.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Clock } from '../ports.ts';
-import { deleteResource, storeResources } from '../records/repository.ts';
-import type { Database } from '../vault/sqlcipher.ts';
-import { fetchWithRetry, SyncHttpError, type HttpDeps } from './http.ts';
+import type { PreparedResource, RejectedResource } from '../records/prepare.ts';
+import { deleteResource, storePrepared } from '../records/repository.ts';
+import { enterRollbackJournal, type Database } from '../vault/sqlcipher.ts';
+import type { HttpDeps } from './http.ts';
+import { startPageReader, type PageReader } from './page-reader.ts';
+import { preparePage, readPages, type Bundle, type PreparedPage } from './pages.ts';
 import { queuedResourceIds } from './outbox.ts';
 
 /**
@@ -12,9 +15,10 @@ import { queuedResourceIds } from './outbox.ts';
  * millisecond, and a page may have been read while others were written at the same instant),
  * sorted, paged by the Bundle's next links. Every resource is validated before it is stored; an
  * invalid one is recorded in sync diagnostics and the rest go on. What was already stored at the
- * same version is skipped (the overlap brings it again). The new cursor is the newest
- * `meta.lastUpdated` the server sent, committed with the page that carried it. Deletes come from
- * the type's history (pullDeletes).
+ * same version is skipped (the overlap brings it again), and so is a resource with a local change
+ * waiting (its push meets central's version). The new cursor is the newest `meta.lastUpdated` the
+ * server sent, committed with the resources that carried it. Deletes come from the type's history
+ * (pullDeletes).
  */
 /** Every type the cache keeps (the contract's list), pulled in that order. */
 export const PULLED_TYPES: readonly StoredResourceType[] = StoredResourceType.options;
@@ -30,6 +34,13 @@ export interface PullOptions extends HttpDeps {
   /** How far before the cursor each pull starts again. */
   overlapMs?: number;
   types?: readonly PulledType[];
+  /**
+   * Read the pages in a worker thread (page-worker.ts), so central keeps sending while this
+   * thread stores: what the sync engine does. Off, pages are read here (tests inject fetch).
+   */
+  inWorker?: boolean;
+  /** Policy central.tlsPins, for the worker's own connections. */
+  tlsPins?: readonly string[];
 }
 
 export interface PullResult {
@@ -42,13 +53,14 @@ export interface PullResult {
   pages: number;
 }
 
-interface Bundle {
-  resourceType?: unknown;
-  entry?: { resource?: unknown }[];
-  link?: { relation?: unknown; url?: unknown }[];
-}
 
 const DEFAULT_OVERLAP_MS = 2_000;
+/** Resources per page asked of central: fewer round trips, pages of a few hundred kilobytes. */
+export const PULL_PAGE_SIZE = 500;
+/** Resources stored per transaction: larger groups commit less often, but block the core longer. */
+export const PULL_COMMIT_SIZE = 5_000;
+/** SQLite's page cache during a pull (negative: KiB), 64 MiB. */
+const PULL_CACHE_SIZE = -65_536;
 
 /** Moves a cursor forward only (a page read late never moves it back). */
 function cursorMover(db: Database) {
@@ -59,22 +71,18 @@ function cursorMover(db: Database) {
   );
 }
 
-function nextLink(bundle: Bundle, base: URL): string | null {
-  const next = bundle.link?.find((link) => link.relation === 'next')?.url;
-  if (typeof next !== 'string') return null;
-  const url = new URL(next, base);
-  // Follow only links on the same server: a Bundle cannot send the token elsewhere.
-  return url.origin === base.origin ? url.href : null;
+async function* preparedPages(pages: AsyncIterable<Bundle>, type: string): AsyncGenerator<PreparedPage> {
+  for await (const bundle of pages) yield preparePage(bundle, type);
 }
 
-export async function pullType(options: PullOptions, type: PulledType): Promise<PullResult> {
+export async function pullType(options: PullOptions, type: PulledType, reader?: PageReader): Promise<PullResult> {
   const { db } = options;
   const base = new URL(options.fhirBaseUrl.replace(/\/+$/, '') + '/');
   const cursorRow = db.prepare('SELECT last_updated FROM sync_cursors WHERE resource_type = ?').get(type) as { last_updated: string } | undefined;
   const from = cursorRow ? new Date(Date.parse(cursorRow.last_updated) - (options.overlapMs ?? DEFAULT_OVERLAP_MS)).toISOString() : null;
-  const query = new URLSearchParams({ _sort: '_lastUpdated', _count: String(options.pageSize ?? 200) });
+  const query = new URLSearchParams({ _sort: '_lastUpdated', _count: String(options.pageSize ?? PULL_PAGE_SIZE) });
   if (from) query.set('_lastUpdated', `ge${from}`);
-  let url: string | null = new URL(`${type}?${query}`, base).href;
+  const url = new URL(`${type}?${query}`, base).href;
 
   const versionOf = db.prepare('SELECT version_id FROM resources WHERE type = ? AND id = ?').pluck();
   // A resource with a local change waiting keeps it: its push meets central's version (412).
@@ -83,49 +91,51 @@ export async function pullType(options: PullOptions, type: PulledType): Promise<
   const diagnose = db.prepare('INSERT INTO sync_diagnostics (at, resource_type, resource_id, problem) VALUES (?, ?, ?, ?)');
   const result: PullResult = { stored: 0, unchanged: 0, rejected: 0, pages: 0 };
 
-  while (url) {
-    const response = await fetchWithRetry(url, { headers: { accept: 'application/fhir+json', authorization: `Bearer ${options.accessToken}` } }, options);
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new SyncHttpError(`http-${response.status}`, `The central FHIR API refused the ${type} pull (HTTP ${response.status}).`, response.status);
-    }
-    let bundle: Bundle;
-    try {
-      bundle = (await response.json()) as Bundle;
-    } catch {
-      throw new SyncHttpError('malformed-response', `The central FHIR API sent a ${type} page that is not JSON.`);
-    }
-    if (bundle.resourceType !== 'Bundle') throw new SyncHttpError('malformed-response', `The central FHIR API sent a ${type} page that is not a Bundle.`);
-    result.pages++;
-
-    const fresh: unknown[] = [];
-    let newest: string | null = null;
-    for (const entry of bundle.entry ?? []) {
-      const resource = entry.resource as { resourceType?: unknown; id?: unknown; meta?: { versionId?: unknown; lastUpdated?: unknown } } | undefined;
-      if (!resource || resource.resourceType !== type) continue; // included or outcome entries: not this type's
-      const lastUpdated = resource.meta?.lastUpdated;
-      if (typeof lastUpdated === 'string' && !Number.isNaN(Date.parse(lastUpdated)) && (newest === null || Date.parse(lastUpdated) > Date.parse(newest))) newest = lastUpdated;
-      if (typeof resource.id === 'string' && queued.has(resource.id)) {
-        result.unchanged++;
-        continue;
-      }
-      const stored = typeof resource.id === 'string' ? versionOf.get(type, resource.id) : undefined;
-      if (stored !== undefined && stored !== null && stored === resource.meta?.versionId) {
-        result.unchanged++;
-        continue;
-      }
-      fresh.push(resource);
-    }
-    // The page's resources and the cursor it moves to, in one transaction.
-    db.transaction(() => {
-      const { stored, rejected } = storeResources(db, fresh);
-      result.stored += stored;
-      result.rejected += rejected.length;
-      for (const bad of rejected) diagnose.run(options.clock.now(), bad.resourceType, bad.id, bad.issues.join('; ').slice(0, 1000));
+  // Pages are stored in groups of about PULL_COMMIT_SIZE resources, each group in one transaction
+  // with the cursor it reaches: with SQLCipher every commit re-encrypts the pages it touched (the
+  // table's last leaf, the index pages), so fewer, larger commits do far less work.
+  let group: PreparedResource[] = [];
+  let rejected: Omit<RejectedResource, 'index'>[] = [];
+  let groupNewest: string | null = null;
+  const commitGroup = () => {
+    const resources = group;
+    const refused = rejected;
+    const newest = groupNewest;
+    group = [];
+    rejected = [];
+    groupNewest = null;
+    const write = db.transaction(() => {
+      result.stored += storePrepared(db, resources);
+      result.rejected += refused.length;
+      for (const bad of refused) diagnose.run(options.clock.now(), bad.resourceType, bad.id, bad.issues.join('; ').slice(0, 1000));
       if (newest) setCursor.run(type, new Date(Date.parse(newest)).toISOString(), options.clock.now());
-    })();
-    url = nextLink(bundle, base);
+    });
+    write();
+  };
+
+  const what = `${type} pull`;
+  const pages = reader
+    ? reader.read({ url, accessToken: options.accessToken, allowLoopbackHttp: options.allowLoopbackHttp, tlsPins: options.tlsPins ?? [], what, type, ...(options.retry ? { retry: options.retry } : {}) })
+    : preparedPages(readPages(url, { ...options, what }), type);
+  for await (const page of pages) {
+    result.pages++;
+    if (page.newest !== null && (groupNewest === null || Date.parse(page.newest) > Date.parse(groupNewest))) groupNewest = page.newest;
+    for (const outcome of page.prepared) {
+      if (!outcome.ok) {
+        rejected.push(outcome.rejected);
+        continue;
+      }
+      const resource = outcome.resource;
+      // A local change waiting keeps its resource; the same version again (the overlap) is skipped.
+      if (queued.has(resource.id) || (resource.versionId !== null && versionOf.get(type, resource.id) === resource.versionId)) {
+        result.unchanged++;
+        continue;
+      }
+      group.push(resource);
+    }
+    if (group.length >= PULL_COMMIT_SIZE) commitGroup();
   }
+  if (group.length > 0 || rejected.length > 0 || groupNewest !== null) commitGroup();
   options.logger.log(result.rejected > 0 ? 'warn' : 'info', 'sync.pulled', { reason: type, count: result.stored, status: result.rejected });
   return result;
 }
@@ -143,25 +153,14 @@ export async function pullDeletes(options: PullOptions, type: PulledType): Promi
   const since = (cursorOf.get(`history:${type}`) ?? cursorOf.get(type)) as string | undefined;
   if (since === undefined) return { deleted: 0 };
   const from = new Date(Date.parse(since) - (options.overlapMs ?? DEFAULT_OVERLAP_MS)).toISOString();
-  let url: string | null = new URL(`${type}/_history?${new URLSearchParams({ _since: from, _count: String(options.pageSize ?? 200) })}`, base).href;
+  const url = new URL(`${type}/_history?${new URLSearchParams({ _since: from, _count: String(options.pageSize ?? PULL_PAGE_SIZE) })}`, base).href;
   const setCursor = cursorMover(db);
   let deleted = 0;
-  while (url) {
-    const response = await fetchWithRetry(url, { headers: { accept: 'application/fhir+json', authorization: `Bearer ${options.accessToken}` } }, options);
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new SyncHttpError(`http-${response.status}`, `The central FHIR API refused the ${type} history (HTTP ${response.status}).`, response.status);
-    }
-    let bundle: Bundle & { entry?: { request?: { method?: unknown; url?: unknown }; response?: { lastModified?: unknown }; resource?: { meta?: { lastUpdated?: unknown } } }[] };
-    try {
-      bundle = (await response.json()) as typeof bundle;
-    } catch {
-      throw new SyncHttpError('malformed-response', `The central FHIR API sent a ${type} history page that is not JSON.`);
-    }
+  for await (const bundle of readPages(url, { ...options, what: `${type} history` })) {
     let newest: string | null = null;
     const gone: string[] = [];
     for (const entry of bundle.entry ?? []) {
-      const at = entry.response?.lastModified ?? entry.resource?.meta?.lastUpdated;
+      const at = entry.response?.lastModified ?? (entry.resource as { meta?: { lastUpdated?: unknown } } | undefined)?.meta?.lastUpdated;
       if (typeof at === 'string' && !Number.isNaN(Date.parse(at)) && (newest === null || Date.parse(at) > Date.parse(newest))) newest = at;
       const target = typeof entry.request?.url === 'string' ? /^([A-Za-z]+)\/([A-Za-z0-9.-]{1,64})$/.exec(entry.request.url) : null;
       if (entry.request?.method === 'DELETE' && target?.[1] === type && target[2]) gone.push(target[2]);
@@ -171,7 +170,6 @@ export async function pullDeletes(options: PullOptions, type: PulledType): Promi
       for (const id of gone) if (!queued.has(id) && deleteResource(db, type, id)) deleted++;
       if (newest) setCursor.run(`history:${type}`, new Date(Date.parse(newest)).toISOString(), options.clock.now());
     })();
-    url = nextLink(bundle, base);
   }
   if (deleted > 0) options.logger.log('info', 'sync.deleted', { reason: type, count: deleted });
   return { deleted };
@@ -180,9 +178,24 @@ export async function pullDeletes(options: PullOptions, type: PulledType): Promi
 /** One pull of every type: its deletes, then its changes. */
 export async function pullAll(options: PullOptions): Promise<Record<PulledType, PullResult & { deleted: number }>> {
   const results = {} as Record<PulledType, PullResult & { deleted: number }>;
-  for (const type of options.types ?? PULLED_TYPES) {
-    const { deleted } = await pullDeletes(options, type);
-    results[type] = { ...(await pullType(options, type)), deleted };
+  const reader = options.inWorker ? startPageReader() : undefined;
+  // A pull writes far more than anyone reads back soon: a smaller page cache meanwhile keeps the
+  // pages it wrote from taking the memory the chart's reads are given.
+  const cacheSize = options.db.pragma('cache_size', { simple: true }) as number;
+  options.db.pragma(`cache_size = ${PULL_CACHE_SIZE}`);
+  // The first pull of a clinic is a bulk write: through the rollback journal, which encrypts each
+  // page once instead of twice (WAL frame, then checkpoint). Later pulls are small: WAL.
+  const firstPull = (options.db.prepare('SELECT count(*) FROM sync_cursors').pluck().get() as number) === 0;
+  const backToWal = firstPull ? enterRollbackJournal(options.db) : null;
+  try {
+    for (const type of options.types ?? PULLED_TYPES) {
+      const { deleted } = await pullDeletes(options, type);
+      results[type] = { ...(await pullType(options, type, reader)), deleted };
+    }
+  } finally {
+    backToWal?.();
+    options.db.pragma(`cache_size = ${cacheSize}`);
+    await reader?.close();
   }
   return results;
 }

@@ -80,13 +80,23 @@ export function isNotADatabase(error: unknown): boolean {
  * the last committed state. Needs the only connection to the file, which the vault is.
  */
 export function withRollbackJournal<T>(db: Database, write: () => T): T {
+  const backToWal = enterRollbackJournal(db);
+  try {
+    return write();
+  } finally {
+    backToWal();
+  }
+}
+
+/**
+ * The same for a bulk write that spans awaits (the first pull of a clinic, page after page):
+ * returns the function that goes back to WAL. Other writes in between commit through the rollback
+ * journal too, as safely.
+ */
+export function enterRollbackJournal(db: Database): () => void {
   db.pragma('wal_checkpoint(TRUNCATE)');
   // TRUNCATE rather than DELETE: committing empties the journal instead of unlinking it, which
   // spares a directory update per commit; an empty journal is never "hot", so recovery is the same.
   db.pragma('journal_mode = TRUNCATE');
-  try {
-    return write();
-  } finally {
-    db.pragma('journal_mode = WAL');
-  }
+  return () => void db.pragma('journal_mode = WAL');
 }

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the performance budgets of the issues, on this repository's synthetic clinic:
- * the vault (SQLCipher measured side by side with the same library unencrypted), the PIN check and
- * the authorization decision. Prints a table; exits 0 whatever the figures (a benchmark, not a test).
+ * the vault (SQLCipher measured side by side with the same library unencrypted), the PIN check,
+ * the authorization decision, the audit trail, sync with dev central, and the lock and chart in
+ * Chromium. Prints a table; exits 0 whatever the figures (a benchmark, not a test).
  *
  *   --patients N   patients in the clinic (default 100000; about 10 other resources each)
  *   --seed N       synthetic clinic seed (default 1)
@@ -21,6 +22,7 @@ import { benchAuthorization } from './access.ts';
 import { benchAudit } from './audit.ts';
 import { benchLock } from './lock.ts';
 import { benchPin } from './pin.ts';
+import { benchSync } from './sync-budgets.ts';
 import { median, percentile, printTable, time, type BenchRow } from './stats.ts';
 
 const { values } = parseArgs({
@@ -120,6 +122,8 @@ progress('sign-in and access control budgets');
 rows.push(...(await benchPin()), ...benchAuthorization());
 progress('audit trail');
 rows.push(...(await benchAudit()));
+progress('sync: initial pull of about 100,000 resources and a push of 1,000 changes (dev central)');
+rows.push(...(await benchSync()));
 progress('screen lock in Chromium (dev central, web host)');
 rows.push(...(await benchLock()));
 process.stdout.write(`\nClinic Workstation bench: ${patients} patients, ${resourceCount} resources, seed ${seed}, node ${process.version}, ${os.cpus().length} cores\n\n`);

@@ -9,6 +9,7 @@ import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { countResources, searchPatients } from '../../src-main/records/repository.ts';
 import { SyncHttpError } from '../../src-main/sync/http.ts';
 import { PULLED_TYPES, pullAll, pullType, type PullOptions } from '../../src-main/sync/pull.ts';
+import { startPageReader } from '../../src-main/sync/page-reader.ts';
 import { eraseVault, openVault, type Vault } from '../../src-main/vault/vault.ts';
 import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
 import { keyStore } from '../support/keychain.ts';
@@ -76,6 +77,19 @@ describe('sync pull', () => {
 
     const again = await pullAll(options());
     for (const type of PULLED_TYPES) expect(again[type].stored, type).toBe(0);
+  });
+
+  it('reads the pages in a worker thread with the same outcome, and reports its failures as the thread would', async () => {
+    const result = await pullAll(options({ inWorker: true, types: ['Patient', 'Observation'] }));
+    expect(result.Observation.stored).toBe(await serverTotal('Observation'));
+    expect(result.Observation.pages).toBeGreaterThan(1);
+    expect(result.Patient.stored).toBe(await serverTotal('Patient'));
+    const refused = await pullAll(options({ inWorker: true, accessToken: 'not-a-token', types: ['Condition'] })).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(SyncHttpError);
+    expect((refused as SyncHttpError).status).toBe(401);
+    central.faults.inject({ kind: 'invalid-resource', method: 'GET', path: /\/Condition\?/, times: 1 });
+    const withInvalid = await pullType(options(), 'Condition', startPageReader());
+    expect(withInvalid.rejected).toBe(1);
   });
 
   it('takes changes from the server\'s own lastUpdated: the cursor is the server\'s, never the local clock', async () => {

@@ -1,0 +1,71 @@
+import { Worker } from 'node:worker_threads';
+import { SyncHttpError } from './http.ts';
+import type { PreparedPage } from './pages.ts';
+import type { PageJob } from './page-worker.ts';
+
+/**
+ * The core's side of the page worker (page-worker.ts): one worker thread for a pull, reading one
+ * search after another; each search's pages arrive validated (preparePage), as an async iterable, the worker staying
+ * `ahead` pages in front of the reader. Close ends the thread.
+ */
+export interface PageReader {
+  read(job: Omit<PageJob, 'ahead'>): AsyncGenerator<PreparedPage>;
+  close(): Promise<void>;
+}
+
+const WORKER_URL = new URL(`./page-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+const AHEAD = 10;
+
+type Message = { page: PreparedPage } | { end: true } | { error: { reason: string; status: number | null; message: string } };
+
+export function startPageReader(): PageReader {
+  // No loader flags from the parent (tsx in development): built, the worker is plain JavaScript;
+  // from source, Node strips the types of it and its imports by itself.
+  // A small heap: the worker holds a few pages at a time, and a tight limit makes its garbage
+  // collector keep the garbage of parsed pages from growing the app's memory.
+  const worker = new Worker(WORKER_URL, { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 } });
+  worker.unref();
+  const queue: (Message | { crashed: Error })[] = [];
+  let wake: (() => void) | null = null;
+  const push = (item: Message | { crashed: Error }) => {
+    queue.push(item);
+    wake?.();
+    wake = null;
+  };
+  worker.on('message', (message: Message) => push(message));
+  worker.on('error', (error) => push({ crashed: error }));
+  worker.on('exit', (code) => push({ crashed: new Error(`The page worker exited (${code}).`) }));
+  let busy = false;
+  // A search left before its end leaves its worker mid-way: its later pages must not be taken
+  // for the next search's, so such a reader takes no more searches.
+  let broken = false;
+
+  return {
+    async *read(job) {
+      if (busy || broken) throw new Error('This page reader cannot take another search.');
+      busy = true;
+      let ended = false;
+      try {
+        worker.postMessage({ read: { ...job, ahead: AHEAD } });
+        for (;;) {
+          while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+          const item = queue.shift()!;
+          if ('crashed' in item) throw new SyncHttpError('network', `The ${job.what} could not be read (${item.crashed.message}).`);
+          if ('error' in item) throw new SyncHttpError(item.error.reason, item.error.message, item.error.status);
+          if ('end' in item) {
+            ended = true;
+            return;
+          }
+          worker.postMessage({ credit: 1 });
+          yield item.page;
+        }
+      } finally {
+        busy = false;
+        if (!ended) broken = true;
+      }
+    },
+    async close() {
+      await worker.terminate();
+    },
+  };
+}

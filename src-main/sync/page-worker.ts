@@ -1,0 +1,58 @@
+/**
+ * The page worker: reads a search from central in its own thread (pages.ts), so the pages keep
+ * coming while the core's thread validates and stores the ones before (a pull's storing blocks
+ * that thread, and would otherwise leave central idle). Pages are sent as they arrive, at most
+ * `ahead` pages before the reader has taken them (credits), which bounds the memory they hold.
+ *
+ * The worker also validates each page's resources (preparePage): that work is off the core's
+ * thread too, and what crosses is strings (the resources as stored), cheap to copy.
+ *
+ * Messages in: { read: PageJob } to start a search, { credit: n } as pages are taken.
+ * Messages out: { page: PreparedPage }, { end: true }, { error: { reason, message, status } }.
+ */
+import { parentPort } from 'node:worker_threads';
+import { createCentralFetch } from '../net/central-fetch.ts';
+import { preparePage, readPages } from './pages.ts';
+import type { RetryPolicy } from './http.ts';
+
+export interface PageJob {
+  url: string;
+  accessToken: string;
+  allowLoopbackHttp: boolean;
+  tlsPins: readonly string[];
+  retry?: Partial<RetryPolicy>;
+  what: string;
+  /** The resource type searched: only its resources are kept from each page. */
+  type: string;
+  ahead: number;
+}
+
+if (!parentPort) throw new Error('page-worker runs as a worker thread');
+const port = parentPort;
+let credits = 0;
+let wake: (() => void) | null = null;
+
+port.on('message', (message: { read?: PageJob; credit?: number }) => {
+  if (message.credit !== undefined) {
+    credits += message.credit;
+    wake?.();
+    wake = null;
+  }
+  if (message.read) void run(message.read);
+});
+
+async function run(job: PageJob): Promise<void> {
+  credits = job.ahead;
+  try {
+    const fetch = createCentralFetch({ tlsPins: job.tlsPins });
+    for await (const page of readPages(job.url, { accessToken: job.accessToken, allowLoopbackHttp: job.allowLoopbackHttp, fetch, what: job.what, ...(job.retry ? { retry: job.retry } : {}) })) {
+      while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
+      credits--;
+      port.postMessage({ page: preparePage(page, job.type) });
+    }
+    port.postMessage({ end: true });
+  } catch (error) {
+    const { reason, status, message } = error as { reason?: unknown; status?: unknown; message?: unknown };
+    port.postMessage({ error: { reason: typeof reason === 'string' ? reason : 'network', status: typeof status === 'number' ? status : null, message: typeof message === 'string' ? message : 'The page reader failed.' } });
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The sync budgets of issue 6, in a process of its own (fresh heap, so its memory growth is its
+ * own) against a dev central running in the bench's main process (its own core):
+ * - initial pull of the clinic into an empty encrypted cache, beside a plain paged fetch loop over
+ *   the same server and pages that stores nothing (plain, pull, plain: the mean of the plain runs);
+ *   the resident memory growth during the pull, sampled at every page;
+ * - push of 1,000 changes from the outbox, beside a plain sequential PUT loop of 1,000 such
+ *   resources (plain, push, plain).
+ *   sync.ts --fhir <base url>      (the access token in CLINIC_BENCH_TOKEN)
+ * Prints one JSON line.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import { vitalSignObservations } from '../../src-main/records/edits.ts';
+import { recordLocalChange } from '../../src-main/sync/outbox.ts';
+import { PULL_PAGE_SIZE, PULLED_TYPES, pullAll } from '../../src-main/sync/pull.ts';
+import { pushOutbox } from '../../src-main/sync/push.ts';
+import { createKeytarKeyStore } from '../../src-main/vault/keytar-key-store.ts';
+import { durably } from '../../src-main/vault/sqlcipher.ts';
+import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
+
+const { values } = parseArgs({ options: { fhir: { type: 'string' } } });
+const token = process.env['CLINIC_BENCH_TOKEN'];
+if (!values.fhir || !token) {
+  process.stderr.write('usage: CLINIC_BENCH_TOKEN=... sync.ts --fhir <base url>\n');
+  process.exit(2);
+}
+const base = values.fhir.replace(/\/+$/, '');
+const headers = { accept: 'application/fhir+json', authorization: `Bearer ${token}` };
+const clock = { now: () => Date.now() };
+const CHANGES = 1000;
+
+/** The same pages the pull reads (type by type, sorted by _lastUpdated, next links), parsed and dropped. */
+async function plainPull(): Promise<{ ms: number; resources: number }> {
+  const started = performance.now();
+  let resources = 0;
+  for (const type of PULLED_TYPES) {
+    let url: string | undefined = `${base}/${type}?${new URLSearchParams({ _sort: '_lastUpdated', _count: String(PULL_PAGE_SIZE) })}`;
+    while (url) {
+      const bundle = (await (await fetch(url, { headers })).json()) as { entry?: unknown[]; link?: { relation: string; url: string }[] };
+      resources += bundle.entry?.length ?? 0;
+      url = bundle.link?.find((link) => link.relation === 'next')?.url;
+    }
+  }
+  return { ms: performance.now() - started, resources };
+}
+
+async function plainPuts(bodies: { id: string; json: string }[]): Promise<number> {
+  const started = performance.now();
+  for (const body of bodies) {
+    const response = await fetch(`${base}/Observation/${body.id}`, { method: 'PUT', headers: { ...headers, 'content-type': 'application/fhir+json' }, body: body.json });
+    if (!response.ok) throw new Error(`plain PUT answered ${response.status}`);
+    await response.arrayBuffer();
+  }
+  return performance.now() - started;
+}
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-bench-sync-'));
+const keyStore = createKeytarKeyStore();
+try {
+  const plainBefore = await plainPull();
+  const vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  globalThis.gc?.();
+  const rssBefore = process.memoryUsage.rss();
+  // The process's peak resident size, before and after (the page worker's memory included).
+  const peakBefore = process.resourceUsage().maxRSS * 1024;
+  let started = performance.now();
+  const pulled = await pullAll({ db: vault.db, fhirBaseUrl: base, accessToken: token, allowLoopbackHttp: true, clock, logger: createMemoryLogger(), inWorker: true });
+  const pullMs = performance.now() - started;
+  // An upper bound when the peak came before the pull (the plain loop): never an underestimate.
+  const rssPeak = Math.max(peakBefore, process.resourceUsage().maxRSS * 1024);
+  const stored = Object.values(pulled).reduce((sum, result) => sum + result.stored, 0);
+  const plainAfter = await plainPull();
+
+  // 1,000 vital signs for the pulled patients, queued as a clinician would write them.
+  const patients = vault.db.prepare("SELECT id FROM resources WHERE type = 'Patient' LIMIT 200").pluck().all() as string[];
+  const author = { practitionerId: null, displayName: 'Bench Nurse' };
+  const observation = (i: number) => vitalSignObservations(patients[i % patients.length]!, { heartRate: 50 + (i % 100) }, author, new Date(Date.UTC(2026, 0, 1) + i * 1000))[0]!;
+  const plainBodies = () => Array.from({ length: CHANGES }, (_, i) => observation(i)).map((o) => ({ id: o.id!, json: JSON.stringify(o) }));
+  const plainPushBefore = await plainPuts(plainBodies());
+  durably(vault.db, () => {
+    for (let i = 0; i < CHANGES; i++) recordLocalChange(vault.db, observation(i), 'bench-user', clock);
+  });
+  started = performance.now();
+  const pushed = await pushOutbox({ db: vault.db, fhirBaseUrl: base, tokenFor: async () => ({ token }), allowLoopbackHttp: true, clock, logger: createMemoryLogger() });
+  const pushMs = performance.now() - started;
+  const plainPushAfter = await plainPuts(plainBodies());
+  vault.close();
+
+  process.stdout.write(
+    `${JSON.stringify({
+      resources: stored,
+      served: plainBefore.resources,
+      pullMs,
+      plainPullMs: (plainBefore.ms + plainAfter.ms) / 2,
+      rssGrowthMB: (rssPeak - rssBefore) / 1e6,
+      pushed: pushed.pushed,
+      pushMs,
+      plainPushMs: (plainPushBefore + plainPushAfter) / 2,
+    })}\n`,
+  );
+} finally {
+  await eraseVault({ dataDir, keyStore });
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
