@@ -58,11 +58,31 @@ export async function startWorkstationStand(options: {
   shiftableTime?: boolean;
 }): Promise<WorkstationStand> {
   const central = await startTestCentral({ ...options.clinic, ...options.central });
+  try {
+    const workstation = await startWorkstation(central, options);
+    return {
+      ...workstation,
+      central,
+      close: async () => {
+        await workstation.close();
+        await central.close();
+      },
+    };
+  } catch (error) {
+    await central.close();
+    throw error;
+  }
+}
+
+/** One more workstation (web host, real core, its own encrypted cache) on a running dev central. */
+export async function startWorkstation(
+  central: Central,
+  options: { clinic: { seed: number; patients: number }; policy?: Omit<PolicyInput, 'central'>; shiftableTime?: boolean },
+): Promise<Omit<WorkstationStand, 'central'>> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-stand-'));
   const dataDir = path.join(root, 'cache');
   const close = async (host?: WebHost) => {
     await host?.close();
-    await central.close();
     await eraseVault({ dataDir, keyStore });
     fs.rmSync(root, { recursive: true, force: true });
   };
@@ -74,7 +94,7 @@ export async function startWorkstationStand(options: {
       ...(options.shiftableTime ? { shiftableTime: true } : {}),
       policy: { ...options.policy, central: workstationPolicyFor(central) },
     });
-    return { central, cache, host, dataDir, close: () => close(host) };
+    return { cache, host, dataDir, close: () => close(host) };
   } catch (error) {
     await close();
     throw error;
