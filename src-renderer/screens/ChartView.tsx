@@ -131,9 +131,18 @@ function AllergyItem({ patientId, allergy, canWrite }: { patientId: string; alle
   );
 }
 
+/**
+ * The table shows the newest readings first and stops there: a long-followed patient has hundreds,
+ * which nobody reads at a glance and which would slow every opening of the chart. All of them are
+ * one button away; the trends above already draw the recent course.
+ */
+const RECENT_VITALS = 50;
+
 function VitalsSection({ patientId, rows, canWrite }: { patientId: string; rows: ChartSections['vitals']; canWrite: boolean }) {
   const opener = useRef<HTMLButtonElement>(null);
   const form = useSavedForm(opener);
+  const [showAll, setShowAll] = useState(false);
+  const shown = showAll ? rows : rows.slice(0, RECENT_VITALS);
   return (
     <Section
       title="Vitals"
@@ -159,7 +168,7 @@ function VitalsSection({ patientId, rows, canWrite }: { patientId: string; rows:
         <>
           <VitalsTrends rows={rows} />
           <table className="chart-table">
-            <caption className="visually-hidden">Vital signs, newest first</caption>
+            <caption className="visually-hidden">{shown.length < rows.length ? `The newest ${shown.length} of ${rows.length} vital signs` : 'Vital signs, newest first'}</caption>
             <thead>
               <tr>
                 <th scope="col">Date</th>
@@ -168,7 +177,7 @@ function VitalsSection({ patientId, rows, canWrite }: { patientId: string; rows:
               </tr>
             </thead>
             <tbody>
-              {rows.map((v) => (
+              {shown.map((v) => (
                 <tr key={v.id}>
                   <td>{when(v.effective)}</td>
                   <td>{v.name}</td>
@@ -179,6 +188,11 @@ function VitalsSection({ patientId, rows, canWrite }: { patientId: string; rows:
               ))}
             </tbody>
           </table>
+          {rows.length > RECENT_VITALS && (
+            <button type="button" className="button button--secondary" aria-expanded={showAll} onClick={() => setShowAll(!showAll)}>
+              {showAll ? `Show the newest ${RECENT_VITALS} vital signs` : `Show all ${rows.length} vital signs`}
+            </button>
+          )}
         </>
       )}
     </Section>

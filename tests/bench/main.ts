@@ -20,6 +20,7 @@ import { applyConnectionSettings, openDatabase, type Database } from '../../src-
 import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
 import { benchAuthorization } from './access.ts';
 import { benchAudit } from './audit.ts';
+import { benchChartRender } from './chart-render.ts';
 import { benchLock } from './lock.ts';
 import { benchPin } from './pin.ts';
 import { benchSync } from './sync-budgets.ts';
@@ -126,5 +127,7 @@ progress('sync: initial pull of about 100,000 resources and a push of 1,000 chan
 rows.push(...(await benchSync()));
 progress('screen lock in Chromium (dev central, web host)');
 rows.push(...(await benchLock()));
+progress('a chart of 500 observations and 50 notes in Chromium (dev central, web host)');
+rows.push(...(await benchChartRender()));
 process.stdout.write(`\nClinic Workstation bench: ${patients} patients, ${resourceCount} resources, seed ${seed}, node ${process.version}, ${os.cpus().length} cores\n\n`);
 process.stdout.write(`${printTable(rows)}\n`);

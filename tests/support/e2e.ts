@@ -10,7 +10,8 @@ import { expect, type BrowserContext, type Page } from '@playwright/test';
 import { workstationPolicyFor, type CentralOptions } from '../../dev/central/central.ts';
 import { startWebHost, type WebHost } from '../../dev/web-host/server.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
-import { eraseVault } from '../../src-main/vault/vault.ts';
+import { bulkStoreResources } from '../../src-main/records/repository.ts';
+import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
 import type { PolicyInput } from '../../src-shared/policy/schema.ts';
 import { passwordOf, startTestCentral, type Central } from './central.ts';
 import { keyStore } from './keychain.ts';
@@ -56,6 +57,7 @@ export async function startWorkstationStand(options: {
   central?: CentralOptions;
   policy?: Omit<PolicyInput, 'central'>;
   shiftableTime?: boolean;
+  extraResources?: (cache: ClinicCache, central: Central) => unknown[];
 }): Promise<WorkstationStand> {
   const central = await startTestCentral({ ...options.clinic, ...options.central });
   try {
@@ -77,7 +79,13 @@ export async function startWorkstationStand(options: {
 /** One more workstation (web host, real core, its own encrypted cache) on a running dev central. */
 export async function startWorkstation(
   central: Central,
-  options: { clinic: { seed: number; patients: number }; policy?: Omit<PolicyInput, 'central'>; shiftableTime?: boolean },
+  options: {
+    clinic: { seed: number; patients: number };
+    policy?: Omit<PolicyInput, 'central'>;
+    shiftableTime?: boolean;
+    /** More for the cache before the workstation opens it (a benchmark's large chart). */
+    extraResources?: (cache: ClinicCache, central: Central) => unknown[];
+  },
 ): Promise<Omit<WorkstationStand, 'central'>> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-stand-'));
   const dataDir = path.join(root, 'cache');
@@ -88,6 +96,14 @@ export async function startWorkstation(
   };
   try {
     const cache = await fillCache(dataDir, options.clinic);
+    if (options.extraResources) {
+      const vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+      try {
+        bulkStoreResources(vault.db, [options.extraResources(cache, central)]);
+      } finally {
+        vault.close();
+      }
+    }
     const host = await startWebHost({
       dataDir,
       logger: createMemoryLogger(),
