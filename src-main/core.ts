@@ -172,8 +172,22 @@ export async function createCore(ports: Ports): Promise<Core> {
           afterRound: () => purgeAuditTrail(state.vault.db, state.auditKey, state.trail, ports.policy.audit.retentionDays, ports.clock),
         })
       : null;
-  const syncEngine: SyncEngine =
+  // Whose token sends a change (sync/tokens.ts); none before IT enrolls the workstation.
+  const tokens =
     'vault' in state && ports.policy.central
+      ? createTokenSource({
+          db: () => requireVault().db,
+          central: ports.policy.central,
+          current: () => {
+            const user = sessions.current();
+            return user ? { userId: user.userId, accessToken: sessions.accessToken() } : null;
+          },
+          clock: ports.clock,
+          logger,
+        })
+      : null;
+  const syncEngine: SyncEngine =
+    tokens && ports.policy.central
       ? createSyncEngine({
           db: () => requireVault().db,
           fhirBaseUrl: ports.policy.central.fhirBaseUrl,
@@ -181,16 +195,7 @@ export async function createCore(ports: Ports): Promise<Core> {
           fetch: centralFetchFor(ports.policy.central),
           tlsPins: ports.policy.central.tlsPins,
           accessToken: () => sessions.accessToken(),
-          tokenFor: createTokenSource({
-            db: () => requireVault().db,
-            central: ports.policy.central,
-            current: () => {
-              const user = sessions.current();
-              return user ? { userId: user.userId, accessToken: sessions.accessToken() } : null;
-            },
-            clock: ports.clock,
-            logger,
-          }),
+          tokenFor: tokens.tokenFor,
           clock: ports.clock,
           timers,
           logger,
@@ -198,6 +203,7 @@ export async function createCore(ports: Ports): Promise<Core> {
         })
       : unenrolledSyncEngine(() => requireVault().db);
   onSignIn = (userId) => {
+    tokens?.forget(userId);
     if (releaseHeldOf(requireVault().db, userId) > 0) logger.log('info', 'sync.released-held', {});
     syncEngine.kick();
   };

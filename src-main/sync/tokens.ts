@@ -24,9 +24,15 @@ export interface TokenSourceOptions {
 
 const EARLY_MS = 30_000;
 
-export function createTokenSource(options: TokenSourceOptions): (userId: string) => Promise<TokenAnswer> {
+export interface TokenSource {
+  tokenFor(userId: string): Promise<TokenAnswer>;
+  /** The user signed in here again: their own session's tokens take over from any kept here. */
+  forget(userId: string): void;
+}
+
+export function createTokenSource(options: TokenSourceOptions): TokenSource {
   const others = new Map<string, { token: string; expiresAt: number }>();
-  return async (userId) => {
+  const tokenFor = async (userId: string): Promise<TokenAnswer> => {
     const current = options.current();
     if (current?.userId === userId) return current.accessToken ? { token: current.accessToken } : { wait: true };
     const cached = others.get(userId);
@@ -47,4 +53,5 @@ export function createTokenSource(options: TokenSourceOptions): (userId: string)
     if (outcome.terminated || outcome.reason === 'noRefreshToken') return { hold: HELD_SIGNED_OUT };
     return { wait: true };
   };
+  return { tokenFor, forget: (userId) => void others.delete(userId) };
 }

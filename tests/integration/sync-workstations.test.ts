@@ -163,4 +163,37 @@ describe('sync through the core', () => {
       sync: 'synced',
     });
   });
+
+  it('a signed-out clinician\'s changes go under their own refresh token; once the provider refuses it, they are held for IT', async () => {
+    const { h, cache } = await workstation();
+    const patientOf = (username: string) => cache.split(practitionerOf(username)).mine[0]!;
+    await signedInWithPin(h, 'nurse1');
+    await ok(h, 'sync.now');
+    let offline = unreachable();
+    await ok(h, 'chart.recordVitals', { patientId: patientOf('nurse1'), vitals: { heartRate: 77 } });
+    await ok(h, 'session.end', { reason: 'signOut' });
+    offline.remove();
+
+    // The next clinician's round sends nurse1's change, with nurse1's token.
+    await signedInWithPin(h, 'nurse2');
+    expect(await ok<SyncStatus>(h, 'sync.now')).toMatchObject({ connection: 'online', pending: 0, held: 0 });
+    await ok(h, 'session.end', { reason: 'signOut' });
+
+    await signedInWithPin(h, 'nurse1');
+    offline = unreachable();
+    await ok(h, 'chart.recordVitals', { patientId: patientOf('nurse1'), vitals: { heartRate: 79 } });
+    await ok(h, 'session.end', { reason: 'signOut' });
+    offline.remove();
+    central.disableUser('nurse1');
+    try {
+      await signedInWithPin(h, 'nurse2');
+      expect(await ok<SyncStatus>(h, 'sync.now')).toMatchObject({ connection: 'online', pending: 0, held: 1 });
+    } finally {
+      central.enableUser('nurse1');
+    }
+    // Back at work, nurse1 signs in: the held change is theirs to send again, and goes.
+    await ok(h, 'session.end', { reason: 'signOut' });
+    await signedInWithPin(h, 'nurse1');
+    expect(await ok<SyncStatus>(h, 'sync.now')).toMatchObject({ connection: 'online', pending: 0, held: 0 });
+  });
 });
