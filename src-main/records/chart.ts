@@ -1,5 +1,5 @@
 import type { ChartSections } from '../../src-shared/chart/chart.ts';
-import { ALLERGY_CLINICAL_SYSTEM, LOINC, type FhirResource } from '../../src-shared/fhir/index.ts';
+import { ALLERGY_CLINICAL_SYSTEM, ALLERGY_VERIFICATION_SYSTEM, CONDITION_VERIFICATION_SYSTEM, LOINC, type FhirResource } from '../../src-shared/fhir/index.ts';
 import type { SyncMark } from '../../src-shared/sync/status.ts';
 import type { Database } from '../vault/sqlcipher.ts';
 import { readPatientRecord } from './repository.ts';
@@ -44,6 +44,12 @@ function quantityText(value: unknown): string | null {
   return unit ? `${q['value']} ${unit}` : String(q['value']);
 }
 
+function enteredInError(resource: Json): boolean {
+  if (resource['status'] === 'entered-in-error' || resource['docStatus'] === 'entered-in-error') return true;
+  const verification = resource['verificationStatus'];
+  return conceptCode(verification, CONDITION_VERIFICATION_SYSTEM) === 'entered-in-error' || conceptCode(verification, ALLERGY_VERIFICATION_SYSTEM) === 'entered-in-error';
+}
+
 /** Blood pressure is a panel: systolic/diastolic from its components, in the first one's unit. */
 function observationValue(observation: Json): string {
   const direct = quantityText(observation['valueQuantity']) ?? asText(observation['valueString']) ?? conceptText(observation['valueCodeableConcept']);
@@ -76,7 +82,9 @@ const newestFirst = <T extends { sortKey: string }>(rows: T[]): Omit<T, 'sortKey
  * → pending or conflict, from the sync capability); every other row is synced.
  */
 export function buildChart(record: ReadonlyMap<string, readonly FhirResource[]>, marks: ReadonlyMap<string, SyncMark> = new Map()): ChartSections {
-  const of = (type: string) => (record.get(type) ?? []) as unknown as Json[];
+  // A record central marked entered-in-error was never true of this patient: it leaves the chart
+  // (it stays in the cache, as central keeps it, for the audit of what was shown when).
+  const of = (type: string) => ((record.get(type) ?? []) as unknown as Json[]).filter((resource) => !enteredInError(resource));
   const rowOf = (resource: Json) => {
     const id = String(resource['id']);
     return { id, sync: marks.get(`${String(resource['resourceType'])}/${id}`) ?? ('synced' as const) };
@@ -124,16 +132,14 @@ export function buildChart(record: ReadonlyMap<string, readonly FhirResource[]>,
       })),
     ),
     notes: newestFirst(
-      of('DocumentReference')
-        .filter((d) => d['status'] !== 'entered-in-error')
-        .map((d) => ({
-          ...rowOf(d),
-          title: conceptText(d['type']) ?? 'Note',
-          date: asText(d['date']),
-          author: asText(asObject(asArray(d['author'])[0])?.['display']),
-          text: noteText(d),
-          sortKey: asText(d['date']) ?? '',
-        })),
+      of('DocumentReference').map((d) => ({
+        ...rowOf(d),
+        title: conceptText(d['type']) ?? 'Note',
+        date: asText(d['date']),
+        author: asText(asObject(asArray(d['author'])[0])?.['display']),
+        text: noteText(d),
+        sortKey: asText(d['date']) ?? '',
+      })),
     ),
   };
 }
@@ -181,5 +187,6 @@ export function describeRecord(resource: FhirResource): RecordDescription {
   if (vital) return { what: `Vital sign: ${vital.name}`, fields: [{ label: 'Value', value: vital.value }, { label: 'Taken', value: vital.effective }] };
   const [note] = chart.notes;
   if (note) return { what: `Note: ${note.title}`, fields: [{ label: 'Title', value: note.title }, { label: 'Date', value: note.date }, { label: 'Text', value: note.text }] };
+  if (enteredInError(resource as unknown as Json)) return { what: `${resource.resourceType} entered in error`, fields: [{ label: 'Status', value: 'Entered in error' }] };
   return { what: resource.resourceType, fields: [] };
 }

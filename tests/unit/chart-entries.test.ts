@@ -82,3 +82,25 @@ describe('notes and allergy edits', () => {
     expect(allergyEditOf(editedAllergy(edited, AllergyEdit.parse({ criticality: 'low', clinicalStatus: 'active' }), author, at)).note).toBe('');
   });
 });
+
+describe('the chart leaves out what central marked entered in error', () => {
+  it('vitals, notes, problems and allergies marked entered-in-error are not shown; the others are', () => {
+    const observations = vitalSignObservations('pat-1', { heartRate: 72, respiratoryRate: 14 }, author, at);
+    const wrong = { ...observations[0]!, status: 'entered-in-error' as const };
+    const note = clinicalNote('pat-1', { title: 'Progress note', text: 'Synthetic.' }, author, at);
+    const allergy = { resourceType: 'AllergyIntolerance', id: 'a-1', patient: { reference: 'Patient/pat-1' }, code: { text: 'Latex' }, verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-verification', code: 'entered-in-error' }] } };
+    const problem = { resourceType: 'Condition', id: 'c-1', subject: { reference: 'Patient/pat-1' }, code: { text: 'Asthma' }, verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'entered-in-error' }] } };
+    const chart = buildChart(
+      new Map<string, never[]>([
+        ['Observation', [wrong, observations[1]] as never[]],
+        ['DocumentReference', [{ ...note, status: 'entered-in-error' }] as never[]],
+        ['AllergyIntolerance', [allergy] as never[]],
+        ['Condition', [problem] as never[]],
+      ]),
+    );
+    expect(chart.vitals.map((v) => v.value)).toEqual(['14 breaths/minute']);
+    expect(chart.notes).toEqual([]);
+    expect(chart.allergies).toEqual([]);
+    expect(chart.problems).toEqual([]);
+  });
+});
