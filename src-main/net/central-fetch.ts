@@ -1,10 +1,11 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { checkServerIdentity, type PeerCertificate } from 'node:tls';
+import { checkServerIdentity, getCACertificates, type PeerCertificate } from 'node:tls';
 import { Agent } from 'undici';
 
 /**
  * fetch for the central services, with the TLS rules of policy (PRODUCT.md capability 7):
- * TLS 1.2 or newer, the usual certificate and host name checks, and, when IT lists them, pins of
+ * TLS 1.2 or newer, the usual certificate and host name checks against Node's roots and the OS
+ * trust store, and, when IT lists them, pins of
  * the servers' public keys (base64 SHA-256 of the SubjectPublicKeyInfo, as in HPKP): a
  * certificate whose key is not pinned is refused even if a trusted CA signed it, so a rogue or
  * compromised CA cannot stand in for central. Plain HTTP (development, loopback only) is checked
@@ -12,7 +13,7 @@ import { Agent } from 'undici';
  */
 export interface CentralTls {
   tlsPins: readonly string[];
-  /** Extra trusted CA certificates (PEM), besides Node's store: for tests and private CAs. */
+  /** Extra trusted CA certificates (PEM), besides Node's roots and the OS store: for tests. */
   ca?: readonly string[];
 }
 
@@ -31,7 +32,9 @@ export function createCentralFetch(tls: CentralTls): typeof fetch {
   const agent = new Agent({
     connect: {
       minVersion: 'TLSv1.2',
-      ...(tls.ca && tls.ca.length > 0 ? { ca: [...tls.ca] } : {}),
+      // Node's bundled roots and the OS trust store: a clinic's own CA, deployed by IT to the
+      // machines (Group Policy, a configuration profile), is trusted as the OS trusts it.
+      ca: [...getCACertificates('bundled'), ...getCACertificates('system'), ...(tls.ca ?? [])],
       checkServerIdentity(host: string, certificate: PeerCertificate) {
         const mismatch = checkServerIdentity(host, certificate);
         if (mismatch) return mismatch;
