@@ -218,13 +218,18 @@ function NotesSection({ patientId, rows, canWrite }: { patientId: string; rows: 
       {rows.length === 0 ? (
         <p className="hint">No notes.</p>
       ) : (
-        rows.map((n) => (
+        // The newest note is open; the others show their title, date and author and open on demand
+        // (a native disclosure: keyboard and screen readers know it), so a long record stays quick
+        // to open and to scan.
+        rows.map((n, index) => (
           <article key={n.id} className="note" aria-label={`${n.title}, ${when(n.date)}`}>
-            <p className="note__meta">
-              <strong>{n.title}</strong> · {when(n.date)}
-              {n.author && <> · {n.author}</>} <SyncTag sync={n.sync} />
-            </p>
-            <pre className="note__text">{n.text}</pre>
+            <details className="note__details" open={index === 0}>
+              <summary className="note__meta">
+                <strong>{n.title}</strong> · {when(n.date)}
+                {n.author && <> · {n.author}</>} <SyncTag sync={n.sync} />
+              </summary>
+              <pre className="note__text">{n.text}</pre>
+            </details>
           </article>
         ))
       )}

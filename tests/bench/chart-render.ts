@@ -5,7 +5,8 @@
  * the core reading and shaping the chart from SQLCipher, the answer back, React rendering; the
  * clock stops at the first animation frame after all five sections are rendered: allergies,
  * problems, medications, the newest 50 vital signs with the trends and "Show all 500 vital signs",
- * and all 50 notes.
+ * and all 50 notes (the newest open). Five such charts are each opened once (the first time: their
+ * pages come from disk), then one of them again and again.
  * Needs dev central, Chromium and a keychain: `bash scripts/with-keyring.sh tsx tests/bench/chart-render.ts`.
  */
 import path from 'node:path';
@@ -41,15 +42,19 @@ const IN_PAGE = `({ name, observations, notes }) => new Promise((resolve) => {
   button.click();
 })`;
 
+/** Large charts, each opened once for the first time, then the first of them again and again. */
+const CHARTS = 5;
+
 export async function benchChartRender(samples = 15): Promise<BenchRow[]> {
-  let bigPatient = '';
+  let bigPatients: string[] = [];
   const stand = await startWorkstationStand({
     clinic: CLINIC,
     policy: { lock: { idleSeconds: 3600, warningSeconds: 30 } },
     extraResources: (cache, central) => {
-      // A patient on physician1's care team.
-      bigPatient = cache.split(central.users.find((u) => u.username === 'physician1')!.practitionerId).mine[0]!;
-      return largeChart([...generateResources(CLINIC)] as never[], bigPatient, SIZE);
+      // Patients on physician1's care team.
+      bigPatients = cache.split(central.users.find((u) => u.username === 'physician1')!.practitionerId).mine.slice(0, CHARTS);
+      const clinic = [...generateResources(CLINIC)] as never[];
+      return bigPatients.flatMap((id) => largeChart(clinic, id, SIZE));
     },
   });
   const { central, cache, host } = stand;
@@ -58,7 +63,7 @@ export async function benchChartRender(samples = 15): Promise<BenchRow[]> {
     const context = await browser.newContext();
     const page = await context.newPage();
     const clinician = central.users.find((u) => u.username === 'physician1')!;
-    const patient = cache.summaries.get(bigPatient)!;
+    const patients = bigPatients.map((id) => cache.summaries.get(id)!);
 
     await page.goto(host.url);
     const popupOpened = context.waitForEvent('page');
@@ -72,29 +77,30 @@ export async function benchChartRender(samples = 15): Promise<BenchRow[]> {
     await page.getByRole('button', { name: 'Set PIN' }).click();
     await page.getByRole('status', { name: 'Sync status' }).filter({ hasText: 'last synced' }).waitFor({ timeout: 60_000 });
     // The app warmed up on another (small) chart first, as after a clinician's first patient of the
-    // day: the figure is this chart's first opening, not the renderer's first chart ever.
-    const other = cache.summaries.get(cache.split(clinician.practitionerId).mine[1]!)!;
+    // day: the figures are these charts' first openings, not the renderer's first chart ever.
+    const other = cache.summaries.get(cache.split(clinician.practitionerId).mine[CHARTS]!)!;
     await page.getByRole('searchbox', { name: 'Search patients' }).fill(other.mrn!);
     await page.getByRole('button', { name: other.name }).click();
     await page.getByRole('button', { name: 'Close chart' }).click();
-    await page.getByRole('searchbox', { name: 'Search patients' }).fill(patient.mrn!);
-    await page.getByRole('button', { name: patient.name }).waitFor();
 
-    const timings: number[] = [];
-    for (let i = 0; i < samples; i++) {
+    const open = async (patient: (typeof patients)[number]): Promise<number> => {
+      await page.getByRole('searchbox', { name: 'Search patients' }).fill(patient.mrn!);
+      await page.getByRole('button', { name: patient.name }).waitFor();
       // A script string, not a function: tsx would wrap the function's inner names in a helper
       // the page does not have.
       const ms = (await page.evaluate(`(${IN_PAGE})(${JSON.stringify({ name: patient.name, ...SIZE })})`)) as number;
-      if (ms < 0) throw new Error('bench: the chart did not render all its sections within 10 s');
-      timings.push(ms);
+      if (ms < 0) throw new Error(`bench: the chart did not render all its sections within 10 s (${patients.indexOf(patient)})`);
       await page.getByRole('button', { name: 'Close chart' }).click();
-      await page.getByRole('button', { name: patient.name }).waitFor();
-    }
+      return ms;
+    };
+    const firstTime: number[] = [];
+    for (const patient of patients) firstTime.push(await open(patient));
+    const again: number[] = [];
+    for (let i = 0; i < samples; i++) again.push(await open(patients[0]!));
     await context.close();
-    const [first, ...again] = timings;
     return [
-      { name: `open a chart of ${SIZE.observations} observations and ${SIZE.notes} notes to all sections rendered (Chromium), first`, figure: `${first!.toFixed(1)} ms`, budget: '<= 50 ms', pass: first! <= 50 },
-      { name: `the same, median / p95 of ${again.length} more`, figure: `${median(again).toFixed(1)} / ${percentile(again, 95).toFixed(1)} ms`, budget: '<= 50 ms', pass: percentile(again, 95) <= 50 },
+      { name: `open a chart of ${SIZE.observations} observations and ${SIZE.notes} notes to all sections rendered (Chromium), first time, median / worst of ${firstTime.length} charts`, figure: `${median(firstTime).toFixed(1)} / ${Math.max(...firstTime).toFixed(1)} ms`, budget: '<= 50 ms', pass: median(firstTime) <= 50 },
+      { name: `the same chart again, median / p95 of ${again.length}`, figure: `${median(again).toFixed(1)} / ${percentile(again, 95).toFixed(1)} ms`, budget: '<= 50 ms', pass: percentile(again, 95) <= 50 },
     ];
   } finally {
     await browser.close();
