@@ -3,20 +3,23 @@ import { SyncHttpError } from './http.ts';
 import type { PreparedPage } from './pages.ts';
 import type { PageJob } from './page-worker.ts';
 
+/** A page of the search at `index` in the job, or that search's end. */
+export type ReadItem = { index: number; page: PreparedPage } | { index: number; done: true };
+
 /**
- * The core's side of the page worker (page-worker.ts): one worker thread for a pull, reading one
- * search after another; each search's pages arrive validated (preparePage), as an async iterable, the worker staying
- * `ahead` pages in front of the reader. Close ends the thread.
+ * The core's side of the page worker (page-worker.ts): one worker thread for a pull, reading its
+ * searches one after another; their pages arrive validated (preparePage), in order, as an async
+ * iterable, the worker staying `ahead` pages in front of the reader. Close ends the thread.
  */
 export interface PageReader {
-  read(job: Omit<PageJob, 'ahead'>): AsyncGenerator<PreparedPage>;
+  read(job: Omit<PageJob, 'ahead'>): AsyncGenerator<ReadItem>;
   close(): Promise<void>;
 }
 
 const WORKER_URL = new URL(`./page-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 const AHEAD = 10;
 
-type Message = { page: PreparedPage } | { end: true } | { error: { reason: string; status: number | null; message: string } };
+type Message = ReadItem | { end: true } | { error: { reason: string; status: number | null; message: string } };
 
 export function startPageReader(): PageReader {
   // No loader flags from the parent (tsx in development): built, the worker is plain JavaScript;
@@ -50,14 +53,14 @@ export function startPageReader(): PageReader {
         for (;;) {
           while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
           const item = queue.shift()!;
-          if ('crashed' in item) throw new SyncHttpError('network', `The ${job.what} could not be read (${item.crashed.message}).`);
+          if ('crashed' in item) throw new SyncHttpError('network', `The pull could not be read (${item.crashed.message}).`);
           if ('error' in item) throw new SyncHttpError(item.error.reason, item.error.message, item.error.status);
           if ('end' in item) {
             ended = true;
             return;
           }
-          worker.postMessage({ credit: 1 });
-          yield item.page;
+          if ('page' in item) worker.postMessage({ credit: 1 });
+          yield item;
         }
       } finally {
         busy = false;

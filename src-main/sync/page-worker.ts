@@ -1,29 +1,36 @@
 /**
- * The page worker: reads a search from central in its own thread (pages.ts), so the pages keep
- * coming while the core's thread validates and stores the ones before (a pull's storing blocks
- * that thread, and would otherwise leave central idle). Pages are sent as they arrive, at most
- * `ahead` pages before the reader has taken them (credits), which bounds the memory they hold.
+ * The page worker: reads searches from central in its own thread (pages.ts), one after the other,
+ * so the pages keep coming while the core's thread validates and stores the ones before (a pull's
+ * storing blocks that thread, and would otherwise leave central idle), also across the end of one
+ * search and the start of the next. Pages are sent as they arrive, at most `ahead` pages before
+ * the reader has taken them (credits), which bounds the memory they hold.
  *
  * The worker also validates each page's resources (preparePage): that work is off the core's
  * thread too, and what crosses is strings (the resources as stored), cheap to copy.
  *
- * Messages in: { read: PageJob } to start a search, { credit: n } as pages are taken.
- * Messages out: { page: PreparedPage }, { end: true }, { error: { reason, message, status } }.
+ * Messages in: { read: PageJob } to start, { credit: n } as pages are taken.
+ * Messages out: { index, page: PreparedPage } and { index, done: true } per search, then
+ * { end: true }; or { error: { reason, message, status } }.
  */
 import { parentPort } from 'node:worker_threads';
 import { createCentralFetch } from '../net/central-fetch.ts';
 import { preparePage, readPages } from './pages.ts';
 import type { RetryPolicy } from './http.ts';
 
-export interface PageJob {
+export interface PageSearch {
   url: string;
+  /** The resource type searched: only its resources are kept from each page. */
+  type: string;
+  /** What is read, for error messages ("Observation pull"). */
+  what: string;
+}
+
+export interface PageJob {
+  searches: PageSearch[];
   accessToken: string;
   allowLoopbackHttp: boolean;
   tlsPins: readonly string[];
   retry?: Partial<RetryPolicy>;
-  what: string;
-  /** The resource type searched: only its resources are kept from each page. */
-  type: string;
   ahead: number;
 }
 
@@ -45,10 +52,14 @@ async function run(job: PageJob): Promise<void> {
   credits = job.ahead;
   try {
     const fetch = createCentralFetch({ tlsPins: job.tlsPins });
-    for await (const page of readPages(job.url, { accessToken: job.accessToken, allowLoopbackHttp: job.allowLoopbackHttp, fetch, what: job.what, ...(job.retry ? { retry: job.retry } : {}) })) {
-      while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
-      credits--;
-      port.postMessage({ page: preparePage(page, job.type) });
+    for (const [index, search] of job.searches.entries()) {
+      const options = { accessToken: job.accessToken, allowLoopbackHttp: job.allowLoopbackHttp, fetch, what: search.what, ...(job.retry ? { retry: job.retry } : {}) };
+      for await (const page of readPages(search.url, options)) {
+        while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
+        credits--;
+        port.postMessage({ index, page: preparePage(page, search.type) });
+      }
+      port.postMessage({ index, done: true });
     }
     port.postMessage({ end: true });
   } catch (error) {

@@ -6,7 +6,7 @@ import { deleteResource, storePrepared } from '../records/repository.ts';
 import { enterRollbackJournal, type Database } from '../vault/sqlcipher.ts';
 import type { HttpDeps } from './http.ts';
 import { startPageReader, type PageReader } from './page-reader.ts';
-import { preparePage, readPages, type Bundle, type PreparedPage } from './pages.ts';
+import { preparePage, readPages, type PreparedPage } from './pages.ts';
 import { queuedResourceIds } from './outbox.ts';
 
 /**
@@ -71,32 +71,33 @@ function cursorMover(db: Database) {
   );
 }
 
-async function* preparedPages(pages: AsyncIterable<Bundle>, type: string): AsyncGenerator<PreparedPage> {
-  for await (const bundle of pages) yield preparePage(bundle, type);
+/** The search of a type from its cursor (minus the overlap), sorted by central's lastUpdated. */
+function searchUrl(options: PullOptions, type: PulledType): string {
+  const base = new URL(options.fhirBaseUrl.replace(/\/+$/, '') + '/');
+  const cursor = options.db.prepare('SELECT last_updated FROM sync_cursors WHERE resource_type = ?').pluck().get(type) as string | undefined;
+  const query = new URLSearchParams({ _sort: '_lastUpdated', _count: String(options.pageSize ?? PULL_PAGE_SIZE) });
+  if (cursor) query.set('_lastUpdated', `ge${new Date(Date.parse(cursor) - (options.overlapMs ?? DEFAULT_OVERLAP_MS)).toISOString()}`);
+  return new URL(`${type}?${query}`, base).href;
 }
 
-export async function pullType(options: PullOptions, type: PulledType, reader?: PageReader): Promise<PullResult> {
+/**
+ * Where one type's validated pages go: skipped when already stored at that version or when a
+ * local change waits, else stored in groups of about PULL_COMMIT_SIZE resources, each group in one
+ * transaction with the cursor it reaches (with SQLCipher every commit re-encrypts the pages it
+ * touched, so fewer, larger commits do far less work).
+ */
+function typeSink(options: PullOptions, type: PulledType) {
   const { db } = options;
-  const base = new URL(options.fhirBaseUrl.replace(/\/+$/, '') + '/');
-  const cursorRow = db.prepare('SELECT last_updated FROM sync_cursors WHERE resource_type = ?').get(type) as { last_updated: string } | undefined;
-  const from = cursorRow ? new Date(Date.parse(cursorRow.last_updated) - (options.overlapMs ?? DEFAULT_OVERLAP_MS)).toISOString() : null;
-  const query = new URLSearchParams({ _sort: '_lastUpdated', _count: String(options.pageSize ?? PULL_PAGE_SIZE) });
-  if (from) query.set('_lastUpdated', `ge${from}`);
-  const url = new URL(`${type}?${query}`, base).href;
-
   const versionOf = db.prepare('SELECT version_id FROM resources WHERE type = ? AND id = ?').pluck();
   // A resource with a local change waiting keeps it: its push meets central's version (412).
   const queued = queuedResourceIds(db, type);
   const setCursor = cursorMover(db);
   const diagnose = db.prepare('INSERT INTO sync_diagnostics (at, resource_type, resource_id, problem) VALUES (?, ?, ?, ?)');
   const result: PullResult = { stored: 0, unchanged: 0, rejected: 0, pages: 0 };
-
-  // Pages are stored in groups of about PULL_COMMIT_SIZE resources, each group in one transaction
-  // with the cursor it reaches: with SQLCipher every commit re-encrypts the pages it touched (the
-  // table's last leaf, the index pages), so fewer, larger commits do far less work.
   let group: PreparedResource[] = [];
   let rejected: Omit<RejectedResource, 'index'>[] = [];
   let groupNewest: string | null = null;
+
   const commitGroup = () => {
     const resources = group;
     const refused = rejected;
@@ -104,40 +105,59 @@ export async function pullType(options: PullOptions, type: PulledType, reader?: 
     group = [];
     rejected = [];
     groupNewest = null;
-    const write = db.transaction(() => {
+    db.transaction(() => {
       result.stored += storePrepared(db, resources);
       result.rejected += refused.length;
       for (const bad of refused) diagnose.run(options.clock.now(), bad.resourceType, bad.id, bad.issues.join('; ').slice(0, 1000));
       if (newest) setCursor.run(type, new Date(Date.parse(newest)).toISOString(), options.clock.now());
-    });
-    write();
+    })();
   };
 
-  const what = `${type} pull`;
-  const pages = reader
-    ? reader.read({ url, accessToken: options.accessToken, allowLoopbackHttp: options.allowLoopbackHttp, tlsPins: options.tlsPins ?? [], what, type, ...(options.retry ? { retry: options.retry } : {}) })
-    : preparedPages(readPages(url, { ...options, what }), type);
-  for await (const page of pages) {
-    result.pages++;
-    if (page.newest !== null && (groupNewest === null || Date.parse(page.newest) > Date.parse(groupNewest))) groupNewest = page.newest;
-    for (const outcome of page.prepared) {
-      if (!outcome.ok) {
-        rejected.push(outcome.rejected);
-        continue;
+  return {
+    add(page: PreparedPage): void {
+      result.pages++;
+      if (page.newest !== null && (groupNewest === null || Date.parse(page.newest) > Date.parse(groupNewest))) groupNewest = page.newest;
+      for (const outcome of page.prepared) {
+        if (!outcome.ok) {
+          rejected.push(outcome.rejected);
+          continue;
+        }
+        const resource = outcome.resource;
+        if (queued.has(resource.id) || (resource.versionId !== null && versionOf.get(type, resource.id) === resource.versionId)) {
+          result.unchanged++;
+          continue;
+        }
+        group.push(resource);
       }
-      const resource = outcome.resource;
-      // A local change waiting keeps its resource; the same version again (the overlap) is skipped.
-      if (queued.has(resource.id) || (resource.versionId !== null && versionOf.get(type, resource.id) === resource.versionId)) {
-        result.unchanged++;
-        continue;
-      }
-      group.push(resource);
-    }
-    if (group.length >= PULL_COMMIT_SIZE) commitGroup();
+      if (group.length >= PULL_COMMIT_SIZE) commitGroup();
+    },
+    finish(): PullResult {
+      if (group.length > 0 || rejected.length > 0 || groupNewest !== null) commitGroup();
+      options.logger.log(result.rejected > 0 ? 'warn' : 'info', 'sync.pulled', { reason: type, count: result.stored, status: result.rejected });
+      return result;
+    },
+  };
+}
+
+function pageJob(options: PullOptions, types: readonly PulledType[]) {
+  return {
+    searches: types.map((type) => ({ url: searchUrl(options, type), type, what: `${type} pull` })),
+    accessToken: options.accessToken,
+    allowLoopbackHttp: options.allowLoopbackHttp,
+    tlsPins: options.tlsPins ?? [],
+    ...(options.retry ? { retry: options.retry } : {}),
+  };
+}
+
+/** One type's pull: its pages read here, or by the page worker when a reader is given. */
+export async function pullType(options: PullOptions, type: PulledType, reader?: PageReader): Promise<PullResult> {
+  const sink = typeSink(options, type);
+  if (reader) {
+    for await (const item of reader.read(pageJob(options, [type]))) if ('page' in item) sink.add(item.page);
+  } else {
+    for await (const bundle of readPages(searchUrl(options, type), { ...options, what: `${type} pull` })) sink.add(preparePage(bundle, type));
   }
-  if (group.length > 0 || rejected.length > 0 || groupNewest !== null) commitGroup();
-  options.logger.log(result.rejected > 0 ? 'warn' : 'info', 'sync.pulled', { reason: type, count: result.stored, status: result.rejected });
-  return result;
+  return sink.finish();
 }
 
 /**
@@ -175,7 +195,7 @@ export async function pullDeletes(options: PullOptions, type: PulledType): Promi
   return { deleted };
 }
 
-/** One pull of every type: its deletes, then its changes. */
+/** One pull of every type: the deletes, then the changes. */
 export async function pullAll(options: PullOptions): Promise<Record<PulledType, PullResult & { deleted: number }>> {
   const results = {} as Record<PulledType, PullResult & { deleted: number }>;
   const reader = options.inWorker ? startPageReader() : undefined;
@@ -188,9 +208,19 @@ export async function pullAll(options: PullOptions): Promise<Record<PulledType, 
   const firstPull = (options.db.prepare('SELECT count(*) FROM sync_cursors').pluck().get() as number) === 0;
   const backToWal = firstPull ? enterRollbackJournal(options.db) : null;
   try {
-    for (const type of options.types ?? PULLED_TYPES) {
-      const { deleted } = await pullDeletes(options, type);
-      results[type] = { ...(await pullType(options, type, reader)), deleted };
+    const types = options.types ?? PULLED_TYPES;
+    // Deletes first (small, read here), then every type's changes.
+    const deleted = new Map<PulledType, number>();
+    for (const type of types) deleted.set(type, (await pullDeletes(options, type)).deleted);
+    if (reader) {
+      // One stream for all types: the worker reads the next type while this thread stores the last.
+      const sinks = types.map((type) => typeSink(options, type));
+      for await (const item of reader.read(pageJob(options, types))) {
+        if ('page' in item) sinks[item.index]!.add(item.page);
+        else results[types[item.index]!] = { ...sinks[item.index]!.finish(), deleted: deleted.get(types[item.index]!) ?? 0 };
+      }
+    } else {
+      for (const type of types) results[type] = { ...(await pullType(options, type)), deleted: deleted.get(type) ?? 0 };
     }
   } finally {
     backToWal?.();
