@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { AllergyEdit } from '../../src-shared/chart/vitals.ts';
 import type { IpcError } from '../../src-shared/ipc/errors.ts';
-import { ErrorAlert } from './ErrorAlert.tsx';
+import { FormFooter, TextField } from './FormParts.tsx';
 import { FieldError } from './FieldError.tsx';
 import { answerErrors, describedBy, focusFirstInvalid, hasErrors, schemaErrors, type FieldErrors } from './form-errors.ts';
 
@@ -122,29 +122,8 @@ export function AllergyEditForm({ idPrefix, heading, initial, submitLabel, reque
         {select('criticality', 'Criticality', criticality, setCriticality, CRITICALITY)}
         {select('clinicalStatus', 'Clinical status', clinicalStatus, setClinicalStatus, CLINICAL_STATUS)}
       </div>
-      <div className="field">
-        <label htmlFor={idOf('note')}>Comment</label>
-        <textarea
-          id={idOf('note')}
-          className="input"
-          rows={3}
-          maxLength={2000}
-          aria-invalid={errors.note !== undefined}
-          aria-describedby={describedBy(idOf('note'), false, errors.note !== undefined)}
-          value={note}
-          onChange={(event) => setNote(event.target.value)}
-        />
-        <FieldError fieldId={idOf('note')} message={errors.note} />
-      </div>
-      {errors.form && <ErrorAlert label="Not saved:" message={errors.form} />}
-      <div className="actions">
-        <button type="submit" className="button" aria-disabled={busy}>
-          {submitLabel}
-        </button>
-        <button type="button" className="button button--secondary" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <TextField id={idOf('note')} label="Comment" value={note} onChange={setNote} error={errors.note} maxLength={2000} rows={3} />
+      <FormFooter error={errors.form} busy={busy} submitLabel={submitLabel} onCancel={onCancel} />
     </form>
   );
 }

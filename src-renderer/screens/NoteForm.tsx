@@ -1,9 +1,8 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { NoteEntry } from '../../src-shared/chart/vitals.ts';
 import { invoke } from '../api.ts';
-import { ErrorAlert } from './ErrorAlert.tsx';
-import { FieldError } from './FieldError.tsx';
-import { answerErrors, describedBy, focusFirstInvalid, schemaErrors, type FieldErrors } from './form-errors.ts';
+import { answerErrors, focusFirstInvalid, schemaErrors, type FieldErrors } from './form-errors.ts';
+import { FormFooter, TextField } from './FormParts.tsx';
 
 type NoteField = 'title' | 'text';
 const NOTE_FIELDS: readonly NoteField[] = ['title', 'text'];
@@ -58,44 +57,9 @@ export function NoteForm({ patientId, onSaved, onCancel }: Props) {
       }}
     >
       <h4 id="note-form-heading">Write note</h4>
-      <div className="field">
-        <label htmlFor={idOf('title')}>Title</label>
-        <input
-          id={idOf('title')}
-          className="input"
-          maxLength={200}
-          autoComplete="off"
-          aria-invalid={errors.title !== undefined}
-          aria-describedby={describedBy(idOf('title'), false, errors.title !== undefined)}
-          value={title}
-          onChange={(event) => setTitle(event.target.value)}
-        />
-        <FieldError fieldId={idOf('title')} message={errors.title} />
-      </div>
-      <div className="field">
-        <label htmlFor={idOf('text')}>Note</label>
-        <textarea
-          id={idOf('text')}
-          ref={textField}
-          className="input"
-          rows={8}
-          maxLength={20_000}
-          aria-invalid={errors.text !== undefined}
-          aria-describedby={describedBy(idOf('text'), false, errors.text !== undefined)}
-          value={text}
-          onChange={(event) => setText(event.target.value)}
-        />
-        <FieldError fieldId={idOf('text')} message={errors.text} />
-      </div>
-      {errors.form && <ErrorAlert label="Not saved:" message={errors.form} />}
-      <div className="actions">
-        <button type="submit" className="button" aria-disabled={busy}>
-          Save note
-        </button>
-        <button type="button" className="button button--secondary" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <TextField id={idOf('title')} label="Title" value={title} onChange={setTitle} error={errors.title} maxLength={200} />
+      <TextField id={idOf('text')} label="Note" value={text} onChange={setText} error={errors.text} maxLength={20_000} rows={8} fieldRef={textField} />
+      <FormFooter error={errors.form} busy={busy} submitLabel="Save note" onCancel={onCancel} />
     </form>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { VITAL_FIELDS, VITAL_RANGES, VitalsEntry, type VitalField } from '../../src-shared/chart/vitals.ts';
 import { invoke } from '../api.ts';
-import { ErrorAlert } from './ErrorAlert.tsx';
+import { FormFooter } from './FormParts.tsx';
 import { FieldError } from './FieldError.tsx';
 import { answerErrors, describedBy, focusFirstInvalid, hasErrors, schemaErrors, type FieldErrors } from './form-errors.ts';
 
@@ -122,15 +122,7 @@ export function VitalsForm({ patientId, onSaved, onCancel }: Props) {
           );
         })}
       </div>
-      {errors.form && <ErrorAlert label="Not saved:" message={errors.form} />}
-      <div className="actions">
-        <button type="submit" className="button" aria-disabled={busy}>
-          Save vitals
-        </button>
-        <button type="button" className="button button--secondary" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormFooter error={errors.form} busy={busy} submitLabel="Save vitals" onCancel={onCancel} />
     </form>
   );
 }
