@@ -13,8 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { generateResources } from '../../dev/synthetic/clinic.ts';
-import { passwordOf } from '../support/central.ts';
-import { startWorkstationStand } from '../support/e2e.ts';
+import { signInAtProvider, startWorkstationStand } from '../support/e2e.ts';
 import { largeChart } from './large-chart.ts';
 import { median, percentile, printTable, type BenchRow } from './stats.ts';
 
@@ -66,12 +65,7 @@ export async function benchChartRender(samples = 15): Promise<BenchRow[]> {
     const patients = bigPatients.map((id) => cache.summaries.get(id)!);
 
     await page.goto(host.url);
-    const popupOpened = context.waitForEvent('page');
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    const popup = await popupOpened;
-    await popup.getByLabel('Username').fill(clinician.username);
-    await popup.getByLabel('Password').fill(passwordOf(central, clinician.username));
-    await popup.getByRole('button', { name: 'Sign in' }).click();
+    await signInAtProvider(page, context, central, clinician.username);
     await page.getByLabel('New PIN').fill(PIN);
     await page.getByLabel('Confirm PIN').fill(PIN);
     await page.getByRole('button', { name: 'Set PIN' }).click();
