@@ -26,9 +26,10 @@ function statements(db: Database) {
     patientRecord: db.prepare(`SELECT type, json FROM resources WHERE patient_id = ? ORDER BY type, last_updated DESC`),
     countResources: db.prepare('SELECT count(*) AS n FROM resources'),
     resourceJson: db.prepare('SELECT json FROM resources WHERE type = ? AND id = ?').pluck(),
-    upsertResource: db.prepare(
+    // Positional parameters: binding by name costs a lookup per value, and this runs per resource.
+    upsertResource: db.prepare<[string, string, string | null, string | null, string | null, string]>(
       `INSERT INTO resources (type, id, version_id, last_updated, patient_id, json)
-       VALUES (@type, @id, @versionId, @lastUpdated, @patientId, @json)
+       VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (type, id) DO UPDATE SET version_id = excluded.version_id, last_updated = excluded.last_updated,
          patient_id = excluded.patient_id, json = excluded.json`,
     ),
@@ -58,7 +59,7 @@ export function storePrepared(db: Database, resources: readonly PreparedResource
   const { upsertResource, upsertPatient } = prepared(db);
   db.transaction(() => {
     for (const resource of resources) {
-      upsertResource.run({ type: resource.type, id: resource.id, versionId: resource.versionId, lastUpdated: resource.lastUpdated, patientId: resource.patientId, json: resource.json });
+      upsertResource.run(resource.type, resource.id, resource.versionId, resource.lastUpdated, resource.patientId, resource.json);
       if (resource.patient) upsertPatient.run({ id: resource.id, ...resource.patient });
     }
   })();

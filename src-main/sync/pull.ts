@@ -89,6 +89,8 @@ function searchUrl(options: PullOptions, type: PulledType): string {
 function typeSink(options: PullOptions, type: PulledType) {
   const { db } = options;
   const versionOf = db.prepare('SELECT version_id FROM resources WHERE type = ? AND id = ?').pluck();
+  // Before a type's first pull nothing here has central's version: no lookup can skip anything.
+  const firstOfType = db.prepare('SELECT 1 FROM sync_cursors WHERE resource_type = ?').get(type) === undefined;
   // A resource with a local change waiting keeps it: its push meets central's version (412).
   const queued = queuedResourceIds(db, type);
   const setCursor = cursorMover(db);
@@ -123,7 +125,7 @@ function typeSink(options: PullOptions, type: PulledType) {
           continue;
         }
         const resource = outcome.resource;
-        if (queued.has(resource.id) || (resource.versionId !== null && versionOf.get(type, resource.id) === resource.versionId)) {
+        if (queued.has(resource.id) || (!firstOfType && resource.versionId !== null && versionOf.get(type, resource.id) === resource.versionId)) {
           result.unchanged++;
           continue;
         }
