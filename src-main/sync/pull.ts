@@ -59,8 +59,8 @@ const DEFAULT_OVERLAP_MS = 2_000;
 export const PULL_PAGE_SIZE = 500;
 /** Resources stored per transaction: larger groups commit less often, but block the core longer. */
 export const PULL_COMMIT_SIZE = 5_000;
-/** SQLite's page cache during a pull (negative: KiB), 64 MiB. */
-const PULL_CACHE_SIZE = -65_536;
+/** SQLite's page cache during a pull (negative: KiB), 32 MiB. */
+const PULL_CACHE_SIZE = -32_768;
 
 /** Moves a cursor forward only (a page read late never moves it back). */
 function cursorMover(db: Database) {
