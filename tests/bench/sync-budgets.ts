@@ -19,7 +19,7 @@ export async function benchSync(): Promise<BenchRow[]> {
     const { accessToken } = await signIn(central, 'nurse1');
     // Asynchronous: this process serves central while the child measures.
     const child = await new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
-      const proc = spawn(process.execPath, ['--expose-gc', ...(process.env['BENCH_PROF'] ? ['--cpu-prof', '--cpu-prof-dir=.tmp/prof-sync'] : []), '--import', 'tsx', path.join(import.meta.dirname, 'sync.ts'), '--fhir', central.fhirBaseUrl], {
+      const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(import.meta.dirname, 'sync.ts'), '--fhir', central.fhirBaseUrl], {
         env: { ...process.env, CLINIC_BENCH_TOKEN: accessToken },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
