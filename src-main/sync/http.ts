@@ -2,7 +2,7 @@ import { isAllowedTransport } from '../net/transport.ts';
 
 /**
  * HTTP to the central FHIR API with the sync engine's retry rules (PRODUCT.md capability 7):
- * retried with exponential backoff and full jitter on network errors, timeouts, 408, 429 (its
+ * retried with exponential backoff and full jitter on network errors, timeouts, 408, 409, 429 (its
  * Retry-After honoured) and 5xx; never on other 4xx, which would fail the same way again. The
  * transport rule (HTTPS; loopback HTTP only when policy allows it) is checked before anything
  * is sent.
@@ -44,7 +44,12 @@ export class SyncHttpError extends Error {
   }
 }
 
-const RETRIED_STATUS = (status: number) => status === 408 || status === 429 || status >= 500;
+/**
+ * Answers worth asking again: a timeout, a conflict of the moment (409: central busy with a
+ * concurrent write of the same record), too many requests, a server error. A 412 is not retried
+ * here: it is an answer (central holds a newer version), which the push turns into a conflict.
+ */
+const RETRIED_STATUS = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
 
 /** Seconds or an HTTP date, as Retry-After allows; null when absent or unreadable. */
 export function retryAfterMs(header: string | null, now = Date.now()): number | null {

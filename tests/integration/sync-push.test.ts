@@ -210,6 +210,22 @@ describe('sync push', () => {
     expect(openConflicts(vault.db, 'nurse-user')).toEqual([]);
   });
 
+  it('a 412 injected by central becomes a conflict (nothing overwritten, nothing sent until a person decides)', async () => {
+    const id = vault.db.prepare("SELECT id FROM resources WHERE type = 'AllergyIntolerance' ORDER BY id LIMIT 1").pluck().get() as string;
+    const allergy = local('AllergyIntolerance', id) as AllergyIntolerance;
+    const before = (await versionsOnCentral('AllergyIntolerance', id)).length;
+    record([editedAllergy(allergy, { criticality: 'high', clinicalStatus: 'active', note: 'Synthetic: injected 412.' }, author, new Date())]);
+    const fault = central.faults.failNextUpdate(`AllergyIntolerance/${id}`);
+    expect(await push()).toEqual({ pushed: 0, conflicts: 1, held: 0 });
+    expect(fault.hits).toBe(1);
+    expect(await versionsOnCentral('AllergyIntolerance', id)).toHaveLength(before);
+    expect(await push()).toEqual({ pushed: 0, conflicts: 0, held: 0 });
+    const [conflict] = openConflicts(vault.db, 'nurse-user');
+    resolveConflict(vault.db, conflict!.id, 'nurse-user', { choice: 'mine' }, clock);
+    expect(await push()).toEqual({ pushed: 1, conflicts: 0, held: 0 });
+    expect((await versionsOnCentral('AllergyIntolerance', id))[0]).toMatchObject({ criticality: 'high', note: [{ text: 'Synthetic: injected 412.' }] });
+  });
+
   it('"keep theirs" takes central\u2019s version and keeps mine in the conflict record; a hand merge goes on central\u2019s version', async () => {
     const ids = vault.db.prepare("SELECT id FROM resources WHERE type = 'AllergyIntolerance' ORDER BY id LIMIT 2").pluck().all() as string[];
     const [a, b] = ids.map((id) => local('AllergyIntolerance', id) as AllergyIntolerance);

@@ -22,8 +22,8 @@ describe('sync HTTP retries', () => {
     expect(retryAfterMs(null)).toBeNull();
   });
 
-  it('retries network errors, 408, 429 and 5xx with growing, jittered backoff; then answers', async () => {
-    const { fetchFn, calls } = scripted(['network', 503, 408, 500, 200]);
+  it('retries network errors, 408, 409, 429 and 5xx with growing, jittered backoff; then answers', async () => {
+    const { fetchFn, calls } = scripted(['network', 503, 408, 409, 200]);
     const sleeps: number[] = [];
     const response = await fetchWithRetry(URL_OK, {}, { fetch: fetchFn, sleep: async (ms) => void sleeps.push(ms), random: () => 0.999, allowLoopbackHttp: false, retry: { baseDelayMs: 100, maxDelayMs: 350 } });
     expect(response.status).toBe(200);
@@ -33,9 +33,11 @@ describe('sync HTTP retries', () => {
   });
 
   it('never retries another 4xx, and gives up after the attempts with the last failure', async () => {
-    const notFound = scripted([404]);
-    expect((await fetchWithRetry(URL_OK, {}, { fetch: notFound.fetchFn, allowLoopbackHttp: false, sleep: async () => undefined })).status).toBe(404);
-    expect(notFound.calls).toHaveLength(1);
+    for (const status of [400, 401, 403, 404, 410, 412, 422]) {
+      const refused = scripted([status]);
+      expect((await fetchWithRetry(URL_OK, {}, { fetch: refused.fetchFn, allowLoopbackHttp: false, sleep: async () => undefined })).status).toBe(status);
+      expect(refused.calls, String(status)).toHaveLength(1);
+    }
     const down = scripted([503, 503, 503]);
     const error = await fetchWithRetry(URL_OK, {}, { fetch: down.fetchFn, allowLoopbackHttp: false, sleep: async () => undefined, retry: { attempts: 3 } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SyncHttpError);
