@@ -75,6 +75,9 @@ describe('sync pull', () => {
     const mrn = someone.identifier[0]!.value;
     expect(searchPatients(vault.db, mrn, 5).map((p) => p.mrn)).toContain(mrn);
 
+    // The first pull's bulk settings are undone: WAL again, the vault's own page cache.
+    expect(vault.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(vault.db.pragma('cache_size', { simple: true })).toBe(-262144);
     const again = await pullAll(options());
     for (const type of PULLED_TYPES) expect(again[type].stored, type).toBe(0);
   });

@@ -251,6 +251,14 @@ describe('sync push', () => {
     expect(outboxCounts(vault.db)).toEqual({ pending: 0, conflicts: 0, held: 0 });
   });
 
+  it('a record that never came from central (no version) cannot be changed: there is nothing to base the change on', async () => {
+    const [note] = vitalsAndNote(anyPatientId()).slice(2);
+    vault.db.prepare("INSERT INTO resources (type, id, version_id, last_updated, patient_id, json) VALUES ('DocumentReference', ?, NULL, NULL, NULL, ?)").run(note!.id!, JSON.stringify(note));
+    expect(() => record([{ ...note!, description: 'Synthetic: changed' } as FhirResource])).toThrow(/not come from central yet/);
+    expect(outbox()).toEqual([]);
+    expect(local('DocumentReference', note!.id!)).not.toHaveProperty('description');
+  });
+
   it('a user without a usable token: their changes are held (flagged), others\u2019 go', async () => {
     const [bp, heartRate] = vitalsAndNote(anyPatientId());
     durably(vault.db, () => {

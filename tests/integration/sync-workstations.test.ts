@@ -5,7 +5,7 @@
  * versions in central's history.
  */
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
 import type { Core } from '../../src-main/core.ts';
 import type { ChartSections } from '../../src-shared/chart/chart.ts';
@@ -195,5 +195,43 @@ describe('sync through the core', () => {
     await ok(h, 'session.end', { reason: 'signOut' });
     await signedInWithPin(h, 'nurse1');
     expect(await ok<SyncStatus>(h, 'sync.now')).toMatchObject({ connection: 'online', pending: 0, held: 0 });
+  });
+
+  it('a change goes to central on its own, soon after it is saved (no "Sync now")', async () => {
+    const { h, cache } = await workstation();
+    await signedInWithPin(h, 'nurse1');
+    await ok(h, 'sync.now');
+    const patientId = cache.split(practitionerOf('nurse1')).mine[0]!;
+    await ok(h, 'chart.recordVitals', { patientId, vitals: { respiratoryRate: 18 } });
+    expect(await ok<SyncStatus>(h, 'sync.status')).toMatchObject({ pending: 1 });
+    h.time.advance(600); // the round a local change asks for, half a second later
+    await vi.waitFor(async () => expect(await ok<SyncStatus>(h, 'sync.status')).toMatchObject({ pending: 0, syncing: false }), { timeout: 10_000 });
+  });
+
+  it('bad input to the new channels: a typed error, and nothing queued or changed', async () => {
+    const { h, cache, dataDir } = await workstation();
+    await signedInWithPin(h, 'nurse1');
+    await ok(h, 'sync.now');
+    const [mine] = cache.split(practitionerOf('nurse1')).mine;
+    const [other] = cache.split(practitionerOf('nurse1')).others;
+    const allergyOfMine = (await ok<ChartSections>(h, 'chart.read', { patientId: mine })).allergies[0];
+    const before = (await auditActions(dataDir)).filter((e) => e.action === 'patient.create' || e.action === 'patient.update').length;
+    const refusals: [string, unknown, string][] = [
+      ['chart.recordVitals', { patientId: mine, vitals: {} }, 'INVALID'],
+      ['chart.recordVitals', { patientId: mine, vitals: { systolic: 120 } }, 'INVALID'],
+      ['chart.recordVitals', { patientId: mine, vitals: { heartRate: '72' } }, 'INVALID'],
+      ['chart.recordVitals', { patientId: 'not an id!', vitals: { heartRate: 72 } }, 'INVALID'],
+      ['chart.recordVitals', { patientId: other, vitals: { heartRate: 72 } }, 'FORBIDDEN'],
+      ['chart.writeNote', { patientId: mine, note: { title: 'Progress note', text: '   ' } }, 'INVALID'],
+      ['chart.writeNote', { patientId: mine, note: { title: 'Progress note', text: 'x', extra: 1 } }, 'INVALID'],
+      ['chart.editAllergy', { patientId: mine, allergyId: 'no-such-allergy', edit: { criticality: 'high', clinicalStatus: 'active' } }, 'NOT_FOUND'],
+      ['chart.editAllergy', { patientId: mine, allergyId: allergyOfMine?.id ?? 'x', edit: { criticality: 'extreme', clinicalStatus: 'active' } }, 'INVALID'],
+      ['sync.resolveConflict', { conflictId: 999, choice: 'mine' }, 'NOT_FOUND'],
+      ['sync.resolveConflict', { conflictId: 1, choice: 'merged' }, 'INVALID'],
+      ['sync.now', { now: true }, 'INVALID'],
+    ];
+    for (const [channel, request, code] of refusals) expect(await h.call(channel, request), `${channel} ${JSON.stringify(request)}`).toMatchObject({ ok: false, error: { code } });
+    expect(await ok<SyncStatus>(h, 'sync.status')).toMatchObject({ pending: 0, conflicts: 0, held: 0 });
+    expect((await auditActions(dataDir)).filter((e) => e.action === 'patient.create' || e.action === 'patient.update')).toHaveLength(before);
   });
 });
