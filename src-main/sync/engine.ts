@@ -51,6 +51,15 @@ export interface SyncEngineOptions extends Pick<HttpDeps, 'allowLoopbackHttp' | 
  */
 const ROUND_RETRY = { attempts: 4, baseDelayMs: 250, maxDelayMs: 2_000, timeoutMs: 20_000 };
 
+/** The outbox's counts; none without a vault (the vault's own error is shown instead). */
+function waiting(db: () => Database): { pending: number; conflicts: number; held: number } {
+  try {
+    return outboxCounts(db());
+  } catch {
+    return { pending: 0, conflicts: 0, held: 0 };
+  }
+}
+
 function problemOf(error: unknown): string {
   if (error instanceof SyncHttpError) {
     if (error.reason === 'network') return 'Central could not be reached.';
@@ -74,13 +83,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   let stopped = false;
 
   const status = (): SyncStatus => {
-    let counts = { pending: 0, conflicts: 0, held: 0 };
-    try {
-      counts = outboxCounts(options.db());
-    } catch {
-      // No vault: nothing is waiting here.
-    }
-    return { connection, syncing: running !== null, lastSyncedAt, problem, ...counts };
+    return { connection, syncing: running !== null, lastSyncedAt, problem, ...waiting(options.db) };
   };
   const announce = () => options.onChange(status());
 
@@ -168,13 +171,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 /** Before IT enrolls the workstation (no central in policy): local changes wait, nothing syncs. */
 export function unenrolledSyncEngine(db: () => Database): SyncEngine {
   const status = (): SyncStatus => {
-    let counts = { pending: 0, conflicts: 0, held: 0 };
-    try {
-      counts = outboxCounts(db());
-    } catch {
-      // No vault: nothing is waiting here.
-    }
-    return { connection: 'unknown', syncing: false, lastSyncedAt: null, problem: 'This workstation is not enrolled with central.', ...counts };
+    return { connection: 'unknown', syncing: false, lastSyncedAt: null, problem: 'This workstation is not enrolled with central.', ...waiting(db) };
   };
   return { status, kick: () => undefined, syncNow: () => Promise.resolve(status()), announce: () => undefined, stop: () => Promise.resolve() };
 }

@@ -107,11 +107,6 @@ export function queuedResourceIds(db: Database, resourceType: string): Set<strin
   return new Set(db.prepare('SELECT resource_id FROM sync_outbox WHERE resource_type = ?').pluck().all(resourceType) as string[]);
 }
 
-/** Users whose changes wait (pending), oldest change first. */
-export function pendingUsers(db: Database): string[] {
-  return db.prepare("SELECT user_id FROM sync_outbox WHERE state = 'pending' GROUP BY user_id ORDER BY min(seq)").pluck().all() as string[];
-}
-
 /** Why a signed-out user's rows are held; they go back to pending when that user signs in again. */
 export const HELD_SIGNED_OUT = 'signed out, and the sign-in can no longer be renewed';
 

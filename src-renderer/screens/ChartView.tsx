@@ -72,6 +72,15 @@ function useSavedForm(opener: RefObject<HTMLButtonElement | null>) {
   };
 }
 
+/** The section's button that opens (and closes) its form, the one focus returns to. */
+function FormOpener({ form, opener, controls, label }: { form: ReturnType<typeof useSavedForm>; opener: RefObject<HTMLButtonElement | null>; controls: string; label: string }) {
+  return (
+    <button type="button" ref={opener} className="button button--secondary" aria-expanded={form.open} aria-controls={form.open ? controls : undefined} onClick={form.toggle}>
+      {label}
+    </button>
+  );
+}
+
 function Notice({ notice, refreshError }: { notice: string | null; refreshError: string | null }) {
   return (
     <>
@@ -146,13 +155,7 @@ function VitalsSection({ patientId, rows, canWrite }: { patientId: string; rows:
   return (
     <Section
       title="Vitals"
-      actions={
-        canWrite && (
-          <button type="button" ref={opener} className="button button--secondary" aria-expanded={form.open} aria-controls={form.open ? 'vitals-form' : undefined} onClick={form.toggle}>
-            Record vitals
-          </button>
-        )
-      }
+      actions={canWrite && <FormOpener form={form} opener={opener} controls="vitals-form" label="Record vitals" />}
     >
       {form.open && (
         <VitalsForm
@@ -205,13 +208,7 @@ function NotesSection({ patientId, rows, canWrite }: { patientId: string; rows: 
   return (
     <Section
       title="Notes"
-      actions={
-        canWrite && (
-          <button type="button" ref={opener} className="button button--secondary" aria-expanded={form.open} aria-controls={form.open ? 'note-form' : undefined} onClick={form.toggle}>
-            Write note
-          </button>
-        )
-      }
+      actions={canWrite && <FormOpener form={form} opener={opener} controls="note-form" label="Write note" />}
     >
       {form.open && <NoteForm patientId={patientId} onSaved={() => void form.saved('Note saved on this workstation; pending sync with central.')} onCancel={form.cancel} />}
       <Notice notice={form.notice} refreshError={form.refreshError} />
