@@ -1,16 +1,23 @@
 import type { ChartSections } from '../../src-shared/chart/chart.ts';
+import { VITAL_RANGES } from '../../src-shared/chart/vitals.ts';
+import { VITAL_SIGNS } from '../../src-shared/fhir/codes.ts';
 
 type VitalRow = ChartSections['vitals'][number];
 
-/** The vital signs drawn as trends, by the row's LOINC code (blood pressure: its panel, systolic plotted). */
-const TRENDS = [
-  { code: '8867-4', name: 'Heart rate', unit: '/min' },
-  { code: '85354-9', name: 'Systolic blood pressure', unit: 'mmHg' },
-  { code: '8310-5', name: 'Body temperature', unit: '°C' },
-  { code: '9279-1', name: 'Respiratory rate', unit: '/min' },
-  { code: '29463-7', name: 'Body weight', unit: 'kg' },
-  { code: '2708-6', name: 'Oxygen saturation', unit: '%' },
-] as const;
+/**
+ * The vital signs drawn as trends: each by the LOINC code of its rows (blood pressure: its panel,
+ * systolic plotted), with the names and units the vitals form uses.
+ */
+const TRENDS = (
+  [
+    ['heartRate', 'heartRate'],
+    ['bloodPressure', 'systolic'],
+    ['bodyTemperature', 'bodyTemperature'],
+    ['respiratoryRate', 'respiratoryRate'],
+    ['bodyWeight', 'bodyWeight'],
+    ['oxygenSaturation', 'oxygenSaturation'],
+  ] as const
+).map(([sign, field]) => ({ code: VITAL_SIGNS[sign].loinc, name: VITAL_RANGES[field].label, unit: VITAL_RANGES[field].unit }));
 
 /** The newest readings drawn; older ones stay in the table. */
 const MAX_POINTS = 20;
