@@ -75,6 +75,8 @@ test('vitals and a note written offline are pending, then synced, and a second w
   await form.getByRole('button', { name: 'Save vitals' }).click();
   await expect(vitals.getByText('Pending sync', { exact: true })).toHaveCount(2);
   await expect(vitals).toContainText('136/87');
+  // The trend draws the new reading after the patient's earlier ones, and says so in words.
+  await expect(vitals.getByRole('img', { name: /^Systolic blood pressure trend: [0-9., ]*136 mmHg$/ })).toBeVisible();
 
   const notes = page.getByRole('region', { name: 'Notes' });
   await notes.getByRole('button', { name: 'Write note' }).click();
