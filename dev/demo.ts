@@ -19,6 +19,7 @@ import { createJsonLogger } from '../src-main/log/logger.ts';
 import { bulkStoreResources } from '../src-main/records/repository.ts';
 import { createKeytarKeyStore } from '../src-main/vault/keytar-key-store.ts';
 import { eraseVault, openVault } from '../src-main/vault/vault.ts';
+import { workstationMigrations } from '../src-main/migrations.ts';
 
 const USAGE = 'usage: tsx dev/demo.ts [--patients N (default 2000)] [--seed N] [--port N (default 0: any free port)]';
 const say = (text: string) => process.stdout.write(`${text}\n`);
@@ -50,7 +51,7 @@ const keyStore = createKeytarKeyStore();
 const logger = createJsonLogger();
 const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-demo-')), 'cache');
 
-const vault = await openVault({ dataDir, keyStore, policy: {}, logger });
+const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger });
 const started = performance.now();
 function* batches() {
   let batch: unknown[] = [];

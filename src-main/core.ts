@@ -7,28 +7,21 @@ import { APP_NAME, APP_VERSION } from '../src-shared/app-info.ts';
 import type { EventName, EventPayload, WorkstationStatus } from '../src-shared/ipc/contract.ts';
 import type { IpcResult } from '../src-shared/ipc/errors.ts';
 import type { VaultStatus } from '../src-shared/vault/status.ts';
-import { authorizeSession } from './access/authorize.ts';
-import { createPatientHandlers } from './records/handlers.ts';
-import { describePolicy } from './policy/describe.ts';
-import { createRouter, type RequestOutcome } from './ipc/router.ts';
-import { systemTimers } from './lock/ports.ts';
+import { authorizeSession } from './access/index.ts';
+import { createChartHandlers } from './chart/index.ts';
+import { describePolicy } from './policy/index.ts';
+import { createRouter, type RequestOutcome, requestAuditInput } from './ipc/index.ts';
+import { systemTimers } from './ports.ts';
 import { noPowerEvents, type Ports } from './ports.ts';
-import { createSessionManager, type SessionAuditEvent } from './session/session.ts';
-import { createBreakGlass, type BreakGlass, type GrantEndReason } from './break-glass/grants.ts';
-import { createBreakGlassHandlers } from './break-glass/handlers.ts';
-import { createAuditShipper } from './audit/shipper.ts';
-import { purgeAuditTrail } from './audit/retention.ts';
-import { VaultError, vaultErrorGuide } from './vault/errors.ts';
-import { openVault, type Vault } from './vault/vault.ts';
-import { loadAuditKey } from './audit/key.ts';
-import { requestAuditInput } from './audit/requests.ts';
-import { createAuditTrail, type AuditTrail } from './audit/trail.ts';
+import { createSessionManager, type SessionAuditEvent } from './session/index.ts';
+import { createBreakGlass, type BreakGlass, type GrantEndReason, createBreakGlassHandlers } from './break-glass/index.ts';
+import { createAuditShipper, purgeAuditTrail, loadAuditKey, createAuditTrail, type AuditTrail } from './audit/index.ts';
+import { VaultError, vaultErrorGuide, openVault, type Vault } from './vault/index.ts';
 import { channels, isChannelName } from '../src-shared/ipc/contract.ts';
-import { createSyncEngine, unenrolledSyncEngine, type SyncEngine } from './sync/engine.ts';
-import { createSyncHandlers } from './sync/handlers.ts';
-import { releaseHeldOf } from './sync/outbox.ts';
-import { createTokenSource } from './sync/tokens.ts';
-import { centralFetchFor } from './net/central-fetch.ts';
+import { createSyncEngine, unenrolledSyncEngine, type SyncEngine, createSyncHandlers, releaseHeldOf, createTokenSource } from './sync/index.ts';
+import { centralFetchFor } from './net/index.ts';
+import { errorName } from './base/index.ts';
+import { workstationMigrations } from './migrations.ts';
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -46,7 +39,7 @@ type VaultState = { vault: Vault; trail: AuditTrail; auditKey: Buffer } | { erro
 async function openVaultState(ports: Ports): Promise<VaultState> {
   let vault: Vault | null = null;
   try {
-    vault = await openVault({ dataDir: ports.paths.dataDir, keyStore: ports.keyStore, policy: ports.policy.vault, logger: ports.logger });
+    vault = await openVault({ migrations: workstationMigrations, dataDir: ports.paths.dataDir, keyStore: ports.keyStore, policy: ports.policy.vault, logger: ports.logger });
     const key = await loadAuditKey(ports.keyStore, ports.paths.dataDir, vault.db, ports.policy.vault.recoveryPublicKeyPem);
     return { vault, trail: createAuditTrail(vault.db, key, ports.clock), auditKey: key };
   } catch (error) {
@@ -73,7 +66,7 @@ export async function createCore(ports: Ports): Promise<Core> {
       try {
         listener(event, payload);
       } catch (error) {
-        logger.log('error', 'core.listener-failed', { errorName: error instanceof Error ? error.name : 'unknown' });
+        logger.log('error', 'core.listener-failed', { errorName: errorName(error) });
       }
     }
   };
@@ -95,13 +88,13 @@ export async function createCore(ports: Ports): Promise<Core> {
       trail().append({ action: `session.${event.action}`, outcome: event.outcome, userId: event.userId, role: event.role, detail: event.detail });
     } catch (error) {
       // The session goes on (locking must never wait for a disk); the failure is loud in the log.
-      logger.log('error', 'audit.append-failed', { reason: `session.${event.action}`, errorName: error instanceof Error ? error.name : 'unknown' });
+      logger.log('error', 'audit.append-failed', { reason: `session.${event.action}`, errorName: errorName(error) });
     }
     if (event.userId !== null && event.action === 'signIn') {
       try {
         onSignIn(event.userId);
       } catch (error) {
-        logger.log('error', 'sync.sign-in-failed', { errorName: error instanceof Error ? error.name : 'unknown' });
+        logger.log('error', 'sync.sign-in-failed', { errorName: errorName(error) });
       }
     }
     if (!breakGlass || event.userId === null) return;
@@ -110,7 +103,7 @@ export async function createCore(ports: Ports): Promise<Core> {
       else if (event.action === 'unlock') breakGlass.sessionUnlocked(event.userId);
       else if (event.action === 'end') breakGlass.endAll(event.userId, event.detail as GrantEndReason);
     } catch (error) {
-      logger.log('error', 'breakGlass.session-event-failed', { errorName: error instanceof Error ? error.name : 'unknown' });
+      logger.log('error', 'breakGlass.session-event-failed', { errorName: errorName(error) });
     }
   };
   // Throws when the entry cannot be written: the router then withholds the PHI.
@@ -245,7 +238,7 @@ export async function createCore(ports: Ports): Promise<Core> {
         sessions.activity();
         return {};
       },
-      ...createPatientHandlers({ db, activeGrants: grantsOf, displayNameOf, clock: ports.clock, changed: () => syncEngine.kick() }),
+      ...createChartHandlers({ db, activeGrants: grantsOf, displayNameOf, clock: ports.clock, changed: () => syncEngine.kick() }),
       ...createSyncHandlers({ db, engine: () => syncEngine, clock: ports.clock, displayNameOf }),
       ...createBreakGlassHandlers(requireBreakGlass, sessions),
     },

@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 import type { PolicyInput } from '../../src-shared/policy/schema.ts';
 import { PolicyError, readPolicyFile } from '../../src-main/policy/load.ts';
-import { readIfExists } from '../../src-main/vault/atomic-file.ts';
+import { readIfExists } from '../../src-main/base/atomic-file.ts';
 import { startWebHost, type WebHost } from './server.ts';
 
 const USAGE = 'usage: tsx dev/web-host/main.ts --data-dir <dir> [--port N] [--renderer-dir <dir>] [--policy <file.json>]';

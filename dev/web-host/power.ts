@@ -1,4 +1,4 @@
-import type { PowerEvent, PowerEvents } from '../../src-main/lock/ports.ts';
+import type { PowerEvent, PowerEvents } from '../../src-main/ports.ts';
 
 /**
  * The web host's PowerEvents: a browser cannot see the OS lock screen, suspend or a user switch,

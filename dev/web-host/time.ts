@@ -1,4 +1,4 @@
-import type { TimerHandle, Timers } from '../../src-main/lock/ports.ts';
+import type { TimerHandle, Timers } from '../../src-main/ports.ts';
 import type { Clock } from '../../src-main/ports.ts';
 
 /**

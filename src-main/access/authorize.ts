@@ -1,6 +1,6 @@
 import type { Permission } from '../../src-shared/access/roles.ts';
-import { practitionerRelationships, type CareRelationship } from '../records/relationships.ts';
-import type { Database } from '../vault/sqlcipher.ts';
+import { practitionerRelationships, type CareRelationship } from '../records/index.ts';
+import type { Database } from '../vault/index.ts';
 import {
   chartAccessLevel,
   decide,

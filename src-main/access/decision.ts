@@ -1,5 +1,5 @@
 import { rolePermissions, type Permission, type Role } from '../../src-shared/access/roles.ts';
-import type { CareRelationship } from '../records/relationships.ts';
+import type { CareRelationship } from '../records/index.ts';
 
 /**
  * The authorization decision: may this user do this action on this patient's data, and why.

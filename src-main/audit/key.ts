@@ -2,12 +2,9 @@ import { createHash, randomBytes, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { decodeProtectedHeader } from 'jose';
-import { writeFileAtomic } from '../vault/atomic-file.ts';
-import { recoveryKeyThumbprint, parseRecoveryPublicKey, unwrapCacheKey, wrapCacheKey } from '../vault/escrow.ts';
-import { vaultFiles } from '../vault/files.ts';
-import { KeychainUnavailableError, type KeyStore } from '../vault/key-store.ts';
-import { VaultError } from '../vault/errors.ts';
-import type { Database } from '../vault/sqlcipher.ts';
+import { removeIfExists, writeFileAtomic } from '../base/index.ts';
+import { recoveryKeyThumbprint, parseRecoveryPublicKey, unwrapCacheKey, wrapCacheKey, VaultError, type Database } from '../vault/index.ts';
+import { KeychainUnavailableError, type KeyStore } from '../ports.ts';
 
 /**
  * The audit key: 256 random bits in the OS keychain, under its own account, never the database
@@ -18,6 +15,11 @@ export function auditKeyAccount(dataDir: string): string {
 }
 
 const AUDIT_ESCROW_PURPOSE = 'clinic-workstation/audit-key/v1';
+
+/** The audit key wrapped for IT's recovery key, beside the cache (the vault's escrow is the cache key's). */
+export function auditEscrowFile(dataDir: string): string {
+  return path.join(path.resolve(dataDir), 'audit.key-escrow.jwe');
+}
 
 /**
  * The cache's audit key, created with its first entry. A trail with entries and no key fails
@@ -48,7 +50,7 @@ export async function loadAuditKey(keyStore: KeyStore, dataDir: string, db: Data
 }
 
 async function ensureAuditEscrow(dataDir: string, key: Buffer, pem: string): Promise<void> {
-  const file = vaultFiles(path.resolve(dataDir)).auditEscrow;
+  const file = auditEscrowFile(dataDir);
   let wanted: string;
   try {
     wanted = recoveryKeyThumbprint(parseRecoveryPublicKey(pem).key);
@@ -69,7 +71,7 @@ export async function recoverAuditKey(keyStore: KeyStore, dataDir: string, priva
   if ((await keyStore.get(account)) !== null) return false;
   let jwe: string;
   try {
-    jwe = fs.readFileSync(vaultFiles(path.resolve(dataDir)).auditEscrow, 'utf8');
+    jwe = fs.readFileSync(auditEscrowFile(dataDir), 'utf8');
   } catch {
     return false;
   }
@@ -77,6 +79,8 @@ export async function recoverAuditKey(keyStore: KeyStore, dataDir: string, priva
   return true;
 }
 
-export async function deleteAuditKey(keyStore: KeyStore, dataDir: string): Promise<boolean> {
-  return keyStore.delete(auditKeyAccount(dataDir));
+/** Crypto-erase of the audit key: its keychain entry, then its escrow. */
+export async function eraseAuditKey(keyStore: KeyStore, dataDir: string): Promise<{ keyRemoved: boolean; escrowRemoved: boolean }> {
+  const keyRemoved = await keyStore.delete(auditKeyAccount(dataDir));
+  return { keyRemoved, escrowRemoved: removeIfExists(auditEscrowFile(dataDir)) };
 }

@@ -1,5 +1,5 @@
 import type { Clock } from '../ports.ts';
-import { durably, type Database } from '../vault/sqlcipher.ts';
+import { durably, type Database } from '../vault/index.ts';
 import { anchorMac, auditKeyObject } from './entry.ts';
 import type { AuditTrail } from './trail.ts';
 

@@ -1,3 +1,5 @@
+import type { Migration } from '../vault/index.ts';
+
 /**
  * The audit capability's tables (schema version 5) and the workstation's identity.
  *
@@ -62,3 +64,6 @@ WHEN old.seq > coalesce((SELECT through_seq FROM audit_retention), 0)
   OR NOT EXISTS (SELECT 1 FROM audit_shipped s WHERE s.seq = old.seq)
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 `;
+
+/** The audit capability's part of the cache's schema. */
+export const auditMigrations: readonly Migration[] = [{ version: 5, name: 'audit: append-only hash-chained trail, workstation id', sql: auditSchemaV5 }];

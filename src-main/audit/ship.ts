@@ -1,7 +1,7 @@
-import type { Logger } from '../log/logger.ts';
+import type { Logger } from '../log/index.ts';
 import type { Clock } from '../ports.ts';
-import type { Database } from '../vault/sqlcipher.ts';
-import { isAllowedTransport } from '../net/transport.ts';
+import type { Database } from '../vault/index.ts';
+import { isAllowedTransport } from '../net/index.ts';
 import { toAuditEvent } from './audit-event.ts';
 import { AUDIT_COLUMNS, rowToEntry } from './entry.ts';
 

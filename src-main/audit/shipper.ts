@@ -1,8 +1,9 @@
-import type { TimerHandle, Timers } from '../lock/ports.ts';
-import type { Logger } from '../log/logger.ts';
+import type { TimerHandle, Timers } from '../ports.ts';
+import type { Logger } from '../log/index.ts';
 import type { Clock } from '../ports.ts';
-import type { Database } from '../vault/sqlcipher.ts';
+import type { Database } from '../vault/index.ts';
 import { shipAuditTrail } from './ship.ts';
+import { errorName } from '../base/index.ts';
 
 /**
  * The background side of store-and-forward: a round every `intervalMs` while someone is signed in
@@ -59,7 +60,7 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
         (result) => {
           if (result.stoppedBy === null) options.afterRound?.();
         },
-        (error: unknown) => options.logger.log('error', 'audit.ship-failed', { errorName: error instanceof Error ? error.name : 'unknown' }),
+        (error: unknown) => options.logger.log('error', 'audit.ship-failed', { errorName: errorName(error) }),
       )
       .finally(() => {
         running = null;

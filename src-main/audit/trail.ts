@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../ports.ts';
-import type { Database } from '../vault/sqlcipher.ts';
+import type { Database } from '../vault/index.ts';
 import { auditKeyObject, AUDIT_COLUMNS, CANONICAL_VALUES_SQL, GENESIS_HASH, entryHash, headMac, rowToEntry, type AuditEntry, type AuditInput } from './entry.ts';
 
 /**
@@ -23,6 +23,14 @@ export function readWorkstationId(db: Database): string {
   const row = db.prepare(`SELECT value FROM workstation_meta WHERE key = 'workstationId'`).get() as { value: string } | undefined;
   if (!row) throw new Error('The workstation has no id.');
   return row.value;
+}
+
+/** IT enrolled this workstation with central: kept beside its id (workstation_meta is the audit trail's). */
+export function recordEnrollment(db: Database, enrollment: { enrolledAt: string; centralIssuer: string; centralFhirBaseUrl: string }): void {
+  const set = db.prepare('INSERT INTO workstation_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+  db.transaction(() => {
+    for (const [key, value] of Object.entries(enrollment)) set.run(key, value);
+  })();
 }
 
 export function createAuditTrail(db: Database, rawKey: Buffer, clock: Clock): AuditTrail {

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Database } from '../vault/sqlcipher.ts';
+import type { Database } from '../vault/index.ts';
 import { GENESIS_HASH } from './entry.ts';
 import { verifyAnchor, verifyAuditTrail, verifyHead, type VerifyReport } from './verify.ts';
 import { verifyChunksOn, type ChunkedRequest, type SliceResult } from './verify-worker.ts';

@@ -10,9 +10,12 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
+// A worker thread loads only what it runs (Node strips its types; the vault's public face would
+// bring the keychain's native module into the thread): the one module that opens a connection.
 import { openDatabase, type Database } from '../vault/sqlcipher.ts';
 import { CANONICAL_SQL } from './entry.ts';
 import { createEntryMac } from './mac.ts';
+import { errorName } from '../base/index.ts';
 
 /** One run of entries to check, from `from` to `to`, after the entry whose hash is `previous`. */
 interface Slice {
@@ -89,6 +92,6 @@ if (parentPort) {
   try {
     parentPort.postMessage({ ok: true, result: verifyInWorker(workerData as ChunkedRequest) });
   } catch (error) {
-    parentPort.postMessage({ ok: false, error: error instanceof Error ? error.name : 'unknown' });
+    parentPort.postMessage({ ok: false, error: errorName(error) });
   }
 }

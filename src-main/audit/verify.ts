@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Database } from '../vault/sqlcipher.ts';
+import type { Database } from '../vault/index.ts';
 import { anchorMac, auditKeyObject, CANONICAL_AT_SQL, CANONICAL_SQL, GENESIS_HASH, entryHash, headMac, type AuditKey } from './entry.ts';
 
 /**

@@ -13,14 +13,16 @@
 import { randomUUID } from 'node:crypto';
 import type { BreakGlassPolicy } from '../../src-shared/policy/schema.ts';
 import type { z } from 'zod';
-import type { ActiveGrant } from '../access/decision.ts';
-import type { AuditTrail } from '../audit/trail.ts';
-import { IpcFailure } from '../ipc/failure.ts';
-import type { TimerHandle, Timers } from '../lock/ports.ts';
-import type { Logger } from '../log/logger.ts';
+import type { ActiveGrant } from '../access/index.ts';
+import type { AuditTrail } from '../audit/index.ts';
+import type { TimerHandle, Timers } from '../ports.ts';
+import type { Logger } from '../log/index.ts';
 import type { Clock } from '../ports.ts';
-import { durably, type Database } from '../vault/sqlcipher.ts';
+import { durably, type Database } from '../vault/index.ts';
 import { justificationProblem } from './justification.ts';
+import { displayNamesOf } from '../identity/index.ts';
+import { patientNamesOf } from '../records/index.ts';
+import { CoreError, errorName } from '../base/index.ts';
 
 type Policy = z.output<typeof BreakGlassPolicy>;
 export type GrantEndReason = 'expired' | 'signOut' | 'switchUser' | 'maxSession' | 'accessRevoked' | 'pinLockedOut' | 'lockedBeforePin' | 'locked' | 'appClosed';
@@ -84,9 +86,9 @@ export interface ReviewAlert {
 export interface BreakGlass {
   /** Whether policy lets this role ask at all. */
   allowedFor(role: string): boolean;
-  /** Checks a request before the PIN is asked for; throws IpcFailure (audited as a denial). */
+  /** Checks a request before the PIN is asked for; throws CoreError (audited as a denial). */
   check(request: GrantRequest): void;
-  /** Writes the grant and its audit entry durably; throws IpcFailure UNAVAILABLE when it cannot. */
+  /** Writes the grant and its audit entry durably; throws CoreError UNAVAILABLE when it cannot. */
   grant(request: GrantRequest): { grantId: string; expiresAt: number };
   /** Records a refused request (role, reason, justification, PIN) in the audit trail. */
   deny(request: Pick<GrantRequest, 'userId' | 'role' | 'patientId'>, why: string): void;
@@ -147,12 +149,12 @@ export function createBreakGlass(deps: BreakGlassDeps): BreakGlass {
   const self: BreakGlass = {
     allowedFor: (role) => (policy.roles as string[]).includes(role),
     check(request) {
-      if (!self.allowedFor(request.role)) throw new IpcFailure('FORBIDDEN', 'Your role cannot use emergency access on this workstation.');
-      if (!policy.reasons.some((r) => r.code === request.reasonCode)) throw new IpcFailure('INVALID', 'Choose one of the listed reasons.');
+      if (!self.allowedFor(request.role)) throw new CoreError('forbidden', 'Your role cannot use emergency access on this workstation.');
+      if (!policy.reasons.some((r) => r.code === request.reasonCode)) throw new CoreError('invalid', 'Choose one of the listed reasons.');
       const problem = justificationProblem(request.justification, policy.minJustificationLength);
-      if (problem) throw new IpcFailure('INVALID', problem);
+      if (problem) throw new CoreError('invalid', problem);
       if (self.activeGrants(request.userId).some((g) => g.patientId === request.patientId)) {
-        throw new IpcFailure('CONFLICT', 'You already have emergency access to this patient.');
+        throw new CoreError('conflict', 'You already have emergency access to this patient.');
       }
     },
     grant(request) {
@@ -172,8 +174,8 @@ export function createBreakGlass(deps: BreakGlassDeps): BreakGlass {
             .run(grantId, request.userId, request.role, request.patientId, request.reasonCode, request.justification.trim(), startedAt, expiresAt);
         });
       } catch (error) {
-        logger.log('error', 'breakGlass.write-failed', { errorName: error instanceof Error ? error.name : 'unknown' });
-        throw new IpcFailure('UNAVAILABLE', 'Emergency access could not be recorded, so it was not granted. Try again, or contact IT.');
+        logger.log('error', 'breakGlass.write-failed', { errorName: errorName(error) });
+        throw new CoreError('unavailable', 'Emergency access could not be recorded, so it was not granted. Try again, or contact IT.');
       }
       scheduleExpiry(grantId, expiresAt);
       logger.log('warn', 'breakGlass.granted', { durationMs: expiresAt - startedAt });
@@ -185,7 +187,7 @@ export function createBreakGlass(deps: BreakGlassDeps): BreakGlass {
       try {
         deps.trail().append({ action: 'breakGlass.denied', outcome: 'denied', userId: request.userId, role: request.role, patientId: request.patientId, detail: why });
       } catch (error) {
-        logger.log('error', 'audit.append-failed', { reason: 'breakGlass.denied', errorName: error instanceof Error ? error.name : 'unknown' });
+        logger.log('error', 'audit.append-failed', { reason: 'breakGlass.denied', errorName: errorName(error) });
       }
     },
     activeGrants(userId) {
@@ -227,21 +229,21 @@ export function createBreakGlass(deps: BreakGlassDeps): BreakGlass {
       const db = deps.db();
       const rows = db
         .prepare(
-          `SELECT g.*, u.display_name AS user_name, p.display_name AS patient_name
-             FROM break_glass_grants g
-             LEFT JOIN identity_users u ON u.user_id = g.user_id
-             LEFT JOIN patients p ON p.id = g.patient_id
+          `SELECT g.* FROM break_glass_grants g
             WHERE NOT EXISTS (SELECT 1 FROM break_glass_reviews r WHERE r.grant_id = g.id)
             ORDER BY g.started_at`,
         )
-        .all() as (GrantRow & { user_name: string | null; patient_name: string | null })[];
+        .all() as GrantRow[];
+      // Names come from the capabilities that own them: identity's users, records' patients.
+      const userNames = displayNamesOf(db, rows.map((row) => row.user_id));
+      const patientNames = patientNamesOf(db, rows.map((row) => row.patient_id));
       const items = rows.map((row) => ({
         grantId: row.id,
         userId: row.user_id,
-        userName: row.user_name,
+        userName: userNames.get(row.user_id) ?? null,
         role: row.role,
         patientId: row.patient_id,
-        patientName: row.patient_name,
+        patientName: patientNames.get(row.patient_id) ?? null,
         reasonCode: row.reason_code,
         reasonDisplay: reasonDisplay(row.reason_code),
         justification: row.justification,
@@ -256,26 +258,22 @@ export function createBreakGlass(deps: BreakGlassDeps): BreakGlass {
           .map((entry) => ({ at: entry.recordedAt, what: entry.detail === 'chart.read' ? 'Chart sections' : 'Chart opened' })),
       }));
       const since = clock.now() - policy.shiftHours * 60 * MINUTE;
-      const alerts = (
-        db
-          .prepare(
-            `SELECT g.user_id, u.display_name AS user_name, count(*) AS n FROM break_glass_grants g
-               LEFT JOIN identity_users u ON u.user_id = g.user_id
-              WHERE g.started_at >= ? GROUP BY g.user_id HAVING n > ? ORDER BY n DESC`,
-          )
-          .all(since, policy.alertThresholdPerShift) as { user_id: string; user_name: string | null; n: number }[]
-      ).map((row) => ({ userId: row.user_id, userName: row.user_name, count: row.n, shiftHours: policy.shiftHours }));
+      const counts = db
+        .prepare('SELECT user_id, count(*) AS n FROM break_glass_grants WHERE started_at >= ? GROUP BY user_id HAVING n > ? ORDER BY n DESC')
+        .all(since, policy.alertThresholdPerShift) as { user_id: string; n: number }[];
+      const alertNames = displayNamesOf(db, counts.map((row) => row.user_id));
+      const alerts = counts.map((row) => ({ userId: row.user_id, userName: alertNames.get(row.user_id) ?? null, count: row.n, shiftHours: policy.shiftHours }));
       return { items, alerts };
     },
     markReviewed(grantId, reviewer, comment) {
       const text = comment.trim();
-      if (text.length === 0) throw new IpcFailure('INVALID', 'Write a comment for the review.');
+      if (text.length === 0) throw new CoreError('invalid', 'Write a comment for the review.');
       const db = deps.db();
       const row = db.prepare('SELECT * FROM break_glass_grants WHERE id = ?').get(grantId) as GrantRow | undefined;
-      if (!row) throw new IpcFailure('NOT_FOUND', 'No such emergency access event.');
+      if (!row) throw new CoreError('notFound', 'No such emergency access event.');
       durably(db, () => {
         const inserted = db.prepare('INSERT INTO break_glass_reviews (grant_id, reviewer_id, comment, reviewed_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(grantId, reviewer.userId, text, clock.now()).changes;
-        if (inserted === 0) throw new IpcFailure('CONFLICT', 'This event was already reviewed.');
+        if (inserted === 0) throw new CoreError('conflict', 'This event was already reviewed.');
         deps.trail().append({ action: 'breakGlass.review', outcome: 'success', userId: reviewer.userId, role: reviewer.role, patientId: row.patient_id, grantId, detail: 'reviewed' });
       });
     },

@@ -1,7 +1,7 @@
-import type { Handlers } from '../ipc/router.ts';
-import { IpcFailure } from '../ipc/failure.ts';
-import type { SessionManager } from '../session/session.ts';
+import type { Handlers } from '../ipc/index.ts';
+import type { SessionManager } from '../session/index.ts';
 import type { BreakGlass } from './grants.ts';
+import { CoreError } from '../base/index.ts';
 
 type BreakGlassHandlers = Pick<Handlers, 'breakGlass.request' | 'breakGlass.reviewQueue' | 'breakGlass.markReviewed'>;
 
@@ -14,14 +14,14 @@ type BreakGlassHandlers = Pick<Handlers, 'breakGlass.request' | 'breakGlass.revi
 export function createBreakGlassHandlers(breakGlass: () => BreakGlass, sessions: SessionManager): BreakGlassHandlers {
   return {
     async 'breakGlass.request'(request, { session }) {
-      if (!session) throw new IpcFailure('UNAUTHENTICATED', 'Sign in to continue.');
+      if (!session) throw new CoreError('unauthenticated', 'Sign in to continue.');
       const grants = breakGlass();
       const grantRequest = { userId: session.userId, role: session.role, patientId: request.patientId, reasonCode: request.reason, justification: request.justification };
       try {
         grants.check(grantRequest);
         await sessions.confirmPin(request.pin);
       } catch (error) {
-        if (error instanceof IpcFailure) grants.deny(grantRequest, `${error.code.toLowerCase()}`);
+        if (error instanceof CoreError) grants.deny(grantRequest, error.kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
         throw error;
       }
       const { expiresAt } = grants.grant(grantRequest);
@@ -29,7 +29,7 @@ export function createBreakGlassHandlers(breakGlass: () => BreakGlass, sessions:
     },
     'breakGlass.reviewQueue': () => breakGlass().reviewQueue(),
     'breakGlass.markReviewed'(request, { session }) {
-      if (!session) throw new IpcFailure('UNAUTHENTICATED', 'Sign in to continue.');
+      if (!session) throw new CoreError('unauthenticated', 'Sign in to continue.');
       breakGlass().markReviewed(request.grantId, { userId: session.userId, role: session.role }, request.comment);
       return {};
     },

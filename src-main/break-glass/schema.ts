@@ -1,3 +1,5 @@
+import type { Migration } from '../vault/index.ts';
+
 /**
  * The break-glass capability's tables (schema version 6). A grant is one user's emergency access
  * to one patient: written in the same durable transaction as its audit entry (audit_log), before
@@ -27,3 +29,6 @@ CREATE TABLE break_glass_reviews (
   reviewed_at  INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 `;
+
+/** The break-glass capability's part of the cache's schema. */
+export const breakGlassMigrations: readonly Migration[] = [{ version: 6, name: 'break-glass: grants and reviews', sql: breakGlassSchemaV6 }];

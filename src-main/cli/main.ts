@@ -7,23 +7,16 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Policy } from '../../src-shared/policy/schema.ts';
-import { createJsonLogger } from '../log/logger.ts';
-import { VaultError, vaultErrorGuide } from '../vault/errors.ts';
-import { EscrowKeyError } from '../vault/escrow.ts';
-import { createKeytarKeyStore } from '../vault/keytar-key-store.ts';
-import { eraseVault, openVault, recoverVault } from '../vault/vault.ts';
-import { toAuditEvent } from '../audit/audit-event.ts';
-import { loadAuditKey } from '../audit/key.ts';
-import { createAuditTrail } from '../audit/trail.ts';
-import { verifyAuditTrailParallel } from '../audit/verify-parallel.ts';
+import { createJsonLogger } from '../log/index.ts';
+import { VaultError, vaultErrorGuide, EscrowKeyError, createKeytarKeyStore, openVault } from '../vault/index.ts';
+import { eraseWorkstation, recoverWorkstation } from '../workstation-keys.ts';
+import { toAuditEvent, loadAuditKey, createAuditTrail, verifyAuditTrailParallel, pendingAuditCount, readWorkstationId, recordEnrollment } from '../audit/index.ts';
 import { systemClock } from '../ports.ts';
-import { pendingAuditCount } from '../audit/ship.ts';
-import { outboxCounts, retryHeld, syncDiagnosticsCount } from '../sync/outbox.ts';
-import { readWorkstationId } from '../audit/trail.ts';
-import { isAllowedTransport } from '../net/transport.ts';
-import { PolicyError, readPolicyFile, type LoadedPolicy } from '../policy/load.ts';
-import { readIfExists } from '../vault/atomic-file.ts';
-import { loadOsPolicy } from '../policy/os-settings.ts';
+import { outboxCounts, retryHeld, syncDiagnosticsCount } from '../sync/index.ts';
+import { isAllowedTransport } from '../net/index.ts';
+import { PolicyError, readPolicyFile, type LoadedPolicy, loadOsPolicy } from '../policy/index.ts';
+import { readIfExists } from '../base/index.ts';
+import { workstationMigrations } from '../migrations.ts';
 
 const USAGE = `Usage: ws <command> [options]
 
@@ -105,7 +98,7 @@ export async function runCli(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'status': {
-      const vault = await openVault({ dataDir, keyStore, policy: readPolicy(values.policy).vault, logger });
+      const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: readPolicy(values.policy).vault, logger });
       print(json, { ok: true, state: 'ready', schemaVersion: vault.schemaVersion, escrowed: vault.escrowed }, `Cache ready (schema ${vault.schemaVersion}, escrow ${vault.escrowed ? 'on' : 'off'}).`);
       vault.close();
       return 0;
@@ -113,13 +106,13 @@ export async function runCli(argv: string[]): Promise<number> {
     case 'recover': {
       const file = values['private-key'];
       if (!file) throw new UsageError('vault recover needs --private-key <file.pem>.');
-      await recoverVault({ dataDir, keyStore, privateKeyPem: fs.readFileSync(file, 'utf8'), logger });
+      await recoverWorkstation({ dataDir, keyStore, privateKeyPem: fs.readFileSync(file, 'utf8'), logger });
       await auditKeyOperation({ dataDir, keyStore, logger, policy: values.policy }, 'key.recover');
       print(json, { ok: true, recovered: true }, 'The cache key was recovered and stored in the OS keychain.');
       return 0;
     }
     case 'rotate-key': {
-      const vault = await openVault({ dataDir, keyStore, policy: readPolicy(values.policy).vault, logger });
+      const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: readPolicy(values.policy).vault, logger });
       try {
         await vault.rotateKey();
         createAuditTrail(vault.db, await loadAuditKey(keyStore, dataDir, vault.db, readPolicy(values.policy).vault.recoveryPublicKeyPem), systemClock).append({ action: 'key.rotate', outcome: 'success', userId: null, role: 'itAdmin', detail: 'cache-key' });
@@ -131,7 +124,7 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     case 'wipe': {
       if (!values.yes) throw new UsageError('vault wipe destroys the cache and any unsynced changes; confirm with --yes.');
-      const { removed } = await eraseVault({ dataDir, keyStore });
+      const { removed } = await eraseWorkstation({ dataDir, keyStore });
       print(json, { ok: true, removed }, `Key destroyed; removed ${removed.length} file(s).`);
       return 0;
     }
@@ -180,7 +173,7 @@ async function runStatus({ dataDir, keyStore, logger, json }: CliContext): Promi
     report['keychain'] = { ok: false, code: 'KEYCHAIN_UNAVAILABLE', message: vaultErrorGuide.KEYCHAIN_UNAVAILABLE.action };
   }
   try {
-    const vault = await openVault({ dataDir, keyStore, policy: (policy ?? Policy.parse({})).vault, logger });
+    const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: (policy ?? Policy.parse({})).vault, logger });
     try {
       report['vault'] = { ok: true, schemaVersion: vault.schemaVersion, escrowed: vault.escrowed, workstationId: readWorkstationId(vault.db) };
       const key = await loadAuditKey(keyStore, dataDir, vault.db);
@@ -206,7 +199,7 @@ async function runStatus({ dataDir, keyStore, logger, json }: CliContext): Promi
 async function runSyncCommand(command: string, { dataDir, keyStore, logger, json }: CliContext): Promise<number> {
   if (command !== 'retry-held') throw new UsageError(`Unknown command: sync ${command}`);
   const { policy } = await managedPolicy();
-  const vault = await openVault({ dataDir, keyStore, policy: policy.vault, logger });
+  const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: policy.vault, logger });
   try {
     const released = retryHeld(vault.db);
     const key = await loadAuditKey(keyStore, dataDir, vault.db);
@@ -245,16 +238,11 @@ async function runEnroll({ dataDir, keyStore, logger, json }: CliContext): Promi
     print(json, { ok: false, code: 'CENTRAL_UNREACHABLE', message: problems.join(' ') }, `Not enrolled: ${problems.join(' ')}`);
     return 1;
   }
-  const vault = await openVault({ dataDir, keyStore, policy: policy.vault, logger });
+  const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: policy.vault, logger });
   try {
     const workstationId = readWorkstationId(vault.db);
     const enrolledAt = new Date().toISOString();
-    const set = vault.db.prepare('INSERT INTO workstation_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
-    vault.db.transaction(() => {
-      set.run('enrolledAt', enrolledAt);
-      set.run('centralIssuer', central.issuer);
-      set.run('centralFhirBaseUrl', central.fhirBaseUrl);
-    })();
+    recordEnrollment(vault.db, { enrolledAt, centralIssuer: central.issuer, centralFhirBaseUrl: central.fhirBaseUrl });
     createAuditTrail(vault.db, await loadAuditKey(keyStore, dataDir, vault.db, policy.vault.recoveryPublicKeyPem), systemClock).append({ action: 'workstation.enroll', outcome: 'success', userId: null, role: 'itAdmin', detail: 'enrolled' });
     print(json, { ok: true, workstationId, enrolledAt, issuer: central.issuer, fhirBaseUrl: central.fhirBaseUrl }, `Enrolled workstation ${workstationId} with ${central.fhirBaseUrl} (identity provider ${central.issuer}).`);
     return 0;
@@ -268,7 +256,7 @@ async function auditKeyOperation(
   options: { dataDir: string; keyStore: ReturnType<typeof createKeytarKeyStore>; logger: ReturnType<typeof createJsonLogger>; policy: string | undefined },
   action: 'key.recover',
 ): Promise<void> {
-  const vault = await openVault({ dataDir: options.dataDir, keyStore: options.keyStore, policy: readPolicy(options.policy).vault, logger: options.logger });
+  const vault = await openVault({ migrations: workstationMigrations, dataDir: options.dataDir, keyStore: options.keyStore, policy: readPolicy(options.policy).vault, logger: options.logger });
   try {
     createAuditTrail(vault.db, await loadAuditKey(options.keyStore, options.dataDir, vault.db, readPolicy(options.policy).vault.recoveryPublicKeyPem), systemClock).append({ action, outcome: 'success', userId: null, role: 'itAdmin', detail: 'cache-key' });
   } finally {
@@ -288,7 +276,7 @@ async function runAuditCommand(
     if (!/^\d{4}-\d{2}-\d{2}/.test(options.since) || Number.isNaN(since)) throw new UsageError('--since takes an ISO date or date-time, e.g. 2026-11-01 or 2026-11-01T08:00:00Z.');
   }
   if (command !== 'verify' && command !== 'export') throw new UsageError(`Unknown audit command: ${command}`);
-  const vault = await openVault({ dataDir: options.dataDir, keyStore: options.keyStore, policy: readPolicy(options.policy).vault, logger: options.logger });
+  const vault = await openVault({ migrations: workstationMigrations, dataDir: options.dataDir, keyStore: options.keyStore, policy: readPolicy(options.policy).vault, logger: options.logger });
   try {
     const key = await loadAuditKey(options.keyStore, options.dataDir, vault.db, readPolicy(options.policy).vault.recoveryPublicKeyPem);
     if (command === 'verify') {

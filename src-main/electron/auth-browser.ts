@@ -7,8 +7,8 @@
  * the previous one's provider session.
  */
 import { BrowserWindow, session } from 'electron';
-import type { AuthBrowser } from '../identity/oidc.ts';
-import type { Logger } from '../log/logger.ts';
+import type { AuthBrowser } from '../ports.ts';
+import type { Logger } from '../log/index.ts';
 import { allowNavigation, hardenSession } from './security.ts';
 import { HARDENED_WEB_PREFERENCES } from './window.ts';
 

@@ -21,7 +21,8 @@ import type { Input, WebContents } from 'electron';
 import type { EventPayload } from '../../src-shared/ipc/contract.ts';
 import type { SessionState } from '../../src-shared/session/status.ts';
 import type { Core } from '../core.ts';
-import type { Logger } from '../log/logger.ts';
+import type { Logger } from '../log/index.ts';
+import { errorName } from '../base/index.ts';
 
 /** Delays after the shortcut (ms) at which the clipboard is read while a copy settles. */
 export const COPY_SETTLE_READS_MS: readonly number[] = [0, 50, 200, 500, 1000, 2000];
@@ -112,7 +113,7 @@ export function createClipboardGuard(options: ClipboardGuardOptions): ClipboardG
       try {
         digest = await readDigest();
       } catch (error) {
-        logger.log('warn', 'shell.clipboard_read_failed', { errorName: error instanceof Error ? error.name : 'unknown' });
+        logger.log('warn', 'shell.clipboard_read_failed', { errorName: errorName(error) });
       }
       // Cancelled by a lock meanwhile: that lock cleared the clipboard.
       if (!settling.has(copy)) return;
@@ -139,7 +140,7 @@ export function createClipboardGuard(options: ClipboardGuardOptions): ClipboardG
         matches = digest !== null && remembered.has(digest);
       } catch (error) {
         // Cannot tell what is there: fail closed, since chart text was copied at some point.
-        logger.log('warn', 'shell.clipboard_read_failed', { errorName: error instanceof Error ? error.name : 'unknown' });
+        logger.log('warn', 'shell.clipboard_read_failed', { errorName: errorName(error) });
         matches = true;
       }
     }
@@ -147,7 +148,7 @@ export function createClipboardGuard(options: ClipboardGuardOptions): ClipboardG
     try {
       clipboard.clear();
     } catch (error) {
-      logger.log('error', 'shell.clipboard_clear_failed', { errorName: error instanceof Error ? error.name : 'unknown' });
+      logger.log('error', 'shell.clipboard_clear_failed', { errorName: errorName(error) });
       return false;
     }
     remembered.clear();

@@ -8,8 +8,9 @@ import type { BrowserWindow, IpcMainInvokeEvent } from 'electron';
 import { BRIDGE_EVENT, BRIDGE_INVOKE, isChannelName } from '../../src-shared/ipc/contract.ts';
 import type { IpcResult } from '../../src-shared/ipc/errors.ts';
 import type { Core } from '../core.ts';
-import type { Logger } from '../log/logger.ts';
+import type { Logger } from '../log/index.ts';
 import { isAppUrl } from './origin.ts';
+import { errorName } from '../base/index.ts';
 
 export type SenderCheck = { ok: true } | { ok: false; reason: string };
 
@@ -73,7 +74,7 @@ export function registerIpcBridge({ core, getWindow, logger }: IpcBridgeOptions)
       return await core.invoke(channel, request);
     } catch (error) {
       // The core promises never to throw; if it does, the page still gets a typed answer.
-      logger.log('error', 'ipc.core_threw', { errorName: error instanceof Error ? error.name : 'unknown' });
+      logger.log('error', 'ipc.core_threw', { errorName: errorName(error) });
       return INTERNAL;
     }
   });

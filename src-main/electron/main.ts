@@ -13,9 +13,9 @@ import { Menu, app, dialog, protocol, session } from 'electron';
 import type { BrowserWindow } from 'electron';
 import { createCore } from '../core.ts';
 import type { Core } from '../core.ts';
-import { createJsonLogger } from '../log/logger.ts';
+import { createJsonLogger } from '../log/index.ts';
 import { systemClock } from '../ports.ts';
-import { createKeytarKeyStore } from '../vault/keytar-key-store.ts';
+import { createKeytarKeyStore } from '../vault/index.ts';
 import { createElectronAuthBrowser } from './auth-browser.ts';
 import { createClipboardGuard } from './clipboard-guard.ts';
 import { applicationMenuTemplate } from './menu.ts';
@@ -25,10 +25,9 @@ import { createElectronPowerEvents } from './power-events.ts';
 import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './protocol.ts';
 import { hardenSession, installSecurityHooks } from './security.ts';
 import { startUpdates } from './updater.ts';
-import { PolicyError, type LoadedPolicy } from '../policy/load.ts';
-import { readIfExists } from '../vault/atomic-file.ts';
-import { loadOsPolicy } from '../policy/os-settings.ts';
-import { runCliProcess } from '../cli/main.ts';
+import { PolicyError, type LoadedPolicy, loadOsPolicy } from '../policy/index.ts';
+import { errorName, readIfExists } from '../base/index.ts';
+import { runCliProcess } from '../cli/index.ts';
 import { createMainWindow } from './window.ts';
 
 // Bundled layout: out/main/main.js, out/preload/preload.cjs, out/renderer/index.html.
@@ -38,9 +37,6 @@ const PRELOAD_PATH = path.join(outDir, 'preload', 'preload.cjs');
 
 const logger = createJsonLogger();
 
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : 'unknown';
-}
 
 /** The managed policy: the OS's file, or Group Policy / managed preferences, never both. */
 function loadPolicyForShell(): Promise<LoadedPolicy> {

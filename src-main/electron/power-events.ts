@@ -4,7 +4,7 @@
  * not only in our window).
  */
 import { powerMonitor } from 'electron';
-import type { PowerEvent, PowerEvents } from '../lock/ports.ts';
+import type { PowerEvent, PowerEvents } from '../ports.ts';
 
 /** Electron's event names, mapped onto the controller's. */
 const LOCKING_EVENTS: Readonly<Record<string, PowerEvent>> = {

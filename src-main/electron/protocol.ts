@@ -8,7 +8,7 @@
  * included. It has no Electron import, so tests call it with plain Request objects.
  */
 import { readFile as fsReadFile } from 'node:fs/promises';
-import { mimeTypeFor, resolveUnderRoot } from '../static/files.ts';
+import { mimeTypeFor, resolveUnderRoot } from '../static/index.ts';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME } from './origin.ts';
 import { CONTENT_SECURITY_POLICY } from './security.ts';
 

@@ -8,7 +8,7 @@
  */
 import { app } from 'electron';
 import type { Session, WebContents } from 'electron';
-import type { Logger } from '../log/logger.ts';
+import type { Logger } from '../log/index.ts';
 import { contentSecurityPolicy } from '../../src-shared/security/csp.ts';
 import { isAppUrl } from './origin.ts';
 

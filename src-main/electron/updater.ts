@@ -21,7 +21,8 @@ import electronUpdater from 'electron-updater';
 import type { AppUpdater, UpdateInfo } from 'electron-updater';
 import { app } from 'electron';
 import type { Policy } from '../../src-shared/policy/schema.ts';
-import type { Logger } from '../log/logger.ts';
+import type { Logger } from '../log/index.ts';
+import { errorName } from '../base/index.ts';
 
 type Updates = Policy['updates'];
 
@@ -48,7 +49,7 @@ export function decideUpdates(isPackaged: boolean, updates: Updates): UpdatesDec
 /** What may be logged of an updater error: its code (e.g. ERR_UPDATER_INVALID_SIGNATURE) and class. */
 function errorFields(error: unknown): { code: string; errorName: string } {
   const code = (error as { code?: unknown } | null)?.code;
-  return { code: typeof code === 'string' ? code : 'unknown', errorName: error instanceof Error ? error.name : 'unknown' };
+  return { code: typeof code === 'string' ? code : 'unknown', errorName: errorName(error) };
 }
 
 function configure(feedUrl: string, logger: Logger): AppUpdater {

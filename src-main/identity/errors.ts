@@ -1,5 +1,21 @@
 import { z } from 'zod';
-import type { PinRuleReason } from './pin.ts';
+
+/** Why a new PIN was refused (the rules are in pin.ts). */
+export type PinRuleReason =
+  /** Something other than the digits 0-9. */
+  | 'notDigits'
+  /** Shorter than policy pinMinLength. */
+  | 'tooShort'
+  /** Longer than PIN_MAX_LENGTH. */
+  | 'tooLong'
+  /** One digit repeated: 000000, 777777. */
+  | 'sameDigit'
+  /** Digits in a constant step, wrapping at 9: 123456, 654321, 012345, 890123, 246802. */
+  | 'sequence'
+  /** A shorter group repeated: 121212, 123123, 12341234. */
+  | 'repeatedPattern'
+  /** On the list of PINs people pick most (keypad shapes, mirrored runs, pairs). */
+  | 'denyListed';
 
 /**
  * Typed failures of the PIN capability. Messages say what was wrong with an input, never the

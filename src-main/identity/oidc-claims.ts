@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Role } from '../../src-shared/access/roles.ts';
 import { UserId } from './errors.ts';
 import { OidcError } from './oidc-errors.ts';
-import { isAllowedTransport } from '../net/transport.ts';
+import { isAllowedTransport } from '../net/index.ts';
 
 /**
  * Pure parts of the sign-in: turning the ID token's claims into the workstation's identity.

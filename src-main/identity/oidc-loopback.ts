@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../log/logger.ts';
+import type { Logger } from '../log/index.ts';
 import { OidcError, safeOAuthErrorCode } from './oidc-errors.ts';
 
 /**

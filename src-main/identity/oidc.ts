@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import type { Role } from '../../src-shared/access/roles.ts';
-import type { Logger } from '../log/logger.ts';
-import type { Clock } from '../ports.ts';
+import type { Logger } from '../log/index.ts';
+import type { AuthBrowser, Clock } from '../ports.ts';
 import { checkTransport, identityFromClaims, parseRoleMap } from './oidc-claims.ts';
 import type { RoleMap } from './oidc-claims.ts';
 import { OidcError, safeOAuthErrorCode } from './oidc-errors.ts';
@@ -14,14 +14,6 @@ import { startLoopbackReceiver } from './oidc-loopback.ts';
  * from its claims. Tokens are returned to the main process only; the caller keeps the access
  * token in memory and the refresh token in the vault (tokens-store.ts).
  */
-
-/** Opens the provider's sign-in page: a dedicated window in Electron, a driven popup in tests. */
-export interface AuthBrowser {
-  /** Show `url`. Rejecting ends the sign-in with BROWSER (or CANCELLED if the user closed it). */
-  open(url: URL): Promise<void>;
-  /** Called once the sign-in has finished either way (e.g. to close the window). */
-  close?(): void;
-}
 
 export interface ProviderOptions {
   issuer: string;

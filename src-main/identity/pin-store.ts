@@ -1,7 +1,7 @@
 import { IdentityPolicy, type Policy } from '../../src-shared/policy/schema.ts';
-import type { Logger } from '../log/logger.ts';
+import type { Logger } from '../log/index.ts';
 import type { Clock } from '../ports.ts';
-import { durably, type Database } from '../vault/sqlcipher.ts';
+import { durably, type Database } from '../vault/index.ts';
 import { PinError, parsePinInput, parseTimestamp, parseUserId } from './errors.ts';
 import { checkPinRules, hashPin, verifyPin } from './pin.ts';
 

@@ -1,6 +1,8 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { Policy } from '../../src-shared/policy/schema.ts';
-import { PinError, parsePinInput } from './errors.ts';
+import { PinError, parsePinInput, type PinRuleReason } from './errors.ts';
+
+export type { PinRuleReason } from './errors.ts';
 
 /**
  * PIN rules and hashing (PRODUCT.md capability 2, issue 4 "PIN").
@@ -21,22 +23,6 @@ import { PinError, parsePinInput } from './errors.ts';
 
 export const PIN_ABSOLUTE_MIN_LENGTH = 4;
 export const PIN_MAX_LENGTH = 12;
-
-export type PinRuleReason =
-  /** Something other than the digits 0-9. */
-  | 'notDigits'
-  /** Shorter than policy pinMinLength. */
-  | 'tooShort'
-  /** Longer than PIN_MAX_LENGTH. */
-  | 'tooLong'
-  /** One digit repeated: 000000, 777777. */
-  | 'sameDigit'
-  /** Digits in a constant step, wrapping at 9: 123456, 654321, 012345, 890123, 246802. */
-  | 'sequence'
-  /** A shorter group repeated: 121212, 123123, 12341234. */
-  | 'repeatedPattern'
-  /** On the list of PINs people pick most (keypad shapes, mirrored runs, pairs). */
-  | 'denyListed';
 
 export type PinRuleResult = { ok: true } | { ok: false; reasons: PinRuleReason[] };
 

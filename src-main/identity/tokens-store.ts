@@ -1,6 +1,6 @@
-import type { Logger } from '../log/logger.ts';
+import type { Logger } from '../log/index.ts';
 import type { Clock } from '../ports.ts';
-import { durably, type Database } from '../vault/sqlcipher.ts';
+import { durably, type Database } from '../vault/index.ts';
 import { parseTimestamp, parseUserId } from './errors.ts';
 import { refresh } from './oidc.ts';
 import type { RefreshOptions, RefreshOutcome } from './oidc.ts';

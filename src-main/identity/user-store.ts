@@ -1,5 +1,5 @@
 import { Role } from '../../src-shared/access/roles.ts';
-import type { Database } from '../vault/sqlcipher.ts';
+import type { Database } from '../vault/index.ts';
 import { parseTimestamp, parseUserId } from './errors.ts';
 
 /** A user as last seen at a full sign-in on this workstation (table identity_users). */
@@ -41,4 +41,15 @@ export function findUserByUsername(db: Database, username: string): KnownUser | 
   const role = Role.safeParse(row.role);
   if (!role.success) return null; // a role this version does not know is never guessed
   return { userId: row.user_id, username: row.username, displayName: row.display_name, role: role.data, practitionerId: row.practitioner_id };
+}
+
+/** The display names of these users, as the provider last gave them here (unknown ids are left out). */
+export function displayNamesOf(db: Database, userIds: Iterable<string>): Map<string, string> {
+  const read = db.prepare('SELECT display_name FROM identity_users WHERE user_id = ?').pluck();
+  const names = new Map<string, string>();
+  for (const id of new Set(userIds)) {
+    const name = read.get(id) as string | undefined;
+    if (name !== undefined) names.set(id, name);
+  }
+  return names;
 }

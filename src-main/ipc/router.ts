@@ -2,10 +2,10 @@ import type { z } from 'zod';
 import { roleHasPermission, type Permission, type Role } from '../../src-shared/access/roles.ts';
 import { channels, isChannelName, type ChannelName, type Channels } from '../../src-shared/ipc/contract.ts';
 import type { IpcErrorCode, IpcResult } from '../../src-shared/ipc/errors.ts';
-import { denialMessage, type AccessDecision, type DenialReason } from '../access/decision.ts';
-import type { Logger } from '../log/logger.ts';
-import { VaultError } from '../vault/errors.ts';
-import { IpcFailure } from './failure.ts';
+import { denialMessage, type AccessDecision, type DenialReason } from '../access/index.ts';
+import type { Logger } from '../log/index.ts';
+import { VaultError } from '../vault/index.ts';
+import { CoreError, errorName, type CoreErrorKind } from '../base/index.ts';
 
 /** Who is at the keyboard, as the session capability knows it. */
 export interface Session {
@@ -64,6 +64,17 @@ export interface RouterDeps {
   onOutcome?(outcome: RequestOutcome): void;
 }
 
+/** The router alone speaks the transport's language: a capability's refusal becomes an IPC code here. */
+const ipcCodeOf: Readonly<Record<CoreErrorKind, IpcErrorCode>> = {
+  unauthenticated: 'UNAUTHENTICATED',
+  locked: 'LOCKED',
+  forbidden: 'FORBIDDEN',
+  invalid: 'INVALID',
+  notFound: 'NOT_FOUND',
+  conflict: 'CONFLICT',
+  unavailable: 'UNAVAILABLE',
+};
+
 function issuesMessage(error: z.ZodError): string {
   // Where and which rule, never the value that was sent (it may be PHI).
   const parts = error.issues.slice(0, 3).map((issue) => {
@@ -83,7 +94,7 @@ export function createRouter(deps: RouterDeps): (channel: unknown, request: unkn
     try {
       deps.onOutcome?.({ channel, userId, outcome: code, ...extra });
     } catch (error) {
-      deps.logger.log('error', 'ipc.audit-failed', { channel, errorName: (error as Error)?.name ?? 'unknown' });
+      deps.logger.log('error', 'ipc.audit-failed', { channel, errorName: errorName(error) });
     }
     return { ok: false, error: { code, message } };
   };
@@ -134,16 +145,16 @@ export function createRouter(deps: RouterDeps): (channel: unknown, request: unkn
       try {
         deps.onOutcome?.({ channel, userId, outcome: 'ok', ...about, ...(decision ? { decision } : {}) });
       } catch (error) {
-        deps.logger.log('error', 'ipc.audit-failed', { channel, errorName: (error as Error)?.name ?? 'unknown' });
+        deps.logger.log('error', 'ipc.audit-failed', { channel, errorName: errorName(error) });
         if (definition.phi) return { ok: false, error: { code: 'UNAVAILABLE', message: 'This access could not be recorded in the audit trail, so nothing was shown.' } };
       }
       return { ok: true, data: checked.data };
     } catch (error) {
-      if (error instanceof IpcFailure) return fail(channel, userId, error.code, error.message, about);
+      if (error instanceof CoreError) return fail(channel, userId, ipcCodeOf[error.kind], error.message, about);
       if (error instanceof VaultError) {
         return fail(channel, userId, 'UNAVAILABLE', 'The encrypted cache is not available on this workstation.', about);
       }
-      deps.logger.log('error', 'ipc.handler-failed', { channel, errorName: (error as Error)?.name ?? 'unknown' });
+      deps.logger.log('error', 'ipc.handler-failed', { channel, errorName: errorName(error) });
       return fail(channel, userId, 'INTERNAL', 'The app could not complete this request.', about);
     }
   };

@@ -20,7 +20,7 @@
 import type { z } from 'zod';
 import { LockPolicy } from '../../src-shared/policy/schema.ts';
 import type { Clock } from '../ports.ts';
-import type { PowerEvent, PowerEvents, TimerHandle, Timers } from './ports.ts';
+import type { PowerEvent, PowerEvents, TimerHandle, Timers } from '../ports.ts';
 
 export type LockState = 'active' | 'warning' | 'locked';
 export type LockReason = 'idle' | 'os-lock' | 'suspend' | 'session-switch' | 'manual';

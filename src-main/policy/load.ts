@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Policy } from '../../src-shared/policy/schema.ts';
 import { POLICY_LOCATIONS } from '../../src-shared/policy/locations.ts';
 import { policyFromSettings, SettingValueError } from './settings.ts';
-import { parseRecoveryPublicKey } from '../vault/escrow.ts';
+import { parseRecoveryPublicKey } from '../vault/index.ts';
 
 /**
  * The managed policy, read from the OS's machine-wide location and validated against the one

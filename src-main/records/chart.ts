@@ -1,7 +1,7 @@
 import type { ChartSections } from '../../src-shared/chart/chart.ts';
 import { ALLERGY_CLINICAL_SYSTEM, ALLERGY_VERIFICATION_SYSTEM, CONDITION_VERIFICATION_SYSTEM, LOINC, type FhirResource } from '../../src-shared/fhir/index.ts';
 import type { SyncMark } from '../../src-shared/sync/status.ts';
-import type { Database } from '../vault/sqlcipher.ts';
+import type { Database } from '../vault/index.ts';
 import { readPatientRecord } from './repository.ts';
 
 /**

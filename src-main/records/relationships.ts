@@ -1,4 +1,4 @@
-import type { Database } from '../vault/sqlcipher.ts';
+import type { Database } from '../vault/index.ts';
 import { parseReference } from '../../src-shared/fhir/index.ts';
 
 /**

@@ -1,9 +1,9 @@
-import { withRollbackJournal, type Database } from '../vault/sqlcipher.ts';
+import { withRollbackJournal, type Database } from '../vault/index.ts';
 import type { PatientSummary } from '../../src-shared/ipc/contract.ts';
 import type { FhirResource } from '../../src-shared/fhir/index.ts';
-import { prepareResource, type PreparedResource, type RejectedResource } from './prepare.ts';
+import { prepareResource, type PreparedResource, type RejectedResource } from '../../src-shared/fhir/prepare.ts';
 
-export type { RejectedResource } from './prepare.ts';
+export type { RejectedResource } from '../../src-shared/fhir/prepare.ts';
 
 /**
  * Records over the vault: FHIR resources stored whole as validated JSON, with the columns needed
@@ -26,6 +26,8 @@ function statements(db: Database) {
     patientRecord: db.prepare(`SELECT type, json FROM resources WHERE patient_id = ? ORDER BY type, last_updated DESC`),
     countResources: db.prepare('SELECT count(*) AS n FROM resources'),
     resourceJson: db.prepare('SELECT json FROM resources WHERE type = ? AND id = ?').pluck(),
+    versionId: db.prepare('SELECT version_id FROM resources WHERE type = ? AND id = ?').pluck(),
+    patientName: db.prepare('SELECT display_name FROM patients WHERE id = ?').pluck(),
     // Positional parameters: binding by name costs a lookup per value, and this runs per resource.
     upsertResource: db.prepare<[string, string, string | null, string | null, string | null, string]>(
       `INSERT INTO resources (type, id, version_id, last_updated, patient_id, json)
@@ -196,6 +198,21 @@ export function readPatientRecord(db: Database, patientId: string): Map<string, 
 export function readResource(db: Database, type: string, id: string): FhirResource | null {
   const json = prepared(db).resourceJson.get(type, id) as string | undefined;
   return json === undefined ? null : (JSON.parse(json) as FhirResource);
+}
+
+/** Central's version of a stored resource: null when it has none yet, undefined when not stored. */
+export function storedVersionOf(db: Database, type: string, id: string): string | null | undefined {
+  return prepared(db).versionId.get(type, id) as string | null | undefined;
+}
+
+/** The display names of these patients, as stored (for lists that name them; unknown ids are left out). */
+export function patientNamesOf(db: Database, patientIds: Iterable<string>): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const id of new Set(patientIds)) {
+    const name = prepared(db).patientName.get(id) as string | undefined;
+    if (name !== undefined) names.set(id, name);
+  }
+  return names;
 }
 
 /**

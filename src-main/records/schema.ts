@@ -1,3 +1,5 @@
+import type { Migration } from '../vault/index.ts';
+
 /**
  * The records capability's tables. FHIR resources are stored whole, as validated JSON, with the
  * few columns needed to find them; patients get their own search columns and an FTS5 index over
@@ -48,3 +50,6 @@ CREATE TRIGGER patients_fts_update AFTER UPDATE OF name_search ON patients BEGIN
   INSERT INTO patients_fts (rowid, name_search) VALUES (new.rowid, new.name_search);
 END;
 `;
+
+/** The records capability's part of the cache's schema. */
+export const recordsMigrations: readonly Migration[] = [{ version: 1, name: 'records: resources, patients, name index', sql: recordsSchemaV1 }];

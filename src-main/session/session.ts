@@ -16,21 +16,16 @@
 import type * as oidc from 'openid-client';
 import type { Policy } from '../../src-shared/policy/schema.ts';
 import type { SessionEndReason, SessionStatus } from '../../src-shared/session/status.ts';
-import { IpcFailure } from '../ipc/failure.ts';
-import { centralFetchFor } from '../net/central-fetch.ts';
-import type { Session } from '../ipc/router.ts';
-import { createLockController, type LockController, type LockEvent } from '../lock/controller.ts';
-import type { PowerEvents, TimerHandle, Timers } from '../lock/ports.ts';
-import type { Logger } from '../log/logger.ts';
+import { centralFetchFor } from '../net/index.ts';
+import type { Session } from '../ipc/index.ts';
+import { createLockController, type LockController, type LockEvent } from '../lock/index.ts';
+import type { PowerEvents, TimerHandle, Timers } from '../ports.ts';
+import type { Logger } from '../log/index.ts';
 import type { Clock } from '../ports.ts';
-import { durably, type Database } from '../vault/sqlcipher.ts';
-import { PinError } from '../identity/errors.ts';
-import type { PinRuleReason } from '../identity/pin.ts';
-import { signIn, type AuthBrowser, type SignedInIdentity } from '../identity/oidc.ts';
-import { OidcError } from '../identity/oidc-errors.ts';
-import { checkOfflineSignIn, checkPin, pinStatus, recordFullSignIn, setPin, type PinCheckResult } from '../identity/pin-store.ts';
-import { refreshStoredSession, storeRefreshToken } from '../identity/tokens-store.ts';
-import { findUserByUsername, rememberUser, type KnownUser } from '../identity/user-store.ts';
+import { durably, type Database } from '../vault/index.ts';
+import { PinError, type PinRuleReason, signIn, type SignedInIdentity, OidcError, checkOfflineSignIn, checkPin, pinStatus, recordFullSignIn, setPin, type PinCheckResult, refreshStoredSession, storeRefreshToken, findUserByUsername, rememberUser, type KnownUser } from '../identity/index.ts';
+import type { AuthBrowser } from '../ports.ts';
+import { CoreError, errorName } from '../base/index.ts';
 
 /** What the session did, for the audit trail (never a PIN, a token or a patient). */
 export interface SessionAuditEvent {
@@ -71,7 +66,7 @@ export interface SessionManager {
   lock(): SessionStatus;
   /**
    * The PIN again, for break-glass: only in an unlocked session, and a wrong one counts toward
-   * the lockout (which ends the session). Throws IpcFailure UNAUTHENTICATED when it is not right.
+   * the lockout (which ends the session). Throws CoreError UNAUTHENTICATED when it is not right.
    */
   confirmPin(pin: string): Promise<void>;
   /** Tells the window something besides the session changed (break-glass grants). */
@@ -123,22 +118,21 @@ function failureMessage(error: unknown): string {
   return 'The sign-in could not be completed. Try again, or contact IT if it keeps failing.';
 }
 
-function pinFailure(result: Exclude<PinCheckResult, { ok: true }>, offline: boolean): IpcFailure {
+function pinFailure(result: Exclude<PinCheckResult, { ok: true }>, offline: boolean): CoreError {
   switch (result.reason) {
     case 'wrong':
-      return new IpcFailure(
-        'UNAUTHENTICATED',
+      return new CoreError('unauthenticated',
         offline
           ? 'The username or PIN is not right.'
           : `Wrong PIN. ${result.remaining ?? 0} ${result.remaining === 1 ? 'attempt' : 'attempts'} left before a full sign-in is needed.`,
       );
     case 'lockedOut':
-      return new IpcFailure('UNAUTHENTICATED', 'Too many wrong PINs. Sign in with your password at the identity provider.');
+      return new CoreError('unauthenticated', 'Too many wrong PINs. Sign in with your password at the identity provider.');
     case 'offlineWindowExpired':
-      return new IpcFailure('UNAUTHENTICATED', 'Signing in with a PIN has expired for this account. Sign in with your password at the identity provider.');
+      return new CoreError('unauthenticated', 'Signing in with a PIN has expired for this account. Sign in with your password at the identity provider.');
     case 'revoked':
     case 'noPin':
-      return new IpcFailure('UNAUTHENTICATED', offline ? 'The username or PIN is not right.' : 'Sign in with your password at the identity provider.');
+      return new CoreError('unauthenticated', offline ? 'The username or PIN is not right.' : 'Sign in with your password at the identity provider.');
   }
 }
 
@@ -246,7 +240,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
         ...(s.configuration ? { configuration: s.configuration } : {}),
       });
     } catch (error) {
-      logger.log('warn', 'session.refresh-failed', { errorName: error instanceof Error ? error.name : 'unknown' });
+      logger.log('warn', 'session.refresh-failed', { errorName: errorName(error) });
       if (session === s) scheduleRefreshIn(s, REFRESH_RETRY_MS);
       return;
     }
@@ -287,7 +281,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       clock,
       timers,
       power: deps.power,
-      onListenerError: (error) => logger.log('error', 'session.lock-listener-failed', { errorName: error instanceof Error ? error.name : 'unknown' }),
+      onListenerError: (error) => logger.log('error', 'session.lock-listener-failed', { errorName: errorName(error) }),
     });
     const s: ActiveSession = {
       user,
@@ -312,7 +306,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
   }
 
   function requireSession(): ActiveSession {
-    if (!session) throw new IpcFailure('UNAUTHENTICATED', 'Sign in to continue.');
+    if (!session) throw new CoreError('unauthenticated', 'Sign in to continue.');
     return session;
   }
 
@@ -376,8 +370,8 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       return { userId: s.user.userId, role: s.user.role, practitionerId: s.user.practitionerId, locked: !s.pinSet || s.lock.snapshot().state === 'locked' };
     },
     startSignIn() {
-      if (!central || !deps.authBrowser) throw new IpcFailure('UNAVAILABLE', 'This workstation is not set up for sign-in yet. Contact IT.');
-      if (session) throw new IpcFailure('CONFLICT', 'Someone is signed in. Use "Switch user" first.');
+      if (!central || !deps.authBrowser) throw new CoreError('unavailable', 'This workstation is not set up for sign-in yet. Contact IT.');
+      if (session) throw new CoreError('conflict', 'Someone is signed in. Use "Switch user" first.');
       deps.db(); // fail now, not after the provider's page, when the cache is unavailable
       if (signInAbort) return status(); // already waiting: the same page stays open
       const abort = new AbortController();
@@ -398,7 +392,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       return status();
     },
     async signInWithPin(username, pin) {
-      if (session) throw new IpcFailure('CONFLICT', 'Someone is signed in. Use "Switch user" first.');
+      if (session) throw new CoreError('conflict', 'Someone is signed in. Use "Switch user" first.');
       const db = deps.db();
       const user = findUserByUsername(db, username);
       // An unknown username costs the same scrypt as a known one (pin-store's decoy).
@@ -407,7 +401,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
         deps.audit({ action: 'signInFailed', outcome: 'failure', userId: user?.userId ?? null, role: user?.role ?? null, detail: `pin:${result.ok ? 'unknown' : result.reason}` });
         throw pinFailure(result.ok ? { ok: false, reason: 'noPin' } : result, true);
       }
-      if (session) throw new IpcFailure('CONFLICT', 'Someone is signed in. Use "Switch user" first.');
+      if (session) throw new CoreError('conflict', 'Someone is signed in. Use "Switch user" first.');
       signInAbort?.abort();
       signInAbort = null;
       signInState = { phase: 'idle' };
@@ -418,17 +412,17 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
     },
     async setPin(pin) {
       const s = requireSession();
-      if (s.fullSignInAt === null) throw new IpcFailure('FORBIDDEN', 'Setting a PIN needs a full sign-in with your password.');
-      if (s.pinSet && s.lock.snapshot().state === 'locked') throw new IpcFailure('LOCKED', 'The workstation is locked.');
+      if (s.fullSignInAt === null) throw new CoreError('forbidden', 'Setting a PIN needs a full sign-in with your password.');
+      if (s.pinSet && s.lock.snapshot().state === 'locked') throw new CoreError('locked', 'The workstation is locked.');
       try {
         await setPin(deps.db(), s.user.userId, pin, policy.identity, clock, s.fullSignInAt, logger);
       } catch (error) {
         if (error instanceof PinError) {
-          throw new IpcFailure(error.code === 'PIN_RULES' || error.code === 'INVALID_INPUT' ? 'INVALID' : 'UNAUTHENTICATED', pinRulesMessage(error));
+          throw new CoreError(error.code === 'PIN_RULES' || error.code === 'INVALID_INPUT' ? 'invalid' : 'unauthenticated', pinRulesMessage(error));
         }
         throw error;
       }
-      if (session !== s) throw new IpcFailure('UNAUTHENTICATED', 'Sign in to continue.');
+      if (session !== s) throw new CoreError('unauthenticated', 'Sign in to continue.');
       s.pinSet = true;
       s.lock.reportActivity();
       deps.audit({ action: 'pinSet', outcome: 'success', userId: s.user.userId, role: s.user.role, detail: 'set' });
@@ -437,13 +431,13 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
     },
     async unlock(pin) {
       const s = requireSession();
-      if (!s.pinSet || s.lock.snapshot().state !== 'locked') throw new IpcFailure('CONFLICT', 'The workstation is not locked.');
+      if (!s.pinSet || s.lock.snapshot().state !== 'locked') throw new CoreError('conflict', 'The workstation is not locked.');
       if (overMaxSession(s)) {
         endSession('maxSession');
-        throw new IpcFailure('UNAUTHENTICATED', 'Your session reached its maximum length. Sign in again.');
+        throw new CoreError('unauthenticated', 'Your session reached its maximum length. Sign in again.');
       }
       const result = await checkPin(deps.db(), s.user.userId, pin, policy.identity, clock, logger);
-      if (session !== s) throw new IpcFailure('UNAUTHENTICATED', 'Sign in to continue.');
+      if (session !== s) throw new CoreError('unauthenticated', 'Sign in to continue.');
       if (!result.ok) {
         deps.audit({ action: 'unlockFailed', outcome: 'failure', userId: s.user.userId, role: s.user.role, detail: result.reason });
         if (result.reason !== 'wrong') endSession(result.reason === 'revoked' ? 'accessRevoked' : 'pinLockedOut');
@@ -457,9 +451,9 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
     },
     async confirmPin(pin) {
       const s = requireSession();
-      if (!s.pinSet || s.lock.snapshot().state === 'locked') throw new IpcFailure('LOCKED', 'The workstation is locked.');
+      if (!s.pinSet || s.lock.snapshot().state === 'locked') throw new CoreError('locked', 'The workstation is locked.');
       const result = await checkPin(deps.db(), s.user.userId, pin, policy.identity, clock, logger);
-      if (session !== s) throw new IpcFailure('UNAUTHENTICATED', 'Sign in to continue.');
+      if (session !== s) throw new CoreError('unauthenticated', 'Sign in to continue.');
       if (!result.ok) {
         if (result.reason !== 'wrong') endSession(result.reason === 'revoked' ? 'accessRevoked' : 'pinLockedOut');
         throw pinFailure(result, false);

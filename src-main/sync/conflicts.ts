@@ -1,7 +1,7 @@
 import type { FhirResource } from '../../src-shared/fhir/index.ts';
 import type { Clock } from '../ports.ts';
-import { deleteResource, storeResources } from '../records/repository.ts';
-import { durably, type Database } from '../vault/sqlcipher.ts';
+import { deleteResource, storeResources } from '../records/index.ts';
+import { durably, type Database } from '../vault/index.ts';
 import { withoutServerMeta } from './outbox.ts';
 
 /**
@@ -61,7 +61,7 @@ export type Resolution = { choice: 'mine' } | { choice: 'theirs' } | { choice: '
 export class ConflictError extends Error {
   override readonly name = 'ConflictError';
   constructor(
-    readonly code: 'NOT_FOUND' | 'INVALID',
+    readonly code: 'notFound' | 'invalid',
     message: string,
   ) {
     super(message);
@@ -72,7 +72,7 @@ export class ConflictError extends Error {
 export function resolveConflict(db: Database, conflictId: number, userId: string, resolution: Resolution, clock: Clock): void {
   durably(db, () => {
     const row = db.prepare('SELECT * FROM sync_conflicts WHERE id = ? AND user_id = ? AND resolved_at IS NULL').get(conflictId, userId) as ConflictRow | undefined;
-    if (!row) throw new ConflictError('NOT_FOUND', 'No such open conflict.');
+    if (!row) throw new ConflictError('notFound', 'No such open conflict.');
     const queued = db.prepare("SELECT seq FROM sync_outbox WHERE resource_type = ? AND resource_id = ? AND state = 'conflict'").pluck().get(row.resource_type, row.resource_id) as
       | number
       | undefined;
@@ -82,9 +82,9 @@ export function resolveConflict(db: Database, conflictId: number, userId: string
       else storeResources(db, [JSON.parse(row.server_json)]);
     } else {
       const content = resolution.choice === 'merged' ? withoutServerMeta(resolution.merged) : (JSON.parse(row.local_json) as FhirResource);
-      if (content.resourceType !== row.resource_type || content.id !== row.resource_id) throw new ConflictError('INVALID', 'A merge must keep the record it resolves.');
+      if (content.resourceType !== row.resource_type || content.id !== row.resource_id) throw new ConflictError('invalid', 'A merge must keep the record it resolves.');
       const { rejected } = storeResources(db, [content]);
-      if (rejected.length > 0) throw new ConflictError('INVALID', `The merged record is not valid: ${rejected[0]?.issues.join('; ')}`);
+      if (rejected.length > 0) throw new ConflictError('invalid', `The merged record is not valid: ${rejected[0]?.issues.join('; ')}`);
       // Sent again on central's current version (none: central deleted it, so it is created anew).
       const args = [JSON.stringify(content), row.server_version, userId];
       if (queued !== undefined) {

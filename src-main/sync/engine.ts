@@ -1,12 +1,13 @@
 import type { SyncStatus } from '../../src-shared/sync/status.ts';
-import type { TimerHandle, Timers } from '../lock/ports.ts';
-import type { Logger } from '../log/logger.ts';
+import type { TimerHandle, Timers } from '../ports.ts';
+import type { Logger } from '../log/index.ts';
 import type { Clock } from '../ports.ts';
-import type { Database } from '../vault/sqlcipher.ts';
+import type { Database } from '../vault/index.ts';
 import { SyncHttpError, type HttpDeps } from './http.ts';
 import { outboxCounts } from './outbox.ts';
 import { pullAll } from './pull.ts';
 import { pushOutbox, type TokenAnswer } from './push.ts';
+import { errorName } from '../base/index.ts';
 
 /**
  * The sync engine's schedule and status: a round pushes the outbox (every user's changes, each
@@ -122,7 +123,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       const offline = error instanceof SyncHttpError && (error.reason === 'network' || (error.status !== null && (error.status >= 500 || error.status === 429 || error.status === 408)));
       connection = offline ? 'offline' : 'online';
       problem = problemOf(error);
-      options.logger.log('warn', 'sync.round-failed', { reason: error instanceof SyncHttpError ? error.reason : 'unknown', errorName: error instanceof Error ? error.name : 'unknown' });
+      options.logger.log('warn', 'sync.round-failed', { reason: error instanceof SyncHttpError ? error.reason : 'unknown', errorName: errorName(error) });
     }
   }
 

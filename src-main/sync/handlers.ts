@@ -1,14 +1,12 @@
 import { AllergyIntolerance, type FhirResource } from '../../src-shared/fhir/index.ts';
 import type { SyncConflict } from '../../src-shared/sync/status.ts';
-import { IpcFailure } from '../ipc/failure.ts';
-import type { Handlers } from '../ipc/router.ts';
+import type { Handlers } from '../ipc/index.ts';
 import type { Clock } from '../ports.ts';
-import { describeRecord } from '../records/chart.ts';
-import { allergyEditOf, editedAllergy } from '../records/edits.ts';
-import { readPatientSummary } from '../records/repository.ts';
-import type { Database } from '../vault/sqlcipher.ts';
+import { describeRecord, allergyEditOf, editedAllergy, readPatientSummary } from '../records/index.ts';
+import type { Database } from '../vault/index.ts';
 import { ConflictError, openConflict, openConflicts, resolveConflict, type ConflictRecord } from './conflicts.ts';
 import type { SyncEngine } from './engine.ts';
+import { CoreError } from '../base/index.ts';
 
 type SyncHandlers = Pick<Handlers, 'sync.status' | 'sync.now' | 'sync.conflicts' | 'sync.resolveConflict'>;
 
@@ -53,24 +51,24 @@ export function createSyncHandlers(deps: SyncHandlerDeps): SyncHandlers {
     'sync.status': () => deps.engine().status(),
     'sync.now': () => deps.engine().syncNow(),
     'sync.conflicts': (_request, { session }) => {
-      if (!session) throw new IpcFailure('UNAUTHENTICATED', 'Sign in first.');
+      if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
       return { items: openConflicts(db(), session.userId).map((conflict) => conflictView(db(), conflict)) };
     },
     'sync.resolveConflict': (request, { session }) => {
-      if (!session) throw new IpcFailure('UNAUTHENTICATED', 'Sign in first.');
+      if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
       const conflict = openConflict(db(), request.conflictId, session.userId);
-      if (!conflict) throw new IpcFailure('NOT_FOUND', 'No such open conflict.');
+      if (!conflict) throw new CoreError('notFound', 'No such open conflict.');
       let merged: FhirResource | null = null;
       if (request.choice === 'merged') {
         // A hand merge starts from central's version and applies the clinician's fields.
         const theirs = conflict.theirs ? AllergyIntolerance.safeParse(conflict.theirs) : null;
-        if (!theirs?.success) throw new IpcFailure('INVALID', 'This conflict cannot be merged by hand; keep one of the versions.');
+        if (!theirs?.success) throw new CoreError('invalid', 'This conflict cannot be merged by hand; keep one of the versions.');
         merged = editedAllergy(theirs.data, request.merged, { practitionerId: session.practitionerId, displayName: deps.displayNameOf(session.userId) }, new Date(deps.clock.now()));
       }
       try {
         resolveConflict(db(), conflict.id, session.userId, merged ? { choice: 'merged', merged } : { choice: request.choice as 'mine' | 'theirs' }, deps.clock);
       } catch (error) {
-        if (error instanceof ConflictError) throw new IpcFailure(error.code, error.message);
+        if (error instanceof ConflictError) throw new CoreError(error.code, error.message);
         throw error;
       }
       deps.engine().kick();

@@ -1,4 +1,4 @@
-import { isAllowedTransport } from '../net/transport.ts';
+import { isAllowedTransport } from '../net/index.ts';
 
 /**
  * HTTP to the central FHIR API with the sync engine's retry rules (PRODUCT.md capability 7):

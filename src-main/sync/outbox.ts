@@ -1,8 +1,8 @@
 import type { SyncMark } from '../../src-shared/sync/status.ts';
 import { patientIdOf, type FhirResource } from '../../src-shared/fhir/index.ts';
 import type { Clock } from '../ports.ts';
-import { readResource, storeResources } from '../records/repository.ts';
-import { durably, type Database } from '../vault/sqlcipher.ts';
+import { readResource, storeResources } from '../records/index.ts';
+import { durably, type Database } from '../vault/index.ts';
 
 /**
  * The outbox (PRODUCT.md capability 7): every local create or update is stored in the cache and

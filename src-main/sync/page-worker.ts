@@ -13,7 +13,7 @@
  * { end: true }; or { error: { reason, message, status } }.
  */
 import { parentPort } from 'node:worker_threads';
-import { createCentralFetch } from '../net/central-fetch.ts';
+import { createCentralFetch } from '../net/index.ts';
 import { preparePage, readPages } from './pages.ts';
 import type { RetryPolicy } from './http.ts';
 

@@ -1,4 +1,4 @@
-import { prepareResource, type Prepared } from '../records/prepare.ts';
+import { prepareResource, type Prepared } from '../../src-shared/fhir/prepare.ts';
 import { fetchWithRetry, SyncHttpError, type HttpDeps } from './http.ts';
 
 /**

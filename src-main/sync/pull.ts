@@ -1,9 +1,9 @@
 import { StoredResourceType } from '../../src-shared/fhir/index.ts';
-import type { Logger } from '../log/logger.ts';
+import type { Logger } from '../log/index.ts';
 import type { Clock } from '../ports.ts';
-import type { PreparedResource, RejectedResource } from '../records/prepare.ts';
-import { deleteResource, storePrepared } from '../records/repository.ts';
-import { enterRollbackJournal, type Database } from '../vault/sqlcipher.ts';
+import type { PreparedResource, RejectedResource } from '../../src-shared/fhir/prepare.ts';
+import { deleteResource, storePrepared, storedVersionOf } from '../records/index.ts';
+import { enterRollbackJournal, type Database } from '../vault/index.ts';
 import type { HttpDeps } from './http.ts';
 import { startPageReader, type PageReader } from './page-reader.ts';
 import { preparePage, readPages, type PreparedPage } from './pages.ts';
@@ -88,7 +88,6 @@ function searchUrl(options: PullOptions, type: PulledType): string {
  */
 function typeSink(options: PullOptions, type: PulledType) {
   const { db } = options;
-  const versionOf = db.prepare('SELECT version_id FROM resources WHERE type = ? AND id = ?').pluck();
   // Before a type's first pull nothing here has central's version: no lookup can skip anything.
   const firstOfType = db.prepare('SELECT 1 FROM sync_cursors WHERE resource_type = ?').get(type) === undefined;
   // A resource with a local change waiting keeps it: its push meets central's version (412).
@@ -125,7 +124,7 @@ function typeSink(options: PullOptions, type: PulledType) {
           continue;
         }
         const resource = outcome.resource;
-        if (queued.has(resource.id) || (!firstOfType && resource.versionId !== null && versionOf.get(type, resource.id) === resource.versionId)) {
+        if (queued.has(resource.id) || (!firstOfType && resource.versionId !== null && storedVersionOf(db, type, resource.id) === resource.versionId)) {
           result.unchanged++;
           continue;
         }

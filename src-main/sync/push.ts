@@ -1,7 +1,7 @@
-import type { Logger } from '../log/logger.ts';
+import type { Logger } from '../log/index.ts';
 import type { Clock } from '../ports.ts';
-import { storeResources } from '../records/repository.ts';
-import { durably, type Database } from '../vault/sqlcipher.ts';
+import { storeResources } from '../records/index.ts';
+import { durably, type Database } from '../vault/index.ts';
 import { fetchWithRetry, SyncHttpError, type HttpDeps } from './http.ts';
 import type { OutboxRow } from './outbox.ts';
 

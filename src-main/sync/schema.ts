@@ -1,3 +1,5 @@
+import type { Migration } from '../vault/index.ts';
+
 /**
  * The sync capability's tables (schema version 7). A pull cursor per resource type is the newest
  * `meta.lastUpdated` the server sent (never the local clock). Diagnostics keep what the server
@@ -61,3 +63,9 @@ CREATE TABLE sync_conflicts (
 ) STRICT;
 CREATE INDEX sync_conflicts_open ON sync_conflicts (user_id) WHERE resolved_at IS NULL;
 `;
+
+/** The sync capability's part of the cache's schema. */
+export const syncMigrations: readonly Migration[] = [
+  { version: 7, name: 'sync: pull cursors and diagnostics', sql: syncSchemaV7 },
+  { version: 8, name: 'sync: outbox and conflicts', sql: syncSchemaV8 },
+];

@@ -1,9 +1,9 @@
 import type { Policy } from '../../src-shared/policy/schema.ts';
-import { refreshStoredSession } from '../identity/tokens-store.ts';
-import { centralFetchFor } from '../net/central-fetch.ts';
-import type { Logger } from '../log/logger.ts';
+import { refreshStoredSession } from '../identity/index.ts';
+import { centralFetchFor } from '../net/index.ts';
+import type { Logger } from '../log/index.ts';
 import type { Clock } from '../ports.ts';
-import type { Database } from '../vault/sqlcipher.ts';
+import type { Database } from '../vault/index.ts';
 import { HELD_SIGNED_OUT } from './outbox.ts';
 import type { TokenAnswer } from './push.ts';
 

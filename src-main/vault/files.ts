@@ -17,8 +17,6 @@ export interface VaultFiles {
   escrow: string;
   /** Escrow for the next key while a rotation is in flight. */
   escrowNext: string;
-  /** The audit key wrapped for IT's recovery key (src-main/audit/key.ts). */
-  auditEscrow: string;
 }
 
 export function vaultFiles(dataDir: string): VaultFiles {
@@ -34,6 +32,5 @@ export function vaultFiles(dataDir: string): VaultFiles {
     keyCheck: path.join(dataDir, 'cache.keycheck'),
     escrow: path.join(dataDir, 'cache.key-escrow.jwe'),
     escrowNext: path.join(dataDir, 'cache.key-escrow.next.jwe'),
-    auditEscrow: path.join(dataDir, 'audit.key-escrow.jwe'),
   };
 }

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { KeychainUnavailableError, type KeyStore } from './key-store.ts';
+import { KeychainUnavailableError, type KeyStore } from '../ports.ts';
 
 /**
  * The OS keychain through keytar: Windows Credential Manager, macOS Keychain, libsecret on Linux.

@@ -3,15 +3,14 @@ import path from 'node:path';
 import { createPrivateKey } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import type { Policy } from '../../src-shared/policy/schema.ts';
-import type { Logger } from '../log/logger.ts';
-import { readIfExists, removeIfExists, syncDirectory, writeFileAtomic } from './atomic-file.ts';
+import type { Logger } from '../log/index.ts';
+import { readIfExists, removeIfExists, syncDirectory, writeFileAtomic } from '../base/index.ts';
 import { EscrowKeyError, parseRecoveryPublicKey, recoveryKeyThumbprint, unwrapCacheKey, wrapCacheKey } from './escrow.ts';
 import { VaultError } from './errors.ts';
 import { vaultFiles, type VaultFiles } from './files.ts';
-import { deleteAuditKey, recoverAuditKey } from '../audit/key.ts';
 import { generateCacheKey, isCacheKey, keyCheckValue, keyMatchesCheck, keychainAccounts } from './key-material.ts';
-import { KeychainUnavailableError, type KeyStore } from './key-store.ts';
-import { runMigrations } from './migrations.ts';
+import { KeychainUnavailableError, type KeyStore } from '../ports.ts';
+import { runMigrations, type Migration } from './migrations.ts';
 import { applyConnectionSettings, isNotADatabase, openDatabase, type Database } from './sqlcipher.ts';
 
 /**
@@ -24,6 +23,8 @@ export interface VaultOptions {
   keyStore: KeyStore;
   policy: Policy['vault'];
   logger: Logger;
+  /** The cache's schema, in version order: every capability's tables (src-main/migrations.ts). */
+  migrations: readonly Migration[];
 }
 
 export interface Vault {
@@ -102,7 +103,7 @@ export async function openVault(options: VaultOptions): Promise<Vault> {
   try {
     if (next !== null || fs.existsSync(files.rotation)) await settleRotation(files, accounts, options, key === next && key !== current ? key : null);
     applyConnectionSettings(db);
-    const schemaVersion = runMigrations(db);
+    const schemaVersion = runMigrations(db, options.migrations);
     const escrowed = await ensureEscrow(files, key, options);
     options.logger.log('info', 'vault.opened', { schemaVersion, escrowed });
     return makeVault(db, key, files, accounts, options, schemaVersion, escrowed);
@@ -126,7 +127,7 @@ async function createCache(files: VaultFiles, accounts: ReturnType<typeof keycha
   const db = openDatabase(files.staging, key);
   try {
     applyConnectionSettings(db);
-    runMigrations(db);
+    runMigrations(db, options.migrations);
   } finally {
     db.close();
   }
@@ -262,9 +263,10 @@ function makeVault(
 }
 
 /**
- * Crypto-erase for decommissioning and remote wipe: the keychain entries are destroyed first, so
- * the ciphertext is unreadable from that moment, then the database, its companions and the
- * escrow are removed. Works on a cache that cannot be opened.
+ * Crypto-erase of the cache for decommissioning and remote wipe: the keychain entries are
+ * destroyed first, so the ciphertext is unreadable from that moment, then the database, its
+ * companions and the escrow are removed. Works on a cache that cannot be opened. The audit key is
+ * the audit capability's: whoever wipes the workstation erases both (src-main/workstation-keys.ts).
  */
 export async function eraseVault(options: { dataDir: string; keyStore: KeyStore }): Promise<{ removed: string[] }> {
   const dataDir = path.resolve(options.dataDir);
@@ -272,8 +274,7 @@ export async function eraseVault(options: { dataDir: string; keyStore: KeyStore 
   const accounts = keychainAccounts(dataDir);
   await fromKeychain(() => options.keyStore.delete(accounts.current));
   await fromKeychain(() => options.keyStore.delete(accounts.next));
-  await fromKeychain(() => deleteAuditKey(options.keyStore, dataDir));
-  const removed = [files.db, ...files.companions, files.staging, files.keyCheck, files.escrow, files.escrowNext, files.auditEscrow].filter(removeIfExists);
+  const removed = [files.db, ...files.companions, files.staging, files.keyCheck, files.escrow, files.escrowNext].filter(removeIfExists);
   syncDirectory(dataDir);
   return { removed: removed.map((file) => path.basename(file)) };
 }
@@ -311,8 +312,6 @@ export async function recoverVault(options: { dataDir: string; keyStore: KeyStor
     await fromKeychain(() => options.keyStore.set(accounts.current, key));
     await fromKeychain(() => options.keyStore.delete(accounts.next));
     writeFileAtomic(files.keyCheck, keyCheckValue(key));
-    // The audit key went with the keychain too, most likely: it has an escrow of its own.
-    await fromKeychain(() => recoverAuditKey(options.keyStore, dataDir, privateKey));
     options.logger.log('info', 'vault.recovered');
     return;
   }

@@ -17,6 +17,7 @@ import type { CareRelationship } from '../../src-main/records/relationships.ts';
 import { bulkStoreResources } from '../../src-main/records/repository.ts';
 import { generateCacheKey } from '../../src-main/vault/key-material.ts';
 import { runMigrations } from '../../src-main/vault/migrations.ts';
+import { workstationMigrations } from '../../src-main/migrations.ts';
 import { applyConnectionSettings, openDatabase } from '../../src-main/vault/sqlcipher.ts';
 import { Permission, Role } from '../../src-shared/access/roles.ts';
 import { median, percentile, printTable, type BenchRow } from './stats.ts';
@@ -94,7 +95,7 @@ function benchWithLookup(patients = 2000, lookups = 20_000): BenchRow[] {
   const db = openDatabase(path.join(root, 'cache.db'), generateCacheKey());
   try {
     applyConnectionSettings(db);
-    runMigrations(db);
+    runMigrations(db, workstationMigrations);
     const options = { seed: 3, patients };
     const batch: unknown[] = [...generateResources(options)];
     bulkStoreResources(db, [batch]);

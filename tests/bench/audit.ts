@@ -18,9 +18,9 @@ import { verifyAuditTrailParallel } from '../../src-main/audit/verify-parallel.t
 import { availableParallelism } from 'node:os';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { authorizeSession } from '../../src-main/access/authorize.ts';
-import { requestAuditInput } from '../../src-main/audit/requests.ts';
+import { requestAuditInput } from '../../src-main/ipc/audit-outcome.ts';
 import { createRouter, type Handlers } from '../../src-main/ipc/router.ts';
-import { createPatientHandlers } from '../../src-main/records/handlers.ts';
+import { createChartHandlers } from '../../src-main/chart/handlers.ts';
 import { practitionerRelationships } from '../../src-main/records/relationships.ts';
 import { bulkStoreResources } from '../../src-main/records/repository.ts';
 import { createKeytarKeyStore } from '../../src-main/vault/keytar-key-store.ts';
@@ -29,13 +29,14 @@ import { largeChart } from './large-chart.ts';
 import { createBreakGlass } from '../../src-main/break-glass/grants.ts';
 import { Policy } from '../../src-shared/policy/schema.ts';
 import { median, printTable, type BenchRow } from './stats.ts';
+import { workstationMigrations } from '../../src-main/migrations.ts';
 
 const keyStore = createKeytarKeyStore();
 
 export async function benchAudit(): Promise<BenchRow[]> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-bench-audit-'));
   const dataDir = path.join(root, 'cache');
-  const vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
   try {
     const key = await loadAuditKey(keyStore, dataDir, vault.db);
     let t = 1_780_000_000_000;
@@ -72,7 +73,7 @@ export async function benchAudit(): Promise<BenchRow[]> {
       onChange: () => undefined,
     });
     const route = createRouter({
-      handlers: createPatientHandlers({ db: () => vault.db, activeGrants: (userId) => breakGlass.activeGrants(userId), displayNameOf: () => 'Bench user', clock: { now: () => Date.now() }, changed: () => undefined }) as unknown as Handlers,
+      handlers: createChartHandlers({ db: () => vault.db, activeGrants: (userId) => breakGlass.activeGrants(userId), displayNameOf: () => 'Bench user', clock: { now: () => Date.now() }, changed: () => undefined }) as unknown as Handlers,
       currentSession: () => ({ userId: 'physician1', role: 'physician', practitionerId: practitioner, locked: false }),
       authorize: (s, action, patientId) => authorizeSession(vault.db, s, action, patientId, breakGlass.activeGrants(s.userId)),
       logger: createMemoryLogger(),

@@ -13,6 +13,7 @@ import { runMigrations } from '../../src-main/vault/migrations.ts';
 import { applyConnectionSettings, openDatabase, type Database } from '../../src-main/vault/sqlcipher.ts';
 import { openVault } from '../../src-main/vault/vault.ts';
 import { parseFhirResource } from '../../src-shared/fhir/index.ts';
+import { workstationMigrations } from '../../src-main/migrations.ts';
 
 const { values } = parseArgs({
   options: { kind: { type: 'string' }, target: { type: 'string' }, patients: { type: 'string' }, seed: { type: 'string' } },
@@ -27,13 +28,13 @@ if ((values.kind !== 'encrypted' && values.kind !== 'plain') || !values.target |
 let db: Database;
 let close: () => void;
 if (values.kind === 'encrypted') {
-  const vault = await openVault({ dataDir: values.target, keyStore: createKeytarKeyStore(), policy: {}, logger: createMemoryLogger() });
+  const vault = await openVault({ migrations: workstationMigrations, dataDir: values.target, keyStore: createKeytarKeyStore(), policy: {}, logger: createMemoryLogger() });
   db = vault.db;
   close = () => vault.close();
 } else {
   db = openDatabase(values.target, null);
   applyConnectionSettings(db);
-  runMigrations(db);
+  runMigrations(db, workstationMigrations);
   close = () => db.close();
 }
 

@@ -25,6 +25,7 @@ import { benchLock } from './lock.ts';
 import { benchPin } from './pin.ts';
 import { benchSync } from './sync-budgets.ts';
 import { median, percentile, printTable, time, type BenchRow } from './stats.ts';
+import { workstationMigrations } from '../../src-main/migrations.ts';
 
 const { values } = parseArgs({
   options: { patients: { type: 'string', default: '100000' }, seed: { type: 'string', default: '1' } },
@@ -59,7 +60,7 @@ for (const [kind, target] of [['encrypted', encryptedDir], ['plain', plainFile]]
   if (process.platform === 'linux') spawnSync('sync');
 }
 
-const vault = await openVault({ dataDir: encryptedDir, keyStore, policy: {}, logger });
+const vault = await openVault({ migrations: workstationMigrations, dataDir: encryptedDir, keyStore, policy: {}, logger });
 const plain = openDatabase(plainFile, null);
 applyConnectionSettings(plain);
 const dbs: Record<'encrypted' | 'plain', Database> = { encrypted: vault.db, plain };
@@ -97,7 +98,7 @@ progress('opening the existing cache repeatedly');
 const openMs: number[] = [];
 for (let i = 0; i < 30; i++) {
   const start = performance.now();
-  const reopened = await openVault({ dataDir: encryptedDir, keyStore, policy: {}, logger });
+  const reopened = await openVault({ migrations: workstationMigrations, dataDir: encryptedDir, keyStore, policy: {}, logger });
   openMs.push(performance.now() - start);
   reopened.close();
 }

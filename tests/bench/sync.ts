@@ -21,6 +21,7 @@ import { pushOutbox } from '../../src-main/sync/push.ts';
 import { createKeytarKeyStore } from '../../src-main/vault/keytar-key-store.ts';
 import { durably } from '../../src-main/vault/sqlcipher.ts';
 import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
+import { workstationMigrations } from '../../src-main/migrations.ts';
 
 const { values } = parseArgs({ options: { fhir: { type: 'string' } } });
 const token = process.env['CLINIC_BENCH_TOKEN'];
@@ -62,7 +63,7 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-bench-sync-'));
 const keyStore = createKeytarKeyStore();
 try {
   const plainBefore = await plainPull();
-  const vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
   globalThis.gc?.();
   const rssBefore = process.memoryUsage.rss();
   // The process's peak resident size, before and after (the page worker's memory included).

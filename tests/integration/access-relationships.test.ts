@@ -16,6 +16,7 @@ import { eraseVault, openVault, type Vault } from '../../src-main/vault/vault.ts
 import { testPatient } from '../support/fhir.ts';
 import { keyStore } from '../support/keychain.ts';
 import { tempDir } from '../support/temp.ts';
+import { workstationMigrations } from '../../src-main/migrations.ts';
 
 const clinic = generateClinic({ seed: 11, patients: 200, physicians: 6, nurses: 6 });
 const clinicians = clinic.staff.filter((s) => s.role === 'physician' || s.role === 'nurse');
@@ -26,7 +27,7 @@ let cleanup: () => void;
 beforeAll(async () => {
   ({ dir: dataDir, cleanup } = tempDir('clinic-access-'));
   dataDir = path.join(dataDir, 'cache');
-  vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
   const result = bulkStoreResources(vault.db, [clinic.resources]);
   expect(result.rejected).toEqual([]);
 });

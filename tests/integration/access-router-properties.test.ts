@@ -13,12 +13,13 @@ import { generateResources } from '../../dev/synthetic/clinic.ts';
 import { authorizeSession } from '../../src-main/access/authorize.ts';
 import { createRouter, type Handlers, type Session } from '../../src-main/ipc/router.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
-import { createPatientHandlers } from '../../src-main/records/handlers.ts';
+import { createChartHandlers } from '../../src-main/chart/handlers.ts';
 import { bulkStoreResources } from '../../src-main/records/repository.ts';
 import { eraseVault, openVault, type Vault } from '../../src-main/vault/vault.ts';
 import { Role } from '../../src-shared/access/roles.ts';
 import { keyStore } from '../support/keychain.ts';
 import { tempDir } from '../support/temp.ts';
+import { workstationMigrations } from '../../src-main/migrations.ts';
 
 const CLINIC = { seed: 42, patients: 40 };
 type Json = Record<string, unknown>;
@@ -58,14 +59,14 @@ const onCareTeam = (s: Session, patientId: string) => s.practitionerId !== null 
 
 beforeAll(async () => {
   ({ dir: dataDir, cleanup } = tempDir('clinic-access-props-'));
-  vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
   bulkStoreResources(vault.db, [resources]);
   const notUsed = () => {
     throw new Error('not part of this test');
   };
   const handlers = {
     ...Object.fromEntries(['workstation.status', 'session.status', 'session.signIn', 'session.cancelSignIn', 'session.signInOffline', 'session.setPin', 'session.unlock', 'session.lock', 'session.end', 'session.activity'].map((c) => [c, notUsed])),
-    ...createPatientHandlers({ db: () => vault.db, activeGrants: () => [], displayNameOf: () => 'Test user', clock: { now: () => Date.now() }, changed: () => undefined }),
+    ...createChartHandlers({ db: () => vault.db, activeGrants: () => [], displayNameOf: () => 'Test user', clock: { now: () => Date.now() }, changed: () => undefined }),
   } as Handlers;
   route = createRouter({
     handlers,

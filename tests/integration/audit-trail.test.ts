@@ -13,10 +13,12 @@ import { verifyAuditTrailParallel } from '../../src-main/audit/verify-parallel.t
 import path from 'node:path';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { openDatabase, type Database } from '../../src-main/vault/sqlcipher.ts';
-import { eraseVault, openVault, type Vault } from '../../src-main/vault/vault.ts';
+import { openVault, type Vault } from '../../src-main/vault/vault.ts';
+import { eraseWorkstation } from '../../src-main/workstation-keys.ts';
 import type { Clock } from '../../src-main/ports.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
 import { filesContaining, tempDir } from '../support/temp.ts';
+import { workstationMigrations } from '../../src-main/migrations.ts';
 
 let dataDir: string;
 let cleanup: () => void;
@@ -28,13 +30,13 @@ const clock: Clock = { now: () => now++ };
 
 beforeEach(async () => {
   ({ dir: dataDir, cleanup } = tempDir('clinic-audit-'));
-  vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
   key = await loadAuditKey(keyStore, dataDir, vault.db);
   trail = createAuditTrail(vault.db, key, clock);
 });
 afterEach(async () => {
   vault.close();
-  await eraseVault({ dataDir, keyStore });
+  await eraseWorkstation({ dataDir, keyStore });
   expect(await keyStore.get(auditKeyAccount(dataDir))).toBeNull();
   cleanup();
 });
@@ -53,7 +55,7 @@ async function tamper(edit: (db: Database) => void): Promise<void> {
   raw.exec('DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete;');
   edit(raw);
   raw.close();
-  vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
 }
 
 /**

@@ -7,11 +7,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCore } from '../../src-main/core.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { systemClock } from '../../src-main/ports.ts';
-import { LATEST_SCHEMA_VERSION } from '../../src-main/vault/migrations.ts';
 import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
 import { Policy } from '../../src-shared/policy/schema.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
 import { tempDir } from '../support/temp.ts';
+import { LATEST_SCHEMA_VERSION, workstationMigrations } from '../../src-main/migrations.ts';
 
 let dataDir: string;
 let cleanup: () => void;
@@ -38,7 +38,7 @@ describe('core', () => {
   });
 
   it('fails closed but keeps answering: the status tells IT what happened and what to do', async () => {
-    (await openVault({ dataDir, keyStore, policy: {}, logger })).close();
+    (await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger })).close();
     await keyStore.delete(accountsFor(dataDir).current);
     const core = await start();
     const answer = await core.invoke('workstation.status', {});

@@ -9,7 +9,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { Policy } from '../../src-shared/policy/schema.ts';
 import type { Role } from '../../src-shared/access/roles.ts';
 import { discoverProvider, refresh, signIn } from '../../src-main/identity/oidc.ts';
-import type { AuthBrowser, SignInOptions } from '../../src-main/identity/oidc.ts';
+import type { SignInOptions } from '../../src-main/identity/oidc.ts';
+import type { AuthBrowser } from '../../src-main/ports.ts';
 import { OidcError } from '../../src-main/identity/oidc-errors.ts';
 import { pinStatus, recordFullSignIn, setPin } from '../../src-main/identity/pin-store.ts';
 import { deleteRefreshToken, loadRefreshToken, refreshStoredSession, storeRefreshToken } from '../../src-main/identity/tokens-store.ts';
@@ -22,6 +23,7 @@ import type { Central } from '../support/central.ts';
 import { keyStore } from '../support/keychain.ts';
 import { filesContaining, tempDir } from '../support/temp.ts';
 import { refuses } from '../support/net.ts';
+import { workstationMigrations } from '../../src-main/migrations.ts';
 
 const identityRoles = { physician: 'physician', nurse: 'nurse', frontDesk: 'frontDesk', privacyOfficer: 'privacyOfficer', itAdmin: 'itAdmin' } as const satisfies Record<string, Role>;
 const clock: Clock = { now: () => Date.now() };
@@ -285,7 +287,7 @@ describe('refresh tokens in the vault, and access termination', () => {
   beforeEach(async () => {
     ({ dir: dataDir, cleanup } = tempDir('clinic-oidc-'));
     dataDir = path.join(dataDir, 'cache');
-    vault = await openVault({ dataDir, keyStore, policy: {}, logger });
+    vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger });
   });
   afterEach(async () => {
     vault.close();
@@ -300,7 +302,7 @@ describe('refresh tokens in the vault, and access termination', () => {
     expect(filesContaining(dataDir, identity.refreshToken)).toEqual([]);
     expect(filesContaining(dataDir, identity.accessToken)).toEqual([]);
     expect(await keyStore.get(identity.refreshToken)).toBeNull();
-    vault = await openVault({ dataDir, keyStore, policy: {}, logger });
+    vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger });
     expect(loadRefreshToken(vault.db, identity.userId)).toBe(identity.refreshToken);
     expect(deleteRefreshToken(vault.db, identity.userId)).toBe(true);
     expect(loadRefreshToken(vault.db, identity.userId)).toBeNull();

@@ -11,11 +11,11 @@ import { checkOfflineSignIn, checkPin, pinStatus, recordFullSignIn, revokeOfflin
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import type { Clock } from '../../src-main/ports.ts';
 import { countResources, searchPatients, storeResources } from '../../src-main/records/repository.ts';
-import { LATEST_SCHEMA_VERSION } from '../../src-main/vault/migrations.ts';
 import { eraseVault, openVault, type Vault } from '../../src-main/vault/vault.ts';
 import { testPatient } from '../support/fhir.ts';
 import { keyStore } from '../support/keychain.ts';
 import { filesContaining, tempDir } from '../support/temp.ts';
+import { LATEST_SCHEMA_VERSION, workstationMigrations } from '../../src-main/migrations.ts';
 
 const HOUR = 3_600_000;
 const policy = Policy.parse({}).identity; // pinMinLength 6, pinMaxFailures 5, offlineSignInHours 72
@@ -42,7 +42,7 @@ async function signedInWithPin(userId = USER, pin = PIN): Promise<void> {
 beforeEach(async () => {
   ({ dir: dataDir, cleanup } = tempDir('clinic-pin-'));
   dataDir = path.join(dataDir, 'cache');
-  vault = await openVault({ dataDir, keyStore, policy: {}, logger });
+  vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger });
   clock = testClock();
 });
 afterEach(async () => {
@@ -229,7 +229,7 @@ describe('schema migration 1 -> 2', () => {
     vault.db.pragma('user_version = 1');
     vault.close();
 
-    vault = await openVault({ dataDir, keyStore, policy: {}, logger });
+    vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger });
     expect(vault.db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     expect(countResources(vault.db)).toBe(2);
     expect(searchPatients(vault.db, 'Zentrell', 10).map((p) => p.id).sort()).toEqual(['p1', 'p2']);

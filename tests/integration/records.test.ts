@@ -11,6 +11,7 @@ import { eraseVault, openVault, type Vault } from '../../src-main/vault/vault.ts
 import { testPatient } from '../support/fhir.ts';
 import { keyStore } from '../support/keychain.ts';
 import { tempDir } from '../support/temp.ts';
+import { workstationMigrations } from '../../src-main/migrations.ts';
 
 const clinic = generateClinic({ seed: 7, patients: 300 });
 let vault: Vault;
@@ -20,7 +21,7 @@ let cleanup: () => void;
 beforeAll(async () => {
   ({ dir: dataDir, cleanup } = tempDir('clinic-records-'));
   dataDir = path.join(dataDir, 'cache');
-  vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
   const batches = [];
   for (let i = 0; i < clinic.resources.length; i += 500) batches.push(clinic.resources.slice(i, i + 500));
   const result = bulkStoreResources(vault.db, batches);

@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCore, type Core } from '../../src-main/core.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
-import type { AuthBrowser } from '../../src-main/identity/oidc.ts';
+import type { AuthBrowser } from '../../src-main/ports.ts';
 import { eraseVault } from '../../src-main/vault/vault.ts';
 import { workstationPolicyFor } from '../../dev/central/central.ts';
 import { Policy } from '../../src-shared/policy/schema.ts';

@@ -14,6 +14,7 @@ import { fhirFetch, signIn, startTestCentral, type Central } from '../support/ce
 import { killHard, runTs, spawnTs, waitForLine } from '../support/child.ts';
 import { keyStore } from '../support/keychain.ts';
 import { tempDir } from '../support/temp.ts';
+import { workstationMigrations } from '../../src-main/migrations.ts';
 
 let central: Central;
 let token: string;
@@ -45,7 +46,7 @@ describe('push through SIGKILL', () => {
   it('1,000 changes, killed at random points and restarted: each on central exactly once, nothing lost', { timeout: 180_000 }, async () => {
     const { dir: dataDir, cleanup } = tempDir('clinic-sync-crash-');
     try {
-      const vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+      const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
       await pullType({ db: vault.db, fhirBaseUrl: central.fhirBaseUrl, accessToken: token, allowLoopbackHttp: true, clock: { now: () => Date.now() }, logger: createMemoryLogger() }, 'Patient');
       const patients = vault.db.prepare("SELECT id FROM resources WHERE type = 'Patient'").pluck().all() as string[];
       const changes = Array.from({ length: 1000 }, (_, i) =>
@@ -84,7 +85,7 @@ describe('push through SIGKILL', () => {
       expect(twice).toBe(0);
       for (const [index, id] of [...ids].entries()) expect(versions[index]![0]!.resource.valueQuantity).toEqual((byId.get(id) as { valueQuantity: unknown }).valueQuantity);
 
-      const reopened = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+      const reopened = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
       expect(outboxCounts(reopened.db)).toEqual({ pending: 0, conflicts: 0, held: 0 });
       reopened.close();
       await eraseVault({ dataDir, keyStore });

@@ -14,6 +14,7 @@ import { eraseVault, openVault, type Vault } from '../../src-main/vault/vault.ts
 import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
 import { keyStore } from '../support/keychain.ts';
 import { tempDir } from '../support/temp.ts';
+import { workstationMigrations } from '../../src-main/migrations.ts';
 
 let central: Central;
 let token: string;
@@ -31,7 +32,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   ({ dir: dataDir, cleanup } = tempDir('clinic-sync-pull-'));
-  vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
   sleeps.length = 0;
 });
 afterEach(async () => {

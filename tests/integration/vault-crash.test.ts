@@ -16,11 +16,12 @@ import { killHard, spawnTs, waitForLine } from '../support/child.ts';
 import { testNote, testPatient } from '../support/fhir.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
 import { filesContaining, tempDir } from '../support/temp.ts';
+import { workstationMigrations } from '../../src-main/migrations.ts';
 
 let dataDir: string;
 let cleanup: () => void;
 const logger = createMemoryLogger();
-const open = () => openVault({ dataDir, keyStore, policy: {}, logger });
+const open = () => openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeEach(() => {

@@ -12,7 +12,8 @@ import { countResources, searchPatients, storeResources } from '../../src-main/r
 import { VaultError } from '../../src-main/vault/errors.ts';
 import { vaultFiles } from '../../src-main/vault/files.ts';
 import { generateCacheKey } from '../../src-main/vault/key-material.ts';
-import { LATEST_SCHEMA_VERSION, migrations, runMigrations } from '../../src-main/vault/migrations.ts';
+import { runMigrations } from '../../src-main/vault/migrations.ts';
+import { LATEST_SCHEMA_VERSION, workstationMigrations as migrations } from '../../src-main/migrations.ts';
 import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
 import { eraseVault, openVault, recoverVault, type VaultOptions } from '../../src-main/vault/vault.ts';
 import { testPatient } from '../support/fhir.ts';
@@ -26,7 +27,7 @@ import { snapshotDir, tempDir } from '../support/temp.ts';
 let dataDir: string;
 let cleanup: () => void;
 const logger = createMemoryLogger();
-const options = (extra: Partial<VaultOptions> = {}): VaultOptions => ({ dataDir, keyStore, policy: {}, logger, ...extra });
+const options = (extra: Partial<VaultOptions> = {}): VaultOptions => ({ dataDir, keyStore, policy: {}, logger, migrations, ...extra });
 
 async function expectVaultError(promise: Promise<unknown>, code: VaultError['code']): Promise<void> {
   await expect(promise).rejects.toSatisfy((error) => error instanceof VaultError && error.code === code);

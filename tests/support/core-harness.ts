@@ -6,7 +6,7 @@
 import { expect, vi } from 'vitest';
 import { workstationPolicyFor } from '../../dev/central/central.ts';
 import { createCore, type Core } from '../../src-main/core.ts';
-import type { AuthBrowser } from '../../src-main/identity/oidc.ts';
+import type { AuthBrowser } from '../../src-main/ports.ts';
 import { createManualPowerEvents, type ManualPowerEvents } from '../../dev/web-host/power.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import type { EventPayload } from '../../src-shared/ipc/contract.ts';

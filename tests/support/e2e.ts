@@ -16,6 +16,7 @@ import type { PolicyInput } from '../../src-shared/policy/schema.ts';
 import { passwordOf, startTestCentral, type Central } from './central.ts';
 import { keyStore } from './keychain.ts';
 import { fillCache, type ClinicCache } from './workstation.ts';
+import { workstationMigrations } from '../../src-main/migrations.ts';
 
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
@@ -97,7 +98,7 @@ export async function startWorkstation(
   try {
     const cache = await fillCache(dataDir, options.clinic);
     if (options.extraResources) {
-      const vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+      const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
       try {
         bulkStoreResources(vault.db, [options.extraResources(cache, central)]);
       } finally {

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { TimerHandle, Timers } from '../../src-main/lock/ports.ts';
+import type { TimerHandle, Timers } from '../../src-main/ports.ts';
 import type { Clock } from '../../src-main/ports.ts';
 
 /**

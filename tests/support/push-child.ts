@@ -8,12 +8,13 @@ import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { pushOutbox } from '../../src-main/sync/push.ts';
 import { createKeytarKeyStore } from '../../src-main/vault/keytar-key-store.ts';
 import { openVault } from '../../src-main/vault/vault.ts';
+import { workstationMigrations } from '../../src-main/migrations.ts';
 
 const [dataDir, fhirBaseUrl] = process.argv.slice(2);
 const token = process.env['CLINIC_TEST_TOKEN'];
 if (!dataDir || !fhirBaseUrl || !token) throw new Error('usage: CLINIC_TEST_TOKEN=... push-child <dataDir> <fhirBaseUrl>');
 
-const vault = await openVault({ dataDir, keyStore: createKeytarKeyStore(), policy: {}, logger: createMemoryLogger() });
+const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore: createKeytarKeyStore(), policy: {}, logger: createMemoryLogger() });
 process.stdout.write('ready\n');
 const result = await pushOutbox({
   db: vault.db,

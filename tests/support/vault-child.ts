@@ -13,12 +13,13 @@ import { VaultError } from '../../src-main/vault/errors.ts';
 import { createKeytarKeyStore } from '../../src-main/vault/keytar-key-store.ts';
 import { openVault } from '../../src-main/vault/vault.ts';
 import { testNote, testPatient } from './fhir.ts';
+import { workstationMigrations } from '../../src-main/migrations.ts';
 
 const [mode, dataDir, marker = 'Zed'] = process.argv.slice(2);
 if (!mode || !dataDir) throw new Error('usage: vault-child <mode> <dataDir> [marker]');
 
 try {
-  const vault = await openVault({ dataDir, keyStore: createKeytarKeyStore(), policy: {}, logger: createMemoryLogger() });
+  const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore: createKeytarKeyStore(), policy: {}, logger: createMemoryLogger() });
   if (mode === 'open') {
     process.stdout.write(`${JSON.stringify({ ok: true })}\n`);
     vault.close();

@@ -9,9 +9,10 @@ import { practitionerRelationships } from '../../src-main/records/relationships.
 import { bulkStoreResources, readPatientSummary } from '../../src-main/records/repository.ts';
 import type { PatientSummary } from '../../src-shared/ipc/contract.ts';
 import { openVault } from '../../src-main/vault/vault.ts';
-import type { AuthBrowser } from '../../src-main/identity/oidc.ts';
+import type { AuthBrowser } from '../../src-main/ports.ts';
 import { driveLogin, passwordOf, type Central } from './central.ts';
 import { keyStore } from './keychain.ts';
+import { workstationMigrations } from '../../src-main/migrations.ts';
 
 export interface ClinicCache {
   patientIds: string[];
@@ -23,7 +24,7 @@ export interface ClinicCache {
 
 /** Fills `dataDir` with the clinic dev central was seeded with (same seed and size). */
 export async function fillCache(dataDir: string, clinic: { seed: number; patients: number }): Promise<ClinicCache> {
-  const vault = await openVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
   try {
     const resources = [...generateResources(clinic)] as { resourceType: string; id: string }[];
     bulkStoreResources(vault.db, [resources]);

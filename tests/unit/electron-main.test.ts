@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BRIDGE_INVOKE } from '../../src-shared/ipc/contract.ts';
 import type { SessionStatus } from '../../src-shared/session/status.ts';
 import type { Core, EventListener } from '../../src-main/core.ts';
-import type { PowerEvent } from '../../src-main/lock/ports.ts';
+import type { PowerEvent } from '../../src-main/ports.ts';
 import type { Ports } from '../../src-main/ports.ts';
 import type * as LoggerModule from '../../src-main/log/logger.ts';
 import { FakeEvent, fake, resetFakeElectron } from './support/fake-electron.ts';

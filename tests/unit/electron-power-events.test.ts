@@ -3,7 +3,7 @@
  * events that lock, the machine-wide idle time, and "cannot tell" where the OS idle time lies.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { PowerEvent } from '../../src-main/lock/ports.ts';
+import type { PowerEvent } from '../../src-main/ports.ts';
 import { fake, resetFakeElectron } from './support/fake-electron.ts';
 
 vi.mock('electron', () => import('./support/fake-electron.ts'));

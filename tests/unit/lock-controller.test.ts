@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createLockController, LockError, WARNING_POLL_MS } from '../../src-main/lock/controller.ts';
 import type { LockController, LockEvent, LockState } from '../../src-main/lock/controller.ts';
-import type { PowerEvent, PowerEvents } from '../../src-main/lock/ports.ts';
+import type { PowerEvent, PowerEvents } from '../../src-main/ports.ts';
 import { FakeTime } from '../support/fake-time.ts';
 
 /** The OS side: input anywhere on the machine, and the power events. */

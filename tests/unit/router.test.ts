@@ -3,7 +3,7 @@ import { decide } from '../../src-main/access/decision.ts';
 import type { CareRelationship } from '../../src-main/records/relationships.ts';
 import { channelNames } from '../../src-shared/ipc/contract.ts';
 import { createRouter, type Handlers, type RequestOutcome, type Session } from '../../src-main/ipc/router.ts';
-import { IpcFailure } from '../../src-main/ipc/failure.ts';
+import { CoreError } from '../../src-main/base/index.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { VaultError } from '../../src-main/vault/errors.ts';
 
@@ -140,7 +140,7 @@ describe('IPC router', () => {
 
   it('maps failures to typed codes and hides internal messages', async () => {
     const failing = (error: unknown) => setup(nurse, { 'patients.search': () => { throw error; } }).route('patients.search', { query: 'Ze' });
-    expect(await failing(new IpcFailure('NOT_FOUND', 'No such patient.'))).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'No such patient.' } });
+    expect(await failing(new CoreError('notFound', 'No such patient.'))).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'No such patient.' } });
     expect(await failing(new VaultError('KEY_MISSING', 'x'))).toMatchObject({ error: { code: 'UNAVAILABLE' } });
     const internal = await failing(new Error('row for Quorva Zentrell broke'));
     expect(internal).toMatchObject({ error: { code: 'INTERNAL' } });

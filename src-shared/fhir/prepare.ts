@@ -1,11 +1,12 @@
-import { parseFhirResource, patientIdOf, patientSearchFields } from '../../src-shared/fhir/index.ts';
+import { parseFhirResource, patientIdOf, patientSearchFields } from './index.ts';
 
 /**
  * Validation and the columns of a resource, before it is stored: pure work, no database, so a
  * pull can do it in its page worker while the core's thread stores the pages before. Nothing is
  * stored that did not pass here (storePrepared takes only what this returns).
  *
- * Imports stay within files Node can load without a build step (see sync/page-worker.ts).
+ * It lives in src-shared (pure, no Node) so that the sync page worker can load it without the
+ * rest of the core: worker threads run these files as Node strips them, without a build step.
  */
 
 /** A resource that failed validation: which one (type and id only, never content) and why. */

@@ -1,20 +1,17 @@
 import { roleHasPermission } from '../../src-shared/access/roles.ts';
 import type { ChartAccess } from '../../src-shared/chart/chart.ts';
 import { AllergyIntolerance, type FhirResource } from '../../src-shared/fhir/index.ts';
-import type { ActiveGrant } from '../access/decision.ts';
-import { authorize } from '../access/authorize.ts';
-import { IpcFailure } from '../ipc/failure.ts';
-import type { Handlers } from '../ipc/router.ts';
+import { type ActiveGrant, authorize } from '../access/index.ts';
+import type { Handlers } from '../ipc/index.ts';
 import type { Clock } from '../ports.ts';
-import { OutboxError, recordLocalChange, syncMarksOf } from '../sync/outbox.ts';
-import { durably, type Database } from '../vault/sqlcipher.ts';
-import { readChart } from './chart.ts';
-import { clinicalNote, editedAllergy, vitalSignObservations, type Author } from './edits.ts';
-import { readPatientSummary, readResource, searchPatients } from './repository.ts';
+import { OutboxError, recordLocalChange, syncMarksOf } from '../sync/index.ts';
+import { durably, type Database } from '../vault/index.ts';
+import { readChart, clinicalNote, editedAllergy, vitalSignObservations, type Author, readPatientSummary, readResource, searchPatients } from '../records/index.ts';
+import { CoreError } from '../base/index.ts';
 
-type PatientHandlers = Pick<Handlers, 'patients.search' | 'patients.open' | 'chart.read' | 'chart.recordVitals' | 'chart.writeNote' | 'chart.editAllergy'>;
+type ChartHandlers = Pick<Handlers, 'patients.search' | 'patients.open' | 'chart.read' | 'chart.recordVitals' | 'chart.writeNote' | 'chart.editAllergy'>;
 
-export interface PatientHandlerDeps {
+export interface ChartHandlerDeps {
   db: () => Database;
   activeGrants: (userId: string) => readonly ActiveGrant[];
   /** The signed-in user's name, for the author of what they write. */
@@ -29,12 +26,12 @@ export interface PatientHandlerDeps {
  * patient's data) the care relationship before any of these runs. Reads come from the cache;
  * writes go to the cache and the outbox in one transaction (sync pushes them).
  */
-export function createPatientHandlers(deps: PatientHandlerDeps): PatientHandlers {
+export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
   const { db, activeGrants, clock } = deps;
   const chartOf = (patientId: string) => readChart(db(), patientId, syncMarksOf(db(), patientId));
   const requirePatient = (patientId: string) => {
     const patient = readPatientSummary(db(), patientId);
-    if (!patient) throw new IpcFailure('NOT_FOUND', 'No such patient in this workstation\u2019s records.');
+    if (!patient) throw new CoreError('notFound', 'No such patient in this workstation\u2019s records.');
     return patient;
   };
   /** Writes the resources and their outbox rows together; a refusal changes nothing. */
@@ -44,7 +41,7 @@ export function createPatientHandlers(deps: PatientHandlerDeps): PatientHandlers
         for (const resource of resources) recordLocalChange(db(), resource, userId, clock);
       });
     } catch (error) {
-      if (error instanceof OutboxError) throw new IpcFailure(error.code === 'CONFLICT_OPEN' ? 'CONFLICT' : 'INVALID', error.message);
+      if (error instanceof OutboxError) throw new CoreError(error.code === 'CONFLICT_OPEN' ? 'conflict' : 'invalid', error.message);
       throw error;
     }
     deps.changed();
@@ -58,7 +55,7 @@ export function createPatientHandlers(deps: PatientHandlerDeps): PatientHandlers
     'patients.search': (request) => ({ results: searchPatients(db(), request.query, request.limit) }),
     'patients.open': (request, { session, served }) => {
       const patient = requirePatient(request.patientId);
-      if (!session) throw new IpcFailure('NOT_FOUND', 'No such patient in this workstation\u2019s records.');
+      if (!session) throw new CoreError('notFound', 'No such patient in this workstation\u2019s records.');
       let access: ChartAccess = 'demographicsOnly';
       let emergencyAccessUntil: number | null = null;
       if (roleHasPermission(session.role, 'patient.clinical.read')) {
@@ -76,26 +73,26 @@ export function createPatientHandlers(deps: PatientHandlerDeps): PatientHandlers
     },
     'chart.read': (request) => chartOf(request.patientId),
     'chart.recordVitals': (request, { session }) => {
-      if (!session) throw new IpcFailure('UNAUTHENTICATED', 'Sign in first.');
+      if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
       requirePatient(request.patientId);
       const observations = vitalSignObservations(request.patientId, request.vitals, authorOf(session), new Date(clock.now()));
       write(observations, session.userId);
       return { recorded: observations.length };
     },
     'chart.writeNote': (request, { session }) => {
-      if (!session) throw new IpcFailure('UNAUTHENTICATED', 'Sign in first.');
+      if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
       requirePatient(request.patientId);
       const note = clinicalNote(request.patientId, request.note, authorOf(session), new Date(clock.now()));
       write([note], session.userId);
       return { id: note.id ?? '' };
     },
     'chart.editAllergy': (request, { session }) => {
-      if (!session) throw new IpcFailure('UNAUTHENTICATED', 'Sign in first.');
+      if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
       const stored = readResource(db(), 'AllergyIntolerance', request.allergyId);
       const allergy = stored ? AllergyIntolerance.safeParse(stored) : null;
       // The patient named in the request is the one the router authorized: the allergy must be theirs.
       if (!allergy?.success || allergy.data.patient.reference !== `Patient/${request.patientId}`) {
-        throw new IpcFailure('NOT_FOUND', 'No such allergy in this patient\u2019s record.');
+        throw new CoreError('notFound', 'No such allergy in this patient\u2019s record.');
       }
       write([editedAllergy(allergy.data, request.edit, authorOf(session), new Date(clock.now()))], session.userId);
       return {};

@@ -1,5 +1,5 @@
-import type { RequestOutcome } from '../ipc/router.ts';
-import type { AuditInput } from './entry.ts';
+import type { RequestOutcome } from './router.ts';
+import type { AuditInput } from '../audit/index.ts';
 
 /**
  * What the router's outcomes become in the audit trail: every PHI answer given (search, patient

@@ -1,0 +1,15 @@
+/**
+ * The audit trail: append-only, HMAC-chained under a key of its own, verified, exported as FHIR
+ * AuditEvent and shipped to central. Capabilities append through an AuditTrail; nothing else
+ * writes its tables.
+ */
+export { auditMigrations } from './schema.ts';
+export { createAuditTrail, readWorkstationId, recordEnrollment, type AuditTrail } from './trail.ts';
+export type { AuditAction, AuditInput, AuditOutcome } from './entry.ts';
+export { loadAuditKey, recoverAuditKey, eraseAuditKey, auditKeyAccount, auditEscrowFile } from './key.ts';
+export { purgeAuditTrail } from './retention.ts';
+export { pendingAuditCount, shipAuditTrail } from './ship.ts';
+export { createAuditShipper, type AuditShipper } from './shipper.ts';
+export { verifyAuditTrail, type VerifyReport } from './verify.ts';
+export { verifyAuditTrailParallel } from './verify-parallel.ts';
+export { toAuditEvent } from './audit-event.ts';

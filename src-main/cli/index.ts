@@ -1,0 +1,2 @@
+/** The IT command line, for the installed app's `--ws` mode. */
+export { runCliProcess } from './main.ts';

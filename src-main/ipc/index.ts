@@ -1,0 +1,7 @@
+/**
+ * The router: the only entry into the core from a window. Validate against the contract, check
+ * the session and the permission, call the capability's handler, map its refusal to an IPC code,
+ * audit the outcome (audit-outcome.ts).
+ */
+export { createRouter, type Handler, type HandlerContext, type Handlers, type RequestOutcome, type RouterDeps, type Session } from './router.ts';
+export { requestAuditInput } from './audit-outcome.ts';

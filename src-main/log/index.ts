@@ -1,0 +1,1 @@
+export { createJsonLogger, createMemoryLogger, redact, type LogFields, type LogLevel, type Logger } from './logger.ts';

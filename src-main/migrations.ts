@@ -1,0 +1,26 @@
+/**
+ * The cache's schema: each capability's migrations, in the order their versions were given out.
+ * The vault runs this list without knowing whose tables it creates. A new capability adds its
+ * migrations here with the next free version.
+ */
+import { auditMigrations } from './audit/index.ts';
+import { breakGlassMigrations } from './break-glass/index.ts';
+import { identityMigrations } from './identity/index.ts';
+import { recordsMigrations } from './records/index.ts';
+import { syncMigrations } from './sync/index.ts';
+import type { Migration } from './vault/index.ts';
+
+export const workstationMigrations: readonly Migration[] = [
+  ...recordsMigrations,
+  ...identityMigrations,
+  ...auditMigrations,
+  ...breakGlassMigrations,
+  ...syncMigrations,
+].sort((a, b) => a.version - b.version);
+
+// A gap or a repeated version would skip or re-run a capability's tables on someone's cache.
+workstationMigrations.forEach((migration, index) => {
+  if (migration.version !== index + 1) throw new Error(`Schema migrations must be numbered 1..n; found ${migration.version} at ${index + 1}.`);
+});
+
+export const LATEST_SCHEMA_VERSION = workstationMigrations.length;

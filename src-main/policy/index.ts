@@ -1,0 +1,4 @@
+/** The managed policy: read from the OS's machine-wide location, validated, fail closed. */
+export { describePolicy } from './describe.ts';
+export { PolicyError, readPolicyFile, type LoadedPolicy } from './load.ts';
+export { loadOsPolicy } from './os-settings.ts';

@@ -1,0 +1,10 @@
+/**
+ * Sync with central's FHIR R4 API: the outbox written with each local change, the push (client
+ * ids, If-Match, exactly once), the pull (incremental, paged, validated in a worker), conflicts
+ * for a person to resolve, and the engine that runs rounds.
+ */
+export { syncMigrations } from './schema.ts';
+export { createSyncEngine, unenrolledSyncEngine, type SyncEngine } from './engine.ts';
+export { createSyncHandlers } from './handlers.ts';
+export { OutboxError, outboxCounts, recordLocalChange, releaseHeldOf, retryHeld, syncDiagnosticsCount, syncMarksOf } from './outbox.ts';
+export { createTokenSource } from './tokens.ts';

@@ -1,0 +1,38 @@
+/**
+ * The workstation's two secrets together: the cache key (the vault's) and the audit key (the
+ * audit trail's). The vault knows nothing of the audit key, so wiping or recovering a workstation
+ * is composed here, for the IT command line and the core alike.
+ */
+import { createPrivateKey } from 'node:crypto';
+import { eraseAuditKey, recoverAuditKey } from './audit/index.ts';
+import type { Logger } from './log/index.ts';
+import { KeychainUnavailableError, type KeyStore } from './ports.ts';
+import { eraseVault, recoverVault, VaultError } from './vault/index.ts';
+
+async function fromKeychain<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof KeychainUnavailableError) throw new VaultError('KEYCHAIN_UNAVAILABLE', error.message);
+    throw error;
+  }
+}
+
+/**
+ * Crypto-erase: the keys go first (the audit key, then the cache key inside eraseVault), so the
+ * files are unreadable before they are removed. Works on a cache that cannot be opened.
+ */
+export async function eraseWorkstation(options: { dataDir: string; keyStore: KeyStore }): Promise<{ removed: string[] }> {
+  const audit = await fromKeychain(() => eraseAuditKey(options.keyStore, options.dataDir));
+  const { removed } = await eraseVault(options);
+  return { removed: audit.escrowRemoved ? [...removed, 'audit.key-escrow.jwe'] : removed };
+}
+
+/**
+ * IT recovery after a lost keychain: the cache key (proved to open the cache), then the audit key
+ * from its own escrow when the keychain lost it too.
+ */
+export async function recoverWorkstation(options: { dataDir: string; keyStore: KeyStore; privateKeyPem: string; logger: Logger }): Promise<void> {
+  await recoverVault(options);
+  await fromKeychain(() => recoverAuditKey(options.keyStore, options.dataDir, createPrivateKey(options.privateKeyPem)));
+}
