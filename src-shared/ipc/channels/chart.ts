@@ -1,0 +1,90 @@
+/**
+ * Chart channels: finding a patient, opening their chart and reading its clinical sections
+ * (patients.*, chart.read), and the clinician's changes to it: vital signs, notes and allergy
+ * edits, stored locally and queued for central (chart.record*, chart.write*, chart.edit*).
+ */
+import { z } from 'zod';
+import { defineChannel } from '../define.ts';
+import { ChartAccess, ChartSections } from '../../chart/chart.ts';
+import { AllergyEdit, NoteEntry, VitalsEntry } from '../../chart/vitals.ts';
+import { FhirId } from './common.ts';
+
+export const PatientSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  mrn: z.string().nullable(),
+  birthDate: z.string().nullable(),
+  gender: z.string().nullable(),
+});
+export type PatientSummary = z.infer<typeof PatientSummary>;
+
+export const PatientSearchRequest = z
+  .object({
+    /** A name prefix, an MRN or a birth date (YYYY-MM-DD). */
+    query: z.string().trim().min(1, 'Type at least one character').max(100, 'Search text is too long'),
+    limit: z.number().int().min(1).max(200).default(50),
+  })
+  .strict();
+
+const PatientRequest = z.object({ patientId: FhirId }).strict();
+
+/** Finding, opening and reading a chart. */
+export const chartReadChannels = {
+  'patients.search': defineChannel({
+    request: PatientSearchRequest,
+    response: z.object({ results: z.array(PatientSummary) }),
+    access: { kind: 'session', permission: 'patient.demographics.read' },
+    phi: true,
+  }),
+  /**
+   * Opening a patient: demographics, how much of the chart this user may see, and the clinical
+   * sections when that is all of it (one request, one audit entry per chart open).
+   */
+  'patients.open': defineChannel({
+    request: PatientRequest,
+    response: z.object({
+      patient: PatientSummary,
+      access: ChartAccess,
+      sections: ChartSections.nullable(),
+      /** When the full chart comes from a break-glass grant: when that grant ends (epoch ms). */
+      emergencyAccessUntil: z.number().nullable(),
+    }),
+    access: { kind: 'session', permission: 'patient.demographics.read', patientOf: (request: { patientId: string }) => request.patientId },
+    phi: true,
+  }),
+  /** The clinical sections alone (a refresh): care team (or break-glass) only. */
+  'chart.read': defineChannel({
+    request: PatientRequest,
+    response: ChartSections,
+    access: { kind: 'session', permission: 'patient.clinical.read', patientOf: (request: { patientId: string }) => request.patientId },
+    phi: true,
+  }),
+} as const;
+
+/** Writing to a chart. */
+export const chartWriteChannels = {
+  /** Vital signs taken now: one Observation per vital sign, stored locally and queued for central. */
+  'chart.recordVitals': defineChannel({
+    request: z.object({ patientId: FhirId, vitals: VitalsEntry }).strict(),
+    response: z.object({ recorded: z.number().int() }),
+    access: { kind: 'session', permission: 'patient.clinical.write', patientOf: (request: { patientId: string }) => request.patientId },
+    phi: false,
+  }),
+  /** A clinical note: a DocumentReference stored locally and queued for central. */
+  'chart.writeNote': defineChannel({
+    request: z.object({ patientId: FhirId, note: NoteEntry }).strict(),
+    response: z.object({ id: z.string() }),
+    access: { kind: 'session', permission: 'patient.clinical.write', patientOf: (request: { patientId: string }) => request.patientId },
+    phi: false,
+  }),
+  /** A change to an allergy's criticality, clinical status or comment, based on the version shown. */
+  'chart.editAllergy': defineChannel({
+    request: z.object({ patientId: FhirId, allergyId: FhirId, edit: AllergyEdit }).strict(),
+    response: z.object({}).strict(),
+    access: { kind: 'session', permission: 'patient.clinical.write', patientOf: (request: { patientId: string }) => request.patientId },
+    phi: false,
+  }),
+} as const;
+
+/** All of the chart's channels. */
+export const chartChannels = { ...chartReadChannels, ...chartWriteChannels } as const;
