@@ -6,8 +6,6 @@
  * - verify: >= 200,000 entries/s;
  * `bash scripts/with-keyring.sh tsx tests/bench/audit.ts`.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateResources } from '../../dev/synthetic/clinic.ts';
@@ -24,19 +22,16 @@ import { createChartHandlers } from '../../src-main/chart/handlers.ts';
 import { practitionerRelationships } from '../../src-main/records/relationships.ts';
 import { bulkStoreResources } from '../../src-main/records/repository.ts';
 import { createKeytarKeyStore } from '../../src-main/vault/keytar-key-store.ts';
-import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
+import { openTempVault } from '../support/vault-fixture.ts';
 import { largeChart } from './large-chart.ts';
 import { createBreakGlass } from '../../src-main/break-glass/grants.ts';
 import { Policy } from '../../src-shared/policy/schema.ts';
 import { median, printTable, type BenchRow } from './stats.ts';
-import { workstationMigrations } from '../../src-main/migrations.ts';
 
 const keyStore = createKeytarKeyStore();
 
 export async function benchAudit(): Promise<BenchRow[]> {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-bench-audit-'));
-  const dataDir = path.join(root, 'cache');
-  const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  const { vault, dataDir, close } = await openTempVault({ prefix: 'clinic-bench-audit-', subdir: 'cache' });
   try {
     const key = await loadAuditKey(keyStore, dataDir, vault.db);
     let t = 1_780_000_000_000;
@@ -145,9 +140,7 @@ export async function benchAudit(): Promise<BenchRow[]> {
     ];
     return rows;
   } finally {
-    vault.close();
-    await eraseVault({ dataDir, keyStore });
-    fs.rmSync(root, { recursive: true, force: true });
+    await close();
   }
 }
 

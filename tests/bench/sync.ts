@@ -9,19 +9,14 @@
  *   sync.ts --fhir <base url>      (the access token in CLINIC_BENCH_TOKEN)
  * Prints one JSON line.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { vitalSignObservations } from '../../src-main/records/edits.ts';
 import { recordLocalChange } from '../../src-main/sync/outbox.ts';
 import { PULL_PAGE_SIZE, PULLED_TYPES, pullAll } from '../../src-main/sync/pull.ts';
 import { pushOutbox } from '../../src-main/sync/push.ts';
-import { createKeytarKeyStore } from '../../src-main/vault/keytar-key-store.ts';
 import { durably } from '../../src-main/vault/sqlcipher.ts';
-import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
-import { workstationMigrations } from '../../src-main/migrations.ts';
+import { openTempVault, type TempVault } from '../support/vault-fixture.ts';
 
 const { values } = parseArgs({ options: { fhir: { type: 'string' } } });
 const token = process.env['CLINIC_BENCH_TOKEN'];
@@ -59,11 +54,11 @@ async function plainPuts(bodies: { id: string; json: string }[]): Promise<number
   return performance.now() - started;
 }
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-bench-sync-'));
-const keyStore = createKeytarKeyStore();
+let temp: TempVault | undefined;
 try {
   const plainBefore = await plainPull();
-  const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  temp = await openTempVault({ prefix: 'clinic-bench-sync-' });
+  const { vault } = temp;
   globalThis.gc?.();
   const rssBefore = process.memoryUsage.rss();
   // The process's peak resident size, before and after (the page worker's memory included).
@@ -104,6 +99,5 @@ try {
     })}\n`,
   );
 } finally {
-  await eraseVault({ dataDir, keyStore });
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await temp?.close();
 }

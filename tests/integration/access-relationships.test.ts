@@ -4,38 +4,27 @@
  * generator reports for every patient and every clinician, and the decision built on it gives an
  * outsider physician a restricted chart.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateClinic, type StaffMember } from '../../dev/synthetic/clinic.ts';
 import { authorize, chartAccess } from '../../src-main/access/authorize.ts';
 import type { AccessUser, ActiveGrant } from '../../src-main/access/decision.ts';
-import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { practitionerRelationships, type CareRelationship } from '../../src-main/records/relationships.ts';
 import { bulkStoreResources, storeResources } from '../../src-main/records/repository.ts';
-import { eraseVault, openVault, type Vault } from '../../src-main/vault/vault.ts';
+import type { Vault } from '../../src-main/vault/vault.ts';
 import { testPatient } from '../support/fhir.ts';
-import { keyStore } from '../support/keychain.ts';
-import { tempDir } from '../support/temp.ts';
-import { workstationMigrations } from '../../src-main/migrations.ts';
+import { openTempVault } from '../support/vault-fixture.ts';
 
 const clinic = generateClinic({ seed: 11, patients: 200, physicians: 6, nurses: 6 });
 const clinicians = clinic.staff.filter((s) => s.role === 'physician' || s.role === 'nurse');
 let vault: Vault;
-let dataDir: string;
-let cleanup: () => void;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ dir: dataDir, cleanup } = tempDir('clinic-access-'));
-  dataDir = path.join(dataDir, 'cache');
-  vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  ({ vault, close } = await openTempVault({ prefix: 'clinic-access-', subdir: 'cache' }));
   const result = bulkStoreResources(vault.db, [clinic.resources]);
   expect(result.rejected).toEqual([]);
 });
-afterAll(async () => {
-  vault?.close();
-  await eraseVault({ dataDir, keyStore });
-  cleanup();
-});
+afterAll(() => close?.());
 
 const asUser = (member: StaffMember): AccessUser => ({ userId: member.username, role: member.role, practitionerId: member.practitionerId });
 

@@ -15,18 +15,15 @@ import { createRouter, type Handlers, type Session } from '../../src-main/ipc/ro
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { createChartHandlers } from '../../src-main/chart/handlers.ts';
 import { bulkStoreResources } from '../../src-main/records/repository.ts';
-import { eraseVault, openVault, type Vault } from '../../src-main/vault/vault.ts';
+import type { Vault } from '../../src-main/vault/vault.ts';
 import { Role } from '../../src-shared/access/roles.ts';
-import { keyStore } from '../support/keychain.ts';
-import { tempDir } from '../support/temp.ts';
-import { workstationMigrations } from '../../src-main/migrations.ts';
+import { openTempVault } from '../support/vault-fixture.ts';
 
 const CLINIC = { seed: 42, patients: 40 };
 type Json = Record<string, unknown>;
 
 let vault: Vault;
-let dataDir: string;
-let cleanup: () => void;
+let close: () => Promise<void>;
 let route: (channel: unknown, request: unknown) => Promise<{ ok: boolean; data?: unknown; error?: { code: string } }>;
 let session: Session | null = null;
 const resources = [...generateResources(CLINIC)] as Json[];
@@ -58,8 +55,7 @@ const clinical = (role: string) => role === 'physician' || role === 'nurse';
 const onCareTeam = (s: Session, patientId: string) => s.practitionerId !== null && related.has(`${s.practitionerId}|${patientId}`);
 
 beforeAll(async () => {
-  ({ dir: dataDir, cleanup } = tempDir('clinic-access-props-'));
-  vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  ({ vault, close } = await openTempVault({ prefix: 'clinic-access-props-' }));
   bulkStoreResources(vault.db, [resources]);
   const notUsed = () => {
     throw new Error('not part of this test');
@@ -78,11 +74,7 @@ beforeAll(async () => {
   expect(related.size).toBeGreaterThan(20);
   expect(patientIds.length * practitionerIds.length).toBeGreaterThan(related.size * 2);
 });
-afterAll(async () => {
-  vault?.close();
-  await eraseVault({ dataDir, keyStore });
-  cleanup?.();
-});
+afterAll(() => close?.());
 
 const sessionArb: fc.Arbitrary<Session | null> = fc.option(
   fc.record({

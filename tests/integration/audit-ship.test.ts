@@ -10,40 +10,35 @@ import { pendingAuditCount, shipAuditTrail } from '../../src-main/audit/ship.ts'
 import { createAuditTrail, type AuditTrail } from '../../src-main/audit/trail.ts';
 import { verifyAuditTrail } from '../../src-main/audit/verify.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
-import { eraseVault, openVault, type Vault } from '../../src-main/vault/vault.ts';
-import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
+import type { Vault } from '../../src-main/vault/vault.ts';
+import { fhirFetch, type Central } from '../support/central.ts';
 import { keyStore } from '../support/keychain.ts';
-import { tempDir } from '../support/temp.ts';
-import { workstationMigrations } from '../../src-main/migrations.ts';
+import { startSignedInSync, type SignedInSync } from '../support/sync-fixture.ts';
 
+let sync: SignedInSync;
 let central: Central;
 let token: string;
 let dataDir: string;
-let cleanup: () => void;
 let vault: Vault;
+let close: () => Promise<void>;
 let trail: AuditTrail;
 let key: Buffer;
 const clock = { now: () => Date.now() };
 const logger = createMemoryLogger();
 
 beforeAll(async () => {
-  central = await startTestCentral({ patients: 3 });
-  token = (await signIn(central, 'nurse1')).accessToken;
+  sync = await startSignedInSync({ central: { patients: 3 }, user: 'nurse1' });
+  ({ central, token } = sync);
 });
 afterAll(async () => {
-  await central?.close();
+  await sync?.close();
 });
 beforeEach(async () => {
-  ({ dir: dataDir, cleanup } = tempDir('clinic-audit-ship-'));
-  vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger });
+  ({ vault, dataDir, close } = await sync.openTempVault({ prefix: 'clinic-audit-ship-', logger }));
   key = await loadAuditKey(keyStore, dataDir, vault.db);
   trail = createAuditTrail(vault.db, key, clock);
 });
-afterEach(async () => {
-  vault.close();
-  await eraseVault({ dataDir, keyStore });
-  cleanup();
-});
+afterEach(() => close());
 
 const ship = (extra: Partial<Parameters<typeof shipAuditTrail>[0]> = {}) =>
   shipAuditTrail({ db: vault.db, fhirBaseUrl: central.fhirBaseUrl, allowLoopbackHttp: true, accessToken: token, clock, logger, batchSize: 10, ...extra });

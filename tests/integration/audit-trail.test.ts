@@ -11,17 +11,15 @@ import { createAuditTrail, type AuditTrail } from '../../src-main/audit/trail.ts
 import { verifyAuditTrail } from '../../src-main/audit/verify.ts';
 import { verifyAuditTrailParallel } from '../../src-main/audit/verify-parallel.ts';
 import path from 'node:path';
-import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { openDatabase, type Database } from '../../src-main/vault/sqlcipher.ts';
-import { openVault, type Vault } from '../../src-main/vault/vault.ts';
-import { eraseWorkstation } from '../../src-main/workstation-keys.ts';
+import type { Vault } from '../../src-main/vault/vault.ts';
 import type { Clock } from '../../src-main/ports.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
-import { filesContaining, tempDir } from '../support/temp.ts';
-import { workstationMigrations } from '../../src-main/migrations.ts';
+import { filesContaining } from '../support/temp.ts';
+import { openTempVault, type TempVault } from '../support/vault-fixture.ts';
 
 let dataDir: string;
-let cleanup: () => void;
+let temp: TempVault;
 let vault: Vault;
 let key: Buffer;
 let trail: AuditTrail;
@@ -29,16 +27,14 @@ let now = 1_780_000_000_000;
 const clock: Clock = { now: () => now++ };
 
 beforeEach(async () => {
-  ({ dir: dataDir, cleanup } = tempDir('clinic-audit-'));
-  vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  temp = await openTempVault({ prefix: 'clinic-audit-' });
+  ({ vault, dataDir } = temp);
   key = await loadAuditKey(keyStore, dataDir, vault.db);
   trail = createAuditTrail(vault.db, key, clock);
 });
 afterEach(async () => {
-  vault.close();
-  await eraseWorkstation({ dataDir, keyStore });
+  await temp.close();
   expect(await keyStore.get(auditKeyAccount(dataDir))).toBeNull();
-  cleanup();
 });
 
 function appendMany(n: number): void {
@@ -55,7 +51,7 @@ async function tamper(edit: (db: Database) => void): Promise<void> {
   raw.exec('DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete;');
   edit(raw);
   raw.close();
-  vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  vault = await temp.reopen();
 }
 
 /**

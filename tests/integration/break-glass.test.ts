@@ -10,11 +10,10 @@ import { loadAuditKey } from '../../src-main/audit/key.ts';
 import { verifyAuditTrail } from '../../src-main/audit/verify.ts';
 import type { Core } from '../../src-main/core.ts';
 import { openDatabase, type Database } from '../../src-main/vault/sqlcipher.ts';
-import { eraseVault } from '../../src-main/vault/vault.ts';
 import { startTestCentral, type Central } from '../support/central.ts';
 import { PIN, signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
-import { tempDir } from '../support/temp.ts';
+import { tempVaultDir } from '../support/vault-fixture.ts';
 import { fillCache, type ClinicCache } from '../support/workstation.ts';
 
 const CLINIC = { seed: 13, patients: 30 };
@@ -24,7 +23,7 @@ const JUSTIFICATION = 'Unresponsive in the waiting room, needs allergy history n
 let central: Central;
 let cache: ClinicCache;
 let dataDir: string;
-let cleanup: () => void;
+let remove: () => Promise<void>;
 const running: Core[] = [];
 
 beforeAll(async () => {
@@ -34,13 +33,12 @@ afterAll(async () => {
   await central?.close();
 });
 beforeEach(async () => {
-  ({ dir: dataDir, cleanup } = tempDir('clinic-break-glass-'));
+  ({ dataDir, remove } = tempVaultDir({ prefix: 'clinic-break-glass-' }));
   cache = await fillCache(dataDir, CLINIC);
 });
 afterEach(async () => {
   for (const core of running.splice(0)) await core.close();
-  await eraseVault({ dataDir, keyStore });
-  cleanup();
+  await remove();
 });
 
 /** An hour of idle time before the lock, unless a test says otherwise: grants are timed in minutes. */

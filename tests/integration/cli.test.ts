@@ -7,33 +7,28 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { workstationPolicyFor } from '../../dev/central/central.ts';
 import { startTestCentral, type Central } from '../support/central.ts';
-import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { storeResources } from '../../src-main/records/repository.ts';
-import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
+import { LATEST_SCHEMA_VERSION } from '../../src-main/migrations.ts';
 import { loadAuditKey } from '../../src-main/audit/key.ts';
 import { createAuditTrail } from '../../src-main/audit/trail.ts';
 import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
 import { runTs } from '../support/child.ts';
 import { testPatient } from '../support/fhir.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
-import { snapshotDir, tempDir } from '../support/temp.ts';
-import { LATEST_SCHEMA_VERSION, workstationMigrations } from '../../src-main/migrations.ts';
+import { snapshotDir } from '../support/temp.ts';
+import { openTempVault, type TempVault } from '../support/vault-fixture.ts';
 
 let dataDir: string;
-let cleanup: () => void;
+let temp: TempVault;
 const ws = (...args: string[]) => runTs('src-main/cli/main.ts', args);
 
 beforeEach(async () => {
-  ({ dir: dataDir, cleanup } = tempDir('clinic-cli-'));
-  dataDir = path.join(dataDir, 'cache');
-  const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
-  storeResources(vault.db, [testPatient('p1', 'Istrane', 'Morwick', 'C-1')]);
-  vault.close();
+  temp = await openTempVault({ prefix: 'clinic-cli-', subdir: 'cache' });
+  ({ dataDir } = temp);
+  storeResources(temp.vault.db, [testPatient('p1', 'Istrane', 'Morwick', 'C-1')]);
+  temp.vault.close();
 });
-afterEach(async () => {
-  await eraseVault({ dataDir, keyStore });
-  cleanup();
-});
+afterEach(() => temp.close());
 
 describe('ws vault', () => {
   it('status reports the cache as JSON', async () => {
@@ -79,7 +74,7 @@ describe('ws vault', () => {
     const result = await ws('vault', 'rotate-key', '--data-dir', dataDir, '--json');
     expect(result.code).toBe(0);
     expect(await keyStore.get(accountsFor(dataDir).current)).not.toBe(before);
-    const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+    const vault = await temp.reopen();
     expect(vault.db.prepare('SELECT count(*) AS n FROM patients').get()).toEqual({ n: 1 });
     // The rotation is in the audit trail, which still verifies under its own (unchanged) key.
     expect(vault.db.prepare(`SELECT action, role FROM audit_log`).all()).toEqual([{ action: 'key.rotate', role: 'itAdmin' }]);
@@ -104,7 +99,7 @@ describe('ws vault', () => {
 describe('ws audit', () => {
   async function withTrail(entries: number): Promise<void> {
     let trailClock = 0;
-    const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+    const vault = await temp.reopen();
     const trail = createAuditTrail(vault.db, await loadAuditKey(keyStore, dataDir, vault.db), { now: () => Date.parse('2026-11-20T08:00:00Z') + trailClock++ * 60_000 });
     for (let i = 0; i < entries; i++) trail.append({ action: 'patient.read', outcome: 'success', userId: 'nurse1', role: 'nurse', patientId: 'p1', purposeOfUse: 'TREAT', detail: 'patients.open' });
     vault.close();
@@ -193,7 +188,7 @@ describe('ws policy check, status, enroll', () => {
 
   it('held changes make the status not ok until IT queues them again (audited)', async () => {
     const file = policyFile({ central: workstationPolicyFor(central) });
-    const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+    const vault = await temp.reopen();
     vault.db.prepare("INSERT INTO sync_outbox (resource_type, resource_id, json, user_id, created_at, state, problem) VALUES ('Observation', 'obs-held', '{}', 'nurse-user', 0, 'held', 'central refused the change (HTTP 422)')").run();
     vault.close();
     const held = await runTs('src-main/cli/main.ts', ['status', '--data-dir', dataDir, '--json'], withPolicy(file));

@@ -2,30 +2,25 @@
  * createCore with real ports: the vault on SQLCipher with the real keychain, answering through
  * the router exactly as a window would ask.
  */
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCore } from '../../src-main/core.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { systemClock } from '../../src-main/ports.ts';
-import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
+import { LATEST_SCHEMA_VERSION, workstationMigrations } from '../../src-main/migrations.ts';
+import { openVault } from '../../src-main/vault/vault.ts';
 import { Policy } from '../../src-shared/policy/schema.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
-import { tempDir } from '../support/temp.ts';
-import { LATEST_SCHEMA_VERSION, workstationMigrations } from '../../src-main/migrations.ts';
+import { tempVaultDir } from '../support/vault-fixture.ts';
 
 let dataDir: string;
-let cleanup: () => void;
+let remove: () => Promise<void>;
 const logger = createMemoryLogger();
 const start = () => createCore({ keyStore, clock: systemClock, paths: { dataDir }, policy: Policy.parse({}), logger });
 
 beforeEach(() => {
-  ({ dir: dataDir, cleanup } = tempDir('clinic-core-'));
-  dataDir = path.join(dataDir, 'cache');
+  ({ dataDir, remove } = tempVaultDir({ prefix: 'clinic-core-', subdir: 'cache' }));
 });
-afterEach(async () => {
-  await eraseVault({ dataDir, keyStore });
-  cleanup();
-});
+afterEach(() => remove());
 
 describe('core', () => {
   it('creates the cache on first start and reports it ready', async () => {

@@ -3,7 +3,6 @@
  * receiver, the login form driven like a browser (tests/support/central.ts), real tokens, a real
  * vault (SQLCipher + the OS keychain) for the refresh token, and access termination.
  */
-import path from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Policy } from '../../src-shared/policy/schema.ts';
@@ -16,14 +15,13 @@ import { pinStatus, recordFullSignIn, setPin } from '../../src-main/identity/pin
 import { deleteRefreshToken, loadRefreshToken, refreshStoredSession, storeRefreshToken } from '../../src-main/identity/tokens-store.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import type { Clock } from '../../src-main/ports.ts';
-import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
 import type { Vault } from '../../src-main/vault/vault.ts';
 import { driveLogin, fhirFetch, passwordOf, startTestCentral } from '../support/central.ts';
 import type { Central } from '../support/central.ts';
 import { keyStore } from '../support/keychain.ts';
-import { filesContaining, tempDir } from '../support/temp.ts';
+import { filesContaining } from '../support/temp.ts';
+import { openTempVault, type TempVault } from '../support/vault-fixture.ts';
 import { refuses } from '../support/net.ts';
-import { workstationMigrations } from '../../src-main/migrations.ts';
 
 const identityRoles = { physician: 'physician', nurse: 'nurse', frontDesk: 'frontDesk', privacyOfficer: 'privacyOfficer', itAdmin: 'itAdmin' } as const satisfies Record<string, Role>;
 const clock: Clock = { now: () => Date.now() };
@@ -281,19 +279,14 @@ describe('refresh', () => {
 describe('refresh tokens in the vault, and access termination', () => {
   const policy = Policy.parse({}).identity;
   let dataDir: string;
-  let cleanup: () => void;
+  let temp: TempVault;
   let vault: Vault;
 
   beforeEach(async () => {
-    ({ dir: dataDir, cleanup } = tempDir('clinic-oidc-'));
-    dataDir = path.join(dataDir, 'cache');
-    vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger });
+    temp = await openTempVault({ prefix: 'clinic-oidc-', subdir: 'cache', logger });
+    ({ vault, dataDir } = temp);
   });
-  afterEach(async () => {
-    vault.close();
-    await eraseVault({ dataDir, keyStore });
-    cleanup();
-  });
+  afterEach(() => temp.close());
 
   it('keeps the refresh token only inside the encrypted vault; it survives reopening', async () => {
     const identity = await signIn(options(drivenBrowser('physician1')));
@@ -302,7 +295,7 @@ describe('refresh tokens in the vault, and access termination', () => {
     expect(filesContaining(dataDir, identity.refreshToken)).toEqual([]);
     expect(filesContaining(dataDir, identity.accessToken)).toEqual([]);
     expect(await keyStore.get(identity.refreshToken)).toBeNull();
-    vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger });
+    vault = await temp.reopen();
     expect(loadRefreshToken(vault.db, identity.userId)).toBe(identity.refreshToken);
     expect(deleteRefreshToken(vault.db, identity.userId)).toBe(true);
     expect(loadRefreshToken(vault.db, identity.userId)).toBeNull();

@@ -2,7 +2,6 @@
  * PINs over a real vault: SQLCipher files on disk, the key in the real OS keychain, real scrypt.
  * Time comes from a controllable clock.
  */
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Policy } from '../../src-shared/policy/schema.ts';
 import { PinError } from '../../src-main/identity/errors.ts';
@@ -11,11 +10,11 @@ import { checkOfflineSignIn, checkPin, pinStatus, recordFullSignIn, revokeOfflin
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import type { Clock } from '../../src-main/ports.ts';
 import { countResources, searchPatients, storeResources } from '../../src-main/records/repository.ts';
-import { eraseVault, openVault, type Vault } from '../../src-main/vault/vault.ts';
+import { LATEST_SCHEMA_VERSION } from '../../src-main/migrations.ts';
+import type { Vault } from '../../src-main/vault/vault.ts';
 import { testPatient } from '../support/fhir.ts';
-import { keyStore } from '../support/keychain.ts';
-import { filesContaining, tempDir } from '../support/temp.ts';
-import { LATEST_SCHEMA_VERSION, workstationMigrations } from '../../src-main/migrations.ts';
+import { filesContaining } from '../support/temp.ts';
+import { openTempVault, type TempVault } from '../support/vault-fixture.ts';
 
 const HOUR = 3_600_000;
 const policy = Policy.parse({}).identity; // pinMinLength 6, pinMaxFailures 5, offlineSignInHours 72
@@ -24,7 +23,7 @@ const PIN = '480137';
 const WRONG = '480173';
 
 let dataDir: string;
-let cleanup: () => void;
+let temp: TempVault;
 let vault: Vault;
 const logger = createMemoryLogger();
 
@@ -40,16 +39,11 @@ async function signedInWithPin(userId = USER, pin = PIN): Promise<void> {
 }
 
 beforeEach(async () => {
-  ({ dir: dataDir, cleanup } = tempDir('clinic-pin-'));
-  dataDir = path.join(dataDir, 'cache');
-  vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger });
+  temp = await openTempVault({ prefix: 'clinic-pin-', subdir: 'cache', logger });
+  ({ vault, dataDir } = temp);
   clock = testClock();
 });
-afterEach(async () => {
-  vault.close();
-  await eraseVault({ dataDir, keyStore });
-  cleanup();
-});
+afterEach(() => temp.close());
 
 describe('setting and checking a PIN', () => {
   it('set after a full sign-in, then the right PIN unlocks and a wrong one does not', async () => {
@@ -229,7 +223,7 @@ describe('schema migration 1 -> 2', () => {
     vault.db.pragma('user_version = 1');
     vault.close();
 
-    vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger });
+    vault = await temp.reopen();
     expect(vault.db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     expect(countResources(vault.db)).toBe(2);
     expect(searchPatients(vault.db, 'Zentrell', 10).map((p) => p.id).sort()).toEqual(['p1', 'p2']);

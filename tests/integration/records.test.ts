@@ -2,36 +2,25 @@
  * Records over a real encrypted vault: validated storage, search by name prefix, MRN and birth
  * date, the chart read, and the bulk import path. Data comes from the synthetic clinic.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateClinic } from '../../dev/synthetic/clinic.ts';
-import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { bulkStoreResources, countResources, readPatientRecord, searchPatients, storeResources } from '../../src-main/records/repository.ts';
-import { eraseVault, openVault, type Vault } from '../../src-main/vault/vault.ts';
+import type { Vault } from '../../src-main/vault/vault.ts';
 import { testPatient } from '../support/fhir.ts';
-import { keyStore } from '../support/keychain.ts';
-import { tempDir } from '../support/temp.ts';
-import { workstationMigrations } from '../../src-main/migrations.ts';
+import { openTempVault } from '../support/vault-fixture.ts';
 
 const clinic = generateClinic({ seed: 7, patients: 300 });
 let vault: Vault;
-let dataDir: string;
-let cleanup: () => void;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  ({ dir: dataDir, cleanup } = tempDir('clinic-records-'));
-  dataDir = path.join(dataDir, 'cache');
-  vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  ({ vault, close } = await openTempVault({ prefix: 'clinic-records-', subdir: 'cache' }));
   const batches = [];
   for (let i = 0; i < clinic.resources.length; i += 500) batches.push(clinic.resources.slice(i, i + 500));
   const result = bulkStoreResources(vault.db, batches);
   expect(result).toEqual({ stored: clinic.resources.length, rejected: [] });
 });
-afterAll(async () => {
-  vault.close();
-  await eraseVault({ dataDir, keyStore });
-  cleanup();
-});
+afterAll(() => close());
 
 describe('bulk import', () => {
   it('stores every resource and returns the cache to WAL mode', () => {

@@ -8,13 +8,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createCore, type Core } from '../../src-main/core.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import type { AuthBrowser } from '../../src-main/ports.ts';
-import { eraseVault } from '../../src-main/vault/vault.ts';
 import { workstationPolicyFor } from '../../dev/central/central.ts';
 import { Policy } from '../../src-shared/policy/schema.ts';
 import { startTestCentral, type Central } from '../support/central.ts';
 import { FakeTime } from '../support/fake-time.ts';
 import { keyStore } from '../support/keychain.ts';
-import { tempDir } from '../support/temp.ts';
+import { tempVaultDir } from '../support/vault-fixture.ts';
 import { fillCache, type ClinicCache } from '../support/workstation.ts';
 import { PIN, signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
 
@@ -25,7 +24,7 @@ const HOUR = 3_600_000;
 let central: Central;
 let cache: ClinicCache;
 let dataDir: string;
-let cleanup: () => void;
+let remove: () => Promise<void>;
 
 beforeAll(async () => {
   // Short access tokens, so the refresh schedule runs within a test.
@@ -35,15 +34,14 @@ afterAll(async () => {
   await central?.close();
 });
 beforeEach(async () => {
-  ({ dir: dataDir, cleanup } = tempDir('clinic-session-'));
+  ({ dataDir, remove } = tempVaultDir({ prefix: 'clinic-session-' }));
   cache = await fillCache(dataDir, CLINIC);
 });
 
 const running: Core[] = [];
 afterEach(async () => {
   for (const core of running.splice(0)) await core.close();
-  await eraseVault({ dataDir, keyStore });
-  cleanup();
+  await remove();
 });
 
 async function start(policy: Record<string, unknown> = {}, authBrowser?: AuthBrowser): Promise<Harness> {

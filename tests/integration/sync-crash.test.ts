@@ -4,27 +4,24 @@
  * the content written), and the outbox is empty: nothing lost, nothing duplicated.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { vitalSignObservations } from '../../src-main/records/edits.ts';
 import { outboxCounts, recordLocalChange } from '../../src-main/sync/outbox.ts';
 import { pullType } from '../../src-main/sync/pull.ts';
 import { durably } from '../../src-main/vault/sqlcipher.ts';
-import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
-import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
+import { fhirFetch, type Central } from '../support/central.ts';
 import { killHard, runTs, spawnTs, waitForLine } from '../support/child.ts';
-import { keyStore } from '../support/keychain.ts';
-import { tempDir } from '../support/temp.ts';
-import { workstationMigrations } from '../../src-main/migrations.ts';
+import { startSignedInSync, type SignedInSync } from '../support/sync-fixture.ts';
 
+let sync: SignedInSync;
 let central: Central;
 let token: string;
 
 beforeAll(async () => {
-  central = await startTestCentral({ patients: 5, seed: 29 });
-  token = (await signIn(central, 'nurse1')).accessToken;
+  sync = await startSignedInSync({ central: { patients: 5, seed: 29 }, user: 'nurse1' });
+  ({ central, token } = sync);
 });
 afterAll(async () => {
-  await central?.close();
+  await sync?.close();
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -44,10 +41,10 @@ async function ourObservationsOnCentral(ids: Set<string>): Promise<number> {
 
 describe('push through SIGKILL', () => {
   it('1,000 changes, killed at random points and restarted: each on central exactly once, nothing lost', { timeout: 180_000 }, async () => {
-    const { dir: dataDir, cleanup } = tempDir('clinic-sync-crash-');
+    const temp = await sync.openTempVault({ prefix: 'clinic-sync-crash-' });
+    const { vault, dataDir } = temp;
     try {
-      const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
-      await pullType({ db: vault.db, fhirBaseUrl: central.fhirBaseUrl, accessToken: token, allowLoopbackHttp: true, clock: { now: () => Date.now() }, logger: createMemoryLogger() }, 'Patient');
+      await pullType(sync.pullOptions(vault.db), 'Patient');
       const patients = vault.db.prepare("SELECT id FROM resources WHERE type = 'Patient'").pluck().all() as string[];
       const changes = Array.from({ length: 1000 }, (_, i) =>
         vitalSignObservations(patients[i % patients.length]!, { heartRate: 40 + (i % 200) }, { practitionerId: null, displayName: 'Test Nurse' }, new Date(Date.now() + i)),
@@ -85,12 +82,10 @@ describe('push through SIGKILL', () => {
       expect(twice).toBe(0);
       for (const [index, id] of [...ids].entries()) expect(versions[index]![0]!.resource.valueQuantity).toEqual((byId.get(id) as { valueQuantity: unknown }).valueQuantity);
 
-      const reopened = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+      const reopened = await temp.reopen();
       expect(outboxCounts(reopened.db)).toEqual({ pending: 0, conflicts: 0, held: 0 });
-      reopened.close();
-      await eraseVault({ dataDir, keyStore });
     } finally {
-      cleanup();
+      await temp.close();
     }
   });
 });

@@ -5,54 +5,41 @@
  * no retry on 404, HTTPS only).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { countResources, searchPatients } from '../../src-main/records/repository.ts';
 import { SyncHttpError } from '../../src-main/sync/http.ts';
 import { PULLED_TYPES, pullAll, pullType, type PullOptions } from '../../src-main/sync/pull.ts';
 import { startPageReader } from '../../src-main/sync/page-reader.ts';
-import { eraseVault, openVault, type Vault } from '../../src-main/vault/vault.ts';
-import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
-import { keyStore } from '../support/keychain.ts';
-import { tempDir } from '../support/temp.ts';
-import { workstationMigrations } from '../../src-main/migrations.ts';
+import type { Vault } from '../../src-main/vault/vault.ts';
+import { fhirFetch, type Central } from '../support/central.ts';
+import { startSignedInSync, type SignedInSync } from '../support/sync-fixture.ts';
 
+let sync: SignedInSync;
 let central: Central;
 let token: string;
-let dataDir: string;
-let cleanup: () => void;
 let vault: Vault;
+let close: () => Promise<void>;
 const sleeps: number[] = [];
 
 beforeAll(async () => {
-  central = await startTestCentral({ patients: 12, seed: 17 });
-  token = (await signIn(central, 'nurse1')).accessToken;
+  sync = await startSignedInSync({ central: { patients: 12, seed: 17 }, user: 'nurse1' });
+  ({ central, token } = sync);
 });
 afterAll(async () => {
-  await central?.close();
+  await sync?.close();
 });
 beforeEach(async () => {
-  ({ dir: dataDir, cleanup } = tempDir('clinic-sync-pull-'));
-  vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  ({ vault, close } = await sync.openTempVault({ prefix: 'clinic-sync-pull-' }));
   sleeps.length = 0;
 });
-afterEach(async () => {
-  vault.close();
-  await eraseVault({ dataDir, keyStore });
-  cleanup();
-});
+afterEach(() => close());
 
-const options = (extra: Partial<PullOptions> = {}): PullOptions => ({
-  db: vault.db,
-  fhirBaseUrl: central.fhirBaseUrl,
-  accessToken: token,
-  allowLoopbackHttp: true,
-  clock: { now: () => Date.now() },
-  logger: createMemoryLogger(),
-  pageSize: 25,
-  // Delays are recorded, not waited: the rules are what is under test.
-  sleep: async (ms) => void sleeps.push(ms),
-  ...extra,
-});
+const options = (extra: Partial<PullOptions> = {}): PullOptions =>
+  sync.pullOptions(vault.db, {
+    pageSize: 25,
+    // Delays are recorded, not waited: the rules are what is under test.
+    sleep: async (ms) => void sleeps.push(ms),
+    ...extra,
+  });
 
 async function serverTotal(type: string): Promise<number> {
   const response = await fhirFetch(central, token, `${type}?_summary=count`);

@@ -6,61 +6,42 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AllergyIntolerance, FhirResource } from '../../src-shared/fhir/index.ts';
-import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { clinicalNote, editedAllergy, vitalSignObservations } from '../../src-main/records/edits.ts';
 import { readResource } from '../../src-main/records/repository.ts';
 import { openConflicts, resolveConflict } from '../../src-main/sync/conflicts.ts';
 import { SyncHttpError } from '../../src-main/sync/http.ts';
 import { OutboxError, outboxCounts, recordLocalChange, type OutboxRow } from '../../src-main/sync/outbox.ts';
-import { pullAll, pullType } from '../../src-main/sync/pull.ts';
+import { pullType } from '../../src-main/sync/pull.ts';
 import { pushOutbox, type PushOptions } from '../../src-main/sync/push.ts';
 import { durably } from '../../src-main/vault/sqlcipher.ts';
-import { eraseVault, openVault, type Vault } from '../../src-main/vault/vault.ts';
-import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
-import { keyStore } from '../support/keychain.ts';
-import { tempDir } from '../support/temp.ts';
-import { workstationMigrations } from '../../src-main/migrations.ts';
+import type { Vault } from '../../src-main/vault/vault.ts';
+import { fhirFetch, type Central } from '../support/central.ts';
+import { startSignedInSync, type SignedInSync } from '../support/sync-fixture.ts';
 
+let sync: SignedInSync;
 let central: Central;
 let token: string;
-let dataDir: string;
-let cleanup: () => void;
 let vault: Vault;
+let close: () => Promise<void>;
 const sleeps: number[] = [];
 const clock = { now: () => Date.now() };
 const author = { practitionerId: null, displayName: 'Test Nurse' };
 
 beforeAll(async () => {
-  central = await startTestCentral({ patients: 6, seed: 23 });
-  token = (await signIn(central, 'nurse1')).accessToken;
+  sync = await startSignedInSync({ central: { patients: 6, seed: 23 }, user: 'nurse1', clock });
+  ({ central, token } = sync);
 });
 afterAll(async () => {
-  await central?.close();
+  await sync?.close();
 });
 beforeEach(async () => {
-  ({ dir: dataDir, cleanup } = tempDir('clinic-sync-push-'));
-  vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
   sleeps.length = 0;
   central.faults.clear();
-  await pullAll({ db: vault.db, fhirBaseUrl: central.fhirBaseUrl, accessToken: token, allowLoopbackHttp: true, clock, logger: createMemoryLogger(), types: ['Patient', 'AllergyIntolerance', 'Observation', 'DocumentReference'] });
+  ({ vault, close } = await sync.openTempVault({ prefix: 'clinic-sync-push-', pull: ['Patient', 'AllergyIntolerance', 'Observation', 'DocumentReference'] }));
 });
-afterEach(async () => {
-  vault.close();
-  await eraseVault({ dataDir, keyStore });
-  cleanup();
-});
+afterEach(() => close());
 
-const push = (extra: Partial<PushOptions> = {}) =>
-  pushOutbox({
-    db: vault.db,
-    fhirBaseUrl: central.fhirBaseUrl,
-    tokenFor: async () => ({ token }),
-    allowLoopbackHttp: true,
-    clock,
-    logger: createMemoryLogger(),
-    sleep: async (ms) => void sleeps.push(ms),
-    ...extra,
-  });
+const push = (extra: Partial<PushOptions> = {}) => pushOutbox(sync.pushOptions(vault.db, { sleep: async (ms) => void sleeps.push(ms), ...extra }));
 
 const anyPatientId = () => vault.db.prepare("SELECT id FROM resources WHERE type = 'Patient' ORDER BY id LIMIT 1").pluck().get() as string;
 const outbox = () => vault.db.prepare('SELECT * FROM sync_outbox ORDER BY seq').all() as OutboxRow[];
@@ -108,7 +89,7 @@ describe('sync push', () => {
       expect(local(change.resourceType, change.id!)?.meta?.versionId).toBe((versions[0]!['meta'] as { versionId: string }).versionId);
     }
     // Pulling after the push brings nothing new: the local copies are central's versions.
-    expect((await pullType({ db: vault.db, fhirBaseUrl: central.fhirBaseUrl, accessToken: token, allowLoopbackHttp: true, clock, logger: createMemoryLogger() }, 'Observation')).stored).toBe(0);
+    expect((await pullType(sync.pullOptions(vault.db), 'Observation')).stored).toBe(0);
   });
 
   it('a connection reset after central applied the PUT, 500/503 bursts and 429: each change lands exactly once', async () => {
@@ -190,7 +171,7 @@ describe('sync push', () => {
     const theirs = { ...allergy, criticality: 'low', meta: undefined };
     expect((await fhirFetch(central, token, `AllergyIntolerance/${allergy.id!}`, { method: 'PUT', body: JSON.stringify(theirs) })).status).toBe(200);
     // A pull does not overwrite the change waiting here.
-    await pullType({ db: vault.db, fhirBaseUrl: central.fhirBaseUrl, accessToken: token, allowLoopbackHttp: true, clock, logger: createMemoryLogger() }, 'AllergyIntolerance');
+    await pullType(sync.pullOptions(vault.db), 'AllergyIntolerance');
     expect(local('AllergyIntolerance', allergy.id!)).toMatchObject({ criticality: 'high' });
 
     expect(await push()).toEqual({ pushed: 0, conflicts: 1, held: 0 });

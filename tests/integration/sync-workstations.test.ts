@@ -10,18 +10,17 @@ import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
 import type { Core } from '../../src-main/core.ts';
 import type { ChartSections } from '../../src-shared/chart/chart.ts';
 import type { SyncConflict, SyncStatus } from '../../src-shared/sync/status.ts';
-import { eraseVault } from '../../src-main/vault/vault.ts';
 import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
 import { signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
-import { tempDir } from '../support/temp.ts';
+import { tempVaultDir, type TempVaultDir } from '../support/vault-fixture.ts';
 import { fillCache, type ClinicCache } from '../support/workstation.ts';
 
 const CLINIC = { seed: 41, patients: 30 };
 
 let central: Central;
 const running: Core[] = [];
-const dirs: { dir: string; cleanup: () => void }[] = [];
+const dirs: TempVaultDir[] = [];
 
 beforeAll(async () => {
   central = await startTestCentral(CLINIC);
@@ -32,10 +31,7 @@ afterAll(async () => {
 afterEach(async () => {
   central.faults.clear();
   for (const core of running.splice(0)) await core.close();
-  for (const { dir, cleanup } of dirs.splice(0)) {
-    await eraseVault({ dataDir: dir, keyStore });
-    cleanup();
-  }
+  for (const dir of dirs.splice(0)) await dir.remove();
 });
 
 /** The audit trail as IT's tools see it: a second connection with the key from the keychain. */
@@ -49,12 +45,12 @@ async function auditActions(dataDir: string): Promise<{ action: string; patient_
 }
 
 async function workstation(): Promise<{ h: Harness; cache: ClinicCache; dataDir: string }> {
-  const made = tempDir('clinic-sync-ws-');
+  const made = tempVaultDir({ prefix: 'clinic-sync-ws-' });
   dirs.push(made);
-  const cache = await fillCache(made.dir, CLINIC);
-  const h = await startCore(central, made.dir, { lock: { idleSeconds: 3600, warningSeconds: 30 } });
+  const cache = await fillCache(made.dataDir, CLINIC);
+  const h = await startCore(central, made.dataDir, { lock: { idleSeconds: 3600, warningSeconds: 30 } });
   running.push(h.core);
-  return { h, cache, dataDir: made.dir };
+  return { h, cache, dataDir: made.dataDir };
 }
 
 async function ok<T>(h: Harness, channel: string, request: unknown = {}): Promise<T> {

@@ -11,27 +11,24 @@ import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { generatePatientRecord } from '../../dev/synthetic/clinic.ts';
 import { countResources, searchPatients, storeResources } from '../../src-main/records/repository.ts';
 import { vaultFiles } from '../../src-main/vault/files.ts';
-import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
+import { openVault } from '../../src-main/vault/vault.ts';
+import { workstationMigrations } from '../../src-main/migrations.ts';
 import { killHard, spawnTs, waitForLine } from '../support/child.ts';
 import { testNote, testPatient } from '../support/fhir.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
-import { filesContaining, tempDir } from '../support/temp.ts';
-import { workstationMigrations } from '../../src-main/migrations.ts';
+import { filesContaining } from '../support/temp.ts';
+import { tempVaultDir } from '../support/vault-fixture.ts';
 
 let dataDir: string;
-let cleanup: () => void;
+let remove: () => Promise<void>;
 const logger = createMemoryLogger();
 const open = () => openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeEach(() => {
-  ({ dir: dataDir, cleanup } = tempDir('clinic-crash-'));
-  dataDir = path.join(dataDir, 'cache');
+  ({ dataDir, remove } = tempVaultDir({ prefix: 'clinic-crash-', subdir: 'cache' }));
 });
-afterEach(async () => {
-  await eraseVault({ dataDir, keyStore });
-  cleanup();
-});
+afterEach(() => remove());
 
 function fillerPatients(count: number) {
   return Array.from({ length: count }, (_, i) => testPatient(`fill-${i}`, `Filler${i % 97}`, `Padding${i % 89}`, `F-${i}`));

@@ -22,10 +22,11 @@ import { auditKeyAccount, loadAuditKey } from '../../src-main/audit/key.ts';
 import { createAuditTrail } from '../../src-main/audit/trail.ts';
 import { verifyAuditTrail } from '../../src-main/audit/verify.ts';
 import { runTs } from '../support/child.ts';
-import { snapshotDir, tempDir } from '../support/temp.ts';
+import { snapshotDir } from '../support/temp.ts';
+import { tempVaultDir } from '../support/vault-fixture.ts';
 
 let dataDir: string;
-let cleanup: () => void;
+let remove: () => Promise<void>;
 const logger = createMemoryLogger();
 const options = (extra: Partial<VaultOptions> = {}): VaultOptions => ({ dataDir, keyStore, policy: {}, logger, migrations, ...extra });
 
@@ -40,13 +41,9 @@ async function seededVault(extra: Partial<VaultOptions> = {}) {
 }
 
 beforeEach(() => {
-  ({ dir: dataDir, cleanup } = tempDir('clinic-vault-'));
-  dataDir = path.join(dataDir, 'cache');
+  ({ dataDir, remove } = tempVaultDir({ prefix: 'clinic-vault-', subdir: 'cache' }));
 });
-afterEach(async () => {
-  await eraseVault({ dataDir, keyStore });
-  cleanup();
-});
+afterEach(() => remove());
 
 describe('creating and opening the cache', () => {
   it('creates a SQLCipher cache keyed from the keychain and reopens it with its data', async () => {
