@@ -18,11 +18,13 @@ import type { AuditTrail } from '../audit/index.ts';
 import type { TimerHandle, Timers } from '../ports.ts';
 import type { Logger } from '../log/index.ts';
 import type { Clock } from '../ports.ts';
-import { durably, type Database } from '../vault/index.ts';
+import { durably, VaultError, type Database } from '../vault/index.ts';
+import type { SessionEvents } from '../session/index.ts';
+import type { SessionStatus } from '../../src-shared/session/status.ts';
 import { justificationProblem } from './justification.ts';
 import { displayNamesOf } from '../identity/index.ts';
 import { patientNamesOf } from '../records/index.ts';
-import { CoreError, errorName } from '../base/index.ts';
+import { CoreError, createEmitter, errorName, type Events } from '../base/index.ts';
 
 type Policy = z.output<typeof BreakGlassPolicy>;
 export type GrantEndReason = 'expired' | 'signOut' | 'switchUser' | 'maxSession' | 'accessRevoked' | 'pinLockedOut' | 'lockedBeforePin' | 'locked' | 'appClosed';
@@ -34,9 +36,13 @@ export interface BreakGlassDeps {
   clock: Clock;
   timers: Timers;
   logger: Logger;
-  /** The set of active grants changed (the window's banner and chart follow). */
-  onChange(): void;
 }
+
+/** What break-glass announces: the set of active grants changed (the banner and chart follow). */
+export type BreakGlassEvents = { changed: undefined };
+
+/** Emergency access as the signed-in user may use it, for the session status the window shows. */
+export type EmergencyAccessView = SessionStatus['emergencyAccess'];
 
 export interface GrantRequest {
   userId: string;
@@ -84,6 +90,11 @@ export interface ReviewAlert {
 }
 
 export interface BreakGlass {
+  readonly events: Events<BreakGlassEvents>;
+  /** Grants end with the session that holds them, and after a lock longer than policy allows. */
+  follow(sessions: Events<SessionEvents>): void;
+  /** Policy's rules and the grants this user holds (null: nobody at the keyboard may see them). */
+  view(user: { userId: string; role: string } | null): EmergencyAccessView;
   /** Whether policy lets this role ask at all. */
   allowedFor(role: string): boolean;
   /** Checks a request before the PIN is asked for; throws CoreError (audited as a denial). */
@@ -112,6 +123,7 @@ export function createBreakGlass(deps: BreakGlassDeps): BreakGlass {
   const { policy, clock, timers, logger } = deps;
   const expiryTimers = new Map<string, TimerHandle>();
   const lockTimers = new Map<string, TimerHandle>();
+  const events = createEmitter<BreakGlassEvents>((event, error) => logger.log('error', 'breakGlass.listener-failed', { reason: event, errorName: errorName(error) }));
   const reasonDisplay = (code: string) => policy.reasons.find((r) => r.code === code)?.display ?? code;
 
   const activeRows = (userId: string): GrantRow[] =>
@@ -133,7 +145,7 @@ export function createBreakGlass(deps: BreakGlassDeps): BreakGlass {
     expiryTimers.delete(row.id);
     if (ended) {
       logger.log('info', 'breakGlass.ended', { reason });
-      deps.onChange();
+      events.emit('changed', undefined);
     }
   }
 
@@ -147,6 +159,21 @@ export function createBreakGlass(deps: BreakGlassDeps): BreakGlass {
   }
 
   const self: BreakGlass = {
+    events,
+    follow(sessions) {
+      sessions.on('locked', ({ userId }) => self.sessionLocked(userId));
+      sessions.on('unlocked', ({ userId }) => self.sessionUnlocked(userId));
+      sessions.on('ended', ({ userId, reason }) => self.endAll(userId, reason));
+    },
+    view(user) {
+      return {
+        allowed: user !== null && self.allowedFor(user.role),
+        reasons: policy.reasons,
+        minJustificationLength: policy.minJustificationLength,
+        durationMinutes: policy.durationMinutes,
+        grants: user ? self.grantsOf(user.userId) : [],
+      };
+    },
     allowedFor: (role) => (policy.roles as string[]).includes(role),
     check(request) {
       if (!self.allowedFor(request.role)) throw new CoreError('forbidden', 'Your role cannot use emergency access on this workstation.');
@@ -180,7 +207,7 @@ export function createBreakGlass(deps: BreakGlassDeps): BreakGlass {
       scheduleExpiry(grantId, expiresAt);
       logger.log('warn', 'breakGlass.granted', { durationMs: expiresAt - startedAt });
       raiseAlertIfOver(request);
-      deps.onChange();
+      events.emit('changed', undefined);
       return { grantId, expiresAt };
     },
     deny(request, why) {
@@ -278,9 +305,12 @@ export function createBreakGlass(deps: BreakGlassDeps): BreakGlass {
       });
     },
     close() {
+      // Sessions do not outlive the app, and a grant belongs to a session.
+      endLeftOpen();
       for (const handle of [...expiryTimers.values(), ...lockTimers.values()]) timers.clearTimeout(handle);
       expiryTimers.clear();
       lockTimers.clear();
+      events.clear();
     },
   };
 
@@ -293,7 +323,16 @@ export function createBreakGlass(deps: BreakGlassDeps): BreakGlass {
     logger.log('warn', 'breakGlass.alert', { count: n });
   }
 
+  /** Ends every open grant as the app closes (with no cache there are none, nobody could ask). */
+  function endLeftOpen(): void {
+    try {
+      for (const row of deps.db().prepare('SELECT * FROM break_glass_grants WHERE ended_at IS NULL').all() as GrantRow[]) end(row, 'appClosed');
+    } catch (error) {
+      if (!(error instanceof VaultError)) throw error;
+    }
+  }
+
   // A grant belongs to a session; sessions do not outlive the app. Grants left open by a crash end now.
-  for (const row of deps.db().prepare('SELECT * FROM break_glass_grants WHERE ended_at IS NULL').all() as GrantRow[]) end(row, 'appClosed');
+  endLeftOpen();
   return self;
 }

@@ -1,5 +1,7 @@
+import { channels, isChannelName } from '../../src-shared/ipc/contract.ts';
+import type { AuditInput, AuditTrail } from '../audit/index.ts';
+import type { Logger } from '../log/index.ts';
 import type { RequestOutcome } from './router.ts';
-import type { AuditInput } from '../audit/index.ts';
 
 /**
  * What the router's outcomes become in the audit trail: every PHI answer given (search, patient
@@ -39,4 +41,25 @@ export function requestAuditInput(outcome: RequestOutcome, isPhiChannel: boolean
   }
   if (!REFUSALS.has(outcome.outcome)) return null;
   return { ...who, action: 'access.denied', outcome: 'denied', detail: `${outcome.channel}:${outcome.denial ?? outcome.outcome.toLowerCase()}` };
+}
+
+export interface OutcomeAuditDeps {
+  /** The audit trail; throws when the cache is not available. */
+  trail(): Pick<AuditTrail, 'append'>;
+  /** The reason code of a break-glass grant: the purpose of use of what is read under it. */
+  purposeOfGrant(grantId: string): string | null;
+  logger: Logger;
+}
+
+/**
+ * The router's `onOutcome`: each outcome's audit entry appended. Throws when the entry cannot be
+ * written, so the router withholds the PHI (no access without its record).
+ */
+export function createOutcomeAuditor(deps: OutcomeAuditDeps): (outcome: RequestOutcome) => void {
+  return (outcome) => {
+    const phi = isChannelName(outcome.channel) && channels[outcome.channel].phi;
+    const input = requestAuditInput(outcome, phi, deps.purposeOfGrant);
+    if (input) deps.trail().append(input);
+    if (outcome.outcome === 'FORBIDDEN') deps.logger.log('warn', 'access.denied', { channel: outcome.channel, reason: outcome.denial ?? null });
+  };
 }

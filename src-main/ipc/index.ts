@@ -4,4 +4,4 @@
  * audit the outcome (audit-outcome.ts).
  */
 export { createRouter, type Handler, type HandlerContext, type Handlers, type RequestOutcome, type RouterDeps, type Session } from './router.ts';
-export { requestAuditInput } from './audit-outcome.ts';
+export { createOutcomeAuditor, requestAuditInput } from './audit-outcome.ts';

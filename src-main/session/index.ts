@@ -1,2 +1,3 @@
 /** Shared-workstation sessions: who is at the keyboard, and whether the screen may show anything. */
-export { createSessionManager, type SessionAuditEvent, type SessionDeps, type SessionManager } from './session.ts';
+export { createSessionHandlers } from './handlers.ts';
+export { createSessionManager, type SessionAuditEvent, type SessionDeps, type SessionEvents, type SessionManager } from './session.ts';

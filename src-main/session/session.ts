@@ -14,18 +14,18 @@
  * the very next request, whatever the window still shows.
  */
 import type * as oidc from 'openid-client';
+import type { Role } from '../../src-shared/access/roles.ts';
 import type { Policy } from '../../src-shared/policy/schema.ts';
 import type { SessionEndReason, SessionStatus } from '../../src-shared/session/status.ts';
 import { centralFetchFor } from '../net/index.ts';
 import type { Session } from '../ipc/index.ts';
 import { createLockController, type LockController, type LockEvent } from '../lock/index.ts';
-import type { PowerEvents, TimerHandle, Timers } from '../ports.ts';
+import type { AuthBrowser, Clock, PowerEvents, TimerHandle, Timers } from '../ports.ts';
 import type { Logger } from '../log/index.ts';
-import type { Clock } from '../ports.ts';
+import type { AuditTrail } from '../audit/index.ts';
 import { durably, type Database } from '../vault/index.ts';
 import { PinError, type PinRuleReason, signIn, type SignedInIdentity, OidcError, checkOfflineSignIn, checkPin, pinStatus, recordFullSignIn, setPin, type PinCheckResult, refreshStoredSession, storeRefreshToken, findUserByUsername, rememberUser, type KnownUser } from '../identity/index.ts';
-import type { AuthBrowser } from '../ports.ts';
-import { CoreError, errorName } from '../base/index.ts';
+import { CoreError, createEmitter, errorName, type Events } from '../base/index.ts';
 
 /** What the session did, for the audit trail (never a PIN, a token or a patient). */
 export interface SessionAuditEvent {
@@ -47,17 +47,32 @@ export interface SessionDeps {
   /** Opens the provider's page; absent where nobody can sign in (the IT command line). */
   authBrowser: AuthBrowser | null;
   logger: Logger;
-  onChange(status: SessionStatus): void;
-  audit(event: SessionAuditEvent): void;
+  /** The audit trail; throws VaultError when the cache is not available. */
+  trail(): AuditTrail;
   /** Break-glass as this user may use it (policy, reasons, the grants they hold). */
   emergencyAccess(user: { userId: string; role: string } | null): SessionStatus['emergencyAccess'];
 }
 
+/**
+ * What happened to the session, for the capabilities that react to it (break-glass ends a
+ * session's grants, sync sends a signed-in user's held changes) and for the window (`changed`).
+ * Each is emitted after its audit entry was written.
+ */
+export type SessionEvents = {
+  /** Anything the window shows of the session changed: here is the new status. */
+  changed: SessionStatus;
+  signedIn: { userId: string; role: Role; method: 'provider' | 'pin' };
+  locked: { userId: string; reason: string };
+  unlocked: { userId: string };
+  ended: { userId: string; reason: SessionEndReason };
+};
+
 export interface SessionManager {
+  readonly events: Events<SessionEvents>;
   status(): SessionStatus;
   /** The session as the router sees it: null when nobody is signed in. */
   current(): Session | null;
-  /** Starts a full sign-in at the provider; the outcome arrives through onChange. */
+  /** Starts a full sign-in at the provider; the outcome arrives as a `changed` event. */
   startSignIn(): SessionStatus;
   cancelSignIn(): SessionStatus;
   signInWithPin(username: string, pin: string): Promise<SessionStatus>;
@@ -144,6 +159,25 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
   let signInAbort: AbortController | null = null;
   let endedReason: SessionEndReason | null = null;
   let closed = false;
+  const events = createEmitter<SessionEvents>((event, error) => logger.log('error', 'session.listener-failed', { reason: event, errorName: errorName(error) }));
+
+  /**
+   * Into the audit trail first (a failure is loud in the log, but the session goes on: locking must
+   * never wait for a disk), then to the capabilities that react to it.
+   */
+  function record(event: SessionAuditEvent): void {
+    try {
+      deps.trail().append({ action: `session.${event.action}`, outcome: event.outcome, userId: event.userId, role: event.role, detail: event.detail });
+    } catch (error) {
+      logger.log('error', 'audit.append-failed', { reason: `session.${event.action}`, errorName: errorName(error) });
+    }
+    const { userId, role } = event;
+    if (userId === null || role === null) return;
+    if (event.action === 'signIn') events.emit('signedIn', { userId, role: role as Role, method: event.detail === 'pin' ? 'pin' : 'provider' });
+    else if (event.action === 'lock') events.emit('locked', { userId, reason: event.detail });
+    else if (event.action === 'unlock') events.emit('unlocked', { userId });
+    else if (event.action === 'end') events.emit('ended', { userId, reason: event.detail as SessionEndReason });
+  }
 
   function status(): SessionStatus {
     const s = session;
@@ -168,7 +202,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
   }
 
   function changed(): void {
-    if (!closed) deps.onChange(status());
+    if (!closed) events.emit('changed', status());
   }
 
   function schedule(s: ActiveSession, delayMs: number, run: () => void): TimerHandle {
@@ -205,7 +239,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
     session = null;
     endedReason = reason;
     stopSession(s);
-    deps.audit({ action: 'end', outcome: 'success', userId: s.user.userId, role: s.user.role, detail: reason });
+    record({ action: 'end', outcome: 'success', userId: s.user.userId, role: s.user.role, detail: reason });
     logger.log('info', 'session.ended', { reason });
     changed();
   }
@@ -269,7 +303,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
     if (event.type === 'locked') {
       // Nothing to unlock with before a PIN exists: the session ends instead.
       if (!s.pinSet) return endSession('lockedBeforePin');
-      deps.audit({ action: 'lock', outcome: 'success', userId: s.user.userId, role: s.user.role, detail: event.reason });
+      record({ action: 'lock', outcome: 'success', userId: s.user.userId, role: s.user.role, detail: event.reason });
     }
     changed();
   }
@@ -349,7 +383,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       });
       const pin = pinStatus(db, user.userId, policy.identity, clock);
       signInState = { phase: 'idle' };
-      deps.audit({ action: 'signIn', outcome: 'success', userId: user.userId, role: user.role, detail: 'provider' });
+      record({ action: 'signIn', outcome: 'success', userId: user.userId, role: user.role, detail: 'provider' });
       startSession(user, at, pin.hasPin, identity);
       changed();
     } catch (error) {
@@ -357,12 +391,13 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       signInAbort = null;
       const cancelled = error instanceof OidcError && error.code === 'CANCELLED';
       signInState = cancelled ? { phase: 'idle' } : { phase: 'failed', message: failureMessage(error) };
-      deps.audit({ action: 'signInFailed', outcome: 'failure', userId: null, role: null, detail: error instanceof OidcError ? error.code : 'error' });
+      record({ action: 'signInFailed', outcome: 'failure', userId: null, role: null, detail: error instanceof OidcError ? error.code : 'error' });
       changed();
     }
   }
 
   return {
+    events,
     status,
     current() {
       const s = session;
@@ -398,14 +433,14 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       // An unknown username costs the same scrypt as a known one (pin-store's decoy).
       const result = await checkOfflineSignIn(db, user?.userId ?? 'unknown-user', pin, policy.identity, clock, logger);
       if (!result.ok || !user) {
-        deps.audit({ action: 'signInFailed', outcome: 'failure', userId: user?.userId ?? null, role: user?.role ?? null, detail: `pin:${result.ok ? 'unknown' : result.reason}` });
+        record({ action: 'signInFailed', outcome: 'failure', userId: user?.userId ?? null, role: user?.role ?? null, detail: `pin:${result.ok ? 'unknown' : result.reason}` });
         throw pinFailure(result.ok ? { ok: false, reason: 'noPin' } : result, true);
       }
       if (session) throw new CoreError('conflict', 'Someone is signed in. Use "Switch user" first.');
       signInAbort?.abort();
       signInAbort = null;
       signInState = { phase: 'idle' };
-      deps.audit({ action: 'signIn', outcome: 'success', userId: user.userId, role: user.role, detail: 'pin' });
+      record({ action: 'signIn', outcome: 'success', userId: user.userId, role: user.role, detail: 'pin' });
       startSession(user, null, true, null);
       changed();
       return status();
@@ -425,7 +460,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       if (session !== s) throw new CoreError('unauthenticated', 'Sign in to continue.');
       s.pinSet = true;
       s.lock.reportActivity();
-      deps.audit({ action: 'pinSet', outcome: 'success', userId: s.user.userId, role: s.user.role, detail: 'set' });
+      record({ action: 'pinSet', outcome: 'success', userId: s.user.userId, role: s.user.role, detail: 'set' });
       changed();
       return status();
     },
@@ -439,12 +474,12 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       const result = await checkPin(deps.db(), s.user.userId, pin, policy.identity, clock, logger);
       if (session !== s) throw new CoreError('unauthenticated', 'Sign in to continue.');
       if (!result.ok) {
-        deps.audit({ action: 'unlockFailed', outcome: 'failure', userId: s.user.userId, role: s.user.role, detail: result.reason });
+        record({ action: 'unlockFailed', outcome: 'failure', userId: s.user.userId, role: s.user.role, detail: result.reason });
         if (result.reason !== 'wrong') endSession(result.reason === 'revoked' ? 'accessRevoked' : 'pinLockedOut');
         throw pinFailure(result, false);
       }
       if (s.lock.snapshot().state === 'locked') s.lock.unlock();
-      deps.audit({ action: 'unlock', outcome: 'success', userId: s.user.userId, role: s.user.role, detail: 'pin' });
+      record({ action: 'unlock', outcome: 'success', userId: s.user.userId, role: s.user.role, detail: 'pin' });
       // Coming back is when a disabled account must be noticed: ask the provider now.
       void refreshNow(s);
       return status();
@@ -481,6 +516,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       if (session) stopSession(session);
       session = null;
       closed = true;
+      events.clear();
     },
   };
 }

@@ -65,7 +65,6 @@ export async function benchAudit(): Promise<BenchRow[]> {
       clock: { now: () => t },
       timers: { setTimeout: () => 0, clearTimeout: () => undefined },
       logger: createMemoryLogger(),
-      onChange: () => undefined,
     });
     const route = createRouter({
       handlers: createChartHandlers({ db: () => vault.db, activeGrants: (userId) => breakGlass.activeGrants(userId), displayNameOf: () => 'Bench user', clock: { now: () => Date.now() }, changed: () => undefined }) as unknown as Handlers,

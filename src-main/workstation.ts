@@ -1,0 +1,98 @@
+/**
+ * The workstation itself, for the composition root: its encrypted cache opened with every
+ * capability's schema, its audit trail under its own key, what it tells the window about itself,
+ * and the audit trail's store-and-forward to central. When the cache cannot be opened the core
+ * still answers, so the window can show IT what happened and what to do (fail closed).
+ */
+import { APP_NAME, APP_VERSION } from '../src-shared/app-info.ts';
+import type { WorkstationStatus } from '../src-shared/ipc/contract.ts';
+import type { VaultStatus } from '../src-shared/vault/status.ts';
+import { createAuditShipper, createAuditTrail, loadAuditKey, purgeAuditTrail, type AuditShipper, type AuditTrail } from './audit/index.ts';
+import type { Handlers } from './ipc/index.ts';
+import { workstationMigrations } from './migrations.ts';
+import { centralFetchFor } from './net/index.ts';
+import { describePolicy } from './policy/index.ts';
+import type { Ports, Timers } from './ports.ts';
+import { openVault, VaultError, vaultErrorGuide, type Database, type Vault } from './vault/index.ts';
+
+type Opened = { vault: Vault; trail: AuditTrail; auditKey: Buffer };
+
+export interface Workstation {
+  /** True when the cache and its audit trail are open. */
+  readonly ready: boolean;
+  /** The cache's database; throws the vault's error when it could not be opened. */
+  db(): Database;
+  /** The audit trail; throws the vault's error when the cache could not be opened. */
+  trail(): AuditTrail;
+  status(): WorkstationStatus;
+  /** For the audit shipper's retention: the open cache, or null. */
+  opened(): Opened | null;
+  close(): void;
+}
+
+async function openCacheAndTrail(ports: Ports): Promise<Opened | VaultError> {
+  let vault: Vault | null = null;
+  try {
+    vault = await openVault({ dataDir: ports.paths.dataDir, keyStore: ports.keyStore, policy: ports.policy.vault, logger: ports.logger, migrations: workstationMigrations });
+    const auditKey = await loadAuditKey(ports.keyStore, ports.paths.dataDir, vault.db, ports.policy.vault.recoveryPublicKeyPem);
+    return { vault, trail: createAuditTrail(vault.db, auditKey, ports.clock), auditKey };
+  } catch (error) {
+    vault?.close();
+    if (!(error instanceof VaultError)) throw error;
+    ports.logger.log('error', 'vault.open-failed', { code: error.code });
+    return error;
+  }
+}
+
+export async function openWorkstation(ports: Ports): Promise<Workstation> {
+  const state = await openCacheAndTrail(ports);
+  const opened = state instanceof VaultError ? null : state;
+  const require = (): Opened => {
+    if (state instanceof VaultError) throw state;
+    return state;
+  };
+  if (opened) {
+    opened.trail.append({ action: 'workstation.start', outcome: 'success', userId: null, role: null, detail: APP_VERSION });
+    opened.trail.append({ action: 'policy.load', outcome: 'success', userId: null, role: null, detail: ports.policySource ?? 'built-in defaults' });
+  }
+  const vaultStatus = (): VaultStatus =>
+    opened
+      ? { state: 'ready', schemaVersion: opened.vault.schemaVersion, escrowed: opened.vault.escrowed }
+      : { state: 'error', code: (state as VaultError).code, ...vaultErrorGuide[(state as VaultError).code] };
+  return {
+    ready: opened !== null,
+    db: () => require().vault.db,
+    trail: () => require().trail,
+    status: () => ({ appName: APP_NAME, appVersion: APP_VERSION, workstationId: opened ? opened.trail.workstationId : null, vault: vaultStatus() }),
+    opened: () => opened,
+    close: () => opened?.vault.close(),
+  };
+}
+
+export function workstationHandlers(workstation: Workstation, ports: Ports): Pick<Handlers, 'workstation.status' | 'workstation.policy'> {
+  return {
+    'workstation.status': () => workstation.status(),
+    'workstation.policy': () => ({ source: ports.policySource ?? 'built-in defaults', settings: describePolicy(ports.policy) }),
+  };
+}
+
+/**
+ * Store-and-forward of the audit trail, under the signed-in user's token, break-glass first; after
+ * each round, entries shipped and past retention leave the workstation. None before IT enrolls it.
+ */
+export function startAuditShipping(workstation: Workstation, ports: Ports, timers: Timers, accessToken: () => string | null): AuditShipper | null {
+  const opened = workstation.opened();
+  const central = ports.policy.central;
+  if (!opened || !central) return null;
+  return createAuditShipper({
+    db: workstation.db,
+    fhirBaseUrl: central.fhirBaseUrl,
+    allowLoopbackHttp: central.allowLoopbackHttp,
+    fetch: centralFetchFor(central),
+    accessToken,
+    clock: ports.clock,
+    timers,
+    logger: ports.logger,
+    afterRound: () => purgeAuditTrail(opened.vault.db, opened.auditKey, opened.trail, ports.policy.audit.retentionDays, ports.clock),
+  });
+}
