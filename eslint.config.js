@@ -3,6 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
+import architecture from './eslint-rules/architecture.js';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'crypto', 'os', 'child_process', 'http', 'https', 'net', 'url'];
 
@@ -31,6 +32,16 @@ export default tseslint.config(
   {
     files: ['src-main/cli/**/*.ts'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    // The floors of src-main (scripts/architecture/floors.js): nothing imports from a higher floor or
+    // from a sibling on its own floor, and another capability is reached only through its index.ts.
+    files: ['src-main/**/*.ts'],
+    plugins: { architecture },
+    rules: {
+      'architecture/floors': 'error',
+      'architecture/public-face': 'error',
+    },
   },
   {
     // src-shared is pure: no Node, no DOM, no other tree.
