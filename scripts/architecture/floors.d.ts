@@ -15,6 +15,7 @@ export interface Verdict {
 
 export const FLOORS: readonly Floor[];
 export const SAME_FLOOR_ALLOWED: ReadonlyArray<readonly [string, string]>;
+export const WORKER_FILES: readonly string[];
 export const SRC_MAIN_DIR: string;
 export const FLOORS_FILE: string;
 export function capabilityOf(rel: string): string | null;

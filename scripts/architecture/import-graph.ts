@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
-import { SRC_MAIN_DIR, capabilityOf, floorOf, judgeFile, judgeImport, publicFaceOf, type Verdict } from './floors.js';
+import { SRC_MAIN_DIR, WORKER_FILES, capabilityOf, floorOf, judgeFile, judgeImport, publicFaceOf, type Verdict } from './floors.js';
 
 interface Edge {
   from: string; // paths relative to src-main, '/' separators
@@ -210,7 +210,7 @@ function print(r: ReturnType<typeof analyse>): void {
   section('Same-floor imports between capabilities that are not allowed',
     r.sameFloor.map((e) => `${at(e)}  ${e.specifier}  — ${e.message}`));
   section("Deep imports into another capability (not through its index.ts, whatever the direction)",
-    r.deep.map((e) => `${at(e)}  ${e.specifier}`));
+    r.deep.map((e) => `${at(e)}  ${e.specifier}${WORKER_FILES.includes(e.from) ? ' (a worker thread: allowed)' : ''}`));
   section('Files on no floor', r.unmapped.files.map((f) => `src-main/${f}`));
   section('Imports of capabilities on no floor', r.unmapped.imports.map((e) => `${at(e)}  ${e.specifier}`));
   section('Relative imports of files that do not exist', r.unresolved.map((e) => `${at(e)}  ${e.specifier}`));
