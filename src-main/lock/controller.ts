@@ -97,6 +97,12 @@ const powerReasons: Readonly<Record<PowerEvent, ManualLockReason>> = {
   'session-switch': 'session-switch',
 };
 
+/**
+ * One state machine (active -> warning -> locked) in one closure, longer than the core's other
+ * functions on purpose: every transition reads and writes the same few variables (state, deadline,
+ * timer, subscription), and keeping them in one place is what makes each path checkable by eye and
+ * by the unit tests. Split into modules, the transitions would share mutable state across files.
+ */
 export function createLockController(options: LockControllerOptions): LockController {
   const parsed = LockPolicy.safeParse(options.policy);
   if (!parsed.success) {
