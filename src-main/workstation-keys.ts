@@ -4,10 +4,12 @@
  * is composed here, for the IT command line and the core alike.
  */
 import { createPrivateKey } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { eraseAuditKey, recoverAuditKey } from './audit/index.ts';
 import type { Logger } from './log/index.ts';
 import { KeychainUnavailableError, type KeyStore } from './ports.ts';
-import { eraseVault, recoverVault, VaultError } from './vault/index.ts';
+import { acquireOwnerLock, eraseVault, recoverVault, releaseAndRemove, VaultError } from './vault/index.ts';
 
 async function fromKeychain<T>(operation: () => Promise<T>): Promise<T> {
   try {
@@ -23,9 +25,17 @@ async function fromKeychain<T>(operation: () => Promise<T>): Promise<T> {
  * files are unreadable before they are removed. Works on a cache that cannot be opened.
  */
 export async function eraseWorkstation(options: { dataDir: string; keyStore: KeyStore }): Promise<{ removed: string[] }> {
-  const audit = await fromKeychain(() => eraseAuditKey(options.keyStore, options.dataDir));
-  const { removed } = await eraseVault(options);
-  return { removed: audit.escrowRemoved ? [...removed, 'audit.key-escrow.jwe'] : removed };
+  const dataDir = path.resolve(options.dataDir);
+  if (!fs.existsSync(dataDir)) return { removed: [] };
+  // Held throughout: nobody opens the cache between its two keys going.
+  const lock = acquireOwnerLock(dataDir);
+  try {
+    const audit = await fromKeychain(() => eraseAuditKey(options.keyStore, dataDir));
+    const { removed } = await eraseVault({ ...options, lock });
+    return { removed: audit.escrowRemoved ? [...removed, 'audit.key-escrow.jwe'] : removed };
+  } finally {
+    releaseAndRemove(lock, dataDir);
+  }
 }
 
 /**
@@ -33,6 +43,11 @@ export async function eraseWorkstation(options: { dataDir: string; keyStore: Key
  * from its own escrow when the keychain lost it too.
  */
 export async function recoverWorkstation(options: { dataDir: string; keyStore: KeyStore; privateKeyPem: string; logger: Logger }): Promise<void> {
-  await recoverVault(options);
-  await fromKeychain(() => recoverAuditKey(options.keyStore, options.dataDir, createPrivateKey(options.privateKeyPem)));
+  const lock = acquireOwnerLock(path.resolve(options.dataDir));
+  try {
+    await recoverVault({ ...options, lock });
+    await fromKeychain(() => recoverAuditKey(options.keyStore, options.dataDir, createPrivateKey(options.privateKeyPem)));
+  } finally {
+    lock.release();
+  }
 }

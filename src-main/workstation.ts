@@ -58,7 +58,7 @@ export async function openWorkstation(ports: Ports): Promise<Workstation> {
   const vaultStatus = (): VaultStatus =>
     opened
       ? { state: 'ready', schemaVersion: opened.vault.schemaVersion, escrowed: opened.vault.escrowed }
-      : { state: 'error', code: (state as VaultError).code, ...vaultErrorGuide[(state as VaultError).code] };
+      : { state: 'error', code: (state as VaultError).code, ...vaultErrorGuide[(state as VaultError).code], detail: (state as VaultError).message.slice(0, 500) };
   return {
     ready: opened !== null,
     db: () => require().vault.db,

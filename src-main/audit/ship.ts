@@ -100,7 +100,7 @@ export async function shipAuditTrail(options: ShipOptions): Promise<ShipResult> 
           accepted++;
         }
       });
-    })();
+    }).immediate();
     shipped += accepted;
     if (accepted < entries.length) {
       stoppedBy = 'rejected-entries';

@@ -30,7 +30,7 @@ export function recordEnrollment(db: Database, enrollment: { enrolledAt: string;
   const set = db.prepare('INSERT INTO workstation_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
   db.transaction(() => {
     for (const [key, value] of Object.entries(enrollment)) set.run(key, value);
-  })();
+  }).immediate();
 }
 
 export function createAuditTrail(db: Database, rawKey: Buffer, clock: Clock): AuditTrail {
@@ -78,7 +78,7 @@ export function createAuditTrail(db: Database, rawKey: Buffer, clock: Clock): Au
 
   return {
     workstationId,
-    append: (input) => appendTx(input),
+    append: (input) => appendTx.immediate(input),
     entries(options = {}) {
       const where: string[] = [];
       const params: unknown[] = [];

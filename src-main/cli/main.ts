@@ -46,6 +46,12 @@ Options:
 
 class UsageError extends Error {}
 
+/** What IT reads for a vault error: what happened, the particulars where they help, what to do. */
+function vaultErrorText(error: VaultError): string {
+  const guide = vaultErrorGuide[error.code];
+  return error.code === 'IN_USE' ? `${guide.title} ${error.message} ${guide.action}` : `${guide.title} ${guide.action}`;
+}
+
 function print(json: boolean, value: Record<string, unknown>, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${text}\n`);
 }
@@ -187,7 +193,7 @@ async function runStatus({ dataDir, keyStore, logger, json }: CliContext): Promi
     }
   } catch (error) {
     if (!(error instanceof VaultError)) throw error;
-    report['vault'] = { ok: false, code: error.code, message: `${vaultErrorGuide[error.code].title} ${vaultErrorGuide[error.code].action}` };
+    report['vault'] = { ok: false, code: error.code, message: vaultErrorText(error) };
   }
   const ok = Object.values(report).every((part) => part['ok'] === true);
   const lines = Object.entries(report).map(([part, value]) => `${part.padEnd(9)} ${value['ok'] ? 'ok' : 'NOT OK'}  ${Object.entries(value).filter(([k]) => k !== 'ok').map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
@@ -317,7 +323,7 @@ export async function runCliProcess(argv: string[]): Promise<number> {
     const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     const message =
       error instanceof VaultError
-        ? `${vaultErrorGuide[error.code].title} ${vaultErrorGuide[error.code].action}`
+        ? vaultErrorText(error)
         : error instanceof EscrowKeyError || error instanceof PolicyError || usage || (error as NodeJS.ErrnoException).code === 'ENOENT'
           ? (error as Error).message
           : 'The command failed unexpectedly.';

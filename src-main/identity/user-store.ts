@@ -23,7 +23,7 @@ export function rememberUser(db: Database, user: KnownUser, at: number): void {
        ON CONFLICT (user_id) DO UPDATE SET username = excluded.username, display_name = excluded.display_name, role = excluded.role,
          practitioner_id = excluded.practitioner_id, updated_at = excluded.updated_at`,
     ).run(id, user.username, user.displayName, role, user.practitionerId, when);
-  })();
+  }).immediate();
 }
 
 interface UserRow {

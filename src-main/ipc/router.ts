@@ -4,7 +4,7 @@ import { channels, isChannelName, type ChannelName, type Channels } from '../../
 import type { IpcErrorCode, IpcResult } from '../../src-shared/ipc/errors.ts';
 import { denialMessage, type AccessDecision, type DenialReason } from '../access/index.ts';
 import type { Logger } from '../log/index.ts';
-import { VaultError } from '../vault/index.ts';
+import { storageFailure, VaultError } from '../vault/index.ts';
 import { CoreError, errorName, type CoreErrorKind } from '../base/index.ts';
 
 /** Who is at the keyboard, as the session capability knows it. */
@@ -151,6 +151,11 @@ export function createRouter(deps: RouterDeps): (channel: unknown, request: unkn
       return { ok: true, data: checked.data };
     } catch (error) {
       if (error instanceof CoreError) return fail(channel, userId, ipcCodeOf[error.kind], error.message, about);
+      const storage = storageFailure(error);
+      if (storage === 'busy') return fail(channel, userId, 'BUSY', 'The encrypted cache was busy, so nothing was changed. Try again in a moment.', about);
+      if (storage === 'diskFull') {
+        return fail(channel, userId, 'DISK_FULL', 'The disk is full, so this could not be saved. Nothing already stored was lost. Free some disk space (or ask IT to), then try again.', about);
+      }
       if (error instanceof VaultError) {
         return fail(channel, userId, 'UNAVAILABLE', 'The encrypted cache is not available on this workstation.', about);
       }

@@ -64,7 +64,7 @@ export function storePrepared(db: Database, resources: readonly PreparedResource
       upsertResource.run(resource.type, resource.id, resource.versionId, resource.lastUpdated, resource.patientId, resource.json);
       if (resource.patient) upsertPatient.run({ id: resource.id, ...resource.patient });
     }
-  })();
+  }).immediate();
   return resources.length;
 }
 
@@ -113,12 +113,12 @@ export function bulkStoreResources(db: Database, batches: Iterable<Iterable<unkn
       pending.push(items);
       pendingCount += items.length;
       if (pendingCount >= BULK_COMMIT_SIZE) {
-        commitGroup(pending);
+        commitGroup.immediate(pending);
         pending = [];
         pendingCount = 0;
       }
     }
-    if (pending.length > 0) commitGroup(pending);
+    if (pending.length > 0) commitGroup.immediate(pending);
     return total;
   });
 }
@@ -224,7 +224,7 @@ export function deleteResource(db: Database, type: string, id: string): boolean 
     const removed = db.prepare('DELETE FROM resources WHERE type = ? AND id = ?').run(type, id).changes > 0;
     if (type === 'Patient') db.prepare('DELETE FROM patients WHERE id = ?').run(id);
     return removed;
-  })();
+  }).immediate();
 }
 
 export function countResources(db: Database): number {

@@ -45,6 +45,11 @@ export const vaultErrorGuide: Readonly<Record<VaultErrorCode, { title: string; a
     title: 'The cache was written by a newer version of the app than this one.',
     action: 'Install the newer version of Clinic Workstation; this version will not touch the cache to avoid damaging it.',
   },
+  IN_USE: {
+    title: 'Another Clinic Workstation process is using this cache, so this one leaves it alone.',
+    action:
+      'Close the other window or command (the details name its process) and try again. Only one app or IT command may use a cache at a time; nothing was changed.',
+  },
   ESCROW_FAILED: {
     title: 'The cache key could not be wrapped for the IT recovery key named in policy.',
     action: 'Check the recovery public key in policy (RSA of at least 3072 bits or X25519, PEM); the cache was not created.',

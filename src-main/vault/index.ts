@@ -3,10 +3,11 @@
  * The ground floor of the core's data: it knows no capability; each capability brings its own
  * tables as migrations and its own SQL over the connection it gets here.
  */
-export { openVault, eraseVault, recoverVault, type Vault, type VaultOptions } from './vault.ts';
+export { openVault, eraseVault, recoverVault, releaseAndRemove, type Vault, type VaultOptions } from './vault.ts';
+export { acquireOwnerLock, type OwnerLock } from './owner-lock.ts';
 export { VaultError, vaultErrorGuide } from './errors.ts';
 export { runMigrations, schemaVersion, type Migration } from './migrations.ts';
-export { durably, enterRollbackJournal, openDatabase, withRollbackJournal, type Database } from './sqlcipher.ts';
+export { durably, enterRollbackJournal, openDatabase, storageFailure, withRollbackJournal, type Database } from './sqlcipher.ts';
 export { EscrowKeyError, parseRecoveryPublicKey, recoveryKeyThumbprint, unwrapCacheKey, wrapCacheKey } from './escrow.ts';
 export { vaultFiles, type VaultFiles } from './files.ts';
 export { createKeytarKeyStore, KEYCHAIN_SERVICE } from './keytar-key-store.ts';

@@ -32,7 +32,7 @@ export function runMigrations(db: Database, available: readonly Migration[]): nu
     db.transaction(() => {
       db.exec(migration.sql);
       db.pragma(`user_version = ${migration.version}`);
-    })();
+    }).immediate();
   }
   return schemaVersion(db);
 }

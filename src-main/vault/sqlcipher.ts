@@ -30,6 +30,14 @@ export function openDatabase(file: string, key: string | null, options: { readon
 }
 
 /**
+ * The owner lock's small unencrypted database (owner-lock.ts): it holds no data, only the lock.
+ * No busy wait: a cache held by another process is refused at once, not after a timeout.
+ */
+export function openLockDatabase(file: string): Database {
+  return new Driver(file, { fileMustExist: false, timeout: 0 });
+}
+
+/**
  * Connection settings for the cache: WAL for concurrent reads during sync; synchronous NORMAL,
  * with which a committed transaction survives the app being killed (it is in the WAL, in the OS's
  * hands) and only a power loss can roll back the last commits before the next WAL sync, while a
@@ -48,6 +56,7 @@ export function applyConnectionSettings(db: Database): void {
   // check and an AES decryption (about 9 µs for 4 KiB here), so cache hits are what keep
   // search and chart reads close to an unencrypted store. The cache grows only as pages are read.
   db.pragma('cache_size = -262144');
+  // The bounded wait for another writer; past it a write fails as BUSY (storageFailure).
   db.pragma('busy_timeout = 5000');
 }
 
@@ -55,15 +64,30 @@ export function applyConnectionSettings(db: Database): void {
  * Runs `write` as one transaction that is on disk when it returns (synchronous=FULL: the WAL is
  * synced at its commit), then returns the connection to NORMAL. Nested inside another
  * transaction it just runs: the outer commit decides, and the caller must make that one durable.
+ * Like every write transaction here it begins IMMEDIATE: it takes the write lock before it reads,
+ * so another writer makes it wait (up to the busy timeout) instead of failing its upgrade at once
+ * with SQLITE_BUSY_SNAPSHOT.
  */
 export function durably<T>(db: Database, write: () => T): T {
   if (db.inTransaction) return write();
   db.pragma('synchronous = FULL');
   try {
-    return db.transaction(write)();
+    return db.transaction(write).immediate();
   } finally {
     db.pragma('synchronous = NORMAL');
   }
+}
+
+/**
+ * A storage failure a person can act on, told apart from a bug: another writer held the cache past
+ * the busy timeout ('busy'), or the disk is full ('diskFull'). Null for anything else.
+ */
+export function storageFailure(error: unknown): 'busy' | 'diskFull' | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return null;
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'busy';
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC') return 'diskFull';
+  return null;
 }
 
 /** SQLite's answer when page 1 cannot be decrypted or is not a database page at all. */

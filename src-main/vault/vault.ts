@@ -12,6 +12,7 @@ import { generateCacheKey, isCacheKey, keyCheckValue, keyMatchesCheck, keychainA
 import { KeychainUnavailableError, type KeyStore } from '../ports.ts';
 import { runMigrations, type Migration } from './migrations.ts';
 import { applyConnectionSettings, isNotADatabase, openDatabase, type Database } from './sqlcipher.ts';
+import { acquireOwnerLock, ownerFiles, type OwnerLock } from './owner-lock.ts';
 
 /**
  * The vault: the workstation's encrypted cache (PRODUCT.md capability 1). It opens the SQLCipher
@@ -59,7 +60,18 @@ async function readKey(keyStore: KeyStore, account: string): Promise<string | nu
   return isCacheKey(value) ? value : 'invalid';
 }
 
+/** Opens the cache for this process alone (owner-lock.ts): a second opener gets IN_USE. */
 export async function openVault(options: VaultOptions): Promise<Vault> {
+  const lock = acquireOwnerLock(path.resolve(options.dataDir));
+  try {
+    return await openHeld(options, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function openHeld(options: VaultOptions, lock: OwnerLock): Promise<Vault> {
   const dataDir = path.resolve(options.dataDir);
   const files = vaultFiles(dataDir);
   const accounts = keychainAccounts(dataDir);
@@ -72,7 +84,7 @@ export async function openVault(options: VaultOptions): Promise<Vault> {
       throw new VaultError('DATABASE_MISSING', `The cache file ${files.db} is missing but its key is in the keychain.`);
     }
     await createCache(files, accounts, options);
-    return openVault(options);
+    return openHeld(options, lock);
   }
 
   if (current === null && next === null) {
@@ -106,7 +118,7 @@ export async function openVault(options: VaultOptions): Promise<Vault> {
     const schemaVersion = runMigrations(db, options.migrations);
     const escrowed = await ensureEscrow(files, key, options);
     options.logger.log('info', 'vault.opened', { schemaVersion, escrowed });
-    return makeVault(db, key, files, accounts, options, schemaVersion, escrowed);
+    return makeVault(db, key, files, accounts, options, schemaVersion, escrowed, lock);
   } catch (error) {
     db.close();
     throw error;
@@ -210,6 +222,7 @@ function makeVault(
   options: VaultOptions,
   schemaVersion: number,
   escrowed: boolean,
+  lock: OwnerLock,
 ): Vault {
   let db = initialDb;
   let key = initialKey;
@@ -258,6 +271,7 @@ function makeVault(
     },
     close() {
       if (db.open) db.close();
+      lock.release();
     },
   };
 }
@@ -268,26 +282,48 @@ function makeVault(
  * companions and the escrow are removed. Works on a cache that cannot be opened. The audit key is
  * the audit capability's: whoever wipes the workstation erases both (src-main/workstation-keys.ts).
  */
-export async function eraseVault(options: { dataDir: string; keyStore: KeyStore }): Promise<{ removed: string[] }> {
+export async function eraseVault(options: { dataDir: string; keyStore: KeyStore; lock?: OwnerLock }): Promise<{ removed: string[] }> {
   const dataDir = path.resolve(options.dataDir);
-  const files = vaultFiles(dataDir);
-  const accounts = keychainAccounts(dataDir);
-  await fromKeychain(() => options.keyStore.delete(accounts.current));
-  await fromKeychain(() => options.keyStore.delete(accounts.next));
-  const removed = [files.db, ...files.companions, files.staging, files.keyCheck, files.escrow, files.escrowNext].filter(removeIfExists);
-  syncDirectory(dataDir);
-  return { removed: removed.map((file) => path.basename(file)) };
+  if (!fs.existsSync(dataDir)) return { removed: [] };
+  const lock = options.lock ?? acquireOwnerLock(dataDir);
+  try {
+    const files = vaultFiles(dataDir);
+    const accounts = keychainAccounts(dataDir);
+    await fromKeychain(() => options.keyStore.delete(accounts.current));
+    await fromKeychain(() => options.keyStore.delete(accounts.next));
+    const removed = [files.db, ...files.companions, files.staging, files.keyCheck, files.escrow, files.escrowNext].filter(removeIfExists);
+    syncDirectory(dataDir);
+    return { removed: removed.map((file) => path.basename(file)) };
+  } finally {
+    if (!options.lock) releaseAndRemove(lock, dataDir);
+  }
+}
+
+/** After a wipe the folder holds no cache: its owner lock goes too. */
+export function releaseAndRemove(lock: OwnerLock, dataDir: string): void {
+  lock.release();
+  const { lock: file } = ownerFiles(dataDir);
+  for (const suffix of ['', '-journal']) removeIfExists(file + suffix);
 }
 
 /**
  * IT recovery: unwrap the escrowed key with IT's private key, prove it opens this cache, and put
  * it back in the keychain. Nothing changes unless the key opens the cache.
  */
-export async function recoverVault(options: { dataDir: string; keyStore: KeyStore; privateKeyPem: string; logger: Logger }): Promise<void> {
+export async function recoverVault(options: { dataDir: string; keyStore: KeyStore; privateKeyPem: string; logger: Logger; lock?: OwnerLock }): Promise<void> {
   const dataDir = path.resolve(options.dataDir);
+  if (!fs.existsSync(vaultFiles(dataDir).db)) throw new VaultError('DATABASE_MISSING', `There is no cache in ${dataDir} to recover.`);
+  const lock = options.lock ?? acquireOwnerLock(dataDir);
+  try {
+    await recoverHeld(options, dataDir);
+  } finally {
+    if (!options.lock) lock.release();
+  }
+}
+
+async function recoverHeld(options: { keyStore: KeyStore; privateKeyPem: string; logger: Logger }, dataDir: string): Promise<void> {
   const files = vaultFiles(dataDir);
   const accounts = keychainAccounts(dataDir);
-  if (!fs.existsSync(files.db)) throw new VaultError('DATABASE_MISSING', `There is no cache in ${dataDir} to recover.`);
   let privateKey;
   try {
     privateKey = createPrivateKey(options.privateKeyPem);

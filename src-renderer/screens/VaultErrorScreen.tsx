@@ -38,6 +38,12 @@ export function VaultErrorScreen({ status, vault, focusHeading }: Props) {
             <dt>What happened</dt>
             <dd>{withCode(vault.title)}</dd>
           </div>
+          {vault.detail ? (
+            <div className="facts__row">
+              <dt>Details</dt>
+              <dd>{vault.detail}</dd>
+            </div>
+          ) : null}
           <div className="facts__row">
             <dt>What to do</dt>
             <dd>{withCode(vault.action)}</dd>

@@ -13,6 +13,10 @@ export const IpcErrorCode = z.enum([
   'CONFLICT',
   'OFFLINE',
   'UNAVAILABLE',
+  /** Another writer held the cache past the bounded wait; nothing was changed, try again. */
+  'BUSY',
+  /** The disk is full; nothing stored was lost, and nothing new was stored. */
+  'DISK_FULL',
   'INTERNAL',
 ]);
 export type IpcErrorCode = z.infer<typeof IpcErrorCode>;

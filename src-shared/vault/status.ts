@@ -12,6 +12,7 @@ export const VaultErrorCode = z.enum([
   'CORRUPT',
   'SCHEMA_TOO_NEW',
   'ESCROW_FAILED',
+  'IN_USE',
 ]);
 export type VaultErrorCode = z.infer<typeof VaultErrorCode>;
 
@@ -24,6 +25,8 @@ export const VaultStatus = z.discriminatedUnion('state', [
     title: z.string(),
     /** What IT should do next. */
     action: z.string(),
+    /** The particulars (files, the process holding the cache); never PHI. */
+    detail: z.string().max(500).optional(),
   }),
 ]);
 export type VaultStatus = z.infer<typeof VaultStatus>;

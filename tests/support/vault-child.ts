@@ -5,6 +5,7 @@
  *   write <dataDir> <marker>  store batches of patients whose names contain the marker
  *   bulk <dataDir> <seed>     bulk-import a synthetic clinic (rollback-journal mode), then again
  *   open <dataDir>            print the vault's status as JSON and exit
+ *   notes <dataDir> <marker>  store one note at a time, printing "committed <id>" after each commit
  */
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { generateResources } from '../../dev/synthetic/clinic.ts';
@@ -26,6 +27,15 @@ try {
     process.exit(0);
   }
   process.stdout.write('ready\n');
+  if (mode === 'notes') {
+    storeResources(vault.db, [testPatient(`${marker}-patient`, `${marker}given`, `${marker}family`, `${marker}-MRN`)]);
+    for (let i = 0; ; i++) {
+      const id = `${marker}-note-${i}`;
+      storeResources(vault.db, [testNote(id, `${marker}-patient`, `${marker} note text`)]);
+      process.stdout.write(`committed ${id}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
   for (let round = 0; ; round++) {
     if (mode === 'rotate') await vault.rotateKey();
     else if (mode === 'write') {

@@ -145,6 +145,13 @@ describe('IPC router', () => {
     const internal = await failing(new Error('row for Quorva Zentrell broke'));
     expect(internal).toMatchObject({ error: { code: 'INTERNAL' } });
     expect(JSON.stringify(internal)).not.toContain('Quorva');
+    // Storage failures a person can act on are told as such, never as INTERNAL.
+    const sqlite = (code: string) => Object.assign(new Error(`${code} at row of Quorva`), { code });
+    expect(await failing(sqlite('SQLITE_BUSY'))).toMatchObject({ error: { code: 'BUSY' } });
+    expect(await failing(sqlite('SQLITE_BUSY_SNAPSHOT'))).toMatchObject({ error: { code: 'BUSY' } });
+    const full = await failing(sqlite('SQLITE_FULL'));
+    expect(full).toMatchObject({ error: { code: 'DISK_FULL', message: expect.stringContaining('Nothing already stored was lost') } });
+    expect(JSON.stringify(full)).not.toContain('Quorva');
   });
 
   it('refuses an answer that does not match the contract (nothing extra leaks)', async () => {
