@@ -2,14 +2,18 @@ import type { FhirResource } from '../../src-shared/fhir/index.ts';
 import type { Clock } from '../ports.ts';
 import { deleteResource, storeResources } from '../records/index.ts';
 import { durably, type Database } from '../vault/index.ts';
+import { versionIdOf, type Json } from './central-reads.ts';
+import { insertConflict, markResolved, openConflictRow, openConflictRows, type ConflictRow } from './conflict-store.ts';
 import { withoutServerMeta } from './outbox.ts';
+import { conflictedSeqOf, insertQueued, removeQueued, requeueOnVersion, setConflict, type OutboxRow } from './outbox-store.ts';
 
 /**
  * Conflicts: changes central refused because it holds a newer version than the one the edit was
  * made on. A clinician decides: keep mine (sent again, on central's version), keep theirs (the
  * local copy becomes central's; mine stays in the conflict record), or a merge by hand (sent on
  * central's version). Nothing is overwritten without that decision, and both versions stay on
- * record: central's history has theirs and, unless set aside, mine.
+ * record: central's history has theirs and, unless set aside, mine. The SQL is
+ * conflict-store.ts's and outbox-store.ts's.
  */
 export interface ConflictRecord {
   id: number;
@@ -20,18 +24,6 @@ export interface ConflictRecord {
   mine: FhirResource;
   theirs: FhirResource | null;
   detectedAt: number;
-}
-
-interface ConflictRow {
-  id: number;
-  resource_type: string;
-  resource_id: string;
-  patient_id: string | null;
-  user_id: string;
-  local_json: string;
-  server_json: string | null;
-  server_version: string | null;
-  detected_at: number;
 }
 
 const toRecord = (row: ConflictRow): ConflictRecord => ({
@@ -45,14 +37,33 @@ const toRecord = (row: ConflictRow): ConflictRecord => ({
   detectedAt: row.detected_at,
 });
 
+/**
+ * A pushed change met a conflict: central holds `theirs` (null: central deleted the record). Both
+ * are kept for the clinician, and the outbox row waits for the decision; one durable transaction.
+ */
+export function recordConflict(db: Database, row: OutboxRow, theirs: Json | null, clock: Clock): void {
+  durably(db, () => {
+    insertConflict(db, {
+      resourceType: row.resource_type,
+      resourceId: row.resource_id,
+      patientId: row.patient_id,
+      userId: row.user_id,
+      localJson: row.json,
+      serverJson: theirs ? JSON.stringify(theirs) : null,
+      serverVersion: versionIdOf(theirs),
+      detectedAt: clock.now(),
+    });
+    setConflict(db, row.seq, theirs ? 'central holds a newer version' : 'central deleted this record');
+  });
+}
+
 /** The user's open conflicts, oldest first. */
 export function openConflicts(db: Database, userId: string): ConflictRecord[] {
-  const rows = db.prepare('SELECT * FROM sync_conflicts WHERE user_id = ? AND resolved_at IS NULL ORDER BY id').all(userId) as ConflictRow[];
-  return rows.map(toRecord);
+  return openConflictRows(db, userId).map(toRecord);
 }
 
 export function openConflict(db: Database, conflictId: number, userId: string): ConflictRecord | null {
-  const row = db.prepare('SELECT * FROM sync_conflicts WHERE id = ? AND user_id = ? AND resolved_at IS NULL').get(conflictId, userId) as ConflictRow | undefined;
+  const row = openConflictRow(db, conflictId, userId);
   return row ? toRecord(row) : null;
 }
 
@@ -71,13 +82,11 @@ export class ConflictError extends Error {
 /** Applies the clinician's decision, in one durable transaction with the outbox and the cache. */
 export function resolveConflict(db: Database, conflictId: number, userId: string, resolution: Resolution, clock: Clock): void {
   durably(db, () => {
-    const row = db.prepare('SELECT * FROM sync_conflicts WHERE id = ? AND user_id = ? AND resolved_at IS NULL').get(conflictId, userId) as ConflictRow | undefined;
+    const row = openConflictRow(db, conflictId, userId);
     if (!row) throw new ConflictError('notFound', 'No such open conflict.');
-    const queued = db.prepare("SELECT seq FROM sync_outbox WHERE resource_type = ? AND resource_id = ? AND state = 'conflict'").pluck().get(row.resource_type, row.resource_id) as
-      | number
-      | undefined;
+    const queued = conflictedSeqOf(db, row.resource_type, row.resource_id);
     if (resolution.choice === 'theirs') {
-      if (queued !== undefined) db.prepare('DELETE FROM sync_outbox WHERE seq = ?').run(queued);
+      if (queued !== undefined) removeQueued(db, queued);
       if (row.server_json === null) deleteResource(db, row.resource_type, row.resource_id);
       else storeResources(db, [JSON.parse(row.server_json)]);
     } else {
@@ -86,19 +95,12 @@ export function resolveConflict(db: Database, conflictId: number, userId: string
       const { rejected } = storeResources(db, [content]);
       if (rejected.length > 0) throw new ConflictError('invalid', `The merged record is not valid: ${rejected[0]?.issues.join('; ')}`);
       // Sent again on central's current version (none: central deleted it, so it is created anew).
-      const args = [JSON.stringify(content), row.server_version, userId];
-      if (queued !== undefined) {
-        db.prepare("UPDATE sync_outbox SET json = ?, base_version = ?, user_id = ?, revision = revision + 1, attempted = 0, state = 'pending', problem = NULL WHERE seq = ?").run(...args, queued);
-      } else {
-        db.prepare('INSERT INTO sync_outbox (resource_type, resource_id, patient_id, json, base_version, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-          row.resource_type,
-          row.resource_id,
-          row.patient_id,
-          ...args,
-          clock.now(),
-        );
+      const json = JSON.stringify(content);
+      if (queued !== undefined) requeueOnVersion(db, queued, json, row.server_version, userId);
+      else {
+        insertQueued(db, { resourceType: row.resource_type, resourceId: row.resource_id, patientId: row.patient_id, baseVersion: row.server_version, json, userId, createdAt: clock.now() });
       }
     }
-    db.prepare('UPDATE sync_conflicts SET resolved_at = ?, resolution = ?, resolved_by = ? WHERE id = ?').run(clock.now(), resolution.choice, userId, row.id);
+    markResolved(db, row.id, clock.now(), resolution.choice, userId);
   });
 }

@@ -7,7 +7,8 @@ import { enterRollbackJournal, type Database } from '../vault/index.ts';
 import type { HttpDeps } from './http.ts';
 import { startPageReader, type PageReader } from './page-reader.ts';
 import { preparePage, readPages, type PreparedPage } from './pages.ts';
-import { queuedResourceIds } from './outbox.ts';
+import { queuedResourceIds } from './outbox-store.ts';
+import { cursorCount, cursorMover, cursorReader, diagnosticRecorder, hasCursor } from './pull-store.ts';
 
 /**
  * Incremental pull from the central FHIR API, one resource type at a time: search by the
@@ -62,19 +63,10 @@ export const PULL_COMMIT_SIZE = 5_000;
 /** SQLite's page cache during a pull (negative: KiB), 32 MiB. */
 const PULL_CACHE_SIZE = -32_768;
 
-/** Moves a cursor forward only (a page read late never moves it back). */
-function cursorMover(db: Database) {
-  return db.prepare<[string, string, number]>(
-    `INSERT INTO sync_cursors (resource_type, last_updated, updated_at) VALUES (?, ?, ?)
-     ON CONFLICT (resource_type) DO UPDATE SET last_updated = excluded.last_updated, updated_at = excluded.updated_at
-     WHERE excluded.last_updated > sync_cursors.last_updated`,
-  );
-}
-
 /** The search of a type from its cursor (minus the overlap), sorted by central's lastUpdated. */
 function searchUrl(options: PullOptions, type: PulledType): string {
   const base = new URL(options.fhirBaseUrl.replace(/\/+$/, '') + '/');
-  const cursor = options.db.prepare('SELECT last_updated FROM sync_cursors WHERE resource_type = ?').pluck().get(type) as string | undefined;
+  const cursor = cursorReader(options.db)(type);
   const query = new URLSearchParams({ _sort: '_lastUpdated', _count: String(options.pageSize ?? PULL_PAGE_SIZE) });
   if (cursor) query.set('_lastUpdated', `ge${new Date(Date.parse(cursor) - (options.overlapMs ?? DEFAULT_OVERLAP_MS)).toISOString()}`);
   return new URL(`${type}?${query}`, base).href;
@@ -89,11 +81,11 @@ function searchUrl(options: PullOptions, type: PulledType): string {
 function typeSink(options: PullOptions, type: PulledType) {
   const { db } = options;
   // Before a type's first pull nothing here has central's version: no lookup can skip anything.
-  const firstOfType = db.prepare('SELECT 1 FROM sync_cursors WHERE resource_type = ?').get(type) === undefined;
+  const firstOfType = !hasCursor(db, type);
   // A resource with a local change waiting keeps it: its push meets central's version (412).
   const queued = queuedResourceIds(db, type);
   const setCursor = cursorMover(db);
-  const diagnose = db.prepare('INSERT INTO sync_diagnostics (at, resource_type, resource_id, problem) VALUES (?, ?, ?, ?)');
+  const diagnose = diagnosticRecorder(db);
   const result: PullResult = { stored: 0, unchanged: 0, rejected: 0, pages: 0 };
   let group: PreparedResource[] = [];
   let rejected: Omit<RejectedResource, 'index'>[] = [];
@@ -109,8 +101,8 @@ function typeSink(options: PullOptions, type: PulledType) {
     db.transaction(() => {
       result.stored += storePrepared(db, resources);
       result.rejected += refused.length;
-      for (const bad of refused) diagnose.run(options.clock.now(), bad.resourceType, bad.id, bad.issues.join('; ').slice(0, 1000));
-      if (newest) setCursor.run(type, new Date(Date.parse(newest)).toISOString(), options.clock.now());
+      for (const bad of refused) diagnose(options.clock.now(), bad.resourceType, bad.id, bad.issues.join('; ').slice(0, 1000));
+      if (newest) setCursor(type, new Date(Date.parse(newest)).toISOString(), options.clock.now());
     })();
   };
 
@@ -170,8 +162,8 @@ export async function pullType(options: PullOptions, type: PulledType, reader?: 
 export async function pullDeletes(options: PullOptions, type: PulledType): Promise<{ deleted: number }> {
   const { db } = options;
   const base = new URL(options.fhirBaseUrl.replace(/\/+$/, '') + '/');
-  const cursorOf = db.prepare('SELECT last_updated FROM sync_cursors WHERE resource_type = ?').pluck();
-  const since = (cursorOf.get(`history:${type}`) ?? cursorOf.get(type)) as string | undefined;
+  const cursorOf = cursorReader(db);
+  const since = cursorOf(`history:${type}`) ?? cursorOf(type);
   if (since === undefined) return { deleted: 0 };
   const from = new Date(Date.parse(since) - (options.overlapMs ?? DEFAULT_OVERLAP_MS)).toISOString();
   const url = new URL(`${type}/_history?${new URLSearchParams({ _since: from, _count: String(options.pageSize ?? PULL_PAGE_SIZE) })}`, base).href;
@@ -189,7 +181,7 @@ export async function pullDeletes(options: PullOptions, type: PulledType): Promi
     const queued = queuedResourceIds(db, type);
     db.transaction(() => {
       for (const id of gone) if (!queued.has(id) && deleteResource(db, type, id)) deleted++;
-      if (newest) setCursor.run(`history:${type}`, new Date(Date.parse(newest)).toISOString(), options.clock.now());
+      if (newest) setCursor(`history:${type}`, new Date(Date.parse(newest)).toISOString(), options.clock.now());
     })();
   }
   if (deleted > 0) options.logger.log('info', 'sync.deleted', { reason: type, count: deleted });
@@ -206,7 +198,7 @@ export async function pullAll(options: PullOptions): Promise<Record<PulledType, 
   options.db.pragma(`cache_size = ${PULL_CACHE_SIZE}`);
   // The first pull of a clinic is a bulk write: through the rollback journal, which encrypts each
   // page once instead of twice (WAL frame, then checkpoint). Later pulls are small: WAL.
-  const firstPull = (options.db.prepare('SELECT count(*) FROM sync_cursors').pluck().get() as number) === 0;
+  const firstPull = cursorCount(options.db) === 0;
   const backToWal = firstPull ? enterRollbackJournal(options.db) : null;
   try {
     const types = options.types ?? PULLED_TYPES;

@@ -1,9 +1,11 @@
 import type { Logger } from '../log/index.ts';
 import type { Clock } from '../ports.ts';
-import { storeResources } from '../records/index.ts';
-import { durably, type Database } from '../vault/index.ts';
-import { fetchWithRetry, SyncHttpError, type HttpDeps } from './http.ts';
-import type { OutboxRow } from './outbox.ts';
+import type { Database } from '../vault/index.ts';
+import { centralForPush, readJson, type CentralForPush, type Json } from './central-reads.ts';
+import { recordConflict } from './conflicts.ts';
+import { SyncHttpError, type HttpDeps } from './http.ts';
+import { holdChange, markAttempted, settlePushed } from './outbox.ts';
+import { pendingAfter, type OutboxRow } from './outbox-store.ts';
 
 /**
  * Push of the outbox to central (PRODUCT.md capability 7). Each change is a PUT to its
@@ -20,6 +22,9 @@ import type { OutboxRow } from './outbox.ts';
  *
  * Rows of a user who signed out are sent with that user's own token (see tokenFor); without one
  * they are held. Different resources are pushed a few at a time; each resource has one row.
+ *
+ * What is read from central to settle a change is central-reads.ts's; the outbox's and the
+ * conflicts' bookkeeping is outbox.ts's and conflicts.ts's.
  */
 export interface PushOptions extends HttpDeps {
   db: Database;
@@ -48,195 +53,146 @@ export interface PushResult {
  */
 export type TokenAnswer = { token: string } | { hold: string } | { wait: true };
 
-type Json = Record<string, unknown>;
-
-/** JSON with object keys sorted, so two encodings of the same content compare equal. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    item && typeof item === 'object' && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item as Json).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : item,
-  );
-}
-
-/** A resource's content, without the meta central sets (versions, times) or may add. */
-function contentOf(resource: Json): string {
-  const { meta: _meta, ...content } = resource;
-  return canonical(content);
-}
-
 const FHIR_JSON = 'application/fhir+json';
 
+/** A row to push, and the token of the user who made it. */
+interface Ready {
+  row: OutboxRow;
+  token: string;
+}
+
 export async function pushOutbox(options: PushOptions): Promise<PushResult> {
-  const { db, clock, logger } = options;
-  const base = new URL(options.fhirBaseUrl.replace(/\/+$/, '') + '/');
+  const { db, logger } = options;
   const batchSize = options.batchSize ?? 50;
   const concurrency = options.concurrency ?? 4;
   const result: PushResult = { pushed: 0, conflicts: 0, held: 0 };
   const tokens = new Map<string, TokenAnswer>();
-
-  const nextBatch = db.prepare("SELECT * FROM sync_outbox WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?");
-  const markAttempted = db.prepare('UPDATE sync_outbox SET attempted = 1 WHERE seq = ? AND attempted = 0');
-  const hold = db.prepare("UPDATE sync_outbox SET state = 'held', problem = ? WHERE seq = ?");
-
-  const request = async (url: string, init: RequestInit, token: string, beforeResend?: () => Promise<Response | null>) =>
-    fetchWithRetry(
-      url,
-      { ...init, headers: { accept: FHIR_JSON, authorization: `Bearer ${token}`, ...(init.headers as Record<string, string> | undefined) } },
-      { ...options, ...(beforeResend ? { beforeResend } : {}) },
-    );
-
-  /** Central's version holding exactly this row's content, if the change already landed. */
-  const landedVersion = async (row: OutboxRow, token: string): Promise<Json | null> => {
-    const response = await request(new URL(`${row.resource_type}/${row.resource_id}/_history?_count=100`, base).href, {}, token);
-    if (response.status === 404 || response.status === 410) {
-      await response.body?.cancel();
-      return null;
-    }
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new SyncHttpError(`http-${response.status}`, `Central answered HTTP ${response.status} to a history lookup.`, response.status);
-    }
-    const bundle = (await readJson(response)) as { entry?: { resource?: Json }[] } | null;
-    if (!bundle) throw new SyncHttpError('malformed-response', 'Central sent a history page that is not JSON.');
-    const mine = contentOf(JSON.parse(row.json) as Json);
-    for (const entry of bundle.entry ?? []) {
-      const version = entry.resource;
-      const versionId = (version?.['meta'] as Json | undefined)?.['versionId'];
-      if (version && versionId !== row.base_version && contentOf(version) === mine) return version;
-    }
-    return null;
-  };
-
-  /** Accepted by central: the local copy becomes central's version, unless edited meanwhile. */
-  const complete = (row: OutboxRow, accepted: Json) => {
-    db.transaction(() => {
-      const revision = db.prepare('SELECT revision FROM sync_outbox WHERE seq = ?').pluck().get(row.seq) as number | undefined;
-      const versionId = (accepted['meta'] as Json | undefined)?.['versionId'];
-      if (revision === row.revision) {
-        db.prepare('DELETE FROM sync_outbox WHERE seq = ?').run(row.seq);
-        const { rejected } = storeResources(db, [accepted]);
-        if (rejected.length > 0) {
-          db.prepare('INSERT INTO sync_diagnostics (at, resource_type, resource_id, problem) VALUES (?, ?, ?, ?)').run(
-            clock.now(),
-            row.resource_type,
-            row.resource_id,
-            `central's answer to a push failed validation: ${rejected[0]?.issues.join('; ').slice(0, 900)}`,
-          );
-        }
-      } else if (revision !== undefined) {
-        // Edited again while this push was in flight: the newer edit goes next, on central's version.
-        db.prepare('UPDATE sync_outbox SET base_version = ?, attempted = 0 WHERE seq = ?').run(typeof versionId === 'string' ? versionId : null, row.seq);
-      }
-    })();
-    result.pushed++;
-  };
-
-  const conflict = async (row: OutboxRow, token: string) => {
-    const response = await request(new URL(`${row.resource_type}/${row.resource_id}`, base).href, {}, token);
-    let server: Json | null = null;
-    if (response.ok) {
-      server = (await readJson(response)) as Json | null;
-      if (!server) throw new SyncHttpError('malformed-response', 'Central sent a record that is not JSON.');
-    } else {
-      await response.body?.cancel();
-      if (response.status !== 404 && response.status !== 410) {
-        throw new SyncHttpError(`http-${response.status}`, `Central answered HTTP ${response.status} to a read.`, response.status);
-      }
-    }
-    const serverVersion = (server?.['meta'] as Json | undefined)?.['versionId'];
-    durably(db, () => {
-      db.prepare(
-        `INSERT INTO sync_conflicts (resource_type, resource_id, patient_id, user_id, local_json, server_json, server_version, detected_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(row.resource_type, row.resource_id, row.patient_id, row.user_id, row.json, server ? JSON.stringify(server) : null, typeof serverVersion === 'string' ? serverVersion : null, clock.now());
-      db.prepare("UPDATE sync_outbox SET state = 'conflict', problem = ? WHERE seq = ?").run(server ? 'central holds a newer version' : 'central deleted this record', row.seq);
-    });
-    result.conflicts++;
-    logger.log('warn', 'sync.conflict', { reason: row.resource_type });
-  };
-
-  const pushOne = async (row: OutboxRow, wasAttempted: boolean, token: string) => {
-    if (wasAttempted) {
-      const landed = await landedVersion(row, token);
-      if (landed) return complete(row, landed);
-    }
-    const url = new URL(`${row.resource_type}/${row.resource_id}`, base).href;
-    const headers: Record<string, string> = { 'content-type': FHIR_JSON };
-    if (row.base_version !== null) headers['if-match'] = `W/"${row.base_version}"`;
-    let resent = false;
-    const response = await request(url, { method: 'PUT', headers, body: row.json }, token, async () => {
-      resent = true;
-      const landed = await landedVersion(row, token);
-      return landed ? Response.json(landed) : null;
-    });
-    if (response.ok) {
-      // Accepted, but the answer was cut off or unreadable: central's history says what it holds.
-      const accepted = ((await readJson(response)) as Json | null) ?? (await landedVersion(row, token));
-      // Not found there either: the row stays attempted, and the next round looks again.
-      if (!accepted) throw new SyncHttpError('malformed-response', 'Central accepted a change but its answer is not JSON.');
-      return complete(row, accepted);
-    }
-    await response.body?.cancel();
-    if (response.status === 412 || (row.base_version !== null && (response.status === 404 || response.status === 410))) {
-      // A resent PUT that meets 412 may be meeting its own first try: look once more.
-      if (resent || wasAttempted) {
-        const landed = await landedVersion(row, token);
-        if (landed) return complete(row, landed);
-      }
-      return conflict(row, token);
-    }
-    if (response.status === 401) throw new SyncHttpError('http-401', 'Central did not accept the sign-in token.', 401);
-    // The change itself is refused: held for IT with the status only (an answer may quote PHI).
-    durably(db, () => hold.run(`central refused the change (HTTP ${response.status})`, row.seq));
-    result.held++;
-    logger.log('warn', 'sync.push-refused', { reason: row.resource_type, status: response.status });
-  };
-
+  const pushChange = changePusher(options, result);
   let after = 0;
   for (;;) {
-    const rows = nextBatch.all(after, batchSize) as OutboxRow[];
+    const rows = pendingAfter(db, after, batchSize);
     if (rows.length === 0) break;
     after = rows[rows.length - 1]!.seq;
-    const ready: { row: OutboxRow; token: string }[] = [];
-    for (const row of rows) {
-      let answer = tokens.get(row.user_id);
-      if (!answer) tokens.set(row.user_id, (answer = await options.tokenFor(row.user_id)));
-      if ('token' in answer) ready.push({ row, token: answer.token });
-      else if ('hold' in answer) {
-        durably(db, () => hold.run(answer.hold, row.seq));
-        result.held++;
-      }
-    }
-    // One durable commit per batch: from here on, any of these PUTs may reach central.
-    durably(db, () => {
-      for (const { row } of ready) markAttempted.run(row.seq);
+    // Each change goes under the token of the user who made it; without one it is held or waits.
+    const ready = await withTokens(rows, tokens, options.tokenFor, (row, problem) => {
+      holdChange(db, row, problem);
+      result.held++;
     });
-    let next = 0;
-    let failure: unknown = null;
-    const worker = async () => {
-      while (failure === null && next < ready.length) {
-        const { row, token } = ready[next++]!;
-        try {
-          await pushOne(row, row.attempted === 1, token);
-          options.onSettled?.();
-        } catch (error) {
-          failure ??= error;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, ready.length) }, worker));
-    if (failure !== null) throw failure;
+    // One durable commit per batch: from here on, any of these PUTs may reach central.
+    markAttempted(db, ready.map(({ row }) => row));
+    // A few resources at a time; after a failure none more start, and it ends the push once those in flight have.
+    await inParallel(ready, concurrency, async ({ row, token }) => {
+      await pushChange(row, token);
+      options.onSettled?.();
+    });
   }
   if (result.pushed + result.conflicts + result.held > 0) logger.log('info', 'sync.pushed', { count: result.pushed, status: result.conflicts });
   return result;
 }
 
-async function readJson(response: Response): Promise<unknown> {
-  try {
-    const value: unknown = await response.json();
-    return value && typeof value === 'object' && !Array.isArray(value) ? value : null;
-  } catch {
-    return null;
+/** The rows with a token for their user (asked once per user per push); the others held, or left to wait. */
+async function withTokens(
+  rows: readonly OutboxRow[],
+  tokens: Map<string, TokenAnswer>,
+  tokenFor: PushOptions['tokenFor'],
+  hold: (row: OutboxRow, problem: string) => void,
+): Promise<Ready[]> {
+  const ready: Ready[] = [];
+  for (const row of rows) {
+    let answer = tokens.get(row.user_id);
+    if (!answer) tokens.set(row.user_id, (answer = await tokenFor(row.user_id)));
+    if ('token' in answer) ready.push({ row, token: answer.token });
+    else if ('hold' in answer) hold(row, answer.hold);
   }
+  return ready;
+}
+
+/** Runs `each` over the items, `concurrency` at a time; throws the first failure once all running have ended. */
+async function inParallel<T>(items: readonly T[], concurrency: number, each: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: unknown = null;
+  const worker = async () => {
+    while (failure === null && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await each(item);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  if (failure !== null) throw failure;
+}
+
+/** What central's answer to a PUT means: accepted (its version), a conflict, or the change refused. */
+type PutAnswer = { accepted: Json } | { conflict: true; resent: boolean } | { refused: number };
+
+/** One change's push, from the look-up of an earlier attempt to its settling (counted in `result`). */
+function changePusher(options: PushOptions, result: PushResult): (row: OutboxRow, token: string) => Promise<void> {
+  const { db, clock, logger } = options;
+  const central = centralForPush(options.fhirBaseUrl, options);
+
+  const accepted = (row: OutboxRow, version: Json) => {
+    settlePushed(db, row, version, clock);
+    result.pushed++;
+  };
+  const conflicted = (row: OutboxRow, theirs: Json | null) => {
+    recordConflict(db, row, theirs, clock);
+    result.conflicts++;
+    logger.log('warn', 'sync.conflict', { reason: row.resource_type });
+  };
+  const refused = (row: OutboxRow, status: number) => {
+    // Held for IT with the status only (an answer may quote PHI).
+    holdChange(db, row, `central refused the change (HTTP ${status})`);
+    result.held++;
+    logger.log('warn', 'sync.push-refused', { reason: row.resource_type, status });
+  };
+
+  return async (row, token) => {
+    const wasAttempted = row.attempted === 1;
+    // Its PUT may have left before (a crash, a lost answer): central's history may hold it already.
+    if (wasAttempted) {
+      const landed = await central.landedVersion(row, token);
+      if (landed) return accepted(row, landed);
+    }
+    const answer = await putChange(central, row, token);
+    if ('accepted' in answer) return accepted(row, answer.accepted);
+    if ('refused' in answer) return refused(row, answer.refused);
+    // A resent PUT that meets 412 may be meeting its own first try: look once more.
+    if (answer.resent || wasAttempted) {
+      const landed = await central.landedVersion(row, token);
+      if (landed) return accepted(row, landed);
+    }
+    conflicted(row, await central.currentVersion(row, token));
+  };
+}
+
+/**
+ * The change PUT to its id, If-Match on the version it was based on (none: a create). Before a
+ * PUT is sent again after an answer that leaves its effect unknown, central's history is asked
+ * whether the first try landed. A 401 is thrown: the round fails, the row stays for the next.
+ */
+async function putChange(central: CentralForPush, row: OutboxRow, token: string): Promise<PutAnswer> {
+  const headers: Record<string, string> = { 'content-type': FHIR_JSON };
+  if (row.base_version !== null) headers['if-match'] = `W/"${row.base_version}"`;
+  let resent = false;
+  const response = await central.request(`${row.resource_type}/${row.resource_id}`, { method: 'PUT', headers, body: row.json }, token, async () => {
+    resent = true;
+    const landed = await central.landedVersion(row, token);
+    return landed ? Response.json(landed) : null;
+  });
+  if (response.ok) {
+    // Accepted, but the answer was cut off or unreadable: central's history says what it holds.
+    const accepted = ((await readJson(response)) as Json | null) ?? (await central.landedVersion(row, token));
+    // Not found there either: the row stays attempted, and the next round looks again.
+    if (!accepted) throw new SyncHttpError('malformed-response', 'Central accepted a change but its answer is not JSON.');
+    return { accepted };
+  }
+  await response.body?.cancel();
+  // Central moved on since the edit (412), or deleted what the edit was made on (404/410).
+  if (response.status === 412 || (row.base_version !== null && (response.status === 404 || response.status === 410))) return { conflict: true, resent };
+  if (response.status === 401) throw new SyncHttpError('http-401', 'Central did not accept the sign-in token.', 401);
+  // The change itself is refused.
+  return { refused: response.status };
 }

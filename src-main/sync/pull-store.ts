@@ -1,0 +1,48 @@
+import type { Database } from '../vault/index.ts';
+
+/**
+ * The pull's SQL (schema.ts): its cursors (sync_cursors: per resource type the newest
+ * `meta.lastUpdated` central sent, and `history:<type>` for its deletes) and the diagnostics of
+ * what central sent that could not be stored (sync_diagnostics: type, id and the rule broken,
+ * never the content; a push's answer that fails validation is recorded there too). What a pull
+ * runs once per resource or page is prepared once and bound by position: it is on the pull's
+ * measured path.
+ */
+
+/** Moves a cursor forward only (a page read late never moves it back). */
+export function cursorMover(db: Database): (key: string, lastUpdated: string, updatedAt: number) => void {
+  const move = db.prepare<[string, string, number]>(
+    `INSERT INTO sync_cursors (resource_type, last_updated, updated_at) VALUES (?, ?, ?)
+     ON CONFLICT (resource_type) DO UPDATE SET last_updated = excluded.last_updated, updated_at = excluded.updated_at
+     WHERE excluded.last_updated > sync_cursors.last_updated`,
+  );
+  return (key, lastUpdated, updatedAt) => void move.run(key, lastUpdated, updatedAt);
+}
+
+/** Reads cursors: a type's, or `history:<type>`; undefined before the first. */
+export function cursorReader(db: Database): (key: string) => string | undefined {
+  const cursorOf = db.prepare('SELECT last_updated FROM sync_cursors WHERE resource_type = ?').pluck();
+  return (key) => cursorOf.get(key) as string | undefined;
+}
+
+export function hasCursor(db: Database, key: string): boolean {
+  return db.prepare('SELECT 1 FROM sync_cursors WHERE resource_type = ?').get(key) !== undefined;
+}
+
+export function cursorCount(db: Database): number {
+  return db.prepare('SELECT count(*) FROM sync_cursors').pluck().get() as number;
+}
+
+/** Records what central sent that could not be stored. */
+export function diagnosticRecorder(db: Database): (at: number, resourceType: string | null, resourceId: string | null, problem: string) => void {
+  const diagnose = db.prepare('INSERT INTO sync_diagnostics (at, resource_type, resource_id, problem) VALUES (?, ?, ?, ?)');
+  return (at, resourceType, resourceId, problem) => void diagnose.run(at, resourceType, resourceId, problem);
+}
+
+export function recordDiagnostic(db: Database, at: number, resourceType: string | null, resourceId: string | null, problem: string): void {
+  diagnosticRecorder(db)(at, resourceType, resourceId, problem);
+}
+
+export function diagnosticsCount(db: Database): number {
+  return db.prepare('SELECT count(*) FROM sync_diagnostics').pluck().get() as number;
+}
