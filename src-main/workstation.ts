@@ -7,13 +7,13 @@
 import { APP_NAME, APP_VERSION } from '../src-shared/app-info.ts';
 import type { WorkstationStatus } from '../src-shared/ipc/contract.ts';
 import type { VaultStatus } from '../src-shared/vault/status.ts';
-import { createAuditShipper, createAuditTrail, loadAuditKey, purgeAuditTrail, type AuditShipper, type AuditTrail } from './audit/index.ts';
+import { auditKeyTraces, createAuditShipper, createAuditTrail, loadAuditKey, purgeAuditTrail, type AuditShipper, type AuditTrail } from './audit/index.ts';
 import type { Handlers } from './ipc/index.ts';
 import { workstationMigrations } from './migrations.ts';
 import { centralFetchFor } from './net/index.ts';
 import { describePolicy } from './policy/index.ts';
 import type { Ports, Timers } from './ports.ts';
-import { openVault, VaultError, vaultErrorGuide, type Database, type Vault } from './vault/index.ts';
+import { openVault, VaultError, vaultErrorGuide, type Database, type Vault, type VaultOptions } from './vault/index.ts';
 
 type Opened = { vault: Vault; trail: AuditTrail; auditKey: Buffer };
 
@@ -30,10 +30,19 @@ export interface Workstation {
   close(): void;
 }
 
+/**
+ * The workstation's cache, opened (or created) with every capability's schema. The audit key's
+ * traces count as traces of a cache: with them and no database, nothing is created afresh.
+ */
+export async function openWorkstationVault(options: Omit<VaultOptions, 'migrations' | 'otherTraces'>): Promise<Vault> {
+  const otherTraces = await auditKeyTraces(options.keyStore, options.dataDir);
+  return openVault({ ...options, migrations: workstationMigrations, otherTraces });
+}
+
 async function openCacheAndTrail(ports: Ports): Promise<Opened | VaultError> {
   let vault: Vault | null = null;
   try {
-    vault = await openVault({ dataDir: ports.paths.dataDir, keyStore: ports.keyStore, policy: ports.policy.vault, logger: ports.logger, migrations: workstationMigrations });
+    vault = await openWorkstationVault({ dataDir: ports.paths.dataDir, keyStore: ports.keyStore, policy: ports.policy.vault, logger: ports.logger });
     const auditKey = await loadAuditKey(ports.keyStore, ports.paths.dataDir, vault.db, ports.policy.vault.recoveryPublicKeyPem);
     return { vault, trail: createAuditTrail(vault.db, auditKey, ports.clock), auditKey };
   } catch (error) {

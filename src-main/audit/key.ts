@@ -79,6 +79,18 @@ export async function recoverAuditKey(keyStore: KeyStore, dataDir: string, priva
   return true;
 }
 
+/** What is left of an audit trail's key outside the cache: its keychain entry, its escrow (names only). */
+export async function auditKeyTraces(keyStore: KeyStore, dataDir: string): Promise<string[]> {
+  let stored: string | null;
+  try {
+    stored = await keyStore.get(auditKeyAccount(dataDir));
+  } catch (error) {
+    if (error instanceof KeychainUnavailableError) throw new VaultError('KEYCHAIN_UNAVAILABLE', error.message);
+    throw error;
+  }
+  return [...(stored !== null ? ['the audit key in the OS keychain'] : []), ...(fs.existsSync(auditEscrowFile(dataDir)) ? [path.basename(auditEscrowFile(dataDir))] : [])];
+}
+
 /** Crypto-erase of the audit key: its keychain entry, then its escrow. */
 export async function eraseAuditKey(keyStore: KeyStore, dataDir: string): Promise<{ keyRemoved: boolean; escrowRemoved: boolean }> {
   const keyRemoved = await keyStore.delete(auditKeyAccount(dataDir));

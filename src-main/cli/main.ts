@@ -5,10 +5,12 @@
  * Output never contains PHI. Exit codes: 0 done, 1 the operation failed, 2 bad usage.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Policy } from '../../src-shared/policy/schema.ts';
 import { createJsonLogger } from '../log/index.ts';
-import { VaultError, vaultErrorGuide, EscrowKeyError, createKeytarKeyStore, openVault } from '../vault/index.ts';
+import { VaultError, vaultErrorGuide, EscrowKeyError, createKeytarKeyStore } from '../vault/index.ts';
+import { openWorkstationVault } from '../workstation.ts';
 import { eraseWorkstation, recoverWorkstation } from '../workstation-keys.ts';
 import { toAuditEvent, loadAuditKey, createAuditTrail, verifyAuditTrailParallel, pendingAuditCount, readWorkstationId, recordEnrollment } from '../audit/index.ts';
 import { systemClock } from '../ports.ts';
@@ -16,7 +18,6 @@ import { outboxCounts, retryHeld, syncDiagnosticsCount } from '../sync/index.ts'
 import { isAllowedTransport } from '../net/index.ts';
 import { PolicyError, readPolicyFile, type LoadedPolicy, loadOsPolicy } from '../policy/index.ts';
 import { readIfExists } from '../base/index.ts';
-import { workstationMigrations } from '../migrations.ts';
 
 const USAGE = `Usage: ws <command> [options]
 
@@ -30,7 +31,10 @@ Commands:
   vault recover --private-key <file.pem>
                                put the escrowed cache key back in the OS keychain
   vault rotate-key             re-encrypt the cache under a new key
-  vault wipe --yes             crypto-erase: destroy the key, then the cache files
+  vault wipe --yes [--discard-unsynced]
+                               crypto-erase: destroy the key, then the cache files; refused
+                               while changes or audit entries have not reached central
+                               unless --discard-unsynced (it says how many it destroys)
   audit verify                 walk the audit chain; report the first altered, removed,
                                inserted or reordered entry (exit 1 when one is found)
   audit export [--since <ISO date>]
@@ -80,6 +84,7 @@ export async function runCli(argv: string[]): Promise<number> {
       since: { type: 'string' },
       policy: { type: 'string' },
       yes: { type: 'boolean', default: false },
+      'discard-unsynced': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -104,7 +109,7 @@ export async function runCli(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'status': {
-      const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: readPolicy(values.policy).vault, logger });
+      const vault = await openWorkstationVault({ dataDir, keyStore, policy: readPolicy(values.policy).vault, logger });
       print(json, { ok: true, state: 'ready', schemaVersion: vault.schemaVersion, escrowed: vault.escrowed }, `Cache ready (schema ${vault.schemaVersion}, escrow ${vault.escrowed ? 'on' : 'off'}).`);
       vault.close();
       return 0;
@@ -118,7 +123,7 @@ export async function runCli(argv: string[]): Promise<number> {
       return 0;
     }
     case 'rotate-key': {
-      const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: readPolicy(values.policy).vault, logger });
+      const vault = await openWorkstationVault({ dataDir, keyStore, policy: readPolicy(values.policy).vault, logger });
       try {
         await vault.rotateKey();
         createAuditTrail(vault.db, await loadAuditKey(keyStore, dataDir, vault.db, readPolicy(values.policy).vault.recoveryPublicKeyPem), systemClock).append({ action: 'key.rotate', outcome: 'success', userId: null, role: 'itAdmin', detail: 'cache-key' });
@@ -130,8 +135,19 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     case 'wipe': {
       if (!values.yes) throw new UsageError('vault wipe destroys the cache and any unsynced changes; confirm with --yes.');
+      const unsynced = await unsyncedWork({ dataDir, keyStore, logger, json });
+      const destroys = unsynced === 'unknown' || unsynced.pending + unsynced.unshippedAudit > 0;
+      if (destroys && !values['discard-unsynced']) {
+        const told =
+          unsynced === 'unknown'
+            ? 'The cache cannot be read, so it may hold changes not yet synced and audit entries not yet shipped.'
+            : `The cache holds ${unsynced.pending} change(s) not yet on central and ${unsynced.unshippedAudit} audit entries not yet shipped.`;
+        const message = `${told} Sync first (sign in, or \`ws sync retry-held\`), or recover the key; to destroy them anyway, add --discard-unsynced.`;
+        print(json, { ok: false, code: 'UNSYNCED', message, ...(unsynced === 'unknown' ? {} : unsynced) }, message);
+        return 1;
+      }
       const { removed } = await eraseWorkstation({ dataDir, keyStore });
-      print(json, { ok: true, removed }, `Key destroyed; removed ${removed.length} file(s).`);
+      print(json, { ok: true, removed, ...(destroys ? { discarded: unsynced } : {}) }, `Key destroyed; removed ${removed.length} file(s).`);
       return 0;
     }
     default:
@@ -179,7 +195,7 @@ async function runStatus({ dataDir, keyStore, logger, json }: CliContext): Promi
     report['keychain'] = { ok: false, code: 'KEYCHAIN_UNAVAILABLE', message: vaultErrorGuide.KEYCHAIN_UNAVAILABLE.action };
   }
   try {
-    const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: (policy ?? Policy.parse({})).vault, logger });
+    const vault = await openWorkstationVault({ dataDir, keyStore, policy: (policy ?? Policy.parse({})).vault, logger });
     try {
       report['vault'] = { ok: true, schemaVersion: vault.schemaVersion, escrowed: vault.escrowed, workstationId: readWorkstationId(vault.db) };
       const key = await loadAuditKey(keyStore, dataDir, vault.db);
@@ -201,11 +217,32 @@ async function runStatus({ dataDir, keyStore, logger, json }: CliContext): Promi
   return ok ? 0 : 1;
 }
 
+/**
+ * What a wipe would destroy: changes waiting for central (pending, held or in conflict) and audit
+ * entries not yet shipped; 'unknown' when the cache exists but cannot be read.
+ */
+async function unsyncedWork({ dataDir, keyStore, logger }: CliContext): Promise<{ pending: number; unshippedAudit: number } | 'unknown'> {
+  if (!fs.existsSync(path.join(dataDir, 'cache.db'))) return { pending: 0, unshippedAudit: 0 };
+  try {
+    const vault = await openWorkstationVault({ dataDir, keyStore, policy: Policy.parse({}).vault, logger });
+    try {
+      const counts = outboxCounts(vault.db);
+      return { pending: counts.pending + counts.held + counts.conflicts, unshippedAudit: pendingAuditCount(vault.db) };
+    } finally {
+      vault.close();
+    }
+  } catch (error) {
+    if (error instanceof VaultError && error.code === 'IN_USE') throw error;
+    if (error instanceof VaultError) return 'unknown';
+    throw error;
+  }
+}
+
 /** `sync retry-held`: held changes go back to pending; the next round sends them. */
 async function runSyncCommand(command: string, { dataDir, keyStore, logger, json }: CliContext): Promise<number> {
   if (command !== 'retry-held') throw new UsageError(`Unknown command: sync ${command}`);
   const { policy } = await managedPolicy();
-  const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: policy.vault, logger });
+  const vault = await openWorkstationVault({ dataDir, keyStore, policy: policy.vault, logger });
   try {
     const released = retryHeld(vault.db);
     const key = await loadAuditKey(keyStore, dataDir, vault.db);
@@ -244,7 +281,7 @@ async function runEnroll({ dataDir, keyStore, logger, json }: CliContext): Promi
     print(json, { ok: false, code: 'CENTRAL_UNREACHABLE', message: problems.join(' ') }, `Not enrolled: ${problems.join(' ')}`);
     return 1;
   }
-  const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: policy.vault, logger });
+  const vault = await openWorkstationVault({ dataDir, keyStore, policy: policy.vault, logger });
   try {
     const workstationId = readWorkstationId(vault.db);
     const enrolledAt = new Date().toISOString();
@@ -262,7 +299,7 @@ async function auditKeyOperation(
   options: { dataDir: string; keyStore: ReturnType<typeof createKeytarKeyStore>; logger: ReturnType<typeof createJsonLogger>; policy: string | undefined },
   action: 'key.recover',
 ): Promise<void> {
-  const vault = await openVault({ migrations: workstationMigrations, dataDir: options.dataDir, keyStore: options.keyStore, policy: readPolicy(options.policy).vault, logger: options.logger });
+  const vault = await openWorkstationVault({ dataDir: options.dataDir, keyStore: options.keyStore, policy: readPolicy(options.policy).vault, logger: options.logger });
   try {
     createAuditTrail(vault.db, await loadAuditKey(options.keyStore, options.dataDir, vault.db, readPolicy(options.policy).vault.recoveryPublicKeyPem), systemClock).append({ action, outcome: 'success', userId: null, role: 'itAdmin', detail: 'cache-key' });
   } finally {
@@ -282,7 +319,7 @@ async function runAuditCommand(
     if (!/^\d{4}-\d{2}-\d{2}/.test(options.since) || Number.isNaN(since)) throw new UsageError('--since takes an ISO date or date-time, e.g. 2026-11-01 or 2026-11-01T08:00:00Z.');
   }
   if (command !== 'verify' && command !== 'export') throw new UsageError(`Unknown audit command: ${command}`);
-  const vault = await openVault({ migrations: workstationMigrations, dataDir: options.dataDir, keyStore: options.keyStore, policy: readPolicy(options.policy).vault, logger: options.logger });
+  const vault = await openWorkstationVault({ dataDir: options.dataDir, keyStore: options.keyStore, policy: readPolicy(options.policy).vault, logger: options.logger });
   try {
     const key = await loadAuditKey(options.keyStore, options.dataDir, vault.db, readPolicy(options.policy).vault.recoveryPublicKeyPem);
     if (command === 'verify') {

@@ -103,7 +103,7 @@ export function settlePushed(db: Database, row: OutboxRow, accepted: Json, clock
     } else if (revision !== undefined) {
       rebaseQueued(db, row.seq, versionIdOf(accepted));
     }
-  })();
+  }).immediate();
 }
 
 /** A change that cannot go (no token for its user, or central refused it): kept, and flagged for IT. */

@@ -103,7 +103,7 @@ function typeSink(options: PullOptions, type: PulledType) {
       result.rejected += refused.length;
       for (const bad of refused) diagnose(options.clock.now(), bad.resourceType, bad.id, bad.issues.join('; ').slice(0, 1000));
       if (newest) setCursor(type, new Date(Date.parse(newest)).toISOString(), options.clock.now());
-    })();
+    }).immediate();
   };
 
   return {
@@ -182,7 +182,7 @@ export async function pullDeletes(options: PullOptions, type: PulledType): Promi
     db.transaction(() => {
       for (const id of gone) if (!queued.has(id) && deleteResource(db, type, id)) deleted++;
       if (newest) setCursor(`history:${type}`, new Date(Date.parse(newest)).toISOString(), options.clock.now());
-    })();
+    }).immediate();
   }
   if (deleted > 0) options.logger.log('info', 'sync.deleted', { reason: type, count: deleted });
   return { deleted };

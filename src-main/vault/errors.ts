@@ -24,22 +24,22 @@ export const vaultErrorGuide: Readonly<Record<VaultErrorCode, { title: string; a
   KEY_MISSING: {
     title: 'The encrypted cache exists but its key is missing from the OS keychain.',
     action:
-      'Do not delete the cache: it may hold changes that were not synced. Recover the key with the IT recovery private key (`ws vault recover --private-key <file>`), or wipe the cache (`ws vault wipe`) if it holds nothing unsynced.',
+      'Do not delete the cache: it may hold changes that were not synced and audit entries not yet shipped. If the keychain was reset (a new, empty keyring), the entry may still be in the old one: restore it from the user profile backup. Otherwise recover the key with the IT recovery private key (`ws vault recover --private-key <file>`).',
   },
   DATABASE_MISSING: {
     title: 'The key for this cache is in the keychain, but the cache file is missing.',
     action:
-      'Restore the cache file from the machine backup if there is one; otherwise reset the workstation with `ws vault wipe`, which removes the orphaned key so a new cache can be created.',
+      'Restore the cache file from the machine backup. Only if there is none, and what the cache held is accounted for, reset the workstation with `ws vault wipe --discard-unsynced`, which removes what is left so a new cache can be created.',
   },
   WRONG_KEY: {
     title: 'The key in the OS keychain does not open the encrypted cache.',
     action:
-      'The keychain entry was replaced or belongs to another cache. Recover the right key with `ws vault recover --private-key <file>`; do not delete the cache.',
+      'The keychain entry was replaced or belongs to another cache. Recover the right key with `ws vault recover --private-key <file>`; do not delete the cache, which may hold unsynced changes.',
   },
   CORRUPT: {
     title: 'The encrypted cache file is damaged.',
     action:
-      'Keep the file for investigation and contact support. Once unsynced changes are accounted for, reset with `ws vault wipe`; the cache is then rebuilt from the central API.',
+      'Keep the cache folder as it is (copy it for investigation) and contact support: it may hold changes that were not synced and audit entries not yet shipped. Nothing was changed.',
   },
   SCHEMA_TOO_NEW: {
     title: 'The cache was written by a newer version of the app than this one.',

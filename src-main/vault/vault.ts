@@ -26,7 +26,15 @@ export interface VaultOptions {
   logger: Logger;
   /** The cache's schema, in version order: every capability's tables (src-main/migrations.ts). */
   migrations: readonly Migration[];
+  /**
+   * Traces of a cache kept by others (the audit key, its escrow): with any of them and no
+   * database, the vault refuses to start afresh. Named for the message.
+   */
+  otherTraces?: readonly string[];
 }
+
+/** SQLCipher v4's page size: a cache file is always a whole number of these. */
+const PAGE_SIZE = 4096;
 
 export interface Vault {
   readonly db: Database;
@@ -79,12 +87,27 @@ async function openHeld(options: VaultOptions, lock: OwnerLock): Promise<Vault> 
   const next = await readKey(options.keyStore, accounts.next);
 
   if (!fs.existsSync(files.db)) {
+    // A cache is created only where there is no trace of one (a half-made one is built again).
     const interruptedCreate = fs.existsSync(files.staging);
-    if (!interruptedCreate && (current !== null || next !== null || fs.existsSync(files.keyCheck))) {
-      throw new VaultError('DATABASE_MISSING', `The cache file ${files.db} is missing but its key is in the keychain.`);
+    const traces = [
+      ...(current !== null || next !== null ? ['its key in the OS keychain'] : []),
+      ...[files.keyCheck, files.escrow, files.escrowNext, ...['-wal', '-shm', '-journal'].map((suffix) => files.db + suffix)]
+        .filter((file) => fs.existsSync(file))
+        .map((file) => path.basename(file)),
+      ...(options.otherTraces ?? []),
+    ];
+    if (!interruptedCreate && traces.length > 0) {
+      throw new VaultError('DATABASE_MISSING', `The cache file ${files.db} is missing, but a cache was here: ${traces.join(', ')}.`);
     }
     await createCache(files, accounts, options);
     return openHeld(options, lock);
+  }
+  // Every cache is made whole (under a staging name) before it takes this name: a file shorter
+  // than one page, or not a whole number of pages, was cut short. SQLite would take an empty file
+  // for a new database and start afresh.
+  const size = fs.statSync(files.db).size;
+  if (size < PAGE_SIZE || size % PAGE_SIZE !== 0) {
+    throw new VaultError('CORRUPT', `The cache file ${files.db} is ${size} bytes: it was cut short (a cache is whole pages of ${PAGE_SIZE} bytes).`);
   }
 
   if (current === null && next === null) {
