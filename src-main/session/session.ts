@@ -8,34 +8,30 @@
  *       +--- end (switch user, sign out, max session, ---- locked --PIN--> active
  *            access revoked, PIN lockout)
  *
- * The lock controller (src-main/lock) decides idle, OS and manual locks; this module owns the
- * rest: the OIDC sign-in and its refresh schedule, PINs, the maximum session length, and ending a
- * session completely. The router asks `current()` before every request, so a lock takes effect for
- * the very next request, whatever the window still shows.
+ * This module is the state machine: who is signed in, pinSetup/active/locked, the maximum session
+ * length, ending a session completely, status(), current() and the typed events. The lock
+ * controller (src-main/lock) decides idle, OS and manual locks; the provider sign-in
+ * (provider-sign-in.ts), the PIN flows (pin-flows.ts) and the token refresh schedule (refresh.ts)
+ * act on the session through it. The router asks `current()` before every request, so a lock
+ * takes effect for the very next request, whatever the window still shows.
  */
-import type * as oidc from 'openid-client';
 import type { Role } from '../../src-shared/access/roles.ts';
 import type { Policy } from '../../src-shared/policy/schema.ts';
 import type { SessionEndReason, SessionStatus } from '../../src-shared/session/status.ts';
-import { centralFetchFor } from '../net/index.ts';
+import type { AuditTrail } from '../audit/index.ts';
+import { CoreError, createDisposables, createEmitter, errorName, type Emitter, type Events } from '../base/index.ts';
+import type { KnownUser } from '../identity/index.ts';
 import type { Session } from '../ipc/index.ts';
 import { createLockController, type LockController, type LockEvent } from '../lock/index.ts';
-import type { AuthBrowser, Clock, PowerEvents, TimerHandle, Timers } from '../ports.ts';
 import type { Logger } from '../log/index.ts';
-import type { AuditTrail } from '../audit/index.ts';
-import { durably, type Database } from '../vault/index.ts';
-import { PinError, type PinRuleReason, signIn, type SignedInIdentity, OidcError, checkOfflineSignIn, checkPin, pinStatus, recordFullSignIn, setPin, type PinCheckResult, refreshStoredSession, storeRefreshToken, findUserByUsername, rememberUser, type KnownUser } from '../identity/index.ts';
-import { CoreError, createEmitter, errorName, type Events } from '../base/index.ts';
+import type { AuthBrowser, Clock, PowerEvents, Timers } from '../ports.ts';
+import type { Database } from '../vault/index.ts';
+import { maxSessionMs, type ActiveSession, type SessionAuditEvent, type SessionMachine } from './active-session.ts';
+import { createPinFlows } from './pin-flows.ts';
+import { createProviderSignIn, type SignInState } from './provider-sign-in.ts';
+import { createTokenRefresh, type SessionTokens } from './refresh.ts';
 
-/** What the session did, for the audit trail (never a PIN, a token or a patient). */
-export interface SessionAuditEvent {
-  action: 'signIn' | 'signInFailed' | 'pinSet' | 'lock' | 'unlock' | 'unlockFailed' | 'end';
-  outcome: 'success' | 'failure';
-  userId: string | null;
-  role: string | null;
-  /** The sign-in method, the lock reason, the failure or the end reason. */
-  detail: string;
-}
+export type { SessionAuditEvent } from './active-session.ts';
 
 export interface SessionDeps {
   /** The vault's database; throws VaultError when the cache is not available. */
@@ -94,143 +90,99 @@ export interface SessionManager {
   close(): void;
 }
 
-/** How long the provider's page may stay open before the sign-in gives up. */
-const SIGN_IN_TIMEOUT_MS = 5 * 60_000;
-/** Retry delay for a refresh that could not reach the provider. */
-const REFRESH_RETRY_MS = 30_000;
-const HOUR_MS = 3_600_000;
 
-interface ActiveSession {
-  user: KnownUser;
-  /** Epoch ms of the full sign-in behind this session; null for a PIN (offline) sign-in. */
-  fullSignInAt: number | null;
-  startedAt: number;
-  pinSet: boolean;
-  lock: LockController;
-  accessToken: string | null;
-  accessTokenExpiresAt: number | null;
-  configuration: oidc.Configuration | undefined;
-  timers: Set<TimerHandle>;
-  refreshTimer: TimerHandle | null;
+/** The status the window shows: the session's state, the sign-in's and the policy's rules. */
+function statusOf(deps: SessionDeps, s: ActiveSession | null, signIn: SignInState, endedReason: SessionEndReason | null): SessionStatus {
+  const { policy } = deps;
+  let state: SessionStatus['state'] = 'signedOut';
+  let snapshot = null;
+  if (s) {
+    snapshot = s.lock.snapshot();
+    state = !s.pinSet ? 'pinSetup' : snapshot.state === 'locked' ? 'locked' : snapshot.state === 'warning' ? 'warning' : 'active';
+  }
+  return {
+    state,
+    user: s ? { userId: s.user.userId, username: s.user.username, displayName: s.user.displayName, role: s.user.role } : null,
+    offline: s !== null && s.fullSignInAt === null,
+    signIn,
+    lockDeadline: snapshot?.state === 'warning' ? snapshot.deadline : null,
+    lockReason: snapshot?.state === 'locked' ? snapshot.reason : null,
+    endedReason: s ? null : endedReason,
+    pinRules: { minLength: policy.identity.pinMinLength, maxFailures: policy.identity.pinMaxFailures },
+    signInConfigured: policy.central !== undefined && deps.authBrowser !== null,
+    emergencyAccess: deps.emergencyAccess(s && s.pinSet && snapshot?.state !== 'locked' ? s.user : null),
+  };
 }
 
-type SignInState = SessionStatus['signIn'];
-
-function failureMessage(error: unknown): string {
-  if (error instanceof OidcError) {
-    switch (error.code) {
-      case 'NETWORK':
-        return 'The identity provider could not be reached. If the network is down, sign in with your username and PIN.';
-      case 'TIMEOUT':
-        return 'The sign-in took too long and was stopped. Try again.';
-      case 'NO_ROLE':
-      case 'AMBIGUOUS_ROLE':
-        return 'Your account has no role this workstation accepts. Ask IT to check your access.';
-      default:
-        return error.message;
-    }
+/**
+ * Into the audit trail first (a failure is loud in the log, but the session goes on: locking must
+ * never wait for a disk), then to the capabilities that react to it (none for a failure).
+ */
+function recordIn(deps: SessionDeps, events: Emitter<SessionEvents>, event: SessionAuditEvent): void {
+  try {
+    deps.trail().append({ action: `session.${event.action}`, outcome: event.outcome, userId: event.userId, role: event.role, detail: event.detail });
+  } catch (error) {
+    deps.logger.log('error', 'audit.append-failed', { reason: `session.${event.action}`, errorName: errorName(error) });
   }
-  return 'The sign-in could not be completed. Try again, or contact IT if it keeps failing.';
+  const { userId, role } = event;
+  if (userId === null || role === null) return;
+  if (event.action === 'signIn') events.emit('signedIn', { userId, role: role as Role, method: event.detail === 'pin' ? 'pin' : 'provider' });
+  else if (event.action === 'lock') events.emit('locked', { userId, reason: event.detail });
+  else if (event.action === 'unlock') events.emit('unlocked', { userId });
+  else if (event.action === 'end') events.emit('ended', { userId, reason: event.detail as SessionEndReason });
 }
 
-function pinFailure(result: Exclude<PinCheckResult, { ok: true }>, offline: boolean): CoreError {
-  switch (result.reason) {
-    case 'wrong':
-      return new CoreError('unauthenticated',
-        offline
-          ? 'The username or PIN is not right.'
-          : `Wrong PIN. ${result.remaining ?? 0} ${result.remaining === 1 ? 'attempt' : 'attempts'} left before a full sign-in is needed.`,
-      );
-    case 'lockedOut':
-      return new CoreError('unauthenticated', 'Too many wrong PINs. Sign in with your password at the identity provider.');
-    case 'offlineWindowExpired':
-      return new CoreError('unauthenticated', 'Signing in with a PIN has expired for this account. Sign in with your password at the identity provider.');
-    case 'revoked':
-    case 'noPin':
-      return new CoreError('unauthenticated', offline ? 'The username or PIN is not right.' : 'Sign in with your password at the identity provider.');
-  }
+/** The session as the router sees it. */
+function routerSession(s: ActiveSession | null): Session | null {
+  if (!s) return null;
+  return { userId: s.user.userId, role: s.user.role, practitionerId: s.user.practitionerId, locked: !s.pinSet || s.lock.snapshot().state === 'locked' };
+}
+
+/** A new session's screen lock (idle, OS and manual locks). */
+function lockFor(deps: SessionDeps): LockController {
+  const { logger } = deps;
+  return createLockController({
+    policy: deps.policy.lock,
+    clock: deps.clock,
+    timers: deps.timers,
+    power: deps.power,
+    onListenerError: (error) => logger.log('error', 'session.lock-listener-failed', { errorName: errorName(error) }),
+  });
 }
 
 export function createSessionManager(deps: SessionDeps): SessionManager {
   const { policy, clock, timers, logger } = deps;
-  const central = policy.central;
   let session: ActiveSession | null = null;
-  let signInState: SignInState = { phase: 'idle' };
-  let signInAbort: AbortController | null = null;
   let endedReason: SessionEndReason | null = null;
   let closed = false;
   const events = createEmitter<SessionEvents>((event, error) => logger.log('error', 'session.listener-failed', { reason: event, errorName: errorName(error) }));
-
-  /**
-   * Into the audit trail first (a failure is loud in the log, but the session goes on: locking must
-   * never wait for a disk), then to the capabilities that react to it.
-   */
-  function record(event: SessionAuditEvent): void {
-    try {
-      deps.trail().append({ action: `session.${event.action}`, outcome: event.outcome, userId: event.userId, role: event.role, detail: event.detail });
-    } catch (error) {
-      logger.log('error', 'audit.append-failed', { reason: `session.${event.action}`, errorName: errorName(error) });
-    }
-    const { userId, role } = event;
-    if (userId === null || role === null) return;
-    if (event.action === 'signIn') events.emit('signedIn', { userId, role: role as Role, method: event.detail === 'pin' ? 'pin' : 'provider' });
-    else if (event.action === 'lock') events.emit('locked', { userId, reason: event.detail });
-    else if (event.action === 'unlock') events.emit('unlocked', { userId });
-    else if (event.action === 'end') events.emit('ended', { userId, reason: event.detail as SessionEndReason });
-  }
+  const record = (event: SessionAuditEvent) => recordIn(deps, events, event);
+  const machine: SessionMachine = { session: () => session, require: requireSession, record, start: startSession, end: endSession, changed, status };
+  const providerSignIn = createProviderSignIn({
+    db: deps.db,
+    policy,
+    authBrowser: deps.authBrowser,
+    clock,
+    logger,
+    machine,
+    forgetEndedReason: () => {
+      endedReason = null;
+    },
+  });
+  const pins = createPinFlows({ db: deps.db, identity: policy.identity, clock, logger, machine, supersedeProviderSignIn: providerSignIn.supersede });
 
   function status(): SessionStatus {
-    const s = session;
-    let state: SessionStatus['state'] = 'signedOut';
-    let snapshot = null;
-    if (s) {
-      snapshot = s.lock.snapshot();
-      state = !s.pinSet ? 'pinSetup' : snapshot.state === 'locked' ? 'locked' : snapshot.state === 'warning' ? 'warning' : 'active';
-    }
-    return {
-      state,
-      user: s ? { userId: s.user.userId, username: s.user.username, displayName: s.user.displayName, role: s.user.role } : null,
-      offline: s !== null && s.fullSignInAt === null,
-      signIn: signInState,
-      lockDeadline: snapshot?.state === 'warning' ? snapshot.deadline : null,
-      lockReason: snapshot?.state === 'locked' ? snapshot.reason : null,
-      endedReason: s ? null : endedReason,
-      pinRules: { minLength: policy.identity.pinMinLength, maxFailures: policy.identity.pinMaxFailures },
-      signInConfigured: central !== undefined && deps.authBrowser !== null,
-      emergencyAccess: deps.emergencyAccess(s && s.pinSet && snapshot?.state !== 'locked' ? s.user : null),
-    };
+    return statusOf(deps, session, providerSignIn.state(), endedReason);
   }
 
   function changed(): void {
     if (!closed) events.emit('changed', status());
   }
 
-  function schedule(s: ActiveSession, delayMs: number, run: () => void): TimerHandle {
-    const handle = timers.setTimeout(() => {
-      s.timers.delete(handle);
-      if (session === s && !closed) run();
-    }, Math.max(0, delayMs));
-    s.timers.add(handle);
-    return handle;
-  }
-
-  /** The next refresh (or retry): one pending at a time, replacing any earlier one. */
-  function scheduleRefreshIn(s: ActiveSession, delayMs: number): void {
-    if (s.refreshTimer !== null) {
-      timers.clearTimeout(s.refreshTimer);
-      s.timers.delete(s.refreshTimer);
-    }
-    s.refreshTimer = schedule(s, delayMs, () => {
-      s.refreshTimer = null;
-      void refreshNow(s);
-    });
-  }
-
   function stopSession(s: ActiveSession): void {
     s.lock.stop();
-    for (const handle of s.timers) timers.clearTimeout(handle);
-    s.timers.clear();
-    s.accessToken = null;
+    s.disposables.dispose();
+    s.refresh.forget();
   }
 
   function endSession(reason: SessionEndReason): void {
@@ -244,60 +196,6 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
     changed();
   }
 
-  /**
-   * Refreshes the access token with the refresh token in the vault; a refusal ends the session.
-   * One refresh at a time per session: the provider rotates refresh tokens and treats a second use
-   * of the old one as theft (revoking the whole grant), so an unlock during a scheduled refresh
-   * joins it instead of starting another.
-   */
-  const inFlight = new WeakMap<ActiveSession, Promise<void>>();
-  function refreshNow(s: ActiveSession): Promise<void> {
-    const running = inFlight.get(s);
-    if (running) return running;
-    const started = refreshOnce(s).finally(() => inFlight.delete(s));
-    inFlight.set(s, started);
-    return started;
-  }
-
-  async function refreshOnce(s: ActiveSession): Promise<void> {
-    if (!central || session !== s) return;
-    let outcome;
-    try {
-      outcome = await refreshStoredSession(deps.db(), s.user.userId, {
-        issuer: central.issuer,
-        fetch: centralFetchFor(central),
-        clientId: central.clientId,
-        allowLoopbackHttp: central.allowLoopbackHttp,
-        resource: central.fhirBaseUrl,
-        clock,
-        logger,
-        ...(s.configuration ? { configuration: s.configuration } : {}),
-      });
-    } catch (error) {
-      logger.log('warn', 'session.refresh-failed', { errorName: errorName(error) });
-      if (session === s) scheduleRefreshIn(s, REFRESH_RETRY_MS);
-      return;
-    }
-    if (session !== s) return;
-    if (outcome.ok) {
-      s.accessToken = outcome.tokens.accessToken;
-      s.accessTokenExpiresAt = outcome.tokens.accessTokenExpiresAt;
-      scheduleRefresh(s);
-    } else if (outcome.terminated) {
-      // Access termination (164.312(a)(1)): the provider no longer accepts this user.
-      endSession('accessRevoked');
-    } else if (outcome.reason !== 'noRefreshToken') {
-      scheduleRefreshIn(s, REFRESH_RETRY_MS);
-    }
-  }
-
-  /** Refresh a minute before the access token expires (halfway through for short-lived tokens). */
-  function scheduleRefresh(s: ActiveSession): void {
-    if (s.accessTokenExpiresAt === null) return;
-    const lifetime = s.accessTokenExpiresAt - clock.now();
-    scheduleRefreshIn(s, lifetime > 120_000 ? lifetime - 60_000 : Math.max(1_000, lifetime / 2));
-  }
-
   function onLockEvent(s: ActiveSession, event: LockEvent): void {
     if (session !== s) return;
     if (event.type === 'locked') {
@@ -308,35 +206,33 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
     changed();
   }
 
-  function startSession(user: KnownUser, fullSignInAt: number | null, pinSet: boolean, tokens: Pick<SignedInIdentity, 'accessToken' | 'accessTokenExpiresAt' | 'configuration'> | null): void {
+  function startSession(user: KnownUser, fullSignInAt: number | null, pinSet: boolean, tokens: SessionTokens | null): void {
     const startedAt = clock.now();
-    const lock = createLockController({
-      policy: policy.lock,
+    const lock = lockFor(deps);
+    const disposables = createDisposables(timers);
+    // Each of the session's timers runs only while it is still the current session.
+    const after = (delayMs: number, run: () => void) => disposables.timeout(() => {
+      if (session === s && !closed) run();
+    }, delayMs);
+    const refresh = createTokenRefresh({
+      db: deps.db,
+      central: policy.central,
       clock,
-      timers,
-      power: deps.power,
-      onListenerError: (error) => logger.log('error', 'session.lock-listener-failed', { errorName: errorName(error) }),
+      logger,
+      userId: user.userId,
+      tokens,
+      after,
+      cancel: (handle) => disposables.cancel(handle),
+      isCurrent: () => session === s,
+      terminate: () => endSession('accessRevoked'),
     });
-    const s: ActiveSession = {
-      user,
-      fullSignInAt,
-      startedAt,
-      pinSet,
-      lock,
-      accessToken: tokens?.accessToken ?? null,
-      accessTokenExpiresAt: tokens?.accessTokenExpiresAt ?? null,
-      configuration: tokens?.configuration,
-      timers: new Set(),
-      refreshTimer: null,
-    };
+    const s: ActiveSession = { user, fullSignInAt, startedAt, pinSet, lock, refresh, disposables };
     session = s;
     endedReason = null;
     lock.subscribe((event) => onLockEvent(s, event));
     // The policy's maximum session length forces a full sign-in, locked or not.
-    schedule(s, policy.identity.maxSessionHours * HOUR_MS, () => endSession('maxSession'));
-    if (tokens) scheduleRefresh(s);
-    // A PIN sign-in has no access token yet: ask the provider now; a refusal ends the session.
-    else scheduleRefreshIn(s, 0);
+    after(maxSessionMs(policy.identity), () => endSession('maxSession'));
+    refresh.start();
   }
 
   function requireSession(): ActiveSession {
@@ -344,158 +240,18 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
     return session;
   }
 
-  function overMaxSession(s: ActiveSession): boolean {
-    return clock.now() - s.startedAt >= policy.identity.maxSessionHours * HOUR_MS;
-  }
-
-  async function runSignIn(abort: AbortController): Promise<void> {
-    if (!central || !deps.authBrowser) return;
-    try {
-      const identity = await signIn({
-        issuer: central.issuer,
-        fetch: centralFetchFor(central),
-        clientId: central.clientId,
-        allowLoopbackHttp: central.allowLoopbackHttp,
-        resource: central.fhirBaseUrl,
-        scope: central.scope,
-        roleClaim: central.roleClaim,
-        roleMap: central.roleMap,
-        authBrowser: deps.authBrowser,
-        clock,
-        logger,
-        timeoutMs: SIGN_IN_TIMEOUT_MS,
-        signal: abort.signal,
-      });
-      if (signInAbort !== abort || closed) return;
-      signInAbort = null;
-      if (session) {
-        // Someone signed in with a PIN meanwhile: this sign-in is dropped, not merged.
-        signInState = { phase: 'idle' };
-        return changed();
-      }
-      const db = deps.db();
-      const at = clock.now();
-      const user: KnownUser = { userId: identity.userId, username: identity.username, displayName: identity.displayName, role: identity.role, practitionerId: identity.practitionerId };
-      durably(db, () => {
-        recordFullSignIn(db, user.userId, clock, logger);
-        storeRefreshToken(db, user.userId, identity.refreshToken, clock);
-        rememberUser(db, user, at);
-      });
-      const pin = pinStatus(db, user.userId, policy.identity, clock);
-      signInState = { phase: 'idle' };
-      record({ action: 'signIn', outcome: 'success', userId: user.userId, role: user.role, detail: 'provider' });
-      startSession(user, at, pin.hasPin, identity);
-      changed();
-    } catch (error) {
-      if (signInAbort !== abort || closed) return;
-      signInAbort = null;
-      const cancelled = error instanceof OidcError && error.code === 'CANCELLED';
-      signInState = cancelled ? { phase: 'idle' } : { phase: 'failed', message: failureMessage(error) };
-      record({ action: 'signInFailed', outcome: 'failure', userId: null, role: null, detail: error instanceof OidcError ? error.code : 'error' });
-      changed();
-    }
-  }
-
   return {
     events,
     status,
-    current() {
-      const s = session;
-      if (!s) return null;
-      return { userId: s.user.userId, role: s.user.role, practitionerId: s.user.practitionerId, locked: !s.pinSet || s.lock.snapshot().state === 'locked' };
-    },
-    startSignIn() {
-      if (!central || !deps.authBrowser) throw new CoreError('unavailable', 'This workstation is not set up for sign-in yet. Contact IT.');
-      if (session) throw new CoreError('conflict', 'Someone is signed in. Use "Switch user" first.');
-      deps.db(); // fail now, not after the provider's page, when the cache is unavailable
-      if (signInAbort) return status(); // already waiting: the same page stays open
-      const abort = new AbortController();
-      signInAbort = abort;
-      signInState = { phase: 'waiting' };
-      endedReason = null;
-      void runSignIn(abort);
-      changed();
-      return status();
-    },
-    cancelSignIn() {
-      if (signInAbort) {
-        signInAbort.abort();
-        signInAbort = null;
-        signInState = { phase: 'idle' };
-        changed();
-      }
-      return status();
-    },
-    async signInWithPin(username, pin) {
-      if (session) throw new CoreError('conflict', 'Someone is signed in. Use "Switch user" first.');
-      const db = deps.db();
-      const user = findUserByUsername(db, username);
-      // An unknown username costs the same scrypt as a known one (pin-store's decoy).
-      const result = await checkOfflineSignIn(db, user?.userId ?? 'unknown-user', pin, policy.identity, clock, logger);
-      if (!result.ok || !user) {
-        record({ action: 'signInFailed', outcome: 'failure', userId: user?.userId ?? null, role: user?.role ?? null, detail: `pin:${result.ok ? 'unknown' : result.reason}` });
-        throw pinFailure(result.ok ? { ok: false, reason: 'noPin' } : result, true);
-      }
-      if (session) throw new CoreError('conflict', 'Someone is signed in. Use "Switch user" first.');
-      signInAbort?.abort();
-      signInAbort = null;
-      signInState = { phase: 'idle' };
-      record({ action: 'signIn', outcome: 'success', userId: user.userId, role: user.role, detail: 'pin' });
-      startSession(user, null, true, null);
-      changed();
-      return status();
-    },
-    async setPin(pin) {
-      const s = requireSession();
-      if (s.fullSignInAt === null) throw new CoreError('forbidden', 'Setting a PIN needs a full sign-in with your password.');
-      if (s.pinSet && s.lock.snapshot().state === 'locked') throw new CoreError('locked', 'The workstation is locked.');
-      try {
-        await setPin(deps.db(), s.user.userId, pin, policy.identity, clock, s.fullSignInAt, logger);
-      } catch (error) {
-        if (error instanceof PinError) {
-          throw new CoreError(error.code === 'PIN_RULES' || error.code === 'INVALID_INPUT' ? 'invalid' : 'unauthenticated', pinRulesMessage(error));
-        }
-        throw error;
-      }
-      if (session !== s) throw new CoreError('unauthenticated', 'Sign in to continue.');
-      s.pinSet = true;
-      s.lock.reportActivity();
-      record({ action: 'pinSet', outcome: 'success', userId: s.user.userId, role: s.user.role, detail: 'set' });
-      changed();
-      return status();
-    },
-    async unlock(pin) {
-      const s = requireSession();
-      if (!s.pinSet || s.lock.snapshot().state !== 'locked') throw new CoreError('conflict', 'The workstation is not locked.');
-      if (overMaxSession(s)) {
-        endSession('maxSession');
-        throw new CoreError('unauthenticated', 'Your session reached its maximum length. Sign in again.');
-      }
-      const result = await checkPin(deps.db(), s.user.userId, pin, policy.identity, clock, logger);
-      if (session !== s) throw new CoreError('unauthenticated', 'Sign in to continue.');
-      if (!result.ok) {
-        record({ action: 'unlockFailed', outcome: 'failure', userId: s.user.userId, role: s.user.role, detail: result.reason });
-        if (result.reason !== 'wrong') endSession(result.reason === 'revoked' ? 'accessRevoked' : 'pinLockedOut');
-        throw pinFailure(result, false);
-      }
-      if (s.lock.snapshot().state === 'locked') s.lock.unlock();
-      record({ action: 'unlock', outcome: 'success', userId: s.user.userId, role: s.user.role, detail: 'pin' });
-      // Coming back is when a disabled account must be noticed: ask the provider now.
-      void refreshNow(s);
-      return status();
-    },
-    async confirmPin(pin) {
-      const s = requireSession();
-      if (!s.pinSet || s.lock.snapshot().state === 'locked') throw new CoreError('locked', 'The workstation is locked.');
-      const result = await checkPin(deps.db(), s.user.userId, pin, policy.identity, clock, logger);
-      if (session !== s) throw new CoreError('unauthenticated', 'Sign in to continue.');
-      if (!result.ok) {
-        if (result.reason !== 'wrong') endSession(result.reason === 'revoked' ? 'accessRevoked' : 'pinLockedOut');
-        throw pinFailure(result, false);
-      }
-    },
+    current: () => routerSession(session),
+    startSignIn: providerSignIn.start,
+    cancelSignIn: providerSignIn.cancel,
+    signInWithPin: pins.signInWithPin,
+    setPin: pins.setPin,
+    unlock: pins.unlock,
+    confirmPin: pins.confirmPin,
     announce: changed,
-    accessToken: () => session?.accessToken ?? null,
+    accessToken: () => session?.refresh.accessToken() ?? null,
     lock() {
       const s = requireSession();
       s.lock.lockNow('manual');
@@ -511,26 +267,11 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
     },
     close() {
       if (closed) return;
-      signInAbort?.abort();
-      signInAbort = null;
+      providerSignIn.close();
       if (session) stopSession(session);
       session = null;
       closed = true;
       events.clear();
     },
   };
-}
-
-function pinRulesMessage(error: PinError): string {
-  if (error.code !== 'PIN_RULES') return error.message;
-  const words: Record<PinRuleReason, string> = {
-    notDigits: 'use digits only',
-    tooShort: 'it is too short',
-    tooLong: 'it is too long',
-    sameDigit: 'it repeats one digit',
-    sequence: 'it is a simple sequence',
-    repeatedPattern: 'it repeats a pattern',
-    denyListed: 'it is too common',
-  };
-  return `Choose another PIN: ${error.reasons.map((reason) => words[reason]).join(', ')}.`;
 }
