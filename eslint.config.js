@@ -24,7 +24,10 @@ export default tseslint.config(
     files: ['src-main/**/*.ts'],
     ignores: ['src-main/electron/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only src-main/electron/ imports electron.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'Only src-main/electron/ imports electron.' }] },
+      ],
       // The core must log through the redacting logger, never console (PHI could leak).
       'no-console': ['error'],
     },
@@ -47,10 +50,13 @@ export default tseslint.config(
     // src-shared is pure: no Node, no DOM, no other tree.
     files: ['src-shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: ['electron'],
-        patterns: [...nodeBuiltins, '**/src-main/**', '**/src-renderer/**', '**/dev/**'],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['electron'],
+          patterns: [...nodeBuiltins, '**/src-main/**', '**/src-renderer/**', '**/dev/**'],
+        },
+      ],
     },
   },
   {
@@ -60,10 +66,13 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
-      'no-restricted-imports': ['error', {
-        paths: ['electron'],
-        patterns: [...nodeBuiltins, '**/src-main/**', '**/dev/**'],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['electron'],
+          patterns: [...nodeBuiltins, '**/src-main/**', '**/dev/**'],
+        },
+      ],
       'no-restricted-globals': ['error', 'localStorage', 'sessionStorage', 'indexedDB'],
     },
   },

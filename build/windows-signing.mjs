@@ -26,7 +26,8 @@
  * distinguished name is compared attribute by attribute; a bare CN only by its common name.
  * Placeholder: the release owner sets the real subject before the first signed release.
  */
-export const WINDOWS_PUBLISHER_NAME = 'CN=Clinic Workstation Placeholder Publisher, O=Clinic Workstation Placeholder Publisher';
+export const WINDOWS_PUBLISHER_NAME =
+  'CN=Clinic Workstation Placeholder Publisher, O=Clinic Workstation Placeholder Publisher';
 
 const AZURE_VARIABLES = Object.freeze({
   endpoint: 'AZURE_ARTIFACT_SIGNING_ENDPOINT',
@@ -45,7 +46,8 @@ export function azureSignOptionsFromEnv(env = process.env) {
     throw new Error(`Azure Artifact Signing needs ${missing.join(', ')} as well`);
   }
   const options = Object.fromEntries(present.map(([field, , value]) => [field, value]));
-  if (!options.endpoint.startsWith('https://')) throw new Error('AZURE_ARTIFACT_SIGNING_ENDPOINT must be an https:// URL');
+  if (!options.endpoint.startsWith('https://'))
+    throw new Error('AZURE_ARTIFACT_SIGNING_ENDPOINT must be an https:// URL');
   return { ...options, publisherName: WINDOWS_PUBLISHER_NAME };
 }
 

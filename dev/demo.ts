@@ -36,7 +36,11 @@ function integerOption(value: string, name: string, min: number, max: number): n
 let values;
 try {
   ({ values } = parseArgs({
-    options: { patients: { type: 'string', default: '2000' }, seed: { type: 'string', default: '1' }, port: { type: 'string', default: '0' } },
+    options: {
+      patients: { type: 'string', default: '2000' },
+      seed: { type: 'string', default: '1' },
+      port: { type: 'string', default: '0' },
+    },
   }));
 } catch (error) {
   process.stderr.write(`demo: ${(error as Error).message}\n${USAGE}\n`);
@@ -66,10 +70,14 @@ function* batches() {
 }
 const { stored } = bulkStoreResources(vault.db, batches());
 vault.close();
-say(`Demo clinic: ${patients} synthetic patients, ${stored} FHIR resources in the encrypted cache (${Math.round(performance.now() - started)} ms).`);
+say(
+  `Demo clinic: ${patients} synthetic patients, ${stored} FHIR resources in the encrypted cache (${Math.round(performance.now() - started)} ms).`,
+);
 
 const host = await startWebHost({ dataDir, port, logger, policy: { central: workstationPolicyFor(central) } });
-const onePerRole = central.users.filter((user, i) => central.users.findIndex((other) => other.role === user.role) === i);
+const onePerRole = central.users.filter(
+  (user, i) => central.users.findIndex((other) => other.role === user.role) === i,
+);
 say('');
 say('Dev central (synthetic data only):');
 say(`  Identity provider  ${central.issuer}`);

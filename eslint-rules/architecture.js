@@ -20,9 +20,8 @@ function relToSrcMain(file) {
  */
 function workerSpecifier(node) {
   const [first, second] = node.arguments;
-  const isMetaUrl = second?.type === 'MemberExpression'
-    && second.object?.type === 'MetaProperty'
-    && second.property?.name === 'url';
+  const isMetaUrl =
+    second?.type === 'MemberExpression' && second.object?.type === 'MetaProperty' && second.property?.name === 'url';
   if (node.callee.type !== 'Identifier' || node.callee.name !== 'URL' || !isMetaUrl) return null;
   if (first?.type === 'Literal' && typeof first.value === 'string') return first.value;
   if (first?.type === 'TemplateLiteral') {
@@ -73,9 +72,13 @@ function importRule(kinds, description) {
 export default {
   meta: { name: 'architecture' },
   rules: {
-    floors: importRule(new Set(['upward', 'same-floor', 'unmapped']),
-      'Modules of src-main import only from their own capability or a lower floor (scripts/architecture/floors.js)'),
-    'public-face': importRule(new Set(['deep']),
-      "Modules of src-main reach another capability only through that capability's index.ts"),
+    floors: importRule(
+      new Set(['upward', 'same-floor', 'unmapped']),
+      'Modules of src-main import only from their own capability or a lower floor (scripts/architecture/floors.js)',
+    ),
+    'public-face': importRule(
+      new Set(['deep']),
+      "Modules of src-main reach another capability only through that capability's index.ts",
+    ),
   },
 };

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
-step lint;             npx eslint . --max-warnings 0
+step lint;             npx eslint . --max-warnings 0 && npx prettier --check . --log-level warn
 step typecheck;        npx tsc --noEmit -p tsconfig.json
 step "unit tests";     npx vitest run --project unit
 step "integration tests"; npx vitest run --project integration

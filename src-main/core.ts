@@ -81,12 +81,19 @@ export async function createCore(ports: Ports): Promise<Core> {
   const invoke = createRouter({
     logger,
     currentSession: () => sessions.current(),
-    authorize: (session, action, patientId) => authorizeSession(db(), session, action, patientId, breakGlass.activeGrants(session.userId)),
+    authorize: (session, action, patientId) =>
+      authorizeSession(db(), session, action, patientId, breakGlass.activeGrants(session.userId)),
     onOutcome: createOutcomeAuditor({ trail, purposeOfGrant: (grantId) => breakGlass.reasonOf(grantId), logger }),
     handlers: {
       ...workstationHandlers(workstation, ports),
       ...createSessionHandlers(sessions),
-      ...createChartHandlers({ db, activeGrants: (userId) => breakGlass.activeGrants(userId), displayNameOf, clock, changed: () => sync.kick() }),
+      ...createChartHandlers({
+        db,
+        activeGrants: (userId) => breakGlass.activeGrants(userId),
+        displayNameOf,
+        clock,
+        changed: () => sync.kick(),
+      }),
       ...createSyncHandlers({ db, engine: () => sync, clock, displayNameOf }),
       ...createBreakGlassHandlers(() => breakGlass, sessions),
     },

@@ -20,7 +20,8 @@ export const workstationMigrations: readonly Migration[] = [
 
 // A gap or a repeated version would skip or re-run a capability's tables on someone's cache.
 workstationMigrations.forEach((migration, index) => {
-  if (migration.version !== index + 1) throw new Error(`Schema migrations must be numbered 1..n; found ${migration.version} at ${index + 1}.`);
+  if (migration.version !== index + 1)
+    throw new Error(`Schema migrations must be numbered 1..n; found ${migration.version} at ${index + 1}.`);
 });
 
 export const LATEST_SCHEMA_VERSION = workstationMigrations.length;

@@ -24,7 +24,10 @@ async function fromKeychain<T>(operation: () => Promise<T>): Promise<T> {
  * Crypto-erase: the keys go first (the audit key, then the cache key inside eraseVault), so the
  * files are unreadable before they are removed. Works on a cache that cannot be opened.
  */
-export async function eraseWorkstation(options: { dataDir: string; keyStore: KeyStore }): Promise<{ removed: string[] }> {
+export async function eraseWorkstation(options: {
+  dataDir: string;
+  keyStore: KeyStore;
+}): Promise<{ removed: string[] }> {
   const dataDir = path.resolve(options.dataDir);
   if (!fs.existsSync(dataDir)) return { removed: [] };
   // Held throughout: nobody opens the cache between its two keys going.
@@ -42,11 +45,18 @@ export async function eraseWorkstation(options: { dataDir: string; keyStore: Key
  * IT recovery after a lost keychain: the cache key (proved to open the cache), then the audit key
  * from its own escrow when the keychain lost it too.
  */
-export async function recoverWorkstation(options: { dataDir: string; keyStore: KeyStore; privateKeyPem: string; logger: Logger }): Promise<void> {
+export async function recoverWorkstation(options: {
+  dataDir: string;
+  keyStore: KeyStore;
+  privateKeyPem: string;
+  logger: Logger;
+}): Promise<void> {
   const lock = acquireOwnerLock(path.resolve(options.dataDir));
   try {
     await recoverVault({ ...options, lock });
-    await fromKeychain(() => recoverAuditKey(options.keyStore, options.dataDir, createPrivateKey(options.privateKeyPem)));
+    await fromKeychain(() =>
+      recoverAuditKey(options.keyStore, options.dataDir, createPrivateKey(options.privateKeyPem)),
+    );
   } finally {
     lock.release();
   }

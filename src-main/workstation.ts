@@ -7,7 +7,15 @@
 import { APP_NAME, APP_VERSION } from '../src-shared/app-info.ts';
 import type { WorkstationStatus } from '../src-shared/ipc/contract.ts';
 import type { VaultStatus } from '../src-shared/vault/status.ts';
-import { auditKeyTraces, createAuditShipper, createAuditTrail, loadAuditKey, purgeAuditTrail, type AuditShipper, type AuditTrail } from './audit/index.ts';
+import {
+  auditKeyTraces,
+  createAuditShipper,
+  createAuditTrail,
+  loadAuditKey,
+  purgeAuditTrail,
+  type AuditShipper,
+  type AuditTrail,
+} from './audit/index.ts';
 import type { Handlers } from './ipc/index.ts';
 import { workstationMigrations } from './migrations.ts';
 import { centralFetchFor } from './net/index.ts';
@@ -42,8 +50,18 @@ export async function openWorkstationVault(options: Omit<VaultOptions, 'migratio
 async function openCacheAndTrail(ports: Ports): Promise<Opened | VaultError> {
   let vault: Vault | null = null;
   try {
-    vault = await openWorkstationVault({ dataDir: ports.paths.dataDir, keyStore: ports.keyStore, policy: ports.policy.vault, logger: ports.logger });
-    const auditKey = await loadAuditKey(ports.keyStore, ports.paths.dataDir, vault.db, ports.policy.vault.recoveryPublicKeyPem);
+    vault = await openWorkstationVault({
+      dataDir: ports.paths.dataDir,
+      keyStore: ports.keyStore,
+      policy: ports.policy.vault,
+      logger: ports.logger,
+    });
+    const auditKey = await loadAuditKey(
+      ports.keyStore,
+      ports.paths.dataDir,
+      vault.db,
+      ports.policy.vault.recoveryPublicKeyPem,
+    );
     return { vault, trail: createAuditTrail(vault.db, auditKey, ports.clock), auditKey };
   } catch (error) {
     vault?.close();
@@ -61,27 +79,55 @@ export async function openWorkstation(ports: Ports): Promise<Workstation> {
     return state;
   };
   if (opened) {
-    opened.trail.append({ action: 'workstation.start', outcome: 'success', userId: null, role: null, detail: APP_VERSION });
-    opened.trail.append({ action: 'policy.load', outcome: 'success', userId: null, role: null, detail: ports.policySource ?? 'built-in defaults' });
+    opened.trail.append({
+      action: 'workstation.start',
+      outcome: 'success',
+      userId: null,
+      role: null,
+      detail: APP_VERSION,
+    });
+    opened.trail.append({
+      action: 'policy.load',
+      outcome: 'success',
+      userId: null,
+      role: null,
+      detail: ports.policySource ?? 'built-in defaults',
+    });
   }
   const vaultStatus = (): VaultStatus =>
     opened
       ? { state: 'ready', schemaVersion: opened.vault.schemaVersion, escrowed: opened.vault.escrowed }
-      : { state: 'error', code: (state as VaultError).code, ...vaultErrorGuide[(state as VaultError).code], detail: (state as VaultError).message.slice(0, 500) };
+      : {
+          state: 'error',
+          code: (state as VaultError).code,
+          ...vaultErrorGuide[(state as VaultError).code],
+          detail: (state as VaultError).message.slice(0, 500),
+        };
   return {
     ready: opened !== null,
     db: () => require().vault.db,
     trail: () => require().trail,
-    status: () => ({ appName: APP_NAME, appVersion: APP_VERSION, workstationId: opened ? opened.trail.workstationId : null, vault: vaultStatus() }),
+    status: () => ({
+      appName: APP_NAME,
+      appVersion: APP_VERSION,
+      workstationId: opened ? opened.trail.workstationId : null,
+      vault: vaultStatus(),
+    }),
     opened: () => opened,
     close: () => opened?.vault.close(),
   };
 }
 
-export function workstationHandlers(workstation: Workstation, ports: Ports): Pick<Handlers, 'workstation.status' | 'workstation.policy'> {
+export function workstationHandlers(
+  workstation: Workstation,
+  ports: Ports,
+): Pick<Handlers, 'workstation.status' | 'workstation.policy'> {
   return {
     'workstation.status': () => workstation.status(),
-    'workstation.policy': () => ({ source: ports.policySource ?? 'built-in defaults', settings: describePolicy(ports.policy) }),
+    'workstation.policy': () => ({
+      source: ports.policySource ?? 'built-in defaults',
+      settings: describePolicy(ports.policy),
+    }),
   };
 }
 
@@ -89,7 +135,12 @@ export function workstationHandlers(workstation: Workstation, ports: Ports): Pic
  * Store-and-forward of the audit trail, under the signed-in user's token, break-glass first; after
  * each round, entries shipped and past retention leave the workstation. None before IT enrolls it.
  */
-export function startAuditShipping(workstation: Workstation, ports: Ports, timers: Timers, accessToken: () => string | null): AuditShipper | null {
+export function startAuditShipping(
+  workstation: Workstation,
+  ports: Ports,
+  timers: Timers,
+  accessToken: () => string | null,
+): AuditShipper | null {
   const opened = workstation.opened();
   const central = ports.policy.central;
   if (!opened || !central) return null;
@@ -102,6 +153,7 @@ export function startAuditShipping(workstation: Workstation, ports: Ports, timer
     clock: ports.clock,
     timers,
     logger: ports.logger,
-    afterRound: () => purgeAuditTrail(opened.vault.db, opened.auditKey, opened.trail, ports.policy.audit.retentionDays, ports.clock),
+    afterRound: () =>
+      purgeAuditTrail(opened.vault.db, opened.auditKey, opened.trail, ports.policy.audit.retentionDays, ports.clock),
   });
 }

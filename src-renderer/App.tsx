@@ -58,7 +58,8 @@ export function App() {
     case 'unreachable':
       return <CoreUnreachableScreen message={view.message} onRetry={retry} focusHeading={retried} />;
     case 'ready':
-      if (view.status.vault.state === 'error') return <VaultErrorScreen status={view.status} vault={view.status.vault} focusHeading={retried} />;
+      if (view.status.vault.state === 'error')
+        return <VaultErrorScreen status={view.status} vault={view.status.vault} focusHeading={retried} />;
       if (!session) return <LoadingScreen />;
       switch (session.state) {
         case 'signedOut':

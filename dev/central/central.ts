@@ -12,7 +12,13 @@ import { clinicStaff, generateResources } from '../synthetic/clinic.ts';
 import { indexFhirDefinitions } from './definitions.ts';
 import { FaultInjector } from './faults.ts';
 import { createFhirApi } from './fhir-api.ts';
-import { DEFAULT_CLIENT_ID, DEFAULT_REDIRECT_URIS, DEFAULT_ROLES_CLAIM, FHIR_API_SCOPE, createIdentityProvider } from './idp.ts';
+import {
+  DEFAULT_CLIENT_ID,
+  DEFAULT_REDIRECT_URIS,
+  DEFAULT_ROLES_CLAIM,
+  FHIR_API_SCOPE,
+  createIdentityProvider,
+} from './idp.ts';
 import { CentralRepository } from './repository.ts';
 import { UserStore, demoPassword } from './users.ts';
 import type { CentralUser } from './users.ts';
@@ -88,7 +94,10 @@ function closeServer(server: http.Server): Promise<void> {
 export async function startCentral(options: CentralOptions = {}): Promise<Central> {
   const seed = options.seed ?? DEFAULT_SEED;
   const patients = options.patients ?? DEMO_PATIENTS;
-  const clinic = options.resourcesPerPatient === undefined ? { seed, patients } : { seed, patients, resourcesPerPatient: options.resourcesPerPatient };
+  const clinic =
+    options.resourcesPerPatient === undefined
+      ? { seed, patients }
+      : { seed, patients, resourcesPerPatient: options.resourcesPerPatient };
   const basePath = `/${(options.fhirBasePath ?? DEFAULT_FHIR_BASE_PATH).replace(/^\/+|\/+$/g, '')}`;
   const adminSecret = options.adminSecret ?? randomBytes(24).toString('base64url');
   const clientId = options.clientId ?? DEFAULT_CLIENT_ID;
@@ -123,7 +132,9 @@ export async function startCentral(options: CentralOptions = {}): Promise<Centra
       redirectUris,
       rolesClaim,
       ...(options.accessTokenTtlSeconds === undefined ? {} : { accessTokenTtlSeconds: options.accessTokenTtlSeconds }),
-      ...(options.refreshTokenTtlSeconds === undefined ? {} : { refreshTokenTtlSeconds: options.refreshTokenTtlSeconds }),
+      ...(options.refreshTokenTtlSeconds === undefined
+        ? {}
+        : { refreshTokenTtlSeconds: options.refreshTokenTtlSeconds }),
     });
     const api = createFhirApi({
       baseUrl: fhirBaseUrl,
@@ -141,7 +152,10 @@ export async function startCentral(options: CentralOptions = {}): Promise<Centra
       setTimeout(() => {
         if (fault?.kind === 'status' || fault?.kind === 'rate-limit') {
           const status = fault.kind === 'status' ? fault.status : 429;
-          const headers: Record<string, string> = fault.retryAfterSeconds === undefined && fault.kind === 'status' ? {} : { 'retry-after': String(fault.retryAfterSeconds ?? 1) };
+          const headers: Record<string, string> =
+            fault.retryAfterSeconds === undefined && fault.kind === 'status'
+              ? {}
+              : { 'retry-after': String(fault.retryAfterSeconds ?? 1) };
           req.resume();
           res.writeHead(status, headers).end();
         } else if (fault?.kind === 'reset' || fault?.kind === 'unreachable') {
@@ -179,7 +193,9 @@ export async function startCentral(options: CentralOptions = {}): Promise<Centra
  * The `central` section of a workstation policy that points at this dev central: what IT would
  * write for the clinic's real services (the demo, the web host tests and the benchmark use it).
  */
-export function workstationPolicyFor(central: Pick<Central, 'issuer' | 'fhirBaseUrl' | 'clientId' | 'apiScope' | 'rolesClaim'>) {
+export function workstationPolicyFor(
+  central: Pick<Central, 'issuer' | 'fhirBaseUrl' | 'clientId' | 'apiScope' | 'rolesClaim'>,
+) {
   return {
     fhirBaseUrl: central.fhirBaseUrl,
     issuer: central.issuer,
@@ -188,6 +204,12 @@ export function workstationPolicyFor(central: Pick<Central, 'issuer' | 'fhirBase
     roleClaim: central.rolesClaim,
     // Dev central listens on 127.0.0.1 without TLS.
     allowLoopbackHttp: true,
-    roleMap: { physician: 'physician', nurse: 'nurse', frontDesk: 'frontDesk', privacyOfficer: 'privacyOfficer', itAdmin: 'itAdmin' },
+    roleMap: {
+      physician: 'physician',
+      nurse: 'nurse',
+      frontDesk: 'frontDesk',
+      privacyOfficer: 'privacyOfficer',
+      itAdmin: 'itAdmin',
+    },
   } as const;
 }

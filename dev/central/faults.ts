@@ -132,7 +132,9 @@ function kindOf(rule: FaultRule): FaultKind {
     case 'latency':
       return { kind: 'latency', ms: rule.ms };
     case 'rate-limit':
-      return rule.retryAfterSeconds === undefined ? { kind: 'rate-limit' } : { kind: 'rate-limit', retryAfterSeconds: rule.retryAfterSeconds };
+      return rule.retryAfterSeconds === undefined
+        ? { kind: 'rate-limit' }
+        : { kind: 'rate-limit', retryAfterSeconds: rule.retryAfterSeconds };
     case 'status':
       return rule.retryAfterSeconds === undefined
         ? { kind: 'status', status: rule.status }

@@ -16,10 +16,26 @@
  * Version ids are UUIDs, not integers, and many resources share a lastUpdated millisecond.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { OperationOutcomeError, badRequest, getStatus, globalSchema, normalizeOperationOutcome, notFound, preconditionFailed, validateResource } from '@medplum/core';
+import {
+  OperationOutcomeError,
+  badRequest,
+  getStatus,
+  globalSchema,
+  normalizeOperationOutcome,
+  notFound,
+  preconditionFailed,
+  validateResource,
+} from '@medplum/core';
 import { FhirRouter } from '@medplum/fhir-router';
 import type { HttpMethod } from '@medplum/fhir-router';
-import type { Bundle, BundleEntry, BundleLink, CapabilityStatement, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import type {
+  Bundle,
+  BundleEntry,
+  BundleLink,
+  CapabilityStatement,
+  OperationOutcome,
+  Resource,
+} from '@medplum/fhirtypes';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { JWTPayload } from 'jose';
 import { StoredResourceType, parseFhirResource } from '../../src-shared/fhir/resources.ts';
@@ -83,7 +99,8 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
   async function authenticate(req: IncomingMessage): Promise<JWTPayload> {
     const realm = 'Bearer realm="clinic-fhir"';
     const token = /^Bearer +([\w.~+/-]+=*)$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (!token) throw new HttpError(401, outcome('error', 'login', 'Authentication required'), { 'www-authenticate': realm });
+    if (!token)
+      throw new HttpError(401, outcome('error', 'login', 'Authentication required'), { 'www-authenticate': realm });
     try {
       const { payload } = await jwtVerify(token, jwks, {
         issuer,
@@ -112,10 +129,25 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
     return headers;
   }
 
-  async function route(method: HttpMethod, relative: string, search: URLSearchParams, body: unknown, req: IncomingMessage): Promise<[OperationOutcome, Resource?]> {
+  async function route(
+    method: HttpMethod,
+    relative: string,
+    search: URLSearchParams,
+    body: unknown,
+    req: IncomingMessage,
+  ): Promise<[OperationOutcome, Resource?]> {
     const query = search.toString();
     const response = await router.handleRequest(
-      { method, url: query ? `${relative}?${query}` : relative, pathname: '', body, params: {}, query: {}, headers: req.headers, config: { transactions: true } },
+      {
+        method,
+        url: query ? `${relative}?${query}` : relative,
+        pathname: '',
+        body,
+        params: {},
+        query: {},
+        headers: req.headers,
+        config: { transactions: true },
+      },
       repo,
     );
     return [response[0], response[1]];
@@ -150,7 +182,13 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
     const entry = (bundle.entry ?? []).map((e: BundleEntry) =>
       e.resource?.id ? { fullUrl: entryUrl(e.resource.resourceType, e.resource.id), ...e } : e,
     );
-    const out: Bundle = { resourceType: 'Bundle', type: 'searchset', total, link: links, ...(entry.length ? { entry } : {}) };
+    const out: Bundle = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      total,
+      link: links,
+      ...(entry.length ? { entry } : {}),
+    };
     return { status: 200, headers: {}, body: out };
   }
 
@@ -159,7 +197,9 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
     const since = search.get('_since');
     let sinceMs: number | undefined;
     if (since !== null) {
-      sinceMs = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(since) ? Date.parse(since) : Number.NaN;
+      sinceMs = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(since)
+        ? Date.parse(since)
+        : Number.NaN;
       if (Number.isNaN(sinceMs)) throw new HttpError(400, badRequest('_since must be a FHIR instant with a time zone'));
     }
     const cursorText = search.get('_cursor');
@@ -169,7 +209,12 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
       if (!match) throw new HttpError(400, badRequest('Invalid _cursor'));
       before = { lastUpdatedMs: Number(match[1]), seq: Number(match[2]) };
     }
-    if (id !== undefined && resourceType !== undefined && !repo.exists(resourceType, id) && !repo.deletedVersion(resourceType, id)) {
+    if (
+      id !== undefined &&
+      resourceType !== undefined &&
+      !repo.exists(resourceType, id) &&
+      !repo.deletedVersion(resourceType, id)
+    ) {
       throw new HttpError(404, notFound);
     }
     const page = repo.changes({ resourceType, id, sinceMs, before, count });
@@ -177,14 +222,25 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
     const params = new URLSearchParams();
     if (since !== null) params.set('_since', since);
     params.set('_count', String(count));
-    const links: BundleLink[] = [{ relation: 'self', url: `${baseUrl}/${path}?${new URLSearchParams([...params, ...(cursorText ? [['_cursor', cursorText]] : [])])}` }];
+    const links: BundleLink[] = [
+      {
+        relation: 'self',
+        url: `${baseUrl}/${path}?${new URLSearchParams([...params, ...(cursorText ? [['_cursor', cursorText]] : [])])}`,
+      },
+    ];
     if (page.next && count > 0) {
       const next = new URLSearchParams(params);
       next.set('_cursor', `${page.next.lastUpdatedMs}.${page.next.seq}`);
       links.push({ relation: 'next', url: `${baseUrl}/${path}?${next}` });
     }
     const entry = page.entries.map(({ change, resource }) => historyEntry(change, resource));
-    const bundle: Bundle = { resourceType: 'Bundle', type: 'history', total: page.total, link: links, ...(entry.length ? { entry } : {}) };
+    const bundle: Bundle = {
+      resourceType: 'Bundle',
+      type: 'history',
+      total: page.total,
+      link: links,
+      ...(entry.length ? { entry } : {}),
+    };
     return { status: 200, headers: {}, body: bundle };
   }
 
@@ -192,7 +248,11 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
     const url = `${change.resourceType}/${change.id}`;
     const response = { etag: `W/"${change.versionId}"`, lastModified: change.lastUpdated };
     if (change.deleted || !resource) {
-      return { fullUrl: entryUrl(change.resourceType, change.id), request: { method: 'DELETE', url }, response: { status: '410 Gone', ...response } };
+      return {
+        fullUrl: entryUrl(change.resourceType, change.id),
+        request: { method: 'DELETE', url },
+        response: { status: '410 Gone', ...response },
+      };
     }
     const created = repo.isFirstVersion(change.resourceType, change.id, change.versionId);
     return {
@@ -204,12 +264,17 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
   }
 
   function validate(resourceType: string, id: string | undefined, body: unknown): Resource {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, badRequest('Body must be a FHIR resource'));
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new HttpError(400, badRequest('Body must be a FHIR resource'));
     const resource = body as Resource;
     if (resource.resourceType !== resourceType) {
-      throw new HttpError(400, badRequest(`Incorrect resource type: expected ${resourceType}, found ${String(resource.resourceType)}`));
+      throw new HttpError(
+        400,
+        badRequest(`Incorrect resource type: expected ${resourceType}, found ${String(resource.resourceType)}`),
+      );
     }
-    if (id !== undefined && resource.id !== id) throw new HttpError(400, badRequest('Resource id does not match the URL'));
+    if (id !== undefined && resource.id !== id)
+      throw new HttpError(400, badRequest('Resource id does not match the URL'));
     // Server-managed meta is the server's: a client's versionId or lastUpdated never survives.
     if (resource.meta) {
       const { versionId: _v, lastUpdated: _l, source: _s, ...kept } = resource.meta;
@@ -239,14 +304,27 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
     return resource;
   }
 
-  async function write(method: 'POST' | 'PUT', resourceType: string, id: string | undefined, body: unknown, search: URLSearchParams, req: IncomingMessage): Promise<Reply> {
+  async function write(
+    method: 'POST' | 'PUT',
+    resourceType: string,
+    id: string | undefined,
+    body: unknown,
+    search: URLSearchParams,
+    req: IncomingMessage,
+  ): Promise<Reply> {
     const resource = validate(resourceType, id, body);
     if (method === 'PUT' && id !== undefined && req.headers['if-match'] && repo.deletedVersion(resourceType, id)) {
       // The client updates a version that is no longer current: the resource was deleted.
       throw new HttpError(412, preconditionFailed);
     }
     const existed = id !== undefined && repo.exists(resourceType, id);
-    const [result, stored] = await route(method, id === undefined ? resourceType : `${resourceType}/${id}`, search, resource, req);
+    const [result, stored] = await route(
+      method,
+      id === undefined ? resourceType : `${resourceType}/${id}`,
+      search,
+      resource,
+      req,
+    );
     const status = getStatus(result);
     if (status >= 400 || !stored?.id) return outcomeReply(result);
     const createdNow = method === 'POST' ? status === 201 : !existed;
@@ -265,24 +343,31 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
     const search = url.searchParams;
     const [first, second, third, fourth] = segments;
 
-    if (method === 'GET' && first === 'metadata' && segments.length === 1) return { status: 200, headers: {}, body: capabilityStatement() };
+    if (method === 'GET' && first === 'metadata' && segments.length === 1)
+      return { status: 200, headers: {}, body: capabilityStatement() };
     await authenticate(req);
 
     let body: unknown;
     if (method === 'POST' || method === 'PUT' || method === 'PATCH') body = await readJson(req);
 
     if (method === 'GET' && first === '_history' && segments.length === 1) return history(undefined, undefined, search);
-    if (method === 'GET' && first && second === '_history' && segments.length === 2) return history(first, undefined, search);
-    if (method === 'GET' && first && second && third === '_history' && segments.length === 3) return history(first, second, search);
-    if (method === 'GET' && first && segments.length === 1 && /^[A-Z]/.test(first)) return searchType(first, search, req);
-    if (method === 'POST' && first && segments.length === 1 && /^[A-Z]/.test(first)) return write('POST', first, undefined, body, search, req);
-    if (method === 'PUT' && first && second && segments.length === 2) return write('PUT', first, second, body, search, req);
+    if (method === 'GET' && first && second === '_history' && segments.length === 2)
+      return history(first, undefined, search);
+    if (method === 'GET' && first && second && third === '_history' && segments.length === 3)
+      return history(first, second, search);
+    if (method === 'GET' && first && segments.length === 1 && /^[A-Z]/.test(first))
+      return searchType(first, search, req);
+    if (method === 'POST' && first && segments.length === 1 && /^[A-Z]/.test(first))
+      return write('POST', first, undefined, body, search, req);
+    if (method === 'PUT' && first && second && segments.length === 2)
+      return write('PUT', first, second, body, search, req);
 
     const relative = segments.map(encodeURIComponent).join('/');
     const [result, resource] = await route(method, relative, search, body, req);
     const status = getStatus(result);
     if (status >= 400 || !resource) return outcomeReply(result);
-    const headers = first && second && fourth === undefined && resource.resourceType === first ? resourceHeaders(resource) : {};
+    const headers =
+      first && second && fourth === undefined && resource.resourceType === first ? resourceHeaders(resource) : {};
     if (third === '_history' && fourth) Object.assign(headers, resourceHeaders(resource));
     return { status, headers, body: resource };
   }
@@ -303,7 +388,9 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
           mode: 'server',
           security: {
             cors: false,
-            service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth' }] }],
+            service: [
+              { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth' }] },
+            ],
             extension: [
               {
                 url: 'http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris',
@@ -321,10 +408,26 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
             updateCreate: true,
             conditionalCreate: true,
             conditionalDelete: 'not-supported' as const,
-            interaction: (['read', 'vread', 'update', 'patch', 'delete', 'history-instance', 'history-type', 'create', 'search-type'] as const).map((code) => ({ code })),
+            interaction: (
+              [
+                'read',
+                'vread',
+                'update',
+                'patch',
+                'delete',
+                'history-instance',
+                'history-type',
+                'create',
+                'search-type',
+              ] as const
+            ).map((code) => ({ code })),
             searchParam: Object.values(globalSchema.types[type]?.searchParams ?? {})
               .filter((p) => p.code && p.type)
-              .map((p) => ({ name: p.code as string, type: p.type as 'string', ...(p.url ? { definition: p.url } : {}) })),
+              .map((p) => ({
+                name: p.code as string,
+                type: p.type as 'string',
+                ...(p.url ? { definition: p.url } : {}),
+              })),
           })),
           interaction: [{ code: 'batch' }, { code: 'history-system' }, { code: 'search-system' }],
         },
@@ -333,7 +436,11 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
   }
 
   function send(res: ServerResponse, reply: Reply, fault: FaultKind | undefined): void {
-    const headers: Record<string, string> = { 'content-type': FHIR_JSON, 'cache-control': 'no-store', ...reply.headers };
+    const headers: Record<string, string> = {
+      'content-type': FHIR_JSON,
+      'cache-control': 'no-store',
+      ...reply.headers,
+    };
     let body = reply.body;
     if (fault?.kind === 'invalid-resource' && body !== undefined) body = corrupt(body);
     let text = body === undefined ? '' : JSON.stringify(body);
@@ -369,12 +476,29 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
       }
       if (fault?.kind === 'rate-limit') {
         req.resume();
-        return send(res, { status: 429, headers: { 'retry-after': String(fault.retryAfterSeconds ?? 1) }, body: outcome('error', 'throttled', 'Too many requests') }, undefined);
+        return send(
+          res,
+          {
+            status: 429,
+            headers: { 'retry-after': String(fault.retryAfterSeconds ?? 1) },
+            body: outcome('error', 'throttled', 'Too many requests'),
+          },
+          undefined,
+        );
       }
       if (fault?.kind === 'status') {
         req.resume();
-        const headers: Record<string, string> = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
-        return send(res, { status: fault.status, headers, body: outcome('error', 'transient', `Injected fault: HTTP ${fault.status}`) }, undefined);
+        const headers: Record<string, string> =
+          fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
+        return send(
+          res,
+          {
+            status: fault.status,
+            headers,
+            body: outcome('error', 'transient', `Injected fault: HTTP ${fault.status}`),
+          },
+          undefined,
+        );
       }
       if (fault?.kind === 'precondition-failed') {
         req.resume();
@@ -389,7 +513,9 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
       send(res, reply, fault);
     };
     run().catch((error: unknown) => {
-      options.logger?.log('error', 'central.fhir.unhandled', { errorName: error instanceof Error ? error.name : 'unknown' });
+      options.logger?.log('error', 'central.fhir.unhandled', {
+        errorName: error instanceof Error ? error.name : 'unknown',
+      });
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
     });
@@ -429,7 +555,8 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 /** A copy of the body whose resource (or first bundle entry) fails schema validation. */
 function corrupt(body: unknown): unknown {
   const copy = structuredClone(body) as Resource & { entry?: BundleEntry[] };
-  const target = (copy.resourceType === 'Bundle' ? copy.entry?.find((e) => e.resource)?.resource : copy) as Record<string, unknown> | undefined;
+  const target = (copy.resourceType === 'Bundle' ? copy.entry?.find((e) => e.resource)?.resource : copy) as
+    Record<string, unknown> | undefined;
   if (target) {
     target.id = 'not a valid id!';
     target.meta = { ...(target.meta as object | undefined), lastUpdated: 'not-an-instant' };
@@ -437,4 +564,3 @@ function corrupt(body: unknown): unknown {
   }
   return copy;
 }
-

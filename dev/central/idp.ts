@@ -73,7 +73,11 @@ export async function createIdentityProvider(options: IdentityProviderOptions): 
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     pkce: { required: () => true },
     scopes: ['openid', 'offline_access', 'profile', 'fhirUser'],
-    claims: { openid: ['sub', rolesClaim, 'fhirUser'], profile: ['name', 'preferred_username'], fhirUser: ['fhirUser'] },
+    claims: {
+      openid: ['sub', rolesClaim, 'fhirUser'],
+      profile: ['name', 'preferred_username'],
+      fhirUser: ['fhirUser'],
+    },
     // Put the claims in the ID token too (not only at userinfo): the app reads them from there.
     conformIdTokenClaims: false,
     features: {
@@ -111,7 +115,8 @@ export async function createIdentityProvider(options: IdentityProviderOptions): 
       };
     },
     async extraTokenClaims(_ctx, token) {
-      if (token.kind !== 'AccessToken' || !('accountId' in token) || typeof token.accountId !== 'string') return undefined;
+      if (token.kind !== 'AccessToken' || !('accountId' in token) || typeof token.accountId !== 'string')
+        return undefined;
       const user = users.active(token.accountId);
       return user ? { [rolesClaim]: [...user.roles], fhirUser: user.fhirUser } : undefined;
     },
@@ -133,7 +138,10 @@ export async function createIdentityProvider(options: IdentityProviderOptions): 
     renderError(ctx, out) {
       ctx.type = 'html';
       const text = [out.error, out.error_description].filter((s): s is string => typeof s === 'string').join(': ');
-      ctx.body = page('Sign-in failed', `<p role="alert">${escapeHtml(text || 'The request could not be completed.')}</p>`);
+      ctx.body = page(
+        'Sign-in failed',
+        `<p role="alert">${escapeHtml(text || 'The request could not be completed.')}</p>`,
+      );
     },
     // First-party client: consent is implied. Other clients get no automatic grant.
     async loadExistingGrant(ctx: KoaContextWithOIDC) {
@@ -143,9 +151,16 @@ export async function createIdentityProvider(options: IdentityProviderOptions): 
       const grantId = ctx.oidc.result?.consent?.grantId ?? session.grantIdFor(client.clientId);
       const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
       if (client.clientId !== clientId) return existing;
-      const grant = existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
+      const grant =
+        existing ?? new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId });
       const requested = typeof ctx.oidc.params?.scope === 'string' ? ctx.oidc.params.scope : 'openid';
-      grant.addOIDCScope(requested.split(' ').filter((s) => s !== FHIR_API_SCOPE).concat('openid').join(' '));
+      grant.addOIDCScope(
+        requested
+          .split(' ')
+          .filter((s) => s !== FHIR_API_SCOPE)
+          .concat('openid')
+          .join(' '),
+      );
       grant.addResourceScope(fhirBaseUrl, FHIR_API_SCOPE);
       await grant.save();
       return grant;
@@ -155,15 +170,30 @@ export async function createIdentityProvider(options: IdentityProviderOptions): 
   const provider = new Provider(options.issuer, configuration);
   const callback = provider.callback();
 
-  async function interaction(req: IncomingMessage, res: ServerResponse, uid: string, action: string | undefined): Promise<void> {
+  async function interaction(
+    req: IncomingMessage,
+    res: ServerResponse,
+    uid: string,
+    action: string | undefined,
+  ): Promise<void> {
     const details = await provider.interactionDetails(req, res);
-    if (details.uid !== uid) return sendHtml(res, 400, page('Sign-in failed', '<p role="alert">This sign-in link has expired. Start again from the app.</p>'));
+    if (details.uid !== uid)
+      return sendHtml(
+        res,
+        400,
+        page('Sign-in failed', '<p role="alert">This sign-in link has expired. Start again from the app.</p>'),
+      );
     if (details.prompt.name !== 'login') {
       // Consent for the first-party client is granted in loadExistingGrant; nothing to ask.
       const grant = new provider.Grant({ clientId, accountId: details.session?.accountId ?? '' });
       grant.addOIDCScope('openid profile fhirUser offline_access');
       grant.addResourceScope(fhirBaseUrl, FHIR_API_SCOPE);
-      await provider.interactionFinished(req, res, { consent: { grantId: await grant.save() } }, { mergeWithLastSubmission: true });
+      await provider.interactionFinished(
+        req,
+        res,
+        { consent: { grantId: await grant.save() } },
+        { mergeWithLastSubmission: true },
+      );
       return;
     }
     if (req.method === 'GET' && action === undefined) return sendHtml(res, 200, loginPage(uid));
@@ -171,8 +201,14 @@ export async function createIdentityProvider(options: IdentityProviderOptions): 
       const form = new URLSearchParams(await readBody(req, 16 * 1024));
       const username = (form.get('username') ?? '').trim();
       const user = users.authenticate(username, form.get('password') ?? '');
-      if (!user) return sendHtml(res, 401, loginPage(uid, 'Wrong username or password, or the account is disabled.', username));
-      await provider.interactionFinished(req, res, { login: { accountId: user.username } }, { mergeWithLastSubmission: false });
+      if (!user)
+        return sendHtml(res, 401, loginPage(uid, 'Wrong username or password, or the account is disabled.', username));
+      await provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId: user.username } },
+        { mergeWithLastSubmission: false },
+      );
       return;
     }
     sendHtml(res, 405, page('Not allowed', '<p role="alert">Method not allowed.</p>'));
@@ -205,7 +241,14 @@ export async function createIdentityProvider(options: IdentityProviderOptions): 
       interaction(req, res, interactionMatch[1] as string, interactionMatch[2]).catch((error: unknown) => {
         const expired = error instanceof errors.SessionNotFound || error instanceof errors.InvalidRequest;
         if (!res.headersSent) {
-          sendHtml(res, expired ? 400 : 500, page('Sign-in failed', `<p role="alert">${expired ? 'This sign-in has expired. Start again from the app.' : 'Something went wrong.'}</p>`));
+          sendHtml(
+            res,
+            expired ? 400 : 500,
+            page(
+              'Sign-in failed',
+              `<p role="alert">${expired ? 'This sign-in has expired. Start again from the app.' : 'Something went wrong.'}</p>`,
+            ),
+          );
         } else res.end();
       });
     } else if (adminMatch) {

@@ -17,7 +17,9 @@ const { values } = parseArgs({
 });
 
 if (values.help) {
-  console.log('usage: npm run central -- [--patients N] [--seed N] [--idp-port P] [--fhir-port P]   (port 0 = any free port)');
+  console.log(
+    'usage: npm run central -- [--patients N] [--seed N] [--idp-port P] [--fhir-port P]   (port 0 = any free port)',
+  );
   process.exit(0);
 }
 
@@ -46,7 +48,9 @@ const lines = [
   `  Admin              POST ${central.issuer}/admin/users/<username>/disable|enable  with  Authorization: Bearer ${central.adminSecret}`,
   '',
   '  Demo users (username / password / role / fhirUser):',
-  ...central.users.map((u) => `    ${u.username.padEnd(14)} ${u.password.padEnd(24)} ${u.role.padEnd(15)} ${u.fhirUser}`),
+  ...central.users.map(
+    (u) => `    ${u.username.padEnd(14)} ${u.password.padEnd(24)} ${u.role.padEnd(15)} ${u.fhirUser}`,
+  ),
   '',
   'Press Ctrl+C to stop.',
 ];

@@ -140,7 +140,11 @@ export class CentralRepository extends MemoryRepository {
     return [...this.store().keys()].sort();
   }
 
-  override async createResource<T extends Resource>(resource: T, options?: CreateResourceOptions, update = false): Promise<WithId<T>> {
+  override async createResource<T extends Resource>(
+    resource: T,
+    options?: CreateResourceOptions,
+    update = false,
+  ): Promise<WithId<T>> {
     const result = await super.createResource(resource, options, update);
     this.afterWrite(result);
     return result;
@@ -161,7 +165,13 @@ export class CentralRepository extends MemoryRepository {
   private afterWrite(result: WithId<Resource>): void {
     const { resourceType, id } = result;
     this.tombstones.delete(`${resourceType}/${id}`);
-    this.record(resourceType, id, result.meta?.versionId ?? '', result.meta?.lastUpdated ?? new Date().toISOString(), false);
+    this.record(
+      resourceType,
+      id,
+      result.meta?.versionId ?? '',
+      result.meta?.lastUpdated ?? new Date().toISOString(),
+      false,
+    );
   }
 
   override async readResource<T extends Resource>(resourceType: string, id: string): Promise<T> {
@@ -193,7 +203,10 @@ export class CentralRepository extends MemoryRepository {
   }
 
   override async readVersion<T extends Resource>(resourceType: string, id: string, versionId: string): Promise<T> {
-    const version = this.versions().get(resourceType)?.get(id)?.find((v) => v.meta?.versionId === versionId);
+    const version = this.versions()
+      .get(resourceType)
+      ?.get(id)
+      ?.find((v) => v.meta?.versionId === versionId);
     if (!version) throw new OperationOutcomeError(notFound);
     return deepClone(version) as T;
   }
@@ -214,19 +227,25 @@ export class CentralRepository extends MemoryRepository {
     let start = 0;
     if (before) {
       const { lastUpdatedMs, seq } = before;
-      start = matches.findIndex((s) => (times[s] as number) < lastUpdatedMs || ((times[s] as number) === lastUpdatedMs && s < seq));
+      start = matches.findIndex(
+        (s) => (times[s] as number) < lastUpdatedMs || ((times[s] as number) === lastUpdatedMs && s < seq),
+      );
       if (start < 0) start = matches.length;
     }
     const slice = matches.slice(start, start + query.count);
     const entries = slice.map((seq) => {
       const change = this.change(seq);
       if (change.deleted) return { change };
-      const version = this.versions().get(change.resourceType)?.get(change.id)?.find((v) => v.meta?.versionId === change.versionId);
+      const version = this.versions()
+        .get(change.resourceType)
+        ?.get(change.id)
+        ?.find((v) => v.meta?.versionId === change.versionId);
       return version ? { change, resource: deepClone(version) } : { change };
     });
     const last = slice.at(-1);
     const page: HistoryPage = { entries, total: matches.length };
-    if (last !== undefined && start + query.count < matches.length) page.next = { lastUpdatedMs: times[last] as number, seq: last };
+    if (last !== undefined && start + query.count < matches.length)
+      page.next = { lastUpdatedMs: times[last] as number, seq: last };
     return page;
   }
 
@@ -250,8 +269,12 @@ export class CentralRepository extends MemoryRepository {
     }
     for (const rule of [...(searchRequest.sortRules ?? [])].reverse()) matches = sortBy(matches, rule);
     const offset = searchRequest.offset ?? 0;
-    const page = searchRequest.count === undefined ? matches.slice(offset) : matches.slice(offset, offset + searchRequest.count);
-    const entry = page.map((resource): BundleEntry<WithId<T>> => ({ search: { mode: 'match' }, resource: deepClone(resource) as WithId<T> }));
+    const page =
+      searchRequest.count === undefined ? matches.slice(offset) : matches.slice(offset, offset + searchRequest.count);
+    const entry = page.map((resource): BundleEntry<WithId<T>> => ({
+      search: { mode: 'match' },
+      resource: deepClone(resource) as WithId<T>,
+    }));
     return { resourceType: 'Bundle', type: 'searchset', ...(entry.length ? { entry } : {}), total: matches.length };
   }
 
@@ -268,7 +291,11 @@ export class CentralRepository extends MemoryRepository {
     for (const resource of resources) {
       const { resourceType } = resource;
       const id = resource.id ?? generateId();
-      const stored = { ...resource, id, meta: { ...resource.meta, versionId: generateId(), lastUpdated: resource.meta?.lastUpdated ?? now } } as WithId<Resource>;
+      const stored = {
+        ...resource,
+        id,
+        meta: { ...resource.meta, versionId: generateId(), lastUpdated: resource.meta?.lastUpdated ?? now },
+      } as WithId<Resource>;
       let byId = store.get(resourceType);
       if (!byId) store.set(resourceType, (byId = new Map()));
       if (byId.has(id)) throw new OperationOutcomeError(badRequest(`Seed has a duplicate id: ${resourceType}/${id}`));

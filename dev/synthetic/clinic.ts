@@ -257,7 +257,11 @@ interface Context {
   meta: (lastUpdatedMs: number, profile?: string[]) => Meta;
 }
 
-const TEST_DATA_TAG: Coding = Object.freeze({ system: ACT_REASON_SYSTEM, code: TEST_DATA_CODE, display: 'test health data' });
+const TEST_DATA_TAG: Coding = Object.freeze({
+  system: ACT_REASON_SYSTEM,
+  code: TEST_DATA_CODE,
+  display: 'test health data',
+});
 
 function createContext(options: ClinicOptions): Context {
   const resolved = resolveClinicOptions(options);
@@ -340,11 +344,30 @@ const ROLE_DEFINITIONS: readonly {
   hl7?: { code: string; display: string };
   prefix?: string;
 }[] = [
-  { role: 'physician', count: (o) => o.physicians, username: 'physician', display: 'Physician', hl7: { code: 'doctor', display: 'Doctor' }, prefix: 'Dr.' },
-  { role: 'nurse', count: (o) => o.nurses, username: 'nurse', display: 'Nurse', hl7: { code: 'nurse', display: 'Nurse' } },
+  {
+    role: 'physician',
+    count: (o) => o.physicians,
+    username: 'physician',
+    display: 'Physician',
+    hl7: { code: 'doctor', display: 'Doctor' },
+    prefix: 'Dr.',
+  },
+  {
+    role: 'nurse',
+    count: (o) => o.nurses,
+    username: 'nurse',
+    display: 'Nurse',
+    hl7: { code: 'nurse', display: 'Nurse' },
+  },
   { role: 'frontDesk', count: (o) => o.frontDesk, username: 'frontdesk', display: 'Front desk' },
   { role: 'privacyOfficer', count: (o) => o.privacyOfficers, username: 'privacy', display: 'Privacy officer' },
-  { role: 'itAdmin', count: (o) => o.itAdmins, username: 'itadmin', display: 'IT administrator', hl7: { code: 'ict', display: 'ICT professional' } },
+  {
+    role: 'itAdmin',
+    count: (o) => o.itAdmins,
+    username: 'itadmin',
+    display: 'IT administrator',
+    hl7: { code: 'ict', display: 'ICT professional' },
+  },
 ];
 
 function buildStaff(options: ResolvedClinicOptions, epochMs: number, meta: Context['meta']): StaffEntry[] {
@@ -388,8 +411,11 @@ function buildStaff(options: ResolvedClinicOptions, epochMs: number, meta: Conte
           },
         ];
       }
-      const coding: Coding[] = [{ system: WORKSTATION_ROLE_SYSTEM, code: definition.role, display: definition.display }];
-      if (definition.hl7) coding.push({ system: PRACTITIONER_ROLE_SYSTEM, code: definition.hl7.code, display: definition.hl7.display });
+      const coding: Coding[] = [
+        { system: WORKSTATION_ROLE_SYSTEM, code: definition.role, display: definition.display },
+      ];
+      if (definition.hl7)
+        coding.push({ system: PRACTITIONER_ROLE_SYSTEM, code: definition.hl7.code, display: definition.hl7.display });
       const role: PractitionerRole = {
         resourceType: 'PractitionerRole',
         id: practitionerRoleId,
@@ -418,7 +444,14 @@ function buildStaff(options: ResolvedClinicOptions, epochMs: number, meta: Conte
 // -----------------------------------------------------------------------------------------------
 
 /** Relative weights of the resources a patient's budget is spent on (after CareTeam + Encounter). */
-const KINDS = ['Observation', 'Encounter', 'Condition', 'MedicationRequest', 'DocumentReference', 'AllergyIntolerance'] as const;
+const KINDS = [
+  'Observation',
+  'Encounter',
+  'Condition',
+  'MedicationRequest',
+  'DocumentReference',
+  'AllergyIntolerance',
+] as const;
 const KIND_WEIGHTS = [45, 10, 12, 12, 13, 8] as const;
 
 /** The kinds of vital sign, in the order they are taken. */
@@ -507,7 +540,14 @@ function buildPatientRecord(ctx: Context, index: number): PatientRecord {
   let budget = Math.floor(ctx.options.resourcesPerPatient * (0.5 + rng.float()) + rng.float());
   const careTeams = budget > 0 ? 1 : 0;
   budget -= careTeams;
-  const counts = { Encounter: budget > 0 ? 1 : 0, Observation: 0, Condition: 0, MedicationRequest: 0, DocumentReference: 0, AllergyIntolerance: 0 };
+  const counts = {
+    Encounter: budget > 0 ? 1 : 0,
+    Observation: 0,
+    Condition: 0,
+    MedicationRequest: 0,
+    DocumentReference: 0,
+    AllergyIntolerance: 0,
+  };
   budget -= counts.Encounter;
   for (; budget > 0; budget--) counts[KINDS[rng.weighted(KIND_WEIGHTS)] as (typeof KINDS)[number]]++;
   const eligibleConditions = CONDITIONS.filter((c) => c.minAge <= ageYears);
@@ -548,7 +588,8 @@ function buildPatientRecord(ctx: Context, index: number): PatientRecord {
     ];
     if (rng.chance(0.25) && ctx.physicians.length > 1) {
       const other = rng.pick(ctx.physicians);
-      if (other !== gp) members.push({ entry: other, role: { system: SNOMED_CT, code: '309343006', display: 'Physician' } });
+      if (other !== gp)
+        members.push({ entry: other, role: { system: SNOMED_CT, code: '309343006', display: 'Physician' } });
     }
     const startMs = encounters[0]?.startMs ?? windowStart;
     const careTeam: CareTeam = {
@@ -601,7 +642,11 @@ function buildPatientRecord(ctx: Context, index: number): PatientRecord {
       resourceType: 'Condition',
       id: conditionId,
       meta: ctx.meta(e.endMs + HOUR),
-      clinicalStatus: concept(CONDITION_CLINICAL_SYSTEM, resolved ? 'resolved' : 'active', resolved ? 'Resolved' : 'Active'),
+      clinicalStatus: concept(
+        CONDITION_CLINICAL_SYSTEM,
+        resolved ? 'resolved' : 'active',
+        resolved ? 'Resolved' : 'Active',
+      ),
       verificationStatus: concept(CONDITION_VERIFICATION_SYSTEM, 'confirmed', 'Confirmed'),
       category: [
         code.chronic
@@ -761,21 +806,37 @@ function buildPatientRecord(ctx: Context, index: number): PatientRecord {
         break;
       }
       case 'heartRate':
-        observation.valueQuantity = quantity(Math.round(clamp(baseline.heartRate + rng.normal(0, 6), 40, 180)), vital.unit, vital.ucum);
+        observation.valueQuantity = quantity(
+          Math.round(clamp(baseline.heartRate + rng.normal(0, 6), 40, 180)),
+          vital.unit,
+          vital.ucum,
+        );
         break;
       case 'bodyTemperature': {
         const fever = rng.chance(0.05) ? rng.normal(1.6, 0.4) : 0;
-        observation.valueQuantity = quantity(round1(clamp(rng.normal(36.8, 0.25) + fever, 35.5, 40.5)), vital.unit, vital.ucum);
+        observation.valueQuantity = quantity(
+          round1(clamp(rng.normal(36.8, 0.25) + fever, 35.5, 40.5)),
+          vital.unit,
+          vital.ucum,
+        );
         break;
       }
       case 'respiratoryRate':
-        observation.valueQuantity = quantity(Math.round(clamp(child ? rng.normal(24, 3) : rng.normal(16, 1.5), 10, 40)), vital.unit, vital.ucum);
+        observation.valueQuantity = quantity(
+          Math.round(clamp(child ? rng.normal(24, 3) : rng.normal(16, 1.5), 10, 40)),
+          vital.unit,
+          vital.ucum,
+        );
         break;
       case 'oxygenSaturation':
         observation.valueQuantity = quantity(Math.round(clamp(rng.normal(97.5, 1), 90, 100)), vital.unit, vital.ucum);
         break;
       case 'bodyWeight':
-        observation.valueQuantity = quantity(round1(Math.max(2.5, baseline.weight + rng.normal(0, 0.8))), vital.unit, vital.ucum);
+        observation.valueQuantity = quantity(
+          round1(Math.max(2.5, baseline.weight + rng.normal(0, 0.8))),
+          vital.unit,
+          vital.ucum,
+        );
         break;
     }
     resources.push(observation);
@@ -808,7 +869,11 @@ function buildPatientRecord(ctx: Context, index: number): PatientRecord {
       docStatus: 'final',
       type: concept(LOINC, PROGRESS_NOTE_LOINC, 'Progress note', 'Progress note'),
       category: [
-        concept('http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category', 'clinical-note', 'Clinical Note'),
+        concept(
+          'http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category',
+          'clinical-note',
+          'Clinical Note',
+        ),
       ],
       subject,
       date: signed,

@@ -13,7 +13,13 @@
  * Like the preload, invoke never throws: an unknown channel, a host that is gone or silent, or an
  * answer that is not a result all come back as typed failures.
  */
-import type { ChannelName, ChannelRequest, ChannelResponse, ClinicBridge, EventPayload } from '../../src-shared/ipc/contract.ts';
+import type {
+  ChannelName,
+  ChannelRequest,
+  ChannelResponse,
+  ClinicBridge,
+  EventPayload,
+} from '../../src-shared/ipc/contract.ts';
 import type { IpcResult } from '../../src-shared/ipc/errors.ts';
 import type { BridgeConfig } from './wire.ts';
 
@@ -75,7 +81,13 @@ function receive(data: unknown): void {
     return;
   }
   if (typeof message !== 'object' || message === null) return;
-  const { id, result, event, payload, authPage } = message as { id?: unknown; result?: unknown; event?: unknown; payload?: unknown; authPage?: unknown };
+  const { id, result, event, payload, authPage } = message as {
+    id?: unknown;
+    result?: unknown;
+    event?: unknown;
+    payload?: unknown;
+    authPage?: unknown;
+  };
   if (typeof authPage === 'object' && authPage !== null) return onAuthPage(authPage);
   if (typeof id === 'number') {
     const entry = pending.get(id);
@@ -134,7 +146,10 @@ function connect(): Promise<WebSocket | null> {
   const attempt = new Promise<WebSocket | null>((resolve) => {
     let socket: WebSocket;
     try {
-      socket = new WebSocket(`ws://${location.host}${config.wsPath}`, [config.protocol, `${config.secretProtocolPrefix}${secret}`]);
+      socket = new WebSocket(`ws://${location.host}${config.wsPath}`, [
+        config.protocol,
+        `${config.secretProtocolPrefix}${secret}`,
+      ]);
     } catch {
       resolve(null);
       return;
@@ -152,7 +167,10 @@ function connect(): Promise<WebSocket | null> {
   return attempt;
 }
 
-async function invoke<C extends ChannelName>(channel: C, request: ChannelRequest<C>): Promise<IpcResult<ChannelResponse<C>>> {
+async function invoke<C extends ChannelName>(
+  channel: C,
+  request: ChannelRequest<C>,
+): Promise<IpcResult<ChannelResponse<C>>> {
   if (!config.channels.includes(channel)) return failure('INVALID', 'Unknown channel.');
   if (secret === null) return failure('UNAVAILABLE', NO_SECRET);
   const id = nextId++;
@@ -162,7 +180,8 @@ async function invoke<C extends ChannelName>(channel: C, request: ChannelRequest
   } catch {
     return failure('INVALID', 'The request could not be sent.');
   }
-  if (new TextEncoder().encode(text).length > config.maxMessageBytes) return failure('INVALID', 'The request is too large.');
+  if (new TextEncoder().encode(text).length > config.maxMessageBytes)
+    return failure('INVALID', 'The request is too large.');
   const socket = await connect();
   if (!socket || socket.readyState !== WebSocket.OPEN) return failure('UNAVAILABLE', NO_ANSWER);
   const result = await new Promise<IpcResult<unknown>>((resolve) => {

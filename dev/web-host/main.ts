@@ -14,7 +14,8 @@ import { PolicyError, readPolicyFile } from '../../src-main/policy/load.ts';
 import { readIfExists } from '../../src-main/base/atomic-file.ts';
 import { startWebHost, type WebHost } from './server.ts';
 
-const USAGE = 'usage: tsx dev/web-host/main.ts --data-dir <dir> [--port N] [--renderer-dir <dir>] [--policy <file.json>]';
+const USAGE =
+  'usage: tsx dev/web-host/main.ts --data-dir <dir> [--port N] [--renderer-dir <dir>] [--policy <file.json>]';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`web-host: ${message}\n`);
@@ -43,7 +44,8 @@ if (args.help) {
 }
 const dataDir = args['data-dir'];
 if (!dataDir) fail(`--data-dir is required\n${USAGE}`, 2);
-if (!/^\d{1,5}$/.test(args.port) || Number(args.port) > 65_535) fail(`--port must be a number from 0 to 65535\n${USAGE}`, 2);
+if (!/^\d{1,5}$/.test(args.port) || Number(args.port) > 65_535)
+  fail(`--port must be a number from 0 to 65535\n${USAGE}`, 2);
 
 /** A policy file as IT would write it, checked exactly as the app checks its managed policy. */
 function readPolicy(file: string): PolicyInput {

@@ -193,7 +193,8 @@ function digest(value: string): Buffer {
 
 function listen(server: http.Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const onError = (error: Error) => reject(new WebHostError(`The web host could not listen on ${HOST}:${port}: ${error.message}`));
+    const onError = (error: Error) =>
+      reject(new WebHostError(`The web host could not listen on ${HOST}:${port}: ${error.message}`));
     server.once('error', onError);
     server.listen({ host: HOST, port, exclusive: true }, () => {
       server.off('error', onError);
@@ -204,7 +205,10 @@ function listen(server: http.Server, port: number): Promise<number> {
 
 function rejectUpgrade(socket: Socket, status: 400 | 403 | 404 | 503): void {
   const reason = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 503: 'Service Unavailable' }[status];
-  if (socket.writable) socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\nCache-Control: no-store\r\n\r\n`);
+  if (socket.writable)
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\nCache-Control: no-store\r\n\r\n`,
+    );
   socket.destroy();
 }
 
@@ -241,7 +245,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   };
   const authBrowser: AuthBrowser = {
     async open(url) {
-      if (![...clients].some((client) => client.readyState === WebSocket.OPEN)) throw new WebHostError('No page is connected to open the sign-in page.');
+      if (![...clients].some((client) => client.readyState === WebSocket.OPEN))
+        throw new WebHostError('No page is connected to open the sign-in page.');
       sendAll({ authPage: { open: url.href } });
     },
     close() {
@@ -268,13 +273,29 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   let hostHeader = '';
   let origin = '';
 
-  const send = (res: http.ServerResponse, status: number, contentType: string, body: string | Buffer | null, head: boolean, extra: Record<string, string> = {}) => {
+  const send = (
+    res: http.ServerResponse,
+    status: number,
+    contentType: string,
+    body: string | Buffer | null,
+    head: boolean,
+    extra: Record<string, string> = {},
+  ) => {
     const bytes = body === null ? null : Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
-    res.writeHead(status, { ...securityHeaders(port, contentType), 'Content-Length': String(bytes?.length ?? 0), ...extra });
+    res.writeHead(status, {
+      ...securityHeaders(port, contentType),
+      'Content-Length': String(bytes?.length ?? 0),
+      ...extra,
+    });
     res.end(head || bytes === null ? undefined : bytes);
   };
-  const refuse = (res: http.ServerResponse, status: number, message: string, head = false, extra: Record<string, string> = {}) =>
-    send(res, status, 'text/plain; charset=utf-8', `${message}\n`, head, extra);
+  const refuse = (
+    res: http.ServerResponse,
+    status: number,
+    message: string,
+    head = false,
+    extra: Record<string, string> = {},
+  ) => send(res, status, 'text/plain; charset=utf-8', `${message}\n`, head, extra);
 
   async function serveStatic(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const head = req.method === 'HEAD';
@@ -367,12 +388,17 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       logger.log('warn', 'webhost.bad-message', { reason: 'shape' });
       return reply(socket, {
         id: salvageId(message),
-        result: invalid('A message must be { "id": number or string, "channel": string, "request": ... } and nothing else.'),
+        result: invalid(
+          'A message must be { "id": number or string, "channel": string, "request": ... } and nothing else.',
+        ),
       });
     }
     const { id, channel, request } = parsed.data;
     if (state.waiting >= MAX_IN_FLIGHT) {
-      return reply(socket, { id, result: { ok: false, error: { code: 'UNAVAILABLE', message: 'Too many requests at once; try again.' } } });
+      return reply(socket, {
+        id,
+        result: { ok: false, error: { code: 'UNAVAILABLE', message: 'Too many requests at once; try again.' } },
+      });
     }
     state.waiting++;
     const work = (async () => {
@@ -456,7 +482,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       logger.log('info', 'webhost.closed', { port });
     })());
 
-  return { url: `${origin}/#secret=${secret}`, port, secret, simulatePowerEvent: (event) => power.emit(event),
+  return {
+    url: `${origin}/#secret=${secret}`,
+    port,
+    secret,
+    simulatePowerEvent: (event) => power.emit(event),
     advanceTime(ms) {
       if (!time) throw new WebHostError('This web host was started without shiftableTime.');
       time.advance(ms);

@@ -56,7 +56,9 @@ export const FLOORS_FILE = 'scripts/architecture/floors.js';
 
 /** @type {Map<string, { floor: number, name: string, membersImportEachOther: boolean }>} */
 const floorOfMember = new Map(
-  FLOORS.flatMap((f) => f.members.map((m) => [m, { floor: f.floor, name: f.name, membersImportEachOther: !!f.membersImportEachOther }])),
+  FLOORS.flatMap((f) =>
+    f.members.map((m) => [m, { floor: f.floor, name: f.name, membersImportEachOther: !!f.membersImportEachOther }]),
+  ),
 );
 
 /**
@@ -133,14 +135,24 @@ export function judgeImport(fromRel, toRel) {
   const toFloor = floorOf(to);
   if (fromFloor === null) return null;
   if (toFloor === null) {
-    return { kind: 'unmapped', from, to, message: `${label(from)} imports src-main/${to}, which is on no floor: give it one in ${FLOORS_FILE}` };
+    return {
+      kind: 'unmapped',
+      from,
+      to,
+      message: `${label(from)} imports src-main/${to}, which is on no floor: give it one in ${FLOORS_FILE}`,
+    };
   }
   if (toFloor > fromFloor) {
-    return { kind: 'upward', from, to, message: `${label(from)} may not import ${label(to)}: lower floors know nothing of higher ones` };
+    return {
+      kind: 'upward',
+      from,
+      to,
+      message: `${label(from)} may not import ${label(to)}: lower floors know nothing of higher ones`,
+    };
   }
   if (toFloor === fromFloor) {
-    const allowed = floorOfMember.get(from)?.membersImportEachOther
-      || SAME_FLOOR_ALLOWED.some(([a, b]) => a === from && b === to);
+    const allowed =
+      floorOfMember.get(from)?.membersImportEachOther || SAME_FLOOR_ALLOWED.some(([a, b]) => a === from && b === to);
     if (!allowed) {
       return {
         kind: 'same-floor',

@@ -5,7 +5,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ts from 'typescript';
-import { SRC_MAIN_DIR, WORKER_FILES, capabilityOf, floorOf, judgeFile, judgeImport, publicFaceOf, type Verdict } from './floors.js';
+import {
+  SRC_MAIN_DIR,
+  WORKER_FILES,
+  capabilityOf,
+  floorOf,
+  judgeFile,
+  judgeImport,
+  publicFaceOf,
+  type Verdict,
+} from './floors.js';
 
 interface Edge {
   from: string; // paths relative to src-main, '/' separators
@@ -29,7 +38,8 @@ interface FunctionLength {
 const toPosix = (p: string): string => p.split(path.sep).join('/');
 
 function listTsFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile() && e.name.endsWith('.ts'))
     .map((e) => toPosix(path.relative(dir, path.join(e.parentPath, e.name))))
     .sort();
@@ -38,15 +48,22 @@ function listTsFiles(dir: string): string[] {
 /** `new URL('./x.ts', import.meta.url)`, or the template form that picks .ts/.js at run time. */
 function workerSpecifier(node: ts.NewExpression): string | null {
   const [first, second] = node.arguments ?? [];
-  const isMetaUrl = second !== undefined && ts.isPropertyAccessExpression(second) && second.name.text === 'url'
-    && ts.isMetaProperty(second.expression);
-  if (!ts.isIdentifier(node.expression) || node.expression.text !== 'URL' || !isMetaUrl || first === undefined) return null;
+  const isMetaUrl =
+    second !== undefined &&
+    ts.isPropertyAccessExpression(second) &&
+    second.name.text === 'url' &&
+    ts.isMetaProperty(second.expression);
+  if (!ts.isIdentifier(node.expression) || node.expression.text !== 'URL' || !isMetaUrl || first === undefined)
+    return null;
   if (ts.isStringLiteralLike(first)) return first.text;
   if (ts.isTemplateExpression(first)) return path.extname(first.head.text) ? first.head.text : `${first.head.text}.ts`;
   return null;
 }
 
-function collect(rel: string, sf: ts.SourceFile): { specifiers: Omit<Edge, 'from' | 'to'>[]; functions: FunctionLength[] } {
+function collect(
+  rel: string,
+  sf: ts.SourceFile,
+): { specifiers: Omit<Edge, 'from' | 'to'>[]; functions: FunctionLength[] } {
   const specifiers: Omit<Edge, 'from' | 'to'>[] = [];
   const functions: FunctionLength[] = [];
   const lineOf = (pos: number): number => sf.getLineAndCharacterOfPosition(pos).line + 1;
@@ -57,9 +74,14 @@ function collect(rel: string, sf: ts.SourceFile): { specifiers: Omit<Edge, 'from
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.importClause;
-      const typeOnly = !!clause && (clause.isTypeOnly || (!clause.name && !!clause.namedBindings
-        && ts.isNamedImports(clause.namedBindings) && clause.namedBindings.elements.length > 0
-        && clause.namedBindings.elements.every((e) => e.isTypeOnly)));
+      const typeOnly =
+        !!clause &&
+        (clause.isTypeOnly ||
+          (!clause.name &&
+            !!clause.namedBindings &&
+            ts.isNamedImports(clause.namedBindings) &&
+            clause.namedBindings.elements.length > 0 &&
+            clause.namedBindings.elements.every((e) => e.isTypeOnly)));
       add(node, node.moduleSpecifier.text, typeOnly);
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       add(node, node.moduleSpecifier.text, node.isTypeOnly);
@@ -72,7 +94,12 @@ function collect(rel: string, sf: ts.SourceFile): { specifiers: Omit<Edge, 'from
     }
     if (ts.isFunctionLike(node) && 'body' in node && node.body) {
       const start = lineOf(node.getStart(sf));
-      functions.push({ name: functionName(node), file: `src-main/${rel}`, line: start, lines: lineOf(node.getEnd()) - start + 1 });
+      functions.push({
+        name: functionName(node),
+        file: `src-main/${rel}`,
+        line: start,
+        lines: lineOf(node.getEnd()) - start + 1,
+      });
     }
     ts.forEachChild(node, visit);
   };
@@ -85,8 +112,10 @@ function functionName(node: ts.SignatureDeclaration): string {
   if (ts.isConstructorDeclaration(node)) return `${owner(node)}constructor`;
   if (node.name && !ts.isComputedPropertyName(node.name)) return `${owner(node)}${node.name.getText()}`;
   const parent = node.parent;
-  if ((ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent))
-    && !ts.isComputedPropertyName(parent.name)) {
+  if (
+    (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) &&
+    !ts.isComputedPropertyName(parent.name)
+  ) {
     return `${ts.isPropertyDeclaration(parent) ? owner(parent) : ''}${parent.name.getText()}`;
   }
   if (ts.isCallExpression(parent)) return `(callback of ${parent.expression.getText().slice(0, 40)})`;
@@ -198,27 +227,55 @@ function print(r: ReturnType<typeof analyse>): void {
     console.log(`\n${title}: ${items.length}`);
     for (const item of items) console.log(`  ${item}`);
   };
-  console.log(`src-main: ${r.files} files, ${r.imports} relative imports between them (floors: scripts/architecture/floors.js)`);
-  section('Module-level import cycles (strongly connected components of more than one file)',
-    r.moduleCycles.map((c, i) => `${i + 1}. [${c.length} files] ${c.join(', ')}`));
-  section('  of which remain when type-only imports are left out',
-    r.runtimeCycles.map((c, i) => `${i + 1}. [${c.length} files] ${c.join(', ')}`));
-  section('Folder-level import cycles (between capabilities)',
-    r.folderCycles.map((c, i) => `${i + 1}. ${c.map((n) => `${n} (floor ${floorOf(n) ?? '?'})`).join(', ')}`));
-  section('Upward imports (a lower floor importing a higher one)',
-    r.upward.map((e) => `${at(e)}  ${e.specifier}${e.typeOnly ? ' (type only)' : ''}  — ${e.message}`));
-  section('Same-floor imports between capabilities that are not allowed',
-    r.sameFloor.map((e) => `${at(e)}  ${e.specifier}  — ${e.message}`));
-  section("Deep imports into another capability (not through its index.ts, whatever the direction)",
-    r.deep.map((e) => `${at(e)}  ${e.specifier}${WORKER_FILES.includes(e.from) ? ' (a worker thread: allowed)' : ''}`));
-  section('Files on no floor', r.unmapped.files.map((f) => `src-main/${f}`));
-  section('Imports of capabilities on no floor', r.unmapped.imports.map((e) => `${at(e)}  ${e.specifier}`));
-  section('Relative imports of files that do not exist', r.unresolved.map((e) => `${at(e)}  ${e.specifier}`));
-  section('Longest functions', r.longestFunctions.map((f) => `${String(f.lines).padStart(4)} lines  ${f.name}  ${f.file}:${f.line}`));
-  console.log(`\nSummary: ${r.moduleCycles.length} module cycles (${r.runtimeCycles.length} without type-only imports), `
-    + `${r.folderCycles.length} folder cycles, `
-    + `${r.upward.length} upward imports, ${r.sameFloor.length} same-floor imports, ${r.deep.length} deep imports, `
-    + `longest function ${r.longestFunctions[0]?.lines ?? 0} lines`);
+  console.log(
+    `src-main: ${r.files} files, ${r.imports} relative imports between them (floors: scripts/architecture/floors.js)`,
+  );
+  section(
+    'Module-level import cycles (strongly connected components of more than one file)',
+    r.moduleCycles.map((c, i) => `${i + 1}. [${c.length} files] ${c.join(', ')}`),
+  );
+  section(
+    '  of which remain when type-only imports are left out',
+    r.runtimeCycles.map((c, i) => `${i + 1}. [${c.length} files] ${c.join(', ')}`),
+  );
+  section(
+    'Folder-level import cycles (between capabilities)',
+    r.folderCycles.map((c, i) => `${i + 1}. ${c.map((n) => `${n} (floor ${floorOf(n) ?? '?'})`).join(', ')}`),
+  );
+  section(
+    'Upward imports (a lower floor importing a higher one)',
+    r.upward.map((e) => `${at(e)}  ${e.specifier}${e.typeOnly ? ' (type only)' : ''}  — ${e.message}`),
+  );
+  section(
+    'Same-floor imports between capabilities that are not allowed',
+    r.sameFloor.map((e) => `${at(e)}  ${e.specifier}  — ${e.message}`),
+  );
+  section(
+    'Deep imports into another capability (not through its index.ts, whatever the direction)',
+    r.deep.map((e) => `${at(e)}  ${e.specifier}${WORKER_FILES.includes(e.from) ? ' (a worker thread: allowed)' : ''}`),
+  );
+  section(
+    'Files on no floor',
+    r.unmapped.files.map((f) => `src-main/${f}`),
+  );
+  section(
+    'Imports of capabilities on no floor',
+    r.unmapped.imports.map((e) => `${at(e)}  ${e.specifier}`),
+  );
+  section(
+    'Relative imports of files that do not exist',
+    r.unresolved.map((e) => `${at(e)}  ${e.specifier}`),
+  );
+  section(
+    'Longest functions',
+    r.longestFunctions.map((f) => `${String(f.lines).padStart(4)} lines  ${f.name}  ${f.file}:${f.line}`),
+  );
+  console.log(
+    `\nSummary: ${r.moduleCycles.length} module cycles (${r.runtimeCycles.length} without type-only imports), ` +
+      `${r.folderCycles.length} folder cycles, ` +
+      `${r.upward.length} upward imports, ${r.sameFloor.length} same-floor imports, ${r.deep.length} deep imports, ` +
+      `longest function ${r.longestFunctions[0]?.lines ?? 0} lines`,
+  );
 }
 
 const report = analyse();

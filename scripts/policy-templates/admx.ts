@@ -11,7 +11,15 @@
  * value name, never as an id.
  */
 import { POLICY_LOCATIONS } from '../../src-shared/policy/locations.ts';
-import { allowedValues, defaultText, PLAIN, registryType, valueText, type SectionDoc, type SettingDoc } from './model.ts';
+import {
+  allowedValues,
+  defaultText,
+  PLAIN,
+  registryType,
+  valueText,
+  type SectionDoc,
+  type SettingDoc,
+} from './model.ts';
 
 const NS = 'http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions';
 /** Revision of the template; raise it when a released template changes (resources follow it). */
@@ -45,7 +53,7 @@ const enumItemId = (setting: SettingDoc, index: number): string => `${setting.id
 /** Settings that need a word for Windows admins beyond their description. */
 const WINDOWS_NOTES: Readonly<Record<string, string>> = {
   'vault.recoveryPublicKeyPem':
-    "Paste the PEM block as it is: the app restores the line breaks this one-line box loses.",
+    'Paste the PEM block as it is: the app restores the line breaks this one-line box loses.',
 };
 
 /**
@@ -58,12 +66,16 @@ export function explainText(setting: SettingDoc, section: SectionDoc, example: u
   lines.push(`Default: ${defaultText(setting, PLAIN)}${setting.hasDefault && setting.type === 'integer' ? unit : ''}`);
   lines.push(`Allowed: ${allowedValues(setting.schema, PLAIN, setting.unit, setting.urlSchemes)}`);
   if (setting.type === 'json') {
-    const empty = Array.isArray(example) ? example.length === 0 : typeof example === 'object' && example !== null && Object.keys(example).length === 0;
+    const empty = Array.isArray(example)
+      ? example.length === 0
+      : typeof example === 'object' && example !== null && Object.keys(example).length === 0;
     lines.push(empty ? 'Value: JSON text.' : `Value: JSON text, for example ${valueText(setting, example)}`);
   }
   lines.push('');
   if (setting.type === 'boolean') {
-    lines.push(`Enabled: on (1). Disabled: off (0). Not configured: the default applies (${setting.defaultValue === true ? 'on' : 'off'}).`);
+    lines.push(
+      `Enabled: on (1). Disabled: off (0). Not configured: the default applies (${setting.defaultValue === true ? 'on' : 'off'}).`,
+    );
   } else if (setting.required) {
     lines.push(`Required once any ${section.title} setting is set. Not configured or Disabled: the value is not set.`);
   } else if (setting.hasDefault) {
@@ -85,14 +97,25 @@ function policyElement(setting: SettingDoc, section: SectionDoc): string {
     ` key="${xmlAttr(key)}"` +
     (setting.type === 'boolean' ? ` valueName="${xmlAttr(setting.name)}"` : '') +
     '>';
-  const lines = [head, `      <parentCategory ref="${categoryId(section)}" />`, `      <supportedOn ref="${SUPPORTED.id}" />`];
+  const lines = [
+    head,
+    `      <parentCategory ref="${categoryId(section)}" />`,
+    `      <supportedOn ref="${SUPPORTED.id}" />`,
+  ];
   const element = (body: string): void => {
     lines.push('      <elements>', body, '      </elements>');
   };
   const common = `id="${setting.id}" valueName="${xmlAttr(setting.name)}" required="true"`;
   switch (setting.type) {
     case 'boolean':
-      lines.push('      <enabledValue>', '        <decimal value="1" />', '      </enabledValue>', '      <disabledValue>', '        <decimal value="0" />', '      </disabledValue>');
+      lines.push(
+        '      <enabledValue>',
+        '        <decimal value="1" />',
+        '      </enabledValue>',
+        '      <disabledValue>',
+        '        <decimal value="0" />',
+        '      </disabledValue>',
+      );
       break;
     case 'integer': {
       const min = setting.schema.minimum ?? 0;
@@ -108,8 +131,17 @@ function policyElement(setting: SettingDoc, section: SectionDoc): string {
     case 'enum': {
       const items = (setting.schema.enum ?? []).map((value, index) => {
         const text = String(value);
-        if (text.length > 255) throw new Error(`${setting.name}: an enum value longer than 255 characters cannot be written by Group Policy.`);
-        return [`          <item displayName="$(string.${enumItemId(setting, index)})">`, `            <value>`, `              <string>${xmlText(text)}</string>`, `            </value>`, `          </item>`].join('\n');
+        if (text.length > 255)
+          throw new Error(
+            `${setting.name}: an enum value longer than 255 characters cannot be written by Group Policy.`,
+          );
+        return [
+          `          <item displayName="$(string.${enumItemId(setting, index)})">`,
+          `            <value>`,
+          `              <string>${xmlText(text)}</string>`,
+          `            </value>`,
+          `          </item>`,
+        ].join('\n');
       });
       element([`        <enum ${common}>`, ...items, '        </enum>'].join('\n'));
       break;
@@ -123,7 +155,11 @@ export function renderAdmx(model: readonly SectionDoc[]): string {
   const categories = [
     `    <category name="${ROOT_CATEGORY}" displayName="$(string.${ROOT_CATEGORY})" explainText="$(string.${ROOT_CATEGORY}_Explain)" />`,
     ...model.map((section) =>
-      [`    <category name="${categoryId(section)}" displayName="$(string.${categoryId(section)})" explainText="$(string.${categoryId(section)}_Explain)">`, `      <parentCategory ref="${ROOT_CATEGORY}" />`, '    </category>'].join('\n'),
+      [
+        `    <category name="${categoryId(section)}" displayName="$(string.${categoryId(section)})" explainText="$(string.${categoryId(section)}_Explain)">`,
+        `      <parentCategory ref="${ROOT_CATEGORY}" />`,
+        '    </category>',
+      ].join('\n'),
     ),
   ];
   const policies = model.flatMap((section) => section.settings.map((setting) => policyElement(setting, section)));
@@ -159,16 +195,33 @@ function presentation(setting: SettingDoc): string | null {
       return null;
     case 'integer': {
       const defaultValue = typeof setting.defaultValue === 'number' ? ` defaultValue="${setting.defaultValue}"` : '';
-      return [open, `        <decimalTextBox refId="${setting.id}"${defaultValue}>${label}</decimalTextBox>`, '      </presentation>'].join('\n');
+      return [
+        open,
+        `        <decimalTextBox refId="${setting.id}"${defaultValue}>${label}</decimalTextBox>`,
+        '      </presentation>',
+      ].join('\n');
     }
     case 'string':
     case 'json': {
-      const defaultValue = setting.hasDefault ? [`          <defaultValue>${xmlText(valueText(setting, setting.defaultValue))}</defaultValue>`] : [];
-      return [open, `        <textBox refId="${setting.id}">`, `          <label>${label}</label>`, ...defaultValue, '        </textBox>', '      </presentation>'].join('\n');
+      const defaultValue = setting.hasDefault
+        ? [`          <defaultValue>${xmlText(valueText(setting, setting.defaultValue))}</defaultValue>`]
+        : [];
+      return [
+        open,
+        `        <textBox refId="${setting.id}">`,
+        `          <label>${label}</label>`,
+        ...defaultValue,
+        '        </textBox>',
+        '      </presentation>',
+      ].join('\n');
     }
     case 'enum': {
       const index = setting.hasDefault ? (setting.schema.enum ?? []).indexOf(setting.defaultValue) : -1;
-      return [open, `        <dropdownList refId="${setting.id}" noSort="true"${index >= 0 ? ` defaultItem="${index}"` : ''}>${label}</dropdownList>`, '      </presentation>'].join('\n');
+      return [
+        open,
+        `        <dropdownList refId="${setting.id}" noSort="true"${index >= 0 ? ` defaultItem="${index}"` : ''}>${label}</dropdownList>`,
+        '      </presentation>',
+      ].join('\n');
     }
   }
 }
@@ -187,11 +240,16 @@ export function renderAdml(model: readonly SectionDoc[], examples: Readonly<Reco
   }
   for (const section of model) {
     for (const setting of section.settings) {
-      strings.push([setting.id, `${setting.title} (${setting.name})`], [`${setting.id}_Explain`, explainText(setting, section, examples[setting.name] ?? setting.defaultValue)]);
+      strings.push(
+        [setting.id, `${setting.title} (${setting.name})`],
+        [`${setting.id}_Explain`, explainText(setting, section, examples[setting.name] ?? setting.defaultValue)],
+      );
       (setting.schema.enum ?? []).forEach((value, index) => strings.push([enumItemId(setting, index), String(value)]));
     }
   }
-  const presentations = model.flatMap((section) => section.settings.map(presentation)).filter((text): text is string => text !== null);
+  const presentations = model
+    .flatMap((section) => section.settings.map(presentation))
+    .filter((text): text is string => text !== null);
   return [
     '<?xml version="1.0" encoding="utf-8"?>',
     '<!-- Generated from src-shared/policy/schema.ts by scripts/policy-templates/main.ts; do not edit by hand. -->',

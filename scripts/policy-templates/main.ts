@@ -26,13 +26,17 @@ function readOrNull(file: string): string | null {
 function main(args: string[]): number {
   const unknown = args.filter((arg) => arg !== '--check');
   if (unknown.length > 0) {
-    process.stderr.write(`Unknown argument: ${unknown.join(' ')}\nUsage: npx tsx scripts/policy-templates/main.ts [--check]\n`);
+    process.stderr.write(
+      `Unknown argument: ${unknown.join(' ')}\nUsage: npx tsx scripts/policy-templates/main.ts [--check]\n`,
+    );
     return 2;
   }
   const check = args.includes('--check');
   const guide = readOrNull(POLICY_OUTPUTS.guide);
   if (guide === null) {
-    process.stderr.write(`${POLICY_OUTPUTS.guide} is missing: it holds the hand-written guide around the generated reference.\n`);
+    process.stderr.write(
+      `${POLICY_OUTPUTS.guide} is missing: it holds the hand-written guide around the generated reference.\n`,
+    );
     return 1;
   }
   const files = generatePolicyFiles(guide);
@@ -42,7 +46,9 @@ function main(args: string[]): number {
       process.stdout.write('Policy templates, sample and IT guide reference are up to date.\n');
       return 0;
     }
-    process.stderr.write(`Out of date with src-shared/policy/schema.ts:\n${stale.map(([file]) => `  ${file}`).join('\n')}\nRun: npx tsx scripts/policy-templates/main.ts\n`);
+    process.stderr.write(
+      `Out of date with src-shared/policy/schema.ts:\n${stale.map(([file]) => `  ${file}`).join('\n')}\nRun: npx tsx scripts/policy-templates/main.ts\n`,
+    );
     return 1;
   }
   for (const [file, content] of stale) {

@@ -86,13 +86,24 @@ export const SECTION_TEXT: Readonly<Record<string, { title: string; explain: str
   vault: { title: 'Encrypted cache key', explain: 'Escrow of the encrypted local cache key for IT recovery.' },
   identity: { title: 'Sign-in and PIN', explain: 'Sign-in and PIN rules.' },
   lock: { title: 'Screen lock', explain: 'Automatic logoff: the idle lock and its warning.' },
-  breakGlass: { title: 'Emergency access (break-glass)', explain: "Emergency access to a patient outside the user's care team." },
+  breakGlass: {
+    title: 'Emergency access (break-glass)',
+    explain: "Emergency access to a patient outside the user's care team.",
+  },
   audit: { title: 'Audit trail', explain: 'The local audit trail.' },
   cache: { title: 'Local cache', explain: 'The local cache of records.' },
   updates: { title: 'Application updates', explain: "Application updates, only from IT's feed." },
 };
 
-const ACRONYMS: Readonly<Record<string, string>> = { pem: 'PEM', url: 'URL', fhir: 'FHIR', tls: 'TLS', http: 'HTTP', id: 'ID', pin: 'PIN' };
+const ACRONYMS: Readonly<Record<string, string>> = {
+  pem: 'PEM',
+  url: 'URL',
+  fhir: 'FHIR',
+  tls: 'TLS',
+  http: 'HTTP',
+  id: 'ID',
+  pin: 'PIN',
+};
 
 /** `recoveryPublicKeyPem` -> `Recovery public key PEM`. */
 export function humanize(field: string): string {
@@ -100,7 +111,9 @@ export function humanize(field: string): string {
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .split(' ')
     .map((word) => word.toLowerCase());
-  return words.map((word, index) => ACRONYMS[word] ?? (index === 0 ? word.charAt(0).toUpperCase() + word.slice(1) : word)).join(' ');
+  return words
+    .map((word, index) => ACRONYMS[word] ?? (index === 0 ? word.charAt(0).toUpperCase() + word.slice(1) : word))
+    .join(' ');
 }
 
 function unitOf(field: string): string | null {
@@ -108,14 +121,25 @@ function unitOf(field: string): string | null {
   return match ? match[1]!.toLowerCase() : null;
 }
 
-type Def = { type: string; innerType?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType>; format?: string; protocol?: RegExp };
+type Def = {
+  type: string;
+  innerType?: z.ZodType;
+  in?: z.ZodType;
+  shape?: Record<string, z.ZodType>;
+  format?: string;
+  protocol?: RegExp;
+};
 
 /** The schema under its optional/default/prefault wrappers. */
 function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema;
   for (;;) {
     const def = current.def as unknown as Def;
-    if ((def.type === 'optional' || def.type === 'default' || def.type === 'prefault' || def.type === 'nullable') && def.innerType) current = def.innerType;
+    if (
+      (def.type === 'optional' || def.type === 'default' || def.type === 'prefault' || def.type === 'nullable') &&
+      def.innerType
+    )
+      current = def.innerType;
     else if (def.type === 'pipe' && def.in) current = def.in;
     else return current;
   }
@@ -135,11 +159,14 @@ function urlSchemesOf(schema: z.ZodType): string[] | null {
 function typeOf(schema: JsonSchema, name: string): SettingType {
   const type = Array.isArray(schema.type) ? undefined : schema.type;
   if (type === 'integer') return 'integer';
-  if (type === 'number') throw new Error(`${name}: a non-integer number cannot be a REG_DWORD; make it an integer or teach the generator.`);
+  if (type === 'number')
+    throw new Error(`${name}: a non-integer number cannot be a REG_DWORD; make it an integer or teach the generator.`);
   if (type === 'boolean') return 'boolean';
   if (type === 'string') return schema.enum ? 'enum' : 'string';
   if (type === 'array' || type === 'object') return 'json';
-  throw new Error(`${name}: a setting of JSON Schema type ${JSON.stringify(schema.type)} has no registry form; teach the generator.`);
+  throw new Error(
+    `${name}: a setting of JSON Schema type ${JSON.stringify(schema.type)} has no registry form; teach the generator.`,
+  );
 }
 
 /** Every section and leaf setting of a Policy-shaped schema (an object of section objects). */
@@ -149,13 +176,18 @@ export function policyModel(policy: z.ZodType): SectionDoc[] {
   if (!json.properties || !policyShape) throw new Error('The policy schema must be an object of sections.');
   return Object.entries(json.properties).map(([key, sectionJson]) => {
     const text = SECTION_TEXT[key];
-    if (!text) throw new Error(`Policy section "${key}" has no title: add it to SECTION_TEXT in scripts/policy-templates/model.ts.`);
+    if (!text)
+      throw new Error(
+        `Policy section "${key}" has no title: add it to SECTION_TEXT in scripts/policy-templates/model.ts.`,
+      );
     const sectionShape = (unwrap(policyShape[key]!).def as unknown as Def).shape;
-    if (!sectionJson.properties || !sectionShape) throw new Error(`Policy section "${key}" must be an object of settings.`);
+    if (!sectionJson.properties || !sectionShape)
+      throw new Error(`Policy section "${key}" must be an object of settings.`);
     const required = new Set(sectionJson.required ?? []);
     const settings = Object.entries(sectionJson.properties).map(([field, schema]): SettingDoc => {
       const name = `${key}.${field}`;
-      if (!schema.description) throw new Error(`${name} has no description: add .meta({ description }) to it in src-shared/policy/schema.ts.`);
+      if (!schema.description)
+        throw new Error(`${name} has no description: add .meta({ description }) to it in src-shared/policy/schema.ts.`);
       return {
         name,
         section: key,
@@ -172,7 +204,13 @@ export function policyModel(policy: z.ZodType): SectionDoc[] {
         schema,
       };
     });
-    return { key, title: text.title, explain: text.explain, optional: !(json.required ?? []).includes(key) && !('default' in sectionJson), settings };
+    return {
+      key,
+      title: text.title,
+      explain: text.explain,
+      optional: !(json.required ?? []).includes(key) && !('default' in sectionJson),
+      settings,
+    };
   });
 }
 
@@ -199,14 +237,20 @@ function range(min: number | undefined, max: number | undefined, unit: string | 
 }
 
 function lengthRange(min: number | undefined, max: number | undefined, what: string): string | null {
-  if (min !== undefined && max !== undefined) return min === max ? `exactly ${plural(min, what)}` : `${min} to ${max} ${what}s`;
+  if (min !== undefined && max !== undefined)
+    return min === max ? `exactly ${plural(min, what)}` : `${min} to ${max} ${what}s`;
   if (min !== undefined && min > 0) return `at least ${plural(min, what)}`;
   if (max !== undefined) return `at most ${plural(max, what)}`;
   return null;
 }
 
 /** What values a schema allows, in words: `30 to 3600 seconds`, `at most 10 items, each ...`. */
-export function allowedValues(schema: JsonSchema, fmt: Format, unit: string | null = null, urlSchemes: string[] | null = null): string {
+export function allowedValues(
+  schema: JsonSchema,
+  fmt: Format,
+  unit: string | null = null,
+  urlSchemes: string[] | null = null,
+): string {
   if (schema.enum) return `one of ${schema.enum.map((value) => fmt.code(String(value))).join(', ')}`;
   if (schema.const !== undefined) return `exactly ${fmt.code(JSON.stringify(schema.const))}`;
   const variants = schema.anyOf ?? schema.oneOf;
@@ -232,11 +276,14 @@ export function allowedValues(schema: JsonSchema, fmt: Format, unit: string | nu
     case 'object': {
       if (schema.properties) {
         const required = new Set(schema.required ?? []);
-        const fields = Object.entries(schema.properties).map(([key, value]) => `${fmt.code(key)}${required.has(key) ? '' : ' (optional)'}: ${allowedValues(value, fmt)}`);
+        const fields = Object.entries(schema.properties).map(
+          ([key, value]) => `${fmt.code(key)}${required.has(key) ? '' : ' (optional)'}: ${allowedValues(value, fmt)}`,
+        );
         return `an object with ${fields.join('; ')}`;
       }
       const keys = schema.propertyNames ? allowedValues(schema.propertyNames, fmt) : 'any text';
-      const values = typeof schema.additionalProperties === 'object' ? allowedValues(schema.additionalProperties, fmt) : 'any value';
+      const values =
+        typeof schema.additionalProperties === 'object' ? allowedValues(schema.additionalProperties, fmt) : 'any value';
       return `a map from text (${keys}) to ${values}`;
     }
     default:

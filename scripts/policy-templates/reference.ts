@@ -20,7 +20,12 @@ export function renderReference(model: readonly SectionDoc[]): string {
     '',
   ];
   for (const section of model) {
-    out.push(`### \`${section.key}\`: ${section.title}`, '', `${section.explain}${section.optional ? ' The whole section is optional.' : ''}`, '');
+    out.push(
+      `### \`${section.key}\`: ${section.title}`,
+      '',
+      `${section.explain}${section.optional ? ' The whole section is optional.' : ''}`,
+      '',
+    );
     out.push('| Setting | Type | Registry | Default | Allowed | Description |', '|---|---|---|---|---|---|');
     for (const setting of section.settings) {
       const row = [
@@ -42,7 +47,13 @@ export function renderReference(model: readonly SectionDoc[]): string {
 export function spliceReference(guide: string, reference: string): string {
   const start = guide.indexOf(REFERENCE_START);
   const end = guide.indexOf(REFERENCE_END);
-  if (start < 0 || end < 0 || end < start || guide.indexOf(REFERENCE_START, start + 1) >= 0 || guide.indexOf(REFERENCE_END, end + 1) >= 0) {
+  if (
+    start < 0 ||
+    end < 0 ||
+    end < start ||
+    guide.indexOf(REFERENCE_START, start + 1) >= 0 ||
+    guide.indexOf(REFERENCE_END, end + 1) >= 0
+  ) {
     throw new Error(`docs/it-guide.md must hold exactly one ${REFERENCE_START} ... ${REFERENCE_END} section.`);
   }
   return `${guide.slice(0, start + REFERENCE_START.length)}\n${reference}${guide.slice(end)}`;

@@ -21,7 +21,8 @@ export const SAMPLE_EXAMPLES: Readonly<Record<string, unknown>> = {
   },
   // Deliberately not a key: deployed unchanged, the cache is not created (ESCROW_FAILED) instead of
   // being escrowed for a key nobody holds.
-  'vault.recoveryPublicKeyPem': "-----BEGIN PUBLIC KEY-----\nReplace with IT's recovery public key (PEM, SPKI: RSA of at least 3072 bits or X25519), or remove this setting\n-----END PUBLIC KEY-----\n",
+  'vault.recoveryPublicKeyPem':
+    "-----BEGIN PUBLIC KEY-----\nReplace with IT's recovery public key (PEM, SPKI: RSA of at least 3072 bits or X25519), or remove this setting\n-----END PUBLIC KEY-----\n",
   'updates.feedUrl': 'https://updates.clinic.example/clinic-workstation/',
 };
 
@@ -31,7 +32,10 @@ export function samplePolicy(model: readonly SectionDoc[]): Record<string, Recor
     let value: unknown;
     if (setting.hasDefault) value = setting.defaultValue;
     else if (setting.name in SAMPLE_EXAMPLES) value = SAMPLE_EXAMPLES[setting.name];
-    else throw new Error(`${setting.name} has no default: add an example for it to SAMPLE_EXAMPLES in scripts/policy-templates/sample.ts.`);
+    else
+      throw new Error(
+        `${setting.name} has no default: add an example for it to SAMPLE_EXAMPLES in scripts/policy-templates/sample.ts.`,
+      );
     (sample[setting.section] ??= {})[setting.field] = value;
   }
   return sample;

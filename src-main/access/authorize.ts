@@ -34,10 +34,16 @@ export function authorize(db: Database, input: AuthorizeInput): AccessDecision {
 }
 
 /** For the UI: 'full' chart, 'restricted' (demographics; break-glass offered) or 'none'. */
-export function chartAccess(db: Database, user: AccessUser, patientId: string, activeGrants: readonly ActiveGrant[]): ChartAccess {
-  const relationships = needsRelationships(user, 'patient.clinical.read', patientId) && user.practitionerId !== null
-    ? practitionerRelationships(db, user.practitionerId, patientId)
-    : NONE;
+export function chartAccess(
+  db: Database,
+  user: AccessUser,
+  patientId: string,
+  activeGrants: readonly ActiveGrant[],
+): ChartAccess {
+  const relationships =
+    needsRelationships(user, 'patient.clinical.read', patientId) && user.practitionerId !== null
+      ? practitionerRelationships(db, user.practitionerId, patientId)
+      : NONE;
   return chartAccessLevel({ user, patientId, relationships, activeGrants });
 }
 
@@ -49,5 +55,10 @@ export function authorizeSession(
   patientId: string | null,
   activeGrants: readonly ActiveGrant[],
 ): AccessDecision {
-  return authorize(db, { user: { userId: session.userId, role: session.role, practitionerId: session.practitionerId }, action, patientId, activeGrants });
+  return authorize(db, {
+    user: { userId: session.userId, role: session.role, practitionerId: session.practitionerId },
+    action,
+    patientId,
+    activeGrants,
+  });
 }

@@ -62,9 +62,16 @@ export type AccessDecision =
 export type ChartAccess = 'full' | 'restricted' | 'none';
 
 const CLINICAL_ACTIONS: ReadonlySet<string> = new Set<Permission>(['patient.clinical.read', 'patient.clinical.write']);
-const PATIENT_ACTIONS: ReadonlySet<string> = new Set<Permission>(['patient.demographics.read', 'patient.emergencyAccess', ...CLINICAL_ACTIONS] as Permission[]);
+const PATIENT_ACTIONS: ReadonlySet<string> = new Set<Permission>([
+  'patient.demographics.read',
+  'patient.emergencyAccess',
+  ...CLINICAL_ACTIONS,
+] as Permission[]);
 /** Actions that only make sense for one named patient (search is demographics without one). */
-const ONE_PATIENT_ACTIONS: ReadonlySet<string> = new Set<Permission>(['patient.emergencyAccess', ...CLINICAL_ACTIONS] as Permission[]);
+const ONE_PATIENT_ACTIONS: ReadonlySet<string> = new Set<Permission>([
+  'patient.emergencyAccess',
+  ...CLINICAL_ACTIONS,
+] as Permission[]);
 
 /** role -> permissions as a Set, built once; an unknown role or action finds nothing (fail closed). */
 const PERMISSIONS_BY_ROLE: ReadonlyMap<string, ReadonlySet<string>> = new Map(

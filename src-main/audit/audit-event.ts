@@ -48,12 +48,24 @@ const SHAPES: Record<string, Shape> = {
   'session.unlock': { type: TYPES.auth, subtype: own('unlock'), action: 'E' },
   'session.unlockFailed': { type: TYPES.auth, subtype: own('unlock'), action: 'E' },
   'session.pinSet': { type: TYPES.auth, subtype: own('pin-set'), action: 'U' },
-  'breakGlass.start': { type: TYPES.alert, subtype: { system: DCM, code: '110127', display: 'Emergency Override Started' }, action: 'E' },
-  'breakGlass.stop': { type: TYPES.alert, subtype: { system: DCM, code: '110138', display: 'Emergency Override Stopped' }, action: 'E' },
+  'breakGlass.start': {
+    type: TYPES.alert,
+    subtype: { system: DCM, code: '110127', display: 'Emergency Override Started' },
+    action: 'E',
+  },
+  'breakGlass.stop': {
+    type: TYPES.alert,
+    subtype: { system: DCM, code: '110138', display: 'Emergency Override Stopped' },
+    action: 'E',
+  },
   'breakGlass.denied': { type: TYPES.alert, subtype: own('emergency-override-denied'), action: 'E' },
   'breakGlass.alert': { type: TYPES.alert, subtype: own('emergency-override-threshold'), action: 'E' },
   'breakGlass.review': { type: TYPES.alert, subtype: own('emergency-override-reviewed'), action: 'U' },
-  'workstation.start': { type: TYPES.app, subtype: { system: DCM, code: '110120', display: 'Application Start' }, action: 'E' },
+  'workstation.start': {
+    type: TYPES.app,
+    subtype: { system: DCM, code: '110120', display: 'Application Start' },
+    action: 'E',
+  },
   'policy.load': { type: TYPES.app, subtype: own('policy-load'), action: 'R' },
   'workstation.enroll': { type: TYPES.app, subtype: own('enroll'), action: 'U' },
   'key.rotate': { type: TYPES.alert, subtype: own('key-rotate'), action: 'U' },
@@ -92,11 +104,13 @@ export function toAuditEvent(entry: AuditEntry): Record<string, unknown> {
       role: { system: OBJECT_ROLE, code: '1', display: 'Patient' },
     });
   }
-  for (const reference of entry.resourceRefs) entities.push({ what: { reference }, type: { system: ENTITY_TYPE, code: '2', display: 'System Object' } });
+  for (const reference of entry.resourceRefs)
+    entities.push({ what: { reference }, type: { system: ENTITY_TYPE, code: '2', display: 'System Object' } });
   const details: { type: string; valueString: string }[] = [];
   if (entry.grantId) details.push({ type: 'break-glass-grant', valueString: entry.grantId });
   if (entry.justification) details.push({ type: 'justification', valueString: entry.justification });
-  if (details.length > 0) entities.push({ type: { system: ENTITY_TYPE, code: '4', display: 'Other' }, detail: details });
+  if (details.length > 0)
+    entities.push({ type: { system: ENTITY_TYPE, code: '4', display: 'Other' }, detail: details });
 
   return {
     resourceType: 'AuditEvent',
@@ -110,7 +124,10 @@ export function toAuditEvent(entry: AuditEntry): Record<string, unknown> {
     ...(purpose ? { purposeOfEvent: purpose } : {}),
     agent: agents,
     source: {
-      observer: { identifier: { system: WORKSTATION_ID_SYSTEM, value: entry.workstationId }, display: 'Clinic Workstation' },
+      observer: {
+        identifier: { system: WORKSTATION_ID_SYSTEM, value: entry.workstationId },
+        display: 'Clinic Workstation',
+      },
       type: [{ system: SOURCE_TYPE, code: '4', display: 'Application Server' }],
     },
     ...(entities.length > 0 ? { entity: entities } : {}),

@@ -76,8 +76,20 @@ export const GENESIS_HASH: Buffer = Buffer.alloc(32);
 
 /** Column order of audit_log without `hash`: what the hash covers. */
 export const AUDIT_COLUMNS = [
-  'seq', 'id', 'recorded_at', 'user_id', 'role', 'workstation_id', 'action', 'outcome',
-  'patient_id', 'resource_refs', 'purpose_of_use', 'grant_id', 'detail', 'justification',
+  'seq',
+  'id',
+  'recorded_at',
+  'user_id',
+  'role',
+  'workstation_id',
+  'action',
+  'outcome',
+  'patient_id',
+  'resource_refs',
+  'purpose_of_use',
+  'grant_id',
+  'detail',
+  'justification',
 ] as const;
 
 /**
@@ -117,12 +129,51 @@ export function headMac(key: AuditKey, seq: number, hash: Buffer): Buffer {
 }
 
 export function rowToEntry(row: readonly unknown[]): AuditEntry {
-  const [seq, id, recordedAt, userId, role, workstationId, action, outcome, patientId, refs, purposeOfUse, grantId, detail, justification] = row as [
-    number, string, number, string | null, string | null, string, string, AuditOutcome, string | null, string | null, string | null, string | null, string | null, string | null,
+  const [
+    seq,
+    id,
+    recordedAt,
+    userId,
+    role,
+    workstationId,
+    action,
+    outcome,
+    patientId,
+    refs,
+    purposeOfUse,
+    grantId,
+    detail,
+    justification,
+  ] = row as [
+    number,
+    string,
+    number,
+    string | null,
+    string | null,
+    string,
+    string,
+    AuditOutcome,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
+    string | null,
   ];
   return {
-    seq, id, recordedAt, userId, role, workstationId, action, outcome, patientId,
+    seq,
+    id,
+    recordedAt,
+    userId,
+    role,
+    workstationId,
+    action,
+    outcome,
+    patientId,
     resourceRefs: refs ? (JSON.parse(refs) as string[]) : [],
-    purposeOfUse, grantId, detail, justification,
+    purposeOfUse,
+    grantId,
+    detail,
+    justification,
   };
 }

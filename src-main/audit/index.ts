@@ -6,7 +6,14 @@
 export { auditMigrations } from './schema.ts';
 export { createAuditTrail, readWorkstationId, recordEnrollment, type AuditTrail } from './trail.ts';
 export type { AuditAction, AuditInput, AuditOutcome } from './entry.ts';
-export { loadAuditKey, recoverAuditKey, eraseAuditKey, auditKeyAccount, auditEscrowFile, auditKeyTraces } from './key.ts';
+export {
+  loadAuditKey,
+  recoverAuditKey,
+  eraseAuditKey,
+  auditKeyAccount,
+  auditEscrowFile,
+  auditKeyTraces,
+} from './key.ts';
 export { purgeAuditTrail } from './retention.ts';
 export { pendingAuditCount, shipAuditTrail } from './ship.ts';
 export { createAuditShipper, type AuditShipper } from './shipper.ts';

@@ -3,7 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { decodeProtectedHeader } from 'jose';
 import { removeIfExists, writeFileAtomic } from '../base/index.ts';
-import { recoveryKeyThumbprint, parseRecoveryPublicKey, unwrapCacheKey, wrapCacheKey, VaultError, type Database } from '../vault/index.ts';
+import {
+  recoveryKeyThumbprint,
+  parseRecoveryPublicKey,
+  unwrapCacheKey,
+  wrapCacheKey,
+  VaultError,
+  type Database,
+} from '../vault/index.ts';
 import { KeychainUnavailableError, type KeyStore } from '../ports.ts';
 
 /**
@@ -27,17 +34,24 @@ export function auditEscrowFile(dataDir: string): string {
  * When policy names IT's recovery key, the audit key is escrowed beside the cache like the cache
  * key (audit.key-escrow.jwe), so `ws vault recover` brings both back after a lost keychain.
  */
-export async function loadAuditKey(keyStore: KeyStore, dataDir: string, db: Database, recoveryPublicKeyPem?: string): Promise<Buffer> {
+export async function loadAuditKey(
+  keyStore: KeyStore,
+  dataDir: string,
+  db: Database,
+  recoveryPublicKeyPem?: string,
+): Promise<Buffer> {
   const account = auditKeyAccount(dataDir);
   let key: Buffer;
   try {
     const stored = await keyStore.get(account);
     if (stored !== null) {
-      if (!/^[0-9a-f]{64}$/.test(stored)) throw new VaultError('WRONG_KEY', 'The audit key in the keychain is not a key this app wrote.');
+      if (!/^[0-9a-f]{64}$/.test(stored))
+        throw new VaultError('WRONG_KEY', 'The audit key in the keychain is not a key this app wrote.');
       key = Buffer.from(stored, 'hex');
     } else {
       const { n } = db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number };
-      if (n > 0) throw new VaultError('KEY_MISSING', 'The audit trail has entries but its key is not in the OS keychain.');
+      if (n > 0)
+        throw new VaultError('KEY_MISSING', 'The audit trail has entries but its key is not in the OS keychain.');
       key = randomBytes(32);
       await keyStore.set(account, key.toString('hex'));
     }
@@ -88,11 +102,17 @@ export async function auditKeyTraces(keyStore: KeyStore, dataDir: string): Promi
     if (error instanceof KeychainUnavailableError) throw new VaultError('KEYCHAIN_UNAVAILABLE', error.message);
     throw error;
   }
-  return [...(stored !== null ? ['the audit key in the OS keychain'] : []), ...(fs.existsSync(auditEscrowFile(dataDir)) ? [path.basename(auditEscrowFile(dataDir))] : [])];
+  return [
+    ...(stored !== null ? ['the audit key in the OS keychain'] : []),
+    ...(fs.existsSync(auditEscrowFile(dataDir)) ? [path.basename(auditEscrowFile(dataDir))] : []),
+  ];
 }
 
 /** Crypto-erase of the audit key: its keychain entry, then its escrow. */
-export async function eraseAuditKey(keyStore: KeyStore, dataDir: string): Promise<{ keyRemoved: boolean; escrowRemoved: boolean }> {
+export async function eraseAuditKey(
+  keyStore: KeyStore,
+  dataDir: string,
+): Promise<{ keyRemoved: boolean; escrowRemoved: boolean }> {
   const keyRemoved = await keyStore.delete(auditKeyAccount(dataDir));
   return { keyRemoved, escrowRemoved: removeIfExists(auditEscrowFile(dataDir)) };
 }

@@ -10,9 +10,16 @@ import type { AuditTrail } from './trail.ts';
  * the MACed anchor to the last one removed, so verification continues from there. The removal is
  * itself audited.
  */
-export function purgeAuditTrail(db: Database, rawKey: Buffer, trail: AuditTrail, retentionDays: number, clock: Clock): number {
+export function purgeAuditTrail(
+  db: Database,
+  rawKey: Buffer,
+  trail: AuditTrail,
+  retentionDays: number,
+  clock: Clock,
+): number {
   const cutoff = clock.now() - retentionDays * 86_400_000;
-  const anchor = (db.prepare('SELECT through_seq AS seq FROM audit_retention').get() as { seq: number } | undefined)?.seq ?? 0;
+  const anchor =
+    (db.prepare('SELECT through_seq AS seq FROM audit_retention').get() as { seq: number } | undefined)?.seq ?? 0;
   // The first entry that must stay: not shipped, or too recent.
   const keep = db
     .prepare(
@@ -26,7 +33,7 @@ export function purgeAuditTrail(db: Database, rawKey: Buffer, trail: AuditTrail,
   if (through <= anchor) return 0;
   const key = auditKeyObject(rawKey);
   const removed = durably(db, () => {
-    const hash = (db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck().get(through) as Buffer | undefined);
+    const hash = db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck().get(through) as Buffer | undefined;
     if (!hash) return 0;
     db.prepare(
       `INSERT INTO audit_retention (one, through_seq, anchor_hash, mac) VALUES (1, ?, ?, ?)
@@ -34,7 +41,13 @@ export function purgeAuditTrail(db: Database, rawKey: Buffer, trail: AuditTrail,
     ).run(through, hash, anchorMac(key, through, hash));
     const n = db.prepare('DELETE FROM audit_log WHERE seq > ? AND seq <= ?').run(anchor, through).changes;
     db.prepare('DELETE FROM audit_shipped WHERE seq <= ?').run(through);
-    trail.append({ action: 'audit.purge', outcome: 'success', userId: null, role: null, detail: `${n}-entries-through-${through}` });
+    trail.append({
+      action: 'audit.purge',
+      outcome: 'success',
+      userId: null,
+      role: null,
+      detail: `${n}-entries-through-${through}`,
+    });
     return n;
   });
   return removed;

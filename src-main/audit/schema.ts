@@ -66,4 +66,6 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 `;
 
 /** The audit capability's part of the cache's schema. */
-export const auditMigrations: readonly Migration[] = [{ version: 5, name: 'audit: append-only hash-chained trail, workstation id', sql: auditSchemaV5 }];
+export const auditMigrations: readonly Migration[] = [
+  { version: 5, name: 'audit: append-only hash-chained trail, workstation id', sql: auditSchemaV5 },
+];

@@ -41,7 +41,13 @@ const UNSHIPPED = `
    LIMIT ?`;
 
 export function pendingAuditCount(db: Database): number {
-  return (db.prepare('SELECT count(*) AS n FROM audit_log a WHERE NOT EXISTS (SELECT 1 FROM audit_shipped s WHERE s.seq = a.seq)').get() as { n: number }).n;
+  return (
+    db
+      .prepare(
+        'SELECT count(*) AS n FROM audit_log a WHERE NOT EXISTS (SELECT 1 FROM audit_shipped s WHERE s.seq = a.seq)',
+      )
+      .get() as { n: number }
+  ).n;
 }
 
 export async function shipAuditTrail(options: ShipOptions): Promise<ShipResult> {
@@ -64,13 +70,20 @@ export async function shipAuditTrail(options: ShipOptions): Promise<ShipResult> 
     const bundle = {
       resourceType: 'Bundle',
       type: 'batch',
-      entry: entries.map((entry) => ({ resource: toAuditEvent(entry), request: { method: 'PUT', url: `AuditEvent/${entry.id}` } })),
+      entry: entries.map((entry) => ({
+        resource: toAuditEvent(entry),
+        request: { method: 'PUT', url: `AuditEvent/${entry.id}` },
+      })),
     };
     let response: Response;
     try {
       response = await doFetch(`${base}/`, {
         method: 'POST',
-        headers: { 'content-type': 'application/fhir+json', accept: 'application/fhir+json', authorization: `Bearer ${options.accessToken}` },
+        headers: {
+          'content-type': 'application/fhir+json',
+          accept: 'application/fhir+json',
+          authorization: `Bearer ${options.accessToken}`,
+        },
         body: JSON.stringify(bundle),
         signal: AbortSignal.timeout(30_000),
       });

@@ -55,7 +55,16 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
     }
     const token = options.accessToken();
     if (token === null) return schedule();
-    running = shipAuditTrail({ db: options.db(), fhirBaseUrl: options.fhirBaseUrl, allowLoopbackHttp: options.allowLoopbackHttp, ...(options.fetch ? { fetch: options.fetch } : {}), accessToken: token, clock: options.clock, logger: options.logger, maxBatches: 20 })
+    running = shipAuditTrail({
+      db: options.db(),
+      fhirBaseUrl: options.fhirBaseUrl,
+      allowLoopbackHttp: options.allowLoopbackHttp,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      accessToken: token,
+      clock: options.clock,
+      logger: options.logger,
+      maxBatches: 20,
+    })
       .then(
         (result) => {
           if (result.stoppedBy === null) options.afterRound?.();

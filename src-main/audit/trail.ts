@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../ports.ts';
 import type { Database } from '../vault/index.ts';
-import { auditKeyObject, AUDIT_COLUMNS, CANONICAL_VALUES_SQL, GENESIS_HASH, entryHash, headMac, rowToEntry, type AuditEntry, type AuditInput } from './entry.ts';
+import {
+  auditKeyObject,
+  AUDIT_COLUMNS,
+  CANONICAL_VALUES_SQL,
+  GENESIS_HASH,
+  entryHash,
+  headMac,
+  rowToEntry,
+  type AuditEntry,
+  type AuditInput,
+} from './entry.ts';
 
 /**
  * The audit trail over the vault: append chains each entry to the last under the audit key, in
@@ -20,14 +30,20 @@ export interface AuditTrail {
 const INSERT = `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}, hash) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')}, ?)`;
 
 export function readWorkstationId(db: Database): string {
-  const row = db.prepare(`SELECT value FROM workstation_meta WHERE key = 'workstationId'`).get() as { value: string } | undefined;
+  const row = db.prepare(`SELECT value FROM workstation_meta WHERE key = 'workstationId'`).get() as
+    { value: string } | undefined;
   if (!row) throw new Error('The workstation has no id.');
   return row.value;
 }
 
 /** IT enrolled this workstation with central: kept beside its id (workstation_meta is the audit trail's). */
-export function recordEnrollment(db: Database, enrollment: { enrolledAt: string; centralIssuer: string; centralFhirBaseUrl: string }): void {
-  const set = db.prepare('INSERT INTO workstation_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+export function recordEnrollment(
+  db: Database,
+  enrollment: { enrolledAt: string; centralIssuer: string; centralFhirBaseUrl: string },
+): void {
+  const set = db.prepare(
+    'INSERT INTO workstation_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+  );
   db.transaction(() => {
     for (const [key, value] of Object.entries(enrollment)) set.run(key, value);
   }).immediate();
@@ -38,7 +54,9 @@ export function createAuditTrail(db: Database, rawKey: Buffer, clock: Clock): Au
   const workstationId = readWorkstationId(db);
   const insert = db.prepare(INSERT);
   const canonical = db.prepare(CANONICAL_VALUES_SQL).pluck();
-  const setHead = db.prepare('INSERT INTO audit_head (one, seq, mac) VALUES (1, ?, ?) ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, mac = excluded.mac');
+  const setHead = db.prepare(
+    'INSERT INTO audit_head (one, seq, mac) VALUES (1, ?, ?) ON CONFLICT (one) DO UPDATE SET seq = excluded.seq, mac = excluded.mac',
+  );
   const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
   const anchor = db.prepare('SELECT through_seq AS seq, anchor_hash AS hash FROM audit_retention');
 
@@ -70,7 +88,11 @@ export function createAuditTrail(db: Database, rawKey: Buffer, clock: Clock): Au
     ];
     // Integers as BigInt: a JS number is bound as REAL, which json_array would print as 1.0, not
     // as the INTEGER the column stores and verification reads.
-    const hash = entryHash(key, previous.hash, canonical.get(BigInt(seq), row[1], BigInt(row[2] as number), ...row.slice(3)) as string);
+    const hash = entryHash(
+      key,
+      previous.hash,
+      canonical.get(BigInt(seq), row[1], BigInt(row[2] as number), ...row.slice(3)) as string,
+    );
     insert.run(...row, hash);
     setHead.run(seq, headMac(key, seq, hash));
     return rowToEntry(row);
@@ -93,7 +115,12 @@ export function createAuditTrail(db: Database, rawKey: Buffer, clock: Clock): Au
         params.push(value);
       }
       const sql = `SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT ?`;
-      return (db.prepare(sql).raw().all(...params, options.limit ?? -1) as unknown[][]).map(rowToEntry);
+      return (
+        db
+          .prepare(sql)
+          .raw()
+          .all(...params, options.limit ?? -1) as unknown[][]
+      ).map(rowToEntry);
     },
     lastSeq: () => tail().seq,
   };

@@ -49,11 +49,17 @@ function runWorker(request: ChunkedRequest): Promise<SliceResult> {
 export async function verifyAuditTrailParallel(options: ParallelVerifyOptions): Promise<VerifyReport> {
   const { db } = options;
   const workers = Math.max(1, options.workers ?? availableParallelism());
-  const anchor = db.prepare('SELECT through_seq AS seq, anchor_hash AS hash FROM audit_retention').get() as { seq: number; hash: Buffer } | undefined;
+  const anchor = db.prepare('SELECT through_seq AS seq, anchor_hash AS hash FROM audit_retention').get() as
+    { seq: number; hash: Buffer } | undefined;
   // The anchor's own MAC is checked by the sequential walk, which any problem falls back to; here
   // the first slice starts from it, and the head check below closes the chain.
-  const bounds = db.prepare('SELECT min(seq) AS lo, max(seq) AS hi, count(*) AS n FROM audit_log').get() as { lo: number | null; hi: number | null; n: number };
-  if (workers === 1 || bounds.n < (options.minEntries ?? 50_000) || bounds.lo === null || bounds.hi === null) return verifyAuditTrail(db, options.auditKey);
+  const bounds = db.prepare('SELECT min(seq) AS lo, max(seq) AS hi, count(*) AS n FROM audit_log').get() as {
+    lo: number | null;
+    hi: number | null;
+    n: number;
+  };
+  if (workers === 1 || bounds.n < (options.minEntries ?? 50_000) || bounds.lo === null || bounds.hi === null)
+    return verifyAuditTrail(db, options.auditKey);
 
   const first = (anchor?.seq ?? 0) + 1;
   const last = bounds.hi;
@@ -68,7 +74,9 @@ export async function verifyAuditTrailParallel(options: ParallelVerifyOptions): 
     anchorHash: anchor?.hash ?? GENESIS_HASH,
     counter: new SharedArrayBuffer(4),
   };
-  const running = Array.from({ length: workers - 1 }, () => runWorker({ ...request, file: options.file, dbKey: options.dbKey }));
+  const running = Array.from({ length: workers - 1 }, () =>
+    runWorker({ ...request, file: options.file, dbKey: options.dbKey }),
+  );
   const settled = Promise.allSettled(running);
   const own = verifyChunksOn(db, request);
   const others = await settled;
@@ -78,5 +86,11 @@ export async function verifyAuditTrailParallel(options: ParallelVerifyOptions): 
   if (results.some((r) => r.firstBad !== null)) return verifyAuditTrail(db, options.auditKey);
   // Every link verified: what is left is the anchor's MAC and the head check (a removed tail).
   if (anchor && !verifyAnchor(db, options.auditKey)) return verifyAuditTrail(db, options.auditKey);
-  return verifyHead(db, options.auditKey, last, hashAt.get(last) as Buffer, results.reduce((sum, r) => sum + r.checked, 0));
+  return verifyHead(
+    db,
+    options.auditKey,
+    last,
+    hashAt.get(last) as Buffer,
+    results.reduce((sum, r) => sum + r.checked, 0),
+  );
 }

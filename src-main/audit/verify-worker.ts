@@ -51,8 +51,12 @@ function verifySliceOn(db: Database, request: Slice): SliceResult {
   let previous: Buffer = Buffer.from(request.previous);
   let expected = request.from;
   let checked = 0;
-  const rows = db.prepare(`SELECT seq, ${CANONICAL_SQL}, hash FROM audit_log WHERE seq BETWEEN ? AND ? ORDER BY seq`).raw();
-  for (const [seq, canonical, hash] of rows.iterate(request.from, request.to) as IterableIterator<[number, string, Buffer]>) {
+  const rows = db
+    .prepare(`SELECT seq, ${CANONICAL_SQL}, hash FROM audit_log WHERE seq BETWEEN ? AND ? ORDER BY seq`)
+    .raw();
+  for (const [seq, canonical, hash] of rows.iterate(request.from, request.to) as IterableIterator<
+    [number, string, Buffer]
+  >) {
     if (seq !== expected) return { checked, firstBad: expected };
     const computed = mac(previous, canonical);
     if (computed.length !== hash.length || !timingSafeEqual(computed, hash)) return { checked, firstBad: seq };
@@ -73,7 +77,12 @@ export function verifyChunksOn(db: Database, request: Omit<ChunkedRequest, 'file
     if (from > request.last) return { checked, firstBad: null };
     const previous = from === request.first ? request.anchorHash : (hashAt.get(from - 1) as Buffer | undefined);
     if (previous === undefined) return { checked, firstBad: from - 1 };
-    const result = verifySliceOn(db, { auditKey: request.auditKey, from, to: Math.min(request.last, from + request.chunkSize - 1), previous });
+    const result = verifySliceOn(db, {
+      auditKey: request.auditKey,
+      from,
+      to: Math.min(request.last, from + request.chunkSize - 1),
+      previous,
+    });
     checked += result.checked;
     if (result.firstBad !== null) return { checked, firstBad: result.firstBad };
   }

@@ -21,10 +21,13 @@ export function createDisposables(timers: Timers): Disposables {
       others.push(dispose);
     },
     timeout(callback, delayMs) {
-      const handle = timers.setTimeout(() => {
-        pending.delete(handle);
-        callback();
-      }, Math.max(0, delayMs));
+      const handle = timers.setTimeout(
+        () => {
+          pending.delete(handle);
+          callback();
+        },
+        Math.max(0, delayMs),
+      );
       pending.add(handle);
       return handle;
     },

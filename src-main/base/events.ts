@@ -17,7 +17,9 @@ export interface Emitter<Events extends EventMap> {
 /** The subscribing half, for handing to others: they may listen but not emit. */
 export type Events<E extends EventMap> = Pick<Emitter<E>, 'on'>;
 
-export function createEmitter<Events extends EventMap>(onListenerError: (event: string, error: unknown) => void): Emitter<Events> {
+export function createEmitter<Events extends EventMap>(
+  onListenerError: (event: string, error: unknown) => void,
+): Emitter<Events> {
   const listeners = new Map<keyof Events, Set<(payload: never) => void>>();
   return {
     on(event, listener) {

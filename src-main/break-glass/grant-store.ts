@@ -34,7 +34,9 @@ export interface NewGrant {
 
 /** The user's grants not yet ended (expired ones included), oldest first. */
 export function openGrantsOf(db: Database, userId: string): GrantRow[] {
-  return db.prepare('SELECT * FROM break_glass_grants WHERE user_id = ? AND ended_at IS NULL ORDER BY started_at').all(userId) as GrantRow[];
+  return db
+    .prepare('SELECT * FROM break_glass_grants WHERE user_id = ? AND ended_at IS NULL ORDER BY started_at')
+    .all(userId) as GrantRow[];
 }
 
 /** Every grant not yet ended, whoever holds it. */
@@ -47,23 +49,40 @@ export function grantById(db: Database, grantId: string): GrantRow | undefined {
 }
 
 export function reasonCodeOf(db: Database, grantId: string): string | null {
-  const row = db.prepare('SELECT reason_code FROM break_glass_grants WHERE id = ?').get(grantId) as { reason_code: string } | undefined;
+  const row = db.prepare('SELECT reason_code FROM break_glass_grants WHERE id = ?').get(grantId) as
+    { reason_code: string } | undefined;
   return row?.reason_code ?? null;
 }
 
 export function insertGrant(db: Database, grant: NewGrant): void {
-  db.prepare('INSERT INTO break_glass_grants (id, user_id, role, patient_id, reason_code, justification, started_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(grant.id, grant.userId, grant.role, grant.patientId, grant.reasonCode, grant.justification, grant.startedAt, grant.expiresAt);
+  db.prepare(
+    'INSERT INTO break_glass_grants (id, user_id, role, patient_id, reason_code, justification, started_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  ).run(
+    grant.id,
+    grant.userId,
+    grant.role,
+    grant.patientId,
+    grant.reasonCode,
+    grant.justification,
+    grant.startedAt,
+    grant.expiresAt,
+  );
 }
 
 /** Ends a grant still open; false when it had already ended (nothing changed). */
 export function markEnded(db: Database, grantId: string, at: number, reason: string): boolean {
-  return db.prepare('UPDATE break_glass_grants SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL').run(at, reason, grantId).changes !== 0;
+  return (
+    db
+      .prepare('UPDATE break_glass_grants SET ended_at = ?, end_reason = ? WHERE id = ? AND ended_at IS NULL')
+      .run(at, reason, grantId).changes !== 0
+  );
 }
 
 /** How many grants the user started at or after `since`. */
 export function grantsStartedSince(db: Database, userId: string, since: number): number {
-  const { n } = db.prepare('SELECT count(*) AS n FROM break_glass_grants WHERE user_id = ? AND started_at >= ?').get(userId, since) as { n: number };
+  const { n } = db
+    .prepare('SELECT count(*) AS n FROM break_glass_grants WHERE user_id = ? AND started_at >= ?')
+    .get(userId, since) as { n: number };
   return n;
 }
 
@@ -79,18 +98,29 @@ export function unreviewedGrants(db: Database): GrantRow[] {
 }
 
 /** Users who started more than `threshold` grants at or after `since`, most first. */
-export function usersOverThreshold(db: Database, since: number, threshold: number): { userId: string; count: number }[] {
+export function usersOverThreshold(
+  db: Database,
+  since: number,
+  threshold: number,
+): { userId: string; count: number }[] {
   const rows = db
-    .prepare('SELECT user_id, count(*) AS n FROM break_glass_grants WHERE started_at >= ? GROUP BY user_id HAVING n > ? ORDER BY n DESC')
+    .prepare(
+      'SELECT user_id, count(*) AS n FROM break_glass_grants WHERE started_at >= ? GROUP BY user_id HAVING n > ? ORDER BY n DESC',
+    )
     .all(since, threshold) as { user_id: string; n: number }[];
   return rows.map((row) => ({ userId: row.user_id, count: row.n }));
 }
 
 /** Records a review; false when the grant was already reviewed (nothing written). */
-export function insertReview(db: Database, review: { grantId: string; reviewerId: string; comment: string; reviewedAt: number }): boolean {
+export function insertReview(
+  db: Database,
+  review: { grantId: string; reviewerId: string; comment: string; reviewedAt: number },
+): boolean {
   return (
     db
-      .prepare('INSERT INTO break_glass_reviews (grant_id, reviewer_id, comment, reviewed_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
+      .prepare(
+        'INSERT INTO break_glass_reviews (grant_id, reviewer_id, comment, reviewed_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+      )
       .run(review.grantId, review.reviewerId, review.comment, review.reviewedAt).changes !== 0
   );
 }

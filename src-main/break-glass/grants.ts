@@ -15,7 +15,13 @@
 import { createGrantLifecycle, type BreakGlassDeps, type GrantLifecycle } from './lifecycle.ts';
 import { markReviewed, reviewQueue, type ReviewAlert, type ReviewItem } from './review.ts';
 
-export type { BreakGlassDeps, BreakGlassEvents, EmergencyAccessView, GrantEndReason, GrantRequest } from './lifecycle.ts';
+export type {
+  BreakGlassDeps,
+  BreakGlassEvents,
+  EmergencyAccessView,
+  GrantEndReason,
+  GrantRequest,
+} from './lifecycle.ts';
 export type { ReviewAlert, ReviewItem } from './review.ts';
 
 export interface BreakGlass extends GrantLifecycle {

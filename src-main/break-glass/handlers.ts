@@ -16,12 +16,22 @@ export function createBreakGlassHandlers(breakGlass: () => BreakGlass, sessions:
     async 'breakGlass.request'(request, { session }) {
       if (!session) throw new CoreError('unauthenticated', 'Sign in to continue.');
       const grants = breakGlass();
-      const grantRequest = { userId: session.userId, role: session.role, patientId: request.patientId, reasonCode: request.reason, justification: request.justification };
+      const grantRequest = {
+        userId: session.userId,
+        role: session.role,
+        patientId: request.patientId,
+        reasonCode: request.reason,
+        justification: request.justification,
+      };
       try {
         grants.check(grantRequest);
         await sessions.confirmPin(request.pin);
       } catch (error) {
-        if (error instanceof CoreError) grants.deny(grantRequest, error.kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+        if (error instanceof CoreError)
+          grants.deny(
+            grantRequest,
+            error.kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+          );
         throw error;
       }
       const { expiresAt } = grants.grant(grantRequest);

@@ -13,11 +13,20 @@ export function justificationProblem(text: string, minLength: number): string | 
   // The same short unit repeated: "abcabcabc", "test test test".
   const compact = collapsed.toLowerCase().replace(/\s+/g, '');
   for (let unit = 1; unit <= 8 && unit <= compact.length / 3; unit++) {
-    if (compact === compact.slice(0, unit).repeat(Math.ceil(compact.length / unit)).slice(0, compact.length)) {
+    if (
+      compact ===
+      compact
+        .slice(0, unit)
+        .repeat(Math.ceil(compact.length / unit))
+        .slice(0, compact.length)
+    ) {
       return 'Write a real reason, not a repeated word or pattern.';
     }
   }
-  const words = collapsed.toLowerCase().split(' ').filter((w) => w.length > 0);
+  const words = collapsed
+    .toLowerCase()
+    .split(' ')
+    .filter((w) => w.length > 0);
   if (words.length >= 3 && new Set(words).size === 1) return 'Write a real reason, not a repeated word or pattern.';
   return null;
 }

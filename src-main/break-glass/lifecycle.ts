@@ -14,11 +14,28 @@ import { CoreError, createEmitter, errorName, type Events } from '../base/index.
 import type { TimerHandle, Timers } from '../ports.ts';
 import type { SessionEvents } from '../session/index.ts';
 import { durably, VaultError } from '../vault/index.ts';
-import { allOpenGrants, grantById, insertGrant, markEnded, openGrantsOf, reasonCodeOf, type GrantRow } from './grant-store.ts';
+import {
+  allOpenGrants,
+  grantById,
+  insertGrant,
+  markEnded,
+  openGrantsOf,
+  reasonCodeOf,
+  type GrantRow,
+} from './grant-store.ts';
 import { justificationProblem } from './justification.ts';
 import { raiseAlertIfOver, type ReviewDeps } from './review.ts';
 
-export type GrantEndReason = 'expired' | 'signOut' | 'switchUser' | 'maxSession' | 'accessRevoked' | 'pinLockedOut' | 'lockedBeforePin' | 'locked' | 'appClosed';
+export type GrantEndReason =
+  | 'expired'
+  | 'signOut'
+  | 'switchUser'
+  | 'maxSession'
+  | 'accessRevoked'
+  | 'pinLockedOut'
+  | 'lockedBeforePin'
+  | 'locked'
+  | 'appClosed';
 
 export interface BreakGlassDeps extends ReviewDeps {
   timers: Timers;
@@ -73,10 +90,13 @@ function createKeyedTimers(timers: Timers) {
   return {
     has: (key: string) => pending.has(key),
     start(key: string, delayMs: number, callback: () => void): void {
-      pending.set(key, timers.setTimeout(() => {
-        pending.delete(key);
-        callback();
-      }, delayMs));
+      pending.set(
+        key,
+        timers.setTimeout(() => {
+          pending.delete(key);
+          callback();
+        }, delayMs),
+      );
     },
     cancel(key: string): void {
       const handle = pending.get(key);
@@ -91,7 +111,11 @@ function createKeyedTimers(timers: Timers) {
 }
 
 /** Policy's rules and the user's grants, as the session status shows them. */
-function emergencyAccessView(lifecycle: Pick<GrantLifecycle, 'allowedFor' | 'grantsOf'>, policy: BreakGlassDeps['policy'], user: { userId: string; role: string } | null): EmergencyAccessView {
+function emergencyAccessView(
+  lifecycle: Pick<GrantLifecycle, 'allowedFor' | 'grantsOf'>,
+  policy: BreakGlassDeps['policy'],
+  user: { userId: string; role: string } | null,
+): EmergencyAccessView {
   return {
     allowed: user !== null && lifecycle.allowedFor(user.role),
     reasons: policy.reasons,
@@ -105,7 +129,9 @@ export function createGrantLifecycle(deps: BreakGlassDeps): GrantLifecycle {
   const { policy, clock, logger } = deps;
   const expiryTimers = createKeyedTimers(deps.timers); // by grant id
   const lockTimers = createKeyedTimers(deps.timers); // by user id
-  const events = createEmitter<BreakGlassEvents>((event, error) => logger.log('error', 'breakGlass.listener-failed', { reason: event, errorName: errorName(error) }));
+  const events = createEmitter<BreakGlassEvents>((event, error) =>
+    logger.log('error', 'breakGlass.listener-failed', { reason: event, errorName: errorName(error) }),
+  );
   const activeRows = (userId: string): GrantRow[] => openGrantsOf(deps.db(), userId);
 
   function end(row: GrantRow, reason: GrantEndReason): void {
@@ -113,8 +139,14 @@ export function createGrantLifecycle(deps: BreakGlassDeps): GrantLifecycle {
     const ended = durably(deps.db(), () => {
       if (!markEnded(deps.db(), row.id, at, reason)) return false;
       deps.trail().append({
-        action: 'breakGlass.stop', outcome: 'success', userId: row.user_id, role: row.role, patientId: row.patient_id,
-        purposeOfUse: row.reason_code, grantId: row.id, detail: reason,
+        action: 'breakGlass.stop',
+        outcome: 'success',
+        userId: row.user_id,
+        role: row.role,
+        patientId: row.patient_id,
+        purposeOfUse: row.reason_code,
+        grantId: row.id,
+        detail: reason,
       });
       return true;
     });
@@ -151,8 +183,10 @@ export function createGrantLifecycle(deps: BreakGlassDeps): GrantLifecycle {
     view: (user) => emergencyAccessView(self, policy, user),
     allowedFor: (role) => (policy.roles as string[]).includes(role),
     check(request) {
-      if (!self.allowedFor(request.role)) throw new CoreError('forbidden', 'Your role cannot use emergency access on this workstation.');
-      if (!policy.reasons.some((r) => r.code === request.reasonCode)) throw new CoreError('invalid', 'Choose one of the listed reasons.');
+      if (!self.allowedFor(request.role))
+        throw new CoreError('forbidden', 'Your role cannot use emergency access on this workstation.');
+      if (!policy.reasons.some((r) => r.code === request.reasonCode))
+        throw new CoreError('invalid', 'Choose one of the listed reasons.');
       const problem = justificationProblem(request.justification, policy.minJustificationLength);
       if (problem) throw new CoreError('invalid', problem);
       if (self.activeGrants(request.userId).some((g) => g.patientId === request.patientId)) {
@@ -169,14 +203,33 @@ export function createGrantLifecycle(deps: BreakGlassDeps): GrantLifecycle {
         durably(deps.db(), () => {
           const justification = request.justification.trim();
           deps.trail().append({
-            action: 'breakGlass.start', outcome: 'success', userId: request.userId, role: request.role, patientId: request.patientId,
-            purposeOfUse: request.reasonCode, grantId, detail: `until:${expiresAt}`, justification,
+            action: 'breakGlass.start',
+            outcome: 'success',
+            userId: request.userId,
+            role: request.role,
+            patientId: request.patientId,
+            purposeOfUse: request.reasonCode,
+            grantId,
+            detail: `until:${expiresAt}`,
+            justification,
           });
-          insertGrant(deps.db(), { id: grantId, userId: request.userId, role: request.role, patientId: request.patientId, reasonCode: request.reasonCode, justification, startedAt, expiresAt });
+          insertGrant(deps.db(), {
+            id: grantId,
+            userId: request.userId,
+            role: request.role,
+            patientId: request.patientId,
+            reasonCode: request.reasonCode,
+            justification,
+            startedAt,
+            expiresAt,
+          });
         });
       } catch (error) {
         logger.log('error', 'breakGlass.write-failed', { errorName: errorName(error) });
-        throw new CoreError('unavailable', 'Emergency access could not be recorded, so it was not granted. Try again, or contact IT.');
+        throw new CoreError(
+          'unavailable',
+          'Emergency access could not be recorded, so it was not granted. Try again, or contact IT.',
+        );
       }
       scheduleExpiry(grantId, expiresAt);
       logger.log('warn', 'breakGlass.granted', { durationMs: expiresAt - startedAt });
@@ -186,7 +239,14 @@ export function createGrantLifecycle(deps: BreakGlassDeps): GrantLifecycle {
     },
     deny(request, why) {
       try {
-        deps.trail().append({ action: 'breakGlass.denied', outcome: 'denied', userId: request.userId, role: request.role, patientId: request.patientId, detail: why });
+        deps.trail().append({
+          action: 'breakGlass.denied',
+          outcome: 'denied',
+          userId: request.userId,
+          role: request.role,
+          patientId: request.patientId,
+          detail: why,
+        });
       } catch (error) {
         logger.log('error', 'audit.append-failed', { reason: 'breakGlass.denied', errorName: errorName(error) });
       }
@@ -196,13 +256,16 @@ export function createGrantLifecycle(deps: BreakGlassDeps): GrantLifecycle {
       const grants: ActiveGrant[] = [];
       for (const row of activeRows(userId)) {
         if (row.expires_at <= now) end(row, 'expired');
-        else grants.push({ grantId: row.id, userId: row.user_id, patientId: row.patient_id, expiresAt: row.expires_at });
+        else
+          grants.push({ grantId: row.id, userId: row.user_id, patientId: row.patient_id, expiresAt: row.expires_at });
       }
       return grants;
     },
     grantsOf(userId) {
       const now = clock.now();
-      return activeRows(userId).filter((row) => row.expires_at > now).map((row) => ({ patientId: row.patient_id, expiresAt: row.expires_at }));
+      return activeRows(userId)
+        .filter((row) => row.expires_at > now)
+        .map((row) => ({ patientId: row.patient_id, expiresAt: row.expires_at }));
     },
     reasonOf: (grantId) => reasonCodeOf(deps.db(), grantId),
     endAll(userId, reason) {

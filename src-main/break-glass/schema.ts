@@ -31,4 +31,6 @@ CREATE TABLE break_glass_reviews (
 `;
 
 /** The break-glass capability's part of the cache's schema. */
-export const breakGlassMigrations: readonly Migration[] = [{ version: 6, name: 'break-glass: grants and reviews', sql: breakGlassSchemaV6 }];
+export const breakGlassMigrations: readonly Migration[] = [
+  { version: 6, name: 'break-glass: grants and reviews', sql: breakGlassSchemaV6 },
+];

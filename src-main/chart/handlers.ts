@@ -6,10 +6,22 @@ import type { Handlers } from '../ipc/index.ts';
 import type { Clock } from '../ports.ts';
 import { OutboxError, recordLocalChange, syncMarksOf } from '../sync/index.ts';
 import { durably, type Database } from '../vault/index.ts';
-import { readChart, clinicalNote, editedAllergy, vitalSignObservations, type Author, readPatientSummary, readResource, searchPatients } from '../records/index.ts';
+import {
+  readChart,
+  clinicalNote,
+  editedAllergy,
+  vitalSignObservations,
+  type Author,
+  readPatientSummary,
+  readResource,
+  searchPatients,
+} from '../records/index.ts';
 import { CoreError } from '../base/index.ts';
 
-type ChartHandlers = Pick<Handlers, 'patients.search' | 'patients.open' | 'chart.read' | 'chart.recordVitals' | 'chart.writeNote' | 'chart.editAllergy'>;
+type ChartHandlers = Pick<
+  Handlers,
+  'patients.search' | 'patients.open' | 'chart.read' | 'chart.recordVitals' | 'chart.writeNote' | 'chart.editAllergy'
+>;
 
 export interface ChartHandlerDeps {
   db: () => Database;
@@ -41,7 +53,8 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
         for (const resource of resources) recordLocalChange(db(), resource, userId, clock);
       });
     } catch (error) {
-      if (error instanceof OutboxError) throw new CoreError(error.code === 'CONFLICT_OPEN' ? 'conflict' : 'invalid', error.message);
+      if (error instanceof OutboxError)
+        throw new CoreError(error.code === 'CONFLICT_OPEN' ? 'conflict' : 'invalid', error.message);
       throw error;
     }
     deps.changed();
@@ -62,7 +75,12 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
         // The same decision the router makes for chart.read: care team or an active grant.
         const grants = activeGrants(session.userId);
         const user = { userId: session.userId, role: session.role, practitionerId: session.practitionerId };
-        const decision = authorize(db(), { user, action: 'patient.clinical.read', patientId: patient.id, activeGrants: grants });
+        const decision = authorize(db(), {
+          user,
+          action: 'patient.clinical.read',
+          patientId: patient.id,
+          activeGrants: grants,
+        });
         access = decision.allowed ? 'full' : 'restricted';
         if (decision.allowed) served.decision = decision;
         if (decision.allowed && decision.basis === 'breakGlass') {
@@ -75,7 +93,12 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
     'chart.recordVitals': (request, { session }) => {
       if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
       requirePatient(request.patientId);
-      const observations = vitalSignObservations(request.patientId, request.vitals, authorOf(session), new Date(clock.now()));
+      const observations = vitalSignObservations(
+        request.patientId,
+        request.vitals,
+        authorOf(session),
+        new Date(clock.now()),
+      );
       write(observations, session.userId);
       return { recorded: observations.length };
     },

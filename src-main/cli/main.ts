@@ -12,7 +12,15 @@ import { createJsonLogger } from '../log/index.ts';
 import { VaultError, vaultErrorGuide, EscrowKeyError, createKeytarKeyStore } from '../vault/index.ts';
 import { openWorkstationVault } from '../workstation.ts';
 import { eraseWorkstation, recoverWorkstation } from '../workstation-keys.ts';
-import { toAuditEvent, loadAuditKey, createAuditTrail, verifyAuditTrailParallel, pendingAuditCount, readWorkstationId, recordEnrollment } from '../audit/index.ts';
+import {
+  toAuditEvent,
+  loadAuditKey,
+  createAuditTrail,
+  verifyAuditTrailParallel,
+  pendingAuditCount,
+  readWorkstationId,
+  recordEnrollment,
+} from '../audit/index.ts';
 import { systemClock } from '../ports.ts';
 import { outboxCounts, retryHeld, syncDiagnosticsCount } from '../sync/index.ts';
 import { isAllowedTransport } from '../net/index.ts';
@@ -96,13 +104,16 @@ export async function runCli(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (area === 'policy') return runPolicyCheck(command, positionals[2], json);
-  if (area !== 'vault' && area !== 'audit' && area !== 'status' && area !== 'enroll' && area !== 'sync') throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
-  if ((area === 'vault' || area === 'audit' || area === 'sync') && !command) throw new UsageError(`${area} needs a command.`);
+  if (area !== 'vault' && area !== 'audit' && area !== 'status' && area !== 'enroll' && area !== 'sync')
+    throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
+  if ((area === 'vault' || area === 'audit' || area === 'sync') && !command)
+    throw new UsageError(`${area} needs a command.`);
   const dataDir = values['data-dir'] ?? process.env.CLINIC_DATA_DIR;
   if (!dataDir) throw new UsageError('Name the cache folder with --data-dir or CLINIC_DATA_DIR.');
   const keyStore = createKeytarKeyStore();
   const logger = createJsonLogger(() => {});
-  if (area === 'audit') return runAuditCommand(command!, { dataDir, keyStore, logger, json, since: values.since, policy: values.policy });
+  if (area === 'audit')
+    return runAuditCommand(command!, { dataDir, keyStore, logger, json, since: values.since, policy: values.policy });
   if (area === 'status') return runStatus({ dataDir, keyStore, logger, json });
   if (area === 'sync') return runSyncCommand(command!, { dataDir, keyStore, logger, json });
   if (area === 'enroll') return runEnroll({ dataDir, keyStore, logger, json });
@@ -110,7 +121,11 @@ export async function runCli(argv: string[]): Promise<number> {
   switch (command) {
     case 'status': {
       const vault = await openWorkstationVault({ dataDir, keyStore, policy: readPolicy(values.policy).vault, logger });
-      print(json, { ok: true, state: 'ready', schemaVersion: vault.schemaVersion, escrowed: vault.escrowed }, `Cache ready (schema ${vault.schemaVersion}, escrow ${vault.escrowed ? 'on' : 'off'}).`);
+      print(
+        json,
+        { ok: true, state: 'ready', schemaVersion: vault.schemaVersion, escrowed: vault.escrowed },
+        `Cache ready (schema ${vault.schemaVersion}, escrow ${vault.escrowed ? 'on' : 'off'}).`,
+      );
       vault.close();
       return 0;
     }
@@ -126,7 +141,11 @@ export async function runCli(argv: string[]): Promise<number> {
       const vault = await openWorkstationVault({ dataDir, keyStore, policy: readPolicy(values.policy).vault, logger });
       try {
         await vault.rotateKey();
-        createAuditTrail(vault.db, await loadAuditKey(keyStore, dataDir, vault.db, readPolicy(values.policy).vault.recoveryPublicKeyPem), systemClock).append({ action: 'key.rotate', outcome: 'success', userId: null, role: 'itAdmin', detail: 'cache-key' });
+        createAuditTrail(
+          vault.db,
+          await loadAuditKey(keyStore, dataDir, vault.db, readPolicy(values.policy).vault.recoveryPublicKeyPem),
+          systemClock,
+        ).append({ action: 'key.rotate', outcome: 'success', userId: null, role: 'itAdmin', detail: 'cache-key' });
       } finally {
         vault.close();
       }
@@ -134,7 +153,8 @@ export async function runCli(argv: string[]): Promise<number> {
       return 0;
     }
     case 'wipe': {
-      if (!values.yes) throw new UsageError('vault wipe destroys the cache and any unsynced changes; confirm with --yes.');
+      if (!values.yes)
+        throw new UsageError('vault wipe destroys the cache and any unsynced changes; confirm with --yes.');
       const unsynced = await unsyncedWork({ dataDir, keyStore, logger, json });
       const destroys = unsynced === 'unknown' || unsynced.pending + unsynced.unshippedAudit > 0;
       if (destroys && !values['discard-unsynced']) {
@@ -147,7 +167,11 @@ export async function runCli(argv: string[]): Promise<number> {
         return 1;
       }
       const { removed } = await eraseWorkstation({ dataDir, keyStore });
-      print(json, { ok: true, removed, ...(destroys ? { discarded: unsynced } : {}) }, `Key destroyed; removed ${removed.length} file(s).`);
+      print(
+        json,
+        { ok: true, removed, ...(destroys ? { discarded: unsynced } : {}) },
+        `Key destroyed; removed ${removed.length} file(s).`,
+      );
       return 0;
     }
     default:
@@ -165,7 +189,11 @@ function runPolicyCheck(command: string | undefined, file: string | undefined, j
   try {
     const policy = readPolicyFile(file, readIfExists);
     if (!policy) throw new PolicyError('POLICY_MISSING', `The policy file ${file} does not exist.`, file);
-    print(json, { ok: true, file, centralConfigured: policy.central !== undefined }, `${file} is a valid policy for this version.${policy.central ? '' : ' It names no central services: nobody can sign in with it.'}`);
+    print(
+      json,
+      { ok: true, file, centralConfigured: policy.central !== undefined },
+      `${file} is a valid policy for this version.${policy.central ? '' : ' It names no central services: nobody can sign in with it.'}`,
+    );
     return 0;
   } catch (error) {
     if (!(error instanceof PolicyError)) throw error;
@@ -174,7 +202,12 @@ function runPolicyCheck(command: string | undefined, file: string | undefined, j
   }
 }
 
-type CliContext = { dataDir: string; keyStore: ReturnType<typeof createKeytarKeyStore>; logger: ReturnType<typeof createJsonLogger>; json: boolean };
+type CliContext = {
+  dataDir: string;
+  keyStore: ReturnType<typeof createKeytarKeyStore>;
+  logger: ReturnType<typeof createJsonLogger>;
+  json: boolean;
+};
 
 /** One report for IT: each part says ok or what is wrong, and the exit code is 1 if any is not ok. */
 async function runStatus({ dataDir, keyStore, logger, json }: CliContext): Promise<number> {
@@ -192,12 +225,21 @@ async function runStatus({ dataDir, keyStore, logger, json }: CliContext): Promi
     await keyStore.get('clinic-workstation-status-probe');
     report['keychain'] = { ok: true };
   } catch {
-    report['keychain'] = { ok: false, code: 'KEYCHAIN_UNAVAILABLE', message: vaultErrorGuide.KEYCHAIN_UNAVAILABLE.action };
+    report['keychain'] = {
+      ok: false,
+      code: 'KEYCHAIN_UNAVAILABLE',
+      message: vaultErrorGuide.KEYCHAIN_UNAVAILABLE.action,
+    };
   }
   try {
     const vault = await openWorkstationVault({ dataDir, keyStore, policy: (policy ?? Policy.parse({})).vault, logger });
     try {
-      report['vault'] = { ok: true, schemaVersion: vault.schemaVersion, escrowed: vault.escrowed, workstationId: readWorkstationId(vault.db) };
+      report['vault'] = {
+        ok: true,
+        schemaVersion: vault.schemaVersion,
+        escrowed: vault.escrowed,
+        workstationId: readWorkstationId(vault.db),
+      };
       const key = await loadAuditKey(keyStore, dataDir, vault.db);
       const trail = createAuditTrail(vault.db, key, systemClock);
       report['audit'] = { ok: true, entries: trail.lastSeq(), unshipped: pendingAuditCount(vault.db) };
@@ -212,7 +254,13 @@ async function runStatus({ dataDir, keyStore, logger, json }: CliContext): Promi
     report['vault'] = { ok: false, code: error.code, message: vaultErrorText(error) };
   }
   const ok = Object.values(report).every((part) => part['ok'] === true);
-  const lines = Object.entries(report).map(([part, value]) => `${part.padEnd(9)} ${value['ok'] ? 'ok' : 'NOT OK'}  ${Object.entries(value).filter(([k]) => k !== 'ok').map(([k, v]) => `${k}=${String(v)}`).join(' ')}`);
+  const lines = Object.entries(report).map(
+    ([part, value]) =>
+      `${part.padEnd(9)} ${value['ok'] ? 'ok' : 'NOT OK'}  ${Object.entries(value)
+        .filter(([k]) => k !== 'ok')
+        .map(([k, v]) => `${k}=${String(v)}`)
+        .join(' ')}`,
+  );
   print(json, { ok, ...report }, lines.join('\n'));
   return ok ? 0 : 1;
 }
@@ -221,7 +269,11 @@ async function runStatus({ dataDir, keyStore, logger, json }: CliContext): Promi
  * What a wipe would destroy: changes waiting for central (pending, held or in conflict) and audit
  * entries not yet shipped; 'unknown' when the cache exists but cannot be read.
  */
-async function unsyncedWork({ dataDir, keyStore, logger }: CliContext): Promise<{ pending: number; unshippedAudit: number } | 'unknown'> {
+async function unsyncedWork({
+  dataDir,
+  keyStore,
+  logger,
+}: CliContext): Promise<{ pending: number; unshippedAudit: number } | 'unknown'> {
   if (!fs.existsSync(path.join(dataDir, 'cache.db'))) return { pending: 0, unshippedAudit: 0 };
   try {
     const vault = await openWorkstationVault({ dataDir, keyStore, policy: Policy.parse({}).vault, logger });
@@ -246,7 +298,13 @@ async function runSyncCommand(command: string, { dataDir, keyStore, logger, json
   try {
     const released = retryHeld(vault.db);
     const key = await loadAuditKey(keyStore, dataDir, vault.db);
-    createAuditTrail(vault.db, key, systemClock).append({ action: 'sync.retryHeld', outcome: 'success', userId: null, role: null, detail: String(released) });
+    createAuditTrail(vault.db, key, systemClock).append({
+      action: 'sync.retryHeld',
+      outcome: 'success',
+      userId: null,
+      role: null,
+      detail: String(released),
+    });
     print(json, { ok: true, released }, `${released} held change(s) queued again.`);
     return 0;
   } finally {
@@ -262,15 +320,26 @@ async function runSyncCommand(command: string, { dataDir, keyStore, logger, json
 async function runEnroll({ dataDir, keyStore, logger, json }: CliContext): Promise<number> {
   const { policy, source } = await managedPolicy();
   const central = policy.central;
-  if (!central) throw new PolicyError('POLICY_INVALID', `The managed policy in ${source} names no central services (central.fhirBaseUrl, central.issuer, central.clientId, central.roleMap): nothing to enroll with.`, source);
+  if (!central)
+    throw new PolicyError(
+      'POLICY_INVALID',
+      `The managed policy in ${source} names no central services (central.fhirBaseUrl, central.issuer, central.clientId, central.roleMap): nothing to enroll with.`,
+      source,
+    );
   const problems: string[] = [];
-  for (const [what, url] of [['identity provider', `${central.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`], ['FHIR API', `${central.fhirBaseUrl.replace(/\/+$/, '')}/metadata`]] as const) {
+  for (const [what, url] of [
+    ['identity provider', `${central.issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`],
+    ['FHIR API', `${central.fhirBaseUrl.replace(/\/+$/, '')}/metadata`],
+  ] as const) {
     if (!isAllowedTransport(new URL(url), central.allowLoopbackHttp)) {
       problems.push(`The ${what} address must use HTTPS.`);
       continue;
     }
     try {
-      const response = await fetch(url, { headers: { accept: 'application/json, application/fhir+json' }, signal: AbortSignal.timeout(10_000) });
+      const response = await fetch(url, {
+        headers: { accept: 'application/json, application/fhir+json' },
+        signal: AbortSignal.timeout(10_000),
+      });
       await response.body?.cancel();
       if (!response.ok) problems.push(`The ${what} answered HTTP ${response.status} at ${url}.`);
     } catch {
@@ -278,7 +347,11 @@ async function runEnroll({ dataDir, keyStore, logger, json }: CliContext): Promi
     }
   }
   if (problems.length > 0) {
-    print(json, { ok: false, code: 'CENTRAL_UNREACHABLE', message: problems.join(' ') }, `Not enrolled: ${problems.join(' ')}`);
+    print(
+      json,
+      { ok: false, code: 'CENTRAL_UNREACHABLE', message: problems.join(' ') },
+      `Not enrolled: ${problems.join(' ')}`,
+    );
     return 1;
   }
   const vault = await openWorkstationVault({ dataDir, keyStore, policy: policy.vault, logger });
@@ -286,8 +359,16 @@ async function runEnroll({ dataDir, keyStore, logger, json }: CliContext): Promi
     const workstationId = readWorkstationId(vault.db);
     const enrolledAt = new Date().toISOString();
     recordEnrollment(vault.db, { enrolledAt, centralIssuer: central.issuer, centralFhirBaseUrl: central.fhirBaseUrl });
-    createAuditTrail(vault.db, await loadAuditKey(keyStore, dataDir, vault.db, policy.vault.recoveryPublicKeyPem), systemClock).append({ action: 'workstation.enroll', outcome: 'success', userId: null, role: 'itAdmin', detail: 'enrolled' });
-    print(json, { ok: true, workstationId, enrolledAt, issuer: central.issuer, fhirBaseUrl: central.fhirBaseUrl }, `Enrolled workstation ${workstationId} with ${central.fhirBaseUrl} (identity provider ${central.issuer}).`);
+    createAuditTrail(
+      vault.db,
+      await loadAuditKey(keyStore, dataDir, vault.db, policy.vault.recoveryPublicKeyPem),
+      systemClock,
+    ).append({ action: 'workstation.enroll', outcome: 'success', userId: null, role: 'itAdmin', detail: 'enrolled' });
+    print(
+      json,
+      { ok: true, workstationId, enrolledAt, issuer: central.issuer, fhirBaseUrl: central.fhirBaseUrl },
+      `Enrolled workstation ${workstationId} with ${central.fhirBaseUrl} (identity provider ${central.issuer}).`,
+    );
     return 0;
   } finally {
     vault.close();
@@ -296,12 +377,31 @@ async function runEnroll({ dataDir, keyStore, logger, json }: CliContext): Promi
 
 /** Key operations are audited in the cache they changed (after the change: the trail lives inside). */
 async function auditKeyOperation(
-  options: { dataDir: string; keyStore: ReturnType<typeof createKeytarKeyStore>; logger: ReturnType<typeof createJsonLogger>; policy: string | undefined },
+  options: {
+    dataDir: string;
+    keyStore: ReturnType<typeof createKeytarKeyStore>;
+    logger: ReturnType<typeof createJsonLogger>;
+    policy: string | undefined;
+  },
   action: 'key.recover',
 ): Promise<void> {
-  const vault = await openWorkstationVault({ dataDir: options.dataDir, keyStore: options.keyStore, policy: readPolicy(options.policy).vault, logger: options.logger });
+  const vault = await openWorkstationVault({
+    dataDir: options.dataDir,
+    keyStore: options.keyStore,
+    policy: readPolicy(options.policy).vault,
+    logger: options.logger,
+  });
   try {
-    createAuditTrail(vault.db, await loadAuditKey(options.keyStore, options.dataDir, vault.db, readPolicy(options.policy).vault.recoveryPublicKeyPem), systemClock).append({ action, outcome: 'success', userId: null, role: 'itAdmin', detail: 'cache-key' });
+    createAuditTrail(
+      vault.db,
+      await loadAuditKey(
+        options.keyStore,
+        options.dataDir,
+        vault.db,
+        readPolicy(options.policy).vault.recoveryPublicKeyPem,
+      ),
+      systemClock,
+    ).append({ action, outcome: 'success', userId: null, role: 'itAdmin', detail: 'cache-key' });
   } finally {
     vault.close();
   }
@@ -310,26 +410,64 @@ async function auditKeyOperation(
 /** Where each tamper kind is reported: the IT guide explains what to do about each. */
 async function runAuditCommand(
   command: string,
-  options: { dataDir: string; keyStore: ReturnType<typeof createKeytarKeyStore>; logger: ReturnType<typeof createJsonLogger>; json: boolean; since: string | undefined; policy: string | undefined },
+  options: {
+    dataDir: string;
+    keyStore: ReturnType<typeof createKeytarKeyStore>;
+    logger: ReturnType<typeof createJsonLogger>;
+    json: boolean;
+    since: string | undefined;
+    policy: string | undefined;
+  },
 ): Promise<number> {
   const { json } = options;
   let since: number | undefined;
   if (command === 'export' && options.since !== undefined) {
     since = Date.parse(options.since);
-    if (!/^\d{4}-\d{2}-\d{2}/.test(options.since) || Number.isNaN(since)) throw new UsageError('--since takes an ISO date or date-time, e.g. 2026-11-01 or 2026-11-01T08:00:00Z.');
+    if (!/^\d{4}-\d{2}-\d{2}/.test(options.since) || Number.isNaN(since))
+      throw new UsageError('--since takes an ISO date or date-time, e.g. 2026-11-01 or 2026-11-01T08:00:00Z.');
   }
   if (command !== 'verify' && command !== 'export') throw new UsageError(`Unknown audit command: ${command}`);
-  const vault = await openWorkstationVault({ dataDir: options.dataDir, keyStore: options.keyStore, policy: readPolicy(options.policy).vault, logger: options.logger });
+  const vault = await openWorkstationVault({
+    dataDir: options.dataDir,
+    keyStore: options.keyStore,
+    policy: readPolicy(options.policy).vault,
+    logger: options.logger,
+  });
   try {
-    const key = await loadAuditKey(options.keyStore, options.dataDir, vault.db, readPolicy(options.policy).vault.recoveryPublicKeyPem);
+    const key = await loadAuditKey(
+      options.keyStore,
+      options.dataDir,
+      vault.db,
+      readPolicy(options.policy).vault.recoveryPublicKeyPem,
+    );
     if (command === 'verify') {
       const access = vault.readerAccess();
-      const report = await verifyAuditTrailParallel({ db: vault.db, file: access.file, dbKey: access.key, auditKey: key });
+      const report = await verifyAuditTrailParallel({
+        db: vault.db,
+        file: access.file,
+        dbKey: access.key,
+        auditKey: key,
+      });
       if (report.ok) {
-        print(json, { ok: true, checked: report.checked, lastSeq: report.lastSeq }, `Audit trail intact: ${report.checked} entries verified (last ${report.lastSeq}).`);
+        print(
+          json,
+          { ok: true, checked: report.checked, lastSeq: report.lastSeq },
+          `Audit trail intact: ${report.checked} entries verified (last ${report.lastSeq}).`,
+        );
         return 0;
       }
-      print(json, { ok: false, code: 'AUDIT_TAMPERED', kind: report.kind, seq: report.seq, checked: report.checked, message: report.message }, `AUDIT TRAIL BROKEN: ${report.message} (${report.checked} entries before it verified).`);
+      print(
+        json,
+        {
+          ok: false,
+          code: 'AUDIT_TAMPERED',
+          kind: report.kind,
+          seq: report.seq,
+          checked: report.checked,
+          message: report.message,
+        },
+        `AUDIT TRAIL BROKEN: ${report.message} (${report.checked} entries before it verified).`,
+      );
       return 1;
     }
     const trail = createAuditTrail(vault.db, key, systemClock);
@@ -339,7 +477,13 @@ async function runAuditCommand(
       count++;
     }
     // Exporting the trail is itself audited.
-    trail.append({ action: 'audit.export', outcome: 'success', userId: null, role: 'itAdmin', detail: `${count}-entries` });
+    trail.append({
+      action: 'audit.export',
+      outcome: 'success',
+      userId: null,
+      role: 'itAdmin',
+      detail: `${count}-entries`,
+    });
     if (!json) process.stderr.write(`Exported ${count} AuditEvents.\n`);
     return 0;
   } finally {
@@ -361,7 +505,10 @@ export async function runCliProcess(argv: string[]): Promise<number> {
     const message =
       error instanceof VaultError
         ? vaultErrorText(error)
-        : error instanceof EscrowKeyError || error instanceof PolicyError || usage || (error as NodeJS.ErrnoException).code === 'ENOENT'
+        : error instanceof EscrowKeyError ||
+            error instanceof PolicyError ||
+            usage ||
+            (error as NodeJS.ErrnoException).code === 'ENOENT'
           ? (error as Error).message
           : 'The command failed unexpectedly.';
     const code = error instanceof VaultError || error instanceof PolicyError ? error.code : usage ? 'USAGE' : 'FAILED';

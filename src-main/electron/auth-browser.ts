@@ -16,7 +16,11 @@ import { HARDENED_WEB_PREFERENCES } from './window.ts';
 export const SIGN_IN_PARTITION = 'clinic-workstation-sign-in';
 
 function isLoopbackCallback(url: URL): boolean {
-  return url.protocol === 'http:' && (url.hostname === '127.0.0.1' || url.hostname === '[::1]') && url.pathname === '/callback';
+  return (
+    url.protocol === 'http:' &&
+    (url.hostname === '127.0.0.1' || url.hostname === '[::1]') &&
+    url.pathname === '/callback'
+  );
 }
 
 /** The provider's origin, and the loopback redirect the core listens on; nothing else. */

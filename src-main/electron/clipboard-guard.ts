@@ -123,7 +123,10 @@ export function createClipboardGuard(options: ClipboardGuardOptions): ClipboardG
       }
       step += 1;
       if (step >= COPY_SETTLE_READS_MS.length) return finish(first);
-      copy.timer = setTimeout(() => void read(), (COPY_SETTLE_READS_MS[step] ?? 0) - (COPY_SETTLE_READS_MS[step - 1] ?? 0));
+      copy.timer = setTimeout(
+        () => void read(),
+        (COPY_SETTLE_READS_MS[step] ?? 0) - (COPY_SETTLE_READS_MS[step - 1] ?? 0),
+      );
     };
     copy.timer = setTimeout(() => void read(), COPY_SETTLE_READS_MS[0] ?? 0);
   };

@@ -37,10 +37,14 @@ const PRELOAD_PATH = path.join(outDir, 'preload', 'preload.cjs');
 
 const logger = createJsonLogger();
 
-
 /** The managed policy: the OS's file, or Group Policy / managed preferences, never both. */
 function loadPolicyForShell(): Promise<LoadedPolicy> {
-  return loadOsPolicy({ platform: process.platform, isPackaged: app.isPackaged, env: process.env, readFile: readIfExists });
+  return loadOsPolicy({
+    platform: process.platform,
+    isPackaged: app.isPackaged,
+    env: process.env,
+    readFile: readIfExists,
+  });
 }
 
 function start(): void {
@@ -88,7 +92,9 @@ function start(): void {
     closing = Promise.all([
       // Quitting ends the session too: chart text must not outlive the app on the clipboard.
       clipboardGuard.clearChartText(),
-      running.close().catch((error: unknown) => logger.log('error', 'shell.core_close_failed', { errorName: errorName(error) })),
+      running
+        .close()
+        .catch((error: unknown) => logger.log('error', 'shell.core_close_failed', { errorName: errorName(error) })),
     ])
       .then(() => undefined)
       .finally(() => {
@@ -100,7 +106,15 @@ function start(): void {
   const ready = async (): Promise<void> => {
     const ses = session.fromPartition(SESSION_PARTITION);
     // Our own menu: no Reload or Developer Tools in a packaged app; menu Copy/Cut reach the guard.
-    Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenuTemplate({ platform: process.platform, isPackaged: app.isPackaged, onCopy: () => clipboardGuard.noteCopy() })));
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate(
+        applicationMenuTemplate({
+          platform: process.platform,
+          isPackaged: app.isPackaged,
+          onCopy: () => clipboardGuard.noteCopy(),
+        }),
+      ),
+    );
     hardenSession(session.defaultSession, logger);
     hardenSession(ses, logger);
     ses.setSpellCheckerEnabled(false);
@@ -159,7 +173,10 @@ function start(): void {
 
   // Fail closed: if the shell cannot start, say so and exit; never show a half-working window.
   const fatal = async (error: unknown): Promise<void> => {
-    logger.log('error', 'shell.start_failed', { errorName: errorName(error), code: error instanceof PolicyError ? error.code : null });
+    logger.log('error', 'shell.start_failed', {
+      errorName: errorName(error),
+      code: error instanceof PolicyError ? error.code : null,
+    });
     dialog.showErrorBox(
       'Clinic Workstation could not start',
       error instanceof PolicyError

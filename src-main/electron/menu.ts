@@ -16,7 +16,11 @@ export interface MenuOptions {
 
 export function applicationMenuTemplate(options: MenuOptions): MenuItemConstructorOptions[] {
   const mac = options.platform === 'darwin';
-  const copyLike = (label: 'Copy' | 'Cut', accelerator: string, run: (window: BrowserWindow) => void): MenuItemConstructorOptions => ({
+  const copyLike = (
+    label: 'Copy' | 'Cut',
+    accelerator: string,
+    run: (window: BrowserWindow) => void,
+  ): MenuItemConstructorOptions => ({
     label,
     accelerator,
     // The key is seen by the guard already (before-input-event); a click is not, so note it here.
@@ -29,7 +33,18 @@ export function applicationMenuTemplate(options: MenuOptions): MenuItemConstruct
   });
   const template: MenuItemConstructorOptions[] = [];
   if (mac) {
-    template.push({ label: APP_NAME, submenu: [{ role: 'about' }, { type: 'separator' }, { role: 'hide' }, { role: 'hideOthers' }, { role: 'unhide' }, { type: 'separator' }, { role: 'quit' }] });
+    template.push({
+      label: APP_NAME,
+      submenu: [
+        { role: 'about' },
+        { type: 'separator' },
+        { role: 'hide' },
+        { role: 'hideOthers' },
+        { role: 'unhide' },
+        { type: 'separator' },
+        { role: 'quit' },
+      ],
+    });
   }
   template.push({
     label: 'Edit',
@@ -43,7 +58,13 @@ export function applicationMenuTemplate(options: MenuOptions): MenuItemConstruct
       { role: 'selectAll' },
     ],
   });
-  template.push({ label: 'Window', submenu: mac ? [{ role: 'minimize' }, { role: 'zoom' }, { role: 'close' }] : [{ role: 'minimize' }, { role: 'close' }] });
-  if (!options.isPackaged) template.push({ label: 'Developer', submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }] });
+  template.push({
+    label: 'Window',
+    submenu: mac
+      ? [{ role: 'minimize' }, { role: 'zoom' }, { role: 'close' }]
+      : [{ role: 'minimize' }, { role: 'close' }],
+  });
+  if (!options.isPackaged)
+    template.push({ label: 'Developer', submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }] });
   return template;
 }

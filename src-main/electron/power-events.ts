@@ -24,7 +24,9 @@ export function systemIdleIsReliable(platform: NodeJS.Platform, env: NodeJS.Proc
   return env.XDG_SESSION_TYPE !== 'wayland' && !env.WAYLAND_DISPLAY;
 }
 
-export function createElectronPowerEvents(options: { platform?: NodeJS.Platform; env?: NodeJS.ProcessEnv } = {}): PowerEvents {
+export function createElectronPowerEvents(
+  options: { platform?: NodeJS.Platform; env?: NodeJS.ProcessEnv } = {},
+): PowerEvents {
   const reliableIdle = systemIdleIsReliable(options.platform ?? process.platform, options.env ?? process.env);
   return {
     subscribe(listener) {

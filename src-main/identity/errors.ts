@@ -64,4 +64,3 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 export const parseUserId = (value: unknown): string => parseWith(UserId, value, 'The user id');
 export const parsePinInput = (value: unknown): string => parseWith(PinInput, value, 'The PIN');
 export const parseTimestamp = (value: unknown, what: string): number => parseWith(Timestamp, value, what);
-

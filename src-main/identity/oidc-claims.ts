@@ -34,10 +34,13 @@ export function mapRole(claim: unknown, roleMap: RoleMap): Role {
     const role = roleMap[value];
     if (role !== undefined) mapped.add(role);
   }
-  if (mapped.size === 0) throw new OidcError('NO_ROLE', 'The identity provider gave no role that this workstation knows.');
-  if (mapped.size > 1) throw new OidcError('AMBIGUOUS_ROLE', 'The identity provider gave more than one workstation role.');
+  if (mapped.size === 0)
+    throw new OidcError('NO_ROLE', 'The identity provider gave no role that this workstation knows.');
+  if (mapped.size > 1)
+    throw new OidcError('AMBIGUOUS_ROLE', 'The identity provider gave more than one workstation role.');
   const [role] = [...mapped];
-  if (role === undefined) throw new OidcError('NO_ROLE', 'The identity provider gave no role that this workstation knows.');
+  if (role === undefined)
+    throw new OidcError('NO_ROLE', 'The identity provider gave no role that this workstation knows.');
   return role;
 }
 
@@ -51,7 +54,8 @@ const FHIR_ID = /^[A-Za-z0-9.-]{1,64}$/;
  */
 export function parseFhirUser(claim: unknown, fhirBaseUrl?: string): string | null {
   if (claim === undefined || claim === null) return null;
-  const invalid = () => new OidcError('INVALID_IDENTITY', 'The fhirUser claim is not a Practitioner reference of this clinic.');
+  const invalid = () =>
+    new OidcError('INVALID_IDENTITY', 'The fhirUser claim is not a Practitioner reference of this clinic.');
   if (typeof claim !== 'string' || claim.length > 2048) throw invalid();
   let reference = claim;
   if (/^https?:\/\//i.test(claim)) {
@@ -91,7 +95,10 @@ export interface IdentityClaims {
 const CLINICAL_ROLES: ReadonlySet<Role> = new Set<Role>(['physician', 'nurse']);
 
 /** The workstation identity from validated ID token claims. */
-export function identityFromClaims(claims: Readonly<Record<string, unknown>>, options: { roleClaim: string; roleMap: RoleMap; fhirBaseUrl?: string }): IdentityClaims {
+export function identityFromClaims(
+  claims: Readonly<Record<string, unknown>>,
+  options: { roleClaim: string; roleMap: RoleMap; fhirBaseUrl?: string },
+): IdentityClaims {
   const userId = parseSubject(claims['sub']);
   const role = mapRole(claims[options.roleClaim], options.roleMap);
   const practitionerId = parseFhirUser(claims['fhirUser'], options.fhirBaseUrl);
@@ -101,7 +108,6 @@ export function identityFromClaims(claims: Readonly<Record<string, unknown>>, op
   const username = optionalText(claims['preferred_username']);
   return { userId, username, displayName: optionalText(claims['name']) ?? username ?? userId, role, practitionerId };
 }
-
 
 /**
  * https anywhere; plain http only to this machine, and only when policy allows it for development
@@ -115,5 +121,8 @@ export function checkTransport(url: string | URL, what: string, allowLoopbackHtt
     throw new OidcError('INVALID_INPUT', `The ${what} is not a valid URL.`);
   }
   if (isAllowedTransport(parsed, allowLoopbackHttp)) return parsed;
-  throw new OidcError('INSECURE_ISSUER', `The ${what} must use HTTPS (plain HTTP only to this machine, and only when policy allows it for development).`);
+  throw new OidcError(
+    'INSECURE_ISSUER',
+    `The ${what} must use HTTPS (plain HTTP only to this machine, and only when policy allows it for development).`,
+  );
 }

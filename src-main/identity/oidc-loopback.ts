@@ -27,10 +27,21 @@ function page(title: string, text: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><main><h1>${title}</h1><p>${text}</p></main></body></html>`;
 }
 
-const DONE_PAGE = page('Clinic Workstation', 'Sign-in received. You can close this window and return to Clinic Workstation.');
-const FAILED_PAGE = page('Clinic Workstation', 'Sign-in did not complete. You can close this window and return to Clinic Workstation.');
+const DONE_PAGE = page(
+  'Clinic Workstation',
+  'Sign-in received. You can close this window and return to Clinic Workstation.',
+);
+const FAILED_PAGE = page(
+  'Clinic Workstation',
+  'Sign-in did not complete. You can close this window and return to Clinic Workstation.',
+);
 
-export async function startLoopbackReceiver(options: { expectedState: string; timeoutMs: number; logger: Logger; signal?: AbortSignal }): Promise<LoopbackReceiver> {
+export async function startLoopbackReceiver(options: {
+  expectedState: string;
+  timeoutMs: number;
+  logger: Logger;
+  signal?: AbortSignal;
+}): Promise<LoopbackReceiver> {
   const { expectedState, logger } = options;
   let settle: { resolve: (url: URL) => void; reject: (error: Error) => void } | undefined;
   const callback = new Promise<URL>((resolve, reject) => {
@@ -104,7 +115,10 @@ export async function startLoopbackReceiver(options: { expectedState: string; ti
   }
 
   const onAbort = () => finish(new OidcError('CANCELLED', 'The sign-in was cancelled.'));
-  const timer = setTimeout(() => finish(new OidcError('TIMEOUT', 'The sign-in did not complete in time.')), options.timeoutMs);
+  const timer = setTimeout(
+    () => finish(new OidcError('TIMEOUT', 'The sign-in did not complete in time.')),
+    options.timeoutMs,
+  );
   timer.unref();
 
   try {

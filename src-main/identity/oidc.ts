@@ -77,12 +77,18 @@ function toOidcError(error: unknown, phase: string, logger: Logger): OidcError {
   else if (isNetworkError(error)) mapped = new OidcError('NETWORK', 'The identity provider could not be reached.');
   else if (error instanceof oidc.AuthorizationResponseError) {
     const code = safeOAuthErrorCode(error.error);
-    mapped = code === 'access_denied'
-      ? new OidcError('CANCELLED', 'The sign-in was cancelled at the identity provider.', code)
-      : new OidcError('PROVIDER_ERROR', 'The identity provider refused the sign-in.', code);
+    mapped =
+      code === 'access_denied'
+        ? new OidcError('CANCELLED', 'The sign-in was cancelled at the identity provider.', code)
+        : new OidcError('PROVIDER_ERROR', 'The identity provider refused the sign-in.', code);
   } else if (error instanceof oidc.ResponseBodyError) {
-    mapped = new OidcError('PROVIDER_ERROR', 'The identity provider refused the request.', safeOAuthErrorCode(error.error));
-  } else mapped = new OidcError('PROVIDER_ERROR', 'The identity provider answered in a way that could not be accepted.');
+    mapped = new OidcError(
+      'PROVIDER_ERROR',
+      'The identity provider refused the request.',
+      safeOAuthErrorCode(error.error),
+    );
+  } else
+    mapped = new OidcError('PROVIDER_ERROR', 'The identity provider answered in a way that could not be accepted.');
   logger.log('warn', 'identity.oidc.failed', {
     phase,
     code: mapped.code,
@@ -97,7 +103,8 @@ function toOidcError(error: unknown, phase: string, logger: Logger): OidcError {
  * localhost), and then every endpoint the provider advertises must be https or loopback too.
  */
 export async function discoverProvider(options: ProviderOptions): Promise<oidc.Configuration> {
-  if (typeof options.clientId !== 'string' || options.clientId.length === 0) throw new OidcError('INVALID_INPUT', 'The client id is missing.');
+  if (typeof options.clientId !== 'string' || options.clientId.length === 0)
+    throw new OidcError('INVALID_INPUT', 'The client id is missing.');
   const loopback = options.allowLoopbackHttp === true;
   const issuer = checkTransport(options.issuer, 'identity provider address', loopback);
   // checkTransport let plain HTTP through only to this machine, and only when policy allows it.
@@ -114,7 +121,12 @@ export async function discoverProvider(options: ProviderOptions): Promise<oidc.C
     throw toOidcError(error, 'discovery', options.logger);
   }
   const metadata = configuration.serverMetadata();
-  for (const endpoint of [metadata.authorization_endpoint, metadata.token_endpoint, metadata.jwks_uri, metadata.revocation_endpoint]) {
+  for (const endpoint of [
+    metadata.authorization_endpoint,
+    metadata.token_endpoint,
+    metadata.jwks_uri,
+    metadata.revocation_endpoint,
+  ]) {
     if (endpoint !== undefined) checkTransport(endpoint, 'identity provider endpoint', loopback);
   }
   if (!metadata.authorization_endpoint || !metadata.token_endpoint) {
@@ -134,19 +146,37 @@ function expiresAt(tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointRespon
 export async function signIn(options: SignInOptions): Promise<SignedInIdentity> {
   const { logger, clock } = options;
   const roleMap = parseRoleMap(options.roleMap);
-  if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) throw new OidcError('INVALID_INPUT', 'The sign-in timeout is not valid.');
-  if (typeof options.roleClaim !== 'string' || options.roleClaim.length === 0) throw new OidcError('INVALID_INPUT', 'The role claim name is missing.');
-  const resource = checkTransport(options.resource, 'FHIR API address', options.allowLoopbackHttp === true).href.replace(/\/+$/, '');
+  if (!Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0)
+    throw new OidcError('INVALID_INPUT', 'The sign-in timeout is not valid.');
+  if (typeof options.roleClaim !== 'string' || options.roleClaim.length === 0)
+    throw new OidcError('INVALID_INPUT', 'The role claim name is missing.');
+  const resource = checkTransport(
+    options.resource,
+    'FHIR API address',
+    options.allowLoopbackHttp === true,
+  ).href.replace(/\/+$/, '');
   if (options.signal?.aborted) throw new OidcError('CANCELLED', 'The sign-in was cancelled.');
   const started = clock.now();
 
-  const configuration = options.configuration ?? (await discoverProvider({ issuer: options.issuer, clientId: options.clientId, logger, ...(options.allowLoopbackHttp === undefined ? {} : { allowLoopbackHttp: options.allowLoopbackHttp }) }));
+  const configuration =
+    options.configuration ??
+    (await discoverProvider({
+      issuer: options.issuer,
+      clientId: options.clientId,
+      logger,
+      ...(options.allowLoopbackHttp === undefined ? {} : { allowLoopbackHttp: options.allowLoopbackHttp }),
+    }));
   const verifier = oidc.randomPKCECodeVerifier();
   const challenge = await oidc.calculatePKCECodeChallenge(verifier);
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
 
-  const receiver = await startLoopbackReceiver({ expectedState: state, timeoutMs: options.timeoutMs, logger, ...(options.signal ? { signal: options.signal } : {}) });
+  const receiver = await startLoopbackReceiver({
+    expectedState: state,
+    timeoutMs: options.timeoutMs,
+    logger,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   try {
     const scope = ['openid', ...options.scope.split(/\s+/).filter((s) => s.length > 0 && s !== 'openid')].join(' ');
     const authorizationUrl = oidc.buildAuthorizationUrl(configuration, {
@@ -239,15 +269,22 @@ export type RefreshOutcome =
 
 export async function refresh(options: RefreshOptions): Promise<RefreshOutcome> {
   const { logger, clock } = options;
-  if (typeof options.refreshToken !== 'string' || options.refreshToken.length === 0) throw new OidcError('INVALID_INPUT', 'The refresh token is missing.');
-  const resource = checkTransport(options.resource, 'FHIR API address', options.allowLoopbackHttp === true).href.replace(/\/+$/, '');
+  if (typeof options.refreshToken !== 'string' || options.refreshToken.length === 0)
+    throw new OidcError('INVALID_INPUT', 'The refresh token is missing.');
+  const resource = checkTransport(
+    options.resource,
+    'FHIR API address',
+    options.allowLoopbackHttp === true,
+  ).href.replace(/\/+$/, '');
   let configuration = options.configuration;
   if (!configuration) {
     try {
       configuration = await discoverProvider(options);
     } catch (error) {
-      if (error instanceof OidcError && error.code === 'NETWORK') return { ok: false, terminated: false, reason: 'network' };
-      if (error instanceof OidcError && error.code === 'PROVIDER_ERROR') return { ok: false, terminated: false, reason: 'provider' };
+      if (error instanceof OidcError && error.code === 'NETWORK')
+        return { ok: false, terminated: false, reason: 'network' };
+      if (error instanceof OidcError && error.code === 'PROVIDER_ERROR')
+        return { ok: false, terminated: false, reason: 'provider' };
       throw error;
     }
   }
@@ -260,7 +297,11 @@ export async function refresh(options: RefreshOptions): Promise<RefreshOutcome> 
     return {
       ok: true,
       terminated: false,
-      tokens: { accessToken: tokens.access_token, accessTokenExpiresAt: expiresAt(tokens, clock), refreshToken: tokens.refresh_token ?? options.refreshToken },
+      tokens: {
+        accessToken: tokens.access_token,
+        accessTokenExpiresAt: expiresAt(tokens, clock),
+        refreshToken: tokens.refresh_token ?? options.refreshToken,
+      },
     };
   } catch (error) {
     if (error instanceof oidc.ResponseBodyError && error.error === 'invalid_grant') {

@@ -43,7 +43,9 @@ function now(clock: Clock): number {
 
 function readRow(db: Database, userId: string): PinRow | undefined {
   return db
-    .prepare('SELECT user_id, pin_hash, failures, locked_out_at, last_full_sign_in_at, offline_revoked_at FROM identity_pins WHERE user_id = ?')
+    .prepare(
+      'SELECT user_id, pin_hash, failures, locked_out_at, last_full_sign_in_at, offline_revoked_at FROM identity_pins WHERE user_id = ?',
+    )
     .get(userId) as PinRow | undefined;
 }
 
@@ -76,7 +78,15 @@ export function recordFullSignIn(db: Database, userId: string, clock: Clock, log
  * it is stored as the user's last full sign-in. Throws PinError: INVALID_INPUT, PIN_RULES (with
  * the reasons) or FULL_SIGN_IN_REQUIRED.
  */
-export async function setPin(db: Database, userId: string, pin: string, policy: IdentityPolicy, clock: Clock, fullSignInAt: number, logger?: Logger): Promise<void> {
+export async function setPin(
+  db: Database,
+  userId: string,
+  pin: string,
+  policy: IdentityPolicy,
+  clock: Clock,
+  fullSignInAt: number,
+  logger?: Logger,
+): Promise<void> {
   const id = parseUserId(userId);
   const rules = parsePolicy(policy);
   const signedInAt = parseTimestamp(fullSignInAt, 'The full sign-in time');
@@ -99,7 +109,11 @@ export async function setPin(db: Database, userId: string, pin: string, policy: 
   const at2 = now(clock);
   durably(db, () => {
     const row = readRow(db, id);
-    if (row && ((row.locked_out_at !== null && row.locked_out_at >= signedInAt) || (row.offline_revoked_at !== null && row.offline_revoked_at >= signedInAt))) {
+    if (
+      row &&
+      ((row.locked_out_at !== null && row.locked_out_at >= signedInAt) ||
+        (row.offline_revoked_at !== null && row.offline_revoked_at >= signedInAt))
+    ) {
       throw fullSignInRequired(row.locked_out_at !== null ? 'lockedOut' : 'revoked');
     }
     db.prepare(
@@ -112,7 +126,15 @@ export async function setPin(db: Database, userId: string, pin: string, policy: 
   logger?.log('info', 'identity.pin.set');
 }
 
-async function check(db: Database, userId: string, pin: string, policy: IdentityPolicy, clock: Clock, offline: boolean, logger?: Logger): Promise<PinCheckResult> {
+async function check(
+  db: Database,
+  userId: string,
+  pin: string,
+  policy: IdentityPolicy,
+  clock: Clock,
+  offline: boolean,
+  logger?: Logger,
+): Promise<PinCheckResult> {
   const id = parseUserId(userId);
   const checked = parsePinInput(pin);
   const rules = parsePolicy(policy);
@@ -129,11 +151,13 @@ async function check(db: Database, userId: string, pin: string, policy: Identity
     const row = readRow(db, id);
     if (!row || row.pin_hash === null) return { ok: false, reason: 'noPin' };
     if (row.offline_revoked_at !== null) return { ok: false, reason: 'revoked' };
-    if (row.locked_out_at !== null || row.failures >= rules.pinMaxFailures) return { ok: false, reason: 'lockedOut', remaining: 0 };
+    if (row.locked_out_at !== null || row.failures >= rules.pinMaxFailures)
+      return { ok: false, reason: 'lockedOut', remaining: 0 };
     if (offline) {
       const windowMs = rules.offlineSignInHours * HOUR_MS;
       // A clock earlier than the last full sign-in is not trusted to extend the window.
-      if (windowMs === 0 || at < row.last_full_sign_in_at || at - row.last_full_sign_in_at > windowMs) return { ok: false, reason: 'offlineWindowExpired' };
+      if (windowMs === 0 || at < row.last_full_sign_in_at || at - row.last_full_sign_in_at > windowMs)
+        return { ok: false, reason: 'offlineWindowExpired' };
     }
     // A PIN set or changed while this check ran was not the one verified: it counts as wrong.
     if (verification.ok && row.pin_hash === stored) {
@@ -142,8 +166,15 @@ async function check(db: Database, userId: string, pin: string, policy: Identity
     }
     const failures = row.failures + 1;
     const lockedOut = failures >= rules.pinMaxFailures;
-    db.prepare('UPDATE identity_pins SET failures = ?, locked_out_at = ?, updated_at = ? WHERE user_id = ?').run(failures, lockedOut ? at : null, at, id);
-    return lockedOut ? { ok: false, reason: 'lockedOut', remaining: 0 } : { ok: false, reason: 'wrong', remaining: rules.pinMaxFailures - failures };
+    db.prepare('UPDATE identity_pins SET failures = ?, locked_out_at = ?, updated_at = ? WHERE user_id = ?').run(
+      failures,
+      lockedOut ? at : null,
+      at,
+      id,
+    );
+    return lockedOut
+      ? { ok: false, reason: 'lockedOut', remaining: 0 }
+      : { ok: false, reason: 'wrong', remaining: rules.pinMaxFailures - failures };
   });
 
   if (outcome.ok) {
@@ -151,11 +182,20 @@ async function check(db: Database, userId: string, pin: string, policy: Identity
     if (verification.needsRehash && stored !== null) {
       const rehashed = await hashPin(checked);
       // Only if nobody changed the PIN meanwhile.
-      db.prepare('UPDATE identity_pins SET pin_hash = ?, updated_at = ? WHERE user_id = ? AND pin_hash = ?').run(rehashed, now(clock), id, stored);
+      db.prepare('UPDATE identity_pins SET pin_hash = ?, updated_at = ? WHERE user_id = ? AND pin_hash = ?').run(
+        rehashed,
+        now(clock),
+        id,
+        stored,
+      );
       logger?.log('info', 'identity.pin.rehashed');
     }
   } else {
-    logger?.log(outcome.reason === 'wrong' ? 'info' : 'warn', 'identity.pin.refused', { reason: outcome.reason, phase: offline ? 'offline' : 'unlock', ...(outcome.remaining === undefined ? {} : { count: outcome.remaining }) });
+    logger?.log(outcome.reason === 'wrong' ? 'info' : 'warn', 'identity.pin.refused', {
+      reason: outcome.reason,
+      phase: offline ? 'offline' : 'unlock',
+      ...(outcome.remaining === undefined ? {} : { count: outcome.remaining }),
+    });
   }
   return outcome;
 }
@@ -167,7 +207,14 @@ async function check(db: Database, userId: string, pin: string, policy: Identity
  * left before the lockout. Throws PinError('INVALID_INPUT') for a malformed user id or PIN
  * (not counted: such a PIN can never be right).
  */
-export function checkPin(db: Database, userId: string, pin: string, policy: IdentityPolicy, clock: Clock, logger?: Logger): Promise<PinCheckResult> {
+export function checkPin(
+  db: Database,
+  userId: string,
+  pin: string,
+  policy: IdentityPolicy,
+  clock: Clock,
+  logger?: Logger,
+): Promise<PinCheckResult> {
   return check(db, userId, pin, policy, clock, false, logger);
 }
 
@@ -175,7 +222,14 @@ export function checkPin(db: Database, userId: string, pin: string, policy: Iden
  * Offline sign-in with user name (resolved to the id by the caller) and PIN: as checkPin, and
  * only within policy offlineSignInHours since the user's last full sign-in (0 = never).
  */
-export function checkOfflineSignIn(db: Database, userId: string, pin: string, policy: IdentityPolicy, clock: Clock, logger?: Logger): Promise<PinCheckResult> {
+export function checkOfflineSignIn(
+  db: Database,
+  userId: string,
+  pin: string,
+  policy: IdentityPolicy,
+  clock: Clock,
+  logger?: Logger,
+): Promise<PinCheckResult> {
   return check(db, userId, pin, policy, clock, true, logger);
 }
 
@@ -186,13 +240,20 @@ export function checkOfflineSignIn(db: Database, userId: string, pin: string, po
 export function revokeOffline(db: Database, userId: string, clock: Clock, logger?: Logger): boolean {
   const id = parseUserId(userId);
   const at = now(clock);
-  const changed = db.prepare('UPDATE identity_pins SET offline_revoked_at = ?, updated_at = ? WHERE user_id = ?').run(at, at, id).changes > 0;
+  const changed =
+    db.prepare('UPDATE identity_pins SET offline_revoked_at = ?, updated_at = ? WHERE user_id = ?').run(at, at, id)
+      .changes > 0;
   logger?.log('warn', 'identity.pin.revoked', { count: changed ? 1 : 0 });
   return changed;
 }
 
 /** What the lock and sign-in screens need to know, without checking anything. */
-export function pinStatus(db: Database, userId: string, policy: IdentityPolicy, clock: Clock): { hasPin: boolean; lockedOut: boolean; revoked: boolean; offlineUntil: number | null } {
+export function pinStatus(
+  db: Database,
+  userId: string,
+  policy: IdentityPolicy,
+  clock: Clock,
+): { hasPin: boolean; lockedOut: boolean; revoked: boolean; offlineUntil: number | null } {
   const id = parseUserId(userId);
   const rules = parsePolicy(policy);
   const at = now(clock);
@@ -203,6 +264,13 @@ export function pinStatus(db: Database, userId: string, policy: IdentityPolicy, 
     hasPin: row.pin_hash !== null,
     lockedOut: row.locked_out_at !== null || row.failures >= rules.pinMaxFailures,
     revoked: row.offline_revoked_at !== null,
-    offlineUntil: rules.offlineSignInHours > 0 && row.pin_hash !== null && row.offline_revoked_at === null && at >= row.last_full_sign_in_at && at <= until ? until : null,
+    offlineUntil:
+      rules.offlineSignInHours > 0 &&
+      row.pin_hash !== null &&
+      row.offline_revoked_at === null &&
+      at >= row.last_full_sign_in_at &&
+      at <= until
+        ? until
+        : null,
   };
 }

@@ -31,12 +31,62 @@ export type PinRuleResult = { ok: true } | { ok: false; reasons: PinRuleReason[]
  * well-known numbers. Checked on the whole PIN and on its first six digits.
  */
 export const PIN_DENY_LIST: ReadonlySet<string> = new Set([
-  '000000', '111111', '123123', '112233', '696969', '159753', '357951', '753951', '951357',
-  '147258', '258369', '369258', '147852', '258456', '852456', '963852', '741852', '789456',
-  '456123', '321654', '987321', '123321', '456654', '654456', '321123', '789987', '102030',
-  '112211', '122112', '121121', '110011', '001100', '100001', '011010', '778899', '998877',
-  '332211', '665544', '445566', '135790', '246810', '142536', '131313', '420420', '123654',
-  '1111', '1234', '0000', '1212', '1004', '2000', '2580', '6969', '1122', '4321', '7777',
+  '000000',
+  '111111',
+  '123123',
+  '112233',
+  '696969',
+  '159753',
+  '357951',
+  '753951',
+  '951357',
+  '147258',
+  '258369',
+  '369258',
+  '147852',
+  '258456',
+  '852456',
+  '963852',
+  '741852',
+  '789456',
+  '456123',
+  '321654',
+  '987321',
+  '123321',
+  '456654',
+  '654456',
+  '321123',
+  '789987',
+  '102030',
+  '112211',
+  '122112',
+  '121121',
+  '110011',
+  '001100',
+  '100001',
+  '011010',
+  '778899',
+  '998877',
+  '332211',
+  '665544',
+  '445566',
+  '135790',
+  '246810',
+  '142536',
+  '131313',
+  '420420',
+  '123654',
+  '1111',
+  '1234',
+  '0000',
+  '1212',
+  '1004',
+  '2000',
+  '2580',
+  '6969',
+  '1122',
+  '4321',
+  '7777',
 ]);
 
 function isConstantStep(digits: readonly number[]): boolean {
@@ -108,7 +158,14 @@ export function parsePinHash(stored: string): ParsedPinHash {
   if (parts.length !== 6 || parts[0] !== 'scrypt') return fail();
   const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string];
   if (![n, r, p].every((x) => INTEGER.test(x)) || ![salt, hash].every((x) => BASE64.test(x))) return fail();
-  const parsed: ParsedPinHash = { N: Number(n), r: Number(r), p: Number(p), salt: Buffer.from(salt, 'base64'), hash: Buffer.from(hash, 'base64'), keylen: 0 };
+  const parsed: ParsedPinHash = {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    salt: Buffer.from(salt, 'base64'),
+    hash: Buffer.from(hash, 'base64'),
+    keylen: 0,
+  };
   parsed.keylen = parsed.hash.length;
   const powerOfTwo = parsed.N >= 2 && (parsed.N & (parsed.N - 1)) === 0;
   if (!powerOfTwo || parsed.N > LIMITS.maxN || parsed.r > LIMITS.maxR || parsed.p > LIMITS.maxP) return fail();
@@ -120,7 +177,12 @@ export function parsePinHash(stored: string): ParsedPinHash {
 function derive(pin: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
   // scrypt needs 128 * N * r bytes; Node's default maxmem (32 MiB) is exactly today's need, so
   // allow twice that plus room for p.
-  const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + 1024 * 1024 };
+  const options: ScryptOptions = {
+    N: params.N,
+    r: params.r,
+    p: params.p,
+    maxmem: 256 * params.N * params.r + 1024 * 1024,
+  };
   return new Promise((resolve, reject) => {
     scrypt(pin, salt, params.keylen, options, (error, key) => (error ? reject(error) : resolve(key)));
   });
@@ -140,7 +202,13 @@ export async function hashPin(pin: string, params: ScryptParams = CURRENT_SCRYPT
 /** True when a stored hash used weaker parameters (or a shorter salt or key) than `current`. */
 export function needsRehash(stored: string, current: ScryptParams = CURRENT_SCRYPT_PARAMS): boolean {
   const parsed = parsePinHash(stored);
-  return parsed.N < current.N || parsed.r < current.r || parsed.p < current.p || parsed.keylen < current.keylen || parsed.salt.length < SALT_BYTES;
+  return (
+    parsed.N < current.N ||
+    parsed.r < current.r ||
+    parsed.p < current.p ||
+    parsed.keylen < current.keylen ||
+    parsed.salt.length < SALT_BYTES
+  );
 }
 
 export interface PinVerification {
@@ -150,7 +218,11 @@ export interface PinVerification {
 }
 
 /** Checks a PIN against a stored hash with the stored parameters; compares in constant time. */
-export async function verifyPin(pin: string, stored: string, current: ScryptParams = CURRENT_SCRYPT_PARAMS): Promise<PinVerification> {
+export async function verifyPin(
+  pin: string,
+  stored: string,
+  current: ScryptParams = CURRENT_SCRYPT_PARAMS,
+): Promise<PinVerification> {
   const checked = parsePinInput(pin);
   const parsed = parsePinHash(stored);
   const candidate = await derive(checked, parsed.salt, parsed);

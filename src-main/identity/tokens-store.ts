@@ -14,7 +14,8 @@ import { revokeOffline } from './pin-store.ts';
  */
 
 function checkToken(token: unknown): string {
-  if (typeof token !== 'string' || token.length === 0 || token.length > 8192) throw new OidcError('INVALID_INPUT', 'The refresh token is missing or not in the expected format.');
+  if (typeof token !== 'string' || token.length === 0 || token.length > 8192)
+    throw new OidcError('INVALID_INPUT', 'The refresh token is missing or not in the expected format.');
   return token;
 }
 
@@ -31,7 +32,8 @@ export function storeRefreshToken(db: Database, userId: string, refreshToken: st
 
 export function loadRefreshToken(db: Database, userId: string): string | null {
   const id = parseUserId(userId);
-  const row = db.prepare('SELECT refresh_token FROM identity_refresh_tokens WHERE user_id = ?').get(id) as { refresh_token: string } | undefined;
+  const row = db.prepare('SELECT refresh_token FROM identity_refresh_tokens WHERE user_id = ?').get(id) as
+    { refresh_token: string } | undefined;
   return row?.refresh_token ?? null;
 }
 
@@ -65,8 +67,16 @@ export async function refreshStoredSession(
     // Only replace the token we used: a concurrent sign-in may have stored a newer one meanwhile.
     // Durable: the provider has already retired the old token, so losing the new one would end the session.
     durably(db, () =>
-      db.prepare('UPDATE identity_refresh_tokens SET refresh_token = ?, updated_at = ? WHERE user_id = ? AND refresh_token = ?')
-        .run(checkToken(outcome.tokens.refreshToken), parseTimestamp(options.clock.now(), 'The clock time'), id, refreshToken),
+      db
+        .prepare(
+          'UPDATE identity_refresh_tokens SET refresh_token = ?, updated_at = ? WHERE user_id = ? AND refresh_token = ?',
+        )
+        .run(
+          checkToken(outcome.tokens.refreshToken),
+          parseTimestamp(options.clock.now(), 'The clock time'),
+          id,
+          refreshToken,
+        ),
     );
   } else if (outcome.terminated) {
     durably(db, () => {

@@ -17,7 +17,11 @@ export function rememberUser(db: Database, user: KnownUser, at: number): void {
   const when = parseTimestamp(at, 'The sign-in time');
   const role = Role.parse(user.role);
   db.transaction(() => {
-    if (user.username !== null) db.prepare('UPDATE identity_users SET username = NULL WHERE username = ? AND user_id <> ?').run(user.username, id);
+    if (user.username !== null)
+      db.prepare('UPDATE identity_users SET username = NULL WHERE username = ? AND user_id <> ?').run(
+        user.username,
+        id,
+      );
     db.prepare(
       `INSERT INTO identity_users (user_id, username, display_name, role, practitioner_id, updated_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (user_id) DO UPDATE SET username = excluded.username, display_name = excluded.display_name, role = excluded.role,
@@ -36,11 +40,19 @@ interface UserRow {
 
 /** The known user with this username (case-insensitive), or null. */
 export function findUserByUsername(db: Database, username: string): KnownUser | null {
-  const row = db.prepare('SELECT user_id, username, display_name, role, practitioner_id FROM identity_users WHERE username = ?').get(username) as UserRow | undefined;
+  const row = db
+    .prepare('SELECT user_id, username, display_name, role, practitioner_id FROM identity_users WHERE username = ?')
+    .get(username) as UserRow | undefined;
   if (!row) return null;
   const role = Role.safeParse(row.role);
   if (!role.success) return null; // a role this version does not know is never guessed
-  return { userId: row.user_id, username: row.username, displayName: row.display_name, role: role.data, practitionerId: row.practitioner_id };
+  return {
+    userId: row.user_id,
+    username: row.username,
+    displayName: row.display_name,
+    role: role.data,
+    practitionerId: row.practitioner_id,
+  };
 }
 
 /** The display names of these users, as the provider last gave them here (unknown ids are left out). */

@@ -27,7 +27,11 @@ const WRITES: Readonly<Record<string, AuditInput['action']>> = {
 
 const REFUSALS = new Set(['LOCKED', 'UNAUTHENTICATED', 'FORBIDDEN']);
 
-export function requestAuditInput(outcome: RequestOutcome, isPhiChannel: boolean, purposeOfGrant: (grantId: string) => string | null): AuditInput | null {
+export function requestAuditInput(
+  outcome: RequestOutcome,
+  isPhiChannel: boolean,
+  purposeOfGrant: (grantId: string) => string | null,
+): AuditInput | null {
   if (!isPhiChannel && !WRITES[outcome.channel]) return null;
   const who = { userId: outcome.userId, role: outcome.role ?? null, patientId: outcome.patientId ?? null };
   if (outcome.outcome === 'ok') {
@@ -36,11 +40,22 @@ export function requestAuditInput(outcome: RequestOutcome, isPhiChannel: boolean
     const decision = outcome.decision;
     const grantId = decision?.allowed && decision.basis === 'breakGlass' ? decision.grantId : null;
     // Purpose of use (v3-ActReason): the grant's reason under break-glass, else care or operations.
-    const purposeOfUse = grantId ? purposeOfGrant(grantId) : outcome.role === 'frontDesk' ? 'HOPERAT' : outcome.role === 'privacyOfficer' ? 'HOPERAT' : 'TREAT';
+    const purposeOfUse = grantId
+      ? purposeOfGrant(grantId)
+      : outcome.role === 'frontDesk'
+        ? 'HOPERAT'
+        : outcome.role === 'privacyOfficer'
+          ? 'HOPERAT'
+          : 'TREAT';
     return { ...who, action, outcome: 'success', purposeOfUse, grantId, detail: outcome.channel };
   }
   if (!REFUSALS.has(outcome.outcome)) return null;
-  return { ...who, action: 'access.denied', outcome: 'denied', detail: `${outcome.channel}:${outcome.denial ?? outcome.outcome.toLowerCase()}` };
+  return {
+    ...who,
+    action: 'access.denied',
+    outcome: 'denied',
+    detail: `${outcome.channel}:${outcome.denial ?? outcome.outcome.toLowerCase()}`,
+  };
 }
 
 export interface OutcomeAuditDeps {
@@ -60,6 +75,7 @@ export function createOutcomeAuditor(deps: OutcomeAuditDeps): (outcome: RequestO
     const phi = isChannelName(outcome.channel) && channels[outcome.channel].phi;
     const input = requestAuditInput(outcome, phi, deps.purposeOfGrant);
     if (input) deps.trail().append(input);
-    if (outcome.outcome === 'FORBIDDEN') deps.logger.log('warn', 'access.denied', { channel: outcome.channel, reason: outcome.denial ?? null });
+    if (outcome.outcome === 'FORBIDDEN')
+      deps.logger.log('warn', 'access.denied', { channel: outcome.channel, reason: outcome.denial ?? null });
   };
 }

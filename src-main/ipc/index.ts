@@ -3,5 +3,13 @@
  * the session and the permission, call the capability's handler, map its refusal to an IPC code,
  * audit the outcome (audit-outcome.ts).
  */
-export { createRouter, type Handler, type HandlerContext, type Handlers, type RequestOutcome, type RouterDeps, type Session } from './router.ts';
+export {
+  createRouter,
+  type Handler,
+  type HandlerContext,
+  type Handlers,
+  type RequestOutcome,
+  type RouterDeps,
+  type Session,
+} from './router.ts';
 export { createOutcomeAuditor, requestAuditInput } from './audit-outcome.ts';

@@ -90,7 +90,13 @@ function issuesMessage(error: z.ZodError): string {
  * contract too (so nothing extra leaks), and map every failure to a typed code.
  */
 export function createRouter(deps: RouterDeps): (channel: unknown, request: unknown) => Promise<IpcResult<unknown>> {
-  const fail = (channel: string, userId: string | null, code: IpcErrorCode, message: string, extra: Partial<RequestOutcome> = {}): IpcResult<unknown> => {
+  const fail = (
+    channel: string,
+    userId: string | null,
+    code: IpcErrorCode,
+    message: string,
+    extra: Partial<RequestOutcome> = {},
+  ): IpcResult<unknown> => {
     try {
       deps.onOutcome?.({ channel, userId, outcome: code, ...extra });
     } catch (error) {
@@ -127,7 +133,11 @@ export function createRouter(deps: RouterDeps): (channel: unknown, request: unkn
       patientId = access.patientOf ? (access.patientOf as (request: unknown) => string)(parsed.data) : undefined;
       decision = deps.authorize(session, access.permission, patientId ?? null);
       if (!decision.allowed) {
-        return fail(channel, userId, 'FORBIDDEN', denialMessage(decision.reason), { ...who, denial: decision.reason, ...(patientId === undefined ? {} : { patientId }) });
+        return fail(channel, userId, 'FORBIDDEN', denialMessage(decision.reason), {
+          ...who,
+          denial: decision.reason,
+          ...(patientId === undefined ? {} : { patientId }),
+        });
       }
     }
     const about = { ...who, ...(patientId === undefined ? {} : { patientId }) };
@@ -146,15 +156,35 @@ export function createRouter(deps: RouterDeps): (channel: unknown, request: unkn
         deps.onOutcome?.({ channel, userId, outcome: 'ok', ...about, ...(decision ? { decision } : {}) });
       } catch (error) {
         deps.logger.log('error', 'ipc.audit-failed', { channel, errorName: errorName(error) });
-        if (definition.phi) return { ok: false, error: { code: 'UNAVAILABLE', message: 'This access could not be recorded in the audit trail, so nothing was shown.' } };
+        if (definition.phi)
+          return {
+            ok: false,
+            error: {
+              code: 'UNAVAILABLE',
+              message: 'This access could not be recorded in the audit trail, so nothing was shown.',
+            },
+          };
       }
       return { ok: true, data: checked.data };
     } catch (error) {
       if (error instanceof CoreError) return fail(channel, userId, ipcCodeOf[error.kind], error.message, about);
       const storage = storageFailure(error);
-      if (storage === 'busy') return fail(channel, userId, 'BUSY', 'The encrypted cache was busy, so nothing was changed. Try again in a moment.', about);
+      if (storage === 'busy')
+        return fail(
+          channel,
+          userId,
+          'BUSY',
+          'The encrypted cache was busy, so nothing was changed. Try again in a moment.',
+          about,
+        );
       if (storage === 'diskFull') {
-        return fail(channel, userId, 'DISK_FULL', 'The disk is full, so this could not be saved. Nothing already stored was lost. Free some disk space (or ask IT to), then try again.', about);
+        return fail(
+          channel,
+          userId,
+          'DISK_FULL',
+          'The disk is full, so this could not be saved. Nothing already stored was lost. Free some disk space (or ask IT to), then try again.',
+          about,
+        );
       }
       if (error instanceof VaultError) {
         return fail(channel, userId, 'UNAVAILABLE', 'The encrypted cache is not available on this workstation.', about);

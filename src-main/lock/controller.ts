@@ -29,9 +29,7 @@ export type ManualLockReason = Exclude<LockReason, 'idle'>;
 
 export type LockEvent =
   /** `deadline`: epoch ms of the idle lock, for the "Locking soon" countdown. */
-  | { type: 'warning'; deadline: number }
-  | { type: 'locked'; reason: LockReason }
-  | { type: 'active' };
+  { type: 'warning'; deadline: number } | { type: 'locked'; reason: LockReason } | { type: 'active' };
 
 export interface LockSnapshot {
   state: LockState;

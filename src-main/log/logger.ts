@@ -12,8 +12,23 @@ export interface Logger {
 
 /** Field names that may carry a value; anything else is replaced by '[redacted]'. */
 const SAFE_FIELDS = new Set([
-  'code', 'count', 'durationMs', 'channel', 'reason', 'schemaVersion', 'from', 'to', 'port', 'url',
-  'state', 'errorName', 'phase', 'escrowed', 'attempt', 'status', 'workstationId',
+  'code',
+  'count',
+  'durationMs',
+  'channel',
+  'reason',
+  'schemaVersion',
+  'from',
+  'to',
+  'port',
+  'url',
+  'state',
+  'errorName',
+  'phase',
+  'escrowed',
+  'attempt',
+  'status',
+  'workstationId',
 ]);
 
 export function redact(fields: LogFields | undefined): LogFields | undefined {

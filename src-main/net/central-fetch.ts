@@ -39,8 +39,12 @@ export function createCentralFetch(tls: CentralTls): typeof fetch {
         const mismatch = checkServerIdentity(host, certificate);
         if (mismatch) return mismatch;
         if (pins.size === 0) return undefined;
-        const pin = createHash('sha256').update(new X509Certificate(certificate.raw).publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
-        return pins.has(pin) ? undefined : new TlsPinError("The server's public key is not one of the keys pinned by policy (central.tlsPins).");
+        const pin = createHash('sha256')
+          .update(new X509Certificate(certificate.raw).publicKey.export({ type: 'spki', format: 'der' }))
+          .digest('base64');
+        return pins.has(pin)
+          ? undefined
+          : new TlsPinError("The server's public key is not one of the keys pinned by policy (central.tlsPins).");
       },
     },
   });

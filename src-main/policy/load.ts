@@ -47,7 +47,8 @@ export interface LoadedPolicy {
 
 /** The OS file location for the platform (null where the OS keeps it elsewhere only). */
 export function policyFileFor(platform: NodeJS.Platform, env: Readonly<Record<string, string | undefined>>): string {
-  if (platform === 'win32') return path.win32.join(env['ProgramData'] ?? 'C:\\ProgramData', POLICY_LOCATIONS.windowsProgramDataFile);
+  if (platform === 'win32')
+    return path.win32.join(env['ProgramData'] ?? 'C:\\ProgramData', POLICY_LOCATIONS.windowsProgramDataFile);
   if (platform === 'darwin') return POLICY_LOCATIONS.macFile;
   return POLICY_LOCATIONS.linuxFile;
 }
@@ -62,7 +63,11 @@ export function validatePolicy(value: unknown, source: string): Policy {
       try {
         parseRecoveryPublicKey(pem);
       } catch (error) {
-        throw new PolicyError('POLICY_INVALID', `The managed policy in ${source} is not valid: vault.recoveryPublicKeyPem: ${(error as Error).message}`, source);
+        throw new PolicyError(
+          'POLICY_INVALID',
+          `The managed policy in ${source} is not valid: vault.recoveryPublicKeyPem: ${(error as Error).message}`,
+          source,
+        );
       }
     }
     return parsed.data;
@@ -74,7 +79,11 @@ export function validatePolicy(value: unknown, source: string): Policy {
     }
     return `${where || '(policy)'}: ${issue.message}`;
   });
-  throw new PolicyError('POLICY_INVALID', `The managed policy in ${source} is not valid: ${problems.join('; ')}.`, source);
+  throw new PolicyError(
+    'POLICY_INVALID',
+    `The managed policy in ${source} is not valid: ${problems.join('; ')}.`,
+    source,
+  );
 }
 
 /** Reads and validates a policy file (`ws policy check`, the dev override, the OS file). */
@@ -83,14 +92,22 @@ export function readPolicyFile(file: string, readFile: PolicyReadPorts['readFile
   try {
     text = readFile(file);
   } catch (error) {
-    throw new PolicyError('POLICY_UNREADABLE', `The managed policy file ${file} could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`, file);
+    throw new PolicyError(
+      'POLICY_UNREADABLE',
+      `The managed policy file ${file} could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+      file,
+    );
   }
   if (text === null) return null;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new PolicyError('POLICY_INVALID', `The managed policy file ${file} is not valid JSON: ${(error as Error).message}.`, file);
+    throw new PolicyError(
+      'POLICY_INVALID',
+      `The managed policy file ${file} is not valid JSON: ${(error as Error).message}.`,
+      file,
+    );
   }
   return validatePolicy(value, file);
 }
@@ -99,10 +116,19 @@ export function loadManagedPolicy(ports: PolicyReadPorts): LoadedPolicy {
   const override = ports.env['CLINIC_POLICY_FILE'];
   if (override !== undefined && override !== '') {
     if (ports.isPackaged) {
-      throw new PolicyError('POLICY_AMBIGUOUS', 'CLINIC_POLICY_FILE is set, but a packaged app reads only the managed policy IT installed. Remove the variable.', 'CLINIC_POLICY_FILE');
+      throw new PolicyError(
+        'POLICY_AMBIGUOUS',
+        'CLINIC_POLICY_FILE is set, but a packaged app reads only the managed policy IT installed. Remove the variable.',
+        'CLINIC_POLICY_FILE',
+      );
     }
     const policy = readPolicyFile(override, ports.readFile);
-    if (!policy) throw new PolicyError('POLICY_MISSING', `The development policy file ${override} (CLINIC_POLICY_FILE) does not exist.`, override);
+    if (!policy)
+      throw new PolicyError(
+        'POLICY_MISSING',
+        `The development policy file ${override} (CLINIC_POLICY_FILE) does not exist.`,
+        override,
+      );
     return { policy, source: override };
   }
 
@@ -114,18 +140,31 @@ export function loadManagedPolicy(ports: PolicyReadPorts): LoadedPolicy {
     try {
       managed = ports.readManagedSettings();
     } catch (error) {
-      throw new PolicyError('POLICY_UNREADABLE', `The managed policy in ${managedSource} could not be read (${(error as Error).message}).`, managedSource);
+      throw new PolicyError(
+        'POLICY_UNREADABLE',
+        `The managed policy in ${managedSource} could not be read (${(error as Error).message}).`,
+        managedSource,
+      );
     }
   }
   if (fromFile && managed && Object.keys(managed).length > 0) {
-    throw new PolicyError('POLICY_AMBIGUOUS', `Managed policy is set both in ${file} and in ${managedSource}; keep one.`, file);
+    throw new PolicyError(
+      'POLICY_AMBIGUOUS',
+      `Managed policy is set both in ${file} and in ${managedSource}; keep one.`,
+      file,
+    );
   }
   if (managed && Object.keys(managed).length > 0) {
     let value;
     try {
       value = policyFromSettings(managed);
     } catch (error) {
-      if (error instanceof SettingValueError) throw new PolicyError('POLICY_INVALID', `The managed policy in ${managedSource} is not valid: ${error.message}`, managedSource);
+      if (error instanceof SettingValueError)
+        throw new PolicyError(
+          'POLICY_INVALID',
+          `The managed policy in ${managedSource} is not valid: ${error.message}`,
+          managedSource,
+        );
       throw error;
     }
     return { policy: validatePolicy(value, managedSource), source: managedSource };
@@ -137,4 +176,3 @@ export function loadManagedPolicy(ports: PolicyReadPorts): LoadedPolicy {
     file,
   );
 }
-

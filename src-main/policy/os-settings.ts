@@ -22,7 +22,9 @@ export const REGISTRY_PATH = POLICY_LOCATIONS.windowsRegistryKey.replace(/^HKLM\
 export function readManagedPolicySettings(platform: NodeJS.Platform): Promise<ManagedSettings | null> {
   if (platform !== 'win32' && platform !== 'darwin') return Promise.resolve(null);
   // Lists and maps are JSON text in the registry and in preferences.
-  const policies = Object.fromEntries(POLICY_SETTINGS.map((s) => [s.name, { type: s.kind === 'json' ? 'string' : s.kind }] as const));
+  const policies = Object.fromEntries(
+    POLICY_SETTINGS.map((s) => [s.name, { type: s.kind === 'json' ? 'string' : s.kind }] as const),
+  );
   return new Promise((resolve, reject) => {
     let settled = false;
     let watcher: { dispose(): void } | null = null;
@@ -62,7 +64,11 @@ export async function loadOsPolicy(ports: Omit<PolicyReadPorts, 'readManagedSett
     managed = await readManagedPolicySettings(ports.platform);
   } catch (error) {
     const where = ports.platform === 'win32' ? 'the registry (Group Policy)' : 'managed preferences';
-    throw new PolicyError('POLICY_UNREADABLE', `The managed policy in ${where} could not be read (${(error as Error).message}).`, where);
+    throw new PolicyError(
+      'POLICY_UNREADABLE',
+      `The managed policy in ${where} could not be read (${(error as Error).message}).`,
+      where,
+    );
   }
   return loadManagedPolicy({ ...ports, ...(managed === null ? {} : { readManagedSettings: () => managed }) });
 }

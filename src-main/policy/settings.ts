@@ -17,7 +17,11 @@ function unwrap(schema: z.ZodType): z.ZodType {
   let current = schema as z.ZodType & { def: { type: string; innerType?: z.ZodType; in?: z.ZodType } };
   for (;;) {
     const def = current.def;
-    if ((def.type === 'optional' || def.type === 'default' || def.type === 'prefault' || def.type === 'nullable') && def.innerType) current = def.innerType as typeof current;
+    if (
+      (def.type === 'optional' || def.type === 'default' || def.type === 'prefault' || def.type === 'nullable') &&
+      def.innerType
+    )
+      current = def.innerType as typeof current;
     else if (def.type === 'pipe' && def.in) current = def.in as typeof current;
     else return current;
   }
@@ -38,7 +42,10 @@ function objectShape(schema: z.ZodType): Record<string, z.ZodType> | null {
 
 export const POLICY_SETTINGS: readonly Setting[] = Object.freeze(
   Object.entries(objectShape(Policy) ?? {}).flatMap(([section, sectionSchema]) =>
-    Object.entries(objectShape(sectionSchema) ?? {}).map(([field, fieldSchema]) => ({ name: `${section}.${field}`, kind: kindOf(fieldSchema) })),
+    Object.entries(objectShape(sectionSchema) ?? {}).map(([field, fieldSchema]) => ({
+      name: `${section}.${field}`,
+      kind: kindOf(fieldSchema),
+    })),
   ),
 );
 
@@ -47,7 +54,10 @@ const BY_NAME = new Map(POLICY_SETTINGS.map((setting) => [setting.name, setting]
 /** Thrown for a value that cannot even be read as its setting's kind; names the setting. */
 export class SettingValueError extends Error {
   override readonly name = 'SettingValueError';
-  constructor(readonly setting: string, message: string) {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
     super(message);
   }
 }

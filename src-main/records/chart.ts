@@ -1,5 +1,11 @@
 import type { ChartSections } from '../../src-shared/chart/chart.ts';
-import { ALLERGY_CLINICAL_SYSTEM, ALLERGY_VERIFICATION_SYSTEM, CONDITION_VERIFICATION_SYSTEM, LOINC, type FhirResource } from '../../src-shared/fhir/index.ts';
+import {
+  ALLERGY_CLINICAL_SYSTEM,
+  ALLERGY_VERIFICATION_SYSTEM,
+  CONDITION_VERIFICATION_SYSTEM,
+  LOINC,
+  type FhirResource,
+} from '../../src-shared/fhir/index.ts';
 import type { SyncMark } from '../../src-shared/sync/status.ts';
 import type { Database } from '../vault/index.ts';
 import { readPatientRecord } from './repository.ts';
@@ -11,7 +17,8 @@ import { readPatientRecord } from './repository.ts';
 
 type Json = Record<string, unknown>;
 
-const asObject = (value: unknown): Json | undefined => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined);
+const asObject = (value: unknown): Json | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
 const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 const asText = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
 
@@ -47,12 +54,18 @@ function quantityText(value: unknown): string | null {
 function enteredInError(resource: Json): boolean {
   if (resource['status'] === 'entered-in-error' || resource['docStatus'] === 'entered-in-error') return true;
   const verification = resource['verificationStatus'];
-  return conceptCode(verification, CONDITION_VERIFICATION_SYSTEM) === 'entered-in-error' || conceptCode(verification, ALLERGY_VERIFICATION_SYSTEM) === 'entered-in-error';
+  return (
+    conceptCode(verification, CONDITION_VERIFICATION_SYSTEM) === 'entered-in-error' ||
+    conceptCode(verification, ALLERGY_VERIFICATION_SYSTEM) === 'entered-in-error'
+  );
 }
 
 /** Blood pressure is a panel: systolic/diastolic from its components, in the first one's unit. */
 function observationValue(observation: Json): string {
-  const direct = quantityText(observation['valueQuantity']) ?? asText(observation['valueString']) ?? conceptText(observation['valueCodeableConcept']);
+  const direct =
+    quantityText(observation['valueQuantity']) ??
+    asText(observation['valueString']) ??
+    conceptText(observation['valueCodeableConcept']);
   if (direct) return direct;
   const parts = asArray(observation['component']).map((component) => asObject(asObject(component)?.['valueQuantity']));
   const values = parts.map((q) => (typeof q?.['value'] === 'number' ? String(q['value']) : null));
@@ -74,17 +87,22 @@ function noteText(document: Json): string {
 }
 
 const newestFirst = <T extends { sortKey: string }>(rows: T[]): Omit<T, 'sortKey'>[] =>
-  rows.sort((a, b) => (a.sortKey < b.sortKey ? 1 : a.sortKey > b.sortKey ? -1 : 0)).map(({ sortKey: _sortKey, ...row }) => row);
-
+  rows
+    .sort((a, b) => (a.sortKey < b.sortKey ? 1 : a.sortKey > b.sortKey ? -1 : 0))
+    .map(({ sortKey: _sortKey, ...row }) => row);
 
 /**
  * `marks` holds the sync state of the patient's resources with a local change waiting ("type/id"
  * → pending or conflict, from the sync capability); every other row is synced.
  */
-export function buildChart(record: ReadonlyMap<string, readonly FhirResource[]>, marks: ReadonlyMap<string, SyncMark> = new Map()): ChartSections {
+export function buildChart(
+  record: ReadonlyMap<string, readonly FhirResource[]>,
+  marks: ReadonlyMap<string, SyncMark> = new Map(),
+): ChartSections {
   // A record central marked entered-in-error was never true of this patient: it leaves the chart
   // (it stays in the cache, as central keeps it, for the audit of what was shown when).
-  const of = (type: string) => ((record.get(type) ?? []) as unknown as Json[]).filter((resource) => !enteredInError(resource));
+  const of = (type: string) =>
+    ((record.get(type) ?? []) as unknown as Json[]).filter((resource) => !enteredInError(resource));
   const rowOf = (resource: Json) => {
     const id = String(resource['id']);
     return { id, sync: marks.get(`${String(resource['resourceType'])}/${id}`) ?? ('synced' as const) };
@@ -170,7 +188,15 @@ export function describeRecord(resource: FhirResource): RecordDescription {
     };
   }
   const [problem] = chart.problems;
-  if (problem) return { what: `Problem: ${problem.problem}`, fields: [{ label: 'Problem', value: problem.problem }, { label: 'Status', value: problem.status }, { label: 'Onset', value: problem.onset }] };
+  if (problem)
+    return {
+      what: `Problem: ${problem.problem}`,
+      fields: [
+        { label: 'Problem', value: problem.problem },
+        { label: 'Status', value: problem.status },
+        { label: 'Onset', value: problem.onset },
+      ],
+    };
   const [medication] = chart.medications;
   if (medication) {
     return {
@@ -184,9 +210,28 @@ export function describeRecord(resource: FhirResource): RecordDescription {
     };
   }
   const [vital] = chart.vitals;
-  if (vital) return { what: `Vital sign: ${vital.name}`, fields: [{ label: 'Value', value: vital.value }, { label: 'Taken', value: vital.effective }] };
+  if (vital)
+    return {
+      what: `Vital sign: ${vital.name}`,
+      fields: [
+        { label: 'Value', value: vital.value },
+        { label: 'Taken', value: vital.effective },
+      ],
+    };
   const [note] = chart.notes;
-  if (note) return { what: `Note: ${note.title}`, fields: [{ label: 'Title', value: note.title }, { label: 'Date', value: note.date }, { label: 'Text', value: note.text }] };
-  if (enteredInError(resource as unknown as Json)) return { what: `${resource.resourceType} entered in error`, fields: [{ label: 'Status', value: 'Entered in error' }] };
+  if (note)
+    return {
+      what: `Note: ${note.title}`,
+      fields: [
+        { label: 'Title', value: note.title },
+        { label: 'Date', value: note.date },
+        { label: 'Text', value: note.text },
+      ],
+    };
+  if (enteredInError(resource as unknown as Json))
+    return {
+      what: `${resource.resourceType} entered in error`,
+      fields: [{ label: 'Status', value: 'Entered in error' }],
+    };
   return { what: resource.resourceType, fields: [] };
 }

@@ -29,7 +29,9 @@ export interface Author {
 }
 
 function authorReference(author: Author) {
-  return author.practitionerId ? { reference: `Practitioner/${author.practitionerId}`, display: author.displayName } : { display: author.displayName };
+  return author.practitionerId
+    ? { reference: `Practitioner/${author.practitionerId}`, display: author.displayName }
+    : { display: author.displayName };
 }
 
 function vitalObservation(vital: VitalSignDefinition, patientId: string, author: Author, effective: string) {
@@ -38,9 +40,17 @@ function vitalObservation(vital: VitalSignDefinition, patientId: string, author:
     id: randomUUID(),
     meta: { profile: [VITAL_SIGNS_PROFILE, vital.profile] },
     status: 'final' as const,
-    category: [{ coding: [{ system: OBSERVATION_CATEGORY_SYSTEM, code: VITAL_SIGNS_CATEGORY, display: 'Vital Signs' }], text: 'Vital Signs' }],
+    category: [
+      {
+        coding: [{ system: OBSERVATION_CATEGORY_SYSTEM, code: VITAL_SIGNS_CATEGORY, display: 'Vital Signs' }],
+        text: 'Vital Signs',
+      },
+    ],
     code: {
-      coding: [{ system: LOINC, code: vital.loinc, display: vital.display }, ...(vital.alsoCoded ?? []).map((c) => ({ system: LOINC, code: c.code, display: c.display }))],
+      coding: [
+        { system: LOINC, code: vital.loinc, display: vital.display },
+        ...(vital.alsoCoded ?? []).map((c) => ({ system: LOINC, code: c.code, display: c.display })),
+      ],
       text: vital.display,
     },
     subject: { reference: `Patient/${patientId}` },
@@ -50,10 +60,20 @@ function vitalObservation(vital: VitalSignDefinition, patientId: string, author:
   };
 }
 
-const quantity = (value: number, definition: { ucum: string; unit: string }) => ({ value, unit: definition.unit, system: UCUM, code: definition.ucum });
+const quantity = (value: number, definition: { ucum: string; unit: string }) => ({
+  value,
+  unit: definition.unit,
+  system: UCUM,
+  code: definition.ucum,
+});
 
 /** One Observation per vital sign entered (blood pressure: one panel with two components). */
-export function vitalSignObservations(patientId: string, entry: VitalsEntry, author: Author, now: Date): VitalSignsObservation[] {
+export function vitalSignObservations(
+  patientId: string,
+  entry: VitalsEntry,
+  author: Author,
+  now: Date,
+): VitalSignsObservation[] {
   const effective = now.toISOString();
   const single: [keyof VitalsEntry, VitalSignDefinition][] = [
     ['heartRate', VITAL_SIGNS.heartRate],
@@ -76,7 +96,8 @@ export function vitalSignObservations(patientId: string, entry: VitalsEntry, aut
   }
   for (const [field, vital] of single) {
     const value = entry[field];
-    if (value !== undefined) built.push({ ...vitalObservation(vital, patientId, author, effective), valueQuantity: quantity(value, vital) });
+    if (value !== undefined)
+      built.push({ ...vitalObservation(vital, patientId, author, effective), valueQuantity: quantity(value, vital) });
   }
   // The profile check is the contract's own: what is built here must pass it.
   return built.map((candidate) => VitalSignsObservation.parse(candidate));
@@ -93,25 +114,62 @@ export function clinicalNote(patientId: string, entry: NoteEntry, author: Author
     subject: { reference: `Patient/${patientId}` },
     date: now.toISOString(),
     author: [authorReference(author)],
-    content: [{ attachment: { contentType: 'text/plain; charset=utf-8', data: Buffer.from(entry.text, 'utf8').toString('base64'), title: entry.title } }],
+    content: [
+      {
+        attachment: {
+          contentType: 'text/plain; charset=utf-8',
+          data: Buffer.from(entry.text, 'utf8').toString('base64'),
+          title: entry.title,
+        },
+      },
+    ],
   } as DocumentReference;
 }
 
 const CLINICAL_STATUS_DISPLAY = { active: 'Active', inactive: 'Inactive', resolved: 'Resolved' } as const;
 
 /** The allergy with the clinician's criticality, clinical status and comment; the rest kept. */
-export function editedAllergy(current: AllergyIntolerance, edit: AllergyEdit, author: Author, now: Date): AllergyIntolerance {
+export function editedAllergy(
+  current: AllergyIntolerance,
+  edit: AllergyEdit,
+  author: Author,
+  now: Date,
+): AllergyIntolerance {
   const { note: _note, ...rest } = current;
   return {
     ...rest,
     criticality: edit.criticality,
-    clinicalStatus: { coding: [{ system: ALLERGY_CLINICAL_SYSTEM, code: edit.clinicalStatus, display: CLINICAL_STATUS_DISPLAY[edit.clinicalStatus] }] },
-    ...(edit.note ? { note: [{ text: edit.note, time: now.toISOString(), ...(author.practitionerId ? { authorReference: { reference: `Practitioner/${author.practitionerId}` } } : { authorString: author.displayName }) }] } : {}),
+    clinicalStatus: {
+      coding: [
+        {
+          system: ALLERGY_CLINICAL_SYSTEM,
+          code: edit.clinicalStatus,
+          display: CLINICAL_STATUS_DISPLAY[edit.clinicalStatus],
+        },
+      ],
+    },
+    ...(edit.note
+      ? {
+          note: [
+            {
+              text: edit.note,
+              time: now.toISOString(),
+              ...(author.practitionerId
+                ? { authorReference: { reference: `Practitioner/${author.practitionerId}` } }
+                : { authorString: author.displayName }),
+            },
+          ],
+        }
+      : {}),
   } as AllergyIntolerance;
 }
 
 /** The edit form's view of an allergy: its criticality, clinical status code and comment. */
-export function allergyEditOf(allergy: AllergyIntolerance): { criticality: string | null; clinicalStatus: string | null; note: string } {
+export function allergyEditOf(allergy: AllergyIntolerance): {
+  criticality: string | null;
+  clinicalStatus: string | null;
+  note: string;
+} {
   const status = allergy.clinicalStatus?.coding?.find((c) => c.system === ALLERGY_CLINICAL_SYSTEM)?.code ?? null;
   return { criticality: allergy.criticality ?? null, clinicalStatus: status, note: allergy.note?.[0]?.text ?? '' };
 }

@@ -12,7 +12,11 @@ import { parseReference } from '../../src-shared/fhir/index.ts';
 export type CareRelationship = 'careTeam' | 'encounter' | 'generalPractitioner';
 
 /** In this order in every answer, so callers and audit entries see a stable list. */
-export const CARE_RELATIONSHIPS: readonly CareRelationship[] = Object.freeze(['careTeam', 'encounter', 'generalPractitioner']);
+export const CARE_RELATIONSHIPS: readonly CareRelationship[] = Object.freeze([
+  'careTeam',
+  'encounter',
+  'generalPractitioner',
+]);
 
 /**
  * One row per candidate reference:

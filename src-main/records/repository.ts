@@ -18,7 +18,9 @@ function statements(db: Database) {
     patientsByBirthDate: db.prepare(
       `SELECT ${SUMMARY_COLUMNS} FROM patients p WHERE p.birth_date >= ? AND p.birth_date < ? ORDER BY p.birth_date, p.display_name LIMIT ?`,
     ),
-    patientsByMrn: db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM patients p WHERE p.mrn >= ? AND p.mrn < ? ORDER BY p.mrn LIMIT ?`),
+    patientsByMrn: db.prepare(
+      `SELECT ${SUMMARY_COLUMNS} FROM patients p WHERE p.mrn >= ? AND p.mrn < ? ORDER BY p.mrn LIMIT ?`,
+    ),
     patientsByName: db.prepare(
       `SELECT ${SUMMARY_COLUMNS} FROM patients_fts f JOIN patients p ON p.rowid = f.rowid WHERE patients_fts MATCH ? LIMIT ?`,
     ),
@@ -61,7 +63,14 @@ export function storePrepared(db: Database, resources: readonly PreparedResource
   const { upsertResource, upsertPatient } = prepared(db);
   db.transaction(() => {
     for (const resource of resources) {
-      upsertResource.run(resource.type, resource.id, resource.versionId, resource.lastUpdated, resource.patientId, resource.json);
+      upsertResource.run(
+        resource.type,
+        resource.id,
+        resource.versionId,
+        resource.lastUpdated,
+        resource.patientId,
+        resource.json,
+      );
       if (resource.patient) upsertPatient.run({ id: resource.id, ...resource.patient });
     }
   }).immediate();
@@ -220,11 +229,13 @@ export function patientNamesOf(db: Database, patientIds: Iterable<string>): Map<
  * a Patient). True when there was one.
  */
 export function deleteResource(db: Database, type: string, id: string): boolean {
-  return db.transaction(() => {
-    const removed = db.prepare('DELETE FROM resources WHERE type = ? AND id = ?').run(type, id).changes > 0;
-    if (type === 'Patient') db.prepare('DELETE FROM patients WHERE id = ?').run(id);
-    return removed;
-  }).immediate();
+  return db
+    .transaction(() => {
+      const removed = db.prepare('DELETE FROM resources WHERE type = ? AND id = ?').run(type, id).changes > 0;
+      if (type === 'Patient') db.prepare('DELETE FROM patients WHERE id = ?').run(id);
+      return removed;
+    })
+    .immediate();
 }
 
 export function countResources(db: Database): number {

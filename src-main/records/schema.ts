@@ -52,4 +52,6 @@ END;
 `;
 
 /** The records capability's part of the cache's schema. */
-export const recordsMigrations: readonly Migration[] = [{ version: 1, name: 'records: resources, patients, name index', sql: recordsSchemaV1 }];
+export const recordsMigrations: readonly Migration[] = [
+  { version: 1, name: 'records: resources, patients, name index', sql: recordsSchemaV1 },
+];

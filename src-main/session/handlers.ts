@@ -3,7 +3,15 @@ import type { SessionManager } from './session.ts';
 
 type SessionHandlers = Pick<
   Handlers,
-  'session.status' | 'session.signIn' | 'session.cancelSignIn' | 'session.signInOffline' | 'session.setPin' | 'session.unlock' | 'session.lock' | 'session.end' | 'session.activity'
+  | 'session.status'
+  | 'session.signIn'
+  | 'session.cancelSignIn'
+  | 'session.signInOffline'
+  | 'session.setPin'
+  | 'session.unlock'
+  | 'session.lock'
+  | 'session.end'
+  | 'session.activity'
 >;
 
 /** The session channels: each answers with the session's status after it (the window follows it). */

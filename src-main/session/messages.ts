@@ -30,18 +30,28 @@ export function failureMessage(error: unknown): string {
 export function pinFailure(result: Exclude<PinCheckResult, { ok: true }>, offline: boolean): CoreError {
   switch (result.reason) {
     case 'wrong':
-      return new CoreError('unauthenticated',
+      return new CoreError(
+        'unauthenticated',
         offline
           ? 'The username or PIN is not right.'
           : `Wrong PIN. ${result.remaining ?? 0} ${result.remaining === 1 ? 'attempt' : 'attempts'} left before a full sign-in is needed.`,
       );
     case 'lockedOut':
-      return new CoreError('unauthenticated', 'Too many wrong PINs. Sign in with your password at the identity provider.');
+      return new CoreError(
+        'unauthenticated',
+        'Too many wrong PINs. Sign in with your password at the identity provider.',
+      );
     case 'offlineWindowExpired':
-      return new CoreError('unauthenticated', 'Signing in with a PIN has expired for this account. Sign in with your password at the identity provider.');
+      return new CoreError(
+        'unauthenticated',
+        'Signing in with a PIN has expired for this account. Sign in with your password at the identity provider.',
+      );
     case 'revoked':
     case 'noPin':
-      return new CoreError('unauthenticated', offline ? 'The username or PIN is not right.' : 'Sign in with your password at the identity provider.');
+      return new CoreError(
+        'unauthenticated',
+        offline ? 'The username or PIN is not right.' : 'Sign in with your password at the identity provider.',
+      );
   }
 }
 

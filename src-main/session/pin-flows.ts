@@ -50,7 +50,13 @@ export function createPinFlows(deps: PinFlowsDeps): PinFlows {
       // An unknown username costs the same scrypt as a known one (pin-store's decoy).
       const result = await checkOfflineSignIn(db, user?.userId ?? 'unknown-user', pin, identity, clock, logger);
       if (!result.ok || !user) {
-        machine.record({ action: 'signInFailed', outcome: 'failure', userId: user?.userId ?? null, role: user?.role ?? null, detail: `pin:${result.ok ? 'unknown' : result.reason}` });
+        machine.record({
+          action: 'signInFailed',
+          outcome: 'failure',
+          userId: user?.userId ?? null,
+          role: user?.role ?? null,
+          detail: `pin:${result.ok ? 'unknown' : result.reason}`,
+        });
         throw pinFailure(result.ok ? { ok: false, reason: 'noPin' } : result, true);
       }
       if (machine.session()) throw new CoreError('conflict', 'Someone is signed in. Use "Switch user" first.');
@@ -62,13 +68,17 @@ export function createPinFlows(deps: PinFlowsDeps): PinFlows {
     },
     async setPin(pin) {
       const s = machine.require();
-      if (s.fullSignInAt === null) throw new CoreError('forbidden', 'Setting a PIN needs a full sign-in with your password.');
+      if (s.fullSignInAt === null)
+        throw new CoreError('forbidden', 'Setting a PIN needs a full sign-in with your password.');
       if (s.pinSet && s.lock.snapshot().state === 'locked') throw new CoreError('locked', 'The workstation is locked.');
       try {
         await setPin(deps.db(), s.user.userId, pin, identity, clock, s.fullSignInAt, logger);
       } catch (error) {
         if (error instanceof PinError) {
-          throw new CoreError(error.code === 'PIN_RULES' || error.code === 'INVALID_INPUT' ? 'invalid' : 'unauthenticated', pinRulesMessage(error));
+          throw new CoreError(
+            error.code === 'PIN_RULES' || error.code === 'INVALID_INPUT' ? 'invalid' : 'unauthenticated',
+            pinRulesMessage(error),
+          );
         }
         throw error;
       }
@@ -81,7 +91,8 @@ export function createPinFlows(deps: PinFlowsDeps): PinFlows {
     },
     async unlock(pin) {
       const s = machine.require();
-      if (!s.pinSet || s.lock.snapshot().state !== 'locked') throw new CoreError('conflict', 'The workstation is not locked.');
+      if (!s.pinSet || s.lock.snapshot().state !== 'locked')
+        throw new CoreError('conflict', 'The workstation is not locked.');
       if (overMaxSession(s)) {
         machine.end('maxSession');
         throw new CoreError('unauthenticated', 'Your session reached its maximum length. Sign in again.');
@@ -89,7 +100,13 @@ export function createPinFlows(deps: PinFlowsDeps): PinFlows {
       const result = await checkPin(deps.db(), s.user.userId, pin, identity, clock, logger);
       requireStill(s);
       if (!result.ok) {
-        machine.record({ action: 'unlockFailed', outcome: 'failure', userId: s.user.userId, role: s.user.role, detail: result.reason });
+        machine.record({
+          action: 'unlockFailed',
+          outcome: 'failure',
+          userId: s.user.userId,
+          role: s.user.role,
+          detail: result.reason,
+        });
         if (result.reason !== 'wrong') machine.end(result.reason === 'revoked' ? 'accessRevoked' : 'pinLockedOut');
         throw pinFailure(result, false);
       }
@@ -101,7 +118,8 @@ export function createPinFlows(deps: PinFlowsDeps): PinFlows {
     },
     async confirmPin(pin) {
       const s = machine.require();
-      if (!s.pinSet || s.lock.snapshot().state === 'locked') throw new CoreError('locked', 'The workstation is locked.');
+      if (!s.pinSet || s.lock.snapshot().state === 'locked')
+        throw new CoreError('locked', 'The workstation is locked.');
       const result = await checkPin(deps.db(), s.user.userId, pin, identity, clock, logger);
       requireStill(s);
       if (!result.ok) {

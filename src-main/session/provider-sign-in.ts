@@ -6,7 +6,15 @@
 import type { Policy } from '../../src-shared/policy/schema.ts';
 import type { SessionStatus } from '../../src-shared/session/status.ts';
 import { CoreError } from '../base/index.ts';
-import { OidcError, pinStatus, recordFullSignIn, rememberUser, signIn, storeRefreshToken, type KnownUser } from '../identity/index.ts';
+import {
+  OidcError,
+  pinStatus,
+  recordFullSignIn,
+  rememberUser,
+  signIn,
+  storeRefreshToken,
+  type KnownUser,
+} from '../identity/index.ts';
 import type { Logger } from '../log/index.ts';
 import { centralFetchFor } from '../net/index.ts';
 import type { AuthBrowser, Clock } from '../ports.ts';
@@ -77,7 +85,13 @@ export function createProviderSignIn(deps: ProviderSignInDeps): ProviderSignIn {
       }
       const db = deps.db();
       const at = clock.now();
-      const user: KnownUser = { userId: identity.userId, username: identity.username, displayName: identity.displayName, role: identity.role, practitionerId: identity.practitionerId };
+      const user: KnownUser = {
+        userId: identity.userId,
+        username: identity.username,
+        displayName: identity.displayName,
+        role: identity.role,
+        practitionerId: identity.practitionerId,
+      };
       durably(db, () => {
         recordFullSignIn(db, user.userId, clock, logger);
         storeRefreshToken(db, user.userId, identity.refreshToken, clock);
@@ -85,7 +99,13 @@ export function createProviderSignIn(deps: ProviderSignInDeps): ProviderSignIn {
       });
       const pin = pinStatus(db, user.userId, identityPolicy, clock);
       signInState = { phase: 'idle' };
-      machine.record({ action: 'signIn', outcome: 'success', userId: user.userId, role: user.role, detail: 'provider' });
+      machine.record({
+        action: 'signIn',
+        outcome: 'success',
+        userId: user.userId,
+        role: user.role,
+        detail: 'provider',
+      });
       machine.start(user, at, pin.hasPin, identity);
       machine.changed();
     } catch (error) {
@@ -93,7 +113,13 @@ export function createProviderSignIn(deps: ProviderSignInDeps): ProviderSignIn {
       signInAbort = null;
       const cancelled = error instanceof OidcError && error.code === 'CANCELLED';
       signInState = cancelled ? { phase: 'idle' } : { phase: 'failed', message: failureMessage(error) };
-      machine.record({ action: 'signInFailed', outcome: 'failure', userId: null, role: null, detail: error instanceof OidcError ? error.code : 'error' });
+      machine.record({
+        action: 'signInFailed',
+        outcome: 'failure',
+        userId: null,
+        role: null,
+        detail: error instanceof OidcError ? error.code : 'error',
+      });
       machine.changed();
     }
   }
@@ -101,7 +127,8 @@ export function createProviderSignIn(deps: ProviderSignInDeps): ProviderSignIn {
   return {
     state: () => signInState,
     start() {
-      if (!central || !deps.authBrowser) throw new CoreError('unavailable', 'This workstation is not set up for sign-in yet. Contact IT.');
+      if (!central || !deps.authBrowser)
+        throw new CoreError('unavailable', 'This workstation is not set up for sign-in yet. Contact IT.');
       if (machine.session()) throw new CoreError('conflict', 'Someone is signed in. Use "Switch user" first.');
       deps.db(); // fail now, not after the provider's page, when the cache is unavailable
       if (signInAbort) return machine.status(); // already waiting: the same page stays open

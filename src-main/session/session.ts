@@ -90,19 +90,31 @@ export interface SessionManager {
   close(): void;
 }
 
-
 /** The status the window shows: the session's state, the sign-in's and the policy's rules. */
-function statusOf(deps: SessionDeps, s: ActiveSession | null, signIn: SignInState, endedReason: SessionEndReason | null): SessionStatus {
+function statusOf(
+  deps: SessionDeps,
+  s: ActiveSession | null,
+  signIn: SignInState,
+  endedReason: SessionEndReason | null,
+): SessionStatus {
   const { policy } = deps;
   let state: SessionStatus['state'] = 'signedOut';
   let snapshot = null;
   if (s) {
     snapshot = s.lock.snapshot();
-    state = !s.pinSet ? 'pinSetup' : snapshot.state === 'locked' ? 'locked' : snapshot.state === 'warning' ? 'warning' : 'active';
+    state = !s.pinSet
+      ? 'pinSetup'
+      : snapshot.state === 'locked'
+        ? 'locked'
+        : snapshot.state === 'warning'
+          ? 'warning'
+          : 'active';
   }
   return {
     state,
-    user: s ? { userId: s.user.userId, username: s.user.username, displayName: s.user.displayName, role: s.user.role } : null,
+    user: s
+      ? { userId: s.user.userId, username: s.user.username, displayName: s.user.displayName, role: s.user.role }
+      : null,
     offline: s !== null && s.fullSignInAt === null,
     signIn,
     lockDeadline: snapshot?.state === 'warning' ? snapshot.deadline : null,
@@ -120,13 +132,20 @@ function statusOf(deps: SessionDeps, s: ActiveSession | null, signIn: SignInStat
  */
 function recordIn(deps: SessionDeps, events: Emitter<SessionEvents>, event: SessionAuditEvent): void {
   try {
-    deps.trail().append({ action: `session.${event.action}`, outcome: event.outcome, userId: event.userId, role: event.role, detail: event.detail });
+    deps.trail().append({
+      action: `session.${event.action}`,
+      outcome: event.outcome,
+      userId: event.userId,
+      role: event.role,
+      detail: event.detail,
+    });
   } catch (error) {
     deps.logger.log('error', 'audit.append-failed', { reason: `session.${event.action}`, errorName: errorName(error) });
   }
   const { userId, role } = event;
   if (userId === null || role === null) return;
-  if (event.action === 'signIn') events.emit('signedIn', { userId, role: role as Role, method: event.detail === 'pin' ? 'pin' : 'provider' });
+  if (event.action === 'signIn')
+    events.emit('signedIn', { userId, role: role as Role, method: event.detail === 'pin' ? 'pin' : 'provider' });
   else if (event.action === 'lock') events.emit('locked', { userId, reason: event.detail });
   else if (event.action === 'unlock') events.emit('unlocked', { userId });
   else if (event.action === 'end') events.emit('ended', { userId, reason: event.detail as SessionEndReason });
@@ -135,7 +154,12 @@ function recordIn(deps: SessionDeps, events: Emitter<SessionEvents>, event: Sess
 /** The session as the router sees it. */
 function routerSession(s: ActiveSession | null): Session | null {
   if (!s) return null;
-  return { userId: s.user.userId, role: s.user.role, practitionerId: s.user.practitionerId, locked: !s.pinSet || s.lock.snapshot().state === 'locked' };
+  return {
+    userId: s.user.userId,
+    role: s.user.role,
+    practitionerId: s.user.practitionerId,
+    locked: !s.pinSet || s.lock.snapshot().state === 'locked',
+  };
 }
 
 /** A new session's screen lock (idle, OS and manual locks). */
@@ -155,9 +179,19 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
   let session: ActiveSession | null = null;
   let endedReason: SessionEndReason | null = null;
   let closed = false;
-  const events = createEmitter<SessionEvents>((event, error) => logger.log('error', 'session.listener-failed', { reason: event, errorName: errorName(error) }));
+  const events = createEmitter<SessionEvents>((event, error) =>
+    logger.log('error', 'session.listener-failed', { reason: event, errorName: errorName(error) }),
+  );
   const record = (event: SessionAuditEvent) => recordIn(deps, events, event);
-  const machine: SessionMachine = { session: () => session, require: requireSession, record, start: startSession, end: endSession, changed, status };
+  const machine: SessionMachine = {
+    session: () => session,
+    require: requireSession,
+    record,
+    start: startSession,
+    end: endSession,
+    changed,
+    status,
+  };
   const providerSignIn = createProviderSignIn({
     db: deps.db,
     policy,
@@ -169,7 +203,14 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
       endedReason = null;
     },
   });
-  const pins = createPinFlows({ db: deps.db, identity: policy.identity, clock, logger, machine, supersedeProviderSignIn: providerSignIn.supersede });
+  const pins = createPinFlows({
+    db: deps.db,
+    identity: policy.identity,
+    clock,
+    logger,
+    machine,
+    supersedeProviderSignIn: providerSignIn.supersede,
+  });
 
   function status(): SessionStatus {
     return statusOf(deps, session, providerSignIn.state(), endedReason);
@@ -206,14 +247,20 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
     changed();
   }
 
-  function startSession(user: KnownUser, fullSignInAt: number | null, pinSet: boolean, tokens: SessionTokens | null): void {
+  function startSession(
+    user: KnownUser,
+    fullSignInAt: number | null,
+    pinSet: boolean,
+    tokens: SessionTokens | null,
+  ): void {
     const startedAt = clock.now();
     const lock = lockFor(deps);
     const disposables = createDisposables(timers);
     // Each of the session's timers runs only while it is still the current session.
-    const after = (delayMs: number, run: () => void) => disposables.timeout(() => {
-      if (session === s && !closed) run();
-    }, delayMs);
+    const after = (delayMs: number, run: () => void) =>
+      disposables.timeout(() => {
+        if (session === s && !closed) run();
+      }, delayMs);
     const refresh = createTokenRefresh({
       db: deps.db,
       central: policy.central,

@@ -16,7 +16,12 @@ export type QueuedChange = Pick<OutboxRow, 'resource_type' | 'resource_id' | 'ba
 
 export interface CentralForPush {
   /** A request to `path` (under the FHIR base), FHIR JSON under `token`, with the retry rules. */
-  request(path: string, init: RequestInit, token: string, beforeResend?: () => Promise<Response | null>): Promise<Response>;
+  request(
+    path: string,
+    init: RequestInit,
+    token: string,
+    beforeResend?: () => Promise<Response | null>,
+  ): Promise<Response>;
   /** Central's version holding exactly this change's content, if the change already landed. */
   landedVersion(change: QueuedChange, token: string): Promise<Json | null>;
   /** Central's current version of the change's resource; null when central deleted it (or never had it). */
@@ -63,7 +68,14 @@ export function centralForPush(fhirBaseUrl: string, http: HttpDeps): CentralForP
   const request: CentralForPush['request'] = (path, init, token, beforeResend) =>
     fetchWithRetry(
       new URL(path, base).href,
-      { ...init, headers: { accept: FHIR_JSON, authorization: `Bearer ${token}`, ...(init.headers as Record<string, string> | undefined) } },
+      {
+        ...init,
+        headers: {
+          accept: FHIR_JSON,
+          authorization: `Bearer ${token}`,
+          ...(init.headers as Record<string, string> | undefined),
+        },
+      },
       { ...http, ...(beforeResend ? { beforeResend } : {}) },
     );
 
@@ -75,7 +87,11 @@ export function centralForPush(fhirBaseUrl: string, http: HttpDeps): CentralForP
     }
     if (!response.ok) {
       await response.body?.cancel();
-      throw new SyncHttpError(`http-${response.status}`, `Central answered HTTP ${response.status} to a history lookup.`, response.status);
+      throw new SyncHttpError(
+        `http-${response.status}`,
+        `Central answered HTTP ${response.status} to a history lookup.`,
+        response.status,
+      );
     }
     const bundle = (await readJson(response)) as { entry?: { resource?: Json }[] } | null;
     if (!bundle) throw new SyncHttpError('malformed-response', 'Central sent a history page that is not JSON.');
@@ -98,7 +114,11 @@ export function centralForPush(fhirBaseUrl: string, http: HttpDeps): CentralForP
     }
     await response.body?.cancel();
     if (response.status !== 404 && response.status !== 410) {
-      throw new SyncHttpError(`http-${response.status}`, `Central answered HTTP ${response.status} to a read.`, response.status);
+      throw new SyncHttpError(
+        `http-${response.status}`,
+        `Central answered HTTP ${response.status} to a read.`,
+        response.status,
+      );
     }
     return null;
   };

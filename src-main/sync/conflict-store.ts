@@ -34,19 +34,43 @@ export function insertConflict(db: Database, conflict: NewConflict): void {
   db.prepare(
     `INSERT INTO sync_conflicts (resource_type, resource_id, patient_id, user_id, local_json, server_json, server_version, detected_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(conflict.resourceType, conflict.resourceId, conflict.patientId, conflict.userId, conflict.localJson, conflict.serverJson, conflict.serverVersion, conflict.detectedAt);
+  ).run(
+    conflict.resourceType,
+    conflict.resourceId,
+    conflict.patientId,
+    conflict.userId,
+    conflict.localJson,
+    conflict.serverJson,
+    conflict.serverVersion,
+    conflict.detectedAt,
+  );
 }
 
 /** The user's open conflicts, oldest first. */
 export function openConflictRows(db: Database, userId: string): ConflictRow[] {
-  return db.prepare('SELECT * FROM sync_conflicts WHERE user_id = ? AND resolved_at IS NULL ORDER BY id').all(userId) as ConflictRow[];
+  return db
+    .prepare('SELECT * FROM sync_conflicts WHERE user_id = ? AND resolved_at IS NULL ORDER BY id')
+    .all(userId) as ConflictRow[];
 }
 
 /** One of the user's open conflicts. */
 export function openConflictRow(db: Database, conflictId: number, userId: string): ConflictRow | undefined {
-  return db.prepare('SELECT * FROM sync_conflicts WHERE id = ? AND user_id = ? AND resolved_at IS NULL').get(conflictId, userId) as ConflictRow | undefined;
+  return db
+    .prepare('SELECT * FROM sync_conflicts WHERE id = ? AND user_id = ? AND resolved_at IS NULL')
+    .get(conflictId, userId) as ConflictRow | undefined;
 }
 
-export function markResolved(db: Database, conflictId: number, resolvedAt: number, resolution: 'mine' | 'theirs' | 'merged', resolvedBy: string): void {
-  db.prepare('UPDATE sync_conflicts SET resolved_at = ?, resolution = ?, resolved_by = ? WHERE id = ?').run(resolvedAt, resolution, resolvedBy, conflictId);
+export function markResolved(
+  db: Database,
+  conflictId: number,
+  resolvedAt: number,
+  resolution: 'mine' | 'theirs' | 'merged',
+  resolvedBy: string,
+): void {
+  db.prepare('UPDATE sync_conflicts SET resolved_at = ?, resolution = ?, resolved_by = ? WHERE id = ?').run(
+    resolvedAt,
+    resolution,
+    resolvedBy,
+    conflictId,
+  );
 }

@@ -5,7 +5,14 @@ import { durably, type Database } from '../vault/index.ts';
 import { versionIdOf, type Json } from './central-reads.ts';
 import { insertConflict, markResolved, openConflictRow, openConflictRows, type ConflictRow } from './conflict-store.ts';
 import { withoutServerMeta } from './outbox.ts';
-import { conflictedSeqOf, insertQueued, removeQueued, requeueOnVersion, setConflict, type OutboxRow } from './outbox-store.ts';
+import {
+  conflictedSeqOf,
+  insertQueued,
+  removeQueued,
+  requeueOnVersion,
+  setConflict,
+  type OutboxRow,
+} from './outbox-store.ts';
 
 /**
  * Conflicts: changes central refused because it holds a newer version than the one the edit was
@@ -80,7 +87,13 @@ export class ConflictError extends Error {
 }
 
 /** Applies the clinician's decision, in one durable transaction with the outbox and the cache. */
-export function resolveConflict(db: Database, conflictId: number, userId: string, resolution: Resolution, clock: Clock): void {
+export function resolveConflict(
+  db: Database,
+  conflictId: number,
+  userId: string,
+  resolution: Resolution,
+  clock: Clock,
+): void {
   durably(db, () => {
     const row = openConflictRow(db, conflictId, userId);
     if (!row) throw new ConflictError('notFound', 'No such open conflict.');
@@ -90,15 +103,28 @@ export function resolveConflict(db: Database, conflictId: number, userId: string
       if (row.server_json === null) deleteResource(db, row.resource_type, row.resource_id);
       else storeResources(db, [JSON.parse(row.server_json)]);
     } else {
-      const content = resolution.choice === 'merged' ? withoutServerMeta(resolution.merged) : (JSON.parse(row.local_json) as FhirResource);
-      if (content.resourceType !== row.resource_type || content.id !== row.resource_id) throw new ConflictError('invalid', 'A merge must keep the record it resolves.');
+      const content =
+        resolution.choice === 'merged'
+          ? withoutServerMeta(resolution.merged)
+          : (JSON.parse(row.local_json) as FhirResource);
+      if (content.resourceType !== row.resource_type || content.id !== row.resource_id)
+        throw new ConflictError('invalid', 'A merge must keep the record it resolves.');
       const { rejected } = storeResources(db, [content]);
-      if (rejected.length > 0) throw new ConflictError('invalid', `The merged record is not valid: ${rejected[0]?.issues.join('; ')}`);
+      if (rejected.length > 0)
+        throw new ConflictError('invalid', `The merged record is not valid: ${rejected[0]?.issues.join('; ')}`);
       // Sent again on central's current version (none: central deleted it, so it is created anew).
       const json = JSON.stringify(content);
       if (queued !== undefined) requeueOnVersion(db, queued, json, row.server_version, userId);
       else {
-        insertQueued(db, { resourceType: row.resource_type, resourceId: row.resource_id, patientId: row.patient_id, baseVersion: row.server_version, json, userId, createdAt: clock.now() });
+        insertQueued(db, {
+          resourceType: row.resource_type,
+          resourceId: row.resource_id,
+          patientId: row.patient_id,
+          baseVersion: row.server_version,
+          json,
+          userId,
+          createdAt: clock.now(),
+        });
       }
     }
     markResolved(db, row.id, clock.now(), resolution.choice, userId);

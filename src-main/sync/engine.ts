@@ -99,9 +99,22 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 
   async function once(): Promise<void> {
     const db = options.db();
-    const http = { allowLoopbackHttp: options.allowLoopbackHttp, retry: { ...ROUND_RETRY, ...options.retry }, ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.sleep ? { sleep: options.sleep } : {}) };
+    const http = {
+      allowLoopbackHttp: options.allowLoopbackHttp,
+      retry: { ...ROUND_RETRY, ...options.retry },
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.sleep ? { sleep: options.sleep } : {}),
+    };
     try {
-      await pushOutbox({ ...http, db, fhirBaseUrl: options.fhirBaseUrl, tokenFor: options.tokenFor, clock: options.clock, logger: options.logger, onSettled: announce });
+      await pushOutbox({
+        ...http,
+        db,
+        fhirBaseUrl: options.fhirBaseUrl,
+        tokenFor: options.tokenFor,
+        clock: options.clock,
+        logger: options.logger,
+        onSettled: announce,
+      });
       const token = options.accessToken();
       if (token !== null) {
         await pullAll({
@@ -120,10 +133,16 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       connection = 'online';
       problem = null;
     } catch (error) {
-      const offline = error instanceof SyncHttpError && (error.reason === 'network' || (error.status !== null && (error.status >= 500 || error.status === 429 || error.status === 408)));
+      const offline =
+        error instanceof SyncHttpError &&
+        (error.reason === 'network' ||
+          (error.status !== null && (error.status >= 500 || error.status === 429 || error.status === 408)));
       connection = offline ? 'offline' : 'online';
       problem = problemOf(error);
-      options.logger.log('warn', 'sync.round-failed', { reason: error instanceof SyncHttpError ? error.reason : 'unknown', errorName: errorName(error) });
+      options.logger.log('warn', 'sync.round-failed', {
+        reason: error instanceof SyncHttpError ? error.reason : 'unknown',
+        errorName: errorName(error),
+      });
     }
   }
 
@@ -172,7 +191,19 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
 /** Before IT enrolls the workstation (no central in policy): local changes wait, nothing syncs. */
 export function unenrolledSyncEngine(db: () => Database): SyncEngine {
   const status = (): SyncStatus => {
-    return { connection: 'unknown', syncing: false, lastSyncedAt: null, problem: 'This workstation is not enrolled with central.', ...waiting(db) };
+    return {
+      connection: 'unknown',
+      syncing: false,
+      lastSyncedAt: null,
+      problem: 'This workstation is not enrolled with central.',
+      ...waiting(db),
+    };
   };
-  return { status, kick: () => undefined, syncNow: () => Promise.resolve(status()), announce: () => undefined, stop: () => Promise.resolve() };
+  return {
+    status,
+    kick: () => undefined,
+    syncNow: () => Promise.resolve(status()),
+    announce: () => undefined,
+    stop: () => Promise.resolve(),
+  };
 }

@@ -22,7 +22,8 @@ function conflictView(db: Database, conflict: ConflictRecord): SyncConflict {
   const mine = describeRecord(conflict.mine);
   const theirs = conflict.theirs ? describeRecord(conflict.theirs) : null;
   const labels = [...new Set([...mine.fields.map((f) => f.label), ...(theirs?.fields.map((f) => f.label) ?? [])])];
-  const valueOf = (description: typeof mine | null, label: string) => description?.fields.find((f) => f.label === label)?.value ?? null;
+  const valueOf = (description: typeof mine | null, label: string) =>
+    description?.fields.find((f) => f.label === label)?.value ?? null;
   const allergy = AllergyIntolerance.safeParse(conflict.mine);
   return {
     id: conflict.id,
@@ -62,11 +63,23 @@ export function createSyncHandlers(deps: SyncHandlerDeps): SyncHandlers {
       if (request.choice === 'merged') {
         // A hand merge starts from central's version and applies the clinician's fields.
         const theirs = conflict.theirs ? AllergyIntolerance.safeParse(conflict.theirs) : null;
-        if (!theirs?.success) throw new CoreError('invalid', 'This conflict cannot be merged by hand; keep one of the versions.');
-        merged = editedAllergy(theirs.data, request.merged, { practitionerId: session.practitionerId, displayName: deps.displayNameOf(session.userId) }, new Date(deps.clock.now()));
+        if (!theirs?.success)
+          throw new CoreError('invalid', 'This conflict cannot be merged by hand; keep one of the versions.');
+        merged = editedAllergy(
+          theirs.data,
+          request.merged,
+          { practitionerId: session.practitionerId, displayName: deps.displayNameOf(session.userId) },
+          new Date(deps.clock.now()),
+        );
       }
       try {
-        resolveConflict(db(), conflict.id, session.userId, merged ? { choice: 'merged', merged } : { choice: request.choice as 'mine' | 'theirs' }, deps.clock);
+        resolveConflict(
+          db(),
+          conflict.id,
+          session.userId,
+          merged ? { choice: 'merged', merged } : { choice: request.choice as 'mine' | 'theirs' },
+          deps.clock,
+        );
       } catch (error) {
         if (error instanceof ConflictError) throw new CoreError(error.code, error.message);
         throw error;

@@ -90,16 +90,25 @@ export async function fetchWithRetry(url: string, init: RequestInit, deps: HttpD
     if (response.ok || !RETRIED_STATUS(response.status)) return response;
     lastRetryAfter = retryAfterMs(response.headers.get('retry-after'));
     await response.body?.cancel();
-    lastError = new SyncHttpError(`http-${response.status}`, `The central FHIR API answered HTTP ${response.status}.`, response.status);
+    lastError = new SyncHttpError(
+      `http-${response.status}`,
+      `The central FHIR API answered HTTP ${response.status}.`,
+      response.status,
+    );
   }
   throw lastError ?? new SyncHttpError('network', 'The central FHIR API could not be reached.');
 }
 
-const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET_ISSUER_CERT|VERIFY_LEAF_SIGNATURE))/;
+const TLS_CODES =
+  /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET_ISSUER_CERT|VERIFY_LEAF_SIGNATURE))/;
 
 /** Why TLS refused the server, when that is what failed (a pin, an untrusted or wrong certificate). */
 export function tlsRefusal(error: unknown): string | null {
-  for (let cause = error, depth = 0; cause && typeof cause === 'object' && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
+  for (
+    let cause = error, depth = 0;
+    cause && typeof cause === 'object' && depth < 5;
+    cause = (cause as { cause?: unknown }).cause, depth++
+  ) {
     const { name, code, message } = cause as { name?: unknown; code?: unknown; message?: unknown };
     if (name === 'TlsPinError' && typeof message === 'string') return message;
     if (typeof code === 'string' && TLS_CODES.test(code)) return code;

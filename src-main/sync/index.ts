@@ -7,5 +7,13 @@ export { syncMigrations } from './schema.ts';
 export { createSyncEngine, unenrolledSyncEngine, type SyncEngine } from './engine.ts';
 export { createWorkstationSync } from './workstation-sync.ts';
 export { createSyncHandlers } from './handlers.ts';
-export { OutboxError, outboxCounts, recordLocalChange, releaseHeldOf, retryHeld, syncDiagnosticsCount, syncMarksOf } from './outbox.ts';
+export {
+  OutboxError,
+  outboxCounts,
+  recordLocalChange,
+  releaseHeldOf,
+  retryHeld,
+  syncDiagnosticsCount,
+  syncMarksOf,
+} from './outbox.ts';
 export { createTokenSource } from './tokens.ts';

@@ -36,40 +36,48 @@ export interface NewOutboxRow {
 
 // A resource's row: at most one (UNIQUE (resource_type, resource_id)).
 
-export function queuedRowOf(db: Database, resourceType: string, resourceId: string): Pick<OutboxRow, 'seq' | 'state'> | undefined {
-  return db.prepare('SELECT seq, state FROM sync_outbox WHERE resource_type = ? AND resource_id = ?').get(resourceType, resourceId) as Pick<OutboxRow, 'seq' | 'state'> | undefined;
+export function queuedRowOf(
+  db: Database,
+  resourceType: string,
+  resourceId: string,
+): Pick<OutboxRow, 'seq' | 'state'> | undefined {
+  return db
+    .prepare('SELECT seq, state FROM sync_outbox WHERE resource_type = ? AND resource_id = ?')
+    .get(resourceType, resourceId) as Pick<OutboxRow, 'seq' | 'state'> | undefined;
 }
 
 /** The row of a resource whose push became a conflict. */
 export function conflictedSeqOf(db: Database, resourceType: string, resourceId: string): number | undefined {
-  return db.prepare("SELECT seq FROM sync_outbox WHERE resource_type = ? AND resource_id = ? AND state = 'conflict'").pluck().get(resourceType, resourceId) as number | undefined;
+  return db
+    .prepare("SELECT seq FROM sync_outbox WHERE resource_type = ? AND resource_id = ? AND state = 'conflict'")
+    .pluck()
+    .get(resourceType, resourceId) as number | undefined;
 }
 
 export function insertQueued(db: Database, row: NewOutboxRow): void {
-  db.prepare('INSERT INTO sync_outbox (resource_type, resource_id, patient_id, base_version, json, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-    row.resourceType,
-    row.resourceId,
-    row.patientId,
-    row.baseVersion,
-    row.json,
-    row.userId,
-    row.createdAt,
-  );
+  db.prepare(
+    'INSERT INTO sync_outbox (resource_type, resource_id, patient_id, base_version, json, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  ).run(row.resourceType, row.resourceId, row.patientId, row.baseVersion, row.json, row.userId, row.createdAt);
 }
 
 /** A further edit of a queued resource: new content and revision; the version it is based on stays. */
 export function replaceQueuedContent(db: Database, seq: number, json: string, userId: string): void {
-  db.prepare("UPDATE sync_outbox SET json = ?, revision = revision + 1, user_id = ?, state = 'pending', problem = NULL WHERE seq = ?").run(json, userId, seq);
+  db.prepare(
+    "UPDATE sync_outbox SET json = ?, revision = revision + 1, user_id = ?, state = 'pending', problem = NULL WHERE seq = ?",
+  ).run(json, userId, seq);
 }
 
 /** Queued again on another version of central's (a resolved conflict), as never attempted. */
-export function requeueOnVersion(db: Database, seq: number, json: string, baseVersion: string | null, userId: string): void {
-  db.prepare("UPDATE sync_outbox SET json = ?, base_version = ?, user_id = ?, revision = revision + 1, attempted = 0, state = 'pending', problem = NULL WHERE seq = ?").run(
-    json,
-    baseVersion,
-    userId,
-    seq,
-  );
+export function requeueOnVersion(
+  db: Database,
+  seq: number,
+  json: string,
+  baseVersion: string | null,
+  userId: string,
+): void {
+  db.prepare(
+    "UPDATE sync_outbox SET json = ?, base_version = ?, user_id = ?, revision = revision + 1, attempted = 0, state = 'pending', problem = NULL WHERE seq = ?",
+  ).run(json, baseVersion, userId, seq);
 }
 
 export function removeQueued(db: Database, seq: number): void {
@@ -80,7 +88,9 @@ export function removeQueued(db: Database, seq: number): void {
 
 /** Pending rows after `after`, in the order they were queued. */
 export function pendingAfter(db: Database, after: number, limit: number): OutboxRow[] {
-  return db.prepare("SELECT * FROM sync_outbox WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?").all(after, limit) as OutboxRow[];
+  return db
+    .prepare("SELECT * FROM sync_outbox WHERE state = 'pending' AND seq > ? ORDER BY seq LIMIT ?")
+    .all(after, limit) as OutboxRow[];
 }
 
 export function setAttempted(db: Database, seqs: readonly number[]): void {
@@ -110,7 +120,11 @@ export function setConflict(db: Database, seq: number, problem: string): void {
 
 /** A user's rows held for `problem` go back to pending; how many. */
 export function releaseHeldFor(db: Database, userId: string, problem: string): number {
-  return db.prepare("UPDATE sync_outbox SET state = 'pending', problem = NULL WHERE user_id = ? AND state = 'held' AND problem = ?").run(userId, problem).changes;
+  return db
+    .prepare(
+      "UPDATE sync_outbox SET state = 'pending', problem = NULL WHERE user_id = ? AND state = 'held' AND problem = ?",
+    )
+    .run(userId, problem).changes;
 }
 
 /** Every held row goes back to pending; how many. */
@@ -121,14 +135,24 @@ export function releaseAllHeld(db: Database): number {
 // What is queued.
 
 export function countsByState(db: Database): { state: OutboxState; n: number }[] {
-  return db.prepare('SELECT state, count(*) AS n FROM sync_outbox GROUP BY state').all() as { state: OutboxState; n: number }[];
+  return db.prepare('SELECT state, count(*) AS n FROM sync_outbox GROUP BY state').all() as {
+    state: OutboxState;
+    n: number;
+  }[];
 }
 
-export function queuedOfPatient(db: Database, patientId: string): Pick<OutboxRow, 'resource_type' | 'resource_id' | 'state'>[] {
-  return db.prepare('SELECT resource_type, resource_id, state FROM sync_outbox WHERE patient_id = ?').all(patientId) as Pick<OutboxRow, 'resource_type' | 'resource_id' | 'state'>[];
+export function queuedOfPatient(
+  db: Database,
+  patientId: string,
+): Pick<OutboxRow, 'resource_type' | 'resource_id' | 'state'>[] {
+  return db
+    .prepare('SELECT resource_type, resource_id, state FROM sync_outbox WHERE patient_id = ?')
+    .all(patientId) as Pick<OutboxRow, 'resource_type' | 'resource_id' | 'state'>[];
 }
 
 /** The ids of a type's resources with a local change waiting: a pull must not overwrite them with central's. */
 export function queuedResourceIds(db: Database, resourceType: string): Set<string> {
-  return new Set(db.prepare('SELECT resource_id FROM sync_outbox WHERE resource_type = ?').pluck().all(resourceType) as string[]);
+  return new Set(
+    db.prepare('SELECT resource_id FROM sync_outbox WHERE resource_type = ?').pluck().all(resourceType) as string[],
+  );
 }

@@ -55,18 +55,30 @@ export function recordLocalChange(db: Database, resource: FhirResource, userId: 
   const { id, resourceType } = resource;
   durably(db, () => {
     const queued = queuedRowOf(db, resourceType, id);
-    if (queued && queued.state === 'conflict') throw new OutboxError('CONFLICT_OPEN', 'This record has a sync conflict to resolve first.');
+    if (queued && queued.state === 'conflict')
+      throw new OutboxError('CONFLICT_OPEN', 'This record has a sync conflict to resolve first.');
     const stored = readResource(db, resourceType, id);
     // An update needs central's version to base it on; a record that never came from central
     // (a bulk import) could otherwise overwrite central's blindly.
-    if (!queued && stored && !stored.meta?.versionId) throw new OutboxError('INVALID', 'This record has not come from central yet; sync before changing it.');
+    if (!queued && stored && !stored.meta?.versionId)
+      throw new OutboxError('INVALID', 'This record has not come from central yet; sync before changing it.');
     const local = withoutServerMeta(resource);
     const { rejected } = storeResources(db, [local]);
-    if (rejected.length > 0) throw new OutboxError('INVALID', `The ${resourceType} is not valid: ${rejected[0]?.issues.join('; ')}`);
+    if (rejected.length > 0)
+      throw new OutboxError('INVALID', `The ${resourceType} is not valid: ${rejected[0]?.issues.join('; ')}`);
     const json = JSON.stringify(local);
     const patientId = patientIdOf(local);
     if (queued) replaceQueuedContent(db, queued.seq, json, userId);
-    else insertQueued(db, { resourceType, resourceId: id, patientId, baseVersion: stored?.meta?.versionId ?? null, json, userId, createdAt: clock.now() });
+    else
+      insertQueued(db, {
+        resourceType,
+        resourceId: id,
+        patientId,
+        baseVersion: stored?.meta?.versionId ?? null,
+        json,
+        userId,
+        createdAt: clock.now(),
+      });
   });
 }
 
@@ -82,7 +94,12 @@ export function withoutServerMeta<T extends { meta?: Record<string, unknown> | u
 
 /** One durable commit for a batch of rows about to be pushed: from here on, any of them may reach central. */
 export function markAttempted(db: Database, rows: readonly Pick<OutboxRow, 'seq'>[]): void {
-  durably(db, () => setAttempted(db, rows.map((row) => row.seq)));
+  durably(db, () =>
+    setAttempted(
+      db,
+      rows.map((row) => row.seq),
+    ),
+  );
 }
 
 /**
@@ -98,7 +115,13 @@ export function settlePushed(db: Database, row: OutboxRow, accepted: Json, clock
       removeQueued(db, row.seq);
       const { rejected } = storeResources(db, [accepted]);
       if (rejected.length > 0) {
-        recordDiagnostic(db, clock.now(), row.resource_type, row.resource_id, `central's answer to a push failed validation: ${rejected[0]?.issues.join('; ').slice(0, 900)}`);
+        recordDiagnostic(
+          db,
+          clock.now(),
+          row.resource_type,
+          row.resource_id,
+          `central's answer to a push failed validation: ${rejected[0]?.issues.join('; ').slice(0, 900)}`,
+        );
       }
     } else if (revision !== undefined) {
       rebaseQueued(db, row.seq, versionIdOf(accepted));
@@ -121,7 +144,9 @@ export function outboxCounts(db: Database): { pending: number; conflicts: number
 /** The sync mark of each of a patient's queued resources ("type/id" → mark); absent means synced. */
 export function syncMarksOf(db: Database, patientId: string): Map<string, SyncMark> {
   const rows = queuedOfPatient(db, patientId);
-  return new Map(rows.map((row) => [`${row.resource_type}/${row.resource_id}`, row.state === 'conflict' ? 'conflict' : 'pending']));
+  return new Map(
+    rows.map((row) => [`${row.resource_type}/${row.resource_id}`, row.state === 'conflict' ? 'conflict' : 'pending']),
+  );
 }
 
 /** Why a signed-out user's rows are held; they go back to pending when that user signs in again. */

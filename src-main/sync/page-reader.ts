@@ -27,7 +27,10 @@ export function startPageReader(): PageReader {
   // A bounded heap: the worker holds a few pages at a time, and the limit keeps the garbage of
   // parsed pages from growing the app's memory. The young generation is sized for a page's worth
   // of short-lived objects (measured: 16 MiB made the worker the pull's bottleneck in scavenges).
-  const worker = new Worker(WORKER_URL, { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 32 } });
+  const worker = new Worker(WORKER_URL, {
+    execArgv: [],
+    resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 32 },
+  });
   worker.unref();
   const queue: (Message | { crashed: Error })[] = [];
   let wake: (() => void) | null = null;
@@ -54,7 +57,8 @@ export function startPageReader(): PageReader {
         for (;;) {
           while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
           const item = queue.shift()!;
-          if ('crashed' in item) throw new SyncHttpError('network', `The pull could not be read (${item.crashed.message}).`);
+          if ('crashed' in item)
+            throw new SyncHttpError('network', `The pull could not be read (${item.crashed.message}).`);
           if ('error' in item) throw new SyncHttpError(item.error.reason, item.error.message, item.error.status);
           if ('end' in item) {
             ended = true;

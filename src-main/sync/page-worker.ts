@@ -53,7 +53,13 @@ async function run(job: PageJob): Promise<void> {
   try {
     const fetch = createCentralFetch({ tlsPins: job.tlsPins });
     for (const [index, search] of job.searches.entries()) {
-      const options = { accessToken: job.accessToken, allowLoopbackHttp: job.allowLoopbackHttp, fetch, what: search.what, ...(job.retry ? { retry: job.retry } : {}) };
+      const options = {
+        accessToken: job.accessToken,
+        allowLoopbackHttp: job.allowLoopbackHttp,
+        fetch,
+        what: search.what,
+        ...(job.retry ? { retry: job.retry } : {}),
+      };
       for await (const page of readPages(search.url, options)) {
         while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
         credits--;
@@ -64,6 +70,12 @@ async function run(job: PageJob): Promise<void> {
     port.postMessage({ end: true });
   } catch (error) {
     const { reason, status, message } = error as { reason?: unknown; status?: unknown; message?: unknown };
-    port.postMessage({ error: { reason: typeof reason === 'string' ? reason : 'network', status: typeof status === 'number' ? status : null, message: typeof message === 'string' ? message : 'The page reader failed.' } });
+    port.postMessage({
+      error: {
+        reason: typeof reason === 'string' ? reason : 'network',
+        status: typeof status === 'number' ? status : null,
+        message: typeof message === 'string' ? message : 'The page reader failed.',
+      },
+    });
   }
 }

@@ -11,7 +11,11 @@ import { fetchWithRetry, SyncHttpError, type HttpDeps } from './http.ts';
  */
 export interface Bundle {
   resourceType?: unknown;
-  entry?: { resource?: unknown; request?: { method?: unknown; url?: unknown }; response?: { lastModified?: unknown } }[];
+  entry?: {
+    resource?: unknown;
+    request?: { method?: unknown; url?: unknown };
+    response?: { lastModified?: unknown };
+  }[];
   link?: { relation?: unknown; url?: unknown }[];
 }
 
@@ -29,10 +33,18 @@ export interface PageReadOptions extends HttpDeps {
 }
 
 async function fetchBundle(url: string, options: PageReadOptions): Promise<Bundle> {
-  const response = await fetchWithRetry(url, { headers: { accept: 'application/fhir+json', authorization: `Bearer ${options.accessToken}` } }, options);
+  const response = await fetchWithRetry(
+    url,
+    { headers: { accept: 'application/fhir+json', authorization: `Bearer ${options.accessToken}` } },
+    options,
+  );
   if (!response.ok) {
     await response.body?.cancel();
-    throw new SyncHttpError(`http-${response.status}`, `The central FHIR API refused the ${options.what} (HTTP ${response.status}).`, response.status);
+    throw new SyncHttpError(
+      `http-${response.status}`,
+      `The central FHIR API refused the ${options.what} (HTTP ${response.status}).`,
+      response.status,
+    );
   }
   let bundle: Bundle;
   try {
@@ -40,7 +52,11 @@ async function fetchBundle(url: string, options: PageReadOptions): Promise<Bundl
   } catch {
     throw new SyncHttpError('malformed-response', `The central FHIR API sent a ${options.what} page that is not JSON.`);
   }
-  if (bundle.resourceType !== 'Bundle') throw new SyncHttpError('malformed-response', `The central FHIR API sent a ${options.what} page that is not a Bundle.`);
+  if (bundle.resourceType !== 'Bundle')
+    throw new SyncHttpError(
+      'malformed-response',
+      `The central FHIR API sent a ${options.what} page that is not a Bundle.`,
+    );
   return bundle;
 }
 

@@ -34,12 +34,22 @@ export function cursorCount(db: Database): number {
 }
 
 /** Records what central sent that could not be stored. */
-export function diagnosticRecorder(db: Database): (at: number, resourceType: string | null, resourceId: string | null, problem: string) => void {
-  const diagnose = db.prepare('INSERT INTO sync_diagnostics (at, resource_type, resource_id, problem) VALUES (?, ?, ?, ?)');
+export function diagnosticRecorder(
+  db: Database,
+): (at: number, resourceType: string | null, resourceId: string | null, problem: string) => void {
+  const diagnose = db.prepare(
+    'INSERT INTO sync_diagnostics (at, resource_type, resource_id, problem) VALUES (?, ?, ?, ?)',
+  );
   return (at, resourceType, resourceId, problem) => void diagnose.run(at, resourceType, resourceId, problem);
 }
 
-export function recordDiagnostic(db: Database, at: number, resourceType: string | null, resourceId: string | null, problem: string): void {
+export function recordDiagnostic(
+  db: Database,
+  at: number,
+  resourceType: string | null,
+  resourceId: string | null,
+  problem: string,
+): void {
   diagnosticRecorder(db)(at, resourceType, resourceId, problem);
 }
 

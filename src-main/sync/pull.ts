@@ -54,7 +54,6 @@ export interface PullResult {
   pages: number;
 }
 
-
 const DEFAULT_OVERLAP_MS = 2_000;
 /** Resources per page asked of central: fewer round trips, pages of a few hundred kilobytes. */
 export const PULL_PAGE_SIZE = 500;
@@ -68,7 +67,11 @@ function searchUrl(options: PullOptions, type: PulledType): string {
   const base = new URL(options.fhirBaseUrl.replace(/\/+$/, '') + '/');
   const cursor = cursorReader(options.db)(type);
   const query = new URLSearchParams({ _sort: '_lastUpdated', _count: String(options.pageSize ?? PULL_PAGE_SIZE) });
-  if (cursor) query.set('_lastUpdated', `ge${new Date(Date.parse(cursor) - (options.overlapMs ?? DEFAULT_OVERLAP_MS)).toISOString()}`);
+  if (cursor)
+    query.set(
+      '_lastUpdated',
+      `ge${new Date(Date.parse(cursor) - (options.overlapMs ?? DEFAULT_OVERLAP_MS)).toISOString()}`,
+    );
   return new URL(`${type}?${query}`, base).href;
 }
 
@@ -101,7 +104,8 @@ function typeSink(options: PullOptions, type: PulledType) {
     db.transaction(() => {
       result.stored += storePrepared(db, resources);
       result.rejected += refused.length;
-      for (const bad of refused) diagnose(options.clock.now(), bad.resourceType, bad.id, bad.issues.join('; ').slice(0, 1000));
+      for (const bad of refused)
+        diagnose(options.clock.now(), bad.resourceType, bad.id, bad.issues.join('; ').slice(0, 1000));
       if (newest) setCursor(type, new Date(Date.parse(newest)).toISOString(), options.clock.now());
     }).immediate();
   };
@@ -109,14 +113,18 @@ function typeSink(options: PullOptions, type: PulledType) {
   return {
     add(page: PreparedPage): void {
       result.pages++;
-      if (page.newest !== null && (groupNewest === null || Date.parse(page.newest) > Date.parse(groupNewest))) groupNewest = page.newest;
+      if (page.newest !== null && (groupNewest === null || Date.parse(page.newest) > Date.parse(groupNewest)))
+        groupNewest = page.newest;
       for (const outcome of page.prepared) {
         if (!outcome.ok) {
           rejected.push(outcome.rejected);
           continue;
         }
         const resource = outcome.resource;
-        if (queued.has(resource.id) || (!firstOfType && resource.versionId !== null && storedVersionOf(db, type, resource.id) === resource.versionId)) {
+        if (
+          queued.has(resource.id) ||
+          (!firstOfType && resource.versionId !== null && storedVersionOf(db, type, resource.id) === resource.versionId)
+        ) {
           result.unchanged++;
           continue;
         }
@@ -126,7 +134,11 @@ function typeSink(options: PullOptions, type: PulledType) {
     },
     finish(): PullResult {
       if (group.length > 0 || rejected.length > 0 || groupNewest !== null) commitGroup();
-      options.logger.log(result.rejected > 0 ? 'warn' : 'info', 'sync.pulled', { reason: type, count: result.stored, status: result.rejected });
+      options.logger.log(result.rejected > 0 ? 'warn' : 'info', 'sync.pulled', {
+        reason: type,
+        count: result.stored,
+        status: result.rejected,
+      });
       return result;
     },
   };
@@ -148,7 +160,8 @@ export async function pullType(options: PullOptions, type: PulledType, reader?: 
   if (reader) {
     for await (const item of reader.read(pageJob(options, [type]))) if ('page' in item) sink.add(item.page);
   } else {
-    for await (const bundle of readPages(searchUrl(options, type), { ...options, what: `${type} pull` })) sink.add(preparePage(bundle, type));
+    for await (const bundle of readPages(searchUrl(options, type), { ...options, what: `${type} pull` }))
+      sink.add(preparePage(bundle, type));
   }
   return sink.finish();
 }
@@ -166,16 +179,27 @@ export async function pullDeletes(options: PullOptions, type: PulledType): Promi
   const since = cursorOf(`history:${type}`) ?? cursorOf(type);
   if (since === undefined) return { deleted: 0 };
   const from = new Date(Date.parse(since) - (options.overlapMs ?? DEFAULT_OVERLAP_MS)).toISOString();
-  const url = new URL(`${type}/_history?${new URLSearchParams({ _since: from, _count: String(options.pageSize ?? PULL_PAGE_SIZE) })}`, base).href;
+  const url = new URL(
+    `${type}/_history?${new URLSearchParams({ _since: from, _count: String(options.pageSize ?? PULL_PAGE_SIZE) })}`,
+    base,
+  ).href;
   const setCursor = cursorMover(db);
   let deleted = 0;
   for await (const bundle of readPages(url, { ...options, what: `${type} history` })) {
     let newest: string | null = null;
     const gone: string[] = [];
     for (const entry of bundle.entry ?? []) {
-      const at = entry.response?.lastModified ?? (entry.resource as { meta?: { lastUpdated?: unknown } } | undefined)?.meta?.lastUpdated;
-      if (typeof at === 'string' && !Number.isNaN(Date.parse(at)) && (newest === null || Date.parse(at) > Date.parse(newest))) newest = at;
-      const target = typeof entry.request?.url === 'string' ? /^([A-Za-z]+)\/([A-Za-z0-9.-]{1,64})$/.exec(entry.request.url) : null;
+      const at =
+        entry.response?.lastModified ??
+        (entry.resource as { meta?: { lastUpdated?: unknown } } | undefined)?.meta?.lastUpdated;
+      if (
+        typeof at === 'string' &&
+        !Number.isNaN(Date.parse(at)) &&
+        (newest === null || Date.parse(at) > Date.parse(newest))
+      )
+        newest = at;
+      const target =
+        typeof entry.request?.url === 'string' ? /^([A-Za-z]+)\/([A-Za-z0-9.-]{1,64})$/.exec(entry.request.url) : null;
       if (entry.request?.method === 'DELETE' && target?.[1] === type && target[2]) gone.push(target[2]);
     }
     const queued = queuedResourceIds(db, type);
@@ -210,7 +234,11 @@ export async function pullAll(options: PullOptions): Promise<Record<PulledType, 
       const sinks = types.map((type) => typeSink(options, type));
       for await (const item of reader.read(pageJob(options, types))) {
         if ('page' in item) sinks[item.index]!.add(item.page);
-        else results[types[item.index]!] = { ...sinks[item.index]!.finish(), deleted: deleted.get(types[item.index]!) ?? 0 };
+        else
+          results[types[item.index]!] = {
+            ...sinks[item.index]!.finish(),
+            deleted: deleted.get(types[item.index]!) ?? 0,
+          };
       }
     } else {
       for (const type of types) results[type] = { ...(await pullType(options, type)), deleted: deleted.get(type) ?? 0 };

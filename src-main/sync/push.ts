@@ -79,14 +79,18 @@ export async function pushOutbox(options: PushOptions): Promise<PushResult> {
       result.held++;
     });
     // One durable commit per batch: from here on, any of these PUTs may reach central.
-    markAttempted(db, ready.map(({ row }) => row));
+    markAttempted(
+      db,
+      ready.map(({ row }) => row),
+    );
     // A few resources at a time; after a failure none more start, and it ends the push once those in flight have.
     await inParallel(ready, concurrency, async ({ row, token }) => {
       await pushChange(row, token);
       options.onSettled?.();
     });
   }
-  if (result.pushed + result.conflicts + result.held > 0) logger.log('info', 'sync.pushed', { count: result.pushed, status: result.conflicts });
+  if (result.pushed + result.conflicts + result.held > 0)
+    logger.log('info', 'sync.pushed', { count: result.pushed, status: result.conflicts });
   return result;
 }
 
@@ -108,7 +112,11 @@ async function withTokens(
 }
 
 /** Runs `each` over the items, `concurrency` at a time; throws the first failure once all running have ended. */
-async function inParallel<T>(items: readonly T[], concurrency: number, each: (item: T) => Promise<void>): Promise<void> {
+async function inParallel<T>(
+  items: readonly T[],
+  concurrency: number,
+  each: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   let failure: unknown = null;
   const worker = async () => {
@@ -177,21 +185,28 @@ async function putChange(central: CentralForPush, row: OutboxRow, token: string)
   const headers: Record<string, string> = { 'content-type': FHIR_JSON };
   if (row.base_version !== null) headers['if-match'] = `W/"${row.base_version}"`;
   let resent = false;
-  const response = await central.request(`${row.resource_type}/${row.resource_id}`, { method: 'PUT', headers, body: row.json }, token, async () => {
-    resent = true;
-    const landed = await central.landedVersion(row, token);
-    return landed ? Response.json(landed) : null;
-  });
+  const response = await central.request(
+    `${row.resource_type}/${row.resource_id}`,
+    { method: 'PUT', headers, body: row.json },
+    token,
+    async () => {
+      resent = true;
+      const landed = await central.landedVersion(row, token);
+      return landed ? Response.json(landed) : null;
+    },
+  );
   if (response.ok) {
     // Accepted, but the answer was cut off or unreadable: central's history says what it holds.
     const accepted = ((await readJson(response)) as Json | null) ?? (await central.landedVersion(row, token));
     // Not found there either: the row stays attempted, and the next round looks again.
-    if (!accepted) throw new SyncHttpError('malformed-response', 'Central accepted a change but its answer is not JSON.');
+    if (!accepted)
+      throw new SyncHttpError('malformed-response', 'Central accepted a change but its answer is not JSON.');
     return { accepted };
   }
   await response.body?.cancel();
   // Central moved on since the edit (412), or deleted what the edit was made on (404/410).
-  if (response.status === 412 || (row.base_version !== null && (response.status === 404 || response.status === 410))) return { conflict: true, resent };
+  if (response.status === 412 || (row.base_version !== null && (response.status === 404 || response.status === 410)))
+    return { conflict: true, resent };
   if (response.status === 401) throw new SyncHttpError('http-401', 'Central did not accept the sign-in token.', 401);
   // The change itself is refused.
   return { refused: response.status };

@@ -43,7 +43,8 @@ export const vaultErrorGuide: Readonly<Record<VaultErrorCode, { title: string; a
   },
   SCHEMA_TOO_NEW: {
     title: 'The cache was written by a newer version of the app than this one.',
-    action: 'Install the newer version of Clinic Workstation; this version will not touch the cache to avoid damaging it.',
+    action:
+      'Install the newer version of Clinic Workstation; this version will not touch the cache to avoid damaging it.',
   },
   IN_USE: {
     title: 'Another Clinic Workstation process is using this cache, so this one leaves it alone.',
@@ -52,6 +53,7 @@ export const vaultErrorGuide: Readonly<Record<VaultErrorCode, { title: string; a
   },
   ESCROW_FAILED: {
     title: 'The cache key could not be wrapped for the IT recovery key named in policy.',
-    action: 'Check the recovery public key in policy (RSA of at least 3072 bits or X25519, PEM); the cache was not created.',
+    action:
+      'Check the recovery public key in policy (RSA of at least 3072 bits or X25519, PEM); the cache was not created.',
   },
 };

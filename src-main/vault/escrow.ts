@@ -42,21 +42,33 @@ export function parseRecoveryPublicKey(pem: string): { key: KeyObject; alg: 'RSA
 
 /** SHA-256 of the key's SPKI: names which recovery key an escrow file was made for. */
 export function recoveryKeyThumbprint(key: KeyObject): string {
-  return createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(key.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 /**
  * `purpose` names which key is wrapped (the cache key by default, or the audit key), inside the
  * encrypted payload and in the header, so one can never be unwrapped as the other.
  */
-export async function wrapCacheKey(keyHex: string, recoveryPublicKeyPem: string, purpose: string = ESCROW_PURPOSE): Promise<string> {
+export async function wrapCacheKey(
+  keyHex: string,
+  recoveryPublicKeyPem: string,
+  purpose: string = ESCROW_PURPOSE,
+): Promise<string> {
   const { key, alg } = parseRecoveryPublicKey(recoveryPublicKeyPem);
   const payload = new TextEncoder().encode(JSON.stringify({ purpose, key: keyHex }));
-  return new CompactEncrypt(payload).setProtectedHeader({ alg, enc: 'A256GCM', kid: recoveryKeyThumbprint(key), cty: purpose }).encrypt(key);
+  return new CompactEncrypt(payload)
+    .setProtectedHeader({ alg, enc: 'A256GCM', kid: recoveryKeyThumbprint(key), cty: purpose })
+    .encrypt(key);
 }
 
 /** Unwraps an escrowed key with IT's private key (a node KeyObject); throws when it does not fit. */
-export async function unwrapCacheKey(jwe: string, privateKey: KeyObject, purpose: string = ESCROW_PURPOSE): Promise<string> {
+export async function unwrapCacheKey(
+  jwe: string,
+  privateKey: KeyObject,
+  purpose: string = ESCROW_PURPOSE,
+): Promise<string> {
   const { plaintext } = await compactDecrypt(jwe.trim(), privateKey);
   const body = JSON.parse(new TextDecoder().decode(plaintext)) as { purpose?: unknown; key?: unknown };
   if (body.purpose !== purpose || typeof body.key !== 'string' || !/^[0-9a-f]{64}$/.test(body.key)) {

@@ -7,7 +7,20 @@ export { openVault, eraseVault, recoverVault, releaseAndRemove, type Vault, type
 export { acquireOwnerLock, type OwnerLock } from './owner-lock.ts';
 export { VaultError, vaultErrorGuide } from './errors.ts';
 export { runMigrations, schemaVersion, type Migration } from './migrations.ts';
-export { durably, enterRollbackJournal, openDatabase, storageFailure, withRollbackJournal, type Database } from './sqlcipher.ts';
-export { EscrowKeyError, parseRecoveryPublicKey, recoveryKeyThumbprint, unwrapCacheKey, wrapCacheKey } from './escrow.ts';
+export {
+  durably,
+  enterRollbackJournal,
+  openDatabase,
+  storageFailure,
+  withRollbackJournal,
+  type Database,
+} from './sqlcipher.ts';
+export {
+  EscrowKeyError,
+  parseRecoveryPublicKey,
+  recoveryKeyThumbprint,
+  unwrapCacheKey,
+  wrapCacheKey,
+} from './escrow.ts';
 export { vaultFiles, type VaultFiles } from './files.ts';
 export { createKeytarKeyStore, KEYCHAIN_SERVICE } from './keytar-key-store.ts';

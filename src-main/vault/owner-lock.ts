@@ -71,7 +71,9 @@ export function acquireOwnerLock(dataDir: string): OwnerLock {
     db?.close();
     if (!isBusy(error)) throw error;
     const holder = readHolder(files.holder);
-    const named = holder ? `process ${holder.pid} (${holder.program} on ${holder.host}, since ${holder.since})` : 'another process';
+    const named = holder
+      ? `process ${holder.pid} (${holder.program} on ${holder.host}, since ${holder.since})`
+      : 'another process';
     throw new VaultError('IN_USE', `The cache in ${dataDir} is held by ${named}.`);
   }
   writeFileAtomic(files.holder, JSON.stringify(who()));

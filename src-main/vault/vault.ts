@@ -5,7 +5,13 @@ import { decodeProtectedHeader } from 'jose';
 import type { Policy } from '../../src-shared/policy/schema.ts';
 import type { Logger } from '../log/index.ts';
 import { readIfExists, removeIfExists, syncDirectory, writeFileAtomic } from '../base/index.ts';
-import { EscrowKeyError, parseRecoveryPublicKey, recoveryKeyThumbprint, unwrapCacheKey, wrapCacheKey } from './escrow.ts';
+import {
+  EscrowKeyError,
+  parseRecoveryPublicKey,
+  recoveryKeyThumbprint,
+  unwrapCacheKey,
+  wrapCacheKey,
+} from './escrow.ts';
 import { VaultError } from './errors.ts';
 import { vaultFiles, type VaultFiles } from './files.ts';
 import { generateCacheKey, isCacheKey, keyCheckValue, keyMatchesCheck, keychainAccounts } from './key-material.ts';
@@ -91,13 +97,21 @@ async function openHeld(options: VaultOptions, lock: OwnerLock): Promise<Vault> 
     const interruptedCreate = fs.existsSync(files.staging);
     const traces = [
       ...(current !== null || next !== null ? ['its key in the OS keychain'] : []),
-      ...[files.keyCheck, files.escrow, files.escrowNext, ...['-wal', '-shm', '-journal'].map((suffix) => files.db + suffix)]
+      ...[
+        files.keyCheck,
+        files.escrow,
+        files.escrowNext,
+        ...['-wal', '-shm', '-journal'].map((suffix) => files.db + suffix),
+      ]
         .filter((file) => fs.existsSync(file))
         .map((file) => path.basename(file)),
       ...(options.otherTraces ?? []),
     ];
     if (!interruptedCreate && traces.length > 0) {
-      throw new VaultError('DATABASE_MISSING', `The cache file ${files.db} is missing, but a cache was here: ${traces.join(', ')}.`);
+      throw new VaultError(
+        'DATABASE_MISSING',
+        `The cache file ${files.db} is missing, but a cache was here: ${traces.join(', ')}.`,
+      );
     }
     await createCache(files, accounts, options);
     return openHeld(options, lock);
@@ -107,7 +121,10 @@ async function openHeld(options: VaultOptions, lock: OwnerLock): Promise<Vault> 
   // for a new database and start afresh.
   const size = fs.statSync(files.db).size;
   if (size < PAGE_SIZE || size % PAGE_SIZE !== 0) {
-    throw new VaultError('CORRUPT', `The cache file ${files.db} is ${size} bytes: it was cut short (a cache is whole pages of ${PAGE_SIZE} bytes).`);
+    throw new VaultError(
+      'CORRUPT',
+      `The cache file ${files.db} is ${size} bytes: it was cut short (a cache is whole pages of ${PAGE_SIZE} bytes).`,
+    );
   }
 
   if (current === null && next === null) {
@@ -123,7 +140,8 @@ async function openHeld(options: VaultOptions, lock: OwnerLock): Promise<Vault> 
       opened = { db: openDatabase(files.db, key), key };
       break;
     } catch (error) {
-      if (!isNotADatabase(error)) throw new VaultError('CORRUPT', `The cache could not be read: ${(error as Error).message}`);
+      if (!isNotADatabase(error))
+        throw new VaultError('CORRUPT', `The cache could not be read: ${(error as Error).message}`);
     }
   }
   if (!opened) {
@@ -136,7 +154,8 @@ async function openHeld(options: VaultOptions, lock: OwnerLock): Promise<Vault> 
 
   const { db, key } = opened;
   try {
-    if (next !== null || fs.existsSync(files.rotation)) await settleRotation(files, accounts, options, key === next && key !== current ? key : null);
+    if (next !== null || fs.existsSync(files.rotation))
+      await settleRotation(files, accounts, options, key === next && key !== current ? key : null);
     applyConnectionSettings(db);
     const schemaVersion = runMigrations(db, options.migrations);
     const escrowed = await ensureEscrow(files, key, options);
@@ -153,11 +172,18 @@ async function openHeld(options: VaultOptions, lock: OwnerLock): Promise<Vault> 
  * its key in the keychain, its escrow and key check beside it. A crash before the rename leaves
  * only the staging file, which the next start discards and builds again.
  */
-async function createCache(files: VaultFiles, accounts: ReturnType<typeof keychainAccounts>, options: VaultOptions): Promise<void> {
+async function createCache(
+  files: VaultFiles,
+  accounts: ReturnType<typeof keychainAccounts>,
+  options: VaultOptions,
+): Promise<void> {
   fs.mkdirSync(files.dataDir, { recursive: true, mode: 0o700 });
-  for (const file of [files.staging, ...files.companions.filter((f) => f.startsWith(files.staging))]) removeIfExists(file);
+  for (const file of [files.staging, ...files.companions.filter((f) => f.startsWith(files.staging))])
+    removeIfExists(file);
   const key = generateCacheKey();
-  const escrow = options.policy.recoveryPublicKeyPem ? await wrapForPolicy(key, options.policy.recoveryPublicKeyPem) : null;
+  const escrow = options.policy.recoveryPublicKeyPem
+    ? await wrapForPolicy(key, options.policy.recoveryPublicKeyPem)
+    : null;
 
   const db = openDatabase(files.staging, key);
   try {
@@ -181,7 +207,10 @@ async function wrapForPolicy(key: string, pem: string): Promise<string> {
   try {
     return await wrapCacheKey(key, pem);
   } catch (error) {
-    throw new VaultError('ESCROW_FAILED', error instanceof EscrowKeyError ? error.message : 'The recovery key could not wrap the cache key.');
+    throw new VaultError(
+      'ESCROW_FAILED',
+      error instanceof EscrowKeyError ? error.message : 'The recovery key could not wrap the cache key.',
+    );
   }
 }
 
@@ -305,7 +334,11 @@ function makeVault(
  * companions and the escrow are removed. Works on a cache that cannot be opened. The audit key is
  * the audit capability's: whoever wipes the workstation erases both (src-main/workstation-keys.ts).
  */
-export async function eraseVault(options: { dataDir: string; keyStore: KeyStore; lock?: OwnerLock }): Promise<{ removed: string[] }> {
+export async function eraseVault(options: {
+  dataDir: string;
+  keyStore: KeyStore;
+  lock?: OwnerLock;
+}): Promise<{ removed: string[] }> {
   const dataDir = path.resolve(options.dataDir);
   if (!fs.existsSync(dataDir)) return { removed: [] };
   const lock = options.lock ?? acquireOwnerLock(dataDir);
@@ -314,7 +347,14 @@ export async function eraseVault(options: { dataDir: string; keyStore: KeyStore;
     const accounts = keychainAccounts(dataDir);
     await fromKeychain(() => options.keyStore.delete(accounts.current));
     await fromKeychain(() => options.keyStore.delete(accounts.next));
-    const removed = [files.db, ...files.companions, files.staging, files.keyCheck, files.escrow, files.escrowNext].filter(removeIfExists);
+    const removed = [
+      files.db,
+      ...files.companions,
+      files.staging,
+      files.keyCheck,
+      files.escrow,
+      files.escrowNext,
+    ].filter(removeIfExists);
     syncDirectory(dataDir);
     return { removed: removed.map((file) => path.basename(file)) };
   } finally {
@@ -333,9 +373,16 @@ export function releaseAndRemove(lock: OwnerLock, dataDir: string): void {
  * IT recovery: unwrap the escrowed key with IT's private key, prove it opens this cache, and put
  * it back in the keychain. Nothing changes unless the key opens the cache.
  */
-export async function recoverVault(options: { dataDir: string; keyStore: KeyStore; privateKeyPem: string; logger: Logger; lock?: OwnerLock }): Promise<void> {
+export async function recoverVault(options: {
+  dataDir: string;
+  keyStore: KeyStore;
+  privateKeyPem: string;
+  logger: Logger;
+  lock?: OwnerLock;
+}): Promise<void> {
   const dataDir = path.resolve(options.dataDir);
-  if (!fs.existsSync(vaultFiles(dataDir).db)) throw new VaultError('DATABASE_MISSING', `There is no cache in ${dataDir} to recover.`);
+  if (!fs.existsSync(vaultFiles(dataDir).db))
+    throw new VaultError('DATABASE_MISSING', `There is no cache in ${dataDir} to recover.`);
   const lock = options.lock ?? acquireOwnerLock(dataDir);
   try {
     await recoverHeld(options, dataDir);
@@ -344,7 +391,10 @@ export async function recoverVault(options: { dataDir: string; keyStore: KeyStor
   }
 }
 
-async function recoverHeld(options: { keyStore: KeyStore; privateKeyPem: string; logger: Logger }, dataDir: string): Promise<void> {
+async function recoverHeld(
+  options: { keyStore: KeyStore; privateKeyPem: string; logger: Logger },
+  dataDir: string,
+): Promise<void> {
   const files = vaultFiles(dataDir);
   const accounts = keychainAccounts(dataDir);
   let privateKey;

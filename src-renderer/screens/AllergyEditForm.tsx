@@ -3,7 +3,14 @@ import { AllergyEdit } from '../../src-shared/chart/vitals.ts';
 import type { IpcError } from '../../src-shared/ipc/errors.ts';
 import { FormFooter, TextField } from './FormParts.tsx';
 import { FieldError } from './FieldError.tsx';
-import { answerErrors, describedBy, focusFirstInvalid, hasErrors, schemaErrors, type FieldErrors } from './form-errors.ts';
+import {
+  answerErrors,
+  describedBy,
+  focusFirstInvalid,
+  hasErrors,
+  schemaErrors,
+  type FieldErrors,
+} from './form-errors.ts';
 
 type AllergyField = 'criticality' | 'clinicalStatus' | 'note';
 const ALLERGY_FIELDS: readonly AllergyField[] = ['criticality', 'clinicalStatus', 'note'];
@@ -48,7 +55,16 @@ interface Props {
 }
 
 /** Criticality, clinical status and a comment of one allergy: the chart's edit and a conflict's hand merge. */
-export function AllergyEditForm({ idPrefix, heading, initial, submitLabel, requestKey, save, onSaved, onCancel }: Props) {
+export function AllergyEditForm({
+  idPrefix,
+  heading,
+  initial,
+  submitLabel,
+  requestKey,
+  save,
+  onSaved,
+  onCancel,
+}: Props) {
   const [criticality, setCriticality] = useState(() => codeOf(initial.criticality, CRITICALITY));
   const [clinicalStatus, setClinicalStatus] = useState(() => codeOf(initial.clinicalStatus, CLINICAL_STATUS));
   const [note, setNote] = useState(initial.note ?? '');
@@ -80,7 +96,13 @@ export function AllergyEditForm({ idPrefix, heading, initial, submitLabel, reque
     onSaved();
   };
 
-  const select = (field: 'criticality' | 'clinicalStatus', label: string, value: string, set: (value: string) => void, options: readonly { code: string; display: string }[]) => (
+  const select = (
+    field: 'criticality' | 'clinicalStatus',
+    label: string,
+    value: string,
+    set: (value: string) => void,
+    options: readonly { code: string; display: string }[],
+  ) => (
     <div className="field">
       <label htmlFor={idOf(field)}>{label}</label>
       <select
@@ -122,7 +144,15 @@ export function AllergyEditForm({ idPrefix, heading, initial, submitLabel, reque
         {select('criticality', 'Criticality', criticality, setCriticality, CRITICALITY)}
         {select('clinicalStatus', 'Clinical status', clinicalStatus, setClinicalStatus, CLINICAL_STATUS)}
       </div>
-      <TextField id={idOf('note')} label="Comment" value={note} onChange={setNote} error={errors.note} maxLength={2000} rows={3} />
+      <TextField
+        id={idOf('note')}
+        label="Comment"
+        value={note}
+        onChange={setNote}
+        error={errors.note}
+        maxLength={2000}
+        rows={3}
+      />
       <FormFooter error={errors.form} busy={busy} submitLabel={submitLabel} onCancel={onCancel} />
     </form>
   );

@@ -73,9 +73,26 @@ function useSavedForm(opener: RefObject<HTMLButtonElement | null>) {
 }
 
 /** The section's button that opens (and closes) its form, the one focus returns to. */
-function FormOpener({ form, opener, controls, label }: { form: ReturnType<typeof useSavedForm>; opener: RefObject<HTMLButtonElement | null>; controls: string; label: string }) {
+function FormOpener({
+  form,
+  opener,
+  controls,
+  label,
+}: {
+  form: ReturnType<typeof useSavedForm>;
+  opener: RefObject<HTMLButtonElement | null>;
+  controls: string;
+  label: string;
+}) {
   return (
-    <button type="button" ref={opener} className="button button--secondary" aria-expanded={form.open} aria-controls={form.open ? controls : undefined} onClick={form.toggle}>
+    <button
+      type="button"
+      ref={opener}
+      className="button button--secondary"
+      aria-expanded={form.open}
+      aria-controls={form.open ? controls : undefined}
+      onClick={form.toggle}
+    >
       {label}
     </button>
   );
@@ -147,7 +164,15 @@ function AllergyItem({ patientId, allergy, canWrite }: { patientId: string; alle
  */
 const RECENT_VITALS = 50;
 
-function VitalsSection({ patientId, rows, canWrite }: { patientId: string; rows: ChartSections['vitals']; canWrite: boolean }) {
+function VitalsSection({
+  patientId,
+  rows,
+  canWrite,
+}: {
+  patientId: string;
+  rows: ChartSections['vitals'];
+  canWrite: boolean;
+}) {
   const opener = useRef<HTMLButtonElement>(null);
   const form = useSavedForm(opener);
   const [showAll, setShowAll] = useState(false);
@@ -160,7 +185,11 @@ function VitalsSection({ patientId, rows, canWrite }: { patientId: string; rows:
       {form.open && (
         <VitalsForm
           patientId={patientId}
-          onSaved={(recorded) => void form.saved(`${recorded} ${recorded === 1 ? 'vital sign' : 'vital signs'} recorded on this workstation; pending sync with central.`)}
+          onSaved={(recorded) =>
+            void form.saved(
+              `${recorded} ${recorded === 1 ? 'vital sign' : 'vital signs'} recorded on this workstation; pending sync with central.`,
+            )
+          }
           onCancel={form.cancel}
         />
       )}
@@ -171,7 +200,11 @@ function VitalsSection({ patientId, rows, canWrite }: { patientId: string; rows:
         <>
           <VitalsTrends rows={rows} />
           <table className="chart-table">
-            <caption className="visually-hidden">{shown.length < rows.length ? `The newest ${shown.length} of ${rows.length} vital signs` : 'Vital signs, newest first'}</caption>
+            <caption className="visually-hidden">
+              {shown.length < rows.length
+                ? `The newest ${shown.length} of ${rows.length} vital signs`
+                : 'Vital signs, newest first'}
+            </caption>
             <thead>
               <tr>
                 <th scope="col">Date</th>
@@ -192,7 +225,12 @@ function VitalsSection({ patientId, rows, canWrite }: { patientId: string; rows:
             </tbody>
           </table>
           {rows.length > RECENT_VITALS && (
-            <button type="button" className="button button--secondary" aria-expanded={showAll} onClick={() => setShowAll(!showAll)}>
+            <button
+              type="button"
+              className="button button--secondary"
+              aria-expanded={showAll}
+              onClick={() => setShowAll(!showAll)}
+            >
               {showAll ? `Show the newest ${RECENT_VITALS} vital signs` : `Show all ${rows.length} vital signs`}
             </button>
           )}
@@ -202,7 +240,15 @@ function VitalsSection({ patientId, rows, canWrite }: { patientId: string; rows:
   );
 }
 
-function NotesSection({ patientId, rows, canWrite }: { patientId: string; rows: ChartSections['notes']; canWrite: boolean }) {
+function NotesSection({
+  patientId,
+  rows,
+  canWrite,
+}: {
+  patientId: string;
+  rows: ChartSections['notes'];
+  canWrite: boolean;
+}) {
   const opener = useRef<HTMLButtonElement>(null);
   const form = useSavedForm(opener);
   return (
@@ -210,7 +256,13 @@ function NotesSection({ patientId, rows, canWrite }: { patientId: string; rows: 
       title="Notes"
       actions={canWrite && <FormOpener form={form} opener={opener} controls="note-form" label="Write note" />}
     >
-      {form.open && <NoteForm patientId={patientId} onSaved={() => void form.saved('Note saved on this workstation; pending sync with central.')} onCancel={form.cancel} />}
+      {form.open && (
+        <NoteForm
+          patientId={patientId}
+          onSaved={() => void form.saved('Note saved on this workstation; pending sync with central.')}
+          onCancel={form.cancel}
+        />
+      )}
       <Notice notice={form.notice} refreshError={form.refreshError} />
       {rows.length === 0 ? (
         <p className="hint">No notes.</p>
@@ -234,7 +286,15 @@ function NotesSection({ patientId, rows, canWrite }: { patientId: string; rows: 
   );
 }
 
-function Sections({ patientId, sections, canWrite }: { patientId: string; sections: ChartSections; canWrite: boolean }) {
+function Sections({
+  patientId,
+  sections,
+  canWrite,
+}: {
+  patientId: string;
+  sections: ChartSections;
+  canWrite: boolean;
+}) {
   return (
     <div className="chart-sections">
       <Section title="Allergies">

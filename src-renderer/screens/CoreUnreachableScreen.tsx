@@ -16,8 +16,8 @@ export function CoreUnreachableScreen({ message, onRetry, focusHeading }: Props)
           Cannot reach the workstation service
         </h1>
         <p>
-          This window could not talk to the part of the app that keeps the encrypted cache, so no
-          patient information can be shown.
+          This window could not talk to the part of the app that keeps the encrypted cache, so no patient information
+          can be shown.
         </p>
         <p>
           <span className="label">Details:</span> {message}

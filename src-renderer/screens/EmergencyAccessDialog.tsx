@@ -41,13 +41,19 @@ export function EmergencyAccessDialog({ patientId, patientName, rules, onGranted
 
   return (
     <div className="dialog-backdrop">
-      <div role="dialog" aria-modal="true" aria-labelledby="emergency-heading" className="dialog" onKeyDown={(e) => e.key === 'Escape' && onCancel()}>
+      <div
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby="emergency-heading"
+        className="dialog"
+        onKeyDown={(e) => e.key === 'Escape' && onCancel()}
+      >
         <h2 id="emergency-heading" ref={heading} tabIndex={-1}>
           Emergency access
         </h2>
         <p>
-          You are asking for emergency access to the record of {patientName} for {rules.durationMinutes} minutes. Your reason and
-          justification are recorded and reviewed by the privacy officer.
+          You are asking for emergency access to the record of {patientName} for {rules.durationMinutes} minutes. Your
+          reason and justification are recorded and reviewed by the privacy officer.
         </p>
         <form onSubmit={(event) => void submit(event)} noValidate>
           <div className="field">
@@ -77,7 +83,15 @@ export function EmergencyAccessDialog({ patientId, patientName, rules, onGranted
           </div>
           <div className="field">
             <label htmlFor="emergency-pin">PIN</label>
-            <input id="emergency-pin" className="input" type="password" inputMode="numeric" autoComplete="off" value={pin} onChange={(e) => setPin(digitsOnly(e.target.value))} />
+            <input
+              id="emergency-pin"
+              className="input"
+              type="password"
+              inputMode="numeric"
+              autoComplete="off"
+              value={pin}
+              onChange={(e) => setPin(digitsOnly(e.target.value))}
+            />
           </div>
           <div className="actions">
             <button type="submit" className="button" disabled={busy}>
@@ -88,9 +102,7 @@ export function EmergencyAccessDialog({ patientId, patientName, rules, onGranted
             </button>
           </div>
         </form>
-        {error && (
-          <ErrorAlert label="Not granted:" message={error} />
-        )}
+        {error && <ErrorAlert label="Not granted:" message={error} />}
       </div>
     </div>
   );

@@ -10,9 +10,8 @@ export function EmergencyBanner({ until }: { until: number }) {
   const minutes = Math.max(0, Math.ceil((until - now) / 60_000));
   return (
     <div role="banner" aria-label="Emergency access active" className="emergency-banner">
-      <strong>Emergency access active</strong> · {minutes} {minutes === 1 ? 'minute' : 'minutes'} left. Everything you view is recorded
-      and reviewed.
+      <strong>Emergency access active</strong> · {minutes} {minutes === 1 ? 'minute' : 'minutes'} left. Everything you
+      view is recorded and reviewed.
     </div>
   );
 }
-

@@ -49,7 +49,17 @@ export function TextField({
 }
 
 /** aria-disabled, not disabled, while busy: the button keeps focus while its request runs. */
-export function FormFooter({ error, busy, submitLabel, onCancel }: { error: string | undefined; busy: boolean; submitLabel: string; onCancel(): void }) {
+export function FormFooter({
+  error,
+  busy,
+  submitLabel,
+  onCancel,
+}: {
+  error: string | undefined;
+  busy: boolean;
+  submitLabel: string;
+  onCancel(): void;
+}) {
   return (
     <>
       {error && <ErrorAlert label="Not saved:" message={error} />}

@@ -38,20 +38,31 @@ export function LockScreen({ session }: { session: SessionStatus }) {
           <form onSubmit={(event) => void unlock(event)} noValidate>
             <div className="field">
               <label htmlFor="unlock-pin">PIN</label>
-              <input id="unlock-pin" className="input" type="password" inputMode="numeric" autoComplete="off" autoFocus value={pin} onChange={(e) => setPin(digitsOnly(e.target.value))} />
+              <input
+                id="unlock-pin"
+                className="input"
+                type="password"
+                inputMode="numeric"
+                autoComplete="off"
+                autoFocus
+                value={pin}
+                onChange={(e) => setPin(digitsOnly(e.target.value))}
+              />
             </div>
             <div className="actions">
               <button type="submit" className="button" disabled={busy}>
                 Unlock
               </button>
-              <button type="button" className="button button--secondary" onClick={() => void sessionAction('session.end', { reason: 'switchUser' })}>
+              <button
+                type="button"
+                className="button button--secondary"
+                onClick={() => void sessionAction('session.end', { reason: 'switchUser' })}
+              >
                 Switch user
               </button>
             </div>
           </form>
-          {error && (
-            <ErrorAlert label="Not unlocked:" message={error} />
-          )}
+          {error && <ErrorAlert label="Not unlocked:" message={error} />}
         </section>
         {/* Counts only, no PHI: whoever comes to the keyboard sees whether changes still wait for central. */}
         <SyncStatusBar canSyncNow={false} />

@@ -16,11 +16,17 @@ export function LockingSoonDialog({ deadline }: { deadline: number }) {
   const seconds = Math.max(0, Math.ceil((deadline - now) / 1000));
   return (
     <div className="dialog-backdrop">
-      <div role="alertdialog" aria-modal="true" aria-labelledby="locking-soon-heading" aria-describedby="locking-soon-text" className="dialog">
+      <div
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby="locking-soon-heading"
+        aria-describedby="locking-soon-text"
+        className="dialog"
+      >
         <h2 id="locking-soon-heading">Locking soon</h2>
         <p id="locking-soon-text">
-          The workstation locks in {seconds} {seconds === 1 ? 'second' : 'seconds'} because nobody is using it. Press any key or move the
-          mouse to stay signed in.
+          The workstation locks in {seconds} {seconds === 1 ? 'second' : 'seconds'} because nobody is using it. Press
+          any key or move the mouse to stay signed in.
         </p>
         <button ref={button} type="button" className="button" onClick={() => void invoke('session.activity', {})}>
           Stay signed in

@@ -57,8 +57,24 @@ export function NoteForm({ patientId, onSaved, onCancel }: Props) {
       }}
     >
       <h4 id="note-form-heading">Write note</h4>
-      <TextField id={idOf('title')} label="Title" value={title} onChange={setTitle} error={errors.title} maxLength={200} />
-      <TextField id={idOf('text')} label="Note" value={text} onChange={setText} error={errors.text} maxLength={20_000} rows={8} fieldRef={textField} />
+      <TextField
+        id={idOf('title')}
+        label="Title"
+        value={title}
+        onChange={setTitle}
+        error={errors.title}
+        maxLength={200}
+      />
+      <TextField
+        id={idOf('text')}
+        label="Note"
+        value={text}
+        onChange={setText}
+        error={errors.text}
+        maxLength={20_000}
+        rows={8}
+        fieldRef={textField}
+      />
       <FormFooter error={errors.form} busy={busy} submitLabel="Save note" onCancel={onCancel} />
     </form>
   );

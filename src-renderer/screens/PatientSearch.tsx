@@ -102,7 +102,9 @@ export function PatientSearch() {
       <div role="status" aria-live="polite" aria-atomic="true" className="search-status">
         {phase === 'searching' && <p>Searching…</p>}
         {phase === 'done' && <p>{countText(results.length)}</p>}
-        {phase === 'done' && results.length >= SEARCH_LIMIT && <p className="hint">Showing the first {SEARCH_LIMIT}. Type more of the name to narrow the search.</p>}
+        {phase === 'done' && results.length >= SEARCH_LIMIT && (
+          <p className="hint">Showing the first {SEARCH_LIMIT}. Type more of the name to narrow the search.</p>
+        )}
         {phase === 'error' && error && (
           <p className="message message--error">
             <span className="message__label">Search not done:</span> {error.message}

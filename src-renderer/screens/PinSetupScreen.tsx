@@ -36,30 +36,48 @@ export function PinSetupScreen({ session }: { session: SessionStatus }) {
             Set your PIN
           </h1>
           <p>
-            Welcome, {session.user?.displayName}. Choose a PIN of {min} to 12 digits: it unlocks your session on this workstation when the
-            screen locks. Avoid easy PINs such as 123456 or 000000.
+            Welcome, {session.user?.displayName}. Choose a PIN of {min} to 12 digits: it unlocks your session on this
+            workstation when the screen locks. Avoid easy PINs such as 123456 or 000000.
           </p>
           <form onSubmit={(event) => void submit(event)} noValidate>
             <div className="field">
               <label htmlFor="new-pin">New PIN</label>
-              <input id="new-pin" className="input" type="password" inputMode="numeric" autoComplete="new-password" value={pin} onChange={(e) => setPin(digitsOnly(e.target.value))} />
+              <input
+                id="new-pin"
+                className="input"
+                type="password"
+                inputMode="numeric"
+                autoComplete="new-password"
+                value={pin}
+                onChange={(e) => setPin(digitsOnly(e.target.value))}
+              />
             </div>
             <div className="field">
               <label htmlFor="confirm-pin">Confirm PIN</label>
-              <input id="confirm-pin" className="input" type="password" inputMode="numeric" autoComplete="new-password" value={confirm} onChange={(e) => setConfirm(digitsOnly(e.target.value))} />
+              <input
+                id="confirm-pin"
+                className="input"
+                type="password"
+                inputMode="numeric"
+                autoComplete="new-password"
+                value={confirm}
+                onChange={(e) => setConfirm(digitsOnly(e.target.value))}
+              />
             </div>
             <div className="actions">
               <button type="submit" className="button" disabled={busy}>
                 Set PIN
               </button>
-              <button type="button" className="button button--secondary" onClick={() => void sessionAction('session.end', { reason: 'signOut' })}>
+              <button
+                type="button"
+                className="button button--secondary"
+                onClick={() => void sessionAction('session.end', { reason: 'signOut' })}
+              >
                 Sign out
               </button>
             </div>
           </form>
-          {error && (
-            <ErrorAlert label="PIN not set:" message={error} />
-          )}
+          {error && <ErrorAlert label="PIN not set:" message={error} />}
         </section>
       </main>
     </div>

@@ -42,25 +42,36 @@ function ReviewItem({ item }: { item: Item }) {
         </div>
         <div className="facts__row">
           <dt>Duration</dt>
-          <dd>{ended !== null ? `${minutesBetween(item.startedAt, ended)} min, ended (${item.endReason ?? 'unknown'})` : `active until ${time(item.expiresAt)}`}</dd>
+          <dd>
+            {ended !== null
+              ? `${minutesBetween(item.startedAt, ended)} min, ended (${item.endReason ?? 'unknown'})`
+              : `active until ${time(item.expiresAt)}`}
+          </dd>
         </div>
         <div className="facts__row">
           <dt>Viewed</dt>
-          <dd>{item.viewed.length === 0 ? 'Nothing' : item.viewed.map((v) => `${v.what} at ${time(v.at)}`).join('; ')}</dd>
+          <dd>
+            {item.viewed.length === 0 ? 'Nothing' : item.viewed.map((v) => `${v.what} at ${time(v.at)}`).join('; ')}
+          </dd>
         </div>
       </dl>
       <form onSubmit={(event) => void submit(event)} noValidate>
         <div className="field">
           <label htmlFor={`comment-${item.grantId}`}>Review comment</label>
-          <textarea id={`comment-${item.grantId}`} className="input" rows={2} maxLength={2000} value={comment} onChange={(e) => setComment(e.target.value)} />
+          <textarea
+            id={`comment-${item.grantId}`}
+            className="input"
+            rows={2}
+            maxLength={2000}
+            value={comment}
+            onChange={(e) => setComment(e.target.value)}
+          />
         </div>
         <button type="submit" className="button">
           Mark reviewed
         </button>
       </form>
-      {error && (
-        <ErrorAlert label="Not saved:" message={error} />
-      )}
+      {error && <ErrorAlert label="Not saved:" message={error} />}
     </article>
   );
 }
@@ -76,9 +87,7 @@ export function ReviewQueue() {
   return (
     <section className="panel" aria-labelledby="review-heading">
       <h1 id="review-heading">Break-glass review</h1>
-      {error && (
-        <ErrorAlert label="Not loaded:" message={error.message} />
-      )}
+      {error && <ErrorAlert label="Not loaded:" message={error.message} />}
       {queue && queue.alerts.length > 0 && (
         <section aria-labelledby="alerts-heading" className="panel--problem restricted">
           <h2 id="alerts-heading">Alerts</h2>
@@ -91,7 +100,12 @@ export function ReviewQueue() {
           </ul>
         </section>
       )}
-      {queue && (queue.items.length === 0 ? <p role="status">No emergency access waits for review.</p> : queue.items.map((item) => <ReviewItem key={item.grantId} item={item} />))}
+      {queue &&
+        (queue.items.length === 0 ? (
+          <p role="status">No emergency access waits for review.</p>
+        ) : (
+          queue.items.map((item) => <ReviewItem key={item.grantId} item={item} />)
+        ))}
     </section>
   );
 }

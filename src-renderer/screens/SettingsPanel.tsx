@@ -15,7 +15,9 @@ export function SettingsPanel({ onClose }: { onClose(): void }) {
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     heading.current?.focus();
-    void invoke('workstation.policy', {}).then((result) => (result.ok ? setView(result.data) : setError(result.error.message)));
+    void invoke('workstation.policy', {}).then((result) =>
+      result.ok ? setView(result.data) : setError(result.error.message),
+    );
   }, []);
   return (
     <section className="panel" aria-labelledby="settings-heading">
@@ -30,9 +32,7 @@ export function SettingsPanel({ onClose }: { onClose(): void }) {
       <p className="lead">
         <strong>Managed by your organization.</strong> IT sets these for every workstation; they cannot be changed here.
       </p>
-      {error && (
-        <ErrorAlert label="Not loaded:" message={error} />
-      )}
+      {error && <ErrorAlert label="Not loaded:" message={error} />}
       {view && (
         <>
           <p className="hint">Source: {view.source}</p>

@@ -9,7 +9,8 @@ const endedMessages: Record<SessionEndReason, string> = {
   signOut: 'You signed out.',
   switchUser: 'The previous session has ended. The next person can sign in.',
   maxSession: 'The session reached its maximum length. Sign in again.',
-  accessRevoked: 'The identity provider no longer accepts this account, so the session was ended. Contact IT if this is unexpected.',
+  accessRevoked:
+    'The identity provider no longer accepts this account, so the session was ended. Contact IT if this is unexpected.',
   pinLockedOut: 'Too many wrong PINs. Sign in again with your password.',
   lockedBeforePin: 'The workstation locked before a PIN was set. Sign in again.',
 };
@@ -64,17 +65,22 @@ export function SignInScreen({ workstation, session }: Props) {
           </h1>
           {session.endedReason && <p className="message">{endedMessages[session.endedReason]}</p>}
           <p>
-            You sign in with your own clinic account, through your clinic&apos;s identity provider
-            (the same sign-in, and the same multi-factor check, as your other clinic systems).
+            You sign in with your own clinic account, through your clinic&apos;s identity provider (the same sign-in,
+            and the same multi-factor check, as your other clinic systems).
           </p>
           {!session.signInConfigured ? (
             <p className="message message--error">
-              <span className="message__label">Not set up:</span> this workstation has no identity provider configured. Contact IT.
+              <span className="message__label">Not set up:</span> this workstation has no identity provider configured.
+              Contact IT.
             </p>
           ) : waiting ? (
             <div role="status" className="sign-in__waiting">
               <p>Complete the sign-in in the identity provider&apos;s window.</p>
-              <button type="button" className="button button--secondary" onClick={() => void sessionAction('session.cancelSignIn', {})}>
+              <button
+                type="button"
+                className="button button--secondary"
+                onClick={() => void sessionAction('session.cancelSignIn', {})}
+              >
                 Cancel sign-in
               </button>
             </div>
@@ -87,24 +93,45 @@ export function SignInScreen({ workstation, session }: Props) {
             <ErrorAlert label="Sign-in not completed:" message={session.signIn.message} />
           )}
 
-          <form className="pin-form" onSubmit={(event) => void signInWithPin(event)} noValidate aria-labelledby="pin-sign-in-heading">
+          <form
+            className="pin-form"
+            onSubmit={(event) => void signInWithPin(event)}
+            noValidate
+            aria-labelledby="pin-sign-in-heading"
+          >
             <h2 id="pin-sign-in-heading">Sign in with your PIN</h2>
-            <p className="hint">Only on a workstation where you signed in fully recently, for example while the network is down.</p>
+            <p className="hint">
+              Only on a workstation where you signed in fully recently, for example while the network is down.
+            </p>
             <div className="field">
               <label htmlFor="offline-username">Username</label>
-              <input id="offline-username" className="input" autoComplete="username" spellCheck={false} value={username} onChange={(e) => setUsername(e.target.value)} maxLength={128} />
+              <input
+                id="offline-username"
+                className="input"
+                autoComplete="username"
+                spellCheck={false}
+                value={username}
+                onChange={(e) => setUsername(e.target.value)}
+                maxLength={128}
+              />
             </div>
             <div className="field">
               <label htmlFor="offline-pin">PIN</label>
-              <input id="offline-pin" className="input" type="password" inputMode="numeric" autoComplete="off" value={pin} onChange={(e) => setPin(digitsOnly(e.target.value))} />
+              <input
+                id="offline-pin"
+                className="input"
+                type="password"
+                inputMode="numeric"
+                autoComplete="off"
+                value={pin}
+                onChange={(e) => setPin(digitsOnly(e.target.value))}
+              />
             </div>
             <button type="submit" className="button button--secondary" disabled={busy}>
               Sign in with PIN
             </button>
           </form>
-          {error && (
-            <ErrorAlert label="Not signed in:" message={error} />
-          )}
+          {error && <ErrorAlert label="Not signed in:" message={error} />}
         </section>
       </main>
     </div>

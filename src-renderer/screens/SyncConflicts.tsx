@@ -46,7 +46,9 @@ function ConflictItem({ conflict, onResolved }: { conflict: SyncConflict; onReso
       <h2 id={headingId}>
         {conflict.what} · {conflict.patientName ?? 'Patient not named'}
       </h2>
-      <p className="hint">Central refused your change at {time(conflict.detectedAt)} because it holds a newer version.</p>
+      <p className="hint">
+        Central refused your change at {time(conflict.detectedAt)} because it holds a newer version.
+      </p>
       <table className="chart-table conflict__fields">
         <caption className="visually-hidden">Your version and central&apos;s version, field by field</caption>
         <thead>
@@ -68,10 +70,22 @@ function ConflictItem({ conflict, onResolved }: { conflict: SyncConflict; onReso
       </table>
       {/* Each button's description names the record, since the same three buttons repeat per conflict. */}
       <div className="actions">
-        <button type="button" className="button" aria-describedby={headingId} aria-disabled={busy} onClick={() => void quick({ choice: 'mine' })}>
+        <button
+          type="button"
+          className="button"
+          aria-describedby={headingId}
+          aria-disabled={busy}
+          onClick={() => void quick({ choice: 'mine' })}
+        >
           Keep mine
         </button>
-        <button type="button" className="button button--secondary" aria-describedby={headingId} aria-disabled={busy} onClick={() => void quick({ choice: 'theirs' })}>
+        <button
+          type="button"
+          className="button button--secondary"
+          aria-describedby={headingId}
+          aria-disabled={busy}
+          onClick={() => void quick({ choice: 'theirs' })}
+        >
           Keep theirs
         </button>
         {conflict.mergeable && conflict.mine && (
@@ -136,14 +150,19 @@ export function SyncConflicts({ onClose }: { onClose(): void }) {
           Close sync conflicts
         </button>
       </div>
-      <p className="lead">Central holds a newer version of these records than the one you changed. Keep yours, keep central&apos;s, or merge by hand.</p>
+      <p className="lead">
+        Central holds a newer version of these records than the one you changed. Keep yours, keep central&apos;s, or
+        merge by hand.
+      </p>
       <div role="status" className="chart-notice">
         {done && <p>{done}</p>}
       </div>
       {error && <ErrorAlert label="Not loaded:" message={error.message} />}
       {items === null && !error && <p>Loading sync conflicts…</p>}
       {items?.length === 0 && <p>No sync conflicts wait for you.</p>}
-      {items?.map((conflict) => <ConflictItem key={conflict.id} conflict={conflict} onResolved={resolved} />)}
+      {items?.map((conflict) => (
+        <ConflictItem key={conflict.id} conflict={conflict} onResolved={resolved} />
+      ))}
     </section>
   );
 }

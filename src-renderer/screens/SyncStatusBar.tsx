@@ -16,7 +16,10 @@ export function describeSync(status: SyncStatus | null): string {
   if (!status) return 'Sync status not known yet';
   const parts: string[] = [];
   if (status.syncing) parts.push('Syncing…');
-  else if (status.connection === 'online') parts.push(status.lastSyncedAt === null ? 'Online · not synced yet' : `Online · last synced ${clock(status.lastSyncedAt)}`);
+  else if (status.connection === 'online')
+    parts.push(
+      status.lastSyncedAt === null ? 'Online · not synced yet' : `Online · last synced ${clock(status.lastSyncedAt)}`,
+    );
   else if (status.connection === 'offline') {
     parts.push('Offline — changes are kept on this workstation');
     if (status.lastSyncedAt !== null) parts.push(`last synced ${clock(status.lastSyncedAt)}`);
@@ -32,12 +35,24 @@ export function describeSync(status: SyncStatus | null): string {
  * conflict) is heard without moving focus, and "Sync now" beside it for the roles that may start
  * a round. The state is in the words; the colored mark beside them only repeats it.
  */
-export function SyncStatusBar({ canSyncNow, syncNowRef }: { canSyncNow: boolean; syncNowRef?: Ref<HTMLButtonElement> }) {
+export function SyncStatusBar({
+  canSyncNow,
+  syncNowRef,
+}: {
+  canSyncNow: boolean;
+  syncNowRef?: Ref<HTMLButtonElement>;
+}) {
   const status = useSyncStore((state) => state.status);
   const requested = useSyncStore((state) => state.requested);
   const syncNow = useSyncStore((state) => state.syncNow);
   const [error, setError] = useState<string | null>(null);
-  const tone = !status ? 'unknown' : status.syncing ? 'syncing' : status.conflicts > 0 || status.held > 0 ? 'attention' : status.connection;
+  const tone = !status
+    ? 'unknown'
+    : status.syncing
+      ? 'syncing'
+      : status.conflicts > 0 || status.held > 0
+        ? 'attention'
+        : status.connection;
 
   const run = async () => {
     // aria-disabled, not disabled: the button keeps focus while its round runs.
@@ -55,7 +70,13 @@ export function SyncStatusBar({ canSyncNow, syncNowRef }: { canSyncNow: boolean;
         {status?.problem && <span className="sync-status__problem"> · {status.problem}</span>}
       </div>
       {canSyncNow && (
-        <button type="button" ref={syncNowRef} className="button button--secondary" aria-disabled={requested} onClick={() => void run()}>
+        <button
+          type="button"
+          ref={syncNowRef}
+          className="button button--secondary"
+          aria-disabled={requested}
+          onClick={() => void run()}
+        >
           Sync now
         </button>
       )}

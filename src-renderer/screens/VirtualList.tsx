@@ -1,4 +1,13 @@
-import { useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode, type Ref } from 'react';
+import {
+  useEffect,
+  useImperativeHandle,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type ReactNode,
+  type Ref,
+} from 'react';
 
 export interface VirtualListHandle {
   /** Scrolls the row into view, renders it if it was not, and moves focus to its control. */
@@ -118,7 +127,13 @@ export function VirtualList({ count, label, rowKey, renderRow, onLeaveTop, ref }
     <div className="virtual-list" ref={viewport} onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}>
       <div className="virtual-list__probe" ref={probe} aria-hidden="true" />
       {/* Rows are positioned by CSSOM style (allowed by the CSP's style-src 'self'; no style attribute in markup). */}
-      <ul className="virtual-list__rows" ref={list} aria-label={label} style={{ height: count * rowHeight }} onKeyDown={onKeyDown}>
+      <ul
+        className="virtual-list__rows"
+        ref={list}
+        aria-label={label}
+        style={{ height: count * rowHeight }}
+        onKeyDown={onKeyDown}
+      >
         {indexes.map((index) => (
           <li
             key={rowKey(index)}

@@ -3,7 +3,14 @@ import { VITAL_FIELDS, VITAL_RANGES, VitalsEntry, type VitalField } from '../../
 import { invoke } from '../api.ts';
 import { FormFooter } from './FormParts.tsx';
 import { FieldError } from './FieldError.tsx';
-import { answerErrors, describedBy, focusFirstInvalid, hasErrors, schemaErrors, type FieldErrors } from './form-errors.ts';
+import {
+  answerErrors,
+  describedBy,
+  focusFirstInvalid,
+  hasErrors,
+  schemaErrors,
+  type FieldErrors,
+} from './form-errors.ts';
 
 const idOf = (field: VitalField) => `vitals-${field}`;
 /** The label is a contract: VITAL_RANGES' label with the unit, e.g. "Heart rate (/min)". */
@@ -89,7 +96,9 @@ export function VitalsForm({ patientId, onSaved, onCancel }: Props) {
       }}
     >
       <h4 id="vitals-form-heading">Record vitals</h4>
-      <p className="hint">Fill in the vital signs taken now; leave the others empty. Blood pressure needs both values.</p>
+      <p className="hint">
+        Fill in the vital signs taken now; leave the others empty. Blood pressure needs both values.
+      </p>
       <div className="form-grid">
         {VITAL_FIELDS.map((field, index) => {
           const id = idOf(field);

@@ -17,7 +17,11 @@ const TRENDS = (
     ['bodyWeight', 'bodyWeight'],
     ['oxygenSaturation', 'oxygenSaturation'],
   ] as const
-).map(([sign, field]) => ({ code: VITAL_SIGNS[sign].loinc, name: VITAL_RANGES[field].label, unit: VITAL_RANGES[field].unit }));
+).map(([sign, field]) => ({
+  code: VITAL_SIGNS[sign].loinc,
+  name: VITAL_RANGES[field].label,
+  unit: VITAL_RANGES[field].unit,
+}));
 
 /** The newest readings drawn; older ones stay in the table. */
 const MAX_POINTS = 20;
@@ -39,7 +43,8 @@ export function leadingNumber(value: string): number | null {
  */
 function series(rows: readonly VitalRow[], code: string): number[] {
   const own = rows.filter((row) => row.code === code).reverse();
-  if (own.every((row) => row.effective !== null)) own.sort((a, b) => (a.effective ?? '').localeCompare(b.effective ?? ''));
+  if (own.every((row) => row.effective !== null))
+    own.sort((a, b) => (a.effective ?? '').localeCompare(b.effective ?? ''));
   return own
     .map((row) => leadingNumber(row.value))
     .filter((value): value is number => value !== null)
@@ -63,7 +68,13 @@ function Sparkline({ name, unit, values }: { name: string; unit: string; values:
   return (
     <figure className="trend">
       <figcaption className="trend__name">{name}</figcaption>
-      <svg className="trend__chart" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={description} focusable="false">
+      <svg
+        className="trend__chart"
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        role="img"
+        aria-label={description}
+        focusable="false"
+      >
         <polyline className="trend__line" points={points} fill="none" vectorEffect="non-scaling-stroke" />
         <circle className="trend__latest" cx={x(last)} cy={y(latest)} r={3} />
       </svg>
@@ -77,7 +88,9 @@ function Sparkline({ name, unit, values }: { name: string; unit: string; values:
 
 /** Small trend charts for each vital sign with two or more readings, above the table. */
 export function VitalsTrends({ rows }: { rows: readonly VitalRow[] }) {
-  const drawn = TRENDS.map((trend) => ({ ...trend, values: series(rows, trend.code) })).filter((trend) => trend.values.length >= 2);
+  const drawn = TRENDS.map((trend) => ({ ...trend, values: series(rows, trend.code) })).filter(
+    (trend) => trend.values.length >= 2,
+  );
   if (drawn.length === 0) return null;
   return (
     <div className="trends">

@@ -114,7 +114,12 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
           )}
         </div>
         <div className="actions">
-          <button type="button" className="button button--secondary" onClick={() => void sessionAction('session.lock', {})} aria-keyshortcuts="Control+Shift+L Meta+Shift+L">
+          <button
+            type="button"
+            className="button button--secondary"
+            onClick={() => void sessionAction('session.lock', {})}
+            aria-keyshortcuts="Control+Shift+L Meta+Shift+L"
+          >
             Lock now
           </button>
           <button
@@ -126,7 +131,11 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
           >
             Settings
           </button>
-          <button type="button" className="button button--secondary" onClick={() => void sessionAction('session.end', { reason: 'switchUser' })}>
+          <button
+            type="button"
+            className="button button--secondary"
+            onClick={() => void sessionAction('session.end', { reason: 'switchUser' })}
+          >
             Switch user
           </button>
         </div>
@@ -152,7 +161,9 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
           </>
         )}
       </main>
-      {session.state === 'warning' && session.lockDeadline !== null && <LockingSoonDialog deadline={session.lockDeadline} />}
+      {session.state === 'warning' && session.lockDeadline !== null && (
+        <LockingSoonDialog deadline={session.lockDeadline} />
+      )}
     </div>
   );
 }

@@ -53,7 +53,11 @@ export function hasErrors<F extends string>(errors: FieldErrors<F>): boolean {
 export const errorId = (fieldId: string) => `${fieldId}-error`;
 
 /** Moves focus to the first field (in form order) that has an error; returns whether one did. */
-export function focusFirstInvalid<F extends string>(errors: FieldErrors<F>, order: readonly F[], idOf: (field: F) => string): boolean {
+export function focusFirstInvalid<F extends string>(
+  errors: FieldErrors<F>,
+  order: readonly F[],
+  idOf: (field: F) => string,
+): boolean {
   const field = order.find((candidate) => errors[candidate] !== undefined);
   if (field === undefined) return false;
   document.getElementById(idOf(field))?.focus();
@@ -62,6 +66,8 @@ export function focusFirstInvalid<F extends string>(errors: FieldErrors<F>, orde
 
 /** aria-describedby for a field: its hint (when it has one) and its error (when shown). */
 export function describedBy(fieldId: string, hasHint: boolean, hasError: boolean): string | undefined {
-  const ids = [hasHint ? `${fieldId}-hint` : null, hasError ? errorId(fieldId) : null].filter((id): id is string => id !== null);
+  const ids = [hasHint ? `${fieldId}-hint` : null, hasError ? errorId(fieldId) : null].filter(
+    (id): id is string => id !== null,
+  );
   return ids.length > 0 ? ids.join(' ') : undefined;
 }

@@ -8,9 +8,21 @@ import type { IpcError } from '../../src-shared/ipc/errors.ts';
 import { invoke } from '../api.ts';
 import { useSessionStore } from '../stores/session.ts';
 
-type SessionChannel = Extract<ChannelName, 'session.signIn' | 'session.cancelSignIn' | 'session.signInOffline' | 'session.setPin' | 'session.unlock' | 'session.lock' | 'session.end'>;
+type SessionChannel = Extract<
+  ChannelName,
+  | 'session.signIn'
+  | 'session.cancelSignIn'
+  | 'session.signInOffline'
+  | 'session.setPin'
+  | 'session.unlock'
+  | 'session.lock'
+  | 'session.end'
+>;
 
-export async function sessionAction<C extends SessionChannel>(channel: C, request: ChannelRequest<C>): Promise<IpcError | null> {
+export async function sessionAction<C extends SessionChannel>(
+  channel: C,
+  request: ChannelRequest<C>,
+): Promise<IpcError | null> {
   const result = await invoke(channel, request);
   if (result.ok) {
     useSessionStore.getState().apply(result.data);

@@ -16,7 +16,13 @@ export type ChartView =
   | { phase: 'none' }
   | { phase: 'loading' }
   | { phase: 'error'; error: IpcError }
-  | { phase: 'open'; patient: PatientSummary; access: ChartAccess; sections: ChartSections | null; emergencyAccessUntil: number | null };
+  | {
+      phase: 'open';
+      patient: PatientSummary;
+      access: ChartAccess;
+      sections: ChartSections | null;
+      emergencyAccessUntil: number | null;
+    };
 
 interface ChartStore {
   view: ChartView;
@@ -69,7 +75,8 @@ registerPhiStore(() => useChartStore.getState().close());
 useSessionStore.subscribe((state) => {
   const view = useChartStore.getState().view;
   if (view.phase !== 'open' || view.emergencyAccessUntil === null || !mayShowPhi(state.status)) return;
-  const stillGranted = state.status?.emergencyAccess.grants.some((grant) => grant.patientId === view.patient.id) ?? false;
+  const stillGranted =
+    state.status?.emergencyAccess.grants.some((grant) => grant.patientId === view.patient.id) ?? false;
   if (!stillGranted) {
     useChartStore.setState({ view: { ...view, access: 'restricted', sections: null, emergencyAccessUntil: null } });
     void useChartStore.getState().open(view.patient.id);
@@ -93,6 +100,8 @@ useSyncStore.subscribe((state) => {
   const view = useChartStore.getState().view;
   if (view.phase !== 'open' || view.sections === null || !mayShowPhi(useSessionStore.getState().status)) return;
   const s = view.sections;
-  const unsynced = [s.allergies, s.problems, s.medications, s.vitals, s.notes].some((rows) => rows.some((row) => row.sync !== 'synced'));
+  const unsynced = [s.allergies, s.problems, s.medications, s.vitals, s.notes].some((rows) =>
+    rows.some((row) => row.sync !== 'synced'),
+  );
   if (unsynced || seen.conflicts !== next.conflicts) void useChartStore.getState().refresh();
 });

@@ -57,5 +57,6 @@ registerPhiStore(() => useSyncConflictsStore.getState().reset());
 /** A list on screen follows the count: a conflict found or resolved elsewhere shows up here too. */
 useSyncStore.subscribe((state, previous) => {
   if (useSyncConflictsStore.getState().items === null || !mayShowPhi(useSessionStore.getState().status)) return;
-  if (state.status && previous.status && state.status.conflicts !== previous.status.conflicts) void useSyncConflictsStore.getState().load();
+  if (state.status && previous.status && state.status.conflicts !== previous.status.conflicts)
+    void useSyncConflictsStore.getState().load();
 });

@@ -28,7 +28,11 @@ export const useWorkstationStore = create<WorkstationStore>()((set) => ({
     set({ view: { phase: 'loading' } });
     const result = await invoke('workstation.status', {});
     if (sequence !== loadSequence) return; // a newer load (e.g. "Try again") owns the screen
-    set({ view: result.ok ? { phase: 'ready', status: result.data } : { phase: 'unreachable', message: result.error.message } });
+    set({
+      view: result.ok
+        ? { phase: 'ready', status: result.data }
+        : { phase: 'unreachable', message: result.error.message },
+    });
   },
   setStatus(status) {
     loadSequence++;

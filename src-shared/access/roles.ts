@@ -20,7 +20,12 @@ export const Permission = z.enum([
 export type Permission = z.infer<typeof Permission>;
 
 export const rolePermissions: Readonly<Record<Role, readonly Permission[]>> = Object.freeze({
-  physician: ['patient.demographics.read', 'patient.clinical.read', 'patient.clinical.write', 'patient.emergencyAccess'],
+  physician: [
+    'patient.demographics.read',
+    'patient.clinical.read',
+    'patient.clinical.write',
+    'patient.emergencyAccess',
+  ],
   nurse: ['patient.demographics.read', 'patient.clinical.read', 'patient.clinical.write', 'patient.emergencyAccess'],
   frontDesk: ['patient.demographics.read'],
   privacyOfficer: ['audit.read'],

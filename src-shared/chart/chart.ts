@@ -35,7 +35,13 @@ export const AllergyRow = z.object({
   note: optionalText,
 });
 export const ProblemRow = z.object({ ...row, problem: text, status: optionalText, onset: optionalText });
-export const MedicationRow = z.object({ ...row, medication: text, status: optionalText, dosage: optionalText, authoredOn: optionalText });
+export const MedicationRow = z.object({
+  ...row,
+  medication: text,
+  status: optionalText,
+  dosage: optionalText,
+  authoredOn: optionalText,
+});
 export const VitalRow = z.object({
   ...row,
   /** LOINC code of the vital sign (or of its panel, for blood pressure). */

@@ -33,7 +33,10 @@ function vitalValue(range: VitalRange) {
     .min(range.min, `${range.label} must be at least ${range.min} ${range.unit}`)
     .max(range.max, `${range.label} must be at most ${range.max} ${range.unit}`)
     .refine((value) => Math.abs(Math.round(value / step) * step - value) < step / 1000, {
-      message: range.decimals === 0 ? `${range.label} must be a whole number` : `${range.label} takes at most ${range.decimals} decimal place`,
+      message:
+        range.decimals === 0
+          ? `${range.label} must be a whole number`
+          : `${range.label} takes at most ${range.decimals} decimal place`,
     });
 }
 
@@ -53,10 +56,18 @@ export const VitalsEntry = z
       ctx.addIssue({ code: 'custom', message: 'Enter at least one vital sign', path: [] });
     }
     if ((entry.systolic === undefined) !== (entry.diastolic === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'Blood pressure needs both systolic and diastolic values', path: [entry.systolic === undefined ? 'systolic' : 'diastolic'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'Blood pressure needs both systolic and diastolic values',
+        path: [entry.systolic === undefined ? 'systolic' : 'diastolic'],
+      });
     }
     if (entry.systolic !== undefined && entry.diastolic !== undefined && entry.diastolic >= entry.systolic) {
-      ctx.addIssue({ code: 'custom', message: 'Diastolic blood pressure must be lower than systolic', path: ['diastolic'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'Diastolic blood pressure must be lower than systolic',
+        path: ['diastolic'],
+      });
     }
   });
 export type VitalsEntry = z.infer<typeof VitalsEntry>;

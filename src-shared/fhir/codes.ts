@@ -63,12 +63,7 @@ export interface VitalSignDefinition {
 }
 
 export type VitalSignKey =
-  | 'heartRate'
-  | 'bloodPressure'
-  | 'bodyTemperature'
-  | 'respiratoryRate'
-  | 'bodyWeight'
-  | 'oxygenSaturation';
+  'heartRate' | 'bloodPressure' | 'bodyTemperature' | 'respiratoryRate' | 'bodyWeight' | 'oxygenSaturation';
 
 export const VITAL_SIGNS: Readonly<Record<VitalSignKey, VitalSignDefinition>> = Object.freeze({
   heartRate: {

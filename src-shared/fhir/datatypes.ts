@@ -217,7 +217,11 @@ export const Quantity = z
   .superRefine((quantity, ctx) => {
     // qty-3: if a code for the unit is present, the system SHALL also be present.
     if (quantity.code !== undefined && quantity.system === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'Quantity.system is required when Quantity.code is present', path: ['system'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'Quantity.system is required when Quantity.code is present',
+        path: ['system'],
+      });
     }
   });
 export type Quantity = z.infer<typeof Quantity>;

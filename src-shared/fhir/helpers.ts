@@ -80,7 +80,11 @@ export const UNNAMED_PATIENT = 'Unnamed patient';
 export function patientSearchFields(patient: Patient): PatientSearchFields {
   const name = preferredName(patient.name);
   const family = name?.family?.trim() || null;
-  const given = name?.given?.map((g) => g.trim()).filter((g) => g.length > 0).join(' ') || null;
+  const given =
+    name?.given
+      ?.map((g) => g.trim())
+      .filter((g) => g.length > 0)
+      .join(' ') || null;
   const composed = family && given ? `${family}, ${given}` : (family ?? given);
   const displayName = name?.text?.trim() || composed || UNNAMED_PATIENT;
 

@@ -26,10 +26,17 @@ export interface PreparedResource {
   /** The validated resource, as stored. */
   json: string;
   /** A Patient's search columns. */
-  patient: { displayName: string; nameSearch: string; mrn: string | null; birthDate: string | null; gender: string | null } | null;
+  patient: {
+    displayName: string;
+    nameSearch: string;
+    mrn: string | null;
+    birthDate: string | null;
+    gender: string | null;
+  } | null;
 }
 
-export type Prepared = { ok: true; resource: PreparedResource } | { ok: false; rejected: Omit<RejectedResource, 'index'> };
+export type Prepared =
+  { ok: true; resource: PreparedResource } | { ok: false; rejected: Omit<RejectedResource, 'index'> };
 
 function describeIssues(error: { issues: { path: PropertyKey[]; message: string }[] }): string[] {
   // Paths and messages only: zod's messages name the rule broken, not the value received.
@@ -44,10 +51,21 @@ export function prepareResource(candidate: unknown): Prepared {
   const parsed = parseFhirResource(candidate);
   if (!parsed.success) {
     const raw = (candidate ?? {}) as { resourceType?: unknown; id?: unknown };
-    return { ok: false, rejected: { resourceType: safeString(raw.resourceType), id: safeString(raw.id), issues: describeIssues(parsed.error) } };
+    return {
+      ok: false,
+      rejected: {
+        resourceType: safeString(raw.resourceType),
+        id: safeString(raw.id),
+        issues: describeIssues(parsed.error),
+      },
+    };
   }
   const resource = parsed.data;
-  if (resource.id === undefined) return { ok: false, rejected: { resourceType: resource.resourceType, id: null, issues: ['id: a stored resource needs an id'] } };
+  if (resource.id === undefined)
+    return {
+      ok: false,
+      rejected: { resourceType: resource.resourceType, id: null, issues: ['id: a stored resource needs an id'] },
+    };
   let patient: PreparedResource['patient'] = null;
   if (resource.resourceType === 'Patient') {
     const fields = patientSearchFields(resource);

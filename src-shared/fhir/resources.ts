@@ -201,7 +201,13 @@ export const CareTeam = z.looseObject({
         .looseObject({
           role: z.array(CodeableConcept).optional(),
           // Who is on the team: access control reads these references.
-          member: requiredReferenceTo(...PRACTITIONER_LIKE, 'RelatedPerson', 'Patient', 'Organization', 'CareTeam').optional(),
+          member: requiredReferenceTo(
+            ...PRACTITIONER_LIKE,
+            'RelatedPerson',
+            'Patient',
+            'Organization',
+            'CareTeam',
+          ).optional(),
           onBehalfOf: referenceTo('Organization').optional(),
           period: Period.optional(),
         })
@@ -210,7 +216,11 @@ export const CareTeam = z.looseObject({
           if (participant.onBehalfOf !== undefined) {
             const member = parseReference(participant.member?.reference);
             if (member && member.type !== 'Practitioner') {
-              ctx.addIssue({ code: 'custom', message: 'onBehalfOf is only allowed for a Practitioner member', path: ['onBehalfOf'] });
+              ctx.addIssue({
+                code: 'custom',
+                message: 'onBehalfOf is only allowed for a Practitioner member',
+                path: ['onBehalfOf'],
+              });
             }
           }
         }),
@@ -312,7 +322,13 @@ const CONDITION_VERIFICATION_CODES = [
 
 /** onset[x] and abatement[x] of Condition and AllergyIntolerance. */
 const onsetNames = ['onsetDateTime', 'onsetAge', 'onsetPeriod', 'onsetRange', 'onsetString'] as const;
-const abatementNames = ['abatementDateTime', 'abatementAge', 'abatementPeriod', 'abatementRange', 'abatementString'] as const;
+const abatementNames = [
+  'abatementDateTime',
+  'abatementAge',
+  'abatementPeriod',
+  'abatementRange',
+  'abatementString',
+] as const;
 
 /** con-5 / ait-2: a record marked entered-in-error carries no clinical status. */
 function noClinicalStatusWhenEnteredInError(
@@ -321,7 +337,10 @@ function noClinicalStatusWhenEnteredInError(
   verificationSystem: string,
   rule: string,
 ): void {
-  if (hasCoding(resource.verificationStatus, verificationSystem, 'entered-in-error') && resource.clinicalStatus !== undefined) {
+  if (
+    hasCoding(resource.verificationStatus, verificationSystem, 'entered-in-error') &&
+    resource.clinicalStatus !== undefined
+  ) {
     ctx.addIssue({
       code: 'custom',
       message: `clinicalStatus must be absent when verificationStatus is entered-in-error (${rule})`,
@@ -456,7 +475,13 @@ export const MedicationRequest = z
     priority: z.enum(['routine', 'urgent', 'asap', 'stat']).optional(),
     doNotPerform: boolean.optional(),
     reportedBoolean: boolean.optional(),
-    reportedReference: referenceTo('Patient', 'Practitioner', 'PractitionerRole', 'RelatedPerson', 'Organization').optional(),
+    reportedReference: referenceTo(
+      'Patient',
+      'Practitioner',
+      'PractitionerRole',
+      'RelatedPerson',
+      'Organization',
+    ).optional(),
     medicationCodeableConcept: CodeableConcept.optional(),
     medicationReference: referenceTo('Medication').optional(),
     subject: requiredReferenceTo(...PATIENT_OR_GROUP),
@@ -563,8 +588,30 @@ export const Observation = z
     resourceType: z.literal('Observation'),
     ...domainResource,
     identifier: z.array(Identifier).optional(),
-    basedOn: z.array(referenceTo('CarePlan', 'DeviceRequest', 'ImmunizationRecommendation', 'MedicationRequest', 'NutritionOrder', 'ServiceRequest')).optional(),
-    partOf: z.array(referenceTo('MedicationAdministration', 'MedicationDispense', 'MedicationStatement', 'Procedure', 'Immunization', 'ImagingStudy')).optional(),
+    basedOn: z
+      .array(
+        referenceTo(
+          'CarePlan',
+          'DeviceRequest',
+          'ImmunizationRecommendation',
+          'MedicationRequest',
+          'NutritionOrder',
+          'ServiceRequest',
+        ),
+      )
+      .optional(),
+    partOf: z
+      .array(
+        referenceTo(
+          'MedicationAdministration',
+          'MedicationDispense',
+          'MedicationStatement',
+          'Procedure',
+          'Immunization',
+          'ImagingStudy',
+        ),
+      )
+      .optional(),
     status: ObservationStatus,
     category: z.array(CodeableConcept).optional(),
     code: CodeableConcept,
@@ -587,11 +634,27 @@ export const Observation = z
     device: referenceTo('Device', 'DeviceMetric').optional(),
     referenceRange: z.array(ReferenceRange).optional(),
     hasMember: z.array(referenceTo('Observation', 'QuestionnaireResponse', 'MolecularSequence')).optional(),
-    derivedFrom: z.array(referenceTo('DocumentReference', 'ImagingStudy', 'Media', 'QuestionnaireResponse', 'Observation', 'MolecularSequence')).optional(),
+    derivedFrom: z
+      .array(
+        referenceTo(
+          'DocumentReference',
+          'ImagingStudy',
+          'Media',
+          'QuestionnaireResponse',
+          'Observation',
+          'MolecularSequence',
+        ),
+      )
+      .optional(),
     component: z.array(ObservationComponent).optional(),
   })
   .superRefine((observation, ctx) => {
-    checkChoice(observation, ctx, 'effective', ['effectiveDateTime', 'effectivePeriod', 'effectiveTiming', 'effectiveInstant']);
+    checkChoice(observation, ctx, 'effective', [
+      'effectiveDateTime',
+      'effectivePeriod',
+      'effectiveTiming',
+      'effectiveInstant',
+    ]);
     checkChoice(observation, ctx, 'value', valueNames);
     checkDataAbsent(observation, ctx);
   });
@@ -604,7 +667,9 @@ export type Observation = z.infer<typeof Observation>;
  * stored Observations from the server are checked with the general `Observation` schema.
  */
 export const VitalSignsObservation = Observation.superRefine((observation, ctx) => {
-  const isVitalSigns = observation.category?.some((c) => hasCoding(c, OBSERVATION_CATEGORY_SYSTEM, VITAL_SIGNS_CATEGORY));
+  const isVitalSigns = observation.category?.some((c) =>
+    hasCoding(c, OBSERVATION_CATEGORY_SYSTEM, VITAL_SIGNS_CATEGORY),
+  );
   if (!isVitalSigns) {
     ctx.addIssue({ code: 'custom', message: 'A vital sign needs the vital-signs category', path: ['category'] });
   }
@@ -612,19 +677,33 @@ export const VitalSignsObservation = Observation.superRefine((observation, ctx) 
     ctx.addIssue({ code: 'custom', message: 'A vital sign needs a Patient subject', path: ['subject'] });
   }
   if (observation.effectiveDateTime === undefined && observation.effectivePeriod === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'A vital sign needs effectiveDateTime or effectivePeriod', path: ['effectiveDateTime'] });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'A vital sign needs effectiveDateTime or effectivePeriod',
+      path: ['effectiveDateTime'],
+    });
   }
-  const loinc = observation.code.coding?.find((c) => c.system === LOINC && c.code !== undefined && vitalSignByLoinc(c.code));
+  const loinc = observation.code.coding?.find(
+    (c) => c.system === LOINC && c.code !== undefined && vitalSignByLoinc(c.code),
+  );
   const vital = loinc?.code === undefined ? undefined : vitalSignByLoinc(loinc.code);
   if (!vital) {
     ctx.addIssue({ code: 'custom', message: 'Not a vital sign the workstation records (LOINC code)', path: ['code'] });
     return;
   }
-  const checkQuantity = (holder: { valueQuantity?: Quantity; dataAbsentReason?: CodeableConcept }, ucum: string, path: PropertyKey[]) => {
+  const checkQuantity = (
+    holder: { valueQuantity?: Quantity; dataAbsentReason?: CodeableConcept },
+    ucum: string,
+    path: PropertyKey[],
+  ) => {
     if (holder.dataAbsentReason !== undefined) return;
     const quantity = holder.valueQuantity;
     if (quantity?.value === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'A vital sign needs valueQuantity.value or a dataAbsentReason', path: [...path, 'valueQuantity'] });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'A vital sign needs valueQuantity.value or a dataAbsentReason',
+        path: [...path, 'valueQuantity'],
+      });
       return;
     }
     if (quantity.system !== UCUM || quantity.code !== ucum) {
@@ -639,7 +718,11 @@ export const VitalSignsObservation = Observation.superRefine((observation, ctx) 
       const index = observation.component?.findIndex((c) => hasCoding(c.code, LOINC, part.loinc)) ?? -1;
       const component = index >= 0 ? observation.component?.[index] : undefined;
       if (!component) {
-        ctx.addIssue({ code: 'custom', message: `Missing component ${part.display} (${part.loinc})`, path: ['component'] });
+        ctx.addIssue({
+          code: 'custom',
+          message: `Missing component ${part.display} (${part.loinc})`,
+          path: ['component'],
+        });
       } else {
         checkQuantity(component, part.ucum, ['component', index]);
       }

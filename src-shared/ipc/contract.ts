@@ -57,10 +57,7 @@ export function isEventName(value: unknown): value is EventName {
 
 /** The one object the preload (or the web host's bridge) exposes to the renderer. */
 export interface ClinicBridge {
-  invoke<C extends ChannelName>(
-    channel: C,
-    request: ChannelRequest<C>,
-  ): Promise<IpcResult<ChannelResponse<C>>>;
+  invoke<C extends ChannelName>(channel: C, request: ChannelRequest<C>): Promise<IpcResult<ChannelResponse<C>>>;
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
 }
 

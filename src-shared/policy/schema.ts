@@ -14,7 +14,10 @@ export const VaultPolicy = z
      * cache key is also wrapped for it (escrow) so IT can recover a cache whose keychain entry
      * was lost, with the offline private key.
      */
-    recoveryPublicKeyPem: z.string().min(1).optional().meta({ description: "IT's recovery public key (PEM, SPKI): RSA of at least 3072 bits or X25519. When set, the cache key is also wrapped for it (escrow) so IT can recover a cache whose keychain entry was lost, with the offline private key." }),
+    recoveryPublicKeyPem: z.string().min(1).optional().meta({
+      description:
+        "IT's recovery public key (PEM, SPKI): RSA of at least 3072 bits or X25519. When set, the cache key is also wrapped for it (escrow) so IT can recover a cache whose keychain entry was lost, with the offline private key.",
+    }),
   })
   .strict();
 
@@ -24,11 +27,25 @@ export const IdentityPolicy = z
     /** Shortest PIN accepted. */
     pinMinLength: z.number().int().min(4).max(12).default(6).meta({ description: 'Shortest PIN accepted.' }),
     /** Wrong PINs in a row before the user must sign in fully again. */
-    pinMaxFailures: z.number().int().min(3).max(10).default(5).meta({ description: 'Wrong PINs in a row before the user must sign in fully again.' }),
+    pinMaxFailures: z
+      .number()
+      .int()
+      .min(3)
+      .max(10)
+      .default(5)
+      .meta({ description: 'Wrong PINs in a row before the user must sign in fully again.' }),
     /** How long after the last full sign-in a PIN alone may sign a user in (0 = never offline). */
-    offlineSignInHours: z.number().int().min(0).max(336).default(72).meta({ description: 'How long after the last full sign-in a PIN alone may sign a user in (0 = never offline).' }),
+    offlineSignInHours: z.number().int().min(0).max(336).default(72).meta({
+      description: 'How long after the last full sign-in a PIN alone may sign a user in (0 = never offline).',
+    }),
     /** Longest session before a full sign-in is required again. */
-    maxSessionHours: z.number().int().min(1).max(24).default(12).meta({ description: 'Longest session before a full sign-in is required again.' }),
+    maxSessionHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24)
+      .default(12)
+      .meta({ description: 'Longest session before a full sign-in is required again.' }),
   })
   .strict();
 
@@ -36,12 +53,24 @@ export const IdentityPolicy = z
 export const LockPolicy = z
   .object({
     /** Idle time (OS-wide where the OS reports it) before the screen locks. */
-    idleSeconds: z.number().int().min(30).max(3600).default(300).meta({ description: 'Idle time (OS-wide where the OS reports it) before the screen locks.' }),
+    idleSeconds: z
+      .number()
+      .int()
+      .min(30)
+      .max(3600)
+      .default(300)
+      .meta({ description: 'Idle time (OS-wide where the OS reports it) before the screen locks.' }),
     /** The "Locking soon" warning shown before an idle lock. */
-    warningSeconds: z.number().int().min(5).max(120).default(30).meta({ description: 'How long the "Locking soon" warning shows before an idle lock. Must be shorter than lock.idleSeconds.' }),
+    warningSeconds: z.number().int().min(5).max(120).default(30).meta({
+      description:
+        'How long the "Locking soon" warning shows before an idle lock. Must be shorter than lock.idleSeconds.',
+    }),
   })
   .strict()
-  .refine((lock) => lock.warningSeconds < lock.idleSeconds, { message: 'warningSeconds must be shorter than idleSeconds', path: ['warningSeconds'] });
+  .refine((lock) => lock.warningSeconds < lock.idleSeconds, {
+    message: 'warningSeconds must be shorter than idleSeconds',
+    path: ['warningSeconds'],
+  });
 
 /**
  * The clinic's central services (PRODUCT.md capabilities 2 and 7). Absent until IT enrolls the
@@ -51,35 +80,82 @@ export const LockPolicy = z
 export const CentralPolicy = z
   .object({
     /** The FHIR R4 API base URL; also the access token's audience (`resource`). */
-    fhirBaseUrl: z.url({ protocol: /^https?$/ }).max(2048).meta({ description: "The FHIR R4 API base URL; also the access token's audience (resource). HTTPS; plain HTTP only to this machine when central.allowLoopbackHttp is on." }),
+    fhirBaseUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .meta({
+        description:
+          "The FHIR R4 API base URL; also the access token's audience (resource). HTTPS; plain HTTP only to this machine when central.allowLoopbackHttp is on.",
+      }),
     /** The OpenID Connect issuer. */
-    issuer: z.url({ protocol: /^https?$/ }).max(2048).meta({ description: 'The OpenID Connect issuer. HTTPS; plain HTTP only to this machine when central.allowLoopbackHttp is on.' }),
+    issuer: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .meta({
+        description:
+          'The OpenID Connect issuer. HTTPS; plain HTTP only to this machine when central.allowLoopbackHttp is on.',
+      }),
     /** The workstation's public client id at the provider. */
     clientId: z.string().min(1).max(256).meta({ description: "The workstation's public client id at the provider." }),
     /** Scopes asked beyond `openid` (refresh tokens need offline_access). */
-    scope: z.string().min(1).max(1024).default('openid profile fhirUser offline_access').meta({ description: 'Scopes asked beyond openid (refresh tokens need offline_access).' }),
+    scope: z
+      .string()
+      .min(1)
+      .max(1024)
+      .default('openid profile fhirUser offline_access')
+      .meta({ description: 'Scopes asked beyond openid (refresh tokens need offline_access).' }),
     /** ID token claim holding the user's roles. */
-    roleClaim: z.string().min(1).max(128).default('roles').meta({ description: "ID token claim holding the user's roles." }),
+    roleClaim: z
+      .string()
+      .min(1)
+      .max(128)
+      .default('roles')
+      .meta({ description: "ID token claim holding the user's roles." }),
     /**
      * Pins of the central services' TLS public keys: base64 SHA-256 of the SubjectPublicKeyInfo
      * (as in HPKP). Empty: the OS trust store alone decides.
      */
-    tlsPins: z.array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'a base64 SHA-256 SPKI pin')).max(10).default([]).meta({ description: "Pins of the central services' TLS public keys: base64 SHA-256 of the SubjectPublicKeyInfo (as in HPKP). Empty: the OS trust store alone decides." }),
+    tlsPins: z
+      .array(z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'a base64 SHA-256 SPKI pin'))
+      .max(10)
+      .default([])
+      .meta({
+        description:
+          "Pins of the central services' TLS public keys: base64 SHA-256 of the SubjectPublicKeyInfo (as in HPKP). Empty: the OS trust store alone decides.",
+      }),
     /** Development only: allow plain HTTP to this machine (127.0.0.1, ::1, localhost). */
-    allowLoopbackHttp: z.boolean().default(false).meta({ description: 'Development only: allow plain HTTP to this machine (127.0.0.1, ::1, localhost).' }),
+    allowLoopbackHttp: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'Development only: allow plain HTTP to this machine (127.0.0.1, ::1, localhost).' }),
     /** Claim value -> workstation role. A user with no mapped role cannot sign in. */
-    roleMap: z.record(z.string().min(1).max(128), Role).refine((map) => Object.keys(map).length > 0, { message: 'roleMap must map at least one claim value' }).meta({ description: 'Claim value -> workstation role. A user with no mapped role cannot sign in. Must map at least one claim value.' }),
+    roleMap: z
+      .record(z.string().min(1).max(128), Role)
+      .refine((map) => Object.keys(map).length > 0, { message: 'roleMap must map at least one claim value' })
+      .meta({
+        description:
+          'Claim value -> workstation role. A user with no mapped role cannot sign in. Must map at least one claim value.',
+      }),
   })
   .strict();
 
 /** A break-glass reason: a FHIR v3-ActReason code and the words people see. */
-export const BreakGlassReason = z.object({ code: z.string().regex(/^[A-Z][A-Z0-9]{1,19}$/, 'a v3-ActReason code such as ETREAT'), display: z.string().min(1).max(100) }).strict();
+export const BreakGlassReason = z
+  .object({
+    code: z.string().regex(/^[A-Z][A-Z0-9]{1,19}$/, 'a v3-ActReason code such as ETREAT'),
+    display: z.string().min(1).max(100),
+  })
+  .strict();
 
 /** Emergency access (PRODUCT.md capability 5). */
 export const BreakGlassPolicy = z
   .object({
     /** Roles that may use break-glass at all (front desk, privacy officer and IT never can). */
-    roles: z.array(z.enum(['physician', 'nurse'])).max(2).default(['physician', 'nurse']).meta({ description: 'Roles that may use break-glass at all (front desk, privacy officer and IT never can).' }),
+    roles: z
+      .array(z.enum(['physician', 'nurse']))
+      .max(2)
+      .default(['physician', 'nurse'])
+      .meta({ description: 'Roles that may use break-glass at all (front desk, privacy officer and IT never can).' }),
     reasons: z
       .array(BreakGlassReason)
       .min(1)
@@ -88,16 +164,35 @@ export const BreakGlassPolicy = z
         { code: 'ETREAT', display: 'Emergency treatment' },
         { code: 'BTG', display: 'Break the glass: urgent access for care' },
       ])
-      .meta({ description: 'Reasons offered for break-glass: each a FHIR v3-ActReason code and the words people see.' }),
+      .meta({
+        description: 'Reasons offered for break-glass: each a FHIR v3-ActReason code and the words people see.',
+      }),
     /** Shortest written justification accepted. */
-    minJustificationLength: z.number().int().min(10).max(500).default(20).meta({ description: 'Shortest written justification accepted.' }),
+    minJustificationLength: z
+      .number()
+      .int()
+      .min(10)
+      .max(500)
+      .default(20)
+      .meta({ description: 'Shortest written justification accepted.' }),
     /** How long a grant lasts. */
     durationMinutes: z.number().int().min(5).max(480).default(60).meta({ description: 'How long a grant lasts.' }),
     /** A grant ends when its session stays locked this long. */
-    endAfterLockedMinutes: z.number().int().min(1).max(480).default(15).meta({ description: 'A grant ends when its session stays locked this long.' }),
+    endAfterLockedMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(480)
+      .default(15)
+      .meta({ description: 'A grant ends when its session stays locked this long.' }),
     /** More grants than this by one user within one shift raise an alert for the privacy officer. */
-    alertThresholdPerShift: z.number().int().min(1).max(100).default(3).meta({ description: 'More grants than this by one user within one shift raise an alert for the privacy officer.' }),
-    shiftHours: z.number().int().min(1).max(24).default(12).meta({ description: "The shift for breakGlass.alertThresholdPerShift: one user's grants in the last this many hours are counted." }),
+    alertThresholdPerShift: z.number().int().min(1).max(100).default(3).meta({
+      description: 'More grants than this by one user within one shift raise an alert for the privacy officer.',
+    }),
+    shiftHours: z.number().int().min(1).max(24).default(12).meta({
+      description:
+        "The shift for breakGlass.alertThresholdPerShift: one user's grants in the last this many hours are counted.",
+    }),
   })
   .strict();
 
@@ -105,7 +200,13 @@ export const BreakGlassPolicy = z
 export const CachePolicy = z
   .object({
     /** Days a patient's records stay in the cache after they were last opened or synced. */
-    retentionDays: z.number().int().min(1).max(3650).default(90).meta({ description: "Days a patient's records stay in the cache after they were last opened or synced." }),
+    retentionDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .default(90)
+      .meta({ description: "Days a patient's records stay in the cache after they were last opened or synced." }),
   })
   .strict();
 
@@ -113,12 +214,25 @@ export const CachePolicy = z
 export const UpdatesPolicy = z
   .object({
     /** Off unless IT turns it on and names the feed. */
-    enabled: z.boolean().default(false).meta({ description: "Whether the app takes updates from IT's feed (updates.feedUrl). Off unless IT turns it on and names the feed." }),
+    enabled: z.boolean().default(false).meta({
+      description:
+        "Whether the app takes updates from IT's feed (updates.feedUrl). Off unless IT turns it on and names the feed.",
+    }),
     /** IT's update feed (HTTPS), e.g. a generic electron-updater server. */
-    feedUrl: z.url({ protocol: /^https$/ }).max(2048).optional().meta({ description: "IT's update feed (HTTPS), e.g. a generic electron-updater server. Required when updates.enabled is on." }),
+    feedUrl: z
+      .url({ protocol: /^https$/ })
+      .max(2048)
+      .optional()
+      .meta({
+        description:
+          "IT's update feed (HTTPS), e.g. a generic electron-updater server. Required when updates.enabled is on.",
+      }),
   })
   .strict()
-  .refine((updates) => !updates.enabled || updates.feedUrl !== undefined, { message: 'feedUrl is required when updates are enabled', path: ['feedUrl'] });
+  .refine((updates) => !updates.enabled || updates.feedUrl !== undefined, {
+    message: 'feedUrl is required when updates are enabled',
+    path: ['feedUrl'],
+  });
 
 /** The audit trail (PRODUCT.md capability 6). */
 export const AuditPolicy = z
@@ -127,7 +241,10 @@ export const AuditPolicy = z
      * Days an entry is kept on the workstation after it was shipped to the central API (never
      * removed before it is shipped). Default six years, HIPAA's documentation retention.
      */
-    retentionDays: z.number().int().min(1).max(3650).default(2190).meta({ description: "Days an entry is kept on the workstation after it was shipped to the central API (never removed before it is shipped). Default six years, HIPAA's documentation retention." }),
+    retentionDays: z.number().int().min(1).max(3650).default(2190).meta({
+      description:
+        "Days an entry is kept on the workstation after it was shipped to the central API (never removed before it is shipped). Default six years, HIPAA's documentation retention.",
+    }),
   })
   .strict();
 

@@ -4,7 +4,9 @@
  * 'unsafe-inline' or 'unsafe-eval': scripts and styles come only from the bundle, and the page
  * talks to nothing but its own origin (all data goes through window.clinic).
  */
-export function contentSecurityPolicy(options: { extraConnectSources?: readonly string[]; forMetaTag?: boolean } = {}): string {
+export function contentSecurityPolicy(
+  options: { extraConnectSources?: readonly string[]; forMetaTag?: boolean } = {},
+): string {
   return [
     "default-src 'none'",
     "script-src 'self'",

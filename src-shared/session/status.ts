@@ -15,7 +15,14 @@ export const SessionState = z.enum(['signedOut', 'pinSetup', 'active', 'warning'
 export type SessionState = z.infer<typeof SessionState>;
 
 /** Why the last session ended, for the sign-in screen's message. */
-export const SessionEndReason = z.enum(['signOut', 'switchUser', 'maxSession', 'accessRevoked', 'pinLockedOut', 'lockedBeforePin']);
+export const SessionEndReason = z.enum([
+  'signOut',
+  'switchUser',
+  'maxSession',
+  'accessRevoked',
+  'pinLockedOut',
+  'lockedBeforePin',
+]);
 export type SessionEndReason = z.infer<typeof SessionEndReason>;
 
 export const LockReason = z.enum(['idle', 'os-lock', 'suspend', 'session-switch', 'manual']);

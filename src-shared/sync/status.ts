@@ -41,6 +41,8 @@ export const SyncConflict = z.object({
   detectedAt: z.number(),
   fields: z.array(z.object({ label: z.string(), mine: z.string().nullable(), theirs: z.string().nullable() })),
   mergeable: z.boolean(),
-  mine: z.object({ criticality: z.string().nullable(), clinicalStatus: z.string().nullable(), note: z.string() }).nullable(),
+  mine: z
+    .object({ criticality: z.string().nullable(), clinicalStatus: z.string().nullable(), note: z.string() })
+    .nullable(),
 });
 export type SyncConflict = z.infer<typeof SyncConflict>;

@@ -52,7 +52,11 @@ function variedRequests(count: number, seed: number): AccessRequest[] {
     const grants: ActiveGrant[] = [];
     const grantCount = Math.floor(next() * 4); // 0-3 grants: own or others', this patient or others
     for (let g = 0; g < grantCount; g++) {
-      grants.push({ grantId: `g-${i}-${g}`, userId: next() < 0.8 ? user.userId : pick(users).userId, patientId: next() < 0.3 && patientId ? patientId : pick(patients) });
+      grants.push({
+        grantId: `g-${i}-${g}`,
+        userId: next() < 0.8 ? user.userId : pick(users).userId,
+        patientId: next() < 0.3 && patientId ? patientId : pick(patients),
+      });
     }
     requests.push({
       user,
@@ -85,8 +89,18 @@ function benchPureDecision(): BenchRow[] {
   if (allowed < 0) throw new Error('unreachable'); // keeps the results alive
   const m = median(samples);
   return [
-    { name: `authorization decision, median (${requests.length} varied requests)`, figure: us(m), budget: '<= 50 µs', pass: m <= 0.05 },
-    { name: 'authorization decision, p99 / mean untimed', figure: `${us(percentile(samples, 99))} / ${us(perCall)}`, budget: '(reference)', pass: true },
+    {
+      name: `authorization decision, median (${requests.length} varied requests)`,
+      figure: us(m),
+      budget: '<= 50 µs',
+      pass: m <= 0.05,
+    },
+    {
+      name: 'authorization decision, p99 / mean untimed',
+      figure: `${us(percentile(samples, 99))} / ${us(perCall)}`,
+      budget: '(reference)',
+      pass: true,
+    },
   ];
 }
 

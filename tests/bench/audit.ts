@@ -49,7 +49,15 @@ export async function benchAudit(): Promise<BenchRow[]> {
     const appends = 20_000;
     const started = performance.now();
     for (let i = 0; i < appends; i++) {
-      trail.append({ action: 'patient.read', outcome: 'success', userId: 'nurse1', role: 'nurse', patientId: patientIds[i % patientIds.length]!, purposeOfUse: 'TREAT', detail: 'chart.read' });
+      trail.append({
+        action: 'patient.read',
+        outcome: 'success',
+        userId: 'nurse1',
+        role: 'nurse',
+        patientId: patientIds[i % patientIds.length]!,
+        purposeOfUse: 'TREAT',
+        detail: 'chart.read',
+      });
     }
     const appendPerSecond = appends / ((performance.now() - started) / 1000);
 
@@ -67,9 +75,16 @@ export async function benchAudit(): Promise<BenchRow[]> {
       logger: createMemoryLogger(),
     });
     const route = createRouter({
-      handlers: createChartHandlers({ db: () => vault.db, activeGrants: (userId) => breakGlass.activeGrants(userId), displayNameOf: () => 'Bench user', clock: { now: () => Date.now() }, changed: () => undefined }) as unknown as Handlers,
+      handlers: createChartHandlers({
+        db: () => vault.db,
+        activeGrants: (userId) => breakGlass.activeGrants(userId),
+        displayNameOf: () => 'Bench user',
+        clock: { now: () => Date.now() },
+        changed: () => undefined,
+      }) as unknown as Handlers,
       currentSession: () => ({ userId: 'physician1', role: 'physician', practitionerId: practitioner, locked: false }),
-      authorize: (s, action, patientId) => authorizeSession(vault.db, s, action, patientId, breakGlass.activeGrants(s.userId)),
+      authorize: (s, action, patientId) =>
+        authorizeSession(vault.db, s, action, patientId, breakGlass.activeGrants(s.userId)),
       logger: createMemoryLogger(),
       onOutcome: (outcome) => {
         const input = auditing ? requestAuditInput(outcome, true, () => null) : null;
@@ -81,7 +96,8 @@ export async function benchAudit(): Promise<BenchRow[]> {
       const s = performance.now();
       const opened = await route('patients.open', { patientId });
       (audited ? into.with : into.without).push(performance.now() - s);
-      if (!opened.ok || (opened.data as { sections: unknown }).sections === null) throw new Error('the chart did not open');
+      if (!opened.ok || (opened.data as { sections: unknown }).sections === null)
+        throw new Error('the chart did not open');
     };
     const big = { with: [] as number[], without: [] as number[] };
     for (let i = 0; i < 60; i++) await open(bigPatient, i % 2 === 0, big);
@@ -108,15 +124,29 @@ export async function benchAudit(): Promise<BenchRow[]> {
     const grantMs: number[] = [];
     for (const patientId of others) {
       const s = performance.now();
-      breakGlass.grant({ userId: 'physician1', role: 'physician', patientId, reasonCode: 'ETREAT', justification: 'Collapsed at the front desk, history needed now' });
+      breakGlass.grant({
+        userId: 'physician1',
+        role: 'physician',
+        patientId,
+        reasonCode: 'ETREAT',
+        justification: 'Collapsed at the front desk, history needed now',
+      });
       const opened = await route('patients.open', { patientId });
       grantMs.push(performance.now() - s);
-      if (!opened.ok || (opened.data as { access: string }).access !== 'full') throw new Error('the grant did not open the chart');
+      if (!opened.ok || (opened.data as { access: string }).access !== 'full')
+        throw new Error('the grant did not open the chart');
     }
 
     // Verify: grow the trail to 200,000 entries in large transactions, then walk it.
     const grow = vault.db.transaction((n: number) => {
-      for (let i = 0; i < n; i++) trail.append({ action: 'patient.search', outcome: 'success', userId: 'nurse1', role: 'nurse', detail: 'patients.search' });
+      for (let i = 0; i < n; i++)
+        trail.append({
+          action: 'patient.search',
+          outcome: 'success',
+          userId: 'nurse1',
+          role: 'nurse',
+          detail: 'patients.search',
+        });
     });
     while (trail.lastSeq() < 200_000) grow(Math.min(20_000, 200_000 - trail.lastSeq()));
     vault.db.pragma('wal_checkpoint(TRUNCATE)'); // as the app's automatic checkpoints leave it
@@ -126,16 +156,51 @@ export async function benchAudit(): Promise<BenchRow[]> {
     const sequentialPerSecond = (sequential.ok ? sequential.checked : 0) / ((performance.now() - s0) / 1000);
     const access = vault.readerAccess();
     const v0 = performance.now();
-    const report = await verifyAuditTrailParallel({ db: vault.db, file: access.file, dbKey: access.key, auditKey: key });
+    const report = await verifyAuditTrailParallel({
+      db: vault.db,
+      file: access.file,
+      dbKey: access.key,
+      auditKey: key,
+    });
     const verifyPerSecond = (report.ok ? report.checked : 0) / ((performance.now() - v0) / 1000);
 
     const rows: BenchRow[] = [
-      { name: 'audit append with hash chain (own transaction each)', figure: `${Math.round(appendPerSecond)} entries/s`, budget: '>= 5000 entries/s', pass: appendPerSecond >= 5000 },
-      { name: `chart open, 500 observations + 50 notes (patients.open through the router), with audit / without, median of ${big.with.length}`, figure: `${median(big.with).toFixed(2)} / ${median(big.without).toFixed(2)} ms (+${(bigSlowdown * 100).toFixed(1)}%)`, budget: '<= +15%', pass: bigSlowdown <= 0.15 },
-      { name: `chart open, small synthetic charts (~10 resources), with audit / without, median of ${withAudit.length}`, figure: `${median(withAudit).toFixed(3)} / ${median(without).toFixed(3)} ms (+${(slowdown * 100).toFixed(1)}%)`, budget: '(reference)', pass: true },
-      { name: `audit verify, on every core as \`ws audit verify\` runs it (${report.ok ? report.checked : 'FAILED'} entries, ${availableParallelism()} threads)`, figure: `${Math.round(verifyPerSecond)} entries/s`, budget: '>= 200000 entries/s', pass: report.ok && verifyPerSecond >= 200_000 },
-      { name: 'audit verify, one thread (the same walk without workers)', figure: `${Math.round(sequentialPerSecond)} entries/s`, budget: '(reference)', pass: sequential.ok },
-      { name: `break-glass grant to first record, without the PIN (durable write + chart open), median / worst of ${grantMs.length}`, figure: `${median(grantMs).toFixed(1)} / ${Math.max(...grantMs).toFixed(1)} ms`, budget: '<= 30 ms', pass: Math.max(...grantMs) <= 30 },
+      {
+        name: 'audit append with hash chain (own transaction each)',
+        figure: `${Math.round(appendPerSecond)} entries/s`,
+        budget: '>= 5000 entries/s',
+        pass: appendPerSecond >= 5000,
+      },
+      {
+        name: `chart open, 500 observations + 50 notes (patients.open through the router), with audit / without, median of ${big.with.length}`,
+        figure: `${median(big.with).toFixed(2)} / ${median(big.without).toFixed(2)} ms (+${(bigSlowdown * 100).toFixed(1)}%)`,
+        budget: '<= +15%',
+        pass: bigSlowdown <= 0.15,
+      },
+      {
+        name: `chart open, small synthetic charts (~10 resources), with audit / without, median of ${withAudit.length}`,
+        figure: `${median(withAudit).toFixed(3)} / ${median(without).toFixed(3)} ms (+${(slowdown * 100).toFixed(1)}%)`,
+        budget: '(reference)',
+        pass: true,
+      },
+      {
+        name: `audit verify, on every core as \`ws audit verify\` runs it (${report.ok ? report.checked : 'FAILED'} entries, ${availableParallelism()} threads)`,
+        figure: `${Math.round(verifyPerSecond)} entries/s`,
+        budget: '>= 200000 entries/s',
+        pass: report.ok && verifyPerSecond >= 200_000,
+      },
+      {
+        name: 'audit verify, one thread (the same walk without workers)',
+        figure: `${Math.round(sequentialPerSecond)} entries/s`,
+        budget: '(reference)',
+        pass: sequential.ok,
+      },
+      {
+        name: `break-glass grant to first record, without the PIN (durable write + chart open), median / worst of ${grantMs.length}`,
+        figure: `${median(grantMs).toFixed(1)} / ${Math.max(...grantMs).toFixed(1)} ms`,
+        budget: '<= 30 ms',
+        pass: Math.max(...grantMs) <= 30,
+      },
     ];
     return rows;
   } finally {

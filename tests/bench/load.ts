@@ -16,11 +16,21 @@ import { parseFhirResource } from '../../src-shared/fhir/index.ts';
 import { workstationMigrations } from '../../src-main/migrations.ts';
 
 const { values } = parseArgs({
-  options: { kind: { type: 'string' }, target: { type: 'string' }, patients: { type: 'string' }, seed: { type: 'string' } },
+  options: {
+    kind: { type: 'string' },
+    target: { type: 'string' },
+    patients: { type: 'string' },
+    seed: { type: 'string' },
+  },
 });
 const patients = Number(values.patients);
 const seed = Number(values.seed);
-if ((values.kind !== 'encrypted' && values.kind !== 'plain') || !values.target || !Number.isInteger(patients) || !Number.isInteger(seed)) {
+if (
+  (values.kind !== 'encrypted' && values.kind !== 'plain') ||
+  !values.target ||
+  !Number.isInteger(patients) ||
+  !Number.isInteger(seed)
+) {
   process.stderr.write('usage: load.ts --kind encrypted|plain --target <path> --patients N --seed N\n');
   process.exit(2);
 }
@@ -28,7 +38,13 @@ if ((values.kind !== 'encrypted' && values.kind !== 'plain') || !values.target |
 let db: Database;
 let close: () => void;
 if (values.kind === 'encrypted') {
-  const vault = await openVault({ migrations: workstationMigrations, dataDir: values.target, keyStore: createKeytarKeyStore(), policy: {}, logger: createMemoryLogger() });
+  const vault = await openVault({
+    migrations: workstationMigrations,
+    dataDir: values.target,
+    keyStore: createKeytarKeyStore(),
+    policy: {},
+    logger: createMemoryLogger(),
+  });
   db = vault.db;
   close = () => vault.close();
 } else {

@@ -50,9 +50,28 @@ const logger = createMemoryLogger();
 //    second load does not pay for the first one's writes.
 const loadMs = { encrypted: 0, plain: 0 };
 let loaded = 0;
-for (const [kind, target] of [['encrypted', encryptedDir], ['plain', plainFile]] as const) {
+for (const [kind, target] of [
+  ['encrypted', encryptedDir],
+  ['plain', plainFile],
+] as const) {
   progress(`loading ${patients} patients and their records into the ${kind} cache`);
-  const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'load.ts'), '--kind', kind, '--target', target, '--patients', String(patients), '--seed', String(seed)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(import.meta.dirname, 'load.ts'),
+      '--kind',
+      kind,
+      '--target',
+      target,
+      '--patients',
+      String(patients),
+      '--seed',
+      String(seed),
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   if (child.status !== 0) throw new Error(`bench: loading the ${kind} cache failed`);
   const answer = JSON.parse(child.stdout.trim()) as { stored: number; loadMs: number };
   loadMs[kind] = answer.loadMs;
@@ -60,16 +79,26 @@ for (const [kind, target] of [['encrypted', encryptedDir], ['plain', plainFile]]
   if (process.platform === 'linux') spawnSync('sync');
 }
 
-const vault = await openVault({ migrations: workstationMigrations, dataDir: encryptedDir, keyStore, policy: {}, logger });
+const vault = await openVault({
+  migrations: workstationMigrations,
+  dataDir: encryptedDir,
+  keyStore,
+  policy: {},
+  logger,
+});
 const plain = openDatabase(plainFile, null);
 applyConnectionSettings(plain);
 const dbs: Record<'encrypted' | 'plain', Database> = { encrypted: vault.db, plain };
 
 // 2. Search and open chart: the same random patients' names, MRNs and birth dates in both.
 const sampleCount = 1000;
-const sample = Array.from({ length: sampleCount }, (_, i) => generatePatientRecord({ seed, patients }, Math.floor(((i * 7919) % sampleCount) * (patients / sampleCount))));
+const sample = Array.from({ length: sampleCount }, (_, i) =>
+  generatePatientRecord({ seed, patients }, Math.floor(((i * 7919) % sampleCount) * (patients / sampleCount))),
+);
 const queries = {
-  name: sample.map((r, i) => (i % 2 === 0 ? r.family.slice(0, 2 + (i % 3)) : `${r.given[0]!.slice(0, 3)} ${r.family.slice(0, 2)}`)),
+  name: sample.map((r, i) =>
+    i % 2 === 0 ? r.family.slice(0, 2 + (i % 3)) : `${r.given[0]!.slice(0, 3)} ${r.family.slice(0, 2)}`,
+  ),
   mrn: sample.map((r) => r.mrn),
   birthDate: sample.map((r) => r.birthDate),
 };
@@ -79,12 +108,14 @@ function measurePair(run: (db: Database, i: number) => void, warmup = 50): Recor
   for (let i = 0; i < warmup; i++) for (const kind of ['encrypted', 'plain'] as const) run(dbs[kind], i); // statements, JIT
   const out: Record<Kind, number[]> = { encrypted: [], plain: [] };
   sample.forEach((_, i) => {
-    for (const kind of (i % 2 === 0 ? ['encrypted', 'plain'] : ['plain', 'encrypted']) as Kind[]) out[kind].push(time(() => run(dbs[kind], i)).ms);
+    for (const kind of (i % 2 === 0 ? ['encrypted', 'plain'] : ['plain', 'encrypted']) as Kind[])
+      out[kind].push(time(() => run(dbs[kind], i)).ms);
   });
   return out;
 }
 const search: Record<string, Record<Kind, number[]>> = {};
-for (const [kind, list] of Object.entries(queries)) search[kind] = measurePair((db, i) => searchPatients(db, list[i]!, 50));
+for (const [kind, list] of Object.entries(queries))
+  search[kind] = measurePair((db, i) => searchPatients(db, list[i]!, 50));
 // A chart opened for the first time (its pages come from disk and are decrypted), then the same
 // charts again (the clinician goes back to them; the pages are in the cache).
 const chartFirst = measurePair((db, i) => readPatientRecord(db, sample[i]!.id), 0);
@@ -98,7 +129,13 @@ progress('opening the existing cache repeatedly');
 const openMs: number[] = [];
 for (let i = 0; i < 30; i++) {
   const start = performance.now();
-  const reopened = await openVault({ migrations: workstationMigrations, dataDir: encryptedDir, keyStore, policy: {}, logger });
+  const reopened = await openVault({
+    migrations: workstationMigrations,
+    dataDir: encryptedDir,
+    keyStore,
+    policy: {},
+    logger,
+  });
   openMs.push(performance.now() - start);
   reopened.close();
 }
@@ -110,15 +147,60 @@ const allSearchPlain = Object.values(search).flatMap((s) => s.plain);
 const ratio = (a: number, b: number) => a / b;
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 const rows: BenchRow[] = [
-  { name: `bulk load, encrypted (${resourceCount} resources)`, figure: `${Math.round(resourceCount / (loadMs.encrypted / 1000))} resources/s`, budget: '>= 20000 resources/s', pass: resourceCount / (loadMs.encrypted / 1000) >= 20_000 },
-  { name: 'bulk load, plaintext (same library, no key)', figure: `${Math.round(resourceCount / (loadMs.plain / 1000))} resources/s`, budget: '(reference)', pass: true },
-  { name: 'encrypted/plaintext: bulk load time', figure: fmt(ratio(loadMs.encrypted, loadMs.plain)), budget: '<= 1.25', pass: ratio(loadMs.encrypted, loadMs.plain) <= 1.25 },
-  ...Object.entries(search).map(([kind, s]) => ({ name: `search by ${kind}, p95`, figure: `${fmt(percentile(s.encrypted, 95))} ms`, budget: '<= 5 ms', pass: percentile(s.encrypted, 95) <= 5 })),
-  { name: 'encrypted/plaintext: search (median)', figure: fmt(ratio(median(allSearchEncrypted), median(allSearchPlain))), budget: '<= 1.25', pass: ratio(median(allSearchEncrypted), median(allSearchPlain)) <= 1.25 },
-  { name: 'open chart, first time, encrypted / plaintext median', figure: `${fmt(median(chartFirst.encrypted), 3)} / ${fmt(median(chartFirst.plain), 3)} ms`, budget: '(reference)', pass: true },
-  { name: 'encrypted/plaintext: open chart, first time (median)', figure: fmt(ratio(median(chartFirst.encrypted), median(chartFirst.plain))), budget: '<= 1.25', pass: ratio(median(chartFirst.encrypted), median(chartFirst.plain)) <= 1.25 },
-  { name: 'encrypted/plaintext: open chart, again (median)', figure: fmt(ratio(median(chartAgain.encrypted), median(chartAgain.plain))), budget: '<= 1.25', pass: ratio(median(chartAgain.encrypted), median(chartAgain.plain)) <= 1.25 },
-  { name: 'open existing cache, median', figure: `${fmt(median(openMs))} ms`, budget: '<= 60 ms', pass: median(openMs) <= 60 },
+  {
+    name: `bulk load, encrypted (${resourceCount} resources)`,
+    figure: `${Math.round(resourceCount / (loadMs.encrypted / 1000))} resources/s`,
+    budget: '>= 20000 resources/s',
+    pass: resourceCount / (loadMs.encrypted / 1000) >= 20_000,
+  },
+  {
+    name: 'bulk load, plaintext (same library, no key)',
+    figure: `${Math.round(resourceCount / (loadMs.plain / 1000))} resources/s`,
+    budget: '(reference)',
+    pass: true,
+  },
+  {
+    name: 'encrypted/plaintext: bulk load time',
+    figure: fmt(ratio(loadMs.encrypted, loadMs.plain)),
+    budget: '<= 1.25',
+    pass: ratio(loadMs.encrypted, loadMs.plain) <= 1.25,
+  },
+  ...Object.entries(search).map(([kind, s]) => ({
+    name: `search by ${kind}, p95`,
+    figure: `${fmt(percentile(s.encrypted, 95))} ms`,
+    budget: '<= 5 ms',
+    pass: percentile(s.encrypted, 95) <= 5,
+  })),
+  {
+    name: 'encrypted/plaintext: search (median)',
+    figure: fmt(ratio(median(allSearchEncrypted), median(allSearchPlain))),
+    budget: '<= 1.25',
+    pass: ratio(median(allSearchEncrypted), median(allSearchPlain)) <= 1.25,
+  },
+  {
+    name: 'open chart, first time, encrypted / plaintext median',
+    figure: `${fmt(median(chartFirst.encrypted), 3)} / ${fmt(median(chartFirst.plain), 3)} ms`,
+    budget: '(reference)',
+    pass: true,
+  },
+  {
+    name: 'encrypted/plaintext: open chart, first time (median)',
+    figure: fmt(ratio(median(chartFirst.encrypted), median(chartFirst.plain))),
+    budget: '<= 1.25',
+    pass: ratio(median(chartFirst.encrypted), median(chartFirst.plain)) <= 1.25,
+  },
+  {
+    name: 'encrypted/plaintext: open chart, again (median)',
+    figure: fmt(ratio(median(chartAgain.encrypted), median(chartAgain.plain))),
+    budget: '<= 1.25',
+    pass: ratio(median(chartAgain.encrypted), median(chartAgain.plain)) <= 1.25,
+  },
+  {
+    name: 'open existing cache, median',
+    figure: `${fmt(median(openMs))} ms`,
+    budget: '<= 60 ms',
+    pass: median(openMs) <= 60,
+  },
 ];
 progress('sign-in and access control budgets');
 rows.push(...(await benchPin()), ...benchAuthorization());
@@ -130,5 +212,7 @@ progress('screen lock in Chromium (dev central, web host)');
 rows.push(...(await benchLock()));
 progress('a chart of 500 observations and 50 notes in Chromium (dev central, web host)');
 rows.push(...(await benchChartRender()));
-process.stdout.write(`\nClinic Workstation bench: ${patients} patients, ${resourceCount} resources, seed ${seed}, node ${process.version}, ${os.cpus().length} cores\n\n`);
+process.stdout.write(
+  `\nClinic Workstation bench: ${patients} patients, ${resourceCount} resources, seed ${seed}, node ${process.version}, ${os.cpus().length} cores\n\n`,
+);
 process.stdout.write(`${printTable(rows)}\n`);

@@ -19,26 +19,64 @@ export async function benchSync(): Promise<BenchRow[]> {
     const { accessToken } = await signIn(central, 'nurse1');
     // Asynchronous: this process serves central while the child measures.
     const child = await new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
-      const proc = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(import.meta.dirname, 'sync.ts'), '--fhir', central.fhirBaseUrl], {
-        env: { ...process.env, CLINIC_BENCH_TOKEN: accessToken },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const proc = spawn(
+        process.execPath,
+        ['--expose-gc', '--import', 'tsx', path.join(import.meta.dirname, 'sync.ts'), '--fhir', central.fhirBaseUrl],
+        {
+          env: { ...process.env, CLINIC_BENCH_TOKEN: accessToken },
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       let stdout = '';
       proc.stdout.on('data', (chunk) => (stdout += chunk));
       proc.on('error', reject);
       proc.on('close', (status) => resolve({ status, stdout }));
     });
     if (child.status !== 0) throw new Error('bench: the sync measurement failed');
-    const m = JSON.parse(child.stdout.trim()) as { resources: number; served: number; pullMs: number; plainPullMs: number; rssGrowthMB: number; pushed: number; pushMs: number; plainPushMs: number };
+    const m = JSON.parse(child.stdout.trim()) as {
+      resources: number;
+      served: number;
+      pullMs: number;
+      plainPullMs: number;
+      rssGrowthMB: number;
+      pushed: number;
+      pushMs: number;
+      plainPushMs: number;
+    };
     const pullRate = m.resources / (m.pullMs / 1000);
     const plainRate = m.served / (m.plainPullMs / 1000);
     const pushRatio = m.pushMs / m.plainPushMs;
     return [
-      { name: `initial pull of ${m.resources} resources into the encrypted cache`, figure: `${Math.round(pullRate)} resources/s (${(m.pullMs / 1000).toFixed(1)} s)`, budget: '(reference)', pass: m.resources === m.served },
-      { name: 'plain paged fetch loop, same server and pages, stores nothing', figure: `${Math.round(plainRate)} resources/s`, budget: '(reference)', pass: true },
-      { name: 'pull throughput / plain fetch loop', figure: `${((pullRate / plainRate) * 100).toFixed(0)}%`, budget: '>= 80%', pass: pullRate / plainRate >= 0.8 },
-      { name: 'resident memory growth during the pull', figure: `${m.rssGrowthMB.toFixed(0)} MB`, budget: '<= 250 MB', pass: m.rssGrowthMB <= 250 },
-      { name: `push of ${m.pushed} changes / plain sequential PUT loop`, figure: `${(m.pushMs / 1000).toFixed(2)} s / ${(m.plainPushMs / 1000).toFixed(2)} s = ${pushRatio.toFixed(2)}`, budget: '<= 1.5', pass: m.pushed === 1000 && pushRatio <= 1.5 },
+      {
+        name: `initial pull of ${m.resources} resources into the encrypted cache`,
+        figure: `${Math.round(pullRate)} resources/s (${(m.pullMs / 1000).toFixed(1)} s)`,
+        budget: '(reference)',
+        pass: m.resources === m.served,
+      },
+      {
+        name: 'plain paged fetch loop, same server and pages, stores nothing',
+        figure: `${Math.round(plainRate)} resources/s`,
+        budget: '(reference)',
+        pass: true,
+      },
+      {
+        name: 'pull throughput / plain fetch loop',
+        figure: `${((pullRate / plainRate) * 100).toFixed(0)}%`,
+        budget: '>= 80%',
+        pass: pullRate / plainRate >= 0.8,
+      },
+      {
+        name: 'resident memory growth during the pull',
+        figure: `${m.rssGrowthMB.toFixed(0)} MB`,
+        budget: '<= 250 MB',
+        pass: m.rssGrowthMB <= 250,
+      },
+      {
+        name: `push of ${m.pushed} changes / plain sequential PUT loop`,
+        figure: `${(m.pushMs / 1000).toFixed(2)} s / ${(m.plainPushMs / 1000).toFixed(2)} s = ${pushRatio.toFixed(2)}`,
+        budget: '<= 1.5',
+        pass: m.pushed === 1000 && pushRatio <= 1.5,
+      },
     ];
   } finally {
     await central.close();

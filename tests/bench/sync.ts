@@ -34,9 +34,13 @@ async function plainPull(): Promise<{ ms: number; resources: number }> {
   const started = performance.now();
   let resources = 0;
   for (const type of PULLED_TYPES) {
-    let url: string | undefined = `${base}/${type}?${new URLSearchParams({ _sort: '_lastUpdated', _count: String(PULL_PAGE_SIZE) })}`;
+    let url: string | undefined =
+      `${base}/${type}?${new URLSearchParams({ _sort: '_lastUpdated', _count: String(PULL_PAGE_SIZE) })}`;
     while (url) {
-      const bundle = (await (await fetch(url, { headers })).json()) as { entry?: unknown[]; link?: { relation: string; url: string }[] };
+      const bundle = (await (await fetch(url, { headers })).json()) as {
+        entry?: unknown[];
+        link?: { relation: string; url: string }[];
+      };
       resources += bundle.entry?.length ?? 0;
       url = bundle.link?.find((link) => link.relation === 'next')?.url;
     }
@@ -47,7 +51,11 @@ async function plainPull(): Promise<{ ms: number; resources: number }> {
 async function plainPuts(bodies: { id: string; json: string }[]): Promise<number> {
   const started = performance.now();
   for (const body of bodies) {
-    const response = await fetch(`${base}/Observation/${body.id}`, { method: 'PUT', headers: { ...headers, 'content-type': 'application/fhir+json' }, body: body.json });
+    const response = await fetch(`${base}/Observation/${body.id}`, {
+      method: 'PUT',
+      headers: { ...headers, 'content-type': 'application/fhir+json' },
+      body: body.json,
+    });
     if (!response.ok) throw new Error(`plain PUT answered ${response.status}`);
     await response.arrayBuffer();
   }
@@ -64,7 +72,15 @@ try {
   // The process's peak resident size, before and after (the page worker's memory included).
   const peakBefore = process.resourceUsage().maxRSS * 1024;
   let started = performance.now();
-  const pulled = await pullAll({ db: vault.db, fhirBaseUrl: base, accessToken: token, allowLoopbackHttp: true, clock, logger: createMemoryLogger(), inWorker: true });
+  const pulled = await pullAll({
+    db: vault.db,
+    fhirBaseUrl: base,
+    accessToken: token,
+    allowLoopbackHttp: true,
+    clock,
+    logger: createMemoryLogger(),
+    inWorker: true,
+  });
   const pullMs = performance.now() - started;
   // An upper bound when the peak came before the pull (the plain loop): never an underestimate.
   const rssPeak = Math.max(peakBefore, process.resourceUsage().maxRSS * 1024);
@@ -72,16 +88,33 @@ try {
   const plainAfter = await plainPull();
 
   // 1,000 vital signs for the pulled patients, queued as a clinician would write them.
-  const patients = vault.db.prepare("SELECT id FROM resources WHERE type = 'Patient' LIMIT 200").pluck().all() as string[];
+  const patients = vault.db
+    .prepare("SELECT id FROM resources WHERE type = 'Patient' LIMIT 200")
+    .pluck()
+    .all() as string[];
   const author = { practitionerId: null, displayName: 'Bench Nurse' };
-  const observation = (i: number) => vitalSignObservations(patients[i % patients.length]!, { heartRate: 50 + (i % 100) }, author, new Date(Date.UTC(2026, 0, 1) + i * 1000))[0]!;
-  const plainBodies = () => Array.from({ length: CHANGES }, (_, i) => observation(i)).map((o) => ({ id: o.id!, json: JSON.stringify(o) }));
+  const observation = (i: number) =>
+    vitalSignObservations(
+      patients[i % patients.length]!,
+      { heartRate: 50 + (i % 100) },
+      author,
+      new Date(Date.UTC(2026, 0, 1) + i * 1000),
+    )[0]!;
+  const plainBodies = () =>
+    Array.from({ length: CHANGES }, (_, i) => observation(i)).map((o) => ({ id: o.id!, json: JSON.stringify(o) }));
   const plainPushBefore = await plainPuts(plainBodies());
   durably(vault.db, () => {
     for (let i = 0; i < CHANGES; i++) recordLocalChange(vault.db, observation(i), 'bench-user', clock);
   });
   started = performance.now();
-  const pushed = await pushOutbox({ db: vault.db, fhirBaseUrl: base, tokenFor: async () => ({ token }), allowLoopbackHttp: true, clock, logger: createMemoryLogger() });
+  const pushed = await pushOutbox({
+    db: vault.db,
+    fhirBaseUrl: base,
+    tokenFor: async () => ({ token }),
+    allowLoopbackHttp: true,
+    clock,
+    logger: createMemoryLogger(),
+  });
   const pushMs = performance.now() - started;
   const plainPushAfter = await plainPuts(plainBodies());
   vault.close();

@@ -9,7 +9,12 @@ import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import type { WebHost } from '../../dev/web-host/server.ts';
 import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
 import { fhirFetch, signIn, type Central } from '../support/central.ts';
-import { expectNoSeriousAxeViolations, signInAtProvider, startWorkstationStand, type WorkstationStand } from '../support/e2e.ts';
+import {
+  expectNoSeriousAxeViolations,
+  signInAtProvider,
+  startWorkstationStand,
+  type WorkstationStand,
+} from '../support/e2e.ts';
 import { runTs } from '../support/child.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
 import type { ClinicCache } from '../support/workstation.ts';
@@ -45,7 +50,10 @@ async function signInWithNewPin(page: Page, context: BrowserContext, username: s
 
 const ws = (...args: string[]) => runTs('src-main/cli/main.ts', [...args, '--data-dir', dataDir, '--json']);
 
-test('emergency access: restricted, granted with reason, justification and PIN, expires; reviewed; shipped; verified', async ({ page, context }) => {
+test('emergency access: restricted, granted with reason, justification and PIN, expires; reviewed; shipped; verified', async ({
+  page,
+  context,
+}) => {
   test.setTimeout(150_000);
   const nurse = central.users.find((u) => u.role === 'nurse')!;
   const officer = central.users.find((u) => u.role === 'privacyOfficer')!;
@@ -111,8 +119,12 @@ test('emergency access: restricted, granted with reason, justification and PIN, 
     .poll(
       async () => {
         const response = await fhirFetch(central, token, 'AuditEvent?_count=200');
-        const bundle = (await response.json()) as { entry?: { resource: { subtype?: { code: string }[]; purposeOfEvent?: unknown } }[] };
-        return (bundle.entry ?? []).map((e) => e.resource.subtype?.[0]?.code).filter((code) => code === '110127' || code === '110138' || code === 'emergency-override-reviewed');
+        const bundle = (await response.json()) as {
+          entry?: { resource: { subtype?: { code: string }[]; purposeOfEvent?: unknown } }[];
+        };
+        return (bundle.entry ?? [])
+          .map((e) => e.resource.subtype?.[0]?.code)
+          .filter((code) => code === '110127' || code === '110138' || code === 'emergency-override-reviewed');
       },
       { timeout: 45_000, intervals: [1000] },
     )
@@ -124,7 +136,8 @@ test('emergency access: restricted, granted with reason, justification and PIN, 
   const { lastSeq } = JSON.parse(ok.stdout) as { lastSeq: number };
   expect(lastSeq).toBeGreaterThan(10);
   const db = openDatabase(path.join(dataDir, 'cache.db'), await keyStore.get(accountsFor(dataDir).current));
-  const grantSeq = (db.prepare(`SELECT seq FROM audit_log WHERE action = 'breakGlass.start'`).get() as { seq: number }).seq;
+  const grantSeq = (db.prepare(`SELECT seq FROM audit_log WHERE action = 'breakGlass.start'`).get() as { seq: number })
+    .seq;
   db.exec('DROP TRIGGER audit_log_no_update');
   db.prepare('UPDATE audit_log SET justification = ? WHERE seq = ?').run('routine look-up', grantSeq);
   db.close();

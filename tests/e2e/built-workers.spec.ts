@@ -22,7 +22,13 @@ test('the built page worker reads a search from central and sends its pages vali
   const { accessToken } = await signIn(central, 'nurse1');
   const worker = new Worker(path.join(BUILT, 'page-worker.js'));
   try {
-    const items: { index?: number; page?: { prepared: { ok: boolean }[] }; done?: boolean; end?: boolean; error?: unknown }[] = [];
+    const items: {
+      index?: number;
+      page?: { prepared: { ok: boolean }[] };
+      done?: boolean;
+      end?: boolean;
+      error?: unknown;
+    }[] = [];
     const ended = new Promise<void>((resolve, reject) => {
       worker.on('message', (message: (typeof items)[number]) => {
         items.push(message);

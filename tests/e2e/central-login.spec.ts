@@ -54,13 +54,18 @@ test('a seeded physician signs in through the login form; PKCE code exchange yie
     await page.getByRole('button', { name: 'Sign in' }).click();
 
     const callback = await receiver.callback;
-    const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state });
+    const tokens = await oidc.authorizationCodeGrant(config, callback, {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
     const claims = tokens.claims() as Record<string, unknown>;
     expect(claims[central.rolesClaim]).toEqual(['physician']);
     expect(claims.fhirUser).toMatch(/^Practitioner\/[A-Za-z0-9\-.]+$/);
     expect(tokens.refresh_token).toBeTruthy();
 
-    const patients = await fetch(`${central.fhirBaseUrl}/Patient?_count=1`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    const patients = await fetch(`${central.fhirBaseUrl}/Patient?_count=1`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
     expect(patients.status).toBe(200);
   } finally {
     receiver.close();
@@ -84,7 +89,10 @@ test('a wrong password is refused on the form, and no code is issued', async ({ 
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByLabel('Password')).toBeVisible();
     await expect(page.getByRole('alert')).toBeVisible();
-    const landed = await Promise.race([receiver.callback.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 500))]);
+    const landed = await Promise.race([
+      receiver.callback.then(() => true),
+      new Promise((resolve) => setTimeout(() => resolve(false), 500)),
+    ]);
     expect(landed).toBe(false);
   } finally {
     receiver.close();

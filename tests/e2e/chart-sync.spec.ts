@@ -7,7 +7,13 @@
  */
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { fhirFetch, signIn, type Central } from '../support/central.ts';
-import { expectNoSeriousAxeViolations, signInAtProvider, startWorkstation, startWorkstationStand, type WorkstationStand } from '../support/e2e.ts';
+import {
+  expectNoSeriousAxeViolations,
+  signInAtProvider,
+  startWorkstation,
+  startWorkstationStand,
+  type WorkstationStand,
+} from '../support/e2e.ts';
 
 const CLINIC = { seed: 37, patients: 40 };
 const NOTE = 'Synthetic: reviewed at the bedside, plan unchanged, follow up in two weeks.';
@@ -48,7 +54,10 @@ async function newPage(browser: Browser): Promise<Page> {
   return context.newPage();
 }
 
-test('vitals and a note written offline are pending, then synced, and a second workstation sees them', async ({ page, browser }) => {
+test('vitals and a note written offline are pending, then synced, and a second workstation sees them', async ({
+  page,
+  browser,
+}) => {
   test.setTimeout(180_000);
   const physician = central.users.find((u) => u.role === 'physician')!;
   const patientId = stand.cache.split(physician.practitionerId).mine[0]!;
@@ -59,7 +68,8 @@ test('vitals and a note written offline are pending, then synced, and a second w
   await expect(page.getByRole('list', { name: 'Patients found' })).toBeVisible();
   await expectNoSeriousAxeViolations(page);
   await openChart(page, patient.mrn!, patient.name);
-  for (const section of ['Allergies', 'Problems', 'Medications', 'Vitals', 'Notes']) await expect(page.getByRole('region', { name: section })).toBeVisible();
+  for (const section of ['Allergies', 'Problems', 'Medications', 'Vitals', 'Notes'])
+    await expect(page.getByRole('region', { name: section })).toBeVisible();
 
   // Central goes away.
   const offline = central.faults.inject({ kind: 'unreachable', times: Infinity });
@@ -98,12 +108,19 @@ test('vitals and a note written offline are pending, then synced, and a second w
   await expect(status).not.toContainText('pending');
   await expect(page.getByText('Pending sync', { exact: true })).toHaveCount(0, { timeout: 15_000 });
   const token = (await signIn(central, 'nurse2')).accessToken;
-  const onCentral = (await (await fhirFetch(central, token, `DocumentReference?subject=Patient/${patientId}&_count=200`)).json()) as { entry?: { resource: { content: { attachment: { data: string } }[] } }[] };
-  const texts = (onCentral.entry ?? []).map((e) => Buffer.from(e.resource.content[0]!.attachment.data, 'base64').toString('utf8'));
+  const onCentral = (await (
+    await fhirFetch(central, token, `DocumentReference?subject=Patient/${patientId}&_count=200`)
+  ).json()) as { entry?: { resource: { content: { attachment: { data: string } }[] } }[] };
+  const texts = (onCentral.entry ?? []).map((e) =>
+    Buffer.from(e.resource.content[0]!.attachment.data, 'base64').toString('utf8'),
+  );
   expect(texts.filter((text) => text === NOTE)).toHaveLength(1);
 
   // A second workstation, the same physician: after its pull, the chart has them.
-  const second = await startWorkstation(central, { clinic: CLINIC, policy: { lock: { idleSeconds: 3600, warningSeconds: 30 } } });
+  const second = await startWorkstation(central, {
+    clinic: CLINIC,
+    policy: { lock: { idleSeconds: 3600, warningSeconds: 30 } },
+  });
   closers.push(second.close);
   const other = await newPage(browser);
   await signInAt(other, second.host.url, physician.username, '602913');
@@ -113,18 +130,24 @@ test('vitals and a note written offline are pending, then synced, and a second w
   await expect(other.getByText('Pending sync', { exact: true })).toHaveCount(0);
 });
 
-test('the same allergy edited offline on two workstations: one conflict, shown side by side, merged by hand', async ({ browser }) => {
+test('the same allergy edited offline on two workstations: one conflict, shown side by side, merged by hand', async ({
+  browser,
+}) => {
   test.setTimeout(180_000);
   const physician = central.users.find((u) => u.role === 'physician')!;
   // Two fresh workstations (the stand's own is still signed in from the scenario before).
   const workstations: string[] = [];
   for (let i = 0; i < 2; i++) {
-    const workstation = await startWorkstation(central, { clinic: CLINIC, policy: { lock: { idleSeconds: 3600, warningSeconds: 30 } } });
+    const workstation = await startWorkstation(central, {
+      clinic: CLINIC,
+      policy: { lock: { idleSeconds: 3600, warningSeconds: 30 } },
+    });
     closers.push(workstation.close);
     workstations.push(workstation.host.url);
   }
   const [first, other] = [await newPage(browser), await newPage(browser)];
-  for (const [i, page] of [first, other].entries()) await signInAt(page, workstations[i]!, physician.username, '602913');
+  for (const [i, page] of [first, other].entries())
+    await signInAt(page, workstations[i]!, physician.username, '602913');
 
   // A patient of this physician's with an allergy.
   let target: { name: string; mrn: string; substance: string } | null = null;
@@ -133,7 +156,11 @@ test('the same allergy edited offline on two workstations: one conflict, shown s
     await openChart(first, patient.mrn!, patient.name);
     const edit = first.getByRole('region', { name: 'Allergies' }).getByRole('button', { name: /^Edit allergy / });
     if ((await edit.count()) > 0) {
-      target = { name: patient.name, mrn: patient.mrn!, substance: ((await edit.first().getAttribute('aria-label')) ?? '').replace('Edit allergy ', '') };
+      target = {
+        name: patient.name,
+        mrn: patient.mrn!,
+        substance: ((await edit.first().getAttribute('aria-label')) ?? '').replace('Edit allergy ', ''),
+      };
       break;
     }
   }
@@ -143,12 +170,18 @@ test('the same allergy edited offline on two workstations: one conflict, shown s
 
   const offline = central.faults.inject({ kind: 'unreachable', times: Infinity });
   const edit = async (page: Page, criticality: string, comment: string) => {
-    await page.getByRole('region', { name: 'Allergies' }).getByRole('button', { name: `Edit allergy ${substance}` }).first().click();
+    await page
+      .getByRole('region', { name: 'Allergies' })
+      .getByRole('button', { name: `Edit allergy ${substance}` })
+      .first()
+      .click();
     const form = page.getByRole('form', { name: `Edit allergy: ${substance}` });
     await form.getByLabel('Criticality').selectOption(criticality);
     await form.getByLabel('Comment').fill(comment);
     await form.getByRole('button', { name: 'Save allergy' }).click();
-    await expect(page.getByRole('region', { name: 'Allergies' }).getByText('Pending sync', { exact: true })).toHaveCount(1);
+    await expect(
+      page.getByRole('region', { name: 'Allergies' }).getByText('Pending sync', { exact: true }),
+    ).toHaveCount(1);
   };
   await edit(first, 'high', 'Synthetic: reaction worse than recorded.');
   await edit(other, 'unable-to-assess', 'Synthetic: history unclear.');
@@ -158,7 +191,9 @@ test('the same allergy edited offline on two workstations: one conflict, shown s
   await expect(first.getByRole('status', { name: 'Sync status' })).not.toContainText('pending', { timeout: 30_000 });
   await other.getByRole('button', { name: 'Sync now' }).click();
   await expect(other.getByRole('status', { name: 'Sync status' })).toContainText('1 conflict', { timeout: 30_000 });
-  await expect(other.getByRole('region', { name: 'Allergies' }).getByText('Sync conflict', { exact: true })).toHaveCount(1);
+  await expect(
+    other.getByRole('region', { name: 'Allergies' }).getByText('Sync conflict', { exact: true }),
+  ).toHaveCount(1);
 
   await other.getByRole('button', { name: 'Review sync conflicts (1)' }).click();
   await expect(other.getByRole('heading', { name: 'Sync conflicts' })).toBeVisible();
@@ -172,7 +207,9 @@ test('the same allergy edited offline on two workstations: one conflict, shown s
   await merge.getByLabel('Comment').fill('Synthetic: merged after talking to the family.');
   await merge.getByRole('button', { name: 'Save merge' }).click();
   await other.getByRole('button', { name: 'Sync now' }).click();
-  await expect(other.getByRole('status', { name: 'Sync status' })).not.toContainText(/conflict|pending/, { timeout: 30_000 });
+  await expect(other.getByRole('status', { name: 'Sync status' })).not.toContainText(/conflict|pending/, {
+    timeout: 30_000,
+  });
   await expect(other.getByText('No sync conflicts wait for you.')).toBeVisible();
   await other.getByRole('button', { name: 'Close sync conflicts' }).click();
   await expect(other.getByRole('button', { name: /Review sync conflicts/ })).toHaveCount(0);

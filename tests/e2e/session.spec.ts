@@ -6,7 +6,12 @@
 import { expect, test, type Page } from '@playwright/test';
 import type { WebHost } from '../../dev/web-host/server.ts';
 import type { Central } from '../support/central.ts';
-import { expectNoSeriousAxeViolations, signInAtProvider, startWorkstationStand, type WorkstationStand } from '../support/e2e.ts';
+import {
+  expectNoSeriousAxeViolations,
+  signInAtProvider,
+  startWorkstationStand,
+  type WorkstationStand,
+} from '../support/e2e.ts';
 import type { ClinicCache } from '../support/workstation.ts';
 
 const CLINIC = { seed: 21, patients: 40 };
@@ -19,7 +24,11 @@ let host: WebHost;
 
 test.beforeAll(async () => {
   // 20-second access tokens: refreshed every ten seconds, so a disabled account is noticed quickly.
-  stand = await startWorkstationStand({ clinic: CLINIC, central: { accessTokenTtlSeconds: 20 }, policy: { lock: { idleSeconds: 30, warningSeconds: 10 } } });
+  stand = await startWorkstationStand({
+    clinic: CLINIC,
+    central: { accessTokenTtlSeconds: 20 },
+    policy: { lock: { idleSeconds: 30, warningSeconds: 10 } },
+  });
   ({ central, cache, host } = stand);
 });
 
@@ -64,7 +73,10 @@ async function expectNoPhiAnywhere(page: Page, names: string[]): Promise<void> {
   }
 }
 
-test('sign in, PIN, care-team chart, idle warning and lock, unlock, hotkey, switch user, front desk, lockout, access termination', async ({ page, context }) => {
+test('sign in, PIN, care-team chart, idle warning and lock, unlock, hotkey, switch user, front desk, lockout, access termination', async ({
+  page,
+  context,
+}) => {
   test.setTimeout(180_000);
   const physician = central.users.find((u) => u.username === 'physician1')!;
   const nurse = central.users.find((u) => u.role === 'nurse')!;
@@ -157,7 +169,10 @@ test('sign in, PIN, care-team chart, idle warning and lock, unlock, hotkey, swit
   for (let attempt = 1; attempt <= 5; attempt++) {
     await page.getByLabel('PIN').fill('000111');
     await page.getByRole('button', { name: 'Unlock' }).click();
-    if (attempt < 5) await expect(page.getByRole('alert')).toContainText(`${5 - attempt} ${5 - attempt === 1 ? 'attempt' : 'attempts'} left`);
+    if (attempt < 5)
+      await expect(page.getByRole('alert')).toContainText(
+        `${5 - attempt} ${5 - attempt === 1 ? 'attempt' : 'attempts'} left`,
+      );
   }
   await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
   await expect(page.getByText('Too many wrong PINs. Sign in again with your password.')).toBeVisible();
@@ -167,7 +182,9 @@ test('sign in, PIN, care-team chart, idle warning and lock, unlock, hotkey, swit
   await expect(page.getByText(`${nurse.displayName} · Nurse`)).toBeVisible();
   central.disableUser(nurse.username);
   try {
-    await expect(page.getByText('The identity provider no longer accepts this account')).toBeVisible({ timeout: 20_000 });
+    await expect(page.getByText('The identity provider no longer accepts this account')).toBeVisible({
+      timeout: 20_000,
+    });
     await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
   } finally {
     central.enableUser(nurse.username);

@@ -78,7 +78,9 @@ async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise
 /** WCAG 1.4.10 reflow: no horizontal scrolling at 320 CSS px (1280 px at 400% zoom). */
 async function expectReflowAt(page: Page, width: number): Promise<void> {
   await page.setViewportSize({ width, height: 640 });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  const overflow = await page.evaluate(
+    () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+  );
   expect(overflow).toBeLessThanOrEqual(0);
 }
 
@@ -95,7 +97,9 @@ test.afterEach(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-test('sign-in screen: name and version from the core; without an identity provider in policy it says to contact IT', async ({ page }, testInfo) => {
+test('sign-in screen: name and version from the core; without an identity provider in policy it says to contact IT', async ({
+  page,
+}, testInfo) => {
   const host = await startHost(dataDir);
   try {
     await page.goto(host.url);
@@ -231,11 +235,22 @@ test('without the secret the page cannot reach the core, and says so', async ({ 
 
 test('the production renderer bundle knows nothing of the web host', () => {
   const outDir = path.join(ROOT, 'out/renderer');
-  const files = fs.readdirSync(outDir, { recursive: true, encoding: 'utf8' }).filter((name) => /\.(html|js|css)$/.test(name));
+  const files = fs
+    .readdirSync(outDir, { recursive: true, encoding: 'utf8' })
+    .filter((name) => /\.(html|js|css)$/.test(name));
   expect(files.some((name) => name.endsWith('.js'))).toBe(true);
   for (const name of files) {
     const text = fs.readFileSync(path.join(outDir, name), 'utf8');
-    for (const needle of ['__web-host', '__CLINIC_WEB_HOST__', 'clinic-secret', 'WebSocket', '#secret', 'localStorage', 'sessionStorage', 'indexedDB']) {
+    for (const needle of [
+      '__web-host',
+      '__CLINIC_WEB_HOST__',
+      'clinic-secret',
+      'WebSocket',
+      '#secret',
+      'localStorage',
+      'sessionStorage',
+      'indexedDB',
+    ]) {
       expect(text.includes(needle), `${name} contains ${needle}`).toBe(false);
     }
   }

@@ -26,7 +26,11 @@ beforeAll(async () => {
 });
 afterAll(() => close?.());
 
-const asUser = (member: StaffMember): AccessUser => ({ userId: member.username, role: member.role, practitionerId: member.practitionerId });
+const asUser = (member: StaffMember): AccessUser => ({
+  userId: member.username,
+  role: member.role,
+  practitionerId: member.practitionerId,
+});
 
 describe('practitionerRelationships against the generator', () => {
   it('matches care team, encounter and general practitioner facts for every patient and every clinician', () => {
@@ -50,7 +54,8 @@ describe('practitionerRelationships against the generator', () => {
     }
     expect(checked).toBe(clinic.patients.length * clinicians.length);
     // The clinic exercises every kind of answer, including encounter-only (a physician outside the team).
-    for (const kind of ['careTeam+encounter+generalPractitioner', 'careTeam+encounter', 'encounter', '(none)']) expect(seen).toContain(kind);
+    for (const kind of ['careTeam+encounter+generalPractitioner', 'careTeam+encounter', 'encounter', '(none)'])
+      expect(seen).toContain(kind);
   });
 
   it('answers nothing for an unknown patient or practitioner, and for non-clinician references', () => {
@@ -75,7 +80,10 @@ describe('practitionerRelationships on hand-made records', () => {
   const nurse = clinicians.find((c) => c.role === 'nurse')!;
 
   it('follows a PractitionerRole reference and an absolute reference; ignores inactive care teams and voided encounters', () => {
-    const patient = { ...testPatient('acc-1', 'Ilsabet', 'Quorn', 'ACC-1'), generalPractitioner: [{ reference: `PractitionerRole/${gp.practitionerRoleId}` }] };
+    const patient = {
+      ...testPatient('acc-1', 'Ilsabet', 'Quorn', 'ACC-1'),
+      generalPractitioner: [{ reference: `PractitionerRole/${gp.practitionerRoleId}` }],
+    };
     const inactiveTeam = {
       resourceType: 'CareTeam',
       id: 'acc-ct-inactive',
@@ -87,7 +95,10 @@ describe('practitionerRelationships on hand-made records', () => {
       resourceType: 'CareTeam',
       id: 'acc-ct-nostatus',
       subject: { reference: 'Patient/acc-1' },
-      participant: [{ member: { reference: `https://fhir.clinic.example/R4/Practitioner/${nurse.practitionerId}` } }, { member: { display: 'A visiting carer' } }],
+      participant: [
+        { member: { reference: `https://fhir.clinic.example/R4/Practitioner/${nurse.practitionerId}` } },
+        { member: { display: 'A visiting carer' } },
+      ],
     };
     const voided = {
       resourceType: 'Encounter',
@@ -116,7 +127,10 @@ describe('authorization over the vault', () => {
   const outsiderCase = (() => {
     for (const record of clinic.patients) {
       const outsider = physicians.find(
-        (p) => p.practitionerId !== record.generalPractitionerId && !record.careTeamPractitionerIds.includes(p.practitionerId) && !record.encounterPractitionerIds.includes(p.practitionerId),
+        (p) =>
+          p.practitionerId !== record.generalPractitionerId &&
+          !record.careTeamPractitionerIds.includes(p.practitionerId) &&
+          !record.encounterPractitionerIds.includes(p.practitionerId),
       );
       if (outsider) return { record, outsider };
     }
@@ -127,26 +141,60 @@ describe('authorization over the vault', () => {
     const { record, outsider } = outsiderCase;
     const user = asUser(outsider);
     expect(chartAccess(vault.db, user, record.id, [])).toBe('restricted');
-    expect(authorize(vault.db, { user, action: 'patient.demographics.read', patientId: record.id, activeGrants: [] })).toEqual({ allowed: true, basis: 'role' });
-    expect(authorize(vault.db, { user, action: 'patient.clinical.read', patientId: record.id, activeGrants: [] })).toEqual({ allowed: false, reason: 'notOnCareTeam' });
-    expect(authorize(vault.db, { user, action: 'patient.clinical.write', patientId: record.id, activeGrants: [] })).toEqual({ allowed: false, reason: 'notOnCareTeam' });
+    expect(
+      authorize(vault.db, { user, action: 'patient.demographics.read', patientId: record.id, activeGrants: [] }),
+    ).toEqual({ allowed: true, basis: 'role' });
+    expect(
+      authorize(vault.db, { user, action: 'patient.clinical.read', patientId: record.id, activeGrants: [] }),
+    ).toEqual({ allowed: false, reason: 'notOnCareTeam' });
+    expect(
+      authorize(vault.db, { user, action: 'patient.clinical.write', patientId: record.id, activeGrants: [] }),
+    ).toEqual({ allowed: false, reason: 'notOnCareTeam' });
 
-    const elsewhere: ActiveGrant = { grantId: 'g-1', userId: user.userId, patientId: clinic.patients.find((p) => p.id !== record.id)!.id };
+    const elsewhere: ActiveGrant = {
+      grantId: 'g-1',
+      userId: user.userId,
+      patientId: clinic.patients.find((p) => p.id !== record.id)!.id,
+    };
     expect(chartAccess(vault.db, user, record.id, [elsewhere])).toBe('restricted');
     const grant: ActiveGrant = { grantId: 'g-2', userId: user.userId, patientId: record.id };
     expect(chartAccess(vault.db, user, record.id, [elsewhere, grant])).toBe('full');
-    expect(authorize(vault.db, { user, action: 'patient.clinical.read', patientId: record.id, activeGrants: [grant] })).toEqual({ allowed: true, basis: 'breakGlass', grantId: 'g-2' });
+    expect(
+      authorize(vault.db, { user, action: 'patient.clinical.read', patientId: record.id, activeGrants: [grant] }),
+    ).toEqual({ allowed: true, basis: 'breakGlass', grantId: 'g-2' });
   });
 
   it('the general practitioner and a physician seen only at an encounter get the full chart, with that basis', () => {
-    const record = clinic.patients.find((r) => r.encounterPractitionerIds.some((id) => physicians.some((p) => p.practitionerId === id) && !r.careTeamPractitionerIds.includes(id)))!;
+    const record = clinic.patients.find((r) =>
+      r.encounterPractitionerIds.some(
+        (id) => physicians.some((p) => p.practitionerId === id) && !r.careTeamPractitionerIds.includes(id),
+      ),
+    )!;
     expect(record).toBeDefined();
     const gp = physicians.find((p) => p.practitionerId === record.generalPractitionerId)!;
     expect(chartAccess(vault.db, asUser(gp), record.id, [])).toBe('full');
-    expect(authorize(vault.db, { user: asUser(gp), action: 'patient.clinical.write', patientId: record.id, activeGrants: [] })).toMatchObject({ allowed: true });
+    expect(
+      authorize(vault.db, {
+        user: asUser(gp),
+        action: 'patient.clinical.write',
+        patientId: record.id,
+        activeGrants: [],
+      }),
+    ).toMatchObject({ allowed: true });
 
-    const visiting = physicians.find((p) => record.encounterPractitionerIds.includes(p.practitionerId) && !record.careTeamPractitionerIds.includes(p.practitionerId))!;
-    expect(authorize(vault.db, { user: asUser(visiting), action: 'patient.clinical.read', patientId: record.id, activeGrants: [] })).toEqual({ allowed: true, basis: 'encounter' });
+    const visiting = physicians.find(
+      (p) =>
+        record.encounterPractitionerIds.includes(p.practitionerId) &&
+        !record.careTeamPractitionerIds.includes(p.practitionerId),
+    )!;
+    expect(
+      authorize(vault.db, {
+        user: asUser(visiting),
+        action: 'patient.clinical.read',
+        patientId: record.id,
+        activeGrants: [],
+      }),
+    ).toEqual({ allowed: true, basis: 'encounter' });
   });
 
   it('front desk sees demographics only, privacy officer and IT admin nothing, even for a care-team patient', () => {
@@ -157,7 +205,9 @@ describe('authorization over the vault', () => {
       const user: AccessUser = { userId: member.username, role, practitionerId: record.generalPractitionerId };
       const grant: ActiveGrant = { grantId: 'g', userId: member.username, patientId: record.id };
       expect(chartAccess(vault.db, user, record.id, [grant])).toBe(role === 'frontDesk' ? 'restricted' : 'none');
-      expect(authorize(vault.db, { user, action: 'patient.clinical.read', patientId: record.id, activeGrants: [grant] })).toEqual({ allowed: false, reason: 'role' });
+      expect(
+        authorize(vault.db, { user, action: 'patient.clinical.read', patientId: record.id, activeGrants: [grant] }),
+      ).toEqual({ allowed: false, reason: 'role' });
     }
   });
 });

@@ -33,8 +33,13 @@ const refId = (value: unknown, type: string): string | null => {
   const ref = (value as { reference?: unknown } | undefined)?.reference;
   return typeof ref === 'string' && ref.startsWith(`${type}/`) ? ref.slice(type.length + 1) : null;
 };
-const practitionerOfRole = new Map(resources.filter((r) => r.resourceType === 'PractitionerRole').map((r) => [String(r.id), refId(r.practitioner, 'Practitioner')]));
-const practitionerOf = (value: unknown): string | null => refId(value, 'Practitioner') ?? practitionerOfRole.get(refId(value, 'PractitionerRole') ?? '') ?? null;
+const practitionerOfRole = new Map(
+  resources
+    .filter((r) => r.resourceType === 'PractitionerRole')
+    .map((r) => [String(r.id), refId(r.practitioner, 'Practitioner')]),
+);
+const practitionerOf = (value: unknown): string | null =>
+  refId(value, 'Practitioner') ?? practitionerOfRole.get(refId(value, 'PractitionerRole') ?? '') ?? null;
 const patientIds = resources.filter((r) => r.resourceType === 'Patient').map((r) => String(r.id));
 const practitionerIds = resources.filter((r) => r.resourceType === 'Practitioner').map((r) => String(r.id));
 /** "practitioner|patient" for every care relationship PRODUCT.md capability 4 names. */
@@ -45,14 +50,17 @@ for (const r of resources) {
     for (const p of (r.participant as Json[] | undefined) ?? []) related.add(`${practitionerOf(p.member)}|${patient}`);
   }
   if (r.resourceType === 'Encounter' && patient && r.status !== 'entered-in-error' && r.status !== 'cancelled') {
-    for (const p of (r.participant as Json[] | undefined) ?? []) related.add(`${practitionerOf(p.individual)}|${patient}`);
+    for (const p of (r.participant as Json[] | undefined) ?? [])
+      related.add(`${practitionerOf(p.individual)}|${patient}`);
   }
   if (r.resourceType === 'Patient') {
-    for (const gp of (r.generalPractitioner as Json[] | undefined) ?? []) related.add(`${practitionerOf(gp)}|${String(r.id)}`);
+    for (const gp of (r.generalPractitioner as Json[] | undefined) ?? [])
+      related.add(`${practitionerOf(gp)}|${String(r.id)}`);
   }
 }
 const clinical = (role: string) => role === 'physician' || role === 'nurse';
-const onCareTeam = (s: Session, patientId: string) => s.practitionerId !== null && related.has(`${s.practitionerId}|${patientId}`);
+const onCareTeam = (s: Session, patientId: string) =>
+  s.practitionerId !== null && related.has(`${s.practitionerId}|${patientId}`);
 
 beforeAll(async () => {
   ({ vault, close } = await openTempVault({ prefix: 'clinic-access-props-' }));
@@ -61,8 +69,27 @@ beforeAll(async () => {
     throw new Error('not part of this test');
   };
   const handlers = {
-    ...Object.fromEntries(['workstation.status', 'session.status', 'session.signIn', 'session.cancelSignIn', 'session.signInOffline', 'session.setPin', 'session.unlock', 'session.lock', 'session.end', 'session.activity'].map((c) => [c, notUsed])),
-    ...createChartHandlers({ db: () => vault.db, activeGrants: () => [], displayNameOf: () => 'Test user', clock: { now: () => Date.now() }, changed: () => undefined }),
+    ...Object.fromEntries(
+      [
+        'workstation.status',
+        'session.status',
+        'session.signIn',
+        'session.cancelSignIn',
+        'session.signInOffline',
+        'session.setPin',
+        'session.unlock',
+        'session.lock',
+        'session.end',
+        'session.activity',
+      ].map((c) => [c, notUsed]),
+    ),
+    ...createChartHandlers({
+      db: () => vault.db,
+      activeGrants: () => [],
+      displayNameOf: () => 'Test user',
+      clock: { now: () => Date.now() },
+      changed: () => undefined,
+    }),
   } as Handlers;
   route = createRouter({
     handlers,
@@ -85,7 +112,10 @@ const sessionArb: fc.Arbitrary<Session | null> = fc.option(
   }),
   { freq: 8 },
 );
-const patientArb = fc.oneof({ weight: 9, arbitrary: fc.constantFrom(...patientIds) }, { weight: 1, arbitrary: fc.constant('pat-missing') });
+const patientArb = fc.oneof(
+  { weight: 9, arbitrary: fc.constantFrom(...patientIds) },
+  { weight: 1, arbitrary: fc.constant('pat-missing') },
+);
 const requestArb = fc.oneof(
   patientArb.map((patientId) => ({ channel: 'chart.read', request: { patientId } })),
   patientArb.map((patientId) => ({ channel: 'patients.open', request: { patientId } })),
@@ -117,7 +147,13 @@ describe('access control through the router, over a real vault', () => {
           const expected = !clinical(s.role) ? 'demographicsOnly' : onCareTeam(s, patientId!) ? 'full' : 'restricted';
           expect((result.data as { access: string }).access).toBe(expected);
           // Demographics only: the answer has the summary fields and nothing clinical.
-          expect(Object.keys((result.data as { patient: object }).patient).sort()).toEqual(['birthDate', 'gender', 'id', 'mrn', 'name']);
+          expect(Object.keys((result.data as { patient: object }).patient).sort()).toEqual([
+            'birthDate',
+            'gender',
+            'id',
+            'mrn',
+            'name',
+          ]);
         } else {
           expect(result.ok).toBe(true);
         }

@@ -41,7 +41,16 @@ beforeEach(async () => {
 afterEach(() => close());
 
 const ship = (extra: Partial<Parameters<typeof shipAuditTrail>[0]> = {}) =>
-  shipAuditTrail({ db: vault.db, fhirBaseUrl: central.fhirBaseUrl, allowLoopbackHttp: true, accessToken: token, clock, logger, batchSize: 10, ...extra });
+  shipAuditTrail({
+    db: vault.db,
+    fhirBaseUrl: central.fhirBaseUrl,
+    allowLoopbackHttp: true,
+    accessToken: token,
+    clock,
+    logger,
+    batchSize: 10,
+    ...extra,
+  });
 
 async function serverEvent(id: string): Promise<Record<string, unknown> | null> {
   const response = await fhirFetch(central, token, `AuditEvent/${id}`);
@@ -52,9 +61,23 @@ describe('audit retention', () => {
   it('removes only entries that are shipped and past retention, as one run from the oldest; the chain verifies from the MACed anchor', async () => {
     let now = Date.parse('2026-01-01T00:00:00Z');
     const old = createAuditTrail(vault.db, key, { now: () => now });
-    for (let i = 0; i < 10; i++) old.append({ action: 'patient.search', outcome: 'success', userId: 'nurse1', role: 'nurse', detail: 'patients.search' });
+    for (let i = 0; i < 10; i++)
+      old.append({
+        action: 'patient.search',
+        outcome: 'success',
+        userId: 'nurse1',
+        role: 'nurse',
+        detail: 'patients.search',
+      });
     await ship(); // entries 1-10 shipped
-    for (let i = 0; i < 5; i++) old.append({ action: 'patient.search', outcome: 'success', userId: 'nurse1', role: 'nurse', detail: 'patients.search' }); // 11-15, not shipped
+    for (let i = 0; i < 5; i++)
+      old.append({
+        action: 'patient.search',
+        outcome: 'success',
+        userId: 'nurse1',
+        role: 'nurse',
+        detail: 'patients.search',
+      }); // 11-15, not shipped
     now = Date.parse('2026-03-01T00:00:00Z');
     const recent = createAuditTrail(vault.db, key, { now: () => now });
     expect(purgeAuditTrail(vault.db, key, recent, 30, { now: () => now })).toBe(10);
@@ -71,8 +94,26 @@ describe('audit retention', () => {
 
 describe('audit shipping', () => {
   it('ships every entry as an AuditEvent by its own id, break-glass first, and marks them shipped', async () => {
-    for (let i = 0; i < 23; i++) trail.append({ action: 'patient.read', outcome: 'success', userId: 'nurse1', role: 'nurse', patientId: 'pat-000001', purposeOfUse: 'TREAT', detail: 'patients.open' });
-    const grant = trail.append({ action: 'breakGlass.start', outcome: 'success', userId: 'nurse1', role: 'nurse', patientId: 'pat-000002', purposeOfUse: 'ETREAT', grantId: '6f1c1c2e-7d5e-4a53-9d1e-2f0c3a4b5c6d', justification: 'Collapsed in the corridor, allergy history needed' });
+    for (let i = 0; i < 23; i++)
+      trail.append({
+        action: 'patient.read',
+        outcome: 'success',
+        userId: 'nurse1',
+        role: 'nurse',
+        patientId: 'pat-000001',
+        purposeOfUse: 'TREAT',
+        detail: 'patients.open',
+      });
+    const grant = trail.append({
+      action: 'breakGlass.start',
+      outcome: 'success',
+      userId: 'nurse1',
+      role: 'nurse',
+      patientId: 'pat-000002',
+      purposeOfUse: 'ETREAT',
+      grantId: '6f1c1c2e-7d5e-4a53-9d1e-2f0c3a4b5c6d',
+      justification: 'Collapsed in the corridor, allergy history needed',
+    });
     // One batch only: the break-glass entry goes in it although it is the newest.
     const first = await ship({ maxBatches: 1 });
     expect(first).toMatchObject({ shipped: 10, pending: 14, stoppedBy: null });
@@ -82,23 +123,51 @@ describe('audit shipping', () => {
       type: { code: '110113' },
       subtype: [{ system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110127' }],
       purposeOfEvent: [{ coding: [{ code: 'ETREAT' }] }],
-      agent: expect.arrayContaining([expect.objectContaining({ requestor: true, who: { identifier: { system: 'urn:clinic-workstation:user', value: 'nurse1' } } })]),
+      agent: expect.arrayContaining([
+        expect.objectContaining({
+          requestor: true,
+          who: { identifier: { system: 'urn:clinic-workstation:user', value: 'nurse1' } },
+        }),
+      ]),
       entity: expect.arrayContaining([expect.objectContaining({ what: { reference: 'Patient/pat-000002' } })]),
     });
     expect(await ship()).toMatchObject({ shipped: 14, pending: 0, stoppedBy: null });
     const [read] = trail.entries({ limit: 1, afterSeq: 0 }).filter((e) => e.action === 'patient.read');
-    expect(await serverEvent(read!.id)).toMatchObject({ type: { code: 'rest' }, subtype: [{ code: 'read' }], action: 'R', outcome: '0' });
+    expect(await serverEvent(read!.id)).toMatchObject({
+      type: { code: 'rest' },
+      subtype: [{ code: 'read' }],
+      action: 'R',
+      outcome: '0',
+    });
     // Nothing shipped twice; the trail itself is untouched and still verifies.
     expect(await ship()).toMatchObject({ shipped: 0, pending: 0 });
     expect(verifyAuditTrail(vault.db, key)).toMatchObject({ ok: true, checked: 24 });
   });
 
   it('keeps everything when the server is down or refuses, and finishes later without duplicates', async () => {
-    for (let i = 0; i < 5; i++) trail.append({ action: 'patient.search', outcome: 'success', userId: 'nurse1', role: 'nurse', detail: 'patients.search' });
-    expect(await ship({ fhirBaseUrl: 'http://127.0.0.1:9/fhir/R4' })).toMatchObject({ shipped: 0, pending: 5, stoppedBy: 'network' });
+    for (let i = 0; i < 5; i++)
+      trail.append({
+        action: 'patient.search',
+        outcome: 'success',
+        userId: 'nurse1',
+        role: 'nurse',
+        detail: 'patients.search',
+      });
+    expect(await ship({ fhirBaseUrl: 'http://127.0.0.1:9/fhir/R4' })).toMatchObject({
+      shipped: 0,
+      pending: 5,
+      stoppedBy: 'network',
+    });
     // Plain HTTP is refused unless policy allows it for development (and never beyond this machine).
-    expect(await ship({ allowLoopbackHttp: false })).toMatchObject({ shipped: 0, pending: 5, stoppedBy: 'insecure-transport' });
-    expect(await ship({ fhirBaseUrl: 'http://fhir.clinic.example/R4' })).toMatchObject({ shipped: 0, stoppedBy: 'insecure-transport' });
+    expect(await ship({ allowLoopbackHttp: false })).toMatchObject({
+      shipped: 0,
+      pending: 5,
+      stoppedBy: 'insecure-transport',
+    });
+    expect(await ship({ fhirBaseUrl: 'http://fhir.clinic.example/R4' })).toMatchObject({
+      shipped: 0,
+      stoppedBy: 'insecure-transport',
+    });
     expect(await ship({ accessToken: 'not-a-token' })).toMatchObject({ shipped: 0, pending: 5, stoppedBy: 'http-401' });
     central.faults.inject({ kind: 'status', status: 503, method: 'POST', path: /^\/fhir\/R4\/?$/, times: 1 });
     expect((await ship()).stoppedBy).toBe('http-503');

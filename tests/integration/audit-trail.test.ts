@@ -39,7 +39,15 @@ afterEach(async () => {
 
 function appendMany(n: number): void {
   for (let i = 0; i < n; i++) {
-    trail.append({ action: i % 3 === 0 ? 'patient.read' : 'patient.search', outcome: 'success', userId: `user-${i % 4}`, role: 'nurse', patientId: i % 3 === 0 ? `pat-${i}` : null, purposeOfUse: 'TREAT', detail: 'chart.read' });
+    trail.append({
+      action: i % 3 === 0 ? 'patient.read' : 'patient.search',
+      outcome: 'success',
+      userId: `user-${i % 4}`,
+      role: 'nurse',
+      patientId: i % 3 === 0 ? `pat-${i}` : null,
+      purposeOfUse: 'TREAT',
+      detail: 'chart.read',
+    });
   }
 }
 
@@ -60,7 +68,15 @@ async function tamper(edit: (db: Database) => void): Promise<void> {
  */
 async function verify(): Promise<ReturnType<typeof verifyAuditTrail>> {
   const sequential = verifyAuditTrail(vault.db, key);
-  const parallel = await verifyAuditTrailParallel({ db: vault.db, file: path.join(dataDir, 'cache.db'), dbKey: (await keyStore.get(accountsFor(dataDir).current))!, auditKey: key, workers: 3, minEntries: 0, chunkSize: 4 });
+  const parallel = await verifyAuditTrailParallel({
+    db: vault.db,
+    file: path.join(dataDir, 'cache.db'),
+    dbKey: (await keyStore.get(accountsFor(dataDir).current))!,
+    auditKey: key,
+    workers: 3,
+    minEntries: 0,
+    chunkSize: 4,
+  });
   expect(parallel).toEqual(sequential);
   return sequential;
 }
@@ -70,7 +86,14 @@ describe('audit trail', () => {
     appendMany(50);
     expect(await verify()).toEqual({ ok: true, checked: 50, lastSeq: 50 });
     const [first] = trail.entries({ limit: 1 });
-    expect(first).toMatchObject({ seq: 1, action: 'patient.read', outcome: 'success', workstationId: trail.workstationId, patientId: 'pat-0', purposeOfUse: 'TREAT' });
+    expect(first).toMatchObject({
+      seq: 1,
+      action: 'patient.read',
+      outcome: 'success',
+      workstationId: trail.workstationId,
+      patientId: 'pat-0',
+      purposeOfUse: 'TREAT',
+    });
     expect(first!.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(trail.workstationId).toMatch(/^ws-[0-9a-f]{32}$/);
     // The audit key is not the database key, and neither is anywhere in the files.
@@ -81,7 +104,9 @@ describe('audit trail', () => {
 
   it('refuses UPDATE and DELETE of entries in the database itself', async () => {
     appendMany(3);
-    expect(() => vault.db.prepare(`UPDATE audit_log SET outcome = 'denied' WHERE seq = 2`).run()).toThrow(/append-only/);
+    expect(() => vault.db.prepare(`UPDATE audit_log SET outcome = 'denied' WHERE seq = 2`).run()).toThrow(
+      /append-only/,
+    );
     expect(() => vault.db.prepare('DELETE FROM audit_log WHERE seq = 3').run()).toThrow(/append-only/);
     expect(() => vault.db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
     expect(await verify()).toMatchObject({ ok: true, checked: 3 });
@@ -121,8 +146,10 @@ describe('audit trail', () => {
       // Make room at 9 by renumbering what follows, then write a plausible entry there.
       for (let seq = 30; seq >= 9; seq--) db.prepare('UPDATE audit_log SET seq = seq + 1 WHERE seq = ?').run(seq);
       const copy = db.prepare('SELECT * FROM audit_log WHERE seq = 8').get() as Record<string, unknown>;
-      db.prepare(`INSERT INTO audit_log (seq, id, recorded_at, user_id, role, workstation_id, action, outcome, patient_id, resource_refs, purpose_of_use, grant_id, detail, justification, hash)
-        VALUES (9, 'forged', @recorded_at, 'user-1', 'nurse', @workstation_id, 'patient.read', 'success', 'pat-x', NULL, 'TREAT', NULL, NULL, NULL, @hash)`).run(copy);
+      db.prepare(
+        `INSERT INTO audit_log (seq, id, recorded_at, user_id, role, workstation_id, action, outcome, patient_id, resource_refs, purpose_of_use, grant_id, detail, justification, hash)
+        VALUES (9, 'forged', @recorded_at, 'user-1', 'nurse', @workstation_id, 'patient.read', 'success', 'pat-x', NULL, 'TREAT', NULL, NULL, NULL, @hash)`,
+      ).run(copy);
     });
     expect(await verify()).toMatchObject({ ok: false, kind: 'inserted', seq: 9, checked: 8 });
   });
@@ -145,7 +172,10 @@ describe('audit trail', () => {
       const rows = db.prepare('SELECT * FROM audit_log ORDER BY seq').all() as Record<string, unknown>[];
       let prev = Buffer.alloc(32);
       for (const row of rows) {
-        const hash = createHmac('sha256', Buffer.alloc(32, 7)).update(prev).update(JSON.stringify(Object.values(row).slice(0, 14))).digest();
+        const hash = createHmac('sha256', Buffer.alloc(32, 7))
+          .update(prev)
+          .update(JSON.stringify(Object.values(row).slice(0, 14)))
+          .digest();
         db.prepare('UPDATE audit_log SET hash = ? WHERE seq = ?').run(hash, row.seq);
         prev = hash;
       }

@@ -59,50 +59,107 @@ async function rawDb(): Promise<Database> {
 async function auditRows(where = '1 = 1'): Promise<Record<string, unknown>[]> {
   const db = await rawDb();
   try {
-    return db.prepare(`SELECT action, outcome, user_id, patient_id, purpose_of_use, grant_id, detail, justification FROM audit_log WHERE ${where} ORDER BY seq`).all() as Record<string, unknown>[];
+    return db
+      .prepare(
+        `SELECT action, outcome, user_id, patient_id, purpose_of_use, grant_id, detail, justification FROM audit_log WHERE ${where} ORDER BY seq`,
+      )
+      .all() as Record<string, unknown>[];
   } finally {
     db.close();
   }
 }
 
-const request = (patientId: string, extra: Record<string, unknown> = {}) => ({ patientId, reason: 'ETREAT', justification: JUSTIFICATION, pin: PIN, ...extra });
+const request = (patientId: string, extra: Record<string, unknown> = {}) => ({
+  patientId,
+  reason: 'ETREAT',
+  justification: JUSTIFICATION,
+  pin: PIN,
+  ...extra,
+});
 
 describe('break-glass', () => {
   it('grants one patient after reason, justification and PIN, audited before any data, with purpose of use on every view', async () => {
     const h = await start();
     await signedInWithPin(h, 'nurse1');
     const [patientId, otherPatient] = outsideCareTeam();
-    expect(await h.call('patients.open', { patientId })).toMatchObject({ ok: true, data: { access: 'restricted', sections: null } });
+    expect(await h.call('patients.open', { patientId })).toMatchObject({
+      ok: true,
+      data: { access: 'restricted', sections: null },
+    });
 
     // Refused, each audited, none granting anything: short, padded, unknown reason, wrong PIN.
-    expect(await h.call('breakGlass.request', request(patientId!, { justification: 'urgent' }))).toMatchObject({ ok: false, error: { code: 'INVALID', message: expect.stringContaining('at least 20') } });
-    expect(await h.call('breakGlass.request', request(patientId!, { justification: 'x'.repeat(40) }))).toMatchObject({ ok: false, error: { code: 'INVALID' } });
-    expect(await h.call('breakGlass.request', request(patientId!, { justification: 'test test test test test' }))).toMatchObject({ ok: false, error: { code: 'INVALID' } });
-    expect(await h.call('breakGlass.request', request(patientId!, { reason: 'FUN' }))).toMatchObject({ ok: false, error: { code: 'INVALID' } });
-    expect(await h.call('breakGlass.request', request(patientId!, { pin: '111111' }))).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED', message: expect.stringContaining('4 attempts left') } });
+    expect(await h.call('breakGlass.request', request(patientId!, { justification: 'urgent' }))).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID', message: expect.stringContaining('at least 20') },
+    });
+    expect(await h.call('breakGlass.request', request(patientId!, { justification: 'x'.repeat(40) }))).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID' },
+    });
+    expect(
+      await h.call('breakGlass.request', request(patientId!, { justification: 'test test test test test' })),
+    ).toMatchObject({ ok: false, error: { code: 'INVALID' } });
+    expect(await h.call('breakGlass.request', request(patientId!, { reason: 'FUN' }))).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID' },
+    });
+    expect(await h.call('breakGlass.request', request(patientId!, { pin: '111111' }))).toMatchObject({
+      ok: false,
+      error: { code: 'UNAUTHENTICATED', message: expect.stringContaining('4 attempts left') },
+    });
     expect(await h.call('chart.read', { patientId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-    expect((await auditRows(`action = 'breakGlass.denied'`)).map((r) => r.detail)).toEqual(['invalid', 'invalid', 'invalid', 'invalid', 'unauthenticated']);
+    expect((await auditRows(`action = 'breakGlass.denied'`)).map((r) => r.detail)).toEqual([
+      'invalid',
+      'invalid',
+      'invalid',
+      'invalid',
+      'unauthenticated',
+    ]);
 
     const granted = await h.call<{ expiresAt: number }>('breakGlass.request', request(patientId!));
     expect(granted).toEqual({ ok: true, data: { expiresAt: h.time.now() + 60 * MINUTE } });
     const [started] = await auditRows(`action = 'breakGlass.start'`);
-    expect(started).toMatchObject({ outcome: 'success', user_id: 'nurse1', patient_id: patientId, purpose_of_use: 'ETREAT', justification: JUSTIFICATION });
+    expect(started).toMatchObject({
+      outcome: 'success',
+      user_id: 'nurse1',
+      patient_id: patientId,
+      purpose_of_use: 'ETREAT',
+      justification: JUSTIFICATION,
+    });
 
-    const opened = await h.call<{ access: string; emergencyAccessUntil: number; sections: unknown }>('patients.open', { patientId });
-    expect(opened).toMatchObject({ ok: true, data: { access: 'full', emergencyAccessUntil: h.time.now() + 60 * MINUTE } });
+    const opened = await h.call<{ access: string; emergencyAccessUntil: number; sections: unknown }>('patients.open', {
+      patientId,
+    });
+    expect(opened).toMatchObject({
+      ok: true,
+      data: { access: 'full', emergencyAccessUntil: h.time.now() + 60 * MINUTE },
+    });
     expect((opened as { data: { sections: unknown } }).data.sections).not.toBeNull();
     expect(await h.call('chart.read', { patientId })).toMatchObject({ ok: true });
     // The grant covers that one patient only.
-    expect(await h.call('patients.open', { patientId: otherPatient })).toMatchObject({ ok: true, data: { access: 'restricted' } });
-    expect(await h.call('chart.read', { patientId: otherPatient })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await h.call('patients.open', { patientId: otherPatient })).toMatchObject({
+      ok: true,
+      data: { access: 'restricted' },
+    });
+    expect(await h.call('chart.read', { patientId: otherPatient })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
     // A second request for the same patient is refused while the first lasts.
-    expect(await h.call('breakGlass.request', request(patientId!))).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    expect(await h.call('breakGlass.request', request(patientId!))).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT' },
+    });
 
     const status = await h.status();
-    expect(status.emergencyAccess).toMatchObject({ allowed: true, grants: [{ patientId, expiresAt: h.time.now() + 60 * MINUTE }] });
+    expect(status.emergencyAccess).toMatchObject({
+      allowed: true,
+      grants: [{ patientId, expiresAt: h.time.now() + 60 * MINUTE }],
+    });
     const views = await auditRows(`action = 'patient.read' AND grant_id IS NOT NULL`);
     expect(views).toHaveLength(2);
-    for (const view of views) expect(view).toMatchObject({ patient_id: patientId, purpose_of_use: 'ETREAT', grant_id: started!.grant_id });
+    for (const view of views)
+      expect(view).toMatchObject({ patient_id: patientId, purpose_of_use: 'ETREAT', grant_id: started!.grant_id });
   });
 
   it('ends at expiry, and the chart is restricted again', async () => {
@@ -118,12 +175,20 @@ describe('break-glass', () => {
     h.time.advance(MINUTE);
     // The window hears it at once (banner, chart), not at its next request.
     expect(h.events.slice(before).at(-1)?.emergencyAccess.grants).toEqual([]);
-    expect(await h.call('patients.open', { patientId })).toMatchObject({ ok: true, data: { access: 'restricted', sections: null } });
-    expect(await auditRows(`action = 'breakGlass.stop'`)).toEqual([expect.objectContaining({ detail: 'expired', patient_id: patientId })]);
+    expect(await h.call('patients.open', { patientId })).toMatchObject({
+      ok: true,
+      data: { access: 'restricted', sections: null },
+    });
+    expect(await auditRows(`action = 'breakGlass.stop'`)).toEqual([
+      expect.objectContaining({ detail: 'expired', patient_id: patientId }),
+    ]);
   });
 
   it('ends when the session stays locked beyond policy, on switch user, and survives a short lock', async () => {
-    const h = await start({ breakGlass: { endAfterLockedMinutes: 10 }, lock: { idleSeconds: 3600, warningSeconds: 30 } });
+    const h = await start({
+      breakGlass: { endAfterLockedMinutes: 10 },
+      lock: { idleSeconds: 3600, warningSeconds: 30 },
+    });
     await signedInWithPin(h, 'nurse1');
     const [first, second] = outsideCareTeam();
     await h.call('breakGlass.request', request(first!));
@@ -149,10 +214,16 @@ describe('break-glass', () => {
     const [patientId] = outsideCareTeam();
     await signedInWithPin(h, 'nurse1');
     expect((await h.status()).emergencyAccess.allowed).toBe(false);
-    expect(await h.call('breakGlass.request', request(patientId!))).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await h.call('breakGlass.request', request(patientId!))).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
     await h.call('session.end', { reason: 'switchUser' });
     await signedInWithPin(h, central.users.find((u) => u.role === 'frontDesk')!.username);
-    expect(await h.call('breakGlass.request', request(patientId!))).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await h.call('breakGlass.request', request(patientId!))).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
   });
 
   it('denies access when the grant cannot be written durably, and grants nothing', async () => {
@@ -161,11 +232,18 @@ describe('break-glass', () => {
     const [patientId] = outsideCareTeam();
     // The disk refuses the write (simulated by the database itself refusing the grant row).
     const db = await rawDb();
-    db.exec(`CREATE TRIGGER simulate_write_failure BEFORE INSERT ON break_glass_grants BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`);
+    db.exec(
+      `CREATE TRIGGER simulate_write_failure BEFORE INSERT ON break_glass_grants BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`,
+    );
     db.close();
     const refused = await h.call('breakGlass.request', request(patientId!));
-    expect(refused).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', message: expect.stringContaining('could not be recorded, so it was not granted') } });
-    expect(await h.call('patients.open', { patientId })).toMatchObject({ data: { access: 'restricted', sections: null } });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'UNAVAILABLE', message: expect.stringContaining('could not be recorded, so it was not granted') },
+    });
+    expect(await h.call('patients.open', { patientId })).toMatchObject({
+      data: { access: 'restricted', sections: null },
+    });
     expect(await h.call('chart.read', { patientId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     // Neither the grant nor its audit entry exists: the transaction was all or nothing.
     expect(await auditRows(`action = 'breakGlass.start'`)).toEqual([]);
@@ -193,25 +271,48 @@ describe('break-glass', () => {
     const { items, alerts } = (queue as { data: { items: Record<string, unknown>[]; alerts: unknown[] } }).data;
     expect(items).toHaveLength(2);
     expect(items[0]).toMatchObject({
-      userId: 'nurse1', userName: nurse().displayName, role: 'nurse', patientId: first, patientName: cache.summaries.get(first!)!.name,
-      reasonCode: 'ETREAT', reasonDisplay: 'Emergency treatment', justification: JUSTIFICATION, endReason: 'switchUser',
+      userId: 'nurse1',
+      userName: nurse().displayName,
+      role: 'nurse',
+      patientId: first,
+      patientName: cache.summaries.get(first!)!.name,
+      reasonCode: 'ETREAT',
+      reasonDisplay: 'Emergency treatment',
+      justification: JUSTIFICATION,
+      endReason: 'switchUser',
       viewed: [expect.objectContaining({ what: 'Chart opened' })],
     });
     expect(items[1]).toMatchObject({ patientId: second, reasonCode: 'BTG', viewed: [] });
     expect(alerts).toEqual([{ userId: 'nurse1', userName: nurse().displayName, count: 2, shiftHours: 12 }]);
 
     const grantId = items[0]!.grantId as string;
-    expect(await h.call('breakGlass.markReviewed', { grantId, comment: '  ' })).toMatchObject({ ok: false, error: { code: 'INVALID' } });
-    expect(await h.call('breakGlass.markReviewed', { grantId, comment: 'Confirmed with the charge nurse: genuine emergency.' })).toEqual({ ok: true, data: {} });
-    expect(await h.call('breakGlass.markReviewed', { grantId, comment: 'again' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    expect(await h.call('breakGlass.markReviewed', { grantId, comment: '  ' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID' },
+    });
+    expect(
+      await h.call('breakGlass.markReviewed', {
+        grantId,
+        comment: 'Confirmed with the charge nurse: genuine emergency.',
+      }),
+    ).toEqual({ ok: true, data: {} });
+    expect(await h.call('breakGlass.markReviewed', { grantId, comment: 'again' })).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT' },
+    });
     const after = await h.call<{ items: { grantId: string }[] }>('breakGlass.reviewQueue');
-    expect((after as { data: { items: { grantId: string }[] } }).data.items.map((i) => i.grantId)).not.toContain(grantId);
+    expect((after as { data: { items: { grantId: string }[] } }).data.items.map((i) => i.grantId)).not.toContain(
+      grantId,
+    );
     expect(await auditRows(`action IN ('breakGlass.review', 'breakGlass.alert')`)).toEqual([
       expect.objectContaining({ action: 'breakGlass.alert', user_id: 'nurse1' }),
       expect.objectContaining({ action: 'breakGlass.review', user_id: officer.username, grant_id: grantId }),
     ]);
     // The privacy officer sees no clinical data.
-    expect(await h.call('patients.open', { patientId: first })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await h.call('patients.open', { patientId: first })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
 
     // And the whole trail verifies.
     const db = await rawDb();
@@ -222,4 +323,3 @@ describe('break-glass', () => {
     }
   });
 });
-

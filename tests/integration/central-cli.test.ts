@@ -21,7 +21,8 @@ it('prints the addresses and demo users, and serves discovery and metadata', asy
   const fhir = /FHIR R4 API\s+(\S+)/.exec(output)?.[1];
   expect(issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   expect(fhir).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/fhir\/R4$/);
-  for (const role of ['physician', 'nurse', 'frontDesk', 'privacyOfficer', 'itAdmin']) expect(output).toMatch(new RegExp(`\\S+-demo-pass\\s+${role}\\s+Practitioner/`));
+  for (const role of ['physician', 'nurse', 'frontDesk', 'privacyOfficer', 'itAdmin'])
+    expect(output).toMatch(new RegExp(`\\S+-demo-pass\\s+${role}\\s+Practitioner/`));
   expect((await fetch(`${issuer}/.well-known/openid-configuration`)).status).toBe(200);
   expect((await fetch(`${fhir}/metadata`)).status).toBe(200);
   expect((await fetch(`${fhir}/Patient`)).status).toBe(401);

@@ -56,7 +56,13 @@ describe('fault injection', () => {
   });
 
   it('answers 500 and 503 until removed', async () => {
-    const handle = central.faults.inject({ kind: 'status', status: 503, retryAfterSeconds: 1, path: /\/Observation/, times: Infinity });
+    const handle = central.faults.inject({
+      kind: 'status',
+      status: 503,
+      retryAfterSeconds: 1,
+      path: /\/Observation/,
+      times: Infinity,
+    });
     for (let i = 0; i < 3; i++) {
       const response = await api('Observation?_count=1');
       expect(response.status).toBe(503);
@@ -73,7 +79,10 @@ describe('fault injection', () => {
     central.faults.inject({ kind: 'reset', path: /\/Patient\?/ });
     const failure = await api('Patient?_count=5')
       .then((response) => response.text())
-      .then(() => null, (error: unknown) => error);
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
     expect(failure).toBeInstanceOf(Error);
     expect((await api('Patient?_count=5')).status).toBe(200);
   });
@@ -106,7 +115,12 @@ describe('fault injection', () => {
     const handle = central.faults.failNextUpdate(/\/Patient\//);
     // A read is not an update: unaffected.
     expect((await api(`Patient/${PATIENT}`)).status).toBe(200);
-    const put = () => api(`Patient/${PATIENT}`, { method: 'PUT', headers: { 'if-match': `W/"${versionId}"` }, body: JSON.stringify({ ...current, gender: 'other' }) });
+    const put = () =>
+      api(`Patient/${PATIENT}`, {
+        method: 'PUT',
+        headers: { 'if-match': `W/"${versionId}"` },
+        body: JSON.stringify({ ...current, gender: 'other' }),
+      });
     expect((await put()).status).toBe(412);
     expect(handle.hits).toBe(1);
     const after = (await (await api(`Patient/${PATIENT}`)).json()) as Patient;

@@ -77,8 +77,12 @@ describe('metadata', () => {
     expect(statement.resourceType).toBe('CapabilityStatement');
     expect(statement.fhirVersion).toBe('4.0.1');
     const patient = statement.rest?.[0]?.resource?.find((r) => r.type === 'Patient');
-    expect(patient?.interaction?.map((i) => i.code)).toEqual(expect.arrayContaining(['read', 'update', 'delete', 'history-type', 'search-type']));
-    expect(patient?.searchParam?.map((p) => p.name)).toEqual(expect.arrayContaining(['_lastUpdated', 'identifier', 'family', 'birthdate']));
+    expect(patient?.interaction?.map((i) => i.code)).toEqual(
+      expect.arrayContaining(['read', 'update', 'delete', 'history-type', 'search-type']),
+    );
+    expect(patient?.searchParam?.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['_lastUpdated', 'identifier', 'family', 'birthdate']),
+    );
     expect(JSON.stringify(statement.rest?.[0]?.security)).toContain(`${central.issuer}/token`);
   });
 });
@@ -105,7 +109,11 @@ describe('authentication', () => {
 
   it('answers 401 for a well-formed token signed by a foreign key', async () => {
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-    const forged = await new SignJWT({ roles: ['physician'], fhirUser: 'Practitioner/prac-0000', client_id: central.clientId })
+    const forged = await new SignJWT({
+      roles: ['physician'],
+      fhirUser: 'Practitioner/prac-0000',
+      client_id: central.clientId,
+    })
       .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: (await exportJWK(privateKey)).kid ?? 'forged' })
       .setIssuer(central.issuer)
       .setAudience(central.fhirBaseUrl)
@@ -169,7 +177,12 @@ describe('create', () => {
   it('answers 201 with Location, ETag and Last-Modified, and replaces client-sent meta', async () => {
     const patient = {
       ...newPatient('contract-create-1'),
-      meta: { versionId: '99', lastUpdated: '2001-01-01T00:00:00Z', source: 'http://client.example', tag: [{ system: 'urn:test', code: 'kept' }] },
+      meta: {
+        versionId: '99',
+        lastUpdated: '2001-01-01T00:00:00Z',
+        source: 'http://client.example',
+        tag: [{ system: 'urn:test', code: 'kept' }],
+      },
     };
     const { response, body } = await create(patient);
     expect(response.status).toBe(201);
@@ -180,9 +193,13 @@ describe('create', () => {
     expect(Date.now() - Date.parse(body.meta?.lastUpdated ?? '')).toBeLessThan(60_000);
     expect(body.meta?.source).toBeUndefined();
     expect(body.meta?.tag).toEqual([{ system: 'urn:test', code: 'kept' }]);
-    expect(response.headers.get('location')).toBe(`${central.fhirBaseUrl}/Patient/contract-create-1/_history/${versionId}`);
+    expect(response.headers.get('location')).toBe(
+      `${central.fhirBaseUrl}/Patient/contract-create-1/_history/${versionId}`,
+    );
     expect(response.headers.get('etag')).toBe(`W/"${versionId}"`);
-    expect(Date.parse(response.headers.get('last-modified') ?? '')).toBe(Math.floor(Date.parse(body.meta?.lastUpdated ?? '') / 1000) * 1000);
+    expect(Date.parse(response.headers.get('last-modified') ?? '')).toBe(
+      Math.floor(Date.parse(body.meta?.lastUpdated ?? '') / 1000) * 1000,
+    );
 
     const read = await api('Patient/contract-create-1');
     expect(read.status).toBe(200);
@@ -191,10 +208,15 @@ describe('create', () => {
   });
 
   it('answers 201 with Location for an update that creates (client-assigned id)', async () => {
-    const response = await api('Patient/contract-put-create', { method: 'PUT', body: JSON.stringify(newPatient('contract-put-create')) });
+    const response = await api('Patient/contract-put-create', {
+      method: 'PUT',
+      body: JSON.stringify(newPatient('contract-put-create')),
+    });
     expect(response.status).toBe(201);
     const body = await json(response);
-    expect(response.headers.get('location')).toBe(`${central.fhirBaseUrl}/Patient/contract-put-create/_history/${body.meta?.versionId}`);
+    expect(response.headers.get('location')).toBe(
+      `${central.fhirBaseUrl}/Patient/contract-put-create/_history/${body.meta?.versionId}`,
+    );
   });
 
   it('rejects a resource that fails the schema, a mismatched type and bad JSON, storing nothing', async () => {
@@ -204,7 +226,10 @@ describe('create', () => {
     expect(invalid.body.resourceType).toBe('OperationOutcome');
     expect((await api('Patient/contract-invalid')).status).toBe(404);
 
-    const mismatched = await api('Patient', { method: 'POST', body: JSON.stringify({ resourceType: 'Observation', status: 'final' }) });
+    const mismatched = await api('Patient', {
+      method: 'POST',
+      body: JSON.stringify({ resourceType: 'Observation', status: 'final' }),
+    });
     expect(mismatched.status).toBe(400);
     const notJson = await api('Patient', { method: 'POST', body: '{"resourceType": "Patient",' });
     expect(notJson.status).toBe(400);
@@ -295,8 +320,13 @@ describe('history', () => {
     const since = new Date().toISOString();
     const { body: one } = await create(newPatient('contract-history-1'));
     const { body: two } = await create(newPatient('contract-history-2'));
-    const twoUpdated = await json(await api('Patient/contract-history-2', { method: 'PUT', body: JSON.stringify({ ...two, gender: 'male' }) }));
-    await create({ ...clinic.resources.find((r) => r.resourceType === 'Observation')!, id: 'contract-history-obs' } as Resource);
+    const twoUpdated = await json(
+      await api('Patient/contract-history-2', { method: 'PUT', body: JSON.stringify({ ...two, gender: 'male' }) }),
+    );
+    await create({
+      ...clinic.resources.find((r) => r.resourceType === 'Observation')!,
+      id: 'contract-history-obs',
+    } as Resource);
 
     const bundle = await json<Bundle>(await api(`Patient/_history?_since=${encodeURIComponent(since)}`));
     expect(bundle.type).toBe('history');
@@ -309,7 +339,12 @@ describe('history', () => {
     for (const entry of bundle.entry ?? []) expect(entry.resource?.resourceType).toBe('Patient');
 
     const system = await json<Bundle>(await api(`_history?_since=${encodeURIComponent(since)}`));
-    expect(system.entry?.map((e) => e.resource?.resourceType).sort()).toEqual(['Observation', 'Patient', 'Patient', 'Patient']);
+    expect(system.entry?.map((e) => e.resource?.resourceType).sort()).toEqual([
+      'Observation',
+      'Patient',
+      'Patient',
+      'Patient',
+    ]);
   });
 
   it('includes seeded versions when _since reaches back, and rejects a bad _since', async () => {
@@ -325,7 +360,10 @@ describe('history', () => {
     const expected = firstPage.total ?? 0;
     expect(expected).toBeGreaterThan(10);
     // A write after the first page must not shift the later pages.
-    await create({ ...clinic.resources.find((r) => r.resourceType === 'Condition')!, id: 'contract-history-cond' } as Resource);
+    await create({
+      ...clinic.resources.find((r) => r.resourceType === 'Condition')!,
+      id: 'contract-history-cond',
+    } as Resource);
     const seen = [...(firstPage.entry ?? [])];
     const rest = nextLink(firstPage);
     if (rest) seen.push(...(await collect(rest)).entries);
@@ -338,7 +376,9 @@ describe('history', () => {
     const since = new Date(Date.now() - 1).toISOString();
     const ids = Array.from({ length: 12 }, (_, i) => `contract-burst-${i}`);
     await Promise.all(ids.map((id) => create(newPatient(id, 'Burstfamily'))));
-    const { entries } = await collect(`Patient?_lastUpdated=ge${encodeURIComponent(since)}&family=Burstfamily&_count=5`);
+    const { entries } = await collect(
+      `Patient?_lastUpdated=ge${encodeURIComponent(since)}&family=Burstfamily&_count=5`,
+    );
     expect(entries.map((e) => e.resource?.id).sort()).toEqual([...ids].sort());
   });
 });

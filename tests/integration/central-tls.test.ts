@@ -45,7 +45,15 @@ describe('central TLS', () => {
   it('refuses a trusted certificate whose key is not pinned, at once and without retrying', async () => {
     const before = requests;
     const sleeps: number[] = [];
-    const refused = await fetchWithRetry(`${base}/Patient`, {}, { allowLoopbackHttp: false, fetch: createCentralFetch({ tlsPins: [otherPin()], ca: [cert] }), sleep: async (ms) => void sleeps.push(ms) }).catch((e: unknown) => e);
+    const refused = await fetchWithRetry(
+      `${base}/Patient`,
+      {},
+      {
+        allowLoopbackHttp: false,
+        fetch: createCentralFetch({ tlsPins: [otherPin()], ca: [cert] }),
+        sleep: async (ms) => void sleeps.push(ms),
+      },
+    ).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(SyncHttpError);
     expect((refused as SyncHttpError).reason).toBe('tls');
     expect((refused as SyncHttpError).message).toMatch(/not one of the keys pinned by policy/);
@@ -54,7 +62,11 @@ describe('central TLS', () => {
   });
 
   it('without pins the trust store decides: an untrusted certificate is refused', async () => {
-    const refused = await fetchWithRetry(`${base}/Patient`, {}, { allowLoopbackHttp: false, fetch: createCentralFetch({ tlsPins: [] }), sleep: async () => undefined }).catch((e: unknown) => e);
+    const refused = await fetchWithRetry(
+      `${base}/Patient`,
+      {},
+      { allowLoopbackHttp: false, fetch: createCentralFetch({ tlsPins: [] }), sleep: async () => undefined },
+    ).catch((e: unknown) => e);
     expect((refused as SyncHttpError).reason).toBe('tls');
     expect((await createCentralFetch({ tlsPins: [], ca: [cert] })(`${base}/metadata`)).status).toBe(200);
   });
@@ -63,10 +75,14 @@ describe('central TLS', () => {
     const issuer = base.replace('/fhir/R4', '');
     const before = requests;
     const options = { issuer, clientId: 'clinic-workstation', logger: createMemoryLogger() };
-    await expect(discoverProvider({ ...options, fetch: createCentralFetch({ tlsPins: [otherPin()], ca: [cert] }) })).rejects.toThrow();
+    await expect(
+      discoverProvider({ ...options, fetch: createCentralFetch({ tlsPins: [otherPin()], ca: [cert] }) }),
+    ).rejects.toThrow();
     expect(requests).toBe(before);
     // With the right pin the request is made (this server is no provider, so discovery still fails).
-    await expect(discoverProvider({ ...options, fetch: createCentralFetch({ tlsPins: [spkiPin(cert)], ca: [cert] }) })).rejects.toThrow();
+    await expect(
+      discoverProvider({ ...options, fetch: createCentralFetch({ tlsPins: [spkiPin(cert)], ca: [cert] }) }),
+    ).rejects.toThrow();
     expect(requests).toBe(before + 1);
   });
 });

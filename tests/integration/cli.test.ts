@@ -34,7 +34,12 @@ describe('ws vault', () => {
   it('status reports the cache as JSON', async () => {
     const result = await ws('vault', 'status', '--data-dir', dataDir, '--json');
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ ok: true, state: 'ready', schemaVersion: LATEST_SCHEMA_VERSION, escrowed: false });
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: true,
+      state: 'ready',
+      schemaVersion: LATEST_SCHEMA_VERSION,
+      escrowed: false,
+    });
   });
 
   it('bad usage exits 2 and changes nothing', async () => {
@@ -77,9 +82,15 @@ describe('ws vault', () => {
     const vault = await temp.reopen();
     expect(vault.db.prepare('SELECT count(*) AS n FROM patients').get()).toEqual({ n: 1 });
     // The rotation is in the audit trail, which still verifies under its own (unchanged) key.
-    expect(vault.db.prepare(`SELECT action, role FROM audit_log`).all()).toEqual([{ action: 'key.rotate', role: 'itAdmin' }]);
+    expect(vault.db.prepare(`SELECT action, role FROM audit_log`).all()).toEqual([
+      { action: 'key.rotate', role: 'itAdmin' },
+    ]);
     vault.close();
-    expect(JSON.parse((await ws('audit', 'verify', '--data-dir', dataDir, '--json')).stdout)).toEqual({ ok: true, checked: 1, lastSeq: 1 });
+    expect(JSON.parse((await ws('audit', 'verify', '--data-dir', dataDir, '--json')).stdout)).toEqual({
+      ok: true,
+      checked: 1,
+      lastSeq: 1,
+    });
   });
 
   it('wipe --yes crypto-erases: key first, then files', async () => {
@@ -91,7 +102,10 @@ describe('ws vault', () => {
   });
 
   it('never prints PHI', async () => {
-    const outputs = [await ws('vault', 'status', '--data-dir', dataDir), await ws('vault', 'rotate-key', '--data-dir', dataDir)];
+    const outputs = [
+      await ws('vault', 'status', '--data-dir', dataDir),
+      await ws('vault', 'rotate-key', '--data-dir', dataDir),
+    ];
     for (const output of outputs) expect(output.stdout + output.stderr).not.toMatch(/Istrane|Morwick|C-1/);
   });
 });
@@ -100,8 +114,19 @@ describe('ws audit', () => {
   async function withTrail(entries: number): Promise<void> {
     let trailClock = 0;
     const vault = await temp.reopen();
-    const trail = createAuditTrail(vault.db, await loadAuditKey(keyStore, dataDir, vault.db), { now: () => Date.parse('2026-11-20T08:00:00Z') + trailClock++ * 60_000 });
-    for (let i = 0; i < entries; i++) trail.append({ action: 'patient.read', outcome: 'success', userId: 'nurse1', role: 'nurse', patientId: 'p1', purposeOfUse: 'TREAT', detail: 'patients.open' });
+    const trail = createAuditTrail(vault.db, await loadAuditKey(keyStore, dataDir, vault.db), {
+      now: () => Date.parse('2026-11-20T08:00:00Z') + trailClock++ * 60_000,
+    });
+    for (let i = 0; i < entries; i++)
+      trail.append({
+        action: 'patient.read',
+        outcome: 'success',
+        userId: 'nurse1',
+        role: 'nurse',
+        patientId: 'p1',
+        purposeOfUse: 'TREAT',
+        detail: 'patients.open',
+      });
     vault.close();
   }
 
@@ -117,7 +142,13 @@ describe('ws audit', () => {
     db.close();
     const broken = await ws('audit', 'verify', '--data-dir', dataDir, '--json');
     expect(broken.code).toBe(1);
-    expect(JSON.parse(broken.stdout)).toMatchObject({ ok: false, code: 'AUDIT_TAMPERED', kind: 'altered', seq: 7, checked: 6 });
+    expect(JSON.parse(broken.stdout)).toMatchObject({
+      ok: false,
+      code: 'AUDIT_TAMPERED',
+      kind: 'altered',
+      seq: 7,
+      checked: 6,
+    });
     const text = await ws('audit', 'verify', '--data-dir', dataDir);
     expect(text.stdout).toContain('AUDIT TRAIL BROKEN: Audit entry 7 was altered.');
   });
@@ -126,9 +157,18 @@ describe('ws audit', () => {
     await withTrail(5);
     const all = await ws('audit', 'export', '--data-dir', dataDir);
     expect(all.code).toBe(0);
-    const events = all.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const events = all.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(events).toHaveLength(5);
-    for (const event of events) expect(event).toMatchObject({ resourceType: 'AuditEvent', type: { code: 'rest' }, action: 'R', entity: [{ what: { reference: 'Patient/p1' } }] });
+    for (const event of events)
+      expect(event).toMatchObject({
+        resourceType: 'AuditEvent',
+        type: { code: 'rest' },
+        action: 'R',
+        entity: [{ what: { reference: 'Patient/p1' } }],
+      });
     const since = await ws('audit', 'export', '--data-dir', dataDir, '--since', '2026-11-20T08:03:00Z');
     // Entries 4 and 5, and the first export's own entry.
     expect(since.stdout.trim().split('\n')).toHaveLength(3);
@@ -155,7 +195,11 @@ describe('ws policy check, status, enroll', () => {
 
   it('policy check: valid, invalid (the setting and the file named), not JSON, missing, bad usage', async () => {
     const good = policyFile({ central: workstationPolicyFor(central), lock: { idleSeconds: 120 } });
-    expect(JSON.parse((await ws('policy', 'check', good, '--json')).stdout)).toEqual({ ok: true, file: good, centralConfigured: true });
+    expect(JSON.parse((await ws('policy', 'check', good, '--json')).stdout)).toEqual({
+      ok: true,
+      file: good,
+      centralConfigured: true,
+    });
     const bad = policyFile({ lock: { idleSeconds: 10, idleSecs: 60 } });
     const refused = await ws('policy', 'check', bad, '--json');
     expect(refused.code).toBe(1);
@@ -164,7 +208,11 @@ describe('ws policy check, status, enroll', () => {
     expect(answer.message).toContain(bad);
     expect(answer.message).toMatch(/lock\.idleSecs: not a setting this version knows/);
     expect(answer.message).toMatch(/lock\.idleSeconds: Too small/);
-    expect(JSON.parse((await ws('policy', 'check', policyFile('{"lock":'), '--json')).stdout)).toMatchObject({ ok: false, code: 'POLICY_INVALID', message: expect.stringContaining('not valid JSON') });
+    expect(JSON.parse((await ws('policy', 'check', policyFile('{"lock":'), '--json')).stdout)).toMatchObject({
+      ok: false,
+      code: 'POLICY_INVALID',
+      message: expect.stringContaining('not valid JSON'),
+    });
     expect((await ws('policy', 'check', '/nonexistent/policy.json', '--json')).code).toBe(1);
     expect((await ws('policy', 'check')).code).toBe(2);
   });
@@ -181,20 +229,36 @@ describe('ws policy check, status, enroll', () => {
       audit: { ok: true, entries: 0, unshipped: 0 },
       sync: { ok: true, pending: 0, conflicts: 0, held: 0, diagnostics: 0 },
     });
-    const missing = await runTs('src-main/cli/main.ts', ['status', '--data-dir', dataDir, '--json'], withPolicy('/nonexistent/policy.json'));
+    const missing = await runTs(
+      'src-main/cli/main.ts',
+      ['status', '--data-dir', dataDir, '--json'],
+      withPolicy('/nonexistent/policy.json'),
+    );
     expect(missing.code).toBe(1);
-    expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, policy: { ok: false, code: 'POLICY_MISSING' }, vault: { ok: true } });
+    expect(JSON.parse(missing.stdout)).toMatchObject({
+      ok: false,
+      policy: { ok: false, code: 'POLICY_MISSING' },
+      vault: { ok: true },
+    });
   });
 
   it('held changes make the status not ok until IT queues them again (audited)', async () => {
     const file = policyFile({ central: workstationPolicyFor(central) });
     const vault = await temp.reopen();
-    vault.db.prepare("INSERT INTO sync_outbox (resource_type, resource_id, json, user_id, created_at, state, problem) VALUES ('Observation', 'obs-held', '{}', 'nurse-user', 0, 'held', 'central refused the change (HTTP 422)')").run();
+    vault.db
+      .prepare(
+        "INSERT INTO sync_outbox (resource_type, resource_id, json, user_id, created_at, state, problem) VALUES ('Observation', 'obs-held', '{}', 'nurse-user', 0, 'held', 'central refused the change (HTTP 422)')",
+      )
+      .run();
     vault.close();
     const held = await runTs('src-main/cli/main.ts', ['status', '--data-dir', dataDir, '--json'], withPolicy(file));
     expect(held.code).toBe(1);
     expect(JSON.parse(held.stdout)).toMatchObject({ ok: false, sync: { ok: false, held: 1, pending: 0 } });
-    const retried = await runTs('src-main/cli/main.ts', ['sync', 'retry-held', '--data-dir', dataDir, '--json'], withPolicy(file));
+    const retried = await runTs(
+      'src-main/cli/main.ts',
+      ['sync', 'retry-held', '--data-dir', dataDir, '--json'],
+      withPolicy(file),
+    );
     expect(retried.code).toBe(0);
     expect(JSON.parse(retried.stdout)).toEqual({ ok: true, released: 1 });
     const after = await runTs('src-main/cli/main.ts', ['status', '--data-dir', dataDir, '--json'], withPolicy(file));
@@ -207,12 +271,31 @@ describe('ws policy check, status, enroll', () => {
     const file = policyFile({ central: workstationPolicyFor(central) });
     const enrolled = await runTs('src-main/cli/main.ts', ['enroll', '--data-dir', dataDir, '--json'], withPolicy(file));
     expect(enrolled.code).toBe(0);
-    expect(JSON.parse(enrolled.stdout)).toMatchObject({ ok: true, workstationId: expect.stringMatching(/^ws-/), fhirBaseUrl: central.fhirBaseUrl, issuer: central.issuer });
-    const unreachable = policyFile({ central: { ...workstationPolicyFor(central), fhirBaseUrl: 'http://127.0.0.1:9/fhir/R4' } });
-    const refused = await runTs('src-main/cli/main.ts', ['enroll', '--data-dir', dataDir, '--json'], withPolicy(unreachable));
+    expect(JSON.parse(enrolled.stdout)).toMatchObject({
+      ok: true,
+      workstationId: expect.stringMatching(/^ws-/),
+      fhirBaseUrl: central.fhirBaseUrl,
+      issuer: central.issuer,
+    });
+    const unreachable = policyFile({
+      central: { ...workstationPolicyFor(central), fhirBaseUrl: 'http://127.0.0.1:9/fhir/R4' },
+    });
+    const refused = await runTs(
+      'src-main/cli/main.ts',
+      ['enroll', '--data-dir', dataDir, '--json'],
+      withPolicy(unreachable),
+    );
     expect(refused.code).toBe(1);
-    expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, code: 'CENTRAL_UNREACHABLE', message: expect.stringContaining('FHIR API could not be reached') });
-    const noCentral = await runTs('src-main/cli/main.ts', ['enroll', '--data-dir', dataDir, '--json'], withPolicy(policyFile({})));
+    expect(JSON.parse(refused.stdout)).toMatchObject({
+      ok: false,
+      code: 'CENTRAL_UNREACHABLE',
+      message: expect.stringContaining('FHIR API could not be reached'),
+    });
+    const noCentral = await runTs(
+      'src-main/cli/main.ts',
+      ['enroll', '--data-dir', dataDir, '--json'],
+      withPolicy(policyFile({})),
+    );
     expect(noCentral.code).toBe(1);
     const audit = await ws('audit', 'export', '--data-dir', dataDir);
     expect(audit.stdout).toContain('"enroll"');

@@ -26,9 +26,18 @@ describe('core', () => {
   it('creates the cache on first start and reports it ready', async () => {
     const core = await start();
     const answer = await core.invoke('workstation.status', {});
-    expect(answer).toMatchObject({ ok: true, data: { appName: 'Clinic Workstation', vault: { state: 'ready', schemaVersion: LATEST_SCHEMA_VERSION, escrowed: false } } });
+    expect(answer).toMatchObject({
+      ok: true,
+      data: {
+        appName: 'Clinic Workstation',
+        vault: { state: 'ready', schemaVersion: LATEST_SCHEMA_VERSION, escrowed: false },
+      },
+    });
     // No one is signed in yet: PHI channels are refused before the cache is touched.
-    expect(await core.invoke('patients.search', { query: 'Ze' })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    expect(await core.invoke('patients.search', { query: 'Ze' })).toMatchObject({
+      ok: false,
+      error: { code: 'UNAUTHENTICATED' },
+    });
     await core.close();
   });
 
@@ -41,7 +50,11 @@ describe('core', () => {
     const vault = (answer as { data: { vault: { title: string; action: string } } }).data.vault;
     expect(vault.title).toMatch(/key is missing/);
     expect(vault.action).toMatch(/vault recover/);
-    expect(logger.entries).toContainEqual({ level: 'error', event: 'vault.open-failed', fields: { code: 'KEY_MISSING' } });
+    expect(logger.entries).toContainEqual({
+      level: 'error',
+      event: 'vault.open-failed',
+      fields: { code: 'KEY_MISSING' },
+    });
     await core.close();
   });
 });

@@ -43,7 +43,9 @@ describe('loopback receiver', () => {
 
   it('an unsafe provider error code is not echoed', async () => {
     const receiver = await startLoopbackReceiver({ expectedState: 'st-4', timeoutMs: 10_000, logger });
-    await (await fetch(`http://127.0.0.1:${receiver.port}/callback?state=st-4&error=${encodeURIComponent('<b>x</b>')}`)).text();
+    await (
+      await fetch(`http://127.0.0.1:${receiver.port}/callback?state=st-4&error=${encodeURIComponent('<b>x</b>')}`)
+    ).text();
     const error: unknown = await receiver.callback.catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'PROVIDER_ERROR', providerError: undefined });
   });

@@ -12,7 +12,12 @@ import type { SignInOptions } from '../../src-main/identity/oidc.ts';
 import type { AuthBrowser } from '../../src-main/ports.ts';
 import { OidcError } from '../../src-main/identity/oidc-errors.ts';
 import { pinStatus, recordFullSignIn, setPin } from '../../src-main/identity/pin-store.ts';
-import { deleteRefreshToken, loadRefreshToken, refreshStoredSession, storeRefreshToken } from '../../src-main/identity/tokens-store.ts';
+import {
+  deleteRefreshToken,
+  loadRefreshToken,
+  refreshStoredSession,
+  storeRefreshToken,
+} from '../../src-main/identity/tokens-store.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import type { Clock } from '../../src-main/ports.ts';
 import type { Vault } from '../../src-main/vault/vault.ts';
@@ -23,7 +28,13 @@ import { filesContaining } from '../support/temp.ts';
 import { openTempVault, type TempVault } from '../support/vault-fixture.ts';
 import { refuses } from '../support/net.ts';
 
-const identityRoles = { physician: 'physician', nurse: 'nurse', frontDesk: 'frontDesk', privacyOfficer: 'privacyOfficer', itAdmin: 'itAdmin' } as const satisfies Record<string, Role>;
+const identityRoles = {
+  physician: 'physician',
+  nurse: 'nurse',
+  frontDesk: 'frontDesk',
+  privacyOfficer: 'privacyOfficer',
+  itAdmin: 'itAdmin',
+} as const satisfies Record<string, Role>;
 const clock: Clock = { now: () => Date.now() };
 const logger = createMemoryLogger();
 let central: Central;
@@ -66,7 +77,9 @@ function drivenBrowser(username: string): AuthBrowser & { opened: URL[]; closed:
 }
 
 /** A browser stand-in that ignores the provider and requests the callback with chosen parameters. */
-function callbackBrowser(params: (state: string) => Record<string, string>): AuthBrowser & { opened: URL[]; status(): Promise<number> } {
+function callbackBrowser(
+  params: (state: string) => Record<string, string>,
+): AuthBrowser & { opened: URL[]; status(): Promise<number> } {
   let answered: Promise<number> = Promise.resolve(0);
   const browser: AuthBrowser & { opened: URL[]; status(): Promise<number> } = {
     opened: [],
@@ -103,7 +116,10 @@ function options(authBrowser: AuthBrowser, extra: Partial<SignInOptions> = {}): 
 }
 
 async function failure(promise: Promise<unknown>): Promise<OidcError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(OidcError);
   return error as OidcError;
 }
@@ -144,12 +160,23 @@ describe('full sign-in', () => {
     expect(browser.closed).toBe(1);
     // Nothing secret or identifying reached the log.
     const logged = JSON.stringify(logger.entries);
-    for (const secret of [identity.accessToken, identity.refreshToken, 'physician1', user?.displayName ?? '-', params.get('state') ?? '-']) {
+    for (const secret of [
+      identity.accessToken,
+      identity.refreshToken,
+      'physician1',
+      user?.displayName ?? '-',
+      params.get('state') ?? '-',
+    ]) {
       expect(logged).not.toContain(secret);
     }
   });
 
-  it.each([['nurse', 'nurse'], ['frontDesk', 'frontDesk'], ['privacyOfficer', 'privacyOfficer'], ['itAdmin', 'itAdmin']] as const)('signs in a %s', async (role, expected) => {
+  it.each([
+    ['nurse', 'nurse'],
+    ['frontDesk', 'frontDesk'],
+    ['privacyOfficer', 'privacyOfficer'],
+    ['itAdmin', 'itAdmin'],
+  ] as const)('signs in a %s', async (role, expected) => {
     const username = userWithRole(role);
     const identity = await signIn(options(drivenBrowser(username)));
     const user = central.users.find((u) => u.username === username);
@@ -178,7 +205,10 @@ describe('callback handling', () => {
 
   it('a user who cancels at the provider (access_denied) gets CANCELLED; another provider error PROVIDER_ERROR', async () => {
     const cancelled = callbackBrowser((state) => ({ error: 'access_denied', state }));
-    expect(await failure(signIn(options(cancelled)))).toMatchObject({ code: 'CANCELLED', providerError: 'access_denied' });
+    expect(await failure(signIn(options(cancelled)))).toMatchObject({
+      code: 'CANCELLED',
+      providerError: 'access_denied',
+    });
     expect(await cancelled.status()).toBe(200);
     const broken = callbackBrowser((state) => ({ error: 'server_error', error_description: 'boom <script>', state }));
     const error = await failure(signIn(options(broken)));
@@ -236,9 +266,24 @@ describe('callback handling', () => {
     const browser = callbackBrowser(() => ({}));
     for (const issuer of ['http://idp.clinic.example', 'http://127.0.0.1.nip.io:8080']) {
       expect((await failure(signIn(options(browser, { issuer })))).code).toBe('INSECURE_ISSUER');
-      expect((await failure(refresh({ issuer, clientId: central.clientId, resource: central.fhirBaseUrl, refreshToken: 'x', clock, logger }))).code).toBe('INSECURE_ISSUER');
+      expect(
+        (
+          await failure(
+            refresh({
+              issuer,
+              clientId: central.clientId,
+              resource: central.fhirBaseUrl,
+              refreshToken: 'x',
+              clock,
+              logger,
+            }),
+          )
+        ).code,
+      ).toBe('INSECURE_ISSUER');
     }
-    expect((await failure(signIn(options(browser, { resource: 'http://fhir.clinic.example/R4' })))).code).toBe('INSECURE_ISSUER');
+    expect((await failure(signIn(options(browser, { resource: 'http://fhir.clinic.example/R4' })))).code).toBe(
+      'INSECURE_ISSUER',
+    );
     // Dev central itself (plain HTTP on this machine) only when policy allows it for development.
     expect((await failure(signIn(options(browser, { allowLoopbackHttp: false })))).code).toBe('INSECURE_ISSUER');
     expect(browser.opened).toEqual([]);
@@ -248,8 +293,19 @@ describe('callback handling', () => {
 describe('refresh', () => {
   it('refreshes and rotates the refresh token (with or without a discovered configuration)', async () => {
     const identity = await signIn(options(drivenBrowser(userWithRole('nurse'))));
-    const base = { issuer: central.issuer, clientId: central.clientId, allowLoopbackHttp: true, resource: central.fhirBaseUrl, clock, logger };
-    const first = await refresh({ ...base, refreshToken: identity.refreshToken, configuration: identity.configuration });
+    const base = {
+      issuer: central.issuer,
+      clientId: central.clientId,
+      allowLoopbackHttp: true,
+      resource: central.fhirBaseUrl,
+      clock,
+      logger,
+    };
+    const first = await refresh({
+      ...base,
+      refreshToken: identity.refreshToken,
+      configuration: identity.configuration,
+    });
     if (!first.ok) throw new Error(`refresh failed: ${JSON.stringify(first)}`);
     expect(first.tokens.refreshToken).not.toBe(identity.refreshToken);
     expect(first.tokens.accessToken).not.toBe(identity.accessToken);
@@ -257,21 +313,46 @@ describe('refresh', () => {
     const second = await refresh({ ...base, refreshToken: first.tokens.refreshToken });
     expect(second).toMatchObject({ ok: true, terminated: false });
     // The rotated-away token is refused.
-    expect(await refresh({ ...base, refreshToken: identity.refreshToken, configuration: identity.configuration })).toEqual({ ok: false, terminated: true, reason: 'invalid_grant' });
+    expect(
+      await refresh({ ...base, refreshToken: identity.refreshToken, configuration: identity.configuration }),
+    ).toEqual({ ok: false, terminated: true, reason: 'invalid_grant' });
   });
 
   it('a stopped provider is a network failure, not a termination', async () => {
     const other = await startTestCentral({ seed: 6, patients: 2 });
     const browserFor = (username: string): AuthBrowser => ({
       async open(url) {
-        const redirect = await driveLogin(url, username, passwordOf(other, username), url.searchParams.get('redirect_uri') ?? '');
+        const redirect = await driveLogin(
+          url,
+          username,
+          passwordOf(other, username),
+          url.searchParams.get('redirect_uri') ?? '',
+        );
         await (await fetch(redirect)).text();
       },
     });
-    const identity = await signIn({ ...options(browserFor('physician1')), issuer: other.issuer, clientId: other.clientId, resource: other.fhirBaseUrl });
+    const identity = await signIn({
+      ...options(browserFor('physician1')),
+      issuer: other.issuer,
+      clientId: other.clientId,
+      resource: other.fhirBaseUrl,
+    });
     await other.close();
-    const base = { issuer: other.issuer, clientId: other.clientId, allowLoopbackHttp: true, resource: other.fhirBaseUrl, refreshToken: identity.refreshToken, clock, logger, timeoutMs: 2_000 };
-    expect(await refresh({ ...base, configuration: identity.configuration })).toEqual({ ok: false, terminated: false, reason: 'network' });
+    const base = {
+      issuer: other.issuer,
+      clientId: other.clientId,
+      allowLoopbackHttp: true,
+      resource: other.fhirBaseUrl,
+      refreshToken: identity.refreshToken,
+      clock,
+      logger,
+      timeoutMs: 2_000,
+    };
+    expect(await refresh({ ...base, configuration: identity.configuration })).toEqual({
+      ok: false,
+      terminated: false,
+      reason: 'network',
+    });
     expect(await refresh(base)).toEqual({ ok: false, terminated: false, reason: 'network' });
   });
 });
@@ -305,11 +386,28 @@ describe('refresh tokens in the vault, and access termination', () => {
   it('a stored session refreshes and the rotated token replaces the old one in the vault', async () => {
     const identity = await signIn(options(drivenBrowser(userWithRole('nurse'))));
     storeRefreshToken(vault.db, identity.userId, identity.refreshToken, clock);
-    const outcome = await refreshStoredSession(vault.db, identity.userId, { issuer: central.issuer, clientId: central.clientId, allowLoopbackHttp: true, resource: central.fhirBaseUrl, clock, logger, configuration: identity.configuration });
+    const outcome = await refreshStoredSession(vault.db, identity.userId, {
+      issuer: central.issuer,
+      clientId: central.clientId,
+      allowLoopbackHttp: true,
+      resource: central.fhirBaseUrl,
+      clock,
+      logger,
+      configuration: identity.configuration,
+    });
     if (!outcome.ok) throw new Error(`refresh failed: ${JSON.stringify(outcome)}`);
     expect(loadRefreshToken(vault.db, identity.userId)).toBe(outcome.tokens.refreshToken);
     expect(outcome.tokens.refreshToken).not.toBe(identity.refreshToken);
-    expect(await refreshStoredSession(vault.db, 'someone-else', { issuer: central.issuer, clientId: central.clientId, allowLoopbackHttp: true, resource: central.fhirBaseUrl, clock, logger })).toEqual({ ok: false, terminated: false, reason: 'noRefreshToken' });
+    expect(
+      await refreshStoredSession(vault.db, 'someone-else', {
+        issuer: central.issuer,
+        clientId: central.clientId,
+        allowLoopbackHttp: true,
+        resource: central.fhirBaseUrl,
+        clock,
+        logger,
+      }),
+    ).toEqual({ ok: false, terminated: false, reason: 'noRefreshToken' });
   });
 
   it('a user disabled at the provider: refresh is refused, the session is terminated and the offline PIN sign-in revoked', async () => {
@@ -322,8 +420,20 @@ describe('refresh tokens in the vault, and access termination', () => {
 
     central.disableUser(username);
     try {
-      const settings = { issuer: central.issuer, clientId: central.clientId, allowLoopbackHttp: true, resource: central.fhirBaseUrl, clock, logger, configuration: identity.configuration };
-      expect(await refreshStoredSession(vault.db, identity.userId, settings)).toEqual({ ok: false, terminated: true, reason: 'invalid_grant' });
+      const settings = {
+        issuer: central.issuer,
+        clientId: central.clientId,
+        allowLoopbackHttp: true,
+        resource: central.fhirBaseUrl,
+        clock,
+        logger,
+        configuration: identity.configuration,
+      };
+      expect(await refreshStoredSession(vault.db, identity.userId, settings)).toEqual({
+        ok: false,
+        terminated: true,
+        reason: 'invalid_grant',
+      });
       expect(loadRefreshToken(vault.db, identity.userId)).toBeNull();
       expect(pinStatus(vault.db, identity.userId, policy, clock)).toMatchObject({ revoked: true, offlineUntil: null });
       // A new sign-in is refused by the provider too.
@@ -337,7 +447,15 @@ describe('refresh tokens in the vault, and access termination', () => {
     const identity = await signIn(options(drivenBrowser(userWithRole('frontDesk'))));
     recordFullSignIn(vault.db, identity.userId, clock, logger);
     storeRefreshToken(vault.db, identity.userId, identity.refreshToken, clock);
-    const outcome = await refreshStoredSession(vault.db, identity.userId, { issuer: 'http://127.0.0.1:9', clientId: central.clientId, allowLoopbackHttp: true, resource: central.fhirBaseUrl, clock, logger, timeoutMs: 2_000 });
+    const outcome = await refreshStoredSession(vault.db, identity.userId, {
+      issuer: 'http://127.0.0.1:9',
+      clientId: central.clientId,
+      allowLoopbackHttp: true,
+      resource: central.fhirBaseUrl,
+      clock,
+      logger,
+      timeoutMs: 2_000,
+    });
     expect(outcome).toEqual({ ok: false, terminated: false, reason: 'network' });
     expect(loadRefreshToken(vault.db, identity.userId)).toBe(identity.refreshToken);
     expect(pinStatus(vault.db, identity.userId, policy, clock).revoked).toBe(false);
@@ -346,7 +464,12 @@ describe('refresh tokens in the vault, and access termination', () => {
 
 describe('discovery', () => {
   it('discovers dev central over loopback HTTP', async () => {
-    const configuration = await discoverProvider({ issuer: central.issuer, clientId: central.clientId, allowLoopbackHttp: true, logger });
+    const configuration = await discoverProvider({
+      issuer: central.issuer,
+      clientId: central.clientId,
+      allowLoopbackHttp: true,
+      logger,
+    });
     expect(configuration.serverMetadata().issuer).toBe(central.issuer);
   });
 });

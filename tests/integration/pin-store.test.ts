@@ -6,7 +6,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Policy } from '../../src-shared/policy/schema.ts';
 import { PinError } from '../../src-main/identity/errors.ts';
 import { hashPin, parsePinHash } from '../../src-main/identity/pin.ts';
-import { checkOfflineSignIn, checkPin, pinStatus, recordFullSignIn, revokeOffline, setPin } from '../../src-main/identity/pin-store.ts';
+import {
+  checkOfflineSignIn,
+  checkPin,
+  pinStatus,
+  recordFullSignIn,
+  revokeOffline,
+  setPin,
+} from '../../src-main/identity/pin-store.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import type { Clock } from '../../src-main/ports.ts';
 import { countResources, searchPatients, storeResources } from '../../src-main/records/repository.ts';
@@ -71,11 +78,18 @@ describe('setting and checking a PIN', () => {
     expect(refusal).toBeInstanceOf(PinError);
     expect(refusal).toMatchObject({ code: 'PIN_RULES', reasons: ['sequence'] });
     expect((refusal as Error).message).not.toContain('123456');
-    await expect(setPin(vault.db, USER, '4801', policy, clock, clock.now())).rejects.toMatchObject({ code: 'PIN_RULES', reasons: ['tooShort'] });
+    await expect(setPin(vault.db, USER, '4801', policy, clock, clock.now())).rejects.toMatchObject({
+      code: 'PIN_RULES',
+      reasons: ['tooShort'],
+    });
 
     // The full sign-in must be recent (within the policy session length) and not in the future.
-    await expect(setPin(vault.db, USER, PIN, policy, clock, clock.now() - 13 * HOUR)).rejects.toMatchObject({ code: 'FULL_SIGN_IN_REQUIRED' });
-    await expect(setPin(vault.db, USER, PIN, policy, clock, clock.now() + 1)).rejects.toMatchObject({ code: 'FULL_SIGN_IN_REQUIRED' });
+    await expect(setPin(vault.db, USER, PIN, policy, clock, clock.now() - 13 * HOUR)).rejects.toMatchObject({
+      code: 'FULL_SIGN_IN_REQUIRED',
+    });
+    await expect(setPin(vault.db, USER, PIN, policy, clock, clock.now() + 1)).rejects.toMatchObject({
+      code: 'FULL_SIGN_IN_REQUIRED',
+    });
     expect(pinStatus(vault.db, USER, policy, clock).hasPin).toBe(false);
   });
 
@@ -95,7 +109,12 @@ describe('setting and checking a PIN', () => {
       ['full sign-in bad id', () => recordFullSignIn(vault.db, 'x'.repeat(200), clock)],
     ];
     for (const [name, run] of cases) {
-      const error = await Promise.resolve().then(run).then(() => null, (e: unknown) => e);
+      const error = await Promise.resolve()
+        .then(run)
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
       expect(error, name).toBeInstanceOf(PinError);
       expect((error as PinError).code, name).toBe('INVALID_INPUT');
       expect((error as PinError).message, name).not.toMatch(/48O137|480137|dr\.smith/);
@@ -111,16 +130,38 @@ describe('lockout', () => {
     for (let remaining = 4; remaining >= 1; remaining--) {
       expect(await checkPin(vault.db, USER, WRONG, policy, clock)).toEqual({ ok: false, reason: 'wrong', remaining });
     }
-    expect(await checkPin(vault.db, USER, WRONG, policy, clock)).toEqual({ ok: false, reason: 'lockedOut', remaining: 0 });
+    expect(await checkPin(vault.db, USER, WRONG, policy, clock)).toEqual({
+      ok: false,
+      reason: 'lockedOut',
+      remaining: 0,
+    });
     // Right or wrong, the answer is the same: it never reveals whether the PIN was right.
-    expect(await checkPin(vault.db, USER, PIN, policy, clock)).toEqual({ ok: false, reason: 'lockedOut', remaining: 0 });
-    expect(await checkPin(vault.db, USER, WRONG, policy, clock)).toEqual({ ok: false, reason: 'lockedOut', remaining: 0 });
-    expect(await checkOfflineSignIn(vault.db, USER, PIN, policy, clock)).toEqual({ ok: false, reason: 'lockedOut', remaining: 0 });
+    expect(await checkPin(vault.db, USER, PIN, policy, clock)).toEqual({
+      ok: false,
+      reason: 'lockedOut',
+      remaining: 0,
+    });
+    expect(await checkPin(vault.db, USER, WRONG, policy, clock)).toEqual({
+      ok: false,
+      reason: 'lockedOut',
+      remaining: 0,
+    });
+    expect(await checkOfflineSignIn(vault.db, USER, PIN, policy, clock)).toEqual({
+      ok: false,
+      reason: 'lockedOut',
+      remaining: 0,
+    });
     // Setting a new PIN with a full sign-in from before the lockout is refused.
-    await expect(setPin(vault.db, USER, '902761', policy, clock, clock.now())).rejects.toMatchObject({ code: 'FULL_SIGN_IN_REQUIRED' });
+    await expect(setPin(vault.db, USER, '902761', policy, clock, clock.now())).rejects.toMatchObject({
+      code: 'FULL_SIGN_IN_REQUIRED',
+    });
     // Time alone does not clear it.
     clock.advance(48 * HOUR);
-    expect(await checkPin(vault.db, USER, PIN, policy, clock)).toEqual({ ok: false, reason: 'lockedOut', remaining: 0 });
+    expect(await checkPin(vault.db, USER, PIN, policy, clock)).toEqual({
+      ok: false,
+      reason: 'lockedOut',
+      remaining: 0,
+    });
     expect(pinStatus(vault.db, USER, policy, clock).lockedOut).toBe(true);
 
     recordFullSignIn(vault.db, USER, clock);
@@ -131,9 +172,23 @@ describe('lockout', () => {
   it('follows the policy number of failures, and parallel wrong PINs cannot overshoot it', async () => {
     await signedInWithPin();
     const strict = { ...policy, pinMaxFailures: 3 };
-    const results = await Promise.all([WRONG, '480731', '408137', '840137', '480317'].map((pin) => checkPin(vault.db, USER, pin, strict, clock, logger)));
-    expect(results.map((r) => (r.ok ? 'ok' : r.reason)).sort()).toEqual(['lockedOut', 'lockedOut', 'lockedOut', 'wrong', 'wrong']);
-    expect(await checkPin(vault.db, USER, PIN, strict, clock)).toEqual({ ok: false, reason: 'lockedOut', remaining: 0 });
+    const results = await Promise.all(
+      [WRONG, '480731', '408137', '840137', '480317'].map((pin) =>
+        checkPin(vault.db, USER, pin, strict, clock, logger),
+      ),
+    );
+    expect(results.map((r) => (r.ok ? 'ok' : r.reason)).sort()).toEqual([
+      'lockedOut',
+      'lockedOut',
+      'lockedOut',
+      'wrong',
+      'wrong',
+    ]);
+    expect(await checkPin(vault.db, USER, PIN, strict, clock)).toEqual({
+      ok: false,
+      reason: 'lockedOut',
+      remaining: 0,
+    });
     expect(vault.db.prepare('SELECT failures FROM identity_pins WHERE user_id = ?').get(USER)).toEqual({ failures: 3 });
     const refused = logger.entries.filter((e) => e.event === 'identity.pin.refused');
     expect(refused.map((e) => e.fields?.reason)).toContain('lockedOut');
@@ -145,11 +200,18 @@ describe('offline sign-in', () => {
     await signedInWithPin();
     clock.advance(71 * HOUR);
     expect(await checkOfflineSignIn(vault.db, USER, PIN, policy, clock)).toEqual({ ok: true });
-    expect(await checkOfflineSignIn(vault.db, USER, WRONG, policy, clock)).toEqual({ ok: false, reason: 'wrong', remaining: 4 });
+    expect(await checkOfflineSignIn(vault.db, USER, WRONG, policy, clock)).toEqual({
+      ok: false,
+      reason: 'wrong',
+      remaining: 4,
+    });
     clock.advance(1 * HOUR);
     expect(await checkOfflineSignIn(vault.db, USER, PIN, policy, clock)).toEqual({ ok: true }); // exactly 72 h
     clock.advance(1);
-    expect(await checkOfflineSignIn(vault.db, USER, PIN, policy, clock)).toEqual({ ok: false, reason: 'offlineWindowExpired' });
+    expect(await checkOfflineSignIn(vault.db, USER, PIN, policy, clock)).toEqual({
+      ok: false,
+      reason: 'offlineWindowExpired',
+    });
     expect(pinStatus(vault.db, USER, policy, clock).offlineUntil).toBeNull();
     // Unlocking one's own locked session is not bound to the offline window.
     expect(await checkPin(vault.db, USER, PIN, policy, clock)).toEqual({ ok: true });
@@ -161,9 +223,15 @@ describe('offline sign-in', () => {
 
   it('is never allowed with offlineSignInHours 0, nor with a clock set back before the last full sign-in', async () => {
     await signedInWithPin();
-    expect(await checkOfflineSignIn(vault.db, USER, PIN, { ...policy, offlineSignInHours: 0 }, clock)).toEqual({ ok: false, reason: 'offlineWindowExpired' });
+    expect(await checkOfflineSignIn(vault.db, USER, PIN, { ...policy, offlineSignInHours: 0 }, clock)).toEqual({
+      ok: false,
+      reason: 'offlineWindowExpired',
+    });
     clock.advance(-1 * HOUR);
-    expect(await checkOfflineSignIn(vault.db, USER, PIN, policy, clock)).toEqual({ ok: false, reason: 'offlineWindowExpired' });
+    expect(await checkOfflineSignIn(vault.db, USER, PIN, policy, clock)).toEqual({
+      ok: false,
+      reason: 'offlineWindowExpired',
+    });
   });
 });
 
@@ -174,7 +242,9 @@ describe('access termination', () => {
     expect(await checkOfflineSignIn(vault.db, USER, PIN, policy, clock)).toEqual({ ok: false, reason: 'revoked' });
     expect(await checkPin(vault.db, USER, PIN, policy, clock)).toEqual({ ok: false, reason: 'revoked' });
     expect(pinStatus(vault.db, USER, policy, clock)).toMatchObject({ revoked: true, offlineUntil: null });
-    await expect(setPin(vault.db, USER, '902761', policy, clock, clock.now() - 1)).rejects.toMatchObject({ code: 'FULL_SIGN_IN_REQUIRED' });
+    await expect(setPin(vault.db, USER, '902761', policy, clock, clock.now() - 1)).rejects.toMatchObject({
+      code: 'FULL_SIGN_IN_REQUIRED',
+    });
     expect(revokeOffline(vault.db, 'u-never-seen', clock)).toBe(false);
 
     clock.advance(1000);
@@ -189,7 +259,9 @@ describe('stored hashes', () => {
     const weak = await hashPin(PIN, { N: 1024, r: 8, p: 1, keylen: 32 });
     vault.db.prepare('UPDATE identity_pins SET pin_hash = ? WHERE user_id = ?').run(weak, USER);
     expect(await checkPin(vault.db, USER, PIN, policy, clock)).toEqual({ ok: true });
-    const stored = (vault.db.prepare('SELECT pin_hash FROM identity_pins WHERE user_id = ?').get(USER) as { pin_hash: string }).pin_hash;
+    const stored = (
+      vault.db.prepare('SELECT pin_hash FROM identity_pins WHERE user_id = ?').get(USER) as { pin_hash: string }
+    ).pin_hash;
     expect(parsePinHash(stored)).toMatchObject({ N: 32768, r: 8, p: 1 });
     expect(await checkPin(vault.db, USER, PIN, policy, clock)).toEqual({ ok: true });
   });
@@ -215,9 +287,16 @@ describe('schema migration 1 -> 2', () => {
   it('adds the identity table to a version-1 cache and keeps its records', async () => {
     expect(vault.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
     expect(LATEST_SCHEMA_VERSION).toBeGreaterThanOrEqual(2);
-    storeResources(vault.db, [testPatient('p1', 'Quorva', 'Zentrell', 'MRN-1001'), testPatient('p2', 'Bexley', 'Zentrell', 'MRN-1002')]);
+    storeResources(vault.db, [
+      testPatient('p1', 'Quorva', 'Zentrell', 'MRN-1001'),
+      testPatient('p2', 'Bexley', 'Zentrell', 'MRN-1002'),
+    ]);
     // A cache as version 1 left it: none of the later capabilities' tables.
-    for (const { name } of vault.db.prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('resources', 'patients') AND name NOT LIKE 'patients_fts%' AND name NOT LIKE 'sqlite_%'`).all() as { name: string }[]) {
+    for (const { name } of vault.db
+      .prepare(
+        `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT IN ('resources', 'patients') AND name NOT LIKE 'patients_fts%' AND name NOT LIKE 'sqlite_%'`,
+      )
+      .all() as { name: string }[]) {
       vault.db.exec(`DROP TABLE ${name}`);
     }
     vault.db.pragma('user_version = 1');
@@ -226,7 +305,11 @@ describe('schema migration 1 -> 2', () => {
     vault = await temp.reopen();
     expect(vault.db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     expect(countResources(vault.db)).toBe(2);
-    expect(searchPatients(vault.db, 'Zentrell', 10).map((p) => p.id).sort()).toEqual(['p1', 'p2']);
+    expect(
+      searchPatients(vault.db, 'Zentrell', 10)
+        .map((p) => p.id)
+        .sort(),
+    ).toEqual(['p1', 'p2']);
     await signedInWithPin();
     expect(await checkPin(vault.db, USER, PIN, policy, clock)).toEqual({ ok: true });
   });

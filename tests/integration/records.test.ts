@@ -4,7 +4,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateClinic } from '../../dev/synthetic/clinic.ts';
-import { bulkStoreResources, countResources, readPatientRecord, searchPatients, storeResources } from '../../src-main/records/repository.ts';
+import {
+  bulkStoreResources,
+  countResources,
+  readPatientRecord,
+  searchPatients,
+  storeResources,
+} from '../../src-main/records/repository.ts';
 import type { Vault } from '../../src-main/vault/vault.ts';
 import { testPatient } from '../support/fhir.ts';
 import { openTempVault } from '../support/vault-fixture.ts';
@@ -42,7 +48,10 @@ describe('bulk import', () => {
 
   it('reports rejected resources with their position across batches, without their content', () => {
     const bad = { resourceType: 'Patient', id: 'bad-1', name: [{ family: 'Secretname' }], birthDate: '1970-02-31' };
-    const result = bulkStoreResources(vault.db, [[testPatient('ok-1', 'A', 'B', 'M-1')], [bad, { resourceType: 'Spaceship', id: 'x' }, { resourceType: 'Patient' }]]);
+    const result = bulkStoreResources(vault.db, [
+      [testPatient('ok-1', 'A', 'B', 'M-1')],
+      [bad, { resourceType: 'Spaceship', id: 'x' }, { resourceType: 'Patient' }],
+    ]);
     expect(result.stored).toBe(1);
     expect(result.rejected.map((r) => [r.index, r.resourceType, r.id])).toEqual([
       [1, 'Patient', 'bad-1'],
@@ -58,22 +67,39 @@ describe('patient search', () => {
   const target = clinic.patients[123]!;
 
   it('finds a patient by family or given name prefix, case-insensitively', () => {
-    expect(searchPatients(vault.db, target.family.slice(0, 4).toLowerCase(), 200).map((p) => p.id)).toContain(target.id);
-    expect(searchPatients(vault.db, `${target.given[0]!.slice(0, 3)} ${target.family.slice(0, 3)}`, 200).map((p) => p.id)).toContain(target.id);
+    expect(searchPatients(vault.db, target.family.slice(0, 4).toLowerCase(), 200).map((p) => p.id)).toContain(
+      target.id,
+    );
+    expect(
+      searchPatients(vault.db, `${target.given[0]!.slice(0, 3)} ${target.family.slice(0, 3)}`, 200).map((p) => p.id),
+    ).toContain(target.id);
     const everyHit = searchPatients(vault.db, target.family, 200);
     for (const hit of everyHit) expect(hit.name.toLowerCase()).toContain(target.family.toLowerCase());
   });
 
   it('finds a patient by exact MRN and by MRN prefix', () => {
     expect(searchPatients(vault.db, target.mrn, 5)).toEqual([
-      { id: target.id, name: target.displayName, mrn: target.mrn, birthDate: target.birthDate, gender: target.patient.gender ?? null },
+      {
+        id: target.id,
+        name: target.displayName,
+        mrn: target.mrn,
+        birthDate: target.birthDate,
+        gender: target.patient.gender ?? null,
+      },
     ]);
     expect(searchPatients(vault.db, target.mrn.slice(0, -1), 50).map((p) => p.id)).toContain(target.id);
   });
 
   it('finds patients by birth date (day, month or year)', () => {
-    const sameDay = clinic.patients.filter((p) => p.birthDate === target.birthDate).map((p) => p.id).sort();
-    expect(searchPatients(vault.db, target.birthDate, 200).map((p) => p.id).sort()).toEqual(sameDay);
+    const sameDay = clinic.patients
+      .filter((p) => p.birthDate === target.birthDate)
+      .map((p) => p.id)
+      .sort();
+    expect(
+      searchPatients(vault.db, target.birthDate, 200)
+        .map((p) => p.id)
+        .sort(),
+    ).toEqual(sameDay);
     const sameYear = searchPatients(vault.db, target.birthDate.slice(0, 4), 200);
     expect(sameYear.every((p) => p.birthDate?.startsWith(target.birthDate.slice(0, 4)))).toBe(true);
   });
@@ -99,9 +125,12 @@ describe('chart', () => {
     const target = clinic.patients[42]!;
     const record = readPatientRecord(vault.db, target.id);
     const expected = new Map<string, number>();
-    for (const r of [target.patient, ...target.resources]) expected.set(r.resourceType, (expected.get(r.resourceType) ?? 0) + 1);
+    for (const r of [target.patient, ...target.resources])
+      expected.set(r.resourceType, (expected.get(r.resourceType) ?? 0) + 1);
     expect(new Map([...record].map(([type, list]) => [type, list.length]))).toEqual(expected);
     const notes = (record.get('DocumentReference') ?? []) as { content: { attachment: { data?: string } }[] }[];
-    expect(notes.map((n) => Buffer.from(n.content[0]!.attachment.data!, 'base64').toString()).sort()).toEqual([...target.noteTexts].sort());
+    expect(notes.map((n) => Buffer.from(n.content[0]!.attachment.data!, 'base64').toString()).sort()).toEqual(
+      [...target.noteTexts].sort(),
+    );
   });
 });

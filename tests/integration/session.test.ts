@@ -64,16 +64,26 @@ describe('sign-in and PIN', () => {
     expect(await h.status()).toMatchObject({ state: 'signedOut', user: null, signInConfigured: true });
     const [patientId] = cache.split(physician.practitionerId).mine;
     expect(patientId).toBeDefined();
-    expect(await h.call('patients.open', { patientId })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    expect(await h.call('patients.open', { patientId })).toMatchObject({
+      ok: false,
+      error: { code: 'UNAUTHENTICATED' },
+    });
 
     const signedIn = await h.signInAs('physician1');
-    expect(signedIn).toMatchObject({ state: 'pinSetup', user: { userId: 'physician1', displayName: physician.displayName, role: 'physician' }, offline: false });
+    expect(signedIn).toMatchObject({
+      state: 'pinSetup',
+      user: { userId: 'physician1', displayName: physician.displayName, role: 'physician' },
+      offline: false,
+    });
     // No PHI before a PIN exists.
     expect(await h.call('patients.open', { patientId })).toMatchObject({ ok: false, error: { code: 'LOCKED' } });
     // Trivial PINs are refused with the rule, and nothing is set.
     for (const trivial of ['123456', '000000', '12345']) {
       const refused = await h.call('session.setPin', { pin: trivial });
-      expect(refused).toMatchObject({ ok: false, error: { code: 'INVALID', message: expect.stringContaining('Choose another PIN') } });
+      expect(refused).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID', message: expect.stringContaining('Choose another PIN') },
+      });
       expect(JSON.stringify(refused)).not.toContain(trivial);
     }
     expect((await h.status()).state).toBe('pinSetup');
@@ -81,7 +91,9 @@ describe('sign-in and PIN', () => {
 
     const opened = await h.call<{ patient: { id: string }; access: string }>('patients.open', { patientId });
     expect(opened).toMatchObject({ ok: true, data: { patient: { id: patientId }, access: 'full' } });
-    const chart = await h.call<{ allergies: unknown[]; vitals: unknown[]; notes: unknown[] }>('chart.read', { patientId });
+    const chart = await h.call<{ allergies: unknown[]; vitals: unknown[]; notes: unknown[] }>('chart.read', {
+      patientId,
+    });
     expect(chart.ok).toBe(true);
     expect(h.events.map((e) => e.state)).toEqual(['signedOut', 'pinSetup', 'active']);
     // The session events never carry a token or the PIN.
@@ -93,21 +105,40 @@ describe('sign-in and PIN', () => {
     await signedInWithPin(h, 'physician1');
     const [other] = cache.split(userOf('physician1').practitionerId).others;
     expect(other).toBeDefined();
-    expect(await h.call('patients.open', { patientId: other })).toMatchObject({ ok: true, data: { access: 'restricted' } });
-    expect(await h.call('chart.read', { patientId: other })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringContaining('restricted') } });
-    expect(h.logger.entries).toContainEqual({ level: 'warn', event: 'access.denied', fields: { channel: 'chart.read', reason: 'notOnCareTeam' } });
+    expect(await h.call('patients.open', { patientId: other })).toMatchObject({
+      ok: true,
+      data: { access: 'restricted' },
+    });
+    expect(await h.call('chart.read', { patientId: other })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN', message: expect.stringContaining('restricted') },
+    });
+    expect(h.logger.entries).toContainEqual({
+      level: 'warn',
+      event: 'access.denied',
+      fields: { channel: 'chart.read', reason: 'notOnCareTeam' },
+    });
   });
 
   it('front desk sees demographics only; privacy officer and IT admin see no patient at all', async () => {
     const h = await start();
     const [patientId] = cache.patientIds;
     await signedInWithPin(h, firstOfRole('frontDesk'));
-    expect(await h.call('patients.open', { patientId })).toMatchObject({ ok: true, data: { access: 'demographicsOnly' } });
+    expect(await h.call('patients.open', { patientId })).toMatchObject({
+      ok: true,
+      data: { access: 'demographicsOnly' },
+    });
     expect(await h.call('chart.read', { patientId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     for (const role of ['privacyOfficer', 'itAdmin']) {
-      expect(await h.call('session.end', { reason: 'switchUser' })).toMatchObject({ ok: true, data: { state: 'signedOut', endedReason: 'switchUser' } });
+      expect(await h.call('session.end', { reason: 'switchUser' })).toMatchObject({
+        ok: true,
+        data: { state: 'signedOut', endedReason: 'switchUser' },
+      });
       await signedInWithPin(h, firstOfRole(role));
-      expect(await h.call('patients.search', { query: 'a' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      expect(await h.call('patients.search', { query: 'a' })).toMatchObject({
+        ok: false,
+        error: { code: 'FORBIDDEN' },
+      });
       expect(await h.call('patients.open', { patientId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     }
   });
@@ -121,7 +152,10 @@ describe('sign-in failures', () => {
     await vi.waitFor(() => expect(opened).toBe(1));
     // A second press while waiting keeps the one page.
     expect(await h.call('session.signIn')).toMatchObject({ ok: true, data: { signIn: { phase: 'waiting' } } });
-    expect(await h.call('session.cancelSignIn')).toMatchObject({ ok: true, data: { state: 'signedOut', signIn: { phase: 'idle' } } });
+    expect(await h.call('session.cancelSignIn')).toMatchObject({
+      ok: true,
+      data: { state: 'signedOut', signIn: { phase: 'idle' } },
+    });
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await h.status()).toMatchObject({ state: 'signedOut', user: null, signIn: { phase: 'idle' } });
     expect(opened).toBe(1);
@@ -130,15 +164,28 @@ describe('sign-in failures', () => {
   it('a role the policy does not map is refused with a message for people, and nobody is signed in', async () => {
     const h = await start({ central: { ...workstationPolicyFor(central), roleMap: { physician: 'physician' } } });
     const status = await h.signInAs('nurse1');
-    expect(status).toMatchObject({ state: 'signedOut', signIn: { phase: 'failed', message: expect.stringContaining('no role this workstation accepts') } });
+    expect(status).toMatchObject({
+      state: 'signedOut',
+      signIn: { phase: 'failed', message: expect.stringContaining('no role this workstation accepts') },
+    });
   });
 
-  it('without the clinic\'s identity provider in policy, sign-in is unavailable and says so', async () => {
+  it("without the clinic's identity provider in policy, sign-in is unavailable and says so", async () => {
     const time = new FakeTime();
-    const core = await createCore({ keyStore, clock: time, timers: time, paths: { dataDir }, policy: Policy.parse({}), logger: createMemoryLogger() });
+    const core = await createCore({
+      keyStore,
+      clock: time,
+      timers: time,
+      paths: { dataDir },
+      policy: Policy.parse({}),
+      logger: createMemoryLogger(),
+    });
     running.push(core);
     expect(await core.invoke('session.status', {})).toMatchObject({ ok: true, data: { signInConfigured: false } });
-    expect(await core.invoke('session.signIn', {})).toMatchObject({ ok: false, error: { code: 'UNAVAILABLE', message: expect.stringContaining('Contact IT') } });
+    expect(await core.invoke('session.signIn', {})).toMatchObject({
+      ok: false,
+      error: { code: 'UNAVAILABLE', message: expect.stringContaining('Contact IT') },
+    });
   });
 });
 
@@ -166,7 +213,10 @@ describe('locking', () => {
     await h.call('session.activity');
     expect((await h.status()).state).toBe('locked');
 
-    expect(await h.call('session.unlock', { pin: '999999' })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED', message: expect.stringContaining('4 attempts left') } });
+    expect(await h.call('session.unlock', { pin: '999999' })).toMatchObject({
+      ok: false,
+      error: { code: 'UNAUTHENTICATED', message: expect.stringContaining('4 attempts left') },
+    });
     expect(await h.call('session.unlock', { pin: PIN })).toMatchObject({ ok: true, data: { state: 'active' } });
     expect(await h.call('patients.open', { patientId })).toMatchObject({ ok: true });
   });
@@ -175,7 +225,11 @@ describe('locking', () => {
     const h = await start();
     await signedInWithPin(h, 'nurse1');
     for (const trigger of ['lock-screen', 'suspend', 'session-switch', 'manual'] as const) {
-      if (trigger === 'manual') expect(await h.call('session.lock')).toMatchObject({ ok: true, data: { state: 'locked', lockReason: 'manual' } });
+      if (trigger === 'manual')
+        expect(await h.call('session.lock')).toMatchObject({
+          ok: true,
+          data: { state: 'locked', lockReason: 'manual' },
+        });
       else h.power.emit(trigger);
       expect((await h.status()).state).toBe('locked');
       expect(await h.call('session.unlock', { pin: PIN })).toMatchObject({ ok: true, data: { state: 'active' } });
@@ -186,10 +240,20 @@ describe('locking', () => {
     const h = await start();
     await signedInWithPin(h, 'physician1');
     await h.call('session.lock');
-    for (let i = 1; i <= 4; i++) expect(await h.call('session.unlock', { pin: '999999' })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
-    expect(await h.call('session.unlock', { pin: '999999' })).toMatchObject({ ok: false, error: { message: expect.stringContaining('Too many wrong PINs') } });
+    for (let i = 1; i <= 4; i++)
+      expect(await h.call('session.unlock', { pin: '999999' })).toMatchObject({
+        ok: false,
+        error: { code: 'UNAUTHENTICATED' },
+      });
+    expect(await h.call('session.unlock', { pin: '999999' })).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('Too many wrong PINs') },
+    });
     expect(await h.status()).toMatchObject({ state: 'signedOut', user: null, endedReason: 'pinLockedOut' });
-    expect(await h.call('session.signInOffline', { username: 'physician1', pin: PIN })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED', message: expect.stringContaining('Too many wrong PINs') } });
+    expect(await h.call('session.signInOffline', { username: 'physician1', pin: PIN })).toMatchObject({
+      ok: false,
+      error: { code: 'UNAUTHENTICATED', message: expect.stringContaining('Too many wrong PINs') },
+    });
     // A full sign-in clears the lockout and keeps the PIN.
     expect(await h.signInAs('physician1')).toMatchObject({ state: 'active' });
   });
@@ -201,9 +265,18 @@ describe('session end', () => {
     await signedInWithPin(h, 'physician1');
     const [patientId] = cache.split(userOf('physician1').practitionerId).mine;
     expect(await h.call('session.signIn')).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
-    expect(await h.call('session.end', { reason: 'switchUser' })).toMatchObject({ ok: true, data: { state: 'signedOut', user: null } });
-    expect(await h.call('patients.open', { patientId })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
-    expect(await h.call('session.unlock', { pin: PIN })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+    expect(await h.call('session.end', { reason: 'switchUser' })).toMatchObject({
+      ok: true,
+      data: { state: 'signedOut', user: null },
+    });
+    expect(await h.call('patients.open', { patientId })).toMatchObject({
+      ok: false,
+      error: { code: 'UNAUTHENTICATED' },
+    });
+    expect(await h.call('session.unlock', { pin: PIN })).toMatchObject({
+      ok: false,
+      error: { code: 'UNAUTHENTICATED' },
+    });
     await signedInWithPin(h, 'nurse1');
     expect((await h.status()).user?.userId).toBe('nurse1');
   });
@@ -212,12 +285,24 @@ describe('session end', () => {
     const h = await start({ identity: { offlineSignInHours: 8 } });
     await signedInWithPin(h, 'nurse1');
     await h.call('session.end', { reason: 'signOut' });
-    expect(await h.call('session.signInOffline', { username: 'NURSE1', pin: '111111' })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
-    expect(await h.call('session.signInOffline', { username: 'nobody', pin: PIN })).toMatchObject({ ok: false, error: { message: 'The username or PIN is not right.' } });
-    expect(await h.call('session.signInOffline', { username: 'NURSE1', pin: PIN })).toMatchObject({ ok: true, data: { state: 'active', offline: true, user: { userId: 'nurse1', role: 'nurse' } } });
+    expect(await h.call('session.signInOffline', { username: 'NURSE1', pin: '111111' })).toMatchObject({
+      ok: false,
+      error: { code: 'UNAUTHENTICATED' },
+    });
+    expect(await h.call('session.signInOffline', { username: 'nobody', pin: PIN })).toMatchObject({
+      ok: false,
+      error: { message: 'The username or PIN is not right.' },
+    });
+    expect(await h.call('session.signInOffline', { username: 'NURSE1', pin: PIN })).toMatchObject({
+      ok: true,
+      data: { state: 'active', offline: true, user: { userId: 'nurse1', role: 'nurse' } },
+    });
     await h.call('session.end', { reason: 'signOut' });
     h.time.advance(8 * HOUR + S);
-    expect(await h.call('session.signInOffline', { username: 'nurse1', pin: PIN })).toMatchObject({ ok: false, error: { message: expect.stringContaining('expired') } });
+    expect(await h.call('session.signInOffline', { username: 'nurse1', pin: PIN })).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('expired') },
+    });
   });
 
   it('ends the session at the policy maximum length, locked or not', async () => {
@@ -238,8 +323,14 @@ describe('session end', () => {
       expect((await h.status()).state).toBe('active');
       central.disableUser('nurse2');
       h.time.advance(61 * S);
-      await vi.waitFor(async () => expect(await h.status()).toMatchObject({ state: 'signedOut', endedReason: 'accessRevoked' }), { timeout: 10_000 });
-      expect(await h.call('session.signInOffline', { username: 'nurse2', pin: PIN })).toMatchObject({ ok: false, error: { code: 'UNAUTHENTICATED' } });
+      await vi.waitFor(
+        async () => expect(await h.status()).toMatchObject({ state: 'signedOut', endedReason: 'accessRevoked' }),
+        { timeout: 10_000 },
+      );
+      expect(await h.call('session.signInOffline', { username: 'nurse2', pin: PIN })).toMatchObject({
+        ok: false,
+        error: { code: 'UNAUTHENTICATED' },
+      });
     } finally {
       central.enableUser('nurse2');
     }

@@ -28,7 +28,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function ourObservationsOnCentral(ids: Set<string>): Promise<number> {
   const response = await fhirFetch(central, token, 'Observation?_count=1000&_elements=id&_lastUpdated=ge2000-01-01');
-  const bundle = (await response.json()) as { entry?: { resource: { id: string } }[]; link?: { relation: string; url: string }[] };
+  const bundle = (await response.json()) as {
+    entry?: { resource: { id: string } }[];
+    link?: { relation: string; url: string }[];
+  };
   let count = (bundle.entry ?? []).filter((e) => ids.has(e.resource.id)).length;
   let next = bundle.link?.find((l) => l.relation === 'next')?.url;
   while (next) {
@@ -40,52 +43,74 @@ async function ourObservationsOnCentral(ids: Set<string>): Promise<number> {
 }
 
 describe('push through SIGKILL', () => {
-  it('1,000 changes, killed at random points and restarted: each on central exactly once, nothing lost', { timeout: 180_000 }, async () => {
-    const temp = await sync.openTempVault({ prefix: 'clinic-sync-crash-' });
-    const { vault, dataDir } = temp;
-    try {
-      await pullType(sync.pullOptions(vault.db), 'Patient');
-      const patients = vault.db.prepare("SELECT id FROM resources WHERE type = 'Patient'").pluck().all() as string[];
-      const changes = Array.from({ length: 1000 }, (_, i) =>
-        vitalSignObservations(patients[i % patients.length]!, { heartRate: 40 + (i % 200) }, { practitionerId: null, displayName: 'Test Nurse' }, new Date(Date.now() + i)),
-      ).flat();
-      durably(vault.db, () => {
-        for (const change of changes) recordLocalChange(vault.db, change, 'nurse-user', { now: () => Date.now() });
-      });
-      vault.close();
-      const ids = new Set(changes.map((c) => c.id!));
+  it(
+    '1,000 changes, killed at random points and restarted: each on central exactly once, nothing lost',
+    { timeout: 180_000 },
+    async () => {
+      const temp = await sync.openTempVault({ prefix: 'clinic-sync-crash-' });
+      const { vault, dataDir } = temp;
+      try {
+        await pullType(sync.pullOptions(vault.db), 'Patient');
+        const patients = vault.db.prepare("SELECT id FROM resources WHERE type = 'Patient'").pluck().all() as string[];
+        const changes = Array.from({ length: 1000 }, (_, i) =>
+          vitalSignObservations(
+            patients[i % patients.length]!,
+            { heartRate: 40 + (i % 200) },
+            { practitionerId: null, displayName: 'Test Nurse' },
+            new Date(Date.now() + i),
+          ),
+        ).flat();
+        durably(vault.db, () => {
+          for (const change of changes) recordLocalChange(vault.db, change, 'nurse-user', { now: () => Date.now() });
+        });
+        vault.close();
+        const ids = new Set(changes.map((c) => c.id!));
 
-      const env = { ...process.env, CLINIC_TEST_TOKEN: token };
-      const seenOnCentral: number[] = [];
-      const delays: number[] = [];
-      for (let kill = 0; kill < 6; kill++) {
-        const child = spawnTs('tests/support/push-child.ts', [dataDir, central.fhirBaseUrl], env);
-        await waitForLine(child, 'ready', 60_000);
-        const delay = 20 + Math.floor(Math.random() * 300);
-        delays.push(delay);
-        await sleep(delay);
-        await killHard(child);
-        seenOnCentral.push(await ourObservationsOnCentral(ids));
+        const env = { ...process.env, CLINIC_TEST_TOKEN: token };
+        const seenOnCentral: number[] = [];
+        const delays: number[] = [];
+        for (let kill = 0; kill < 6; kill++) {
+          const child = spawnTs('tests/support/push-child.ts', [dataDir, central.fhirBaseUrl], env);
+          await waitForLine(child, 'ready', 60_000);
+          const delay = 20 + Math.floor(Math.random() * 300);
+          delays.push(delay);
+          await sleep(delay);
+          await killHard(child);
+          seenOnCentral.push(await ourObservationsOnCentral(ids));
+        }
+        const finish = await runTs('tests/support/push-child.ts', [dataDir, central.fhirBaseUrl], env);
+        expect(finish.code, finish.stderr).toBe(0);
+
+        // The kills fell in the middle of the push (else this test proves nothing).
+        expect(
+          seenOnCentral.some((n) => n > 0 && n < ids.size),
+          `seen ${seenOnCentral.join(',')} after delays ${delays.join(',')}`,
+        ).toBe(true);
+        expect(await ourObservationsOnCentral(ids)).toBe(ids.size);
+        // Exactly one version of each, holding what was written.
+        const byId = new Map(changes.map((c) => [c.id!, c]));
+        const versions = await Promise.all(
+          [...ids].map(
+            async (id) =>
+              (
+                (await (await fhirFetch(central, token, `Observation/${id}/_history`)).json()) as {
+                  entry: { resource: { valueQuantity: unknown } }[];
+                }
+              ).entry,
+          ),
+        );
+        const twice = versions.filter((entries) => entries.length !== 1).length;
+        expect(twice).toBe(0);
+        for (const [index, id] of [...ids].entries())
+          expect(versions[index]![0]!.resource.valueQuantity).toEqual(
+            (byId.get(id) as { valueQuantity: unknown }).valueQuantity,
+          );
+
+        const reopened = await temp.reopen();
+        expect(outboxCounts(reopened.db)).toEqual({ pending: 0, conflicts: 0, held: 0 });
+      } finally {
+        await temp.close();
       }
-      const finish = await runTs('tests/support/push-child.ts', [dataDir, central.fhirBaseUrl], env);
-      expect(finish.code, finish.stderr).toBe(0);
-
-      // The kills fell in the middle of the push (else this test proves nothing).
-      expect(seenOnCentral.some((n) => n > 0 && n < ids.size), `seen ${seenOnCentral.join(',')} after delays ${delays.join(',')}`).toBe(true);
-      expect(await ourObservationsOnCentral(ids)).toBe(ids.size);
-      // Exactly one version of each, holding what was written.
-      const byId = new Map(changes.map((c) => [c.id!, c]));
-      const versions = await Promise.all(
-        [...ids].map(async (id) => ((await (await fhirFetch(central, token, `Observation/${id}/_history`)).json()) as { entry: { resource: { valueQuantity: unknown } }[] }).entry),
-      );
-      const twice = versions.filter((entries) => entries.length !== 1).length;
-      expect(twice).toBe(0);
-      for (const [index, id] of [...ids].entries()) expect(versions[index]![0]!.resource.valueQuantity).toEqual((byId.get(id) as { valueQuantity: unknown }).valueQuantity);
-
-      const reopened = await temp.reopen();
-      expect(outboxCounts(reopened.db)).toEqual({ pending: 0, conflicts: 0, held: 0 });
-    } finally {
-      await temp.close();
-    }
-  });
+    },
+  );
 });

@@ -59,7 +59,11 @@ describe('sync pull', () => {
     expect(first.Observation.pages).toBeGreaterThan(1);
     expect(countResources(vault.db)).toBe(total);
     // Pulled patients are searchable like any others (the search columns are filled on store).
-    const someone = (((await (await fhirFetch(central, token, 'Patient?_count=1')).json()) as { entry: { resource: { identifier: { value: string }[] } }[] }).entry)[0]!.resource;
+    const someone = (
+      (await (await fhirFetch(central, token, 'Patient?_count=1')).json()) as {
+        entry: { resource: { identifier: { value: string }[] } }[];
+      }
+    ).entry[0]!.resource;
     const mrn = someone.identifier[0]!.value;
     expect(searchPatients(vault.db, mrn, 5).map((p) => p.mrn)).toContain(mrn);
 
@@ -75,7 +79,9 @@ describe('sync pull', () => {
     expect(result.Observation.stored).toBe(await serverTotal('Observation'));
     expect(result.Observation.pages).toBeGreaterThan(1);
     expect(result.Patient.stored).toBe(await serverTotal('Patient'));
-    const refused = await pullAll(options({ inWorker: true, accessToken: 'not-a-token', types: ['Condition'] })).catch((e: unknown) => e);
+    const refused = await pullAll(options({ inWorker: true, accessToken: 'not-a-token', types: ['Condition'] })).catch(
+      (e: unknown) => e,
+    );
     expect(refused).toBeInstanceOf(SyncHttpError);
     expect((refused as SyncHttpError).status).toBe(401);
     central.faults.inject({ kind: 'invalid-resource', method: 'GET', path: /\/Condition\?/, times: 1 });
@@ -83,34 +89,53 @@ describe('sync pull', () => {
     expect(withInvalid.rejected).toBe(1);
   });
 
-  it('takes changes from the server\'s own lastUpdated: the cursor is the server\'s, never the local clock', async () => {
+  it("takes changes from the server's own lastUpdated: the cursor is the server's, never the local clock", async () => {
     await pullType(options(), 'Condition');
-    const [condition] = (((await (await fhirFetch(central, token, 'Condition?_count=1')).json()) as { entry: { resource: Record<string, unknown> }[] }).entry).map((e) => e.resource);
+    const [condition] = (
+      (await (await fhirFetch(central, token, 'Condition?_count=1')).json()) as {
+        entry: { resource: Record<string, unknown> }[];
+      }
+    ).entry.map((e) => e.resource);
     const updated = { ...condition, note: [{ text: 'Reviewed at the follow-up visit.' }] };
-    const put = await fhirFetch(central, token, `Condition/${condition!['id'] as string}`, { method: 'PUT', body: JSON.stringify(updated) });
+    const put = await fhirFetch(central, token, `Condition/${condition!['id'] as string}`, {
+      method: 'PUT',
+      body: JSON.stringify(updated),
+    });
     expect(put.status).toBe(200);
     const saved = (await put.json()) as { meta: { versionId: string; lastUpdated: string } };
 
     // A local clock far in the past or future changes nothing.
     const result = await pullType(options({ clock: { now: () => 0 } }), 'Condition');
     expect(result.stored).toBe(1);
-    const row = vault.db.prepare('SELECT version_id FROM resources WHERE type = ? AND id = ?').get('Condition', condition!['id']) as { version_id: string };
+    const row = vault.db
+      .prepare('SELECT version_id FROM resources WHERE type = ? AND id = ?')
+      .get('Condition', condition!['id']) as { version_id: string };
     expect(row.version_id).toBe(saved.meta.versionId);
-    const cursor = vault.db.prepare(`SELECT last_updated FROM sync_cursors WHERE resource_type = 'Condition'`).pluck().get() as string;
+    const cursor = vault.db
+      .prepare(`SELECT last_updated FROM sync_cursors WHERE resource_type = 'Condition'`)
+      .pluck()
+      .get() as string;
     expect(Date.parse(cursor)).toBe(Date.parse(saved.meta.lastUpdated));
   });
 
-  it('applies deletes from the server\'s history, once', async () => {
+  it("applies deletes from the server's history, once", async () => {
     await pullAll(options({ types: ['Patient', 'Condition'] }));
-    const first = async (type: string) => (((await (await fhirFetch(central, token, `${type}?_count=1`)).json()) as { entry: { resource: { id: string; identifier?: { value: string }[] } }[] }).entry)[0]!.resource;
+    const first = async (type: string) =>
+      (
+        (await (await fhirFetch(central, token, `${type}?_count=1`)).json()) as {
+          entry: { resource: { id: string; identifier?: { value: string }[] } }[];
+        }
+      ).entry[0]!.resource;
     const condition = await first('Condition');
     const patient = await first('Patient');
-    for (const path of [`Condition/${condition.id}`, `Patient/${patient.id}`]) expect((await fhirFetch(central, token, path, { method: 'DELETE' })).status).toBe(200);
+    for (const path of [`Condition/${condition.id}`, `Patient/${patient.id}`])
+      expect((await fhirFetch(central, token, path, { method: 'DELETE' })).status).toBe(200);
 
     const result = await pullAll(options({ types: ['Patient', 'Condition'] }));
     expect(result.Condition.deleted).toBe(1);
     expect(result.Patient.deleted).toBe(1);
-    const has = (type: string, id: string) => vault.db.prepare('SELECT count(*) AS n FROM resources WHERE type = ? AND id = ?').get(type, id) as { n: number };
+    const has = (type: string, id: string) =>
+      vault.db.prepare('SELECT count(*) AS n FROM resources WHERE type = ? AND id = ?').get(type, id) as { n: number };
     expect(has('Condition', condition.id)).toEqual({ n: 0 });
     expect(has('Patient', patient.id)).toEqual({ n: 0 });
     expect(searchPatients(vault.db, patient.identifier![0]!.value, 5)).toEqual([]);
@@ -123,7 +148,11 @@ describe('sync pull', () => {
     const result = await pullType(options(), 'Patient');
     expect(result.rejected).toBe(1);
     expect(result.stored).toBe((await serverTotal('Patient')) - 1);
-    const diagnostics = vault.db.prepare('SELECT resource_type, resource_id, problem FROM sync_diagnostics').all() as { resource_type: string; resource_id: string | null; problem: string }[];
+    const diagnostics = vault.db.prepare('SELECT resource_type, resource_id, problem FROM sync_diagnostics').all() as {
+      resource_type: string;
+      resource_id: string | null;
+      problem: string;
+    }[];
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0]).toMatchObject({ resource_type: 'Patient', resource_id: null });
     expect(diagnostics[0]!.problem).toMatch(/id|birthDate|lastUpdated/);
@@ -131,7 +160,13 @@ describe('sync pull', () => {
 
   it('retries 503 and 429 (honouring Retry-After), never a 404, and refuses plain HTTP beyond this machine', async () => {
     central.faults.inject({ kind: 'status', status: 503, method: 'GET', path: /\/Practitioner\?/, times: 2 });
-    central.faults.inject({ kind: 'rate-limit', retryAfterSeconds: 3, method: 'GET', path: /\/Practitioner\?/, times: 1 });
+    central.faults.inject({
+      kind: 'rate-limit',
+      retryAfterSeconds: 3,
+      method: 'GET',
+      path: /\/Practitioner\?/,
+      times: 1,
+    });
     const result = await pullType(options(), 'Practitioner');
     expect(result.stored).toBe(await serverTotal('Practitioner'));
     expect(sleeps).toHaveLength(3);
@@ -142,12 +177,17 @@ describe('sync pull', () => {
       calls++;
       return fetch(input, init);
     };
-    const missing = await pullType(options({ fhirBaseUrl: `${central.fhirBaseUrl}/nowhere`, fetch: counting }), 'Patient').catch((e: unknown) => e);
+    const missing = await pullType(
+      options({ fhirBaseUrl: `${central.fhirBaseUrl}/nowhere`, fetch: counting }),
+      'Patient',
+    ).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(SyncHttpError);
     expect((missing as SyncHttpError).reason).toBe('http-404');
     expect(calls).toBe(1);
 
-    const insecure = await pullType(options({ fhirBaseUrl: 'http://fhir.clinic.example/R4' }), 'Patient').catch((e: unknown) => e);
+    const insecure = await pullType(options({ fhirBaseUrl: 'http://fhir.clinic.example/R4' }), 'Patient').catch(
+      (e: unknown) => e,
+    );
     expect((insecure as SyncHttpError).reason).toBe('insecure-transport');
   });
 });

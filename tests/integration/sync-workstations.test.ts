@@ -35,10 +35,16 @@ afterEach(async () => {
 });
 
 /** The audit trail as IT's tools see it: a second connection with the key from the keychain. */
-async function auditActions(dataDir: string): Promise<{ action: string; patient_id: string | null; detail: string | null }[]> {
+async function auditActions(
+  dataDir: string,
+): Promise<{ action: string; patient_id: string | null; detail: string | null }[]> {
   const db = openDatabase(path.join(dataDir, 'cache.db'), await keyStore.get(accountsFor(dataDir).current));
   try {
-    return db.prepare('SELECT action, patient_id, detail FROM audit_log ORDER BY seq').all() as { action: string; patient_id: string | null; detail: string | null }[];
+    return db.prepare('SELECT action, patient_id, detail FROM audit_log ORDER BY seq').all() as {
+      action: string;
+      patient_id: string | null;
+      detail: string | null;
+    }[];
   } finally {
     db.close();
   }
@@ -70,14 +76,30 @@ describe('sync through the core', () => {
     const patientId = cache.split(practitionerOf('nurse1')).mine[0]!;
 
     const offline = unreachable();
-    expect(await ok(h, 'chart.recordVitals', { patientId, vitals: { heartRate: 88, systolic: 131, diastolic: 79, bodyTemperature: 37.4 } })).toEqual({ recorded: 3 });
-    const { id: noteId } = await ok<{ id: string }>(h, 'chart.writeNote', { patientId, note: { title: 'Progress note', text: 'Synthetic: seen in clinic, stable.' } });
+    expect(
+      await ok(h, 'chart.recordVitals', {
+        patientId,
+        vitals: { heartRate: 88, systolic: 131, diastolic: 79, bodyTemperature: 37.4 },
+      }),
+    ).toEqual({ recorded: 3 });
+    const { id: noteId } = await ok<{ id: string }>(h, 'chart.writeNote', {
+      patientId,
+      note: { title: 'Progress note', text: 'Synthetic: seen in clinic, stable.' },
+    });
     const waiting = await ok<SyncStatus>(h, 'sync.now');
     expect(waiting).toMatchObject({ connection: 'offline', pending: 4, conflicts: 0 });
     expect(waiting.problem).toMatch(/could not be reached/);
     const chart = await ok<ChartSections>(h, 'chart.read', { patientId });
-    expect(chart.notes.find((n) => n.id === noteId)).toMatchObject({ sync: 'pending', text: 'Synthetic: seen in clinic, stable.' });
-    expect(chart.vitals.filter((v) => v.sync === 'pending').map((v) => v.value).sort()).toEqual(['131/79 mmHg', '37.4 C', '88 beats/minute']);
+    expect(chart.notes.find((n) => n.id === noteId)).toMatchObject({
+      sync: 'pending',
+      text: 'Synthetic: seen in clinic, stable.',
+    });
+    expect(
+      chart.vitals
+        .filter((v) => v.sync === 'pending')
+        .map((v) => v.value)
+        .sort(),
+    ).toEqual(['131/79 mmHg', '37.4 C', '88 beats/minute']);
 
     offline.remove();
     const synced = await ok<SyncStatus>(h, 'sync.now');
@@ -86,7 +108,9 @@ describe('sync through the core', () => {
     const after = await ok<ChartSections>(h, 'chart.read', { patientId });
     expect([...after.vitals, ...after.notes].every((row) => row.sync === 'synced')).toBe(true);
     const token = (await signIn(central, 'nurse2')).accessToken;
-    const history = (await (await fhirFetch(central, token, `DocumentReference/${noteId}/_history`)).json()) as { entry: unknown[] };
+    const history = (await (await fhirFetch(central, token, `DocumentReference/${noteId}/_history`)).json()) as {
+      entry: unknown[];
+    };
     expect(history.entry).toHaveLength(1);
 
     // Invalid vitals are refused with the rule broken, and nothing is queued.
@@ -106,7 +130,9 @@ describe('sync through the core', () => {
   it('two workstations edit the same allergy offline: one conflict for the second clinician, resolved, both versions on central', async () => {
     const first = await workstation();
     const second = await workstation();
-    const shared = first.cache.split(practitionerOf('nurse1')).mine.filter((id) => first.cache.split(practitionerOf('physician1')).mine.includes(id));
+    const shared = first.cache
+      .split(practitionerOf('nurse1'))
+      .mine.filter((id) => first.cache.split(practitionerOf('physician1')).mine.includes(id));
     await signedInWithPin(first.h, 'nurse1');
     await signedInWithPin(second.h, 'physician1');
     // Both pull first: the cache then holds central's versions, which edits are based on.
@@ -124,35 +150,73 @@ describe('sync through the core', () => {
     const { patientId, allergyId } = target!;
 
     const offline = unreachable();
-    await ok(first.h, 'chart.editAllergy', { patientId, allergyId, edit: { criticality: 'high', clinicalStatus: 'active', note: 'Synthetic: anaphylaxis reported by family.' } });
-    await ok(second.h, 'chart.editAllergy', { patientId, allergyId, edit: { criticality: 'low', clinicalStatus: 'inactive', note: 'Synthetic: tolerated a test dose.' } });
+    await ok(first.h, 'chart.editAllergy', {
+      patientId,
+      allergyId,
+      edit: { criticality: 'high', clinicalStatus: 'active', note: 'Synthetic: anaphylaxis reported by family.' },
+    });
+    await ok(second.h, 'chart.editAllergy', {
+      patientId,
+      allergyId,
+      edit: { criticality: 'low', clinicalStatus: 'inactive', note: 'Synthetic: tolerated a test dose.' },
+    });
     expect(await ok<SyncStatus>(first.h, 'sync.now')).toMatchObject({ connection: 'offline', pending: 1 });
     offline.remove();
 
     expect(await ok<SyncStatus>(first.h, 'sync.now')).toMatchObject({ connection: 'online', pending: 0, conflicts: 0 });
-    expect(await ok<SyncStatus>(second.h, 'sync.now')).toMatchObject({ connection: 'online', pending: 0, conflicts: 1 });
+    expect(await ok<SyncStatus>(second.h, 'sync.now')).toMatchObject({
+      connection: 'online',
+      pending: 0,
+      conflicts: 1,
+    });
     // Only the clinician who made the change sees it; the first sees none.
     expect((await ok<{ items: SyncConflict[] }>(first.h, 'sync.conflicts')).items).toEqual([]);
     const { items } = await ok<{ items: SyncConflict[] }>(second.h, 'sync.conflicts');
     expect(items).toHaveLength(1);
     const [conflict] = items;
-    expect(conflict).toMatchObject({ resourceType: 'AllergyIntolerance', resourceId: allergyId, patientId, mergeable: true, mine: { criticality: 'low', clinicalStatus: 'inactive' } });
+    expect(conflict).toMatchObject({
+      resourceType: 'AllergyIntolerance',
+      resourceId: allergyId,
+      patientId,
+      mergeable: true,
+      mine: { criticality: 'low', clinicalStatus: 'inactive' },
+    });
     expect(conflict!.fields).toEqual(expect.arrayContaining([{ label: 'Criticality', mine: 'low', theirs: 'high' }]));
-    expect((await ok<ChartSections>(second.h, 'chart.read', { patientId })).allergies.find((a) => a.id === allergyId)).toMatchObject({ sync: 'conflict' });
+    expect(
+      (await ok<ChartSections>(second.h, 'chart.read', { patientId })).allergies.find((a) => a.id === allergyId),
+    ).toMatchObject({ sync: 'conflict' });
     // Further edits wait for the decision.
-    expect(await second.h.call('chart.editAllergy', { patientId, allergyId, edit: { criticality: 'low', clinicalStatus: 'active', note: '' } })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+    expect(
+      await second.h.call('chart.editAllergy', {
+        patientId,
+        allergyId,
+        edit: { criticality: 'low', clinicalStatus: 'active', note: '' },
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
 
-    expect((await auditActions(second.dataDir)).filter((e) => e.action === 'patient.update').map((e) => e.detail)).toEqual(['chart.editAllergy']);
-    await ok(second.h, 'sync.resolveConflict', { conflictId: conflict!.id, choice: 'merged', merged: { criticality: 'high', clinicalStatus: 'inactive', note: 'Synthetic: merged after review.' } });
+    expect(
+      (await auditActions(second.dataDir)).filter((e) => e.action === 'patient.update').map((e) => e.detail),
+    ).toEqual(['chart.editAllergy']);
+    await ok(second.h, 'sync.resolveConflict', {
+      conflictId: conflict!.id,
+      choice: 'merged',
+      merged: { criticality: 'high', clinicalStatus: 'inactive', note: 'Synthetic: merged after review.' },
+    });
     expect(await ok<SyncStatus>(second.h, 'sync.now')).toMatchObject({ pending: 0, conflicts: 0 });
 
     const token = (await signIn(central, 'nurse2')).accessToken;
-    const history = (await (await fhirFetch(central, token, `AllergyIntolerance/${allergyId}/_history`)).json()) as { entry: { resource: { criticality?: string; note?: { text: string }[] } }[] };
+    const history = (await (await fhirFetch(central, token, `AllergyIntolerance/${allergyId}/_history`)).json()) as {
+      entry: { resource: { criticality?: string; note?: { text: string }[] } }[];
+    };
     const notes = history.entry.map((e) => e.resource.note?.[0]?.text);
-    expect(notes).toEqual(expect.arrayContaining(['Synthetic: anaphylaxis reported by family.', 'Synthetic: merged after review.']));
+    expect(notes).toEqual(
+      expect.arrayContaining(['Synthetic: anaphylaxis reported by family.', 'Synthetic: merged after review.']),
+    );
     // The first workstation sees the merged version after its next pull.
     await ok(first.h, 'sync.now');
-    expect((await ok<ChartSections>(first.h, 'chart.read', { patientId })).allergies.find((a) => a.id === allergyId)).toMatchObject({
+    expect(
+      (await ok<ChartSections>(first.h, 'chart.read', { patientId })).allergies.find((a) => a.id === allergyId),
+    ).toMatchObject({
       criticality: 'high',
       statusCode: 'inactive',
       note: 'Synthetic: merged after review.',
@@ -160,7 +224,7 @@ describe('sync through the core', () => {
     });
   });
 
-  it('a signed-out clinician\'s changes go under their own refresh token; once the provider refuses it, they are held for IT', async () => {
+  it("a signed-out clinician's changes go under their own refresh token; once the provider refuses it, they are held for IT", async () => {
     const { h, cache } = await workstation();
     const patientOf = (username: string) => cache.split(practitionerOf(username)).mine[0]!;
     await signedInWithPin(h, 'nurse1');
@@ -201,7 +265,10 @@ describe('sync through the core', () => {
     await ok(h, 'chart.recordVitals', { patientId, vitals: { respiratoryRate: 18 } });
     expect(await ok<SyncStatus>(h, 'sync.status')).toMatchObject({ pending: 1 });
     h.time.advance(600); // the round a local change asks for, half a second later
-    await vi.waitFor(async () => expect(await ok<SyncStatus>(h, 'sync.status')).toMatchObject({ pending: 0, syncing: false }), { timeout: 10_000 });
+    await vi.waitFor(
+      async () => expect(await ok<SyncStatus>(h, 'sync.status')).toMatchObject({ pending: 0, syncing: false }),
+      { timeout: 10_000 },
+    );
   });
 
   it('bad input to the new channels: a typed error, and nothing queued or changed', async () => {
@@ -211,7 +278,9 @@ describe('sync through the core', () => {
     const [mine] = cache.split(practitionerOf('nurse1')).mine;
     const [other] = cache.split(practitionerOf('nurse1')).others;
     const allergyOfMine = (await ok<ChartSections>(h, 'chart.read', { patientId: mine })).allergies[0];
-    const before = (await auditActions(dataDir)).filter((e) => e.action === 'patient.create' || e.action === 'patient.update').length;
+    const before = (await auditActions(dataDir)).filter(
+      (e) => e.action === 'patient.create' || e.action === 'patient.update',
+    ).length;
     const refusals: [string, unknown, string][] = [
       ['chart.recordVitals', { patientId: mine, vitals: {} }, 'INVALID'],
       ['chart.recordVitals', { patientId: mine, vitals: { systolic: 120 } }, 'INVALID'],
@@ -220,14 +289,32 @@ describe('sync through the core', () => {
       ['chart.recordVitals', { patientId: other, vitals: { heartRate: 72 } }, 'FORBIDDEN'],
       ['chart.writeNote', { patientId: mine, note: { title: 'Progress note', text: '   ' } }, 'INVALID'],
       ['chart.writeNote', { patientId: mine, note: { title: 'Progress note', text: 'x', extra: 1 } }, 'INVALID'],
-      ['chart.editAllergy', { patientId: mine, allergyId: 'no-such-allergy', edit: { criticality: 'high', clinicalStatus: 'active' } }, 'NOT_FOUND'],
-      ['chart.editAllergy', { patientId: mine, allergyId: allergyOfMine?.id ?? 'x', edit: { criticality: 'extreme', clinicalStatus: 'active' } }, 'INVALID'],
+      [
+        'chart.editAllergy',
+        { patientId: mine, allergyId: 'no-such-allergy', edit: { criticality: 'high', clinicalStatus: 'active' } },
+        'NOT_FOUND',
+      ],
+      [
+        'chart.editAllergy',
+        {
+          patientId: mine,
+          allergyId: allergyOfMine?.id ?? 'x',
+          edit: { criticality: 'extreme', clinicalStatus: 'active' },
+        },
+        'INVALID',
+      ],
       ['sync.resolveConflict', { conflictId: 999, choice: 'mine' }, 'NOT_FOUND'],
       ['sync.resolveConflict', { conflictId: 1, choice: 'merged' }, 'INVALID'],
       ['sync.now', { now: true }, 'INVALID'],
     ];
-    for (const [channel, request, code] of refusals) expect(await h.call(channel, request), `${channel} ${JSON.stringify(request)}`).toMatchObject({ ok: false, error: { code } });
+    for (const [channel, request, code] of refusals)
+      expect(await h.call(channel, request), `${channel} ${JSON.stringify(request)}`).toMatchObject({
+        ok: false,
+        error: { code },
+      });
     expect(await ok<SyncStatus>(h, 'sync.status')).toMatchObject({ pending: 0, conflicts: 0, held: 0 });
-    expect((await auditActions(dataDir)).filter((e) => e.action === 'patient.create' || e.action === 'patient.update')).toHaveLength(before);
+    expect(
+      (await auditActions(dataDir)).filter((e) => e.action === 'patient.create' || e.action === 'patient.update'),
+    ).toHaveLength(before);
   });
 });

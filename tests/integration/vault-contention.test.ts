@@ -75,8 +75,15 @@ describe('two writers on one cache', () => {
     const route = createRouter({
       handlers: {
         'workstation.status': () => {
-          durably(temp.vault.db, () => storeResources(temp.vault.db, [testPatient('late', 'Lategiven', 'Latefamily', 'L-1')]));
-          return { appName: 'x', appVersion: '0', workstationId: null, vault: { state: 'ready', schemaVersion: 1, escrowed: false } };
+          durably(temp.vault.db, () =>
+            storeResources(temp.vault.db, [testPatient('late', 'Lategiven', 'Latefamily', 'L-1')]),
+          );
+          return {
+            appName: 'x',
+            appVersion: '0',
+            workstationId: null,
+            vault: { state: 'ready', schemaVersion: 1, escrowed: false },
+          };
         },
       } as unknown as Handlers,
       currentSession: () => null,

@@ -31,7 +31,9 @@ beforeEach(() => {
 afterEach(() => remove());
 
 function fillerPatients(count: number) {
-  return Array.from({ length: count }, (_, i) => testPatient(`fill-${i}`, `Filler${i % 97}`, `Padding${i % 89}`, `F-${i}`));
+  return Array.from({ length: count }, (_, i) =>
+    testPatient(`fill-${i}`, `Filler${i % 97}`, `Padding${i % 89}`, `F-${i}`),
+  );
 }
 
 describe('key rotation survives a crash at any point', () => {
@@ -121,7 +123,9 @@ describe('no plaintext PHI in any file of the data folder', () => {
     await sleep(1500);
     await killHard(child);
     // A synthetic patient from the first batches: name, MRN and the text of a note.
-    const patient = Array.from({ length: 20 }, (_, i) => generatePatientRecord({ seed, patients: 400 }, i)).find((p) => p.noteTexts.length > 0)!;
+    const patient = Array.from({ length: 20 }, (_, i) => generatePatientRecord({ seed, patients: 400 }, i)).find(
+      (p) => p.noteTexts.length > 0,
+    )!;
     const secrets = [patient.family, patient.given[0]!, patient.mrn, patient.noteTexts[0]!];
     for (const secret of secrets) expect(filesContaining(dataDir, secret)).toEqual([]);
 

@@ -30,15 +30,20 @@ const committed: string[] = [];
 const ws = (...args: string[]) => {
   const policyFile = path.join(path.dirname(dataDir), 'policy.json');
   fs.writeFileSync(policyFile, '{}');
-  return runTs('src-main/cli/main.ts', [...args, '--data-dir', dataDir, '--json'], { ...process.env, CLINIC_POLICY_FILE: policyFile });
+  return runTs('src-main/cli/main.ts', [...args, '--data-dir', dataDir, '--json'], {
+    ...process.env,
+    CLINIC_POLICY_FILE: policyFile,
+  });
 };
-const open = () => openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+const open = () =>
+  openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
 
 /** A process holding the cache: it commits one note after another and says so after each commit. */
 async function startHolder(): Promise<ChildProcess> {
   const child = spawnTs('tests/support/vault-child.ts', ['notes', dataDir, 'Holder']);
   child.stdout?.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) if (line.startsWith('committed ')) committed.push(line.slice('committed '.length));
+    for (const line of chunk.toString().split('\n'))
+      if (line.startsWith('committed ')) committed.push(line.slice('committed '.length));
   });
   await waitForLine(child, 'ready');
   holder = child;
@@ -59,7 +64,10 @@ afterEach(async () => {
 describe('one owner per cache', () => {
   it('a second opener is refused with IN_USE naming the holder, and the holder goes on', async () => {
     const child = await startHolder();
-    await expect(open()).rejects.toSatisfy((error) => error instanceof VaultError && error.code === 'IN_USE' && error.message.includes(`process ${child.pid}`));
+    await expect(open()).rejects.toSatisfy(
+      (error) =>
+        error instanceof VaultError && error.code === 'IN_USE' && error.message.includes(`process ${child.pid}`),
+    );
     const before = committed.length;
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(committed.length).toBeGreaterThan(before);
@@ -67,7 +75,13 @@ describe('one owner per cache', () => {
 
   it('a second app on the same cache says so and does not start', async () => {
     await startHolder();
-    const core = await createCore({ keyStore, clock: { now: () => Date.now() }, paths: { dataDir }, policy: Policy.parse({}), logger: createMemoryLogger() });
+    const core = await createCore({
+      keyStore,
+      clock: { now: () => Date.now() },
+      paths: { dataDir },
+      policy: Policy.parse({}),
+      logger: createMemoryLogger(),
+    });
     try {
       const status = await core.invoke('workstation.status', {});
       expect(status).toMatchObject({ ok: true, data: { vault: { state: 'error', code: 'IN_USE' } } });
@@ -83,7 +97,13 @@ describe('one owner per cache', () => {
     const keyBefore = await keyStore.get(accountsFor(dataDir).current);
     const itKey = path.join(path.dirname(dataDir), 'it-recovery.pem');
     fs.writeFileSync(itKey, generateKeyPairSync('x25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
-    const mutating = [['vault', 'rotate-key'], ['vault', 'wipe', '--yes'], ['vault', 'recover', '--private-key', itKey], ['sync', 'retry-held'], ['audit', 'export']];
+    const mutating = [
+      ['vault', 'rotate-key'],
+      ['vault', 'wipe', '--yes'],
+      ['vault', 'recover', '--private-key', itKey],
+      ['sync', 'retry-held'],
+      ['audit', 'export'],
+    ];
     for (const command of mutating) {
       const result = await ws(...command);
       expect(result.code, command.join(' ')).toBe(1);

@@ -28,9 +28,12 @@ import { tempVaultDir } from '../support/vault-fixture.ts';
 let dataDir: string;
 let remove: () => Promise<void>;
 const recovery = generateKeyPairSync('x25519');
-const policy = Policy.parse({ vault: { recoveryPublicKeyPem: recovery.publicKey.export({ type: 'spki', format: 'pem' }).toString() } });
+const policy = Policy.parse({
+  vault: { recoveryPublicKeyPem: recovery.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+});
 
-const start = () => createCore({ keyStore, clock: { now: () => Date.now() }, paths: { dataDir }, policy, logger: createMemoryLogger() });
+const start = () =>
+  createCore({ keyStore, clock: { now: () => Date.now() }, paths: { dataDir }, policy, logger: createMemoryLogger() });
 
 async function vaultState(): Promise<{ state: string; code?: string }> {
   const core = await start();
@@ -63,21 +66,35 @@ describe('never a silent new cache', () => {
   });
 
   const traces: [string, () => Promise<void>][] = [
-    ['only the escrow of the cache key is left', async () => {
-      await keyStore.delete(accountsFor(dataDir).current);
-      fs.rmSync(vaultFiles(dataDir).keyCheck);
-    }],
-    ['only the audit key (and its escrow) are left', async () => {
-      await keyStore.delete(accountsFor(dataDir).current);
-      fs.rmSync(vaultFiles(dataDir).keyCheck);
-      fs.rmSync(vaultFiles(dataDir).escrow);
-    }],
-    ['only a write-ahead log is left', async () => {
-      await keyStore.delete(accountsFor(dataDir).current);
-      await keyStore.delete(auditKeyAccount(dataDir));
-      for (const file of [vaultFiles(dataDir).keyCheck, vaultFiles(dataDir).escrow, path.join(dataDir, 'audit.key-escrow.jwe')]) fs.rmSync(file);
-      fs.writeFileSync(`${vaultFiles(dataDir).db}-wal`, Buffer.alloc(4096, 7));
-    }],
+    [
+      'only the escrow of the cache key is left',
+      async () => {
+        await keyStore.delete(accountsFor(dataDir).current);
+        fs.rmSync(vaultFiles(dataDir).keyCheck);
+      },
+    ],
+    [
+      'only the audit key (and its escrow) are left',
+      async () => {
+        await keyStore.delete(accountsFor(dataDir).current);
+        fs.rmSync(vaultFiles(dataDir).keyCheck);
+        fs.rmSync(vaultFiles(dataDir).escrow);
+      },
+    ],
+    [
+      'only a write-ahead log is left',
+      async () => {
+        await keyStore.delete(accountsFor(dataDir).current);
+        await keyStore.delete(auditKeyAccount(dataDir));
+        for (const file of [
+          vaultFiles(dataDir).keyCheck,
+          vaultFiles(dataDir).escrow,
+          path.join(dataDir, 'audit.key-escrow.jwe'),
+        ])
+          fs.rmSync(file);
+        fs.writeFileSync(`${vaultFiles(dataDir).db}-wal`, Buffer.alloc(4096, 7));
+      },
+    ],
   ];
   for (const [name, leave] of traces) {
     it(`DATABASE_MISSING when ${name}: nothing is created`, async () => {
@@ -97,8 +114,16 @@ describe('a wipe never destroys unsynced work by accident', () => {
 
   it('ws vault wipe --yes refuses while changes wait for central or audit entries are unshipped, and says how many', async () => {
     // The core that ran once left audit entries that never reached central; a change waits too.
-    const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: policy.vault, logger: createMemoryLogger() });
-    recordLocalChange(vault.db, testNote('n-wipe', 'p-wipe', 'Unsynced note') as FhirResource, 'nurse1', { now: () => Date.now() });
+    const vault = await openVault({
+      migrations: workstationMigrations,
+      dataDir,
+      keyStore,
+      policy: policy.vault,
+      logger: createMemoryLogger(),
+    });
+    recordLocalChange(vault.db, testNote('n-wipe', 'p-wipe', 'Unsynced note') as FhirResource, 'nurse1', {
+      now: () => Date.now(),
+    });
     const unshipped = pendingAuditCount(vault.db);
     vault.close();
     expect(unshipped).toBeGreaterThan(0);
@@ -106,7 +131,12 @@ describe('a wipe never destroys unsynced work by accident', () => {
     const before = snapshotDir(dataDir);
     const refused = await ws('vault', 'wipe', '--yes');
     expect(refused.code).toBe(1);
-    expect(JSON.parse(refused.stdout)).toMatchObject({ ok: false, code: 'UNSYNCED', pending: 1, unshippedAudit: unshipped });
+    expect(JSON.parse(refused.stdout)).toMatchObject({
+      ok: false,
+      code: 'UNSYNCED',
+      pending: 1,
+      unshippedAudit: unshipped,
+    });
     expect(snapshotDir(dataDir)).toEqual(before);
     expect(await keyStore.get(accountsFor(dataDir).current)).not.toBeNull();
 

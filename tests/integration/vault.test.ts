@@ -28,7 +28,14 @@ import { tempVaultDir } from '../support/vault-fixture.ts';
 let dataDir: string;
 let remove: () => Promise<void>;
 const logger = createMemoryLogger();
-const options = (extra: Partial<VaultOptions> = {}): VaultOptions => ({ dataDir, keyStore, policy: {}, logger, migrations, ...extra });
+const options = (extra: Partial<VaultOptions> = {}): VaultOptions => ({
+  dataDir,
+  keyStore,
+  policy: {},
+  logger,
+  migrations,
+  ...extra,
+});
 
 async function expectVaultError(promise: Promise<unknown>, code: VaultError['code']): Promise<void> {
   await expect(promise).rejects.toSatisfy((error) => error instanceof VaultError && error.code === code);
@@ -36,7 +43,10 @@ async function expectVaultError(promise: Promise<unknown>, code: VaultError['cod
 
 async function seededVault(extra: Partial<VaultOptions> = {}) {
   const vault = await openVault(options(extra));
-  storeResources(vault.db, [testPatient('p1', 'Quorva', 'Zentrell', 'MRN-1001'), testPatient('p2', 'Bexley', 'Zentrell', 'MRN-1002')]);
+  storeResources(vault.db, [
+    testPatient('p1', 'Quorva', 'Zentrell', 'MRN-1001'),
+    testPatient('p2', 'Bexley', 'Zentrell', 'MRN-1002'),
+  ]);
   return vault;
 }
 
@@ -58,10 +68,15 @@ describe('creating and opening the cache', () => {
     const key = await keyStore.get(accountsFor(dataDir).current);
     expect(key).toMatch(/^[0-9a-f]{64}$/);
     // The key is nowhere on disk.
-    for (const file of fs.readdirSync(dataDir)) expect(fs.readFileSync(path.join(dataDir, file)).includes(Buffer.from(key!))).toBe(false);
+    for (const file of fs.readdirSync(dataDir))
+      expect(fs.readFileSync(path.join(dataDir, file)).includes(Buffer.from(key!))).toBe(false);
 
     const again = await openVault(options());
-    expect(searchPatients(again.db, 'Zentrell', 10).map((p) => p.id).sort()).toEqual(['p1', 'p2']);
+    expect(
+      searchPatients(again.db, 'Zentrell', 10)
+        .map((p) => p.id)
+        .sort(),
+    ).toEqual(['p1', 'p2']);
     again.close();
   });
 
@@ -154,11 +169,17 @@ describe('migrations', () => {
     const vault = await seededVault();
     const broken = [
       ...migrations,
-      { version: LATEST_SCHEMA_VERSION + 1, name: 'adds a table then fails', sql: 'CREATE TABLE half_done (x); SELECT no_such_function();' },
+      {
+        version: LATEST_SCHEMA_VERSION + 1,
+        name: 'adds a table then fails',
+        sql: 'CREATE TABLE half_done (x); SELECT no_such_function();',
+      },
     ];
     expect(() => runMigrations(vault.db, broken)).toThrow();
     expect(vault.db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
-    expect(vault.db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'half_done'`).get()).toEqual({ n: 0 });
+    expect(vault.db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE name = 'half_done'`).get()).toEqual({
+      n: 0,
+    });
     expect(countResources(vault.db)).toBe(2);
     vault.close();
   });
@@ -167,16 +188,25 @@ describe('migrations', () => {
 describe('key escrow and IT recovery', () => {
   const rsa = generateKeyPairSync('rsa', { modulusLength: 3072 });
   const x25519 = generateKeyPairSync('x25519');
-  const pem = (key: { export(o: object): string | Buffer }, type: string) => key.export({ type, format: 'pem' }).toString();
+  const pem = (key: { export(o: object): string | Buffer }, type: string) =>
+    key.export({ type, format: 'pem' }).toString();
 
-  for (const [name, pair] of [['RSA-3072', rsa], ['X25519', x25519]] as const) {
+  for (const [name, pair] of [
+    ['RSA-3072', rsa],
+    ['X25519', x25519],
+  ] as const) {
     it(`${name}: a cache whose keychain entry is lost is recovered with the command and IT's private key`, async () => {
       const policy = { recoveryPublicKeyPem: pem(pair.publicKey, 'spki') };
       const vault = await seededVault({ policy });
       expect(vault.escrowed).toBe(true);
       // The audit trail, its key escrowed too.
       const auditKey = await loadAuditKey(keyStore, dataDir, vault.db, policy.recoveryPublicKeyPem);
-      createAuditTrail(vault.db, auditKey, { now: () => 1_780_000_000_000 }).append({ action: 'session.signIn', outcome: 'success', userId: 'nurse1', role: 'nurse' });
+      createAuditTrail(vault.db, auditKey, { now: () => 1_780_000_000_000 }).append({
+        action: 'session.signIn',
+        outcome: 'success',
+        userId: 'nurse1',
+        role: 'nurse',
+      });
       expect(fs.existsSync(path.join(dataDir, 'audit.key-escrow.jwe'))).toBe(true);
       vault.close();
       // The whole keychain entry set is lost: cache key and audit key.
@@ -186,7 +216,15 @@ describe('key escrow and IT recovery', () => {
 
       const keyFile = path.join(path.dirname(dataDir), 'it-recovery.pem');
       fs.writeFileSync(keyFile, pem(pair.privateKey, 'pkcs8'));
-      const result = await runTs('src-main/cli/main.ts', ['vault', 'recover', '--private-key', keyFile, '--data-dir', dataDir, '--json']);
+      const result = await runTs('src-main/cli/main.ts', [
+        'vault',
+        'recover',
+        '--private-key',
+        keyFile,
+        '--data-dir',
+        dataDir,
+        '--json',
+      ]);
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout)).toEqual({ ok: true, recovered: true });
 
@@ -196,7 +234,10 @@ describe('key escrow and IT recovery', () => {
       const restored = await loadAuditKey(keyStore, dataDir, recovered.db);
       expect(restored.equals(auditKey)).toBe(true);
       expect(verifyAuditTrail(recovered.db, restored)).toMatchObject({ ok: true, checked: 2 });
-      expect(recovered.db.prepare('SELECT action FROM audit_log ORDER BY seq').all()).toEqual([{ action: 'session.signIn' }, { action: 'key.recover' }]);
+      expect(recovered.db.prepare('SELECT action FROM audit_log ORDER BY seq').all()).toEqual([
+        { action: 'session.signIn' },
+        { action: 'key.recover' },
+      ]);
       recovered.close();
     });
   }
@@ -206,14 +247,19 @@ describe('key escrow and IT recovery', () => {
     await keyStore.delete(accountsFor(dataDir).current);
     const before = snapshotDir(dataDir);
     const other = generateKeyPairSync('rsa', { modulusLength: 3072 });
-    await expect(recoverVault({ dataDir, keyStore, logger, privateKeyPem: pem(other.privateKey, 'pkcs8') })).rejects.toThrow(/does not unwrap/);
+    await expect(
+      recoverVault({ dataDir, keyStore, logger, privateKeyPem: pem(other.privateKey, 'pkcs8') }),
+    ).rejects.toThrow(/does not unwrap/);
     expect(snapshotDir(dataDir)).toEqual(before);
     expect(await keyStore.get(accountsFor(dataDir).current)).toBeNull();
   });
 
   it('refuses a recovery key weaker than RSA-3072 and creates no cache', async () => {
     const weak = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    await expectVaultError(openVault(options({ policy: { recoveryPublicKeyPem: pem(weak.publicKey, 'spki') } })), 'ESCROW_FAILED');
+    await expectVaultError(
+      openVault(options({ policy: { recoveryPublicKeyPem: pem(weak.publicKey, 'spki') } })),
+      'ESCROW_FAILED',
+    );
     expect(fs.existsSync(vaultFiles(dataDir).db)).toBe(false);
     expect(await keyStore.get(accountsFor(dataDir).current)).toBeNull();
   });
@@ -249,7 +295,12 @@ describe('key rotation and crypto-erase', () => {
     reopened.close();
 
     await keyStore.delete(accountsFor(dataDir).current);
-    await recoverVault({ dataDir, keyStore, logger, privateKeyPem: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() });
+    await recoverVault({
+      dataDir,
+      keyStore,
+      logger,
+      privateKeyPem: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    });
     expect(await keyStore.get(accountsFor(dataDir).current)).toBe(newKey);
   });
 

@@ -8,8 +8,20 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { prepareIndexHtml, resolveStaticPath, startWebHost, WebHostError, type WebHost } from '../../dev/web-host/server.ts';
-import { BRIDGE_PATH, MAX_MESSAGE_BYTES, SECRET_PROTOCOL_PREFIX, WS_PATH, WS_PROTOCOL } from '../../dev/web-host/wire.ts';
+import {
+  prepareIndexHtml,
+  resolveStaticPath,
+  startWebHost,
+  WebHostError,
+  type WebHost,
+} from '../../dev/web-host/server.ts';
+import {
+  BRIDGE_PATH,
+  MAX_MESSAGE_BYTES,
+  SECRET_PROTOCOL_PREFIX,
+  WS_PATH,
+  WS_PROTOCOL,
+} from '../../dev/web-host/wire.ts';
 import { APP_NAME, APP_VERSION } from '../../src-shared/app-info.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { eraseVault } from '../../src-main/vault/vault.ts';
@@ -67,7 +79,11 @@ function attempt(options: { protocols?: string[]; origin?: string | null; path?:
   const protocols = options.protocols ?? [WS_PROTOCOL, `${SECRET_PROTOCOL_PREFIX}${host.secret}`];
   const wsOrigin = options.origin === undefined ? origin : options.origin;
   return new Promise((resolve) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}${options.path ?? WS_PATH}`, protocols, wsOrigin === null ? {} : { origin: wsOrigin });
+    const ws = new WebSocket(
+      `ws://127.0.0.1:${host.port}${options.path ?? WS_PATH}`,
+      protocols,
+      wsOrigin === null ? {} : { origin: wsOrigin },
+    );
     ws.once('open', () => resolve({ ws }));
     ws.once('unexpected-response', (_req, res) => {
       resolve({ status: res.statusCode ?? 0 });
@@ -202,7 +218,10 @@ describe('the contract over the socket, through the real router', () => {
   it('patients.search is refused with UNAUTHENTICATED while no one is signed in', async () => {
     const ws = await connect();
     const answer = await ask(ws, { id: 'search-1', channel: 'patients.search', request: { query: 'Smith' } });
-    expect(answer).toEqual({ id: 'search-1', result: { ok: false, error: { code: 'UNAUTHENTICATED', message: 'Sign in to continue.' } } });
+    expect(answer).toEqual({
+      id: 'search-1',
+      result: { ok: false, error: { code: 'UNAUTHENTICATED', message: 'Sign in to continue.' } },
+    });
     ws.close();
   });
 
@@ -212,7 +231,10 @@ describe('the contract over the socket, through the real router', () => {
       id: 2,
       result: { ok: false, error: { code: 'INVALID', message: 'Unknown channel.' } },
     });
-    expect(await ask(ws, { id: 3, channel: '__proto__', request: {} })).toMatchObject({ id: 3, result: { ok: false, error: { code: 'INVALID' } } });
+    expect(await ask(ws, { id: 3, channel: '__proto__', request: {} })).toMatchObject({
+      id: 3,
+      result: { ok: false, error: { code: 'INVALID' } },
+    });
     expect(await ask(ws, { id: 4, channel: 'workstation.status', request: { extra: true } })).toMatchObject({
       id: 4,
       result: { ok: false, error: { code: 'INVALID' } },
@@ -222,20 +244,39 @@ describe('the contract over the socket, through the real router', () => {
 
   it('malformed messages get an INVALID answer and the host keeps serving', async () => {
     const ws = await connect();
-    expect(await ask(ws, '{not json')).toEqual({ id: null, result: { ok: false, error: { code: 'INVALID', message: 'The message is not valid JSON.' } } });
-    for (const bad of ['null', '42', '"text"', '[1,2]', '{}', '{"id":{},"channel":"workstation.status","request":{}}']) {
+    expect(await ask(ws, '{not json')).toEqual({
+      id: null,
+      result: { ok: false, error: { code: 'INVALID', message: 'The message is not valid JSON.' } },
+    });
+    for (const bad of [
+      'null',
+      '42',
+      '"text"',
+      '[1,2]',
+      '{}',
+      '{"id":{},"channel":"workstation.status","request":{}}',
+    ]) {
       expect(await ask(ws, bad)).toMatchObject({ id: null, result: { ok: false, error: { code: 'INVALID' } } });
     }
     // A usable id is echoed even when the rest is wrong.
-    expect(await ask(ws, { id: 9, chanel: 'workstation.status' })).toMatchObject({ id: 9, result: { ok: false, error: { code: 'INVALID' } } });
-    expect(await ask(ws, { id: 10, channel: 'workstation.status', request: {}, extra: 1 })).toMatchObject({ id: 10, result: { ok: false } });
+    expect(await ask(ws, { id: 9, chanel: 'workstation.status' })).toMatchObject({
+      id: 9,
+      result: { ok: false, error: { code: 'INVALID' } },
+    });
+    expect(await ask(ws, { id: 10, channel: 'workstation.status', request: {}, extra: 1 })).toMatchObject({
+      id: 10,
+      result: { ok: false },
+    });
     // Binary frames are not the protocol.
     const binary = nextMessage(ws);
     ws.send(Buffer.from([1, 2, 3]));
     expect(await binary).toMatchObject({ id: null, result: { ok: false, error: { code: 'INVALID' } } });
 
     // Same connection, still answering.
-    expect(await ask(ws, { id: 11, channel: 'workstation.status', request: {} })).toMatchObject({ id: 11, result: { ok: true } });
+    expect(await ask(ws, { id: 11, channel: 'workstation.status', request: {} })).toMatchObject({
+      id: 11,
+      result: { ok: true },
+    });
     ws.close();
     expect((await get('/')).status).toBe(200);
   });
@@ -247,7 +288,10 @@ describe('the contract over the socket, through the real router', () => {
     expect((await end).code).toBe(1009);
 
     const again = await connect();
-    expect(await ask(again, { id: 1, channel: 'workstation.status', request: {} })).toMatchObject({ id: 1, result: { ok: true } });
+    expect(await ask(again, { id: 1, channel: 'workstation.status', request: {} })).toMatchObject({
+      id: 1,
+      result: { ok: true },
+    });
     again.close();
   });
 });
@@ -337,7 +381,8 @@ describe('pieces', () => {
     const base = path.resolve('/srv/renderer');
     expect(resolveStaticPath(base, '/')).toBe(path.join(base, 'index.html'));
     expect(resolveStaticPath(base, '/assets/a.js?x#y')).toBe(path.join(base, 'assets/a.js'));
-    for (const bad of ['/../x', '/a/../../x', '/%2e%2e/x', 'x', '//x', '/a\\b', '/%00', '/./x']) expect(resolveStaticPath(base, bad), bad).toBeNull();
+    for (const bad of ['/../x', '/a/../../x', '/%2e%2e/x', 'x', '//x', '/a\\b', '/%00', '/./x'])
+      expect(resolveStaticPath(base, bad), bad).toBeNull();
   });
 
   it('prepareIndexHtml adds a CSP meta tag when the page has none', () => {
@@ -351,7 +396,9 @@ describe('pieces', () => {
 describe('starting and stopping', () => {
   it('refuses to start without a built renderer, before opening any cache', async () => {
     const otherData = path.join(root, 'never-created');
-    await expect(startWebHost({ dataDir: otherData, rendererDir: path.join(root, 'missing'), logger })).rejects.toBeInstanceOf(WebHostError);
+    await expect(
+      startWebHost({ dataDir: otherData, rendererDir: path.join(root, 'missing'), logger }),
+    ).rejects.toBeInstanceOf(WebHostError);
     expect(fs.existsSync(otherData)).toBe(false);
   });
 
@@ -360,9 +407,13 @@ describe('starting and stopping', () => {
     const second = await startWebHost({ dataDir: otherData, rendererDir, logger });
     try {
       const ws = await new Promise<WebSocket>((resolve, reject) => {
-        const socket = new WebSocket(`ws://127.0.0.1:${second.port}${WS_PATH}`, [WS_PROTOCOL, `${SECRET_PROTOCOL_PREFIX}${second.secret}`], {
-          origin: `http://127.0.0.1:${second.port}`,
-        });
+        const socket = new WebSocket(
+          `ws://127.0.0.1:${second.port}${WS_PATH}`,
+          [WS_PROTOCOL, `${SECRET_PROTOCOL_PREFIX}${second.secret}`],
+          {
+            origin: `http://127.0.0.1:${second.port}`,
+          },
+        );
         socket.once('open', () => resolve(socket));
         socket.once('error', reject);
       });

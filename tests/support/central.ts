@@ -35,11 +35,18 @@ export function passwordOf(central: Central, username: string): string {
 
 /** Discovery against the provider, as the workstation will do it (plain HTTP is loopback only). */
 export function discover(central: Central): Promise<oidc.Configuration> {
-  return oidc.discovery(new URL(central.issuer), central.clientId, undefined, oidc.None(), { execute: [oidc.allowInsecureRequests] });
+  return oidc.discovery(new URL(central.issuer), central.clientId, undefined, oidc.None(), {
+    execute: [oidc.allowInsecureRequests],
+  });
 }
 
 /** A browser stand-in: follows redirects by hand, keeps cookies, fills the login form. */
-export async function driveLogin(authorizationUrl: URL, username: string, password: string, redirectPrefix: string): Promise<URL> {
+export async function driveLogin(
+  authorizationUrl: URL,
+  username: string,
+  password: string,
+  redirectPrefix: string,
+): Promise<URL> {
   const cookies = new Map<string, string>();
   let url = authorizationUrl;
   let init: RequestInit = {};
@@ -47,7 +54,10 @@ export async function driveLogin(authorizationUrl: URL, username: string, passwo
     const response = await fetch(url, {
       ...init,
       redirect: 'manual',
-      headers: { ...(init.headers as Record<string, string> | undefined), cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+      headers: {
+        ...(init.headers as Record<string, string> | undefined),
+        cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      },
     });
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(';');
@@ -65,8 +75,12 @@ export async function driveLogin(authorizationUrl: URL, username: string, passwo
     }
     const html = await response.text();
     const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
-    if (response.status >= 400 || !action) throw new Error(`sign-in stopped at ${url.pathname} with HTTP ${response.status}`);
-    url = new URL(action.replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code))), url);
+    if (response.status >= 400 || !action)
+      throw new Error(`sign-in stopped at ${url.pathname} with HTTP ${response.status}`);
+    url = new URL(
+      action.replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code))),
+      url,
+    );
     init = {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -77,7 +91,12 @@ export async function driveLogin(authorizationUrl: URL, username: string, passwo
 }
 
 /** A full authorization code + PKCE sign-in as a seeded user. */
-export async function signIn(central: Central, username: string, password = passwordOf(central, username), callbackPort = 53_682): Promise<SignedIn> {
+export async function signIn(
+  central: Central,
+  username: string,
+  password = passwordOf(central, username),
+  callbackPort = 53_682,
+): Promise<SignedIn> {
   const config = await discover(central);
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
@@ -91,7 +110,10 @@ export async function signIn(central: Central, username: string, password = pass
     resource: central.fhirBaseUrl,
   });
   const callback = await driveLogin(authorizationUrl, username, password, redirectUri);
-  const tokens = await oidc.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: state });
+  const tokens = await oidc.authorizationCodeGrant(config, callback, {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+  });
   if (!tokens.refresh_token || !tokens.id_token) throw new Error('the provider issued no refresh or ID token');
   return {
     config,

@@ -13,7 +13,11 @@ export function spawnTs(script: string, args: string[], env: NodeJS.ProcessEnv =
 }
 
 /** Runs a script to its end and returns its exit code and output. */
-export function runTs(script: string, args: string[], env?: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runTs(
+  script: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawnTs(script, args, env);
     let stdout = '';

@@ -32,7 +32,12 @@ export interface Harness {
   status(): Promise<SessionStatus>;
 }
 
-export async function startCore(central: Central, dataDir: string, policy: Record<string, unknown> = {}, authBrowser?: AuthBrowser): Promise<Harness> {
+export async function startCore(
+  central: Central,
+  dataDir: string,
+  policy: Record<string, unknown> = {},
+  authBrowser?: AuthBrowser,
+): Promise<Harness> {
   const time = new FakeTime();
   const logger = createMemoryLogger();
   const power = createManualPowerEvents();
@@ -51,7 +56,7 @@ export async function startCore(central: Central, dataDir: string, policy: Recor
   core.onEvent((event, payload) => {
     if (event === 'session.changed') events.push(payload as EventPayload<'session.changed'>);
   });
-  const call = <T,>(channel: string, request: unknown = {}) => core.invoke(channel, request) as Promise<IpcResult<T>>;
+  const call = <T>(channel: string, request: unknown = {}) => core.invoke(channel, request) as Promise<IpcResult<T>>;
   const status = async () => {
     const result = await call<SessionStatus>('session.status');
     if (!result.ok) throw new Error(result.error.message);
@@ -77,6 +82,7 @@ export async function startCore(central: Central, dataDir: string, policy: Recor
 
 export async function signedInWithPin(h: Harness, username: string): Promise<void> {
   const status = await h.signInAs(username);
-  if (status.state === 'pinSetup') expect(await h.call('session.setPin', { pin: PIN })).toMatchObject({ ok: true, data: { state: 'active' } });
+  if (status.state === 'pinSetup')
+    expect(await h.call('session.setPin', { pin: PIN })).toMatchObject({ ok: true, data: { state: 'active' } });
   expect((await h.status()).state).toBe('active');
 }

@@ -29,7 +29,12 @@ export async function expectNoSeriousAxeViolations(page: Page): Promise<void> {
 }
 
 /** "Sign in" opens the provider's page in a popup; the person signs in there, as at any clinic system. */
-export async function signInAtProvider(page: Page, context: BrowserContext, central: Central, username: string): Promise<void> {
+export async function signInAtProvider(
+  page: Page,
+  context: BrowserContext,
+  central: Central,
+  username: string,
+): Promise<void> {
   const popupOpened = context.waitForEvent('page');
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   const popup = await popupOpened;
@@ -98,7 +103,13 @@ export async function startWorkstation(
   try {
     const cache = await fillCache(dataDir, options.clinic);
     if (options.extraResources) {
-      const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+      const vault = await openVault({
+        migrations: workstationMigrations,
+        dataDir,
+        keyStore,
+        policy: {},
+        logger: createMemoryLogger(),
+      });
       try {
         bulkStoreResources(vault.db, [options.extraResources(cache, central)]);
       } finally {

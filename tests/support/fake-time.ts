@@ -46,4 +46,3 @@ export class FakeTime implements Clock, Timers {
     this.mono = target;
   }
 }
-

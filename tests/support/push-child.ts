@@ -12,9 +12,16 @@ import { workstationMigrations } from '../../src-main/migrations.ts';
 
 const [dataDir, fhirBaseUrl] = process.argv.slice(2);
 const token = process.env['CLINIC_TEST_TOKEN'];
-if (!dataDir || !fhirBaseUrl || !token) throw new Error('usage: CLINIC_TEST_TOKEN=... push-child <dataDir> <fhirBaseUrl>');
+if (!dataDir || !fhirBaseUrl || !token)
+  throw new Error('usage: CLINIC_TEST_TOKEN=... push-child <dataDir> <fhirBaseUrl>');
 
-const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore: createKeytarKeyStore(), policy: {}, logger: createMemoryLogger() });
+const vault = await openVault({
+  migrations: workstationMigrations,
+  dataDir,
+  keyStore: createKeytarKeyStore(),
+  policy: {},
+  logger: createMemoryLogger(),
+});
 process.stdout.write('ready\n');
 const result = await pushOutbox({
   db: vault.db,

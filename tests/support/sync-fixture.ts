@@ -75,8 +75,24 @@ export async function startSignedInSync(options: SignedInSyncOptions = {}): Prom
       }
       return temp;
     },
-    pullOptions: (db, extra = {}) => ({ db, fhirBaseUrl: central.fhirBaseUrl, accessToken: token, allowLoopbackHttp: true, clock, logger: logger(), ...extra }),
-    pushOptions: (db, extra = {}) => ({ db, fhirBaseUrl: central.fhirBaseUrl, tokenFor: async () => ({ token }), allowLoopbackHttp: true, clock, logger: logger(), ...extra }),
+    pullOptions: (db, extra = {}) => ({
+      db,
+      fhirBaseUrl: central.fhirBaseUrl,
+      accessToken: token,
+      allowLoopbackHttp: true,
+      clock,
+      logger: logger(),
+      ...extra,
+    }),
+    pushOptions: (db, extra = {}) => ({
+      db,
+      fhirBaseUrl: central.fhirBaseUrl,
+      tokenFor: async () => ({ token }),
+      allowLoopbackHttp: true,
+      clock,
+      logger: logger(),
+      ...extra,
+    }),
     close: () => central.close(),
   };
   return fixture;

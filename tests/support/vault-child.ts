@@ -20,7 +20,13 @@ const [mode, dataDir, marker = 'Zed'] = process.argv.slice(2);
 if (!mode || !dataDir) throw new Error('usage: vault-child <mode> <dataDir> [marker]');
 
 try {
-  const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore: createKeytarKeyStore(), policy: {}, logger: createMemoryLogger() });
+  const vault = await openVault({
+    migrations: workstationMigrations,
+    dataDir,
+    keyStore: createKeytarKeyStore(),
+    policy: {},
+    logger: createMemoryLogger(),
+  });
   if (mode === 'open') {
     process.stdout.write(`${JSON.stringify({ ok: true })}\n`);
     vault.close();

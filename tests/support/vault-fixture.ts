@@ -71,7 +71,13 @@ export interface TempVault {
 
 export async function openTempVault(options: TempVaultOptions = {}): Promise<TempVault> {
   const dir = tempVaultDir(options);
-  const vaultOptions: VaultOptions = { migrations: workstationMigrations, dataDir: dir.dataDir, keyStore, policy: options.policy ?? {}, logger: options.logger ?? createMemoryLogger() };
+  const vaultOptions: VaultOptions = {
+    migrations: workstationMigrations,
+    dataDir: dir.dataDir,
+    keyStore,
+    policy: options.policy ?? {},
+    logger: options.logger ?? createMemoryLogger(),
+  };
   let vault: Vault;
   try {
     vault = await openVault(vaultOptions);

@@ -24,7 +24,13 @@ export interface ClinicCache {
 
 /** Fills `dataDir` with the clinic dev central was seeded with (same seed and size). */
 export async function fillCache(dataDir: string, clinic: { seed: number; patients: number }): Promise<ClinicCache> {
-  const vault = await openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  const vault = await openVault({
+    migrations: workstationMigrations,
+    dataDir,
+    keyStore,
+    policy: {},
+    logger: createMemoryLogger(),
+  });
   try {
     const resources = [...generateResources(clinic)] as { resourceType: string; id: string }[];
     bulkStoreResources(vault.db, [resources]);
@@ -59,7 +65,12 @@ export function scriptedBrowser(central: Central, who: () => string): AuthBrowse
     async open(url: URL) {
       browser.opened++;
       const username = who();
-      const redirect = await driveLogin(url, username, passwordOf(central, username), url.searchParams.get('redirect_uri') ?? '');
+      const redirect = await driveLogin(
+        url,
+        username,
+        passwordOf(central, username),
+        url.searchParams.get('redirect_uri') ?? '',
+      );
       await (await fetch(redirect)).text();
     },
   };

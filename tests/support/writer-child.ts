@@ -28,18 +28,18 @@ if (count === 'hold') {
 }
 
 function writeMany(n: number): void {
-const failures: Record<string, number> = {};
-for (let i = 0; i < n; i++) {
-  try {
-    durably(db, () => {
-      db.prepare('SELECT count(*) FROM resources').get();
-      storeResources(db, [testPatient(`${marker}-${i}`, `${marker}given`, `${marker}family`, `${marker}-${i}`)]);
-    });
-  } catch (error) {
-    const code = String((error as { code?: unknown }).code ?? 'unknown');
-    failures[code] = (failures[code] ?? 0) + 1;
+  const failures: Record<string, number> = {};
+  for (let i = 0; i < n; i++) {
+    try {
+      durably(db, () => {
+        db.prepare('SELECT count(*) FROM resources').get();
+        storeResources(db, [testPatient(`${marker}-${i}`, `${marker}given`, `${marker}family`, `${marker}-${i}`)]);
+      });
+    } catch (error) {
+      const code = String((error as { code?: unknown }).code ?? 'unknown');
+      failures[code] = (failures[code] ?? 0) + 1;
+    }
   }
-}
-db.close();
-process.stdout.write(`${JSON.stringify({ failures })}\n`);
+  db.close();
+  process.stdout.write(`${JSON.stringify({ failures })}\n`);
 }

@@ -13,8 +13,18 @@ import { Permission, Role } from '../../src-shared/access/roles.ts';
 // ---- The oracle: what each role may do, from PRODUCT.md ------------------------------------------
 type Rule = 'never' | 'always' | 'demographics' | 'onePatient' | 'careTeamOrBreakGlass';
 const ORACLE: Record<string, Record<string, Rule>> = {
-  physician: { 'patient.demographics.read': 'demographics', 'patient.clinical.read': 'careTeamOrBreakGlass', 'patient.clinical.write': 'careTeamOrBreakGlass', 'patient.emergencyAccess': 'onePatient' },
-  nurse: { 'patient.demographics.read': 'demographics', 'patient.clinical.read': 'careTeamOrBreakGlass', 'patient.clinical.write': 'careTeamOrBreakGlass', 'patient.emergencyAccess': 'onePatient' },
+  physician: {
+    'patient.demographics.read': 'demographics',
+    'patient.clinical.read': 'careTeamOrBreakGlass',
+    'patient.clinical.write': 'careTeamOrBreakGlass',
+    'patient.emergencyAccess': 'onePatient',
+  },
+  nurse: {
+    'patient.demographics.read': 'demographics',
+    'patient.clinical.read': 'careTeamOrBreakGlass',
+    'patient.clinical.write': 'careTeamOrBreakGlass',
+    'patient.emergencyAccess': 'onePatient',
+  },
   frontDesk: { 'patient.demographics.read': 'demographics' },
   privacyOfficer: { 'audit.read': 'always' },
   itAdmin: { 'workstation.admin': 'always' },
@@ -45,8 +55,24 @@ const USERS = ['u-1', 'u-2', 'u-3'];
 const PATIENTS = ['pat-1', 'pat-2', 'pat-3'];
 const RELATIONSHIPS: CareRelationship[] = ['careTeam', 'encounter', 'generalPractitioner'];
 
-const roleArb = fc.oneof({ weight: 10, arbitrary: fc.constantFrom(...Role.options) }, { weight: 1, arbitrary: fc.constantFrom('admin', 'doctor', '', 'toString') as fc.Arbitrary<string> as fc.Arbitrary<Role> });
-const actionArb = fc.oneof({ weight: 10, arbitrary: fc.constantFrom(...Permission.options) }, { weight: 1, arbitrary: fc.constantFrom('patient.*', 'audit.write', 'hasOwnProperty') as fc.Arbitrary<string> as fc.Arbitrary<Permission> });
+const roleArb = fc.oneof(
+  { weight: 10, arbitrary: fc.constantFrom(...Role.options) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom('admin', 'doctor', '', 'toString') as fc.Arbitrary<string> as fc.Arbitrary<Role>,
+  },
+);
+const actionArb = fc.oneof(
+  { weight: 10, arbitrary: fc.constantFrom(...Permission.options) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'patient.*',
+      'audit.write',
+      'hasOwnProperty',
+    ) as fc.Arbitrary<string> as fc.Arbitrary<Permission>,
+  },
+);
 const userArb = fc.record({
   userId: fc.constantFrom(...USERS),
   role: roleArb,
@@ -128,11 +154,25 @@ describe('authorization decision, property-based', () => {
 
   it('front desk, privacy officer and IT admin never get clinical data, whatever relationships or grants they carry', () => {
     fc.assert(
-      fc.property(requestArb, fc.constantFrom<Role>('frontDesk', 'privacyOfficer', 'itAdmin'), fc.constantFrom('patient.clinical.read', 'patient.clinical.write') as fc.Arbitrary<Permission>, (r, role, action) => {
-        const patientId = r.patientId ?? 'pat-1';
-        const grants = [...r.activeGrants, { grantId: 'g', userId: r.user.userId, patientId }];
-        expect(decide({ ...r, user: { ...r.user, role }, action, patientId, relationships: RELATIONSHIPS, activeGrants: grants })).toEqual({ allowed: false, reason: 'role' });
-      }),
+      fc.property(
+        requestArb,
+        fc.constantFrom<Role>('frontDesk', 'privacyOfficer', 'itAdmin'),
+        fc.constantFrom('patient.clinical.read', 'patient.clinical.write') as fc.Arbitrary<Permission>,
+        (r, role, action) => {
+          const patientId = r.patientId ?? 'pat-1';
+          const grants = [...r.activeGrants, { grantId: 'g', userId: r.user.userId, patientId }];
+          expect(
+            decide({
+              ...r,
+              user: { ...r.user, role },
+              action,
+              patientId,
+              relationships: RELATIONSHIPS,
+              activeGrants: grants,
+            }),
+          ).toEqual({ allowed: false, reason: 'role' });
+        },
+      ),
       RUNS,
     );
   });

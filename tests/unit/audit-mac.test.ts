@@ -6,13 +6,18 @@ import { createEntryMac } from '../../src-main/audit/mac.ts';
 describe('audit entry MAC', () => {
   it('is HMAC-SHA-256 of previous || canonical, byte for byte, for any key length and any text', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 1, maxLength: 200 }), fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.array(fc.string({ unit: 'grapheme', maxLength: 3000 }), { maxLength: 4 }), (key, previous, texts) => {
-        const mac = createEntryMac(Buffer.from(key));
-        for (const text of texts) {
-          const expected = createHmac('sha256', Buffer.from(key)).update(Buffer.from(previous)).update(text).digest();
-          expect(mac(Buffer.from(previous), text).equals(expected)).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 200 }),
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.array(fc.string({ unit: 'grapheme', maxLength: 3000 }), { maxLength: 4 }),
+        (key, previous, texts) => {
+          const mac = createEntryMac(Buffer.from(key));
+          for (const text of texts) {
+            const expected = createHmac('sha256', Buffer.from(key)).update(Buffer.from(previous)).update(text).digest();
+            expect(mac(Buffer.from(previous), text).equals(expected)).toBe(true);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -21,7 +26,9 @@ describe('audit entry MAC', () => {
     const key = Buffer.alloc(32, 9);
     const mac = createEntryMac(key);
     const long = 'é'.repeat(20_000);
-    expect(mac(Buffer.alloc(32), long)).toEqual(createHmac('sha256', key).update(Buffer.alloc(32)).update(long).digest());
+    expect(mac(Buffer.alloc(32), long)).toEqual(
+      createHmac('sha256', key).update(Buffer.alloc(32)).update(long).digest(),
+    );
     expect(mac(Buffer.alloc(32), 'a')).toEqual(createHmac('sha256', key).update(Buffer.alloc(32)).update('a').digest());
   });
 

@@ -38,7 +38,10 @@ describe('contract channels by capability', () => {
     const names = Object.keys(table);
     expect(names.length).toBeGreaterThan(0);
     for (const name of names) {
-      expect(prefixes.some((prefix) => name.startsWith(prefix)), name).toBe(true);
+      expect(
+        prefixes.some((prefix) => name.startsWith(prefix)),
+        name,
+      ).toBe(true);
     }
   });
 

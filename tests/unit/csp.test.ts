@@ -8,7 +8,9 @@ describe('content security policy', () => {
     expect(csp).not.toMatch(/unsafe-|\*|https?:/);
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain("frame-ancestors 'none'");
-    expect(contentSecurityPolicy({ extraConnectSources: ['ws://127.0.0.1:5000'] })).toContain("connect-src 'self' ws://127.0.0.1:5000");
+    expect(contentSecurityPolicy({ extraConnectSources: ['ws://127.0.0.1:5000'] })).toContain(
+      "connect-src 'self' ws://127.0.0.1:5000",
+    );
   });
 
   it('is the one in the renderer meta tag', () => {

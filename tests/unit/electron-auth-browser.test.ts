@@ -8,7 +8,8 @@ import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { FakeBrowserWindow, FakeEvent, fake, resetFakeElectron } from './support/fake-electron.ts';
 
 vi.mock('electron', () => import('./support/fake-electron.ts'));
-const { createElectronAuthBrowser, SIGN_IN_PARTITION, signInNavigationRule } = await import('../../src-main/electron/auth-browser.ts');
+const { createElectronAuthBrowser, SIGN_IN_PARTITION, signInNavigationRule } =
+  await import('../../src-main/electron/auth-browser.ts');
 const { installSecurityHooks } = await import('../../src-main/electron/security.ts');
 
 const ISSUER = 'https://idp.clinic.example';
@@ -32,7 +33,14 @@ describe('sign-in window', () => {
     const [window] = fake().windows;
     expect(window!.loadURL).toHaveBeenCalledWith(`${ISSUER}/auth?client_id=clinic-workstation`);
     const prefs = window!.options.webPreferences;
-    expect(prefs).toMatchObject({ partition: SIGN_IN_PARTITION, contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, devTools: false });
+    expect(prefs).toMatchObject({
+      partition: SIGN_IN_PARTITION,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      devTools: false,
+    });
     expect(prefs.preload).toBeUndefined();
     expect(SIGN_IN_PARTITION.startsWith('persist:')).toBe(false);
     // The session is hardened like the app's: no permission is ever granted.

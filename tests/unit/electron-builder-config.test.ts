@@ -96,15 +96,18 @@ describe('electron-builder.yml', () => {
     await writeFile(copy, `${await readFile(configFile, 'utf8')}\nlinux2:\n  target: deb\n`);
     // The parent configuration is resolved next to the copy.
     await mkdir(path.join(scratch, 'build'), { recursive: true });
-    await copyFile(path.join(repoRoot, 'build', 'windows-signing.mjs'), path.join(scratch, 'build', 'windows-signing.mjs'));
+    await copyFile(
+      path.join(repoRoot, 'build', 'windows-signing.mjs'),
+      path.join(scratch, 'build', 'windows-signing.mjs'),
+    );
     const broken = await getConfig(scratch, copy, null);
     await expect(validate(broken)).rejects.toThrow(/unknown property 'linux2'/);
   });
 
   it('is rejected with a wrongly typed value', async () => {
-    await expect(validate({ ...config, nsis: { ...config.nsis, perMachine: 'yes' as unknown as boolean } })).rejects.toThrow(
-      /perMachine/,
-    );
+    await expect(
+      validate({ ...config, nsis: { ...config.nsis, perMachine: 'yes' as unknown as boolean } }),
+    ).rejects.toThrow(/perMachine/);
   });
 
   it('identifies the app and packs what electron-vite built into an asar', () => {
@@ -119,7 +122,12 @@ describe('electron-builder.yml', () => {
   it('installs per machine on Windows (silent with /S), never starting the app as the installer', () => {
     expect(config.win?.target?.map((t) => t.target)).toStrictEqual(['nsis']);
     // Assisted (not one-click) + perMachine: /S installs silently into Program Files for every user.
-    expect(config.nsis).toStrictEqual({ oneClick: false, perMachine: true, allowElevation: true, runAfterFinish: false });
+    expect(config.nsis).toStrictEqual({
+      oneClick: false,
+      perMachine: true,
+      allowElevation: true,
+      runAfterFinish: false,
+    });
   });
 
   it('signs Windows with a certificate from the environment by default, with the publisher pinned', async () => {
@@ -144,12 +152,12 @@ describe('electron-builder.yml', () => {
   });
 
   it('refuses half an Azure configuration instead of silently signing another way', async () => {
-    await expect(configWithEnv({ AZURE_ARTIFACT_SIGNING_ENDPOINT: AZURE_ENV.AZURE_ARTIFACT_SIGNING_ENDPOINT })).rejects.toThrow(
-      /AZURE_ARTIFACT_SIGNING_ACCOUNT, AZURE_ARTIFACT_SIGNING_CERTIFICATE_PROFILE/,
-    );
-    await expect(configWithEnv({ ...AZURE_ENV, AZURE_ARTIFACT_SIGNING_ENDPOINT: 'http://eus.codesigning.azure.net/' })).rejects.toThrow(
-      /https/,
-    );
+    await expect(
+      configWithEnv({ AZURE_ARTIFACT_SIGNING_ENDPOINT: AZURE_ENV.AZURE_ARTIFACT_SIGNING_ENDPOINT }),
+    ).rejects.toThrow(/AZURE_ARTIFACT_SIGNING_ACCOUNT, AZURE_ARTIFACT_SIGNING_CERTIFICATE_PROFILE/);
+    await expect(
+      configWithEnv({ ...AZURE_ENV, AZURE_ARTIFACT_SIGNING_ENDPOINT: 'http://eus.codesigning.azure.net/' }),
+    ).rejects.toThrow(/https/);
   });
 
   it('signs, hardens and notarizes on macOS: dmg and pkg to install, zip for updates', () => {
@@ -172,7 +180,11 @@ describe('electron-builder.yml', () => {
   });
 
   it("rebuilds native modules for Electron's ABI from source at packaging", () => {
-    expect(config).toMatchObject({ npmRebuild: true, buildDependenciesFromSource: true, nativeRebuilder: 'sequential' });
+    expect(config).toMatchObject({
+      npmRebuild: true,
+      buildDependenciesFromSource: true,
+      nativeRebuilder: 'sequential',
+    });
   });
 
   it('flips the fuses in the afterPack hook of build/after-pack.mjs, and only there', async () => {

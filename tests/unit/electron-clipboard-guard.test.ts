@@ -13,7 +13,8 @@ import { FakeBrowserWindow, fake, resetFakeElectron } from './support/fake-elect
 import type { FakeInput } from './support/fake-electron.ts';
 
 vi.mock('electron', () => import('./support/fake-electron.ts'));
-const { COPY_SETTLE_READS_MS, createClipboardGuard, endsChartAccess, isCopyShortcut } = await import('../../src-main/electron/clipboard-guard.ts');
+const { COPY_SETTLE_READS_MS, createClipboardGuard, endsChartAccess, isCopyShortcut } =
+  await import('../../src-main/electron/clipboard-guard.ts');
 
 const CHART_TEXT = 'Allergies: penicillin (anaphylaxis)';
 const CTRL_C = { key: 'c', code: 'KeyC', control: true };
@@ -62,7 +63,11 @@ function setUp(platform: NodeJS.Platform = 'win32') {
 }
 
 /** The renderer's copy lands on the clipboard a little after the key, from another process. */
-async function copyFromChart(window: FakeBrowserWindow, text: string, input: Partial<FakeInput> & { key: string } = CTRL_C) {
+async function copyFromChart(
+  window: FakeBrowserWindow,
+  text: string,
+  input: Partial<FakeInput> & { key: string } = CTRL_C,
+) {
   window.webContents.pressKey(input);
   await vi.advanceTimersByTimeAsync(30);
   await fake().clipboard.writeText(text);
@@ -94,7 +99,11 @@ describe('clipboard guard', () => {
     await core.session('locked');
     expect(clipboard.clear).toHaveBeenCalledTimes(1);
     expect(clipboard.text).toBe('');
-    expect(logger.entries).toContainEqual({ level: 'info', event: 'shell.clipboard_cleared', fields: { reason: 'chart_text' } });
+    expect(logger.entries).toContainEqual({
+      level: 'info',
+      event: 'shell.clipboard_cleared',
+      fields: { reason: 'chart_text' },
+    });
   });
 
   it('clears text copied with the Edit menu (a click, no key) when the session locks', async () => {
@@ -140,7 +149,13 @@ describe('clipboard guard', () => {
     const { window, core, clipboard } = setUp();
     await clipboard.writeText('text from the mail client');
     // Typing, pasting, and shortcuts that are not copy on this platform.
-    for (const input of [{ key: 'c' }, { key: 'v', control: true }, { key: 'c', control: true, shift: true }, { key: 'c', meta: true }, { key: 'c', control: true, type: 'keyUp' }]) {
+    for (const input of [
+      { key: 'c' },
+      { key: 'v', control: true },
+      { key: 'c', control: true, shift: true },
+      { key: 'c', meta: true },
+      { key: 'c', control: true, type: 'keyUp' },
+    ]) {
       window.webContents.pressKey(input);
     }
     await settle();
@@ -242,7 +257,17 @@ async function heapHolds(needle: Buffer): Promise<boolean> {
 
 describe('copy shortcuts', () => {
   const press = (input: Partial<FakeInput> & { key: string }): FakeInput => ({
-    type: 'keyDown', code: '', isAutoRepeat: false, isComposing: false, shift: false, control: false, alt: false, meta: false, location: 0, modifiers: [], ...input,
+    type: 'keyDown',
+    code: '',
+    isAutoRepeat: false,
+    isComposing: false,
+    shift: false,
+    control: false,
+    alt: false,
+    meta: false,
+    location: 0,
+    modifiers: [],
+    ...input,
   });
 
   it.each([

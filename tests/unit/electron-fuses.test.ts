@@ -36,7 +36,9 @@ const EXPECTED_FUSES = {
 
 /** What the binary reports after a successful flip: each configured fuse in its state. */
 const flippedWire = () =>
-  Object.fromEntries(Object.entries(EXPECTED_FUSES).map(([option, on]) => [option, on ? FuseState.ENABLE : FuseState.DISABLE]));
+  Object.fromEntries(
+    Object.entries(EXPECTED_FUSES).map(([option, on]) => [option, on ? FuseState.ENABLE : FuseState.DISABLE]),
+  );
 
 const appOutDir = path.join('/dist', 'unpacked');
 const packed = (electronPlatformName: string, arch: number = Arch.x64): PackedApp => ({
@@ -58,7 +60,11 @@ describe('fuse configuration', () => {
   });
 
   it('is a V1 wire that resets the ad-hoc signature only for Apple silicon builds', () => {
-    expect(fuseConfig('win32', Arch.x64)).toStrictEqual({ version: FuseVersion.V1, resetAdHocDarwinSignature: false, ...EXPECTED_FUSES });
+    expect(fuseConfig('win32', Arch.x64)).toStrictEqual({
+      version: FuseVersion.V1,
+      resetAdHocDarwinSignature: false,
+      ...EXPECTED_FUSES,
+    });
     expect(fuseConfig('linux', Arch.arm64).resetAdHocDarwinSignature).toBe(false);
     expect(fuseConfig('darwin', Arch.x64).resetAdHocDarwinSignature).toBe(false);
     expect(fuseConfig('darwin', Arch.arm64).resetAdHocDarwinSignature).toBe(true);
@@ -72,7 +78,9 @@ describe('packaged Electron binary', () => {
     expect(electronBinaryPath(packed('darwin'))).toBe(
       path.join(appOutDir, 'Clinic Workstation.app', 'Contents', 'MacOS', 'Clinic Workstation'),
     );
-    expect(electronBinaryPath(packed('mas'))).toBe(path.join(appOutDir, 'Clinic Workstation.app', 'Contents', 'MacOS', 'Clinic Workstation'));
+    expect(electronBinaryPath(packed('mas'))).toBe(
+      path.join(appOutDir, 'Clinic Workstation.app', 'Contents', 'MacOS', 'Clinic Workstation'),
+    );
     expect(electronBinaryPath(packed('linux'))).toBe(path.join(appOutDir, 'clinic-workstation'));
   });
 

@@ -180,7 +180,12 @@ describe('main entry', () => {
     };
     vi.useFakeTimers();
     try {
-      window.webContents.pressKey({ key: 'c', code: 'KeyC', control: process.platform !== 'darwin', meta: process.platform === 'darwin' });
+      window.webContents.pressKey({
+        key: 'c',
+        code: 'KeyC',
+        control: process.platform !== 'darwin',
+        meta: process.platform === 'darwin',
+      });
       await vi.advanceTimersByTimeAsync(20);
       await clipboard.writeText('Allergies: penicillin');
       await vi.advanceTimersByTimeAsync(5_000);
@@ -274,7 +279,14 @@ describe('main entry, with the clinic identity provider in the policy', () => {
     const state = resetFakeElectron();
     hoisted.createCore.mockClear();
     const issuer = 'https://idp.clinic.example';
-    const file = usePolicy({ central: { issuer, fhirBaseUrl: 'https://fhir.clinic.example/r4', clientId: 'clinic-workstation', roleMap: { nurse: 'nurse' } } });
+    const file = usePolicy({
+      central: {
+        issuer,
+        fhirBaseUrl: 'https://fhir.clinic.example/r4',
+        clientId: 'clinic-workstation',
+        roleMap: { nurse: 'nurse' },
+      },
+    });
     try {
       await import('../../src-main/electron/main.ts');
       state.app.becomeReady();
@@ -287,7 +299,11 @@ describe('main entry, with the clinic identity provider in the policy', () => {
 
       await authBrowser.open(new URL(`${issuer}/auth?client_id=clinic-workstation`));
       const [appWindow, signInWindow] = state.windows;
-      expect(signInWindow?.options).toMatchObject({ parent: appWindow, modal: true, webPreferences: { partition: 'clinic-workstation-sign-in' } });
+      expect(signInWindow?.options).toMatchObject({
+        parent: appWindow,
+        modal: true,
+        webPreferences: { partition: 'clinic-workstation-sign-in' },
+      });
 
       hoisted.core.invoke.mockClear();
       signInWindow?.close(); // the clinician closes the provider's window
@@ -309,7 +325,11 @@ describe('main entry, with the clinic identity provider in the policy', () => {
     try {
       await import('../../src-main/electron/main.ts');
       await vi.waitFor(() => expect(state.app.exit).toHaveBeenCalledWith(1));
-      expect(JSON.parse(written.join(''))).toMatchObject({ ok: false, code: 'POLICY_INVALID', message: expect.stringContaining('lock.idleSeconds') });
+      expect(JSON.parse(written.join(''))).toMatchObject({
+        ok: false,
+        code: 'POLICY_INVALID',
+        message: expect.stringContaining('lock.idleSeconds'),
+      });
       expect(state.app.requestSingleInstanceLock).not.toHaveBeenCalled();
       expect(state.windows).toHaveLength(0);
       expect(hoisted.createCore).not.toHaveBeenCalled();

@@ -3,19 +3,30 @@ import type { MenuItemConstructorOptions } from 'electron';
 import { applicationMenuTemplate } from '../../src-main/electron/menu.ts';
 
 type Item = MenuItemConstructorOptions;
-const flatten = (items: Item[]): Item[] => items.flatMap((item) => [item, ...(Array.isArray(item.submenu) ? flatten(item.submenu) : [])]);
-const roles = (items: Item[]) => flatten(items).map((item) => item.role).filter(Boolean);
+const flatten = (items: Item[]): Item[] =>
+  items.flatMap((item) => [item, ...(Array.isArray(item.submenu) ? flatten(item.submenu) : [])]);
+const roles = (items: Item[]) =>
+  flatten(items)
+    .map((item) => item.role)
+    .filter(Boolean);
 
 describe('application menu', () => {
   it('offers no reload and no developer tools in a packaged app, on any platform', () => {
     for (const platform of ['win32', 'darwin', 'linux'] as const) {
       const template = applicationMenuTemplate({ platform, isPackaged: true, onCopy: () => undefined });
       expect(roles(template)).not.toEqual(expect.arrayContaining(['reload']));
-      for (const role of ['reload', 'forceReload', 'toggleDevTools', 'viewMenu']) expect(roles(template)).not.toContain(role);
-      expect(flatten(template).map((item) => item.label).filter(Boolean)).not.toContain('Developer');
+      for (const role of ['reload', 'forceReload', 'toggleDevTools', 'viewMenu'])
+        expect(roles(template)).not.toContain(role);
+      expect(
+        flatten(template)
+          .map((item) => item.label)
+          .filter(Boolean),
+      ).not.toContain('Developer');
     }
     // Unpackaged (development) builds keep them.
-    expect(roles(applicationMenuTemplate({ platform: 'linux', isPackaged: false, onCopy: () => undefined }))).toContain('toggleDevTools');
+    expect(roles(applicationMenuTemplate({ platform: 'linux', isPackaged: false, onCopy: () => undefined }))).toContain(
+      'toggleDevTools',
+    );
   });
 
   it('menu Copy and Cut run in the focused window and tell the clipboard guard', () => {
@@ -38,7 +49,11 @@ describe('application menu', () => {
   });
 
   it('has the macOS application menu only on macOS', () => {
-    expect(roles(applicationMenuTemplate({ platform: 'darwin', isPackaged: true, onCopy: () => undefined }))).toContain('quit');
-    expect(roles(applicationMenuTemplate({ platform: 'win32', isPackaged: true, onCopy: () => undefined }))).not.toContain('quit');
+    expect(roles(applicationMenuTemplate({ platform: 'darwin', isPackaged: true, onCopy: () => undefined }))).toContain(
+      'quit',
+    );
+    expect(
+      roles(applicationMenuTemplate({ platform: 'win32', isPackaged: true, onCopy: () => undefined })),
+    ).not.toContain('quit');
   });
 });

@@ -27,13 +27,16 @@ describe('Electron power events', () => {
     unsubscribe();
     monitor.emit('lock-screen');
     expect(seen).toHaveLength(3);
-    for (const name of ['lock-screen', 'suspend', 'user-did-resign-active']) expect(monitor.listenerCount(name)).toBe(0);
+    for (const name of ['lock-screen', 'suspend', 'user-did-resign-active'])
+      expect(monitor.listenerCount(name)).toBe(0);
   });
 
   it('reports the machine-wide idle time where the OS knows it', () => {
     fake().powerMonitor.idleSeconds = 42;
     expect(createElectronPowerEvents({ platform: 'win32', env: {} }).getSystemIdleSeconds()).toBe(42);
-    expect(createElectronPowerEvents({ platform: 'linux', env: { XDG_SESSION_TYPE: 'x11' } }).getSystemIdleSeconds()).toBe(42);
+    expect(
+      createElectronPowerEvents({ platform: 'linux', env: { XDG_SESSION_TYPE: 'x11' } }).getSystemIdleSeconds(),
+    ).toBe(42);
   });
 
   it('says "cannot tell" under Wayland, where the idle time is stuck at 0', () => {

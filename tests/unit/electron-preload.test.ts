@@ -55,16 +55,25 @@ describe('invoke', () => {
     expect(fake().ipcRenderer.invoke).toHaveBeenCalledExactlyOnceWith(BRIDGE_INVOKE, 'workstation.status', {});
   });
 
-  it.each(['nope', '__proto__', 'toString', 'constructor', '', 42, null, undefined, { toString: () => 'workstation.status' }])(
-    'answers INVALID for an unknown channel (%s) without touching IPC',
-    async (channel) => {
-      await expect(loose().invoke(channel, {})).resolves.toMatchObject({ ok: false, error: { code: 'INVALID' } });
-      expect(fake().ipcRenderer.invoke).not.toHaveBeenCalled();
-    },
-  );
+  it.each([
+    'nope',
+    '__proto__',
+    'toString',
+    'constructor',
+    '',
+    42,
+    null,
+    undefined,
+    { toString: () => 'workstation.status' },
+  ])('answers INVALID for an unknown channel (%s) without touching IPC', async (channel) => {
+    await expect(loose().invoke(channel, {})).resolves.toMatchObject({ ok: false, error: { code: 'INVALID' } });
+    expect(fake().ipcRenderer.invoke).not.toHaveBeenCalled();
+  });
 
   it('answers UNAVAILABLE instead of throwing when the main process does not answer', async () => {
-    fake().ipcRenderer.invoke.mockRejectedValueOnce(new Error("Error invoking remote method 'clinic:invoke': no handler"));
+    fake().ipcRenderer.invoke.mockRejectedValueOnce(
+      new Error("Error invoking remote method 'clinic:invoke': no handler"),
+    );
     await expect(bridge.invoke('workstation.status', {})).resolves.toMatchObject({
       ok: false,
       error: { code: 'UNAVAILABLE' },

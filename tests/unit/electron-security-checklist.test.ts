@@ -48,15 +48,21 @@ beforeAll(async () => {
   // As main.ts does before 'ready': every webContents and session Electron creates gets hardened.
   installSecurityHooks(createMemoryLogger());
   appWindow = createMainWindow({ preloadPath: PRELOAD, isPackaged: true }) as unknown as FakeBrowserWindow;
-  await createElectronAuthBrowser({ issuer: ISSUER, logger: createMemoryLogger(), getParent: () => appWindow as never }).open(
-    new URL(`${ISSUER}/auth?client_id=clinic-workstation`),
-  );
+  await createElectronAuthBrowser({
+    issuer: ISSUER,
+    logger: createMemoryLogger(),
+    getParent: () => appWindow as never,
+  }).open(new URL(`${ISSUER}/auth?client_id=clinic-workstation`));
   windows = [...fake().windows];
   [, signInWindow] = windows as [FakeBrowserWindow, FakeBrowserWindow];
   signInUrl = String(signInWindow.loadURL.mock.calls[0]?.[0]);
   // The app window's session (main.ts also hardens the default session explicitly; see
   // electron-main.test.ts "at ready"), the sign-in session, and one created later by anything.
-  sessions = [session.fromPartition(SESSION_PARTITION), session.fromPartition(SIGN_IN_PARTITION), session.fromPartition('later')];
+  sessions = [
+    session.fromPartition(SESSION_PARTITION),
+    session.fromPartition(SIGN_IN_PARTITION),
+    session.fromPartition('later'),
+  ];
 
   rendererDir = await mkdtemp(path.join(tmpdir(), 'clinic-checklist-'));
   await writeFile(path.join(rendererDir, 'index.html'), '<!doctype html><title>Clinic</title>');
@@ -99,7 +105,11 @@ describe('Electron security checklist', () => {
 
   it('2. Do not enable Node.js integration for remote content: off in every window, its workers and frames', () => {
     for (const window of windows) {
-      expect(prefs(window), name(window)).toMatchObject({ nodeIntegration: false, nodeIntegrationInWorker: false, nodeIntegrationInSubFrames: false });
+      expect(prefs(window), name(window)).toMatchObject({
+        nodeIntegration: false,
+        nodeIntegrationInWorker: false,
+        nodeIntegrationInSubFrames: false,
+      });
     }
   });
 
@@ -157,7 +167,12 @@ describe('Electron security checklist', () => {
     // The guard itself: electron-shell.test.ts "prevents attaching a webview".
     for (const window of windows) {
       const event = new FakeEvent();
-      window.webContents.emit('will-attach-webview', event, { ...HARDENED_WEB_PREFERENCES }, { src: APP_ENTRY_URL, allowpopups: 'true' });
+      window.webContents.emit(
+        'will-attach-webview',
+        event,
+        { ...HARDENED_WEB_PREFERENCES },
+        { src: APP_ENTRY_URL, allowpopups: 'true' },
+      );
       expect(event.defaultPrevented, name(window)).toBe(true);
     }
   });
@@ -166,7 +181,8 @@ describe('Electron security checklist', () => {
     // Every event kind and target, for one webContents: electron-shell.test.ts "webContents hardening";
     // the sign-in rule: electron-auth-browser.test.ts.
     for (const kind of ['will-navigate', 'will-frame-navigate', 'will-redirect']) {
-      for (const window of windows) expect(navigationBlocked(window, 'https://evil.example/', kind), `${name(window)} ${kind}`).toBe(true);
+      for (const window of windows)
+        expect(navigationBlocked(window, 'https://evil.example/', kind), `${name(window)} ${kind}`).toBe(true);
       expect(navigationBlocked(appWindow, `${APP_ORIGIN}/index.html`, kind)).toBe(false);
       expect(navigationBlocked(appWindow, `${ISSUER}/auth`, kind)).toBe(true);
       expect(navigationBlocked(signInWindow, `${ISSUER}/login`, kind)).toBe(false);
@@ -177,40 +193,57 @@ describe('Electron security checklist', () => {
   it('14. Disable or limit creation of new windows: every window denies window.open', () => {
     for (const window of windows) {
       for (const url of ['https://evil.example/', APP_ENTRY_URL, `${ISSUER}/help`]) {
-        expect(window.webContents.windowOpenHandler?.({ url }), `${name(window)} ${url}`).toStrictEqual({ action: 'deny' });
+        expect(window.webContents.windowOpenHandler?.({ url }), `${name(window)} ${url}`).toStrictEqual({
+          action: 'deny',
+        });
       }
     }
   });
 
   it('15. Do not use shell.openExternal with untrusted content: the app never calls it', async () => {
-    const files = [...(await sourceFiles(path.join(repoRoot, 'src-main'))), ...(await sourceFiles(path.join(repoRoot, 'src-renderer')))];
+    const files = [
+      ...(await sourceFiles(path.join(repoRoot, 'src-main'))),
+      ...(await sourceFiles(path.join(repoRoot, 'src-renderer'))),
+    ];
     expect(files.length).toBeGreaterThan(10);
     const callers: string[] = [];
-    for (const file of files) if (/\bopenExternal\b/.test(await readFile(file, 'utf8'))) callers.push(path.relative(repoRoot, file));
+    for (const file of files)
+      if (/\bopenExternal\b/.test(await readFile(file, 'utf8'))) callers.push(path.relative(repoRoot, file));
     expect(callers).toStrictEqual([]);
   });
 
   it('16. Use a current version of Electron: the installed major (45+) is what packaging ships', async () => {
     const require = createRequire(import.meta.url);
     const installed = (require('electron/package.json') as { version: string }).version;
-    const declared = (JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> })
-      .devDependencies.electron;
+    const declared = (
+      JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as {
+        devDependencies: Record<string, string>;
+      }
+    ).devDependencies.electron;
     const major = Number(installed.split('.')[0]);
     expect(major).toBeGreaterThanOrEqual(45);
     expect(declared).toMatch(new RegExp(`^\\^${major}\\.`));
     // No electronVersion pin in the packaging configuration: it packs the installed Electron.
-    expect(await readFile(path.join(repoRoot, 'electron-builder.yml'), 'utf8')).not.toMatch(/^\s*electron(Version|Dist|Download)\s*:/m);
+    expect(await readFile(path.join(repoRoot, 'electron-builder.yml'), 'utf8')).not.toMatch(
+      /^\s*electron(Version|Dist|Download)\s*:/m,
+    );
   });
 
   it("17. Validate the sender of all IPC messages: only the app window's main frame on app:// is heard", () => {
     // Sub-frames, foreign origins, gone frames, closed windows: electron-shell.test.ts "IPC bridge".
     const from = (contents: FakeWebContents) =>
-      ({ sender: contents as unknown as WebContents, senderFrame: contents.mainFrame }) as unknown as IpcMainInvokeEvent;
+      ({
+        sender: contents as unknown as WebContents,
+        senderFrame: contents.mainFrame,
+      }) as unknown as IpcMainInvokeEvent;
     appWindow.webContents.navigateTo(APP_ENTRY_URL);
     expect(checkSender(from(appWindow.webContents), appWindow as never)).toStrictEqual({ ok: true });
     // The sign-in window is refused even if it showed an app:// page.
     signInWindow.webContents.navigateTo(APP_ENTRY_URL);
-    expect(checkSender(from(signInWindow.webContents), appWindow as never)).toStrictEqual({ ok: false, reason: 'foreign_contents' });
+    expect(checkSender(from(signInWindow.webContents), appWindow as never)).toStrictEqual({
+      ok: false,
+      reason: 'foreign_contents',
+    });
   });
 
   it('18. Avoid usage of the file:// protocol: pages come from app://, file:// is refused and unprivileged', () => {

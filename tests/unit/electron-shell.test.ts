@@ -24,14 +24,13 @@ import {
 vi.mock('electron', () => import('./support/fake-electron.ts'));
 
 const { APP_ENTRY_URL, APP_ORIGIN, SESSION_PARTITION, isAppUrl } = await import('../../src-main/electron/origin.ts');
-const { buildMainWindowOptions, buildWebPreferences, createMainWindow } = await import('../../src-main/electron/window.ts');
-const { CONTENT_SECURITY_POLICY, hardenSession, hardenWebContents, installSecurityHooks } = await import(
-  '../../src-main/electron/security.ts'
-);
+const { buildMainWindowOptions, buildWebPreferences, createMainWindow } =
+  await import('../../src-main/electron/window.ts');
+const { CONTENT_SECURITY_POLICY, hardenSession, hardenWebContents, installSecurityHooks } =
+  await import('../../src-main/electron/security.ts');
 const { checkSender, registerIpcBridge } = await import('../../src-main/electron/ipc.ts');
-const { APP_SCHEME_PRIVILEGES, createAppProtocolHandler, resolveRendererFile } = await import(
-  '../../src-main/electron/protocol.ts'
-);
+const { APP_SCHEME_PRIVILEGES, createAppProtocolHandler, resolveRendererFile } =
+  await import('../../src-main/electron/protocol.ts');
 
 const asContents = (contents: FakeWebContents) => contents as unknown as WebContents;
 const asSession = (ses: FakeSession) => ses as unknown as Session;
@@ -117,7 +116,12 @@ describe('webContents hardening', () => {
     const logger = createMemoryLogger();
     hardenWebContents(asContents(contents), logger);
 
-    for (const url of ['https://example.org/', 'http://127.0.0.1:8080/', 'file:///etc/passwd', 'app://evil/index.html']) {
+    for (const url of [
+      'https://example.org/',
+      'http://127.0.0.1:8080/',
+      'file:///etc/passwd',
+      'app://evil/index.html',
+    ]) {
       const event = new FakeEvent({ url });
       contents.emit(eventName, event, url);
       expect(event.defaultPrevented, url).toBe(true);
@@ -293,7 +297,11 @@ describe('IPC bridge', () => {
   it('forwards a request from the main frame of our window on the app origin', async () => {
     const { window, core, handler } = setup();
     const request = { query: 'smi', limit: 5 };
-    const result = await handler(eventFrom(window.webContents, window.webContents.mainFrame), 'patients.search', request);
+    const result = await handler(
+      eventFrom(window.webContents, window.webContents.mainFrame),
+      'patients.search',
+      request,
+    );
     expect(core.invoke).toHaveBeenCalledExactlyOnceWith('patients.search', request);
     expect(result).toStrictEqual({ ok: true, data: { answered: true } });
   });
@@ -305,7 +313,11 @@ describe('IPC bridge', () => {
     expect(result).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(core.invoke).not.toHaveBeenCalled();
     expect(logger.entries).toStrictEqual([
-      { level: 'warn', event: 'ipc.sender_rejected', fields: { reason: 'foreign_origin', channel: 'workstation.status' } },
+      {
+        level: 'warn',
+        event: 'ipc.sender_rejected',
+        fields: { reason: 'foreign_origin', channel: 'workstation.status' },
+      },
     ]);
   });
 
@@ -367,7 +379,12 @@ describe('IPC bridge', () => {
 
   it('forwards core events to our page with the event name and payload only', () => {
     const { window, emit } = setup();
-    const payload = { appName: 'Clinic Workstation', appVersion: '0.1.0', workstationId: null, vault: { state: 'ready', schemaVersion: 1, escrowed: false } };
+    const payload = {
+      appName: 'Clinic Workstation',
+      appVersion: '0.1.0',
+      workstationId: null,
+      vault: { state: 'ready', schemaVersion: 1, escrowed: false },
+    };
     emit('workstation.statusChanged', payload as never);
     expect(window.webContents.send).toHaveBeenCalledExactlyOnceWith(BRIDGE_EVENT, 'workstation.statusChanged', payload);
   });
@@ -410,7 +427,9 @@ describe('IPC bridge', () => {
     const main = window.webContents.mainFrame;
     expect(checkSender(eventFrom(window.webContents, main), asWindow(window))).toStrictEqual({ ok: true });
     expect(checkSender(eventFrom(window.webContents, main), null)).toStrictEqual({ ok: false, reason: 'no_window' });
-    expect(checkSender(eventFrom(window.webContents, new FakeFrame(APP_ENTRY_URL, main)), asWindow(window))).toStrictEqual({
+    expect(
+      checkSender(eventFrom(window.webContents, new FakeFrame(APP_ENTRY_URL, main)), asWindow(window)),
+    ).toStrictEqual({
       ok: false,
       reason: 'sub_frame',
     });
@@ -494,7 +513,9 @@ describe('app:// protocol', () => {
     // Backslashes (a separator on Windows) and NUL bytes are refused before touching the disk.
     expect(resolveRendererFile(rendererDir, 'app://clinic/..%5Csecret.txt')).toBeNull();
     expect(resolveRendererFile(rendererDir, 'app://clinic/index.html%00.js')).toBeNull();
-    expect(resolveRendererFile(rendererDir, 'app://clinic/assets/app.js')).toBe(path.join(rendererDir, 'assets', 'app.js'));
+    expect(resolveRendererFile(rendererDir, 'app://clinic/assets/app.js')).toBe(
+      path.join(rendererDir, 'assets', 'app.js'),
+    );
   });
 
   it('serves only the app host and only GET/HEAD', async () => {

@@ -74,10 +74,15 @@ describe('updates stay off', () => {
   });
 
   it('when the policy leaves them off (the default), even with a feed', () => {
-    for (const updates of [Policy.parse({}).updates, Policy.parse({ updates: { enabled: false, feedUrl: FEED } }).updates]) {
+    for (const updates of [
+      Policy.parse({}).updates,
+      Policy.parse({ updates: { enabled: false, feedUrl: FEED } }).updates,
+    ]) {
       const { result, logger } = start(updates, true);
       expect(result).toBeNull();
-      expect(logger.entries).toStrictEqual([{ level: 'info', event: 'updates.off', fields: { reason: 'disabled_by_policy' } }]);
+      expect(logger.entries).toStrictEqual([
+        { level: 'info', event: 'updates.off', fields: { reason: 'disabled_by_policy' } },
+      ]);
     }
     expect(hoisted.state.reads).toBe(0);
   });
@@ -91,7 +96,10 @@ describe('updates stay off', () => {
 
   it('with a feed that is not HTTPS', () => {
     for (const feedUrl of ['http://updates.clinic.example/', 'file:///srv/updates', 'not a url']) {
-      expect(decideUpdates(true, { enabled: true, feedUrl }), feedUrl).toStrictEqual({ enabled: false, reason: 'feed_not_https' });
+      expect(decideUpdates(true, { enabled: true, feedUrl }), feedUrl).toStrictEqual({
+        enabled: false,
+        reason: 'feed_not_https',
+      });
     }
     expect(start({ enabled: true, feedUrl: 'http://updates.clinic.example/' }, true).result).toBeNull();
     expect(hoisted.state.reads).toBe(0);
@@ -121,9 +129,12 @@ describe('updates on', () => {
   it('log what the updater reports by code, never its free text', () => {
     const { logger } = start(enabled, true);
     updater.emit('update-available', { version: '0.2.0', releaseNotes: 'Fixed chart for Jane Smith' });
-    const invalid = Object.assign(new Error('New version 0.2.0 is not signed by the application owner: raw info C:\\Users\\jsmith'), {
-      code: 'ERR_UPDATER_INVALID_SIGNATURE',
-    });
+    const invalid = Object.assign(
+      new Error('New version 0.2.0 is not signed by the application owner: raw info C:\\Users\\jsmith'),
+      {
+        code: 'ERR_UPDATER_INVALID_SIGNATURE',
+      },
+    );
     updater.emit('error', invalid, invalid.message);
     expect(logger.entries.slice(1)).toStrictEqual([
       { level: 'info', event: 'updates.available', fields: { to: '0.2.0' } },
@@ -149,7 +160,9 @@ describe('updates on', () => {
     Object.defineProperty(hoisted.module, 'autoUpdater', {
       configurable: true,
       get: () => {
-        throw Object.assign(new Error('App version is not a valid semver version'), { code: 'ERR_UPDATER_INVALID_VERSION' });
+        throw Object.assign(new Error('App version is not a valid semver version'), {
+          code: 'ERR_UPDATER_INVALID_VERSION',
+        });
       },
     });
     try {

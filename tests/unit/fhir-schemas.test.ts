@@ -63,7 +63,11 @@ const careTeam = {
   status: 'active',
   subject: { reference: 'Patient/pat-1' },
   participant: [
-    { role: [{ text: 'GP' }], member: { reference: 'Practitioner/prac-1' }, onBehalfOf: { reference: 'Organization/1' } },
+    {
+      role: [{ text: 'GP' }],
+      member: { reference: 'Practitioner/prac-1' },
+      onBehalfOf: { reference: 'Organization/1' },
+    },
     { member: { reference: 'PractitionerRole/prole-2' } },
   ],
 };
@@ -82,7 +86,9 @@ const condition = {
   resourceType: 'Condition',
   id: 'cond-1',
   clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-clinical', code: 'active' }] },
-  verificationStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'confirmed' }] },
+  verificationStatus: {
+    coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'confirmed' }],
+  },
   code: { coding: [{ system: 'http://snomed.info/sct', code: '38341003' }] },
   subject: { reference: 'Patient/pat-1' },
   onsetDateTime: '2019-03',
@@ -92,7 +98,9 @@ const condition = {
 const allergy = {
   resourceType: 'AllergyIntolerance',
   id: 'alg-1',
-  clinicalStatus: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }] },
+  clinicalStatus: {
+    coding: [{ system: 'http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', code: 'active' }],
+  },
   type: 'allergy',
   category: ['medication'],
   criticality: 'high',
@@ -116,7 +124,9 @@ const heartRate = {
   resourceType: 'Observation',
   id: 'obs-1',
   status: 'final',
-  category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+  category: [
+    { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] },
+  ],
   code: { coding: [{ system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' }] },
   subject: { reference: 'Patient/pat-1' },
   effectiveDateTime: '2024-05-03T09:05:00Z',
@@ -127,7 +137,9 @@ const bloodPressure = {
   resourceType: 'Observation',
   id: 'obs-2',
   status: 'final',
-  category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] }],
+  category: [
+    { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }] },
+  ],
   code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
   subject: { reference: 'Patient/pat-1' },
   effectiveDateTime: '2024-05-03T09:06:00Z',
@@ -213,16 +225,30 @@ describe('FHIR R4 schemas: valid resources', () => {
     for (const birthDate of ['1974', '1974-12', '1974-12-25', '2000-02-29']) {
       expect(parseFhirResource({ ...patient, birthDate }).success, birthDate).toBe(true);
     }
-    for (const onsetDateTime of ['2019', '2019-03', '2019-03-04', '2019-03-04T10:00:00Z', '2019-03-04T10:00:00.5-05:00', '2019-03-04T23:59:60+14:00']) {
+    for (const onsetDateTime of [
+      '2019',
+      '2019-03',
+      '2019-03-04',
+      '2019-03-04T10:00:00Z',
+      '2019-03-04T10:00:00.5-05:00',
+      '2019-03-04T23:59:60+14:00',
+    ]) {
       expect(parseFhirResource({ ...condition, onsetDateTime }).success, onsetDateTime).toBe(true);
     }
   });
 
   it('accepts absolute, versioned, contained and urn:uuid references', () => {
-    for (const reference of ['https://fhir.example/r4/Patient/pat-1', 'Patient/pat-1/_history/2', '#p1', 'urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0']) {
+    for (const reference of [
+      'https://fhir.example/r4/Patient/pat-1',
+      'Patient/pat-1/_history/2',
+      '#p1',
+      'urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0',
+    ]) {
       expect(parseFhirResource({ ...condition, subject: { reference } }).success, reference).toBe(true);
     }
-    expect(parseFhirResource({ ...condition, subject: { identifier: { system: 'urn:x', value: '1' } } }).success).toBe(true);
+    expect(parseFhirResource({ ...condition, subject: { identifier: { system: 'urn:x', value: '1' } } }).success).toBe(
+      true,
+    );
   });
 });
 
@@ -260,9 +286,14 @@ describe('FHIR R4 schemas: required elements', () => {
   });
 
   it('accepts medicationReference instead of medicationCodeableConcept, but not both', () => {
-    const byReference = { ...variant(medicationRequest, 'medicationCodeableConcept', undefined) as object, medicationReference: { reference: 'Medication/m1' } };
+    const byReference = {
+      ...(variant(medicationRequest, 'medicationCodeableConcept', undefined) as object),
+      medicationReference: { reference: 'Medication/m1' },
+    };
     expect(parseFhirResource(byReference).success).toBe(true);
-    expect(parseFhirResource({ ...medicationRequest, medicationReference: { reference: 'Medication/m1' } }).success).toBe(false);
+    expect(
+      parseFhirResource({ ...medicationRequest, medicationReference: { reference: 'Medication/m1' } }).success,
+    ).toBe(false);
   });
 });
 
@@ -295,16 +326,27 @@ describe('FHIR R4 schemas: wrong types and codes', () => {
   ];
   it.each(wrong)('rejects %s', (_name, base, path, value) => {
     const paths = issuePaths(variant(base, path, value));
-    expect(paths.some((reported) => reported.startsWith(path)), paths.join(', ')).toBe(true);
+    expect(
+      paths.some((reported) => reported.startsWith(path)),
+      paths.join(', '),
+    ).toBe(true);
   });
 
   it('rejects references to the wrong resource type', () => {
     expect(issuePaths({ ...condition, subject: { reference: 'Practitioner/prac-1' } })).toContain('subject.reference');
     expect(issuePaths({ ...allergy, patient: { reference: 'Group/g1' } })).toContain('patient.reference');
-    expect(issuePaths({ ...careTeam, participant: [{ member: { reference: 'Encounter/enc-1' } }] })).toContain('participant.0.member.reference');
-    expect(issuePaths({ ...encounter, participant: [{ individual: { reference: 'Patient/pat-1' } }] })).toContain('participant.0.individual.reference');
-    expect(issuePaths({ ...condition, subject: { reference: 'Patient/pat-1', type: 'Device' } })).toContain('subject.type');
-    expect(issuePaths({ ...patient, generalPractitioner: [{ reference: 'https://fhir.example/Patient/9' }] })).toContain('generalPractitioner.0.reference');
+    expect(issuePaths({ ...careTeam, participant: [{ member: { reference: 'Encounter/enc-1' } }] })).toContain(
+      'participant.0.member.reference',
+    );
+    expect(issuePaths({ ...encounter, participant: [{ individual: { reference: 'Patient/pat-1' } }] })).toContain(
+      'participant.0.individual.reference',
+    );
+    expect(issuePaths({ ...condition, subject: { reference: 'Patient/pat-1', type: 'Device' } })).toContain(
+      'subject.type',
+    );
+    expect(
+      issuePaths({ ...patient, generalPractitioner: [{ reference: 'https://fhir.example/Patient/9' }] }),
+    ).toContain('generalPractitioner.0.reference');
   });
 
   it('rejects two choices of one [x] element', () => {
@@ -319,16 +361,22 @@ describe('FHIR R4 schemas: wrong types and codes', () => {
     // con-4: an abated condition cannot be active
     expect(issuePaths({ ...condition, abatementDateTime: '2024-06-01' })).toContain('clinicalStatus');
     // con-5 / ait-2: entered-in-error has no clinical status
-    const eie = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'entered-in-error' }] };
+    const eie = {
+      coding: [{ system: 'http://terminology.hl7.org/CodeSystem/condition-ver-status', code: 'entered-in-error' }],
+    };
     expect(issuePaths({ ...condition, verificationStatus: eie })).toContain('clinicalStatus');
     // att-1: data needs a contentType
-    expect(issuePaths(variant(note, 'content.0.attachment.contentType', undefined))).toContain('content.0.attachment.contentType');
+    expect(issuePaths(variant(note, 'content.0.attachment.contentType', undefined))).toContain(
+      'content.0.attachment.contentType',
+    );
     // per-1: start before end
     expect(issuePaths(variant(encounter, 'period.end', '2024-05-03T08:00:00Z'))).toContain('period.end');
     // cpt-2: a value needs a system
     expect(issuePaths(variant(patient, 'telecom.0.system', undefined))).toContain('telecom.0.system');
     // ctm-1: onBehalfOf only for a Practitioner member
-    expect(issuePaths(variant(careTeam, 'participant.0.member.reference', 'Patient/pat-1'))).toContain('participant.0.onBehalfOf');
+    expect(issuePaths(variant(careTeam, 'participant.0.member.reference', 'Patient/pat-1'))).toContain(
+      'participant.0.onBehalfOf',
+    );
   });
 
   it('rejects resource types the workstation does not store', () => {
@@ -403,10 +451,26 @@ describe('FHIR R4 schemas: unmodelled data is kept', () => {
   it('keeps unknown elements, extensions and primitive extensions at every level', () => {
     const rich = {
       ...patient,
-      extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/patient-birthPlace', valueAddress: { city: 'Quelford' } }],
+      extension: [
+        { url: 'http://hl7.org/fhir/StructureDefinition/patient-birthPlace', valueAddress: { city: 'Quelford' } },
+      ],
       modifierExtension: [{ url: 'urn:clinic:vip', valueBoolean: true }],
-      _birthDate: { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/patient-birthTime', valueDateTime: '1974-12-25T14:35:45-05:00' }] },
-      name: [{ use: 'official', family: 'Quorbelix', given: ['Zyxmira'], _family: { extension: [{ url: 'urn:x:own-prefix', valueString: 'van' }] } }],
+      _birthDate: {
+        extension: [
+          {
+            url: 'http://hl7.org/fhir/StructureDefinition/patient-birthTime',
+            valueDateTime: '1974-12-25T14:35:45-05:00',
+          },
+        ],
+      },
+      name: [
+        {
+          use: 'official',
+          family: 'Quorbelix',
+          given: ['Zyxmira'],
+          _family: { extension: [{ url: 'urn:x:own-prefix', valueString: 'van' }] },
+        },
+      ],
       identifier: [{ ...patient.identifier[1], assigner: { display: 'Clinic', futureElement: 1 } }],
       contained: [{ resourceType: 'Organization', id: 'o1', name: 'Quelford Clinic' }],
       text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">Zyxmira</div>' },
@@ -418,9 +482,16 @@ describe('FHIR R4 schemas: unmodelled data is kept', () => {
   });
 
   it('keeps unknown elements inside observations and notes', () => {
-    const withExtras = { ...bloodPressure, component: bloodPressure.component.map((c) => ({ ...c, _note: 'kept' })), focus: [{ reference: 'Patient/pat-1' }] };
+    const withExtras = {
+      ...bloodPressure,
+      component: bloodPressure.component.map((c) => ({ ...c, _note: 'kept' })),
+      focus: [{ reference: 'Patient/pat-1' }],
+    };
     expect(parseFhirResource(withExtras).data).toEqual(withExtras);
-    const noteWithExtras = { ...note, content: [{ attachment: { ...note.content[0]?.attachment, hash: 'AAAA', vendorElement: true } }] };
+    const noteWithExtras = {
+      ...note,
+      content: [{ attachment: { ...note.content[0]?.attachment, hash: 'AAAA', vendorElement: true } }],
+    };
     expect(parseFhirResource(noteWithExtras).data).toEqual(noteWithExtras);
   });
 
@@ -450,7 +521,10 @@ describe('VitalSignsObservation', () => {
   });
 
   it('accepts a dataAbsentReason instead of a value, and rejects codes it does not record', () => {
-    const absent = { ...variant(heartRate, 'valueQuantity', undefined) as object, dataAbsentReason: { text: 'Patient refused' } };
+    const absent = {
+      ...(variant(heartRate, 'valueQuantity', undefined) as object),
+      dataAbsentReason: { text: 'Patient refused' },
+    };
     expect(VitalSignsObservation.safeParse(absent).success).toBe(true);
     expect(VitalSignsObservation.safeParse(variant(heartRate, 'code.coding.0.code', '2339-0')).success).toBe(false);
   });
@@ -494,7 +568,9 @@ describe('patientSearchFields', () => {
       ],
     });
     expect(patientSearchFields(p).mrn).toBe('CURRENT-MRN');
-    expect(patientSearchFields(parsePatient({ ...patient, identifier: [{ use: 'old', type: MR, value: 'OLD-MRN' }] })).mrn).toBe('OLD-MRN');
+    expect(
+      patientSearchFields(parsePatient({ ...patient, identifier: [{ use: 'old', type: MR, value: 'OLD-MRN' }] })).mrn,
+    ).toBe('OLD-MRN');
   });
 
   it('uses HumanName.text for display when present', () => {
@@ -511,7 +587,9 @@ describe('patientSearchFields', () => {
       birthDate: null,
       gender: null,
     });
-    expect(patientSearchFields(parsePatient({ resourceType: 'Patient', name: [{ given: ['Zyx'] }] })).displayName).toBe('Zyx');
+    expect(patientSearchFields(parsePatient({ resourceType: 'Patient', name: [{ given: ['Zyx'] }] })).displayName).toBe(
+      'Zyx',
+    );
   });
 });
 
@@ -538,9 +616,13 @@ describe('patientIdOf and references', () => {
   });
 
   it('reads absolute and versioned references, and gives null for groups and missing subjects', () => {
-    expect(patientIdOf(parsed({ ...condition, subject: { reference: 'https://fhir.example/r4/Patient/p-9/_history/4' } }))).toBe('p-9');
+    expect(
+      patientIdOf(parsed({ ...condition, subject: { reference: 'https://fhir.example/r4/Patient/p-9/_history/4' } })),
+    ).toBe('p-9');
     expect(patientIdOf(parsed({ ...condition, subject: { reference: 'Group/g1' } }))).toBeNull();
-    expect(patientIdOf(parsed({ ...condition, subject: { reference: 'urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0' } }))).toBeNull();
+    expect(
+      patientIdOf(parsed({ ...condition, subject: { reference: 'urn:uuid:0c3151bd-1cbf-4d64-b04d-cd9187a4c6e0' } })),
+    ).toBeNull();
     expect(patientIdOf(parsed(variant(heartRate, 'subject', undefined)))).toBeNull();
     expect(patientIdOf(parsed(variant(patient, 'id', undefined)))).toBeNull();
   });

@@ -35,17 +35,19 @@ describe('the floors of src-main, as ESLint enforces them', () => {
 
   it('report an import from a higher floor, saying which floors and why', async () => {
     const reports = await lint('vault/x.ts', "import { trail } from '../audit/index.ts';\nexport const t = trail;\n");
-    expect(reports).toEqual([{
-      ruleId: 'architecture/floors',
-      message: 'vault (floor 1) may not import audit (floor 2): lower floors know nothing of higher ones',
-    }]);
+    expect(reports).toEqual([
+      {
+        ruleId: 'architecture/floors',
+        message: 'vault (floor 1) may not import audit (floor 2): lower floors know nothing of higher ones',
+      },
+    ]);
   });
 
   it('report an upward import that is only a type, a re-export or a dynamic import', async () => {
     const code = [
       "import type { Router } from '../ipc/index.ts';",
       "export { chart } from '../chart/index.ts';",
-      "export type R = Router;",
+      'export type R = Router;',
       "export const load = () => import('../session/index.ts');",
     ].join('\n');
     const reports = await lint('access/x.ts', code);
@@ -58,24 +60,35 @@ describe('the floors of src-main, as ESLint enforces them', () => {
   });
 
   it('report a deep import into another capability', async () => {
-    const reports = await lint('sync/x.ts', "import { openDb } from '../vault/sqlcipher.ts';\nexport const o = openDb;\n");
-    expect(reports).toEqual([{
-      ruleId: 'architecture/public-face',
-      message: 'sync may import vault only through its public face vault/index.ts, not vault/sqlcipher.ts: the rest of a capability is its own business',
-    }]);
+    const reports = await lint(
+      'sync/x.ts',
+      "import { openDb } from '../vault/sqlcipher.ts';\nexport const o = openDb;\n",
+    );
+    expect(reports).toEqual([
+      {
+        ruleId: 'architecture/public-face',
+        message:
+          'sync may import vault only through its public face vault/index.ts, not vault/sqlcipher.ts: the rest of a capability is its own business',
+      },
+    ]);
   });
 
   it('report an import between two capabilities of one floor that is not listed', async () => {
-    const reports = await lint('sync/x.ts', "import { grants } from '../break-glass/index.ts';\nexport const g = grants;\n");
+    const reports = await lint(
+      'sync/x.ts',
+      "import { grants } from '../break-glass/index.ts';\nexport const g = grants;\n",
+    );
     expect(reports.map((r) => r.ruleId)).toEqual(['architecture/floors']);
     expect(reports[0]!.message).toMatch(/^sync \(floor 6\) may not import break-glass, which shares its floor/);
   });
 
   it('report a single-file capability importing upward, and a folder that is on no floor', async () => {
-    expect(await lint('ports.ts', "import type { Vault } from './vault/index.ts';\nexport type V = Vault;\n")).toEqual([{
-      ruleId: 'architecture/floors',
-      message: 'ports.ts (floor 0) may not import vault (floor 1): lower floors know nothing of higher ones',
-    }]);
+    expect(await lint('ports.ts', "import type { Vault } from './vault/index.ts';\nexport type V = Vault;\n")).toEqual([
+      {
+        ruleId: 'architecture/floors',
+        message: 'ports.ts (floor 0) may not import vault (floor 1): lower floors know nothing of higher ones',
+      },
+    ]);
     const reports = await lint('gadgets/x.ts', 'export const x = 1;\n');
     expect(reports.map((r) => r.ruleId)).toEqual(['architecture/floors']);
     expect(reports[0]!.message).toMatch(/^src-main\/gadgets is on no floor/);
@@ -99,9 +112,22 @@ describe('the floors of src-main, as ESLint enforces them', () => {
 
   it('allow the listed same-floor imports and the ground floor among itself', async () => {
     expect(await lint('electron/x.ts', "import { run } from '../cli/index.ts';\nexport const r = run;\n")).toEqual([]);
-    expect(await lint('log/x.ts', "import { fetch } from '../net/index.ts';\nimport type { Ports } from '../ports.ts';\nexport const f = fetch;\nexport type P = Ports;\n")).toEqual([]);
-    expect(await lint('core.ts', "import { schemas } from './migrations.ts';\nimport { chart } from './chart/index.ts';\nexport const s = [schemas, chart];\n")).toEqual([]);
-    expect((await lint('cli/x.ts', "import { main } from '../electron/index.ts';\nexport const m = main;\n")).map((r) => r.ruleId))
-      .toEqual(['architecture/floors']);
+    expect(
+      await lint(
+        'log/x.ts',
+        "import { fetch } from '../net/index.ts';\nimport type { Ports } from '../ports.ts';\nexport const f = fetch;\nexport type P = Ports;\n",
+      ),
+    ).toEqual([]);
+    expect(
+      await lint(
+        'core.ts',
+        "import { schemas } from './migrations.ts';\nimport { chart } from './chart/index.ts';\nexport const s = [schemas, chart];\n",
+      ),
+    ).toEqual([]);
+    expect(
+      (await lint('cli/x.ts', "import { main } from '../electron/index.ts';\nexport const m = main;\n")).map(
+        (r) => r.ruleId,
+      ),
+    ).toEqual(['architecture/floors']);
   });
 });

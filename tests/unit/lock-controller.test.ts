@@ -60,8 +60,16 @@ describe('lock controller: idle', () => {
     time.advance(30 * S - 1);
     expect(lock.snapshot().state).toBe('warning');
     time.advance(1);
-    expect(events).toEqual([{ type: 'warning', deadline: start + 300 * S }, { type: 'locked', reason: 'idle' }]);
-    expect(lock.snapshot()).toMatchObject({ state: 'locked', lockedAt: start + 300 * S, reason: 'idle', deadline: null });
+    expect(events).toEqual([
+      { type: 'warning', deadline: start + 300 * S },
+      { type: 'locked', reason: 'idle' },
+    ]);
+    expect(lock.snapshot()).toMatchObject({
+      state: 'locked',
+      lockedAt: start + 300 * S,
+      reason: 'idle',
+      deadline: null,
+    });
   });
 
   it('uses the policy defaults (300 s, warning 30 s) when the policy is empty', () => {
@@ -167,7 +175,14 @@ describe('lock controller: idle', () => {
   });
 
   it('a throwing or nonsensical OS idle source cannot postpone the lock', () => {
-    for (const broken of [() => { throw new Error('no idle API'); }, () => Number.NaN, () => -5, () => Number.POSITIVE_INFINITY]) {
+    for (const broken of [
+      () => {
+        throw new Error('no idle API');
+      },
+      () => Number.NaN,
+      () => -5,
+      () => Number.POSITIVE_INFINITY,
+    ]) {
       const time = new FakeTime();
       const power: PowerEvents = { subscribe: () => () => undefined, getSystemIdleSeconds: broken as () => number };
       const lock = createLockController({ policy: {}, clock: time, timers: time, power });
@@ -211,13 +226,20 @@ describe('lock controller: immediate lock and unlock', () => {
       fromActive.time.advance(10 * S);
       fromActive.power.fire(event);
       expect(fromActive.events).toEqual([{ type: 'locked', reason }]);
-      expect(fromActive.lock.snapshot()).toMatchObject({ state: 'locked', reason, lockedAt: fromActive.start + 10 * S });
+      expect(fromActive.lock.snapshot()).toMatchObject({
+        state: 'locked',
+        reason,
+        lockedAt: fromActive.start + 10 * S,
+      });
       expect(fromActive.time.pending).toBe(0);
 
       const fromWarning = setup();
       fromWarning.time.advance(280 * S);
       fromWarning.power.fire(event);
-      expect(fromWarning.events).toEqual([{ type: 'warning', deadline: fromWarning.start + 300 * S }, { type: 'locked', reason }]);
+      expect(fromWarning.events).toEqual([
+        { type: 'warning', deadline: fromWarning.start + 300 * S },
+        { type: 'locked', reason },
+      ]);
       expect(fromWarning.time.pending).toBe(0);
     });
   }
@@ -241,7 +263,12 @@ describe('lock controller: immediate lock and unlock', () => {
     lock.reportActivity();
     time.advance(3600 * S);
     expect(events).toEqual([{ type: 'locked', reason: 'manual' }]);
-    expect(lock.snapshot()).toMatchObject({ state: 'locked', reason: 'manual', lockedAt: start, timeInStateMs: 3605 * S });
+    expect(lock.snapshot()).toMatchObject({
+      state: 'locked',
+      reason: 'manual',
+      lockedAt: start,
+      timeInStateMs: 3605 * S,
+    });
   });
 
   it('unlock from locked restarts the idle clock; unlock otherwise throws NOT_LOCKED and changes nothing', () => {
@@ -256,7 +283,14 @@ describe('lock controller: immediate lock and unlock', () => {
     time.advance(60 * S);
     lock.unlock();
     const unlockedAt = time.now();
-    expect(lock.snapshot()).toEqual({ state: 'active', since: unlockedAt, timeInStateMs: 0, lockedAt: null, reason: null, deadline: null });
+    expect(lock.snapshot()).toEqual({
+      state: 'active',
+      since: unlockedAt,
+      timeInStateMs: 0,
+      lockedAt: null,
+      reason: null,
+      deadline: null,
+    });
     time.advance(270 * S);
     expect(events).toEqual([
       { type: 'warning', deadline: expect.any(Number) },
@@ -280,7 +314,14 @@ describe('lock controller: immediate lock and unlock', () => {
     unsubscribe();
     lock.lockNow(); // locked, only to the first subscriber
     expect(events.map((e) => (e.type === 'locked' ? `locked:${e.reason}` : e.type))).toEqual([
-      'warning', 'active', 'warning', 'locked:idle', 'active', 'locked:os-lock', 'active', 'locked:manual',
+      'warning',
+      'active',
+      'warning',
+      'locked:idle',
+      'active',
+      'locked:os-lock',
+      'active',
+      'locked:manual',
     ]);
     expect(second).toEqual(events.slice(0, -1));
   });
@@ -301,7 +342,13 @@ describe('lock controller: immediate lock and unlock', () => {
     const time = new FakeTime();
     const power = new FakePower(time);
     const failures: unknown[] = [];
-    const lock = createLockController({ policy: {}, clock: time, timers: time, power, onListenerError: (error) => failures.push(error) });
+    const lock = createLockController({
+      policy: {},
+      clock: time,
+      timers: time,
+      power,
+      onListenerError: (error) => failures.push(error),
+    });
     const seen: LockEvent[] = [];
     lock.subscribe(() => {
       throw new Error('listener bug');
@@ -383,14 +430,22 @@ const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 2, arbitrary: fc.integer({ min: 1, max: 2_500 }).map((ms): Step => ({ kind: 'advance', ms })) },
   { weight: 2, arbitrary: fc.constant<Step>({ kind: 'window-input' }) },
   { weight: 2, arbitrary: fc.constant<Step>({ kind: 'other-app-input' }) },
-  { weight: 1, arbitrary: fc.constantFrom<PowerEvent>('lock-screen', 'suspend', 'session-switch').map((event): Step => ({ kind: 'os', event })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom<PowerEvent>('lock-screen', 'suspend', 'session-switch')
+      .map((event): Step => ({ kind: 'os', event })),
+  },
   { weight: 1, arbitrary: fc.constant<Step>({ kind: 'lock-now' }) },
   { weight: 2, arbitrary: fc.constant<Step>({ kind: 'unlock' }) },
 );
 
-const policyArb = fc
-  .integer({ min: 30, max: 600 })
-  .chain((idleSeconds) => fc.record({ idleSeconds: fc.constant(idleSeconds), warningSeconds: fc.integer({ min: 5, max: Math.min(120, idleSeconds - 1) }) }));
+const policyArb = fc.integer({ min: 30, max: 600 }).chain((idleSeconds) =>
+  fc.record({
+    idleSeconds: fc.constant(idleSeconds),
+    warningSeconds: fc.integer({ min: 5, max: Math.min(120, idleSeconds - 1) }),
+  }),
+);
 
 /** The OS reports idle time in whole seconds, so an idle lock may come up to this much early. */
 const EPSILON_MS = 1000;

@@ -9,7 +9,14 @@ describe('redacting logger', () => {
     const logger = createJsonLogger((line) => lines.push(line));
     logger.log('info', 'records.stored', { count: 3, patientName: 'Quorva Zentrell', mrn: 'MRN-1', code: 'OK' });
     const entry = JSON.parse(lines[0]!);
-    expect(entry).toMatchObject({ level: 'info', event: 'records.stored', count: 3, code: 'OK', patientName: '[redacted]', mrn: '[redacted]' });
+    expect(entry).toMatchObject({
+      level: 'info',
+      event: 'records.stored',
+      count: 3,
+      code: 'OK',
+      patientName: '[redacted]',
+      mrn: '[redacted]',
+    });
     expect(lines[0]).not.toContain('Quorva');
     const memory = createMemoryLogger();
     memory.log('warn', 'x', { name: 'Quorva' });

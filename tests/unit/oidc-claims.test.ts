@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { checkTransport, identityFromClaims, mapRole, parseFhirUser, parseRoleMap, parseSubject } from '../../src-main/identity/oidc-claims.ts';
+import {
+  checkTransport,
+  identityFromClaims,
+  mapRole,
+  parseFhirUser,
+  parseRoleMap,
+  parseSubject,
+} from '../../src-main/identity/oidc-claims.ts';
 import { isLoopbackHost } from '../../src-main/net/transport.ts';
 import { OidcError } from '../../src-main/identity/oidc-errors.ts';
 
-const roleMap = parseRoleMap({ 'clinic-physician': 'physician', 'clinic-nurse': 'nurse', 'rn': 'nurse', 'reception': 'frontDesk' });
+const roleMap = parseRoleMap({
+  'clinic-physician': 'physician',
+  'clinic-nurse': 'nurse',
+  rn: 'nurse',
+  reception: 'frontDesk',
+});
 
 function codeOf(run: () => unknown): string | undefined {
   try {
@@ -47,8 +59,12 @@ describe('fhirUser parsing', () => {
   it('takes the id of a relative or same-server Practitioner reference', () => {
     expect(parseFhirUser('Practitioner/pr-123')).toBe('pr-123');
     expect(parseFhirUser('Practitioner/a.b-C9')).toBe('a.b-C9');
-    expect(parseFhirUser('https://fhir.clinic.example/R4/Practitioner/pr-1', 'https://fhir.clinic.example/R4')).toBe('pr-1');
-    expect(parseFhirUser('https://fhir.clinic.example/R4/Practitioner/pr-1', 'https://fhir.clinic.example/R4/')).toBe('pr-1');
+    expect(parseFhirUser('https://fhir.clinic.example/R4/Practitioner/pr-1', 'https://fhir.clinic.example/R4')).toBe(
+      'pr-1',
+    );
+    expect(parseFhirUser('https://fhir.clinic.example/R4/Practitioner/pr-1', 'https://fhir.clinic.example/R4/')).toBe(
+      'pr-1',
+    );
   });
 
   it('no claim means no link', () => {
@@ -58,11 +74,23 @@ describe('fhirUser parsing', () => {
 
   it('refuses other resource types, other servers and malformed ids', () => {
     for (const claim of [
-      'Patient/p-1', 'Practitioner/', 'Practitioner', 'Practitioner/a/b', 'Practitioner/a b', 'Practitioner/../x',
-      `Practitioner/${'x'.repeat(65)}`, 'PractitionerRole/r1', 'https://evil.example/R4/Practitioner/pr-1', 42, ['Practitioner/a'],
+      'Patient/p-1',
+      'Practitioner/',
+      'Practitioner',
+      'Practitioner/a/b',
+      'Practitioner/a b',
+      'Practitioner/../x',
+      `Practitioner/${'x'.repeat(65)}`,
+      'PractitionerRole/r1',
+      'https://evil.example/R4/Practitioner/pr-1',
+      42,
+      ['Practitioner/a'],
       'Practitioner/pr-1/_history/2',
     ]) {
-      expect(codeOf(() => parseFhirUser(claim, 'https://fhir.clinic.example/R4')), String(claim)).toBe('INVALID_IDENTITY');
+      expect(
+        codeOf(() => parseFhirUser(claim, 'https://fhir.clinic.example/R4')),
+        String(claim),
+      ).toBe('INVALID_IDENTITY');
     }
     expect(codeOf(() => parseFhirUser('https://fhir.clinic.example/R4/Practitioner/pr-1'))).toBe('INVALID_IDENTITY');
   });
@@ -72,18 +100,43 @@ describe('identity from claims', () => {
   const options = { roleClaim: 'groups', roleMap, fhirBaseUrl: 'https://fhir.clinic.example/R4' };
 
   it('builds the identity, falling back from name to username to sub for the display name', () => {
-    expect(identityFromClaims({ sub: 'u-1', preferred_username: 'jdoe', name: 'Dr Jane Doe', groups: ['clinic-physician'], fhirUser: 'Practitioner/pr-9' }, options)).toEqual({
-      userId: 'u-1', username: 'jdoe', displayName: 'Dr Jane Doe', role: 'physician', practitionerId: 'pr-9',
+    expect(
+      identityFromClaims(
+        {
+          sub: 'u-1',
+          preferred_username: 'jdoe',
+          name: 'Dr Jane Doe',
+          groups: ['clinic-physician'],
+          fhirUser: 'Practitioner/pr-9',
+        },
+        options,
+      ),
+    ).toEqual({
+      userId: 'u-1',
+      username: 'jdoe',
+      displayName: 'Dr Jane Doe',
+      role: 'physician',
+      practitionerId: 'pr-9',
     });
     expect(identityFromClaims({ sub: 'u-2', groups: 'reception' }, options)).toEqual({
-      userId: 'u-2', username: null, displayName: 'u-2', role: 'frontDesk', practitionerId: null,
+      userId: 'u-2',
+      username: null,
+      displayName: 'u-2',
+      role: 'frontDesk',
+      practitionerId: null,
     });
   });
 
   it('refuses a clinical role without a Practitioner, a bad subject, and a missing role', () => {
     expect(codeOf(() => identityFromClaims({ sub: 'u-1', groups: 'rn' }, options))).toBe('INVALID_IDENTITY');
-    expect(codeOf(() => identityFromClaims({ sub: 'jane@example.com', groups: 'reception' }, options))).toBe('INVALID_IDENTITY');
-    expect(codeOf(() => identityFromClaims({ sub: 'u-1', roles: ['clinic-physician'], fhirUser: 'Practitioner/p' }, options))).toBe('NO_ROLE');
+    expect(codeOf(() => identityFromClaims({ sub: 'jane@example.com', groups: 'reception' }, options))).toBe(
+      'INVALID_IDENTITY',
+    );
+    expect(
+      codeOf(() =>
+        identityFromClaims({ sub: 'u-1', roles: ['clinic-physician'], fhirUser: 'Practitioner/p' }, options),
+      ),
+    ).toBe('NO_ROLE');
     expect(codeOf(() => parseSubject(undefined))).toBe('INVALID_IDENTITY');
   });
 

@@ -1,7 +1,15 @@
 /** PIN rules and hashing (src-main/identity/pin.ts): pure, except for scrypt itself. */
 import { describe, expect, it } from 'vitest';
 import { PinError } from '../../src-main/identity/errors.ts';
-import { CURRENT_SCRYPT_PARAMS, checkPinRules, hashPin, needsRehash, parsePinHash, verifyPin, type PinRuleReason } from '../../src-main/identity/pin.ts';
+import {
+  CURRENT_SCRYPT_PARAMS,
+  checkPinRules,
+  hashPin,
+  needsRehash,
+  parsePinHash,
+  verifyPin,
+  type PinRuleReason,
+} from '../../src-main/identity/pin.ts';
 
 const policy = { pinMinLength: 6 };
 
@@ -102,7 +110,10 @@ describe('hashPin / verifyPin', () => {
 
   it('validates the PIN it is given and never repeats it in the error', async () => {
     for (const bad of ['12a456', '123', '1'.repeat(13), 123456 as unknown as string, null as unknown as string]) {
-      const error = await hashPin(bad).then(() => null, (e: unknown) => e);
+      const error = await hashPin(bad).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(PinError);
       expect((error as PinError).code).toBe('INVALID_INPUT');
       expect((error as PinError).message).not.toContain(String(bad));
@@ -110,7 +121,7 @@ describe('hashPin / verifyPin', () => {
     await expect(verifyPin('12a456', await hashPin('480137'))).rejects.toThrow(PinError);
   });
 
-  it('today\'s parameters are the documented ones', () => {
+  it("today's parameters are the documented ones", () => {
     expect(CURRENT_SCRYPT_PARAMS).toEqual({ N: 32768, r: 8, p: 1, keylen: 32 });
   });
 });

@@ -28,7 +28,9 @@ function failure(run: () => unknown): PolicyError {
 
 describe('managed policy loader', () => {
   it('reads /etc/clinic-workstation/policy.json on Linux; settings IT left out take their documented defaults', () => {
-    const loaded = loadManagedPolicy(ports({ [POLICY_LOCATIONS.linuxFile]: JSON.stringify({ central: CENTRAL, lock: { idleSeconds: 120 } }) }));
+    const loaded = loadManagedPolicy(
+      ports({ [POLICY_LOCATIONS.linuxFile]: JSON.stringify({ central: CENTRAL, lock: { idleSeconds: 120 } }) }),
+    );
     expect(loaded.source).toBe(POLICY_LOCATIONS.linuxFile);
     expect(loaded.policy.lock).toEqual({ idleSeconds: 120, warningSeconds: 30 });
     expect(loaded.policy.central?.allowLoopbackHttp).toBe(false);
@@ -57,19 +59,22 @@ describe('managed policy loader', () => {
 
   it('reads Group Policy registry values on Windows: numbers, booleans as 0/1, lists and maps as JSON text', () => {
     const loaded = loadManagedPolicy(
-      ports({}, {
-        platform: 'win32',
-        env: { ProgramData: 'C:\\ProgramData' },
-        readManagedSettings: () => ({
-          'central.fhirBaseUrl': CENTRAL.fhirBaseUrl,
-          'central.issuer': CENTRAL.issuer,
-          'central.clientId': CENTRAL.clientId,
-          'central.roleMap': JSON.stringify(CENTRAL.roleMap),
-          'lock.idleSeconds': 240,
-          'updates.enabled': 0,
-          'breakGlass.roles': '["physician"]',
-        }),
-      }),
+      ports(
+        {},
+        {
+          platform: 'win32',
+          env: { ProgramData: 'C:\\ProgramData' },
+          readManagedSettings: () => ({
+            'central.fhirBaseUrl': CENTRAL.fhirBaseUrl,
+            'central.issuer': CENTRAL.issuer,
+            'central.clientId': CENTRAL.clientId,
+            'central.roleMap': JSON.stringify(CENTRAL.roleMap),
+            'lock.idleSeconds': 240,
+            'updates.enabled': 0,
+            'breakGlass.roles': '["physician"]',
+          }),
+        },
+      ),
     );
     expect(loaded.source).toBe('the registry (Group Policy)');
     expect(loaded.policy.central?.roleMap).toEqual(CENTRAL.roleMap);
@@ -81,9 +86,15 @@ describe('managed policy loader', () => {
   it('refuses bad registry values by name, and a policy set in two places', () => {
     const win = (settings: Record<string, string | number | boolean>, files: Record<string, string> = {}) =>
       ports(files, { platform: 'win32', env: { ProgramData: 'C:\\ProgramData' }, readManagedSettings: () => settings });
-    expect(failure(() => loadManagedPolicy(win({ 'central.roleMap': '{not json' }))).message).toMatch(/central\.roleMap: is not valid JSON/);
-    expect(failure(() => loadManagedPolicy(win({ 'lock.idleMinutes': 5 }))).message).toMatch(/lock\.idleMinutes: not a setting/);
-    const both = failure(() => loadManagedPolicy(win({ 'lock.idleSeconds': 60 }, { 'C:\\ProgramData\\ClinicWorkstation\\policy.json': '{}' })));
+    expect(failure(() => loadManagedPolicy(win({ 'central.roleMap': '{not json' }))).message).toMatch(
+      /central\.roleMap: is not valid JSON/,
+    );
+    expect(failure(() => loadManagedPolicy(win({ 'lock.idleMinutes': 5 }))).message).toMatch(
+      /lock\.idleMinutes: not a setting/,
+    );
+    const both = failure(() =>
+      loadManagedPolicy(win({ 'lock.idleSeconds': 60 }, { 'C:\\ProgramData\\ClinicWorkstation\\policy.json': '{}' })),
+    );
     expect(both.code).toBe('POLICY_AMBIGUOUS');
   });
 
@@ -91,21 +102,35 @@ describe('managed policy loader', () => {
     const file = POLICY_LOCATIONS.linuxFile;
     const { publicKey } = generateKeyPairSync('x25519');
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    expect(loadManagedPolicy(ports({ [file]: JSON.stringify({ vault: { recoveryPublicKeyPem: pem } }) })).policy.vault.recoveryPublicKeyPem).toBe(pem);
+    expect(
+      loadManagedPolicy(ports({ [file]: JSON.stringify({ vault: { recoveryPublicKeyPem: pem } }) })).policy.vault
+        .recoveryPublicKeyPem,
+    ).toBe(pem);
     const oneLine = pem.replace(/\n/g, ' ');
-    const fromRegistry = loadManagedPolicy(ports({}, { platform: 'win32', env: {}, readManagedSettings: () => ({ 'vault.recoveryPublicKeyPem': oneLine }) }));
+    const fromRegistry = loadManagedPolicy(
+      ports({}, { platform: 'win32', env: {}, readManagedSettings: () => ({ 'vault.recoveryPublicKeyPem': oneLine }) }),
+    );
     expect(createPublicKey(normalizePem(fromRegistry.policy.vault.recoveryPublicKeyPem!)).equals(publicKey)).toBe(true);
-    const weak = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const weak = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .publicKey.export({ type: 'spki', format: 'pem' })
+      .toString();
     for (const bad of ['-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----', weak]) {
-      const error = failure(() => loadManagedPolicy(ports({ [file]: JSON.stringify({ vault: { recoveryPublicKeyPem: bad } }) })));
+      const error = failure(() =>
+        loadManagedPolicy(ports({ [file]: JSON.stringify({ vault: { recoveryPublicKeyPem: bad } }) })),
+      );
       expect(error.message).toMatch(/vault\.recoveryPublicKeyPem: /);
     }
   });
 
   it('takes a development file only when the app is not packaged', () => {
     const dev = '/home/dev/policy.json';
-    expect(loadManagedPolicy(ports({ [dev]: '{}' }, { isPackaged: false, env: { CLINIC_POLICY_FILE: dev } })).source).toBe(dev);
-    expect(failure(() => loadManagedPolicy(ports({ [dev]: '{}' }, { isPackaged: true, env: { CLINIC_POLICY_FILE: dev } }))).code).toBe('POLICY_AMBIGUOUS');
+    expect(
+      loadManagedPolicy(ports({ [dev]: '{}' }, { isPackaged: false, env: { CLINIC_POLICY_FILE: dev } })).source,
+    ).toBe(dev);
+    expect(
+      failure(() => loadManagedPolicy(ports({ [dev]: '{}' }, { isPackaged: true, env: { CLINIC_POLICY_FILE: dev } })))
+        .code,
+    ).toBe('POLICY_AMBIGUOUS');
   });
 
   it('names every setting of the schema, each with the kind the registry holds it as', () => {

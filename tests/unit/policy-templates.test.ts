@@ -10,7 +10,12 @@ import { Policy } from '../../src-shared/policy/schema.ts';
 import { renderAdml, renderAdmx } from '../../scripts/policy-templates/admx.ts';
 import { generatePolicyFiles, POLICY_OUTPUTS } from '../../scripts/policy-templates/generate.ts';
 import { policyModel } from '../../scripts/policy-templates/model.ts';
-import { referenceSection, REFERENCE_END, REFERENCE_START, spliceReference } from '../../scripts/policy-templates/reference.ts';
+import {
+  referenceSection,
+  REFERENCE_END,
+  REFERENCE_START,
+  spliceReference,
+} from '../../scripts/policy-templates/reference.ts';
 import { samplePolicy } from '../../scripts/policy-templates/sample.ts';
 import { validatePolicy } from '../../src-main/policy/load.ts';
 
@@ -35,8 +40,11 @@ function leafSettings(): string[] {
       else return current;
     }
   };
-  const shapeOf = (schema: z.ZodType): Record<string, z.ZodType> => (unwrap(schema).def as unknown as { shape: Record<string, z.ZodType> }).shape;
-  return Object.entries(shapeOf(Policy)).flatMap(([section, schema]) => Object.keys(shapeOf(schema)).map((field) => `${section}.${field}`));
+  const shapeOf = (schema: z.ZodType): Record<string, z.ZodType> =>
+    (unwrap(schema).def as unknown as { shape: Record<string, z.ZodType> }).shape;
+  return Object.entries(shapeOf(Policy)).flatMap(([section, schema]) =>
+    Object.keys(shapeOf(schema)).map((field) => `${section}.${field}`),
+  );
 }
 
 function parseXml(text: string): Document {
@@ -45,7 +53,10 @@ function parseXml(text: string): Document {
 }
 
 const elements = (node: Document | Element, tag: string): Element[] => Array.from(node.getElementsByTagName(tag));
-const children = (node: Element, tag: string): Element[] => Array.from(node.childNodes).filter((child): child is Element => child.nodeType === 1 && (child as Element).tagName === tag);
+const children = (node: Element, tag: string): Element[] =>
+  Array.from(node.childNodes).filter(
+    (child): child is Element => child.nodeType === 1 && (child as Element).tagName === tag,
+  );
 const ref = (value: string | null, kind: 'string' | 'presentation'): string => {
   const match = new RegExp(`^\\$\\(${kind}\\.([\\p{L}\\p{N}_]+)\\)$`, 'u').exec(value ?? '');
   if (!match) throw new Error(`not a $(${kind}.id) reference: ${value}`);
@@ -60,7 +71,8 @@ describe('policy templates, sample and IT guide reference', () => {
 
   it('the committed files are exactly what the generator makes from the schema now', () => {
     expect(Object.keys(generated).sort()).toEqual(Object.values(POLICY_OUTPUTS).sort());
-    for (const [file, content] of Object.entries(generated)) expect(committed[file], `${file} is ${REGENERATE}`).toBe(content);
+    for (const [file, content] of Object.entries(generated))
+      expect(committed[file], `${file} is ${REGENERATE}`).toBe(content);
   });
 
   it('knows the same settings as the policy loader, each in the registry form the loader reads', () => {
@@ -82,10 +94,16 @@ describe('policy templates, sample and IT guide reference', () => {
     expect(top.getAttribute('xmlns')).toBe('http://schemas.microsoft.com/GroupPolicy/2006/07/PolicyDefinitions');
     expect(top.getAttribute('revision')).toMatch(/^\d{1,4}\.\d{1,5}$/);
     expect(top.getAttribute('schemaVersion')).toBe('1.0');
-    expect(children(top, 'policyNamespaces')[0]!.getElementsByTagName('target')[0]!.getAttribute('namespace')).toBeTruthy();
+    expect(
+      children(top, 'policyNamespaces')[0]!.getElementsByTagName('target')[0]!.getAttribute('namespace'),
+    ).toBeTruthy();
     expect(children(top, 'resources')[0]!.getAttribute('minRequiredRevision')).toMatch(/^\d{1,4}\.\d{1,5}$/);
     // The order ADMX's schema demands.
-    expect(Array.from(top.childNodes).filter((node) => node.nodeType === 1).map((node) => (node as Element).tagName)).toEqual(['policyNamespaces', 'resources', 'supportedOn', 'categories', 'policies']);
+    expect(
+      Array.from(top.childNodes)
+        .filter((node) => node.nodeType === 1)
+        .map((node) => (node as Element).tagName),
+    ).toEqual(['policyNamespaces', 'resources', 'supportedOn', 'categories', 'policies']);
 
     const supported = new Set(elements(admx, 'definition').map((definition) => definition.getAttribute('name')));
     const categories = new Set(elements(admx, 'category').map((category) => category.getAttribute('name')));
@@ -98,14 +116,22 @@ describe('policy templates, sample and IT guide reference', () => {
       expect(policy.getAttribute('key')).toBe(key);
       expect(supported.has(children(policy, 'supportedOn')[0]!.getAttribute('ref'))).toBe(true);
       expect(categories.has(children(policy, 'parentCategory')[0]!.getAttribute('ref'))).toBe(true);
-      const valueNames = [policy.getAttribute('valueName'), ...elements(policy, '*').map((element) => element.getAttribute('valueName'))].filter((name): name is string => !!name);
+      const valueNames = [
+        policy.getAttribute('valueName'),
+        ...elements(policy, '*').map((element) => element.getAttribute('valueName')),
+      ].filter((name): name is string => !!name);
       expect(valueNames, policy.getAttribute('name')!).toHaveLength(1);
       byValueName.set(valueNames[0]!, policy);
     }
     expect([...byValueName.keys()].sort()).toEqual([...settings].sort());
 
     // Each setting in the registry type the loader reads (locations.ts).
-    const json = z.toJSONSchema(Policy, { io: 'input' }) as { properties: Record<string, { properties: Record<string, { minimum?: number; maximum?: number; maxLength?: number }> }> };
+    const json = z.toJSONSchema(Policy, { io: 'input' }) as {
+      properties: Record<
+        string,
+        { properties: Record<string, { minimum?: number; maximum?: number; maxLength?: number }> }
+      >;
+    };
     for (const setting of POLICY_SETTINGS) {
       const policy = byValueName.get(setting.name)!;
       const [section, field] = setting.name.split('.') as [string, string];
@@ -123,7 +149,8 @@ describe('policy templates, sample and IT guide reference', () => {
         // Text and JSON text are REG_SZ: a text element (multiText would write REG_MULTI_SZ).
         const text = [...children(inner!, 'text'), ...children(inner!, 'enum')];
         expect(text, setting.name).toHaveLength(1);
-        if (fieldSchema.maxLength !== undefined) expect(text[0]!.getAttribute('maxLength')).toBe(String(fieldSchema.maxLength));
+        if (fieldSchema.maxLength !== undefined)
+          expect(text[0]!.getAttribute('maxLength')).toBe(String(fieldSchema.maxLength));
       }
     }
   });
@@ -133,15 +160,23 @@ describe('policy templates, sample and IT guide reference', () => {
     const adml = parseXml(committed[POLICY_OUTPUTS.adml]!);
     expect(adml.documentElement!.tagName).toBe('policyDefinitionResources');
     expect(adml.documentElement!.getAttribute('revision')).toBe(admx.documentElement!.getAttribute('revision'));
-    const strings = new Map(elements(adml, 'string').filter((node) => node.parentNode?.nodeName === 'stringTable').map((node) => [node.getAttribute('id')!, node.textContent ?? '']));
+    const strings = new Map(
+      elements(adml, 'string')
+        .filter((node) => node.parentNode?.nodeName === 'stringTable')
+        .map((node) => [node.getAttribute('id')!, node.textContent ?? '']),
+    );
     const presentations = new Map(elements(adml, 'presentation').map((node) => [node.getAttribute('id')!, node]));
     for (const id of [...strings.keys(), ...presentations.keys()]) expect(id).toMatch(ADMX_ID);
 
-    const stringRefs = elements(admx, '*').flatMap((node) => ['displayName', 'explainText'].map((name) => node.getAttribute(name)).filter((value): value is string => !!value));
+    const stringRefs = elements(admx, '*').flatMap((node) =>
+      ['displayName', 'explainText'].map((name) => node.getAttribute(name)).filter((value): value is string => !!value),
+    );
     for (const value of stringRefs) expect(strings.has(ref(value, 'string')), value).toBe(true);
 
     for (const policy of elements(admx, 'policy')) {
-      const ids = elements(policy, '*').filter((node) => node.parentNode?.nodeName === 'elements').map((node) => node.getAttribute('id'));
+      const ids = elements(policy, '*')
+        .filter((node) => node.parentNode?.nodeName === 'elements')
+        .map((node) => node.getAttribute('id'));
       const presentationRef = policy.getAttribute('presentation');
       if (ids.length === 0) {
         expect(presentationRef).toBeNull();
@@ -149,13 +184,23 @@ describe('policy templates, sample and IT guide reference', () => {
       }
       const presentation = presentations.get(ref(presentationRef, 'presentation'));
       expect(presentation, presentationRef!).toBeDefined();
-      expect(elements(presentation!, '*').map((node) => node.getAttribute('refId')).filter(Boolean).sort()).toEqual(ids.sort());
+      expect(
+        elements(presentation!, '*')
+          .map((node) => node.getAttribute('refId'))
+          .filter(Boolean)
+          .sort(),
+      ).toEqual(ids.sort());
       // Every explanation names the setting, so IT can match it to the guide and the registry.
-      const valueName = elements(policy, '*').find((node) => node.getAttribute('valueName'))!.getAttribute('valueName')!;
+      const valueName = elements(policy, '*')
+        .find((node) => node.getAttribute('valueName'))!
+        .getAttribute('valueName')!;
       expect(strings.get(ref(policy.getAttribute('explainText'), 'string'))).toContain(`Registry value: ${valueName} `);
     }
     for (const setting of settings) {
-      expect([...strings.values()].some((text) => text.includes(`(${setting})`)), setting).toBe(true);
+      expect(
+        [...strings.values()].some((text) => text.includes(`(${setting})`)),
+        setting,
+      ).toBe(true);
     }
   });
 
@@ -168,11 +213,14 @@ describe('policy templates, sample and IT guide reference', () => {
     }
     const defaults = Policy.parse({}) as Record<string, Record<string, unknown>>;
     for (const [section, values] of Object.entries(defaults)) {
-      for (const [field, value] of Object.entries(values)) expect(sample[section]![field], `${section}.${field}`).toEqual(value);
+      for (const [field, value] of Object.entries(values))
+        expect(sample[section]![field], `${section}.${field}`).toEqual(value);
     }
     expect(sample['central']!['fhirBaseUrl']).toMatch(/^https:\/\/[a-z0-9.-]+\.clinic\.example\//);
     // Deployed unedited, the loader refuses it at the one placeholder IT must replace.
-    expect(() => validatePolicy(sample, 'policy.sample.json')).toThrow(/^The managed policy in policy\.sample\.json is not valid: vault\.recoveryPublicKeyPem: /);
+    expect(() => validatePolicy(sample, 'policy.sample.json')).toThrow(
+      /^The managed policy in policy\.sample\.json is not valid: vault\.recoveryPublicKeyPem: /,
+    );
     const { vault: _vault, ...withoutKey } = sample;
     expect(validatePolicy({ ...withoutKey, vault: {} }, 'policy.sample.json').lock).toEqual(defaults['lock']);
     expect(sample['central']!['issuer']).toMatch(/^https:\/\/[a-z0-9.-]+\.clinic\.example/);
@@ -183,7 +231,14 @@ describe('policy templates, sample and IT guide reference', () => {
     for (const setting of POLICY_SETTINGS) {
       const [section, field] = setting.name.split('.') as [string, string];
       const value = sample[section]![field];
-      registry[setting.name] = setting.kind === 'json' ? JSON.stringify(value) : setting.kind === 'boolean' ? (value ? 1 : 0) : (value as string | number);
+      registry[setting.name] =
+        setting.kind === 'json'
+          ? JSON.stringify(value)
+          : setting.kind === 'boolean'
+            ? value
+              ? 1
+              : 0
+            : (value as string | number);
     }
     expect(Policy.parse(policyFromSettings(registry))).toEqual(parsed);
   });
@@ -192,7 +247,12 @@ describe('policy templates, sample and IT guide reference', () => {
     const reference = referenceSection(committed[POLICY_OUTPUTS.guide]!);
     const rows = reference.split('\n').filter((line) => line.startsWith('| `'));
     expect(rows.map((row) => /^\| `([^`]+)`/.exec(row)![1])).toEqual(settings);
-    const json = z.toJSONSchema(Policy, { io: 'input' }) as { properties: Record<string, { properties: Record<string, { description?: string; minimum?: number; maximum?: number }> }> };
+    const json = z.toJSONSchema(Policy, { io: 'input' }) as {
+      properties: Record<
+        string,
+        { properties: Record<string, { description?: string; minimum?: number; maximum?: number }> }
+      >;
+    };
     for (const [index, name] of settings.entries()) {
       const [section, field] = name.split('.') as [string, string];
       const schema = json.properties[section]!.properties[field]!;
@@ -215,7 +275,14 @@ describe('policy templates, sample and IT guide reference', () => {
     // A section without a title is refused, so the template never shows a blank category.
     expect(() => policyModel(Demo)).toThrow(/display.*SECTION_TEXT/);
 
-    const Known = z.object({ lock: z.object({ theme: z.enum(['light', 'dark']).default('dark').meta({ description: 'Colour scheme.' }), newThing: z.number().int().min(1).max(2).meta({ description: 'A new thing.' }) }).strict() });
+    const Known = z.object({
+      lock: z
+        .object({
+          theme: z.enum(['light', 'dark']).default('dark').meta({ description: 'Colour scheme.' }),
+          newThing: z.number().int().min(1).max(2).meta({ description: 'A new thing.' }),
+        })
+        .strict(),
+    });
     const model = policyModel(Known);
     const admx = parseXml(renderAdmx(model));
     const adml = parseXml(renderAdml(model, {}));
@@ -226,12 +293,16 @@ describe('policy templates, sample and IT guide reference', () => {
     // Without a default or an example the sample cannot be complete.
     expect(() => samplePolicy(model)).toThrow(/lock\.newThing.*SAMPLE_EXAMPLES/);
     // Without a description there is nothing to tell IT.
-    expect(() => policyModel(z.object({ lock: z.object({ bare: z.boolean().default(false) }).strict() }))).toThrow(/lock\.bare has no description/);
+    expect(() => policyModel(z.object({ lock: z.object({ bare: z.boolean().default(false) }).strict() }))).toThrow(
+      /lock\.bare has no description/,
+    );
   });
 
   it('replaces only the text between the guide markers, and refuses a guide without them', () => {
     const guide = `# Guide\n\nBefore.\n\n${REFERENCE_START}\nold\n${REFERENCE_END}\n\nAfter.\n`;
-    expect(spliceReference(guide, 'new\n')).toBe(`# Guide\n\nBefore.\n\n${REFERENCE_START}\nnew\n${REFERENCE_END}\n\nAfter.\n`);
+    expect(spliceReference(guide, 'new\n')).toBe(
+      `# Guide\n\nBefore.\n\n${REFERENCE_START}\nnew\n${REFERENCE_END}\n\nAfter.\n`,
+    );
     expect(() => spliceReference('# Guide\n', 'new\n')).toThrow(/policy-reference/);
     expect(() => spliceReference(`${REFERENCE_END}\n${REFERENCE_START}\n`, 'new\n')).toThrow(/policy-reference/);
   });

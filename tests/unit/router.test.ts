@@ -18,7 +18,11 @@ const patient = { id: 'p1', name: 'Quorva Zentrell', mrn: 'MRN-1', birthDate: '1
 const chart = { allergies: [], problems: [], medications: [], vitals: [], notes: [] };
 
 /** Care relationships by patient id, for the authorize dependency (the real pure decision). */
-function setup(session: Session | null, overrides: Partial<Handlers> = {}, careTeamOf: Record<string, CareRelationship[]> = {}) {
+function setup(
+  session: Session | null,
+  overrides: Partial<Handlers> = {},
+  careTeamOf: Record<string, CareRelationship[]> = {},
+) {
   const outcomes: RequestOutcome[] = [];
   const logger = createMemoryLogger();
   const calls: unknown[] = [];
@@ -43,7 +47,13 @@ function setup(session: Session | null, overrides: Partial<Handlers> = {}, careT
     handlers,
     currentSession: () => session,
     authorize: (s, action, patientId) =>
-      decide({ user: s, action, patientId, relationships: (patientId && careTeamOf[patientId]) || [], activeGrants: [] }),
+      decide({
+        user: s,
+        action,
+        patientId,
+        relationships: (patientId && careTeamOf[patientId]) || [],
+        activeGrants: [],
+      }),
     logger,
     onOutcome: (o) => outcomes.push(o),
   });
@@ -79,13 +89,19 @@ describe('IPC router', () => {
   });
 
   it('requires a session, an unlocked one for PHI, and the permission of the role', async () => {
-    expect(await setup(null).route('patients.search', { query: 'Ze' })).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
-    expect(await setup({ ...nurse, locked: true }).route('patients.search', { query: 'Ze' })).toMatchObject({ error: { code: 'LOCKED' } });
+    expect(await setup(null).route('patients.search', { query: 'Ze' })).toMatchObject({
+      error: { code: 'UNAUTHENTICATED' },
+    });
+    expect(await setup({ ...nurse, locked: true }).route('patients.search', { query: 'Ze' })).toMatchObject({
+      error: { code: 'LOCKED' },
+    });
     for (const role of ['privacyOfficer', 'itAdmin'] as const) {
       const { route, calls, outcomes } = setup({ userId: 'u', role, practitionerId: null, locked: false });
       expect(await route('patients.search', { query: 'Ze' })).toMatchObject({ error: { code: 'FORBIDDEN' } });
       expect(calls).toEqual([]);
-      expect(outcomes).toEqual([{ channel: 'patients.search', userId: 'u', role, outcome: 'FORBIDDEN', denial: 'role' }]);
+      expect(outcomes).toEqual([
+        { channel: 'patients.search', userId: 'u', role, outcome: 'FORBIDDEN', denial: 'role' },
+      ]);
     }
     for (const role of ['physician', 'nurse', 'frontDesk'] as const) {
       const { route, calls } = setup({ userId: 'u', role, practitionerId: null, locked: false });
@@ -98,16 +114,39 @@ describe('IPC router', () => {
     const { route, calls, outcomes } = setup(nurse, {}, { 'pat-1': ['careTeam'] });
     expect(await route('chart.read', { patientId: 'pat-1' })).toEqual({ ok: true, data: chart });
     const refused = await route('chart.read', { patientId: 'pat-2' });
-    expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringContaining('restricted') } });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN', message: expect.stringContaining('restricted') },
+    });
     expect(calls).toEqual([{ patientId: 'pat-1' }]);
     expect(outcomes).toEqual([
-      { channel: 'chart.read', userId: 'u-nurse', role: 'nurse', outcome: 'ok', patientId: 'pat-1', decision: { allowed: true, basis: 'careTeam' } },
-      { channel: 'chart.read', userId: 'u-nurse', role: 'nurse', outcome: 'FORBIDDEN', patientId: 'pat-2', denial: 'notOnCareTeam' },
+      {
+        channel: 'chart.read',
+        userId: 'u-nurse',
+        role: 'nurse',
+        outcome: 'ok',
+        patientId: 'pat-1',
+        decision: { allowed: true, basis: 'careTeam' },
+      },
+      {
+        channel: 'chart.read',
+        userId: 'u-nurse',
+        role: 'nurse',
+        outcome: 'FORBIDDEN',
+        patientId: 'pat-2',
+        denial: 'notOnCareTeam',
+      },
     ]);
     // Front desk: refused by role before the patient is even looked at.
-    const frontDesk = setup({ userId: 'u-fd', role: 'frontDesk', practitionerId: null, locked: false }, {}, { 'pat-1': ['careTeam'] });
+    const frontDesk = setup(
+      { userId: 'u-fd', role: 'frontDesk', practitionerId: null, locked: false },
+      {},
+      { 'pat-1': ['careTeam'] },
+    );
     expect(await frontDesk.route('chart.read', { patientId: 'pat-1' })).toMatchObject({ error: { code: 'FORBIDDEN' } });
-    expect(frontDesk.outcomes).toEqual([{ channel: 'chart.read', userId: 'u-fd', role: 'frontDesk', outcome: 'FORBIDDEN', denial: 'role' }]);
+    expect(frontDesk.outcomes).toEqual([
+      { channel: 'chart.read', userId: 'u-fd', role: 'frontDesk', outcome: 'FORBIDDEN', denial: 'role' },
+    ]);
     // A malformed patient id is INVALID, and never reaches the decision or the handler.
     expect(await route('chart.read', { patientId: '../pat-1' })).toMatchObject({ error: { code: 'INVALID' } });
   });
@@ -123,7 +162,10 @@ describe('IPC router', () => {
   it('withholds PHI when its audit entry cannot be written, and says why', async () => {
     const logger = createMemoryLogger();
     const route = createRouter({
-      handlers: { 'patients.search': () => ({ results: [patient] }), 'workstation.status': () => status } as unknown as Handlers,
+      handlers: {
+        'patients.search': () => ({ results: [patient] }),
+        'workstation.status': () => status,
+      } as unknown as Handlers,
       currentSession: () => nurse,
       authorize: (s, action, patientId) => decide({ user: s, action, patientId, relationships: [], activeGrants: [] }),
       logger,
@@ -132,15 +174,26 @@ describe('IPC router', () => {
       },
     });
     const result = await route('patients.search', { query: 'Ze' });
-    expect(result).toEqual({ ok: false, error: { code: 'UNAVAILABLE', message: expect.stringContaining('audit trail') } });
+    expect(result).toEqual({
+      ok: false,
+      error: { code: 'UNAVAILABLE', message: expect.stringContaining('audit trail') },
+    });
     expect(JSON.stringify(result)).not.toContain('Quorva');
     // A channel without PHI still answers.
     expect(await route('workstation.status', {})).toMatchObject({ ok: true });
   });
 
   it('maps failures to typed codes and hides internal messages', async () => {
-    const failing = (error: unknown) => setup(nurse, { 'patients.search': () => { throw error; } }).route('patients.search', { query: 'Ze' });
-    expect(await failing(new CoreError('notFound', 'No such patient.'))).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: 'No such patient.' } });
+    const failing = (error: unknown) =>
+      setup(nurse, {
+        'patients.search': () => {
+          throw error;
+        },
+      }).route('patients.search', { query: 'Ze' });
+    expect(await failing(new CoreError('notFound', 'No such patient.'))).toEqual({
+      ok: false,
+      error: { code: 'NOT_FOUND', message: 'No such patient.' },
+    });
     expect(await failing(new VaultError('KEY_MISSING', 'x'))).toMatchObject({ error: { code: 'UNAVAILABLE' } });
     const internal = await failing(new Error('row for Quorva Zentrell broke'));
     expect(internal).toMatchObject({ error: { code: 'INTERNAL' } });
@@ -150,7 +203,9 @@ describe('IPC router', () => {
     expect(await failing(sqlite('SQLITE_BUSY'))).toMatchObject({ error: { code: 'BUSY' } });
     expect(await failing(sqlite('SQLITE_BUSY_SNAPSHOT'))).toMatchObject({ error: { code: 'BUSY' } });
     const full = await failing(sqlite('SQLITE_FULL'));
-    expect(full).toMatchObject({ error: { code: 'DISK_FULL', message: expect.stringContaining('Nothing already stored was lost') } });
+    expect(full).toMatchObject({
+      error: { code: 'DISK_FULL', message: expect.stringContaining('Nothing already stored was lost') },
+    });
     expect(JSON.stringify(full)).not.toContain('Quorva');
   });
 

@@ -25,7 +25,17 @@ describe('sync HTTP retries', () => {
   it('retries network errors, 408, 409, 429 and 5xx with growing, jittered backoff; then answers', async () => {
     const { fetchFn, calls } = scripted(['network', 503, 408, 409, 200]);
     const sleeps: number[] = [];
-    const response = await fetchWithRetry(URL_OK, {}, { fetch: fetchFn, sleep: async (ms) => void sleeps.push(ms), random: () => 0.999, allowLoopbackHttp: false, retry: { baseDelayMs: 100, maxDelayMs: 350 } });
+    const response = await fetchWithRetry(
+      URL_OK,
+      {},
+      {
+        fetch: fetchFn,
+        sleep: async (ms) => void sleeps.push(ms),
+        random: () => 0.999,
+        allowLoopbackHttp: false,
+        retry: { baseDelayMs: 100, maxDelayMs: 350 },
+      },
+    );
     expect(response.status).toBe(200);
     expect(calls).toHaveLength(5);
     // Full jitter under a cap that doubles: 100, 200, 350 (capped), 350.
@@ -35,11 +45,23 @@ describe('sync HTTP retries', () => {
   it('never retries another 4xx, and gives up after the attempts with the last failure', async () => {
     for (const status of [400, 401, 403, 404, 410, 412, 422]) {
       const refused = scripted([status]);
-      expect((await fetchWithRetry(URL_OK, {}, { fetch: refused.fetchFn, allowLoopbackHttp: false, sleep: async () => undefined })).status).toBe(status);
+      expect(
+        (
+          await fetchWithRetry(
+            URL_OK,
+            {},
+            { fetch: refused.fetchFn, allowLoopbackHttp: false, sleep: async () => undefined },
+          )
+        ).status,
+      ).toBe(status);
       expect(refused.calls, String(status)).toHaveLength(1);
     }
     const down = scripted([503, 503, 503]);
-    const error = await fetchWithRetry(URL_OK, {}, { fetch: down.fetchFn, allowLoopbackHttp: false, sleep: async () => undefined, retry: { attempts: 3 } }).catch((e: unknown) => e);
+    const error = await fetchWithRetry(
+      URL_OK,
+      {},
+      { fetch: down.fetchFn, allowLoopbackHttp: false, sleep: async () => undefined, retry: { attempts: 3 } },
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SyncHttpError);
     expect((error as SyncHttpError).reason).toBe('http-503');
     expect(down.calls).toHaveLength(3);
@@ -47,9 +69,15 @@ describe('sync HTTP retries', () => {
 
   it('refuses plain HTTP unless it is to this machine and policy allows it', async () => {
     const { fetchFn, calls } = scripted([200]);
-    await expect(fetchWithRetry('http://fhir.clinic.example/R4', {}, { fetch: fetchFn, allowLoopbackHttp: true })).rejects.toMatchObject({ reason: 'insecure-transport' });
-    await expect(fetchWithRetry('http://127.0.0.1:4401/fhir/R4', {}, { fetch: fetchFn, allowLoopbackHttp: false })).rejects.toMatchObject({ reason: 'insecure-transport' });
+    await expect(
+      fetchWithRetry('http://fhir.clinic.example/R4', {}, { fetch: fetchFn, allowLoopbackHttp: true }),
+    ).rejects.toMatchObject({ reason: 'insecure-transport' });
+    await expect(
+      fetchWithRetry('http://127.0.0.1:4401/fhir/R4', {}, { fetch: fetchFn, allowLoopbackHttp: false }),
+    ).rejects.toMatchObject({ reason: 'insecure-transport' });
     expect(calls).toHaveLength(0);
-    expect((await fetchWithRetry('http://127.0.0.1:4401/fhir/R4', {}, { fetch: fetchFn, allowLoopbackHttp: true })).status).toBe(200);
+    expect(
+      (await fetchWithRetry('http://127.0.0.1:4401/fhir/R4', {}, { fetch: fetchFn, allowLoopbackHttp: true })).status,
+    ).toBe(200);
   });
 });

@@ -110,7 +110,8 @@ describe('synthetic clinic: validity', () => {
     const failures: string[] = [];
     for (const resource of clinic.resources) {
       const result = parseFhirResource(resource);
-      if (!result.success) failures.push(`${resource.resourceType}/${resource.id}: ${JSON.stringify(result.error.issues)}`);
+      if (!result.success)
+        failures.push(`${resource.resourceType}/${resource.id}: ${JSON.stringify(result.error.issues)}`);
       else expect(result.data).toEqual(resource);
     }
     expect(failures).toEqual([]);
@@ -194,7 +195,15 @@ describe('synthetic clinic: sizes', () => {
   });
 
   it('sizes the staff from the options', () => {
-    const staff = clinicStaff({ seed: 1, patients: 10, physicians: 3, nurses: 4, frontDesk: 2, privacyOfficers: 1, itAdmins: 2 });
+    const staff = clinicStaff({
+      seed: 1,
+      patients: 10,
+      physicians: 3,
+      nurses: 4,
+      frontDesk: 2,
+      privacyOfficers: 1,
+      itAdmins: 2,
+    });
     const perRole = Object.fromEntries(Role.options.map((role) => [role, staff.filter((s) => s.role === role).length]));
     expect(perRole).toEqual({ physician: 3, nurse: 4, frontDesk: 2, privacyOfficer: 1, itAdmin: 2 });
     const defaults = resolveClinicOptions({ seed: 1, patients: 100_000 });
@@ -213,7 +222,9 @@ describe('synthetic clinic: sizes', () => {
       { patients: 1 },
     ];
     for (const options of bad) {
-      expect(() => resolveClinicOptions(options as ClinicOptions), JSON.stringify(options)).toThrow(/Invalid clinic options/);
+      expect(() => resolveClinicOptions(options as ClinicOptions), JSON.stringify(options)).toThrow(
+        /Invalid clinic options/,
+      );
     }
     expect(() => generateClinic({ seed: 1, patients: GENERATE_CLINIC_MAX_PATIENTS + 1 })).toThrow(/generateResources/);
     expect(() => generatePatientRecord({ seed: 1, patients: 3 }, 3)).toThrow(RangeError);
@@ -227,8 +238,12 @@ describe('synthetic clinic: content', () => {
     expect(new Set(usernames).size).toBe(usernames.length);
     expect(usernames).toEqual(expect.arrayContaining(['physician1', 'nurse1', 'frontdesk1', 'privacy1', 'itadmin1']));
     for (const member of clinic.staff) {
-      const practitioner = clinic.resources.find((r) => r.resourceType === 'Practitioner' && r.id === member.practitionerId);
-      const role = clinic.resources.find((r) => r.resourceType === 'PractitionerRole' && r.id === member.practitionerRoleId);
+      const practitioner = clinic.resources.find(
+        (r) => r.resourceType === 'Practitioner' && r.id === member.practitionerId,
+      );
+      const role = clinic.resources.find(
+        (r) => r.resourceType === 'PractitionerRole' && r.id === member.practitionerRoleId,
+      );
       expect(practitioner).toBeDefined();
       if (role?.resourceType !== 'PractitionerRole') throw new Error(`no role for ${member.username}`);
       expect(role.practitioner?.reference).toBe(`Practitioner/${member.practitionerId}`);
@@ -238,7 +253,9 @@ describe('synthetic clinic: content', () => {
   });
 
   it('gives patients an MRN, name, gender, birth date, address, telecom and a physician as GP', () => {
-    const physicians = new Set(clinic.staff.filter((s) => s.role === 'physician').map((s) => `Practitioner/${s.practitionerId}`));
+    const physicians = new Set(
+      clinic.staff.filter((s) => s.role === 'physician').map((s) => `Practitioner/${s.practitionerId}`),
+    );
     for (const record of clinic.patients) {
       const fields = patientSearchFields(record.patient);
       expect(fields.mrn).toBe(record.mrn);
@@ -256,7 +273,10 @@ describe('synthetic clinic: content', () => {
     const startsWithOneOf = (name: string, parts: readonly string[]) => parts.some((p) => name.startsWith(p));
     const endsWithOneOf = (name: string, parts: readonly string[]) => parts.some((p) => name.endsWith(p));
     for (const record of clinic.patients) {
-      expect(startsWithOneOf(record.family, FAMILY_STARTS) && endsWithOneOf(record.family, FAMILY_ENDS), record.family).toBe(true);
+      expect(
+        startsWithOneOf(record.family, FAMILY_STARTS) && endsWithOneOf(record.family, FAMILY_ENDS),
+        record.family,
+      ).toBe(true);
       for (const given of record.given) expect(startsWithOneOf(given, GIVEN_STARTS), given).toBe(true);
     }
   });
@@ -273,7 +293,9 @@ describe('synthetic clinic: content', () => {
       expect(encounter.participant?.length).toBe(2);
     }
     // Some encounters are with a physician outside the care team (covering), as in real clinics.
-    const outside = clinic.patients.filter((p) => p.encounterPractitionerIds.some((id) => !p.careTeamPractitionerIds.includes(id)));
+    const outside = clinic.patients.filter((p) =>
+      p.encounterPractitionerIds.some((id) => !p.careTeamPractitionerIds.includes(id)),
+    );
     expect(outside.length).toBeGreaterThan(0);
   });
 
@@ -290,14 +312,21 @@ describe('synthetic clinic: content', () => {
       if (vital.components) {
         expect(observation.valueQuantity).toBeUndefined();
         expect(observation.component?.map((c) => c.code.coding?.[0]?.code)).toEqual(['8480-6', '8462-4']);
-        for (const c of observation.component ?? []) expect(c.valueQuantity).toMatchObject({ system: UCUM, code: 'mm[Hg]' });
+        for (const c of observation.component ?? [])
+          expect(c.valueQuantity).toMatchObject({ system: UCUM, code: 'mm[Hg]' });
       } else {
         expect(observation.valueQuantity).toMatchObject({ system: UCUM, code: vital.ucum, unit: vital.unit });
       }
     }
     expect([...kinds].sort()).toEqual(Object.keys(VITAL_SIGNS).sort());
 
-    const expectedUnits: Record<string, string> = { '8867-4': '/min', '8310-5': 'Cel', '9279-1': '/min', '29463-7': 'kg', '2708-6': '%' };
+    const expectedUnits: Record<string, string> = {
+      '8867-4': '/min',
+      '8310-5': 'Cel',
+      '9279-1': '/min',
+      '29463-7': 'kg',
+      '2708-6': '%',
+    };
     for (const [code, unit] of Object.entries(expectedUnits)) {
       const sample = observations.find((o) => o.code.coding?.[0]?.code === code);
       expect(sample?.valueQuantity?.code).toBe(unit);

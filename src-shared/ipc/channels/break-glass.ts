@@ -25,7 +25,14 @@ export const BreakGlassReviewQueue = z.object({
       viewed: z.array(z.object({ at: z.number(), what: z.string() })),
     }),
   ),
-  alerts: z.array(z.object({ userId: z.string(), userName: z.string().nullable(), count: z.number().int(), shiftHours: z.number().int() })),
+  alerts: z.array(
+    z.object({
+      userId: z.string(),
+      userName: z.string().nullable(),
+      count: z.number().int(),
+      shiftHours: z.number().int(),
+    }),
+  ),
 });
 export type BreakGlassReviewQueue = z.infer<typeof BreakGlassReviewQueue>;
 
@@ -41,7 +48,11 @@ export const breakGlassChannels = {
       })
       .strict(),
     response: z.object({ expiresAt: z.number() }),
-    access: { kind: 'session', permission: 'patient.emergencyAccess', patientOf: (request: { patientId: string }) => request.patientId },
+    access: {
+      kind: 'session',
+      permission: 'patient.emergencyAccess',
+      patientOf: (request: { patientId: string }) => request.patientId,
+    },
     phi: false,
   }),
   /** The privacy officer's queue of break-glass events not yet reviewed, and alerts. */
@@ -52,7 +63,9 @@ export const breakGlassChannels = {
     phi: true,
   }),
   'breakGlass.markReviewed': defineChannel({
-    request: z.object({ grantId: z.uuid(), comment: z.string().trim().min(1, 'Write a comment for the review').max(2000) }).strict(),
+    request: z
+      .object({ grantId: z.uuid(), comment: z.string().trim().min(1, 'Write a comment for the review').max(2000) })
+      .strict(),
     response: z.object({}).strict(),
     access: { kind: 'session', permission: 'audit.read' },
     phi: false,

@@ -49,14 +49,22 @@ export const chartReadChannels = {
       /** When the full chart comes from a break-glass grant: when that grant ends (epoch ms). */
       emergencyAccessUntil: z.number().nullable(),
     }),
-    access: { kind: 'session', permission: 'patient.demographics.read', patientOf: (request: { patientId: string }) => request.patientId },
+    access: {
+      kind: 'session',
+      permission: 'patient.demographics.read',
+      patientOf: (request: { patientId: string }) => request.patientId,
+    },
     phi: true,
   }),
   /** The clinical sections alone (a refresh): care team (or break-glass) only. */
   'chart.read': defineChannel({
     request: PatientRequest,
     response: ChartSections,
-    access: { kind: 'session', permission: 'patient.clinical.read', patientOf: (request: { patientId: string }) => request.patientId },
+    access: {
+      kind: 'session',
+      permission: 'patient.clinical.read',
+      patientOf: (request: { patientId: string }) => request.patientId,
+    },
     phi: true,
   }),
 } as const;
@@ -67,21 +75,33 @@ export const chartWriteChannels = {
   'chart.recordVitals': defineChannel({
     request: z.object({ patientId: FhirId, vitals: VitalsEntry }).strict(),
     response: z.object({ recorded: z.number().int() }),
-    access: { kind: 'session', permission: 'patient.clinical.write', patientOf: (request: { patientId: string }) => request.patientId },
+    access: {
+      kind: 'session',
+      permission: 'patient.clinical.write',
+      patientOf: (request: { patientId: string }) => request.patientId,
+    },
     phi: false,
   }),
   /** A clinical note: a DocumentReference stored locally and queued for central. */
   'chart.writeNote': defineChannel({
     request: z.object({ patientId: FhirId, note: NoteEntry }).strict(),
     response: z.object({ id: z.string() }),
-    access: { kind: 'session', permission: 'patient.clinical.write', patientOf: (request: { patientId: string }) => request.patientId },
+    access: {
+      kind: 'session',
+      permission: 'patient.clinical.write',
+      patientOf: (request: { patientId: string }) => request.patientId,
+    },
     phi: false,
   }),
   /** A change to an allergy's criticality, clinical status or comment, based on the version shown. */
   'chart.editAllergy': defineChannel({
     request: z.object({ patientId: FhirId, allergyId: FhirId, edit: AllergyEdit }).strict(),
     response: z.object({}).strict(),
-    access: { kind: 'session', permission: 'patient.clinical.write', patientOf: (request: { patientId: string }) => request.patientId },
+    access: {
+      kind: 'session',
+      permission: 'patient.clinical.write',
+      patientOf: (request: { patientId: string }) => request.patientId,
+    },
     phi: false,
   }),
 } as const;

@@ -14,7 +14,12 @@ export const sessionChannels = {
   'session.status': defineChannel({ request: Empty, response: SessionStatus, access: { kind: 'public' }, phi: false }),
   /** Opens the provider's sign-in page; the outcome arrives as `session.changed`. */
   'session.signIn': defineChannel({ request: Empty, response: SessionStatus, access: { kind: 'public' }, phi: false }),
-  'session.cancelSignIn': defineChannel({ request: Empty, response: SessionStatus, access: { kind: 'public' }, phi: false }),
+  'session.cancelSignIn': defineChannel({
+    request: Empty,
+    response: SessionStatus,
+    access: { kind: 'public' },
+    phi: false,
+  }),
   /** Username + PIN while the provider cannot be reached, within policy's offline window. */
   'session.signInOffline': defineChannel({
     request: z.object({ username: Username, pin: Pin }).strict(),
@@ -22,8 +27,18 @@ export const sessionChannels = {
     access: { kind: 'public' },
     phi: false,
   }),
-  'session.setPin': defineChannel({ request: z.object({ pin: Pin }).strict(), response: SessionStatus, access: { kind: 'signedIn' }, phi: false }),
-  'session.unlock': defineChannel({ request: z.object({ pin: Pin }).strict(), response: SessionStatus, access: { kind: 'signedIn' }, phi: false }),
+  'session.setPin': defineChannel({
+    request: z.object({ pin: Pin }).strict(),
+    response: SessionStatus,
+    access: { kind: 'signedIn' },
+    phi: false,
+  }),
+  'session.unlock': defineChannel({
+    request: z.object({ pin: Pin }).strict(),
+    response: SessionStatus,
+    access: { kind: 'signedIn' },
+    phi: false,
+  }),
   'session.lock': defineChannel({ request: Empty, response: SessionStatus, access: { kind: 'signedIn' }, phi: false }),
   /** Ends the session completely ("Switch user", "Sign out"). */
   'session.end': defineChannel({
@@ -33,5 +48,10 @@ export const sessionChannels = {
     phi: false,
   }),
   /** Input in the window (throttled by the renderer): restarts the idle clock. */
-  'session.activity': defineChannel({ request: Empty, response: z.object({}).strict(), access: { kind: 'signedIn' }, phi: false }),
+  'session.activity': defineChannel({
+    request: Empty,
+    response: z.object({}).strict(),
+    access: { kind: 'signedIn' },
+    phi: false,
+  }),
 } as const;

@@ -29,7 +29,10 @@ export class FakeEmitter {
     return this.on(name, wrapper);
   }
   removeListener(name: string, listener: Listener): this {
-    this.listeners.set(name, (this.listeners.get(name) ?? []).filter((l) => l !== listener));
+    this.listeners.set(
+      name,
+      (this.listeners.get(name) ?? []).filter((l) => l !== listener),
+    );
     return this;
   }
   off(name: string, listener: Listener): this {
