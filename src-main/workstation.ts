@@ -21,7 +21,16 @@ import { workstationMigrations } from './migrations.ts';
 import { centralFetchFor } from './net/index.ts';
 import { describePolicy } from './policy/index.ts';
 import type { Ports, Timers } from './ports.ts';
-import { openVault, VaultError, vaultErrorGuide, type Database, type Vault, type VaultOptions } from './vault/index.ts';
+import {
+  openVault,
+  openVaultReadOnly,
+  VaultError,
+  vaultErrorGuide,
+  type Database,
+  type ReadOnlyVault,
+  type Vault,
+  type VaultOptions,
+} from './vault/index.ts';
 
 type Opened = { vault: Vault; trail: AuditTrail; auditKey: Buffer };
 
@@ -45,6 +54,21 @@ export interface Workstation {
 export async function openWorkstationVault(options: Omit<VaultOptions, 'migrations' | 'otherTraces'>): Promise<Vault> {
   const otherTraces = await auditKeyTraces(options.keyStore, options.dataDir);
   return openVault({ ...options, migrations: workstationMigrations, otherTraces });
+}
+
+/**
+ * The cache to read from (`ws status`, `ws audit verify`): opened as its owner when nobody holds
+ * it; beside the app, read-only, when the app does (`heldBy` names it).
+ */
+export async function openWorkstationVaultForReading(
+  options: Omit<VaultOptions, 'migrations' | 'otherTraces'>,
+): Promise<{ vault: ReadOnlyVault; heldBy: string | null }> {
+  try {
+    return { vault: await openWorkstationVault(options), heldBy: null };
+  } catch (error) {
+    if (!(error instanceof VaultError) || error.code !== 'IN_USE') throw error;
+    return { vault: await openVaultReadOnly(options), heldBy: error.message };
+  }
 }
 
 async function openCacheAndTrail(ports: Ports): Promise<Opened | VaultError> {

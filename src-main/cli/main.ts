@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { Policy } from '../../src-shared/policy/schema.ts';
 import { createJsonLogger } from '../log/index.ts';
 import { VaultError, vaultErrorGuide, EscrowKeyError, createKeytarKeyStore } from '../vault/index.ts';
-import { openWorkstationVault } from '../workstation.ts';
+import { openWorkstationVault, openWorkstationVaultForReading } from '../workstation.ts';
 import { eraseWorkstation, recoverWorkstation } from '../workstation-keys.ts';
 import {
   toAuditEvent,
@@ -232,13 +232,20 @@ async function runStatus({ dataDir, keyStore, logger, json }: CliContext): Promi
     };
   }
   try {
-    const vault = await openWorkstationVault({ dataDir, keyStore, policy: (policy ?? Policy.parse({})).vault, logger });
+    // Beside the running app it reads without taking the cache (heldBy names the app).
+    const { vault, heldBy } = await openWorkstationVaultForReading({
+      dataDir,
+      keyStore,
+      policy: (policy ?? Policy.parse({})).vault,
+      logger,
+    });
     try {
       report['vault'] = {
         ok: true,
         schemaVersion: vault.schemaVersion,
         escrowed: vault.escrowed,
         workstationId: readWorkstationId(vault.db),
+        ...(heldBy ? { inUse: heldBy } : {}),
       };
       const key = await loadAuditKey(keyStore, dataDir, vault.db);
       const trail = createAuditTrail(vault.db, key, systemClock);
@@ -427,18 +434,23 @@ async function runAuditCommand(
       throw new UsageError('--since takes an ISO date or date-time, e.g. 2026-11-01 or 2026-11-01T08:00:00Z.');
   }
   if (command !== 'verify' && command !== 'export') throw new UsageError(`Unknown audit command: ${command}`);
-  const vault = await openWorkstationVault({
+  const vaultOptions = {
     dataDir: options.dataDir,
     keyStore: options.keyStore,
     policy: readPolicy(options.policy).vault,
     logger: options.logger,
-  });
+  };
+  // Verifying only reads: it works beside the running app. Exporting is audited, so it owns the cache.
+  const { vault, heldBy } =
+    command === 'verify'
+      ? await openWorkstationVaultForReading(vaultOptions)
+      : { vault: await openWorkstationVault(vaultOptions), heldBy: null };
   try {
     const key = await loadAuditKey(
       options.keyStore,
       options.dataDir,
       vault.db,
-      readPolicy(options.policy).vault.recoveryPublicKeyPem,
+      heldBy ? undefined : readPolicy(options.policy).vault.recoveryPublicKeyPem,
     );
     if (command === 'verify') {
       const access = vault.readerAccess();

@@ -3,7 +3,16 @@
  * The ground floor of the core's data: it knows no capability; each capability brings its own
  * tables as migrations and its own SQL over the connection it gets here.
  */
-export { openVault, eraseVault, recoverVault, releaseAndRemove, type Vault, type VaultOptions } from './vault.ts';
+export {
+  openVault,
+  openVaultReadOnly,
+  eraseVault,
+  recoverVault,
+  releaseAndRemove,
+  type ReadOnlyVault,
+  type Vault,
+  type VaultOptions,
+} from './vault.ts';
 export { acquireOwnerLock, type OwnerLock } from './owner-lock.ts';
 export { VaultError, vaultErrorGuide } from './errors.ts';
 export { runMigrations, schemaVersion, type Migration } from './migrations.ts';

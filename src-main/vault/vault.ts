@@ -16,7 +16,7 @@ import { VaultError } from './errors.ts';
 import { vaultFiles, type VaultFiles } from './files.ts';
 import { generateCacheKey, isCacheKey, keyCheckValue, keyMatchesCheck, keychainAccounts } from './key-material.ts';
 import { KeychainUnavailableError, type KeyStore } from '../ports.ts';
-import { runMigrations, type Migration } from './migrations.ts';
+import { runMigrations, schemaVersion, type Migration } from './migrations.ts';
 import { applyConnectionSettings, isNotADatabase, openDatabase, type Database } from './sqlcipher.ts';
 import { acquireOwnerLock, ownerFiles, type OwnerLock } from './owner-lock.ts';
 
@@ -116,6 +116,32 @@ async function openHeld(options: VaultOptions, lock: OwnerLock): Promise<Vault> 
     await createCache(files, accounts, options);
     return openHeld(options, lock);
   }
+  const { db, key } = unlockExisting(files, current, next);
+  try {
+    if (next !== null || fs.existsSync(files.rotation))
+      await settleRotation(files, accounts, options, key === next && key !== current ? key : null);
+    applyConnectionSettings(db);
+    const schemaVersion = runMigrations(db, options.migrations);
+    const escrowed = await ensureEscrow(files, key, options);
+    options.logger.log('info', 'vault.opened', { schemaVersion, escrowed });
+    return makeVault(db, key, files, accounts, options, schemaVersion, escrowed, lock);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * Opens an existing cache file with the keychain's key, or says exactly why not: cut short,
+ * no key, a key that does not open it, a key that should but cannot (damage).
+ */
+function unlockExisting(
+  files: VaultFiles,
+  current: string | null,
+  next: string | null,
+  connection: { readonly?: boolean } = {},
+): { db: Database; key: string } {
+  const dataDir = files.dataDir;
   // Every cache is made whole (under a staging name) before it takes this name: a file shorter
   // than one page, or not a whole number of pages, was cut short. SQLite would take an empty file
   // for a new database and start afresh.
@@ -137,7 +163,7 @@ async function openHeld(options: VaultOptions, lock: OwnerLock): Promise<Vault> 
   let opened: { db: Database; key: string } | null = null;
   for (const key of candidates) {
     try {
-      opened = { db: openDatabase(files.db, key), key };
+      opened = { db: openDatabase(files.db, key, connection), key };
       break;
     } catch (error) {
       if (!isNotADatabase(error))
@@ -152,20 +178,42 @@ async function openHeld(options: VaultOptions, lock: OwnerLock): Promise<Vault> 
     throw new VaultError('WRONG_KEY', `The key in the keychain does not open the cache in ${dataDir}.`);
   }
 
-  const { db, key } = opened;
-  try {
-    if (next !== null || fs.existsSync(files.rotation))
-      await settleRotation(files, accounts, options, key === next && key !== current ? key : null);
-    applyConnectionSettings(db);
-    const schemaVersion = runMigrations(db, options.migrations);
-    const escrowed = await ensureEscrow(files, key, options);
-    options.logger.log('info', 'vault.opened', { schemaVersion, escrowed });
-    return makeVault(db, key, files, accounts, options, schemaVersion, escrowed, lock);
-  } catch (error) {
-    db.close();
-    throw error;
-  }
+  return opened;
 }
+
+/**
+ * Opens the cache to read it beside the process that holds it (the app): `ws status` and
+ * `ws audit verify` while the app runs. No lock, no migration, no escrow, no rotation settled:
+ * a read-only connection, which SQLite's WAL lets see the holder's committed state safely.
+ */
+export async function openVaultReadOnly(options: {
+  dataDir: string;
+  keyStore: KeyStore;
+  logger: Logger;
+}): Promise<ReadOnlyVault> {
+  const dataDir = path.resolve(options.dataDir);
+  const files = vaultFiles(dataDir);
+  if (!fs.existsSync(files.db)) throw new VaultError('DATABASE_MISSING', `There is no cache in ${dataDir}.`);
+  const accounts = keychainAccounts(dataDir);
+  const { db, key } = unlockExisting(
+    files,
+    await readKey(options.keyStore, accounts.current),
+    await readKey(options.keyStore, accounts.next),
+    { readonly: true },
+  );
+  db.pragma('busy_timeout = 5000');
+  return {
+    db,
+    files,
+    schemaVersion: schemaVersion(db),
+    escrowed: fs.existsSync(files.escrow),
+    readerAccess: () => ({ file: files.db, key }),
+    close: () => db.close(),
+  };
+}
+
+/** A cache opened to read beside its holder: the parts of a Vault that do not change it. */
+export type ReadOnlyVault = Pick<Vault, 'db' | 'files' | 'schemaVersion' | 'escrowed' | 'readerAccess' | 'close'>;
 
 /**
  * A new cache is built under a staging name and renamed into place only when it is complete:
