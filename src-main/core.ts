@@ -111,7 +111,7 @@ export async function createCore(ports: Ports): Promise<Core> {
       await shipper?.stop();
       await sync.stop();
       listeners.clear();
-      workstation.close();
+      await workstation.close();
     },
   };
 }

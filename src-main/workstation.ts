@@ -8,7 +8,12 @@ import { APP_NAME, APP_VERSION } from '../src-shared/app-info.ts';
 import type { WorkstationStatus } from '../src-shared/ipc/contract.ts';
 import type { VaultStatus } from '../src-shared/vault/status.ts';
 import {
+  anchorOf,
   auditKeyTraces,
+  checkAnchor,
+  createAnchorKeeper,
+  readAnchor,
+  writeAnchor,
   createAuditShipper,
   createAuditTrail,
   loadAuditKey,
@@ -20,8 +25,9 @@ import type { Handlers } from './ipc/index.ts';
 import { workstationMigrations } from './migrations.ts';
 import { centralFetchFor } from './net/index.ts';
 import { describePolicy } from './policy/index.ts';
-import type { Ports, Timers } from './ports.ts';
+import { systemTimers, type Ports, type Timers } from './ports.ts';
 import {
+  afterDurableCommit,
   openVault,
   openVaultReadOnly,
   VaultError,
@@ -44,7 +50,10 @@ export interface Workstation {
   status(): WorkstationStatus;
   /** For the audit shipper's retention: the open cache, or null. */
   opened(): Opened | null;
-  close(): void;
+  /** Resolves once the audit anchor outside the cache holds every durable entry so far. */
+  anchored(): Promise<void>;
+  /** Closes the cache, then anchors the audit trail's final head (the close made it durable). */
+  close(): Promise<void>;
 }
 
 /**
@@ -86,7 +95,24 @@ async function openCacheAndTrail(ports: Ports): Promise<Opened | VaultError> {
       vault.db,
       ports.policy.vault.recoveryPublicKeyPem,
     );
-    return { vault, trail: createAuditTrail(vault.db, auditKey, ports.clock), auditKey };
+    const trail = createAuditTrail(vault.db, auditKey, ports.clock);
+    const anchor = await readAnchor(ports.keyStore, ports.paths.dataDir, auditKey);
+    const rollback = checkAnchor(trail, anchor);
+    if (rollback) {
+      // Never a silent start: recorded in the trail (it ships once IT accepts), then the IT screen.
+      trail.append({
+        action: 'audit.rollbackDetected',
+        outcome: 'failure',
+        userId: null,
+        role: null,
+        detail: `${rollback.kind}:anchored-${rollback.anchoredSeq}:found-${rollback.lastSeq}`,
+      });
+      ports.logger.log('error', 'audit.rollback-detected', { reason: rollback.kind });
+      vault.close();
+      return new VaultError('ROLLED_BACK', rollback.message);
+    }
+    if (anchor === null) await writeAnchor(ports.keyStore, ports.paths.dataDir, auditKey, anchorOf(trail));
+    return { vault, trail, auditKey };
   } catch (error) {
     vault?.close();
     if (!(error instanceof VaultError)) throw error;
@@ -102,6 +128,7 @@ export async function openWorkstation(ports: Ports): Promise<Workstation> {
     if (state instanceof VaultError) throw state;
     return state;
   };
+  const keeper = opened ? keepAnchored(opened, ports) : null;
   if (opened) {
     opened.trail.append({
       action: 'workstation.start',
@@ -138,8 +165,30 @@ export async function openWorkstation(ports: Ports): Promise<Workstation> {
       vault: vaultStatus(),
     }),
     opened: () => opened,
-    close: () => opened?.vault.close(),
+    anchored: () => keeper?.anchored() ?? Promise.resolve(),
+    async close() {
+      if (!opened || !keeper) return;
+      keeper.stop();
+      const final = anchorOf(opened.trail);
+      opened.vault.close();
+      await keeper.write(final);
+    },
   };
+}
+
+/** The audit anchor follows the durable state: after each durable commit, and periodically. */
+function keepAnchored(opened: Opened, ports: Ports): ReturnType<typeof createAnchorKeeper> {
+  const keeper = createAnchorKeeper({
+    trail: opened.trail,
+    checkpoint: () => void opened.vault.db.pragma('wal_checkpoint(PASSIVE)'),
+    key: opened.auditKey,
+    keyStore: ports.keyStore,
+    dataDir: ports.paths.dataDir,
+    timers: ports.timers ?? systemTimers,
+    logger: ports.logger,
+  });
+  const unsubscribe = afterDurableCommit(opened.vault.db, keeper.noteDurable);
+  return { ...keeper, stop: () => (unsubscribe(), keeper.stop()) };
 }
 
 export function workstationHandlers(

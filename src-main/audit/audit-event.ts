@@ -72,6 +72,8 @@ const SHAPES: Record<string, Shape> = {
   'key.recover': { type: TYPES.alert, subtype: own('key-recover'), action: 'U' },
   'audit.export': { type: TYPES.export, subtype: own('audit-export'), action: 'R' },
   'sync.retryHeld': { type: TYPES.app, subtype: own('sync-retry-held'), action: 'U' },
+  'audit.rollbackDetected': { type: TYPES.alert, subtype: own('audit-rollback-detected'), action: 'E' },
+  'audit.rollbackAccepted': { type: TYPES.alert, subtype: own('audit-rollback-accepted'), action: 'U' },
 };
 
 const OUTCOMES = { success: '0', denied: '4', failure: '8' } as const;

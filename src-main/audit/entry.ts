@@ -33,6 +33,8 @@ export const AUDIT_ACTIONS = [
   'audit.read',
   'audit.export',
   'sync.retryHeld',
+  'audit.rollbackDetected',
+  'audit.rollbackAccepted',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = 'success' | 'denied' | 'failure';

@@ -20,3 +20,12 @@ export { createAuditShipper, type AuditShipper } from './shipper.ts';
 export { verifyAuditTrail, type VerifyReport } from './verify.ts';
 export { verifyAuditTrailParallel } from './verify-parallel.ts';
 export { toAuditEvent } from './audit-event.ts';
+export {
+  anchorOf,
+  checkAnchor,
+  createAnchorKeeper,
+  readAnchor,
+  writeAnchor,
+  type Anchor,
+  type RollbackReport,
+} from './anchor.ts';

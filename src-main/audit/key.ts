@@ -12,6 +12,7 @@ import {
   type Database,
 } from '../vault/index.ts';
 import { KeychainUnavailableError, type KeyStore } from '../ports.ts';
+import { anchorFile, eraseAnchor } from './anchor.ts';
 
 /**
  * The audit key: 256 random bits in the OS keychain, under its own account, never the database
@@ -104,6 +105,7 @@ export async function auditKeyTraces(keyStore: KeyStore, dataDir: string): Promi
   }
   return [
     ...(stored !== null ? ['the audit key in the OS keychain'] : []),
+    ...(fs.existsSync(anchorFile(dataDir)) ? [path.basename(anchorFile(dataDir))] : []),
     ...(fs.existsSync(auditEscrowFile(dataDir)) ? [path.basename(auditEscrowFile(dataDir))] : []),
   ];
 }
@@ -114,5 +116,6 @@ export async function eraseAuditKey(
   dataDir: string,
 ): Promise<{ keyRemoved: boolean; escrowRemoved: boolean }> {
   const keyRemoved = await keyStore.delete(auditKeyAccount(dataDir));
+  await eraseAnchor(keyStore, dataDir);
   return { keyRemoved, escrowRemoved: removeIfExists(auditEscrowFile(dataDir)) };
 }

@@ -25,6 +25,10 @@ export interface AuditTrail {
   /** Entries by sequence number, oldest first (for export, review and shipping). */
   entries(options?: { afterSeq?: number; since?: number; grantId?: string; limit?: number }): AuditEntry[];
   lastSeq(): number;
+  /** The newest entry's sequence number and chain hash (seq 0 and the genesis hash when empty). */
+  head(): { seq: number; hash: Buffer };
+  /** The hash of the entry with this sequence number, if the cache still holds it. */
+  hashAt(seq: number): Buffer | null;
 }
 
 const INSERT = `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}, hash) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')}, ?)`;
@@ -59,6 +63,7 @@ export function createAuditTrail(db: Database, rawKey: Buffer, clock: Clock): Au
   );
   const last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
   const anchor = db.prepare('SELECT through_seq AS seq, anchor_hash AS hash FROM audit_retention');
+  const hashOf = db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck();
 
   // Read from the database inside each append's transaction: another connection (the IT command
   // line) may have appended since, and the chain must follow what is really there.
@@ -123,5 +128,7 @@ export function createAuditTrail(db: Database, rawKey: Buffer, clock: Clock): Au
       ).map(rowToEntry);
     },
     lastSeq: () => tail().seq,
+    head: () => tail(),
+    hashAt: (seq) => (hashOf.get(seq) as Buffer | undefined) ?? null,
   };
 }

@@ -13,6 +13,10 @@ import { VaultError, vaultErrorGuide, EscrowKeyError, createKeytarKeyStore } fro
 import { openWorkstationVault, openWorkstationVaultForReading } from '../workstation.ts';
 import { eraseWorkstation, recoverWorkstation } from '../workstation-keys.ts';
 import {
+  anchorOf,
+  checkAnchor,
+  readAnchor,
+  writeAnchor,
   toAuditEvent,
   loadAuditKey,
   createAuditTrail,
@@ -45,6 +49,8 @@ Commands:
                                unless --discard-unsynced (it says how many it destroys)
   audit verify                 walk the audit chain; report the first altered, removed,
                                inserted or reordered entry (exit 1 when one is found)
+  audit accept-rollback --yes  go on with a cache older than its audit anchor (ROLLED_BACK):
+                               the loss is recorded in the trail, the anchor moves
   audit export [--since <ISO date>]
                                the audit trail as FHIR AuditEvent NDJSON on stdout
   sync retry-held              put changes held for IT back in the queue (after central
@@ -113,7 +119,15 @@ export async function runCli(argv: string[]): Promise<number> {
   const keyStore = createKeytarKeyStore();
   const logger = createJsonLogger(() => {});
   if (area === 'audit')
-    return runAuditCommand(command!, { dataDir, keyStore, logger, json, since: values.since, policy: values.policy });
+    return runAuditCommand(command!, {
+      dataDir,
+      keyStore,
+      logger,
+      json,
+      since: values.since,
+      policy: values.policy,
+      yes: values.yes,
+    });
   if (area === 'status') return runStatus({ dataDir, keyStore, logger, json });
   if (area === 'sync') return runSyncCommand(command!, { dataDir, keyStore, logger, json });
   if (area === 'enroll') return runEnroll({ dataDir, keyStore, logger, json });
@@ -414,6 +428,57 @@ async function auditKeyOperation(
   }
 }
 
+/**
+ * `audit accept-rollback --yes`: IT goes on with a cache older than its audit anchor, knowingly.
+ * The loss is recorded in the trail (it ships with the rest), then the anchor moves to what is there.
+ */
+async function acceptRollback(options: {
+  dataDir: string;
+  keyStore: ReturnType<typeof createKeytarKeyStore>;
+  logger: ReturnType<typeof createJsonLogger>;
+  json: boolean;
+  yes?: boolean;
+}): Promise<number> {
+  if (!options.yes)
+    throw new UsageError(
+      'audit accept-rollback records that audit entries are lost and lets the app start; confirm with --yes.',
+    );
+  const vault = await openWorkstationVault({
+    dataDir: options.dataDir,
+    keyStore: options.keyStore,
+    policy: Policy.parse({}).vault,
+    logger: options.logger,
+  });
+  const key = await loadAuditKey(options.keyStore, options.dataDir, vault.db);
+  const trail = createAuditTrail(vault.db, key, systemClock);
+  const rollback = checkAnchor(trail, await readAnchor(options.keyStore, options.dataDir, key));
+  if (!rollback) {
+    vault.close();
+    print(
+      options.json,
+      { ok: true, accepted: false },
+      'The audit trail is as long as its anchor says: there is nothing to accept.',
+    );
+    return 0;
+  }
+  trail.append({
+    action: 'audit.rollbackAccepted',
+    outcome: 'success',
+    userId: null,
+    role: 'itAdmin',
+    detail: `${rollback.kind}:anchored-${rollback.anchoredSeq}:found-${rollback.lastSeq}`,
+  });
+  const anchor = anchorOf(trail);
+  vault.close(); // the close makes the entry durable before the anchor moves past it
+  await writeAnchor(options.keyStore, options.dataDir, key, anchor);
+  print(
+    options.json,
+    { ok: true, accepted: true, anchoredSeq: rollback.anchoredSeq, lastSeq: rollback.lastSeq },
+    `Accepted: ${rollback.message} The loss is recorded in the audit trail.`,
+  );
+  return 0;
+}
+
 /** Where each tamper kind is reported: the IT guide explains what to do about each. */
 async function runAuditCommand(
   command: string,
@@ -424,6 +489,7 @@ async function runAuditCommand(
     json: boolean;
     since: string | undefined;
     policy: string | undefined;
+    yes?: boolean;
   },
 ): Promise<number> {
   const { json } = options;
@@ -433,7 +499,9 @@ async function runAuditCommand(
     if (!/^\d{4}-\d{2}-\d{2}/.test(options.since) || Number.isNaN(since))
       throw new UsageError('--since takes an ISO date or date-time, e.g. 2026-11-01 or 2026-11-01T08:00:00Z.');
   }
-  if (command !== 'verify' && command !== 'export') throw new UsageError(`Unknown audit command: ${command}`);
+  if (command !== 'verify' && command !== 'export' && command !== 'accept-rollback')
+    throw new UsageError(`Unknown audit command: ${command}`);
+  if (command === 'accept-rollback') return acceptRollback(options);
   const vaultOptions = {
     dataDir: options.dataDir,
     keyStore: options.keyStore,
@@ -460,6 +528,28 @@ async function runAuditCommand(
         dbKey: access.key,
         auditKey: key,
       });
+      // The chain holds together; is it as long as its anchor outside the cache says it was?
+      const rollback = report.ok
+        ? checkAnchor(
+            createAuditTrail(vault.db, key, systemClock),
+            await readAnchor(options.keyStore, options.dataDir, key),
+          )
+        : null;
+      if (rollback) {
+        print(
+          json,
+          {
+            ok: false,
+            code: 'AUDIT_ROLLED_BACK',
+            kind: rollback.kind,
+            anchoredSeq: rollback.anchoredSeq,
+            lastSeq: rollback.lastSeq,
+            message: rollback.message,
+          },
+          `AUDIT TRAIL ROLLED BACK: ${rollback.message}`,
+        );
+        return 1;
+      }
       if (report.ok) {
         print(
           json,

@@ -51,6 +51,12 @@ export const vaultErrorGuide: Readonly<Record<VaultErrorCode, { title: string; a
     action:
       'Close the other window or command (the details name its process) and try again. Only one app or IT command may use a cache at a time; nothing was changed.',
   },
+  ROLLED_BACK: {
+    title:
+      'The cache is older than its audit trail says it should be: audit entries, and perhaps changes, are missing.',
+    action:
+      'Do not use the cache until you know why (a backup put back, damage after a crash, tampering); this was recorded in the audit trail. Restore the right copy of the cache folder if there is one. To go on with the cache as it is, `ws audit accept-rollback --yes` records the loss and lets the app start.',
+  },
   ESCROW_FAILED: {
     title: 'The cache key could not be wrapped for the IT recovery key named in policy.',
     action:

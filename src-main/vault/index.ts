@@ -17,6 +17,7 @@ export { acquireOwnerLock, type OwnerLock } from './owner-lock.ts';
 export { VaultError, vaultErrorGuide } from './errors.ts';
 export { runMigrations, schemaVersion, type Migration } from './migrations.ts';
 export {
+  afterDurableCommit,
   durably,
   enterRollbackJournal,
   openDatabase,

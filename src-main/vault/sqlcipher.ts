@@ -71,11 +71,29 @@ export function applyConnectionSettings(db: Database): void {
 export function durably<T>(db: Database, write: () => T): T {
   if (db.inTransaction) return write();
   db.pragma('synchronous = FULL');
+  let result: T;
   try {
-    return db.transaction(write).immediate();
+    result = db.transaction(write).immediate();
   } finally {
     db.pragma('synchronous = NORMAL');
   }
+  for (const listener of durableListeners.get(db.name) ?? []) listener();
+  return result;
+}
+
+/** Per database file (a rotation reopens the connection; the file stays). */
+const durableListeners = new Map<string, Set<() => void>>();
+
+/**
+ * Calls `listener` after each durable commit on this database file: everything committed until
+ * then is on disk (the audit anchor follows the durable state, never ahead of it). Returns the
+ * function that stops it.
+ */
+export function afterDurableCommit(db: Database, listener: () => void): () => void {
+  let set = durableListeners.get(db.name);
+  if (!set) durableListeners.set(db.name, (set = new Set()));
+  set.add(listener);
+  return () => void set.delete(listener);
 }
 
 /**

@@ -13,6 +13,7 @@ export const VaultErrorCode = z.enum([
   'SCHEMA_TOO_NEW',
   'ESCROW_FAILED',
   'IN_USE',
+  'ROLLED_BACK',
 ]);
 export type VaultErrorCode = z.infer<typeof VaultErrorCode>;
 
