@@ -3,11 +3,11 @@
  * The vault runs this list without knowing whose tables it creates. A new capability adds its
  * migrations here with the next free version.
  */
-import { auditMigrations } from './audit/index.ts';
+import { auditLargeTables, auditMigrations } from './audit/index.ts';
 import { breakGlassMigrations } from './break-glass/index.ts';
 import { identityMigrations } from './identity/index.ts';
-import { recordsMigrations } from './records/index.ts';
-import { syncMigrations } from './sync/index.ts';
+import { recordsLargeTables, recordsMigrations } from './records/index.ts';
+import { syncLargeTables, syncMigrations } from './sync/index.ts';
 import type { Migration } from './vault/index.ts';
 
 export const workstationMigrations: readonly Migration[] = [
@@ -25,3 +25,6 @@ workstationMigrations.forEach((migration, index) => {
 });
 
 export const LATEST_SCHEMA_VERSION = workstationMigrations.length;
+
+/** The tables too large to read whole at every open (the full check, `ws vault check`, reads them). */
+export const largeTables: readonly string[] = [...recordsLargeTables, ...auditLargeTables, ...syncLargeTables];

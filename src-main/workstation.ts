@@ -22,7 +22,7 @@ import {
   type AuditTrail,
 } from './audit/index.ts';
 import type { Handlers } from './ipc/index.ts';
-import { workstationMigrations } from './migrations.ts';
+import { largeTables, workstationMigrations } from './migrations.ts';
 import { centralFetchFor } from './net/index.ts';
 import { describePolicy } from './policy/index.ts';
 import { systemTimers, type Ports, type Timers } from './ports.ts';
@@ -60,9 +60,11 @@ export interface Workstation {
  * The workstation's cache, opened (or created) with every capability's schema. The audit key's
  * traces count as traces of a cache: with them and no database, nothing is created afresh.
  */
-export async function openWorkstationVault(options: Omit<VaultOptions, 'migrations' | 'otherTraces'>): Promise<Vault> {
+export async function openWorkstationVault(
+  options: Omit<VaultOptions, 'migrations' | 'otherTraces' | 'largeTables'>,
+): Promise<Vault> {
   const otherTraces = await auditKeyTraces(options.keyStore, options.dataDir);
-  return openVault({ ...options, migrations: workstationMigrations, otherTraces });
+  return openVault({ ...options, migrations: workstationMigrations, otherTraces, largeTables });
 }
 
 /**
@@ -70,7 +72,7 @@ export async function openWorkstationVault(options: Omit<VaultOptions, 'migratio
  * it; beside the app, read-only, when the app does (`heldBy` names it).
  */
 export async function openWorkstationVaultForReading(
-  options: Omit<VaultOptions, 'migrations' | 'otherTraces'>,
+  options: Omit<VaultOptions, 'migrations' | 'otherTraces' | 'largeTables'>,
 ): Promise<{ vault: ReadOnlyVault; heldBy: string | null }> {
   try {
     return { vault: await openWorkstationVault(options), heldBy: null };

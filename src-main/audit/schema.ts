@@ -69,3 +69,6 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 export const auditMigrations: readonly Migration[] = [
   { version: 5, name: 'audit: append-only hash-chained trail, workstation id', sql: auditSchemaV5 },
 ];
+
+/** Tables that grow with every view: read whole only by the full check, never at every open. */
+export const auditLargeTables: readonly string[] = ['audit_log', 'audit_shipped'];

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Policy } from '../../src-shared/policy/schema.ts';
 import { createJsonLogger } from '../log/index.ts';
-import { VaultError, vaultErrorGuide, EscrowKeyError, createKeytarKeyStore } from '../vault/index.ts';
+import { checkVault, VaultError, vaultErrorGuide, EscrowKeyError, createKeytarKeyStore } from '../vault/index.ts';
 import { openWorkstationVault, openWorkstationVaultForReading } from '../workstation.ts';
 import { eraseWorkstation, recoverWorkstation } from '../workstation-keys.ts';
 import {
@@ -42,6 +42,8 @@ Commands:
   vault status                 open the cache and report its state
   vault recover --private-key <file.pem>
                                put the escrowed cache key back in the OS keychain
+  vault check                  read and check every page of the cache (the full integrity check;
+                               the app checks its small tables at every start)
   vault rotate-key             re-encrypt the cache under a new key
   vault wipe --yes [--discard-unsynced]
                                crypto-erase: destroy the key, then the cache files; refused
@@ -142,6 +144,27 @@ export async function runCli(argv: string[]): Promise<number> {
       );
       vault.close();
       return 0;
+    }
+    case 'check': {
+      // Every page read and checked (minutes on a large cache); beside the app it reads read-only.
+      const { vault } = await openWorkstationVaultForReading({
+        dataDir,
+        keyStore,
+        policy: Policy.parse({}).vault,
+        logger,
+      });
+      try {
+        const problem = checkVault(vault.db);
+        if (problem === null) {
+          print(json, { ok: true }, 'Every page of the cache was read and is whole.');
+          return 0;
+        }
+        const message = `The cache is damaged: ${problem}. ${vaultErrorGuide.CORRUPT.action}`;
+        print(json, { ok: false, code: 'CORRUPT', message }, message);
+        return 1;
+      } finally {
+        vault.close();
+      }
     }
     case 'recover': {
       const file = values['private-key'];

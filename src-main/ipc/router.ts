@@ -186,6 +186,16 @@ export function createRouter(deps: RouterDeps): (channel: unknown, request: unkn
           about,
         );
       }
+      if (storage === 'corrupt') {
+        deps.logger.log('error', 'vault.page-damaged', { channel });
+        return fail(
+          channel,
+          userId,
+          'UNAVAILABLE',
+          'Part of the encrypted cache is damaged, so this could not be read. Nothing was changed; tell IT (`ws vault check`).',
+          about,
+        );
+      }
       if (error instanceof VaultError) {
         return fail(channel, userId, 'UNAVAILABLE', 'The encrypted cache is not available on this workstation.', about);
       }

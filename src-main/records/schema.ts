@@ -55,3 +55,6 @@ END;
 export const recordsMigrations: readonly Migration[] = [
   { version: 1, name: 'records: resources, patients, name index', sql: recordsSchemaV1 },
 ];
+
+/** Tables that grow with the clinic: read whole only by the full check, never at every open. */
+export const recordsLargeTables: readonly string[] = ['resources', 'patients'];

@@ -69,3 +69,6 @@ export const syncMigrations: readonly Migration[] = [
   { version: 7, name: 'sync: pull cursors and diagnostics', sql: syncSchemaV7 },
   { version: 8, name: 'sync: outbox and conflicts', sql: syncSchemaV8 },
 ];
+
+/** Tables that grow with every round: read whole only by the full check, never at every open. */
+export const syncLargeTables: readonly string[] = ['sync_diagnostics'];

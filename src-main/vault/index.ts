@@ -6,6 +6,7 @@
 export {
   openVault,
   openVaultReadOnly,
+  checkVault,
   eraseVault,
   recoverVault,
   releaseAndRemove,

@@ -98,13 +98,15 @@ export function afterDurableCommit(db: Database, listener: () => void): () => vo
 
 /**
  * A storage failure a person can act on, told apart from a bug: another writer held the cache past
- * the busy timeout ('busy'), or the disk is full ('diskFull'). Null for anything else.
+ * the busy timeout ('busy'), the disk is full ('diskFull'), or a page of the cache is damaged
+ * ('corrupt'). Null for anything else.
  */
-export function storageFailure(error: unknown): 'busy' | 'diskFull' | null {
+export function storageFailure(error: unknown): 'busy' | 'diskFull' | 'corrupt' | null {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return null;
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'busy';
   if (code === 'SQLITE_FULL' || code === 'ENOSPC') return 'diskFull';
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return 'corrupt';
   return null;
 }
 

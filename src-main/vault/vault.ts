@@ -37,6 +37,11 @@ export interface VaultOptions {
    * database, the vault refuses to start afresh. Named for the message.
    */
   otherTraces?: readonly string[];
+  /**
+   * Tables too large to read at every open (records, the audit log): the quick check at open
+   * reads every other table whole; `checkVault` reads everything.
+   */
+  largeTables?: readonly string[];
 }
 
 /** SQLCipher v4's page size: a cache file is always a whole number of these. */
@@ -122,6 +127,7 @@ async function openHeld(options: VaultOptions, lock: OwnerLock): Promise<Vault> 
       await settleRotation(files, accounts, options, key === next && key !== current ? key : null);
     applyConnectionSettings(db);
     const schemaVersion = runMigrations(db, options.migrations);
+    quickCheck(db, options.largeTables ?? []);
     const escrowed = await ensureEscrow(files, key, options);
     options.logger.log('info', 'vault.opened', { schemaVersion, escrowed });
     return makeVault(db, key, files, accounts, options, schemaVersion, escrowed, lock);
@@ -179,6 +185,46 @@ function unlockExisting(
   }
 
   return opened;
+}
+
+/**
+ * The quick check at open: every page of every table but the large ones (and their indexes and
+ * full-text shadow tables), so the outbox, conflicts, grants, PINs and the audit head are known to
+ * be readable before anyone relies on them. A damaged page is CORRUPT (SQLCipher's page HMAC, or
+ * SQLite's structure checks).
+ */
+function quickCheck(db: Database, largeTables: readonly string[]): void {
+  const tables = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'")
+    .pluck()
+    .all() as string[];
+  const large = (name: string) => largeTables.some((table) => name === table || name.startsWith(`${table}_`));
+  for (const table of tables.filter((name) => !large(name))) {
+    let result: unknown;
+    try {
+      result = db
+        .prepare(`PRAGMA quick_check("${table.replaceAll('"', '""')}")`)
+        .pluck()
+        .get();
+    } catch (error) {
+      result = (error as Error).message;
+    }
+    if (result !== 'ok')
+      throw new VaultError('CORRUPT', `The cache's table ${table} is damaged: ${String(result).slice(0, 200)}`);
+  }
+}
+
+/**
+ * The full check (`ws vault check`): every page of the cache read and checked, the large tables
+ * too. Null when it is whole, else the first problem SQLite reports.
+ */
+export function checkVault(db: Database): string | null {
+  try {
+    const result = db.prepare('PRAGMA quick_check').pluck().all() as string[];
+    return result.length === 1 && result[0] === 'ok' ? null : result.slice(0, 3).join('; ').slice(0, 300);
+  } catch (error) {
+    return (error as Error).message.slice(0, 300);
+  }
 }
 
 /**

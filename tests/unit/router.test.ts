@@ -207,6 +207,9 @@ describe('IPC router', () => {
       error: { code: 'DISK_FULL', message: expect.stringContaining('Nothing already stored was lost') },
     });
     expect(JSON.stringify(full)).not.toContain('Quorva');
+    expect(await failing(sqlite('SQLITE_CORRUPT'))).toMatchObject({
+      error: { code: 'UNAVAILABLE', message: expect.stringContaining('damaged') },
+    });
   });
 
   it('refuses an answer that does not match the contract (nothing extra leaks)', async () => {
