@@ -28,6 +28,7 @@ import { describePolicy } from './policy/index.ts';
 import { systemTimers, type Ports, type Timers } from './ports.ts';
 import {
   afterDurableCommit,
+  asDiskFull,
   openVault,
   openVaultReadOnly,
   VaultError,
@@ -115,8 +116,9 @@ async function openCacheAndTrail(ports: Ports): Promise<Opened | VaultError> {
     }
     if (anchor === null) await writeAnchor(ports.keyStore, ports.paths.dataDir, auditKey, anchorOf(trail));
     return { vault, trail, auditKey };
-  } catch (error) {
+  } catch (caught) {
     vault?.close();
+    const error = asDiskFull(caught, ports.paths.dataDir) ?? caught;
     if (!(error instanceof VaultError)) throw error;
     ports.logger.log('error', 'vault.open-failed', { code: error.code });
     return error;

@@ -57,6 +57,11 @@ export const vaultErrorGuide: Readonly<Record<VaultErrorCode, { title: string; a
     action:
       'Do not use the cache until you know why (a backup put back, damage after a crash, tampering); this was recorded in the audit trail. Restore the right copy of the cache folder if there is one. To go on with the cache as it is, `ws audit accept-rollback --yes` records the loss and lets the app start.',
   },
+  DISK_FULL: {
+    title: 'The disk holding the encrypted cache is full. Nothing stored was lost; the cache is whole.',
+    action:
+      'Free disk space on this machine (or ask IT to), then start the app again. Do not delete or wipe the cache: it is not damaged, and it may hold changes not yet synced.',
+  },
   ESCROW_FAILED: {
     title: 'The cache key could not be wrapped for the IT recovery key named in policy.',
     action:

@@ -7,6 +7,7 @@ export {
   openVault,
   openVaultReadOnly,
   checkVault,
+  asDiskFull,
   eraseVault,
   recoverVault,
   releaseAndRemove,

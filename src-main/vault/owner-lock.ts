@@ -76,7 +76,11 @@ export function acquireOwnerLock(dataDir: string): OwnerLock {
       : 'another process';
     throw new VaultError('IN_USE', `The cache in ${dataDir} is held by ${named}.`);
   }
-  writeFileAtomic(files.holder, JSON.stringify(who()));
+  try {
+    writeFileAtomic(files.holder, JSON.stringify(who()));
+  } catch {
+    // Who holds the cache only informs a second opener's message; a full disk must not stop the owner.
+  }
   const held = db;
   let released = false;
   return {

@@ -17,7 +17,7 @@ import { vaultFiles, type VaultFiles } from './files.ts';
 import { generateCacheKey, isCacheKey, keyCheckValue, keyMatchesCheck, keychainAccounts } from './key-material.ts';
 import { KeychainUnavailableError, type KeyStore } from '../ports.ts';
 import { runMigrations, schemaVersion, type Migration } from './migrations.ts';
-import { applyConnectionSettings, isNotADatabase, openDatabase, type Database } from './sqlcipher.ts';
+import { applyConnectionSettings, isNotADatabase, openDatabase, storageFailure, type Database } from './sqlcipher.ts';
 import { acquireOwnerLock, ownerFiles, type OwnerLock } from './owner-lock.ts';
 
 /**
@@ -86,7 +86,28 @@ export async function openVault(options: VaultOptions): Promise<Vault> {
     return await openHeld(options, lock);
   } catch (error) {
     lock.release();
-    throw error;
+    throw asDiskFull(error, path.resolve(options.dataDir)) ?? error;
+  }
+}
+
+/**
+ * A full disk told as such, wherever it met the open: nothing is damaged, space is missing.
+ * SQLite reports some of it as plain I/O errors (creating the shared-memory file of the log on a
+ * full disk is SQLITE_IOERR), so an I/O error on a disk with no space left counts too.
+ */
+export function asDiskFull(error: unknown, dataDir: string): VaultError | null {
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  const ioError = code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN');
+  if (storageFailure(error) !== 'diskFull' && !(ioError && freeBytes(dataDir) < 1024 * 1024)) return null;
+  return new VaultError('DISK_FULL', `The disk holding the cache in ${dataDir} is full (${code || 'no space left'}).`);
+}
+
+function freeBytes(dir: string): number {
+  try {
+    const stats = fs.statfsSync(dir);
+    return stats.bavail * stats.bsize;
+  } catch {
+    return Number.POSITIVE_INFINITY;
   }
 }
 
@@ -173,7 +194,10 @@ function unlockExisting(
       break;
     } catch (error) {
       if (!isNotADatabase(error))
-        throw new VaultError('CORRUPT', `The cache could not be read: ${(error as Error).message}`);
+        throw (
+          asDiskFull(error, dataDir) ??
+          new VaultError('CORRUPT', `The cache could not be read: ${(error as Error).message}`)
+        );
     }
   }
   if (!opened) {

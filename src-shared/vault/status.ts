@@ -14,6 +14,7 @@ export const VaultErrorCode = z.enum([
   'ESCROW_FAILED',
   'IN_USE',
   'ROLLED_BACK',
+  'DISK_FULL',
 ]);
 export type VaultErrorCode = z.infer<typeof VaultErrorCode>;
 

@@ -1,0 +1,133 @@
+/**
+ * A full disk (issue 13): on a small tmpfs (tests run as root), a workstation that starts on a
+ * full disk says DISK_FULL, not CORRUPT, and that nothing was lost; a write on a full disk is
+ * DISK_FULL for the window, never INTERNAL; once space is freed the same cache opens with all its
+ * data and the write goes through.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCore } from '../../src-main/core.ts';
+import { createRouter, type Handlers } from '../../src-main/ipc/router.ts';
+import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import { countResources, storeResources } from '../../src-main/records/repository.ts';
+import { durably } from '../../src-main/vault/sqlcipher.ts';
+import { openWorkstationVault } from '../../src-main/workstation.ts';
+import { eraseWorkstation } from '../../src-main/workstation-keys.ts';
+import { Policy } from '../../src-shared/policy/schema.ts';
+import { testPatient } from '../support/fhir.ts';
+import { keyStore } from '../support/keychain.ts';
+
+const asRoot = process.getuid?.() === 0;
+let mount: string;
+let dataDir: string;
+
+/** Fills the disk to the last byte with a file of its own; returns it (delete it to free space). */
+function fillDisk(): string {
+  const filler = path.join(mount, 'filler');
+  const fd = fs.openSync(filler, 'w');
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  try {
+    for (;;) fs.writeSync(fd, chunk);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  }
+  // The last partial chunk: byte by byte up to the end.
+  const one = Buffer.alloc(1, 1);
+  try {
+    for (;;) fs.writeSync(fd, one);
+  } catch {
+    // full
+  }
+  fs.closeSync(fd);
+  return filler;
+}
+
+async function vaultState(): Promise<{ state: string; code?: string; title?: string }> {
+  const core = await createCore({
+    keyStore,
+    clock: { now: () => Date.now() },
+    paths: { dataDir },
+    policy: Policy.parse({}),
+    logger: createMemoryLogger(),
+  });
+  try {
+    const answer = await core.invoke('workstation.status', {});
+    if (!answer.ok) throw new Error(answer.error.message);
+    return (answer.data as { vault: { state: string; code?: string; title?: string } }).vault;
+  } finally {
+    await core.close();
+  }
+}
+
+beforeEach(async () => {
+  if (!asRoot) return;
+  mount = fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-full-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mount]);
+  dataDir = path.join(mount, 'cache');
+  expect(await vaultState()).toMatchObject({ state: 'ready' });
+  const vault = await openWorkstationVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+  storeResources(
+    vault.db,
+    Array.from({ length: 200 }, (_, i) => testPatient(`p-${i}`, `Given${i}`, `Family${i}`, `M-${i}`)),
+  );
+  vault.close();
+});
+afterEach(async () => {
+  if (!asRoot) return;
+  fs.rmSync(path.join(mount, 'filler'), { force: true });
+  await eraseWorkstation({ dataDir, keyStore });
+  execFileSync('umount', [mount]);
+  fs.rmSync(mount, { recursive: true, force: true });
+});
+
+describe.runIf(asRoot)('a full disk', () => {
+  it('starting on a full disk is DISK_FULL (nothing lost, free space), and the cache opens whole once space is freed', async () => {
+    const filler = fillDisk();
+    const state = await vaultState();
+    expect(state, JSON.stringify(state)).toMatchObject({ state: 'error', code: 'DISK_FULL' });
+    expect(state.title).toMatch(/nothing .*lost/i);
+    fs.rmSync(filler);
+    expect(await vaultState()).toMatchObject({ state: 'ready' });
+    const vault = await openWorkstationVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+    expect(countResources(vault.db)).toBe(200);
+    vault.close();
+  });
+
+  it('a write on a full disk is DISK_FULL for the window; after space is freed the same write goes through', async () => {
+    const vault = await openWorkstationVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
+    try {
+      const route = createRouter({
+        handlers: {
+          'workstation.status': () => {
+            durably(vault.db, () =>
+              storeResources(
+                vault.db,
+                Array.from({ length: 300 }, (_, i) => testPatient(`late-${i}`, `Late${i}`, 'Writer', `L-${i}`)),
+              ),
+            );
+            return {
+              appName: 'x',
+              appVersion: '0',
+              workstationId: null,
+              vault: { state: 'ready', schemaVersion: 1, escrowed: false },
+            };
+          },
+        } as unknown as Handlers,
+        currentSession: () => null,
+        authorize: () => ({ allowed: true, basis: 'role' }) as never,
+        logger: createMemoryLogger(),
+      });
+      const filler = fillDisk();
+      expect(await route('workstation.status', {})).toMatchObject({ ok: false, error: { code: 'DISK_FULL' } });
+      expect(countResources(vault.db)).toBe(200);
+      fs.rmSync(filler);
+      expect(await route('workstation.status', {})).toMatchObject({ ok: true });
+      expect(countResources(vault.db)).toBe(500);
+    } finally {
+      vault.close();
+    }
+  });
+});
