@@ -6,10 +6,10 @@
 import { createPrivateKey } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { eraseAuditKey, recoverAuditKey } from './audit/index.ts';
+import { eraseAuditKey, unwrapAuditKey } from './audit/index.ts';
 import type { Logger } from './log/index.ts';
 import { KeychainUnavailableError, type KeyStore } from './ports.ts';
-import { acquireOwnerLock, eraseVault, recoverVault, releaseAndRemove, VaultError } from './vault/index.ts';
+import { acquireOwnerLock, eraseVault, prepareVaultRecovery, releaseAndRemove, VaultError } from './vault/index.ts';
 
 async function fromKeychain<T>(operation: () => Promise<T>): Promise<T> {
   try {
@@ -53,10 +53,18 @@ export async function recoverWorkstation(options: {
 }): Promise<void> {
   const lock = acquireOwnerLock(path.resolve(options.dataDir));
   try {
-    await recoverVault({ ...options, lock });
-    await fromKeychain(() =>
-      recoverAuditKey(options.keyStore, options.dataDir, createPrivateKey(options.privateKeyPem)),
-    );
+    // Both keys unwrapped and proved before either is stored: a damaged audit escrow must not
+    // leave the cache key restored and the trail unverifiable (both, or neither).
+    const cache = await prepareVaultRecovery({ ...options, lock });
+    try {
+      const audit = await fromKeychain(() =>
+        unwrapAuditKey(options.keyStore, options.dataDir, createPrivateKey(options.privateKeyPem), cache.db),
+      );
+      await cache.store();
+      await fromKeychain(async () => audit?.store());
+    } finally {
+      cache.close();
+    }
   } finally {
     lock.release();
   }

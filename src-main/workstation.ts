@@ -92,11 +92,13 @@ async function openCacheAndTrail(ports: Ports): Promise<Opened | VaultError> {
       policy: ports.policy.vault,
       logger: ports.logger,
     });
+    let auditEscrowRepaired = false;
     const auditKey = await loadAuditKey(
       ports.keyStore,
       ports.paths.dataDir,
       vault.db,
       ports.policy.vault.recoveryPublicKeyPem,
+      () => (auditEscrowRepaired = true),
     );
     const trail = createAuditTrail(vault.db, auditKey, ports.clock);
     const anchor = await readAnchor(ports.keyStore, ports.paths.dataDir, auditKey);
@@ -115,6 +117,14 @@ async function openCacheAndTrail(ports: Ports): Promise<Opened | VaultError> {
       return new VaultError('ROLLED_BACK', rollback.message);
     }
     if (anchor === null) await writeAnchor(ports.keyStore, ports.paths.dataDir, auditKey, anchorOf(trail));
+    // An escrow found damaged was written again from the live key: IT must know it happened.
+    for (const [repaired, which] of [
+      [vault.escrowRepaired, 'cache-key'],
+      [auditEscrowRepaired, 'audit-key'],
+    ] as const) {
+      if (repaired)
+        trail.append({ action: 'key.escrowRepaired', outcome: 'success', userId: null, role: null, detail: which });
+    }
     return { vault, trail, auditKey };
   } catch (caught) {
     vault?.close();

@@ -70,6 +70,7 @@ const SHAPES: Record<string, Shape> = {
   'workstation.enroll': { type: TYPES.app, subtype: own('enroll'), action: 'U' },
   'key.rotate': { type: TYPES.alert, subtype: own('key-rotate'), action: 'U' },
   'key.recover': { type: TYPES.alert, subtype: own('key-recover'), action: 'U' },
+  'key.escrowRepaired': { type: TYPES.alert, subtype: own('escrow-repaired'), action: 'U' },
   'audit.export': { type: TYPES.export, subtype: own('audit-export'), action: 'R' },
   'sync.retryHeld': { type: TYPES.app, subtype: own('sync-retry-held'), action: 'U' },
   'audit.rollbackDetected': { type: TYPES.alert, subtype: own('audit-rollback-detected'), action: 'E' },

@@ -35,6 +35,7 @@ export const AUDIT_ACTIONS = [
   'sync.retryHeld',
   'audit.rollbackDetected',
   'audit.rollbackAccepted',
+  'key.escrowRepaired',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = 'success' | 'denied' | 'failure';

@@ -8,7 +8,7 @@ export { createAuditTrail, readWorkstationId, recordEnrollment, type AuditTrail 
 export type { AuditAction, AuditInput, AuditOutcome } from './entry.ts';
 export {
   loadAuditKey,
-  recoverAuditKey,
+  unwrapAuditKey,
   eraseAuditKey,
   auditKeyAccount,
   auditEscrowFile,

@@ -2,12 +2,17 @@ import { createHash, randomBytes, type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { decodeProtectedHeader } from 'jose';
-import { removeIfExists, writeFileAtomic } from '../base/index.ts';
+import { readIfExists, removeIfExists } from '../base/index.ts';
+import { auditKeyObject, headMac } from './entry.ts';
 import {
+  EscrowKeyError,
+  escrowIsIntact,
+  escrowTagFile,
   recoveryKeyThumbprint,
   parseRecoveryPublicKey,
   unwrapCacheKey,
   wrapCacheKey,
+  writeEscrow,
   VaultError,
   type Database,
 } from '../vault/index.ts';
@@ -40,6 +45,8 @@ export async function loadAuditKey(
   dataDir: string,
   db: Database,
   recoveryPublicKeyPem?: string,
+  /** Called when the escrow was found damaged and written again (the caller audits it). */
+  onEscrowRepaired?: () => void,
 ): Promise<Buffer> {
   const account = auditKeyAccount(dataDir);
   let key: Buffer;
@@ -60,11 +67,12 @@ export async function loadAuditKey(
     if (error instanceof KeychainUnavailableError) throw new VaultError('KEYCHAIN_UNAVAILABLE', error.message);
     throw error;
   }
-  if (recoveryPublicKeyPem) await ensureAuditEscrow(dataDir, key, recoveryPublicKeyPem);
+  if (recoveryPublicKeyPem && (await ensureAuditEscrow(dataDir, key, recoveryPublicKeyPem))) onEscrowRepaired?.();
   return key;
 }
 
-async function ensureAuditEscrow(dataDir: string, key: Buffer, pem: string): Promise<void> {
+/** Writes the escrow when it is missing, for another recovery key, or damaged; true when damaged. */
+async function ensureAuditEscrow(dataDir: string, key: Buffer, pem: string): Promise<boolean> {
   const file = auditEscrowFile(dataDir);
   let wanted: string;
   try {
@@ -72,26 +80,67 @@ async function ensureAuditEscrow(dataDir: string, key: Buffer, pem: string): Pro
   } catch (error) {
     throw new VaultError('ESCROW_FAILED', (error as Error).message);
   }
+  let forThisKey = false;
   try {
-    if (decodeProtectedHeader(fs.readFileSync(file, 'utf8').trim()).kid === wanted) return;
+    forThisKey = decodeProtectedHeader(fs.readFileSync(file, 'utf8').trim()).kid === wanted;
   } catch {
     // Missing or unreadable: write it.
   }
-  writeFileAtomic(file, await wrapCacheKey(key.toString('hex'), pem, AUDIT_ESCROW_PURPOSE));
+  const hex = key.toString('hex');
+  if (forThisKey && escrowIsIntact(file, hex)) return false;
+  // No tag beside an escrow of this key: written before tags, not damaged.
+  const damaged = forThisKey && fs.existsSync(escrowTagFile(file));
+  writeEscrow(file, await wrapCacheKey(hex, pem, AUDIT_ESCROW_PURPOSE), hex);
+  return damaged;
 }
 
-/** After the cache key was recovered: the audit key too, when the keychain lost it and it was escrowed. */
-export async function recoverAuditKey(keyStore: KeyStore, dataDir: string, privateKey: KeyObject): Promise<boolean> {
+/**
+ * IT recovery of the audit key, prepared but not stored: unwrapped from its escrow and proved
+ * against the trail (the head's MAC, or the retention anchor's) with the recovered cache key's
+ * connection. Null when the keychain still holds the key, or no entry needs one. Throws
+ * EscrowKeyError when the escrow is missing or cannot be opened: the caller then stores nothing.
+ */
+export async function unwrapAuditKey(
+  keyStore: KeyStore,
+  dataDir: string,
+  privateKey: KeyObject,
+  db: Database,
+): Promise<{ store(): Promise<void> } | null> {
   const account = auditKeyAccount(dataDir);
-  if ((await keyStore.get(account)) !== null) return false;
-  let jwe: string;
-  try {
-    jwe = fs.readFileSync(auditEscrowFile(dataDir), 'utf8');
-  } catch {
-    return false;
+  if ((await keyStore.get(account)) !== null) return null;
+  const entries = (db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n;
+  const jwe = readIfExists(auditEscrowFile(dataDir));
+  if (jwe === null) {
+    if (entries === 0) return null;
+    throw new EscrowKeyError(
+      `The audit key's escrow (${path.basename(auditEscrowFile(dataDir))}) is missing; nothing was changed.`,
+      'ESCROW_DAMAGED',
+    );
   }
-  await keyStore.set(account, await unwrapCacheKey(jwe, privateKey, AUDIT_ESCROW_PURPOSE));
-  return true;
+  let hex: string;
+  try {
+    hex = await unwrapCacheKey(jwe, privateKey, AUDIT_ESCROW_PURPOSE);
+  } catch {
+    throw new EscrowKeyError(
+      `The audit key's escrow (${path.basename(auditEscrowFile(dataDir))}) is damaged or not for this private key; nothing was changed.`,
+      'ESCROW_DAMAGED',
+    );
+  }
+  if (!auditKeyFits(db, Buffer.from(hex, 'hex'))) {
+    throw new EscrowKeyError(
+      "The escrowed audit key does not fit this cache's audit trail; nothing was changed.",
+      'ESCROW_DAMAGED',
+    );
+  }
+  return { store: () => keyStore.set(account, hex) };
+}
+
+/** The key's MAC of the newest entry matches the trail's head (or there is no head yet). */
+function auditKeyFits(db: Database, key: Buffer): boolean {
+  const head = db.prepare('SELECT seq, mac FROM audit_head').get() as { seq: number; mac: Buffer } | undefined;
+  if (!head) return true;
+  const hash = db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck().get(head.seq) as Buffer | undefined;
+  return hash !== undefined && headMac(auditKeyObject(key), head.seq, hash).equals(head.mac);
 }
 
 /** What is left of an audit trail's key outside the cache: its keychain entry, its escrow (names only). */
@@ -117,5 +166,6 @@ export async function eraseAuditKey(
 ): Promise<{ keyRemoved: boolean; escrowRemoved: boolean }> {
   const keyRemoved = await keyStore.delete(auditKeyAccount(dataDir));
   await eraseAnchor(keyStore, dataDir);
+  removeIfExists(escrowTagFile(auditEscrowFile(dataDir)));
   return { keyRemoved, escrowRemoved: removeIfExists(auditEscrowFile(dataDir)) };
 }

@@ -636,7 +636,12 @@ export async function runCliProcess(argv: string[]): Promise<number> {
             (error as NodeJS.ErrnoException).code === 'ENOENT'
           ? (error as Error).message
           : 'The command failed unexpectedly.';
-    const code = error instanceof VaultError || error instanceof PolicyError ? error.code : usage ? 'USAGE' : 'FAILED';
+    const code =
+      error instanceof VaultError || error instanceof PolicyError || error instanceof EscrowKeyError
+        ? error.code
+        : usage
+          ? 'USAGE'
+          : 'FAILED';
     if (json) process.stdout.write(`${JSON.stringify({ ok: false, code, message })}\n`);
     else process.stderr.write(`${message}\n${usage ? `\n${USAGE}` : ''}`);
     return usage ? 2 : 1;

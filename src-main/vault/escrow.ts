@@ -1,4 +1,5 @@
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { readIfExists, writeFileAtomic } from '../base/index.ts';
 import { CompactEncrypt, compactDecrypt } from 'jose';
 
 /**
@@ -9,8 +10,14 @@ import { CompactEncrypt, compactDecrypt } from 'jose';
  */
 const ESCROW_PURPOSE = 'clinic-workstation/vault-key-escrow/v1';
 
+/** A recovery or escrow key problem, for IT: the key itself (RECOVERY_KEY) or an escrow file (ESCROW_DAMAGED). */
 export class EscrowKeyError extends Error {
   override readonly name = 'EscrowKeyError';
+  readonly code: 'RECOVERY_KEY' | 'ESCROW_DAMAGED';
+  constructor(message: string, code: 'RECOVERY_KEY' | 'ESCROW_DAMAGED' = 'RECOVERY_KEY') {
+    super(message);
+    this.code = code;
+  }
 }
 
 /**
@@ -75,4 +82,36 @@ export async function unwrapCacheKey(
     throw new EscrowKeyError('The escrow file does not hold the expected Clinic Workstation key.');
   }
   return body.key;
+}
+
+/**
+ * An escrow file's integrity tag, kept beside it (`<file>.mac`): HMAC-SHA256 under the key it
+ * wraps, written with it. A JWE can only be checked by decrypting it, with IT's private key, which
+ * the workstation never has; the tag lets the workstation notice a damaged escrow at every open and
+ * write it again from the live key, instead of IT finding out the day the escrow is needed.
+ */
+export function escrowTagFile(file: string): string {
+  return `${file}.mac`;
+}
+
+function escrowTag(keyHex: string, jwe: string): string {
+  return createHmac('sha256', Buffer.from(keyHex, 'hex'))
+    .update('clinic-workstation/escrow-integrity/v1\n')
+    .update(jwe)
+    .digest('hex');
+}
+
+export function writeEscrow(file: string, jwe: string, keyHex: string): void {
+  writeFileAtomic(file, jwe);
+  writeFileAtomic(escrowTagFile(file), escrowTag(keyHex, jwe));
+}
+
+/** True when the escrow file is exactly what was written for this key. */
+export function escrowIsIntact(file: string, keyHex: string): boolean {
+  const jwe = readIfExists(file);
+  const tag = readIfExists(escrowTagFile(file));
+  if (jwe === null || tag === null) return false;
+  const expected = Buffer.from(escrowTag(keyHex, jwe), 'hex');
+  const found = Buffer.from(tag.trim(), 'hex');
+  return found.length === expected.length && timingSafeEqual(found, expected);
 }

@@ -10,6 +10,7 @@ export {
   asDiskFull,
   eraseVault,
   recoverVault,
+  prepareVaultRecovery,
   releaseAndRemove,
   type ReadOnlyVault,
   type Vault,
@@ -29,6 +30,9 @@ export {
 } from './sqlcipher.ts';
 export {
   EscrowKeyError,
+  escrowIsIntact,
+  escrowTagFile,
+  writeEscrow,
   parseRecoveryPublicKey,
   recoveryKeyThumbprint,
   unwrapCacheKey,

@@ -7,10 +7,13 @@ import type { Logger } from '../log/index.ts';
 import { readIfExists, removeIfExists, syncDirectory, writeFileAtomic } from '../base/index.ts';
 import {
   EscrowKeyError,
+  escrowIsIntact,
+  escrowTagFile,
   parseRecoveryPublicKey,
   recoveryKeyThumbprint,
   unwrapCacheKey,
   wrapCacheKey,
+  writeEscrow,
 } from './escrow.ts';
 import { VaultError } from './errors.ts';
 import { vaultFiles, type VaultFiles } from './files.ts';
@@ -53,6 +56,8 @@ export interface Vault {
   readonly schemaVersion: number;
   /** True when the current key is also wrapped for the recovery key named in policy. */
   readonly escrowed: boolean;
+  /** True when the escrow was found damaged at this open and written again from the live key. */
+  readonly escrowRepaired: boolean;
   /** Re-encrypt the cache under a new random key; safe against a crash at any point. */
   rotateKey(): Promise<void>;
   /**
@@ -149,9 +154,9 @@ async function openHeld(options: VaultOptions, lock: OwnerLock): Promise<Vault> 
     applyConnectionSettings(db);
     const schemaVersion = runMigrations(db, options.migrations);
     quickCheck(db, options.largeTables ?? []);
-    const escrowed = await ensureEscrow(files, key, options);
+    const { escrowed, repaired } = await ensureEscrow(files, key, options);
     options.logger.log('info', 'vault.opened', { schemaVersion, escrowed });
-    return makeVault(db, key, files, accounts, options, schemaVersion, escrowed, lock);
+    return makeVault(db, key, files, accounts, options, schemaVersion, { escrowed, repaired }, lock);
   } catch (error) {
     db.close();
     throw error;
@@ -312,7 +317,7 @@ async function createCache(
   }
   await fromKeychain(() => options.keyStore.set(accounts.current, key));
   await fromKeychain(() => options.keyStore.delete(accounts.next));
-  if (escrow) writeFileAtomic(files.escrow, escrow);
+  if (escrow) writeEscrow(files.escrow, escrow, key);
   else removeIfExists(files.escrow);
   removeIfExists(files.escrowNext);
   writeFileAtomic(files.keyCheck, keyCheckValue(key));
@@ -332,10 +337,17 @@ async function wrapForPolicy(key: string, pem: string): Promise<string> {
   }
 }
 
-/** Keeps the escrow in step with the key and the policy's recovery key (IT may add one later). */
-async function ensureEscrow(files: VaultFiles, key: string, options: VaultOptions): Promise<boolean> {
+/**
+ * Keeps the escrow in step with the key and the policy's recovery key (IT may add one later), and
+ * whole: one whose integrity tag does not match (damaged, or from before tags) is written again.
+ */
+async function ensureEscrow(
+  files: VaultFiles,
+  key: string,
+  options: VaultOptions,
+): Promise<{ escrowed: boolean; repaired: boolean }> {
   const pem = options.policy.recoveryPublicKeyPem;
-  if (!pem) return false;
+  if (!pem) return { escrowed: false, repaired: false };
   const existing = readIfExists(files.escrow);
   let wanted: string;
   try {
@@ -343,10 +355,13 @@ async function ensureEscrow(files: VaultFiles, key: string, options: VaultOption
   } catch (error) {
     throw new VaultError('ESCROW_FAILED', (error as Error).message);
   }
-  if (existing && escrowKid(existing) === wanted) return true;
-  writeFileAtomic(files.escrow, await wrapForPolicy(key, pem));
-  options.logger.log('info', 'vault.escrow-written');
-  return true;
+  const forThisKey = existing !== null && escrowKid(existing) === wanted;
+  if (forThisKey && escrowIsIntact(files.escrow, key)) return { escrowed: true, repaired: false };
+  // A tag missing beside an escrow of this key is a cache from before tags, not damage.
+  const repaired = forThisKey && fs.existsSync(escrowTagFile(files.escrow));
+  writeEscrow(files.escrow, await wrapForPolicy(key, pem), key);
+  options.logger.log(repaired ? 'warn' : 'info', repaired ? 'vault.escrow-repaired' : 'vault.escrow-written');
+  return { escrowed: true, repaired };
 }
 
 function escrowKid(jwe: string): string | null {
@@ -368,13 +383,18 @@ async function settleRotation(
   committedKey: string | null,
 ): Promise<void> {
   if (committedKey) {
-    if (fs.existsSync(files.escrowNext)) fs.renameSync(files.escrowNext, files.escrow);
+    if (fs.existsSync(files.escrowNext)) {
+      fs.renameSync(files.escrowNext, files.escrow);
+      if (fs.existsSync(escrowTagFile(files.escrowNext)))
+        fs.renameSync(escrowTagFile(files.escrowNext), escrowTagFile(files.escrow));
+    }
     writeFileAtomic(files.keyCheck, keyCheckValue(committedKey));
     await fromKeychain(() => options.keyStore.set(accounts.current, committedKey));
     options.logger.log('warn', 'vault.rotation-completed-after-interruption');
   } else {
     removeWithCompanions(files.rotation);
     removeIfExists(files.escrowNext);
+    removeIfExists(escrowTagFile(files.escrowNext));
     options.logger.log('warn', 'vault.rotation-abandoned-after-interruption');
   }
   await fromKeychain(() => options.keyStore.delete(accounts.next));
@@ -391,7 +411,7 @@ function makeVault(
   accounts: ReturnType<typeof keychainAccounts>,
   options: VaultOptions,
   schemaVersion: number,
-  escrowed: boolean,
+  escrow: { escrowed: boolean; repaired: boolean },
   lock: OwnerLock,
 ): Vault {
   let db = initialDb;
@@ -402,7 +422,8 @@ function makeVault(
     },
     files,
     schemaVersion,
-    escrowed,
+    escrowed: escrow.escrowed,
+    escrowRepaired: escrow.repaired,
     readerAccess: () => ({ file: files.db, key }),
     /**
      * Rotation never rewrites the live file in place: the cache is copied (VACUUM INTO, still
@@ -414,7 +435,7 @@ function makeVault(
       const nextKey = generateCacheKey();
       const pem = options.policy.recoveryPublicKeyPem;
       // 1. The new key is safe in the keychain (and escrowed) before a single page uses it.
-      if (pem) writeFileAtomic(files.escrowNext, await wrapForPolicy(nextKey, pem));
+      if (pem) writeEscrow(files.escrowNext, await wrapForPolicy(nextKey, pem), nextKey);
       await fromKeychain(() => options.keyStore.set(accounts.next, nextKey));
       // 2. A complete copy, re-encrypted under the new key; the live cache is not touched.
       removeWithCompanions(files.rotation);
@@ -472,6 +493,8 @@ export async function eraseVault(options: {
       files.keyCheck,
       files.escrow,
       files.escrowNext,
+      escrowTagFile(files.escrow),
+      escrowTagFile(files.escrowNext),
     ].filter(removeIfExists);
     syncDirectory(dataDir);
     return { removed: removed.map((file) => path.basename(file)) };
@@ -498,32 +521,62 @@ export async function recoverVault(options: {
   logger: Logger;
   lock?: OwnerLock;
 }): Promise<void> {
-  const dataDir = path.resolve(options.dataDir);
-  if (!fs.existsSync(vaultFiles(dataDir).db))
-    throw new VaultError('DATABASE_MISSING', `There is no cache in ${dataDir} to recover.`);
-  const lock = options.lock ?? acquireOwnerLock(dataDir);
+  const recovery = await prepareVaultRecovery(options);
   try {
-    await recoverHeld(options, dataDir);
+    await recovery.store();
   } finally {
-    if (!options.lock) lock.release();
+    recovery.close();
   }
 }
 
-async function recoverHeld(
-  options: { keyStore: KeyStore; privateKeyPem: string; logger: Logger },
-  dataDir: string,
-): Promise<void> {
+/**
+ * The first half of IT recovery: the escrowed key unwrapped with IT's private key and proved to
+ * open this cache, nothing stored yet. The open connection lets the caller prove the other keys
+ * (the audit key) before `store()` puts the cache key back in the keychain: both or neither.
+ */
+export async function prepareVaultRecovery(options: {
+  dataDir: string;
+  keyStore: KeyStore;
+  privateKeyPem: string;
+  logger: Logger;
+  lock?: OwnerLock;
+}): Promise<{ db: Database; store(): Promise<void>; close(): void }> {
+  const dataDir = path.resolve(options.dataDir);
   const files = vaultFiles(dataDir);
-  const accounts = keychainAccounts(dataDir);
+  if (!fs.existsSync(files.db)) throw new VaultError('DATABASE_MISSING', `There is no cache in ${dataDir} to recover.`);
+  const lock = options.lock ?? acquireOwnerLock(dataDir);
+  try {
+    const { db, key } = await unwrapEscrowedKey(files, options.privateKeyPem);
+    const accounts = keychainAccounts(dataDir);
+    return {
+      db,
+      async store() {
+        await fromKeychain(() => options.keyStore.set(accounts.current, key));
+        await fromKeychain(() => options.keyStore.delete(accounts.next));
+        writeFileAtomic(files.keyCheck, keyCheckValue(key));
+        options.logger.log('info', 'vault.recovered');
+      },
+      close() {
+        db.close();
+        if (!options.lock) lock.release();
+      },
+    };
+  } catch (error) {
+    if (!options.lock) lock.release();
+    throw error;
+  }
+}
+
+async function unwrapEscrowedKey(files: VaultFiles, privateKeyPem: string): Promise<{ db: Database; key: string }> {
   let privateKey;
   try {
-    privateKey = createPrivateKey(options.privateKeyPem);
+    privateKey = createPrivateKey(privateKeyPem);
   } catch {
     throw new EscrowKeyError('The private key is not a PEM private key.');
   }
   const escrows = [files.escrow, files.escrowNext].map(readIfExists).filter((text): text is string => text !== null);
-  if (escrows.length === 0) throw new EscrowKeyError(`No escrowed key was found in ${dataDir}.`);
-
+  if (escrows.length === 0)
+    throw new EscrowKeyError(`No escrowed key was found in ${files.dataDir}.`, 'ESCROW_DAMAGED');
   for (const jwe of escrows) {
     let key: string;
     try {
@@ -532,15 +585,10 @@ async function recoverHeld(
       continue;
     }
     try {
-      openDatabase(files.db, key).close();
+      return { db: openDatabase(files.db, key), key };
     } catch {
       continue;
     }
-    await fromKeychain(() => options.keyStore.set(accounts.current, key));
-    await fromKeychain(() => options.keyStore.delete(accounts.next));
-    writeFileAtomic(files.keyCheck, keyCheckValue(key));
-    options.logger.log('info', 'vault.recovered');
-    return;
   }
   throw new EscrowKeyError('The private key does not unwrap an escrowed key that opens this cache.');
 }
