@@ -73,6 +73,8 @@ export interface KeyStore {
   set(account: string, secret: string): Promise<void>;
   /** True when an entry was removed. */
   delete(account: string): Promise<boolean>;
+  /** Which keychain answers, for IT's messages ("the Secret Service on D-Bus unix:path=..."). */
+  describe?(): string;
 }
 
 /** The OS keychain could not be reached (no D-Bus session, locked keyring, service not running). */

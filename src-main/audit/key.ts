@@ -17,7 +17,7 @@ import {
   type Database,
 } from '../vault/index.ts';
 import { KeychainUnavailableError, type KeyStore } from '../ports.ts';
-import { anchorFile, eraseAnchor } from './anchor.ts';
+import { anchorAccount, anchorFile, eraseAnchor } from './anchor.ts';
 
 /**
  * The audit key: 256 random bits in the OS keychain, under its own account, never the database
@@ -144,18 +144,23 @@ function auditKeyFits(db: Database, key: Buffer): boolean {
 }
 
 /** What is left of an audit trail's key outside the cache: its keychain entry, its escrow (names only). */
-export async function auditKeyTraces(keyStore: KeyStore, dataDir: string): Promise<string[]> {
-  let stored: string | null;
-  try {
-    stored = await keyStore.get(auditKeyAccount(dataDir));
-  } catch (error) {
-    if (error instanceof KeychainUnavailableError) throw new VaultError('KEYCHAIN_UNAVAILABLE', error.message);
-    throw error;
-  }
+export async function auditKeyTraces(
+  keyStore: KeyStore,
+  dataDir: string,
+): Promise<{ name: string; inKeychain: boolean }[]> {
+  const inKeychain = async (account: string): Promise<boolean> => {
+    try {
+      return (await keyStore.get(account)) !== null;
+    } catch (error) {
+      if (error instanceof KeychainUnavailableError) throw new VaultError('KEYCHAIN_UNAVAILABLE', error.message);
+      throw error;
+    }
+  };
+  const file = (name: string) => ({ name: path.basename(name), inKeychain: false });
   return [
-    ...(stored !== null ? ['the audit key in the OS keychain'] : []),
-    ...(fs.existsSync(anchorFile(dataDir)) ? [path.basename(anchorFile(dataDir))] : []),
-    ...(fs.existsSync(auditEscrowFile(dataDir)) ? [path.basename(auditEscrowFile(dataDir))] : []),
+    ...((await inKeychain(auditKeyAccount(dataDir))) ? [{ name: 'the audit key', inKeychain: true }] : []),
+    ...((await inKeychain(anchorAccount(dataDir))) ? [{ name: "the audit trail's anchor", inKeychain: true }] : []),
+    ...[anchorFile(dataDir), auditEscrowFile(dataDir)].filter((name) => fs.existsSync(name)).map(file),
   ];
 }
 

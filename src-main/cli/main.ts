@@ -69,7 +69,8 @@ class UsageError extends Error {}
 /** What IT reads for a vault error: what happened, the particulars where they help, what to do. */
 function vaultErrorText(error: VaultError): string {
   const guide = vaultErrorGuide[error.code];
-  return error.code === 'IN_USE' ? `${guide.title} ${error.message} ${guide.action}` : `${guide.title} ${guide.action}`;
+  const particulars = ['IN_USE', 'KEY_MISSING', 'ROLLED_BACK', 'DISK_FULL', 'DATABASE_MISSING'].includes(error.code);
+  return particulars ? `${guide.title} ${error.message} ${guide.action}` : `${guide.title} ${guide.action}`;
 }
 
 function print(json: boolean, value: Record<string, unknown>, text: string): void {

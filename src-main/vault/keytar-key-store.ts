@@ -39,5 +39,13 @@ export function createKeytarKeyStore(service: string = KEYCHAIN_SERVICE): KeySto
     get: (account) => guarded(() => lib().getPassword(service, account)),
     set: (account, secret) => guarded(() => lib().setPassword(service, account, secret)),
     delete: (account) => guarded(() => lib().deletePassword(service, account)),
+    describe: () => describeKeychain(),
   };
+}
+
+/** The keychain keytar talks to on this platform (on Linux, which session bus answered). */
+function describeKeychain(): string {
+  if (process.platform === 'darwin') return 'the macOS Keychain';
+  if (process.platform === 'win32') return 'the Windows Credential Manager';
+  return `the Secret Service on the D-Bus session bus ${process.env.DBUS_SESSION_BUS_ADDRESS ?? '(address unknown)'}`;
 }

@@ -39,7 +39,7 @@ export interface VaultOptions {
    * Traces of a cache kept by others (the audit key, its escrow): with any of them and no
    * database, the vault refuses to start afresh. Named for the message.
    */
-  otherTraces?: readonly string[];
+  otherTraces?: readonly { name: string; inKeychain: boolean }[];
   /**
    * Tables too large to read at every open (records, the audit log): the quick check at open
    * reads every other table whole; `checkVault` reads everything.
@@ -136,7 +136,7 @@ async function openHeld(options: VaultOptions, lock: OwnerLock): Promise<Vault> 
       ]
         .filter((file) => fs.existsSync(file))
         .map((file) => path.basename(file)),
-      ...(options.otherTraces ?? []),
+      ...(options.otherTraces ?? []).map((trace) => trace.name),
     ];
     if (!interruptedCreate && traces.length > 0) {
       throw new VaultError(
@@ -147,7 +147,7 @@ async function openHeld(options: VaultOptions, lock: OwnerLock): Promise<Vault> 
     await createCache(files, accounts, options);
     return openHeld(options, lock);
   }
-  const { db, key } = unlockExisting(files, current, next);
+  const { db, key } = unlockExisting(files, current, next, {}, () => keyMissing(options));
   try {
     if (next !== null || fs.existsSync(files.rotation))
       await settleRotation(files, accounts, options, key === next && key !== current ? key : null);
@@ -172,6 +172,7 @@ function unlockExisting(
   current: string | null,
   next: string | null,
   connection: { readonly?: boolean } = {},
+  keyMissingError?: () => VaultError,
 ): { db: Database; key: string } {
   const dataDir = files.dataDir;
   // Every cache is made whole (under a staging name) before it takes this name: a file shorter
@@ -186,7 +187,9 @@ function unlockExisting(
   }
 
   if (current === null && next === null) {
-    throw new VaultError('KEY_MISSING', `No key for the cache in ${dataDir} is in the OS keychain.`);
+    throw keyMissingError
+      ? keyMissingError()
+      : new VaultError('KEY_MISSING', `No key for the cache in ${dataDir} is in the OS keychain.`);
   }
 
   // The current key first: if a rotation was cut off before its commit, SQLite rolls the hot
@@ -214,6 +217,23 @@ function unlockExisting(
   }
 
   return opened;
+}
+
+/**
+ * KEY_MISSING, told apart: a keychain that still holds this cache's other entries (the audit key,
+ * its anchor) lost the cache key's entry; one that holds none of them is most likely not the
+ * keychain that held them (a new, empty keyring started in place of the user's own).
+ */
+function keyMissing(options: VaultOptions): VaultError {
+  const dataDir = path.resolve(options.dataDir);
+  const answered = options.keyStore.describe?.() ?? 'the OS keychain';
+  const others = (options.otherTraces ?? []).filter((trace) => trace.inKeychain);
+  return new VaultError(
+    'KEY_MISSING',
+    others.length > 0
+      ? `The cache key's entry was removed from ${answered}, which still holds ${others.map((trace) => trace.name).join(' and ')} of the cache in ${dataDir}.`
+      : `${answered} answered but holds none of this cache's entries (${dataDir}): it is most likely not the keychain that held them, for example a new, empty keyring started in place of the user's own. Look for that keyring before recovering.`,
+  );
 }
 
 /**

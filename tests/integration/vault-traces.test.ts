@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditKeyAccount } from '../../src-main/audit/key.ts';
+import { anchorAccount } from '../../src-main/audit/anchor.ts';
 import { createCore } from '../../src-main/core.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { vaultFiles } from '../../src-main/vault/files.ts';
@@ -158,5 +159,36 @@ describe('a wipe never destroys unsynced work by accident', () => {
     for (const code of ['KEY_MISSING', 'WRONG_KEY', 'CORRUPT', 'IN_USE'] as const) {
       expect(vaultErrorGuide[code].action, code).not.toMatch(/wipe/i);
     }
+  });
+});
+
+describe('a missing key, told apart', () => {
+  async function keyMissingDetail(): Promise<string> {
+    const core = await start();
+    try {
+      const answer = await core.invoke('workstation.status', {});
+      if (!answer.ok) throw new Error(answer.error.message);
+      const vault = (answer.data as { vault: { state: string; code?: string; detail?: string } }).vault;
+      expect(vault).toMatchObject({ state: 'error', code: 'KEY_MISSING' });
+      return vault.detail ?? '';
+    } finally {
+      await core.close();
+    }
+  }
+
+  it('a keyring that holds the cache’s other entries but not its key: the entry was removed', async () => {
+    await keyStore.delete(accountsFor(dataDir).current);
+    const detail = await keyMissingDetail();
+    expect(detail).toMatch(/removed/);
+    expect(detail).toMatch(/Secret Service/);
+  });
+
+  it('a keyring that holds none of the cache’s entries: likely not the keyring that held them (a new, empty one)', async () => {
+    await keyStore.delete(accountsFor(dataDir).current);
+    await keyStore.delete(auditKeyAccount(dataDir));
+    await keyStore.delete(anchorAccount(dataDir));
+    const detail = await keyMissingDetail();
+    expect(detail).toMatch(/none of this cache/);
+    expect(detail).toMatch(/Secret Service/);
   });
 });
