@@ -3,12 +3,12 @@
  * The vault runs this list without knowing whose tables it creates. A new capability adds its
  * migrations here with the next free version.
  */
-import { auditLargeTables, auditMigrations } from './audit/index.ts';
+import { auditLargeTables, auditMigrations, auditSalvage } from './audit/index.ts';
 import { breakGlassMigrations } from './break-glass/index.ts';
 import { identityMigrations } from './identity/index.ts';
-import { recordsLargeTables, recordsMigrations } from './records/index.ts';
-import { syncLargeTables, syncMigrations } from './sync/index.ts';
-import type { Migration } from './vault/index.ts';
+import { recordsLargeTables, recordsMigrations, recordsSalvage } from './records/index.ts';
+import { syncLargeTables, syncMigrations, syncSalvage } from './sync/index.ts';
+import type { Migration, SalvageTable } from './vault/index.ts';
 
 export const workstationMigrations: readonly Migration[] = [
   ...recordsMigrations,
@@ -28,3 +28,6 @@ export const LATEST_SCHEMA_VERSION = workstationMigrations.length;
 
 /** The tables too large to read whole at every open (the full check, `ws vault check`, reads them). */
 export const largeTables: readonly string[] = [...recordsLargeTables, ...auditLargeTables, ...syncLargeTables];
+
+/** What a salvage reads, most precious first: unsynced changes, then records, then the audit trail. */
+export const salvageTables: readonly SalvageTable[] = [...syncSalvage, ...recordsSalvage, ...auditSalvage];

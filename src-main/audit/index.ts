@@ -3,7 +3,7 @@
  * AuditEvent and shipped to central. Capabilities append through an AuditTrail; nothing else
  * writes its tables.
  */
-export { auditLargeTables, auditMigrations } from './schema.ts';
+export { auditLargeTables, auditMigrations, auditSalvage } from './schema.ts';
 export { createAuditTrail, readWorkstationId, recordEnrollment, type AuditTrail } from './trail.ts';
 export type { AuditAction, AuditInput, AuditOutcome } from './entry.ts';
 export {

@@ -1,4 +1,4 @@
-import type { Migration } from '../vault/index.ts';
+import type { Migration, SalvageTable } from '../vault/index.ts';
 
 /**
  * The audit capability's tables (schema version 5) and the workstation's identity.
@@ -72,3 +72,28 @@ export const auditMigrations: readonly Migration[] = [
 
 /** Tables that grow with every view: read whole only by the full check, never at every open. */
 export const auditLargeTables: readonly string[] = ['audit_log', 'audit_shipped'];
+
+/** The audit trail as a salvage reads it: every entry with its chain hash. */
+export const auditSalvage: readonly SalvageTable[] = [
+  {
+    label: 'audit',
+    table: 'audit_log',
+    columns: [
+      'seq',
+      'id',
+      'recorded_at',
+      'user_id',
+      'role',
+      'workstation_id',
+      'action',
+      'outcome',
+      'patient_id',
+      'resource_refs',
+      'purpose_of_use',
+      'grant_id',
+      'detail',
+      'justification',
+      'hash',
+    ],
+  },
+];

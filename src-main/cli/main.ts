@@ -11,6 +11,7 @@ import { Policy } from '../../src-shared/policy/schema.ts';
 import { createJsonLogger } from '../log/index.ts';
 import { checkVault, VaultError, vaultErrorGuide, EscrowKeyError, createKeytarKeyStore } from '../vault/index.ts';
 import { openWorkstationVault, openWorkstationVaultForReading } from '../workstation.ts';
+import { readSalvage, salvageCache } from './salvage.ts';
 import { eraseWorkstation, recoverWorkstation } from '../workstation-keys.ts';
 import {
   anchorOf,
@@ -42,6 +43,11 @@ Commands:
   vault status                 open the cache and report its state
   vault recover --private-key <file.pem>
                                put the escrowed cache key back in the OS keychain
+  vault salvage --out <file> [--policy <file.json>]
+                               export what can still be read (unsynced changes first, then
+                               records and the audit trail), sealed for the IT recovery key
+  vault read-salvage --in <file> --private-key <file.pem>
+                               IT, offline: the salvaged rows as NDJSON
   vault check                  read and check every page of the cache (the full integrity check;
                                the app checks its small tables at every start)
   vault rotate-key             re-encrypt the cache under a new key
@@ -98,6 +104,8 @@ export async function runCli(argv: string[]): Promise<number> {
     options: {
       'data-dir': { type: 'string' },
       'private-key': { type: 'string' },
+      out: { type: 'string' },
+      in: { type: 'string' },
       since: { type: 'string' },
       policy: { type: 'string' },
       yes: { type: 'boolean', default: false },
@@ -117,6 +125,14 @@ export async function runCli(argv: string[]): Promise<number> {
     throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
   if ((area === 'vault' || area === 'audit' || area === 'sync') && !command)
     throw new UsageError(`${area} needs a command.`);
+  if (area === 'vault' && command === 'read-salvage') {
+    // IT's offline machine: no cache here, only the sealed file and the private key.
+    if (!values.in || !values['private-key'])
+      throw new UsageError('vault read-salvage needs --in <file> and --private-key <file.pem>.');
+    for await (const line of readSalvage(values.in, fs.readFileSync(values['private-key'], 'utf8')))
+      process.stdout.write(`${line}\n`);
+    return 0;
+  }
   const dataDir = values['data-dir'] ?? process.env.CLINIC_DATA_DIR;
   if (!dataDir) throw new UsageError('Name the cache folder with --data-dir or CLINIC_DATA_DIR.');
   const keyStore = createKeytarKeyStore();
@@ -144,6 +160,25 @@ export async function runCli(argv: string[]): Promise<number> {
         `Cache ready (schema ${vault.schemaVersion}, escrow ${vault.escrowed ? 'on' : 'off'}).`,
       );
       vault.close();
+      return 0;
+    }
+    case 'salvage': {
+      if (!values.out) throw new UsageError('vault salvage needs --out <file> (it must not exist yet).');
+      const pem =
+        readPolicy(values.policy).vault.recoveryPublicKeyPem ??
+        (await managedPolicy().catch(() => null))?.policy.vault.recoveryPublicKeyPem;
+      if (!pem) {
+        const message =
+          'A salvage is sealed for the IT recovery public key (policy vault.recoveryPublicKeyPem, or --policy <file>); none is set, so nothing was written (nothing leaves the cache in clear).';
+        print(json, { ok: false, code: 'NO_RECOVERY_KEY', message }, message);
+        return 1;
+      }
+      const counts = await salvageCache({ dataDir, keyStore, logger, out: values.out, recoveryPublicKeyPem: pem });
+      print(
+        json,
+        { ok: true, out: values.out, counts },
+        `Salvaged into ${values.out} (sealed for IT's recovery key): ${counts.map((c) => `${c.label} ${c.read} read${c.unreadable ? `, ${c.unreadable} unreadable` : ''}`).join('; ')}.`,
+      );
       return 0;
     }
     case 'check': {

@@ -1,4 +1,4 @@
-import type { Migration } from '../vault/index.ts';
+import type { Migration, SalvageTable } from '../vault/index.ts';
 
 /**
  * The records capability's tables. FHIR resources are stored whole, as validated JSON, with the
@@ -58,3 +58,8 @@ export const recordsMigrations: readonly Migration[] = [
 
 /** Tables that grow with the clinic: read whole only by the full check, never at every open. */
 export const recordsLargeTables: readonly string[] = ['resources', 'patients'];
+
+/** The records as a salvage reads them: each resource whole. */
+export const recordsSalvage: readonly SalvageTable[] = [
+  { label: 'records', table: 'resources', columns: ['type', 'id', 'version_id', 'last_updated', 'json'] },
+];

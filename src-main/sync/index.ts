@@ -3,7 +3,7 @@
  * ids, If-Match, exactly once), the pull (incremental, paged, validated in a worker), conflicts
  * for a person to resolve, and the engine that runs rounds.
  */
-export { syncLargeTables, syncMigrations } from './schema.ts';
+export { syncLargeTables, syncMigrations, syncSalvage } from './schema.ts';
 export { createSyncEngine, unenrolledSyncEngine, type SyncEngine } from './engine.ts';
 export { createWorkstationSync } from './workstation-sync.ts';
 export { createSyncHandlers } from './handlers.ts';

@@ -1,4 +1,4 @@
-import type { Migration } from '../vault/index.ts';
+import type { Migration, SalvageTable } from '../vault/index.ts';
 
 /**
  * The sync capability's tables (schema version 7). A pull cursor per resource type is the newest
@@ -72,3 +72,39 @@ export const syncMigrations: readonly Migration[] = [
 
 /** Tables that grow with every round: read whole only by the full check, never at every open. */
 export const syncLargeTables: readonly string[] = ['sync_diagnostics'];
+
+/** What a salvage reads first: changes not yet on central, then the conflicts waiting for a person. */
+export const syncSalvage: readonly SalvageTable[] = [
+  {
+    label: 'outbox',
+    table: 'sync_outbox',
+    columns: [
+      'resource_type',
+      'resource_id',
+      'patient_id',
+      'base_version',
+      'json',
+      'revision',
+      'user_id',
+      'created_at',
+      'state',
+      'problem',
+    ],
+  },
+  {
+    label: 'conflicts',
+    table: 'sync_conflicts',
+    columns: [
+      'resource_type',
+      'resource_id',
+      'patient_id',
+      'user_id',
+      'local_json',
+      'server_json',
+      'server_version',
+      'detected_at',
+      'resolved_at',
+      'resolution',
+    ],
+  },
+];

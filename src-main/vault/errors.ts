@@ -39,7 +39,7 @@ export const vaultErrorGuide: Readonly<Record<VaultErrorCode, { title: string; a
   CORRUPT: {
     title: 'The encrypted cache file is damaged.',
     action:
-      'Keep the cache folder as it is (copy it for investigation) and contact support: it may hold changes that were not synced and audit entries not yet shipped. Nothing was changed.',
+      'Keep the cache folder as it is (copy it for investigation): it may hold changes that were not synced and audit entries not yet shipped. Save what can still be read with `ws vault salvage --out <file>` (sealed for the IT recovery key) before anything else, then contact support. Nothing was changed.',
   },
   SCHEMA_TOO_NEW: {
     title: 'The cache was written by a newer version of the app than this one.',

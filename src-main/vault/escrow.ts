@@ -115,3 +115,25 @@ export function escrowIsIntact(file: string, keyHex: string): boolean {
   const found = Buffer.from(tag.trim(), 'hex');
   return found.length === expected.length && timingSafeEqual(found, expected);
 }
+
+/**
+ * Seals bytes for IT's recovery public key (a JWE like the escrow's): what a salvage writes to
+ * disk is readable only with IT's private key, offline.
+ */
+export async function sealForRecoveryKey(
+  plaintext: Uint8Array,
+  recoveryPublicKeyPem: string,
+  purpose: string,
+): Promise<string> {
+  const { key, alg } = parseRecoveryPublicKey(recoveryPublicKeyPem);
+  return new CompactEncrypt(plaintext)
+    .setProtectedHeader({ alg, enc: 'A256GCM', kid: recoveryKeyThumbprint(key), cty: purpose })
+    .encrypt(key);
+}
+
+export async function openSealed(jwe: string, privateKey: KeyObject, purpose: string): Promise<Uint8Array> {
+  const { plaintext, protectedHeader } = await compactDecrypt(jwe.trim(), privateKey);
+  if (protectedHeader.cty !== purpose)
+    throw new EscrowKeyError('This file is not a Clinic Workstation salvage.', 'ESCROW_DAMAGED');
+  return plaintext;
+}

@@ -33,6 +33,8 @@ export {
   escrowIsIntact,
   escrowTagFile,
   writeEscrow,
+  sealForRecoveryKey,
+  openSealed,
   parseRecoveryPublicKey,
   recoveryKeyThumbprint,
   unwrapCacheKey,
@@ -40,3 +42,4 @@ export {
 } from './escrow.ts';
 export { vaultFiles, type VaultFiles } from './files.ts';
 export { createKeytarKeyStore, KEYCHAIN_SERVICE } from './keytar-key-store.ts';
+export { salvageRows, type SalvageCount, type SalvageTable } from './salvage.ts';

@@ -171,7 +171,7 @@ function unlockExisting(
   files: VaultFiles,
   current: string | null,
   next: string | null,
-  connection: { readonly?: boolean } = {},
+  connection: { readonly?: boolean; salvage?: boolean } = {},
   keyMissingError?: () => VaultError,
 ): { db: Database; key: string } {
   const dataDir = files.dataDir;
@@ -179,7 +179,8 @@ function unlockExisting(
   // than one page, or not a whole number of pages, was cut short. SQLite would take an empty file
   // for a new database and start afresh.
   const size = fs.statSync(files.db).size;
-  if (size < PAGE_SIZE || size % PAGE_SIZE !== 0) {
+  // A salvage reads what is left of a file cut short, all the same.
+  if (!connection.salvage && (size < PAGE_SIZE || size % PAGE_SIZE !== 0)) {
     throw new VaultError(
       'CORRUPT',
       `The cache file ${files.db} is ${size} bytes: it was cut short (a cache is whole pages of ${PAGE_SIZE} bytes).`,
@@ -285,6 +286,8 @@ export async function openVaultReadOnly(options: {
   dataDir: string;
   keyStore: KeyStore;
   logger: Logger;
+  /** For `ws vault salvage`: read a damaged cache as far as it goes (no size check). */
+  salvage?: boolean;
 }): Promise<ReadOnlyVault> {
   const dataDir = path.resolve(options.dataDir);
   const files = vaultFiles(dataDir);
@@ -294,7 +297,7 @@ export async function openVaultReadOnly(options: {
     files,
     await readKey(options.keyStore, accounts.current),
     await readKey(options.keyStore, accounts.next),
-    { readonly: true },
+    { readonly: true, salvage: options.salvage ?? false },
   );
   db.pragma('busy_timeout = 5000');
   return {
