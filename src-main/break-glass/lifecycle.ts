@@ -10,20 +10,12 @@
 import { randomUUID } from 'node:crypto';
 import type { SessionStatus } from '../../src-shared/session/status.ts';
 import type { ActiveGrant } from '../access/index.ts';
-import { CoreError, createEmitter, errorName, type Events } from '../base/index.ts';
+import { createEmitter, errorName, type Events } from '../base/index.ts';
 import type { TimerHandle, Timers } from '../ports.ts';
 import type { SessionEvents } from '../session/index.ts';
 import { durably, VaultError } from '../vault/index.ts';
-import {
-  allOpenGrants,
-  grantById,
-  insertGrant,
-  markEnded,
-  openGrantsOf,
-  reasonCodeOf,
-  type GrantRow,
-} from './grant-store.ts';
-import { justificationProblem } from './justification.ts';
+import { allOpenGrants, grantById, markEnded, openGrantsOf, reasonCodeOf, type GrantRow } from './grant-store.ts';
+import { checkRequest, recordDenial, writeGrant, type GrantRequest } from './requests.ts';
 import { raiseAlertIfOver, type ReviewDeps } from './review.ts';
 
 export type GrantEndReason =
@@ -47,13 +39,7 @@ export type BreakGlassEvents = { changed: undefined };
 /** Emergency access as the signed-in user may use it, for the session status the window shows. */
 export type EmergencyAccessView = SessionStatus['emergencyAccess'];
 
-export interface GrantRequest {
-  userId: string;
-  role: string;
-  patientId: string;
-  reasonCode: string;
-  justification: string;
-}
+export type { GrantRequest } from './requests.ts';
 
 export interface GrantLifecycle {
   readonly events: Events<BreakGlassEvents>;
@@ -182,75 +168,20 @@ export function createGrantLifecycle(deps: BreakGlassDeps): GrantLifecycle {
     },
     view: (user) => emergencyAccessView(self, policy, user),
     allowedFor: (role) => (policy.roles as string[]).includes(role),
-    check(request) {
-      if (!self.allowedFor(request.role))
-        throw new CoreError('forbidden', 'Your role cannot use emergency access on this workstation.');
-      if (!policy.reasons.some((r) => r.code === request.reasonCode))
-        throw new CoreError('invalid', 'Choose one of the listed reasons.');
-      const problem = justificationProblem(request.justification, policy.minJustificationLength);
-      if (problem) throw new CoreError('invalid', problem);
-      if (self.activeGrants(request.userId).some((g) => g.patientId === request.patientId)) {
-        throw new CoreError('conflict', 'You already have emergency access to this patient.');
-      }
-    },
+    check: (request) => checkRequest(policy, request, () => self.activeGrants(request.userId)),
     grant(request) {
       self.check(request);
       const grantId = randomUUID();
       const startedAt = clock.now();
       const expiresAt = startedAt + policy.durationMinutes * MINUTE;
-      try {
-        // The justification reaches the disk (synchronous=FULL) before anything is shown.
-        durably(deps.db(), () => {
-          const justification = request.justification.trim();
-          deps.trail().append({
-            action: 'breakGlass.start',
-            outcome: 'success',
-            userId: request.userId,
-            role: request.role,
-            patientId: request.patientId,
-            purposeOfUse: request.reasonCode,
-            grantId,
-            detail: `until:${expiresAt}`,
-            justification,
-          });
-          insertGrant(deps.db(), {
-            id: grantId,
-            userId: request.userId,
-            role: request.role,
-            patientId: request.patientId,
-            reasonCode: request.reasonCode,
-            justification,
-            startedAt,
-            expiresAt,
-          });
-        });
-      } catch (error) {
-        logger.log('error', 'breakGlass.write-failed', { errorName: errorName(error) });
-        throw new CoreError(
-          'unavailable',
-          'Emergency access could not be recorded, so it was not granted. Try again, or contact IT.',
-        );
-      }
+      writeGrant(deps, request, { grantId, startedAt, expiresAt });
       scheduleExpiry(grantId, expiresAt);
       logger.log('warn', 'breakGlass.granted', { durationMs: expiresAt - startedAt });
       raiseAlertIfOver(deps, request);
       events.emit('changed', undefined);
       return { grantId, expiresAt };
     },
-    deny(request, why) {
-      try {
-        deps.trail().append({
-          action: 'breakGlass.denied',
-          outcome: 'denied',
-          userId: request.userId,
-          role: request.role,
-          patientId: request.patientId,
-          detail: why,
-        });
-      } catch (error) {
-        logger.log('error', 'audit.append-failed', { reason: 'breakGlass.denied', errorName: errorName(error) });
-      }
-    },
+    deny: (request, why) => recordDenial(deps, request, why),
     activeGrants(userId) {
       const now = clock.now();
       const grants: ActiveGrant[] = [];

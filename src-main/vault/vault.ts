@@ -243,7 +243,7 @@ function keyMissing(options: VaultOptions): VaultError {
  * be readable before anyone relies on them. A damaged page is CORRUPT (SQLCipher's page HMAC, or
  * SQLite's structure checks).
  */
-function quickCheck(db: Database, largeTables: readonly string[]): void {
+export function quickCheck(db: Database, largeTables: readonly string[]): void {
   const tables = db
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'")
     .pluck()
