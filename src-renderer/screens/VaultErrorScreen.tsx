@@ -41,7 +41,7 @@ export function VaultErrorScreen({ status, vault, focusHeading }: Props) {
           {vault.detail ? (
             <div className="facts__row">
               <dt>Details</dt>
-              <dd>{vault.detail}</dd>
+              <dd className="facts__long">{vault.detail}</dd>
             </div>
           ) : null}
           <div className="facts__row">

@@ -8,37 +8,13 @@
  */
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCore } from '../../src-main/core.ts';
-import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { vaultFiles } from '../../src-main/vault/files.ts';
-import { Policy } from '../../src-shared/policy/schema.ts';
-import { killHard, runTs, spawnTs } from '../support/child.ts';
-import { keyStore } from '../support/keychain.ts';
+import { killHard, spawnTs } from '../support/child.ts';
 import { tempVaultDir } from '../support/vault-fixture.ts';
+import { vaultStateOf, wsOn } from '../support/faults.ts';
 
 let dataDir: string;
 let remove: () => Promise<void>;
-
-const ws = (...args: string[]) => runTs('src-main/cli/main.ts', [...args, '--data-dir', dataDir, '--json']);
-const start = () =>
-  createCore({
-    keyStore,
-    clock: { now: () => Date.now() },
-    paths: { dataDir },
-    policy: Policy.parse({}),
-    logger: createMemoryLogger(),
-  });
-
-async function vaultState(): Promise<{ state: string; code?: string; detail?: string }> {
-  const core = await start();
-  try {
-    const answer = await core.invoke('workstation.status', {});
-    if (!answer.ok) throw new Error(answer.error.message);
-    return (answer.data as { vault: { state: string; code?: string; detail?: string } }).vault;
-  } finally {
-    await core.close();
-  }
-}
 
 beforeEach(() => {
   ({ dataDir, remove } = tempVaultDir({ prefix: 'clinic-anchor-', subdir: 'cache' }));
@@ -47,26 +23,26 @@ afterEach(() => remove());
 
 describe('the audit head anchored outside the cache', () => {
   it('an older copy of the cache put back is detected at open and by ws audit verify, until IT accepts it', async () => {
-    expect(await vaultState()).toMatchObject({ state: 'ready' });
+    expect(await vaultStateOf(dataDir)).toMatchObject({ state: 'ready' });
     const older = fs.readFileSync(vaultFiles(dataDir).db);
-    expect(await vaultState()).toMatchObject({ state: 'ready' });
-    expect(await vaultState()).toMatchObject({ state: 'ready' });
+    expect(await vaultStateOf(dataDir)).toMatchObject({ state: 'ready' });
+    expect(await vaultStateOf(dataDir)).toMatchObject({ state: 'ready' });
     fs.writeFileSync(vaultFiles(dataDir).db, older);
 
-    const state = await vaultState();
+    const state = await vaultStateOf(dataDir);
     expect(state).toMatchObject({ state: 'error', code: 'ROLLED_BACK' });
     expect(state.detail).toMatch(/entries after sequence 2 are missing/);
-    const verify = await ws('audit', 'verify');
+    const verify = await wsOn(dataDir)('audit', 'verify');
     expect(verify.code).toBe(1);
     expect(JSON.parse(verify.stdout)).toMatchObject({ ok: false, code: 'AUDIT_ROLLED_BACK' });
 
     // IT accepts the cache as it is: recorded in the trail, the anchor moves, the app starts.
-    expect((await ws('audit', 'accept-rollback')).code).toBe(2); // needs --yes
-    const accepted = await ws('audit', 'accept-rollback', '--yes');
+    expect((await wsOn(dataDir)('audit', 'accept-rollback')).code).toBe(2); // needs --yes
+    const accepted = await wsOn(dataDir)('audit', 'accept-rollback', '--yes');
     expect(accepted.code).toBe(0);
-    expect(await vaultState()).toMatchObject({ state: 'ready' });
-    expect((await ws('audit', 'verify')).code).toBe(0);
-    const exported = await ws('audit', 'export');
+    expect(await vaultStateOf(dataDir)).toMatchObject({ state: 'ready' });
+    expect((await wsOn(dataDir)('audit', 'verify')).code).toBe(0);
+    const exported = await wsOn(dataDir)('audit', 'export');
     const actions = exported.stdout
       .trim()
       .split('\n')
@@ -102,7 +78,7 @@ describe('the audit head anchored outside the cache', () => {
       ? `a write-ahead log ${name} after a crash rolls committed entries back: detected, never a silent start`
       : 'a crash alone is no rollback: the cache opens with every anchored entry (no false alarm)';
     it(title, async () => {
-      expect(await vaultState()).toMatchObject({ state: 'ready' });
+      expect(await vaultStateOf(dataDir)).toMatchObject({ state: 'ready' });
       const child = spawnTs('tests/support/audit-child.ts', [dataDir, '30']);
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('child did not anchor')), 30_000);
@@ -117,13 +93,13 @@ describe('the audit head anchored outside the cache', () => {
       const wal = `${vaultFiles(dataDir).db}-wal`;
       expect(fs.statSync(wal).size).toBeGreaterThan(4096);
       if (!damage) {
-        expect(await vaultState()).toMatchObject({ state: 'ready' });
-        expect((await ws('audit', 'verify')).code).toBe(0);
+        expect(await vaultStateOf(dataDir)).toMatchObject({ state: 'ready' });
+        expect((await wsOn(dataDir)('audit', 'verify')).code).toBe(0);
         return;
       }
       damage(wal);
-      expect(await vaultState()).toMatchObject({ state: 'error', code: 'ROLLED_BACK' });
-      expect((await ws('audit', 'verify')).code).toBe(1);
+      expect(await vaultStateOf(dataDir)).toMatchObject({ state: 'error', code: 'ROLLED_BACK' });
+      expect((await wsOn(dataDir)('audit', 'verify')).code).toBe(1);
     });
   }
 });

@@ -7,8 +7,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRouter, type Handlers } from '../../src-main/ipc/router.ts';
-import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { countResources, storeResources } from '../../src-main/records/repository.ts';
 import { applyConnectionSettings, durably, openDatabase, type Database } from '../../src-main/vault/sqlcipher.ts';
 import { vaultFiles } from '../../src-main/vault/files.ts';
@@ -16,6 +14,7 @@ import { killHard, spawnTs, waitForLine } from '../support/child.ts';
 import { testPatient } from '../support/fhir.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
 import { openTempVault, type TempVault } from '../support/vault-fixture.ts';
+import { routerThatWrites } from '../support/faults.ts';
 
 let temp: TempVault;
 let raw: Database;
@@ -72,24 +71,11 @@ describe('two writers on one cache', () => {
   it('a write that cannot get the cache in time is a typed BUSY for the window, never INTERNAL', async () => {
     child = spawnTs('tests/support/writer-child.ts', [temp.dataDir, 'hold']);
     await waitForLine(child, 'ready');
-    const route = createRouter({
-      handlers: {
-        'workstation.status': () => {
-          durably(temp.vault.db, () =>
-            storeResources(temp.vault.db, [testPatient('late', 'Lategiven', 'Latefamily', 'L-1')]),
-          );
-          return {
-            appName: 'x',
-            appVersion: '0',
-            workstationId: null,
-            vault: { state: 'ready', schemaVersion: 1, escrowed: false },
-          };
-        },
-      } as unknown as Handlers,
-      currentSession: () => null,
-      authorize: () => ({ allowed: true, basis: 'role' }) as never,
-      logger: createMemoryLogger(),
-    });
+    const route = routerThatWrites(() =>
+      durably(temp.vault.db, () =>
+        storeResources(temp.vault.db, [testPatient('late', 'Lategiven', 'Latefamily', 'L-1')]),
+      ),
+    );
     const started = Date.now();
     const answer = await route('workstation.status', {});
     expect(answer).toMatchObject({ ok: false, error: { code: 'BUSY' } });

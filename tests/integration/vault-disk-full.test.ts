@@ -9,16 +9,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCore } from '../../src-main/core.ts';
-import { createRouter, type Handlers } from '../../src-main/ipc/router.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { countResources, storeResources } from '../../src-main/records/repository.ts';
 import { durably } from '../../src-main/vault/sqlcipher.ts';
 import { openWorkstationVault } from '../../src-main/workstation.ts';
 import { eraseWorkstation } from '../../src-main/workstation-keys.ts';
-import { Policy } from '../../src-shared/policy/schema.ts';
 import { testPatient } from '../support/fhir.ts';
 import { keyStore } from '../support/keychain.ts';
+import { routerThatWrites, vaultStateOf } from '../support/faults.ts';
 
 const asRoot = process.getuid?.() === 0;
 let mount: string;
@@ -45,29 +43,12 @@ function fillDisk(): string {
   return filler;
 }
 
-async function vaultState(): Promise<{ state: string; code?: string; title?: string }> {
-  const core = await createCore({
-    keyStore,
-    clock: { now: () => Date.now() },
-    paths: { dataDir },
-    policy: Policy.parse({}),
-    logger: createMemoryLogger(),
-  });
-  try {
-    const answer = await core.invoke('workstation.status', {});
-    if (!answer.ok) throw new Error(answer.error.message);
-    return (answer.data as { vault: { state: string; code?: string; title?: string } }).vault;
-  } finally {
-    await core.close();
-  }
-}
-
 beforeEach(async () => {
   if (!asRoot) return;
   mount = fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-full-'));
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mount]);
   dataDir = path.join(mount, 'cache');
-  expect(await vaultState()).toMatchObject({ state: 'ready' });
+  expect(await vaultStateOf(dataDir)).toMatchObject({ state: 'ready' });
   const vault = await openWorkstationVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
   storeResources(
     vault.db,
@@ -86,11 +67,11 @@ afterEach(async () => {
 describe.runIf(asRoot)('a full disk', () => {
   it('starting on a full disk is DISK_FULL (nothing lost, free space), and the cache opens whole once space is freed', async () => {
     const filler = fillDisk();
-    const state = await vaultState();
+    const state = await vaultStateOf(dataDir);
     expect(state, JSON.stringify(state)).toMatchObject({ state: 'error', code: 'DISK_FULL' });
     expect(state.title).toMatch(/nothing .*lost/i);
     fs.rmSync(filler);
-    expect(await vaultState()).toMatchObject({ state: 'ready' });
+    expect(await vaultStateOf(dataDir)).toMatchObject({ state: 'ready' });
     const vault = await openWorkstationVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
     expect(countResources(vault.db)).toBe(200);
     vault.close();
@@ -99,27 +80,14 @@ describe.runIf(asRoot)('a full disk', () => {
   it('a write on a full disk is DISK_FULL for the window; after space is freed the same write goes through', async () => {
     const vault = await openWorkstationVault({ dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
     try {
-      const route = createRouter({
-        handlers: {
-          'workstation.status': () => {
-            durably(vault.db, () =>
-              storeResources(
-                vault.db,
-                Array.from({ length: 300 }, (_, i) => testPatient(`late-${i}`, `Late${i}`, 'Writer', `L-${i}`)),
-              ),
-            );
-            return {
-              appName: 'x',
-              appVersion: '0',
-              workstationId: null,
-              vault: { state: 'ready', schemaVersion: 1, escrowed: false },
-            };
-          },
-        } as unknown as Handlers,
-        currentSession: () => null,
-        authorize: () => ({ allowed: true, basis: 'role' }) as never,
-        logger: createMemoryLogger(),
-      });
+      const route = routerThatWrites(() =>
+        durably(vault.db, () =>
+          storeResources(
+            vault.db,
+            Array.from({ length: 300 }, (_, i) => testPatient(`late-${i}`, `Late${i}`, 'Writer', `L-${i}`)),
+          ),
+        ),
+      );
       const filler = fillDisk();
       expect(await route('workstation.status', {})).toMatchObject({ ok: false, error: { code: 'DISK_FULL' } });
       expect(countResources(vault.db)).toBe(200);

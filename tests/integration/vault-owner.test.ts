@@ -17,24 +17,18 @@ import { readResource } from '../../src-main/records/repository.ts';
 import { VaultError } from '../../src-main/vault/errors.ts';
 import { openVault } from '../../src-main/vault/vault.ts';
 import { Policy } from '../../src-shared/policy/schema.ts';
-import { killHard, runTs, spawnTs, waitForLine } from '../support/child.ts';
+import { killHard, spawnTs, waitForLine } from '../support/child.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
 import { snapshotDir } from '../support/temp.ts';
 import { tempVaultDir } from '../support/vault-fixture.ts';
+import { wsOn } from '../support/faults.ts';
 
 let dataDir: string;
 let remove: () => Promise<void>;
 let holder: ChildProcess | null = null;
 const committed: string[] = [];
 /** The IT command line against this cache, under a managed policy of defaults (a development file). */
-const ws = (...args: string[]) => {
-  const policyFile = path.join(path.dirname(dataDir), 'policy.json');
-  fs.writeFileSync(policyFile, '{}');
-  return runTs('src-main/cli/main.ts', [...args, '--data-dir', dataDir, '--json'], {
-    ...process.env,
-    CLINIC_POLICY_FILE: policyFile,
-  });
-};
+const ws = (...args: string[]) => wsOn(dataDir)(...args);
 const open = () =>
   openVault({ migrations: workstationMigrations, dataDir, keyStore, policy: {}, logger: createMemoryLogger() });
 

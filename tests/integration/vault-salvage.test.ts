@@ -14,15 +14,14 @@ import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { workstationMigrations } from '../../src-main/migrations.ts';
 import { storeResources } from '../../src-main/records/repository.ts';
 import { recordLocalChange } from '../../src-main/sync/outbox.ts';
-import { vaultFiles } from '../../src-main/vault/files.ts';
-import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
 import { openVault } from '../../src-main/vault/vault.ts';
 import type { FhirResource } from '../../src-shared/fhir/index.ts';
 import { Policy } from '../../src-shared/policy/schema.ts';
 import { runTs } from '../support/child.ts';
 import { testNote, testPatient } from '../support/fhir.ts';
-import { accountsFor, keyStore } from '../support/keychain.ts';
+import { keyStore } from '../support/keychain.ts';
 import { tempVaultDir } from '../support/vault-fixture.ts';
+import { damageRootPageOf, wsOn } from '../support/faults.ts';
 
 let dataDir: string;
 let remove: () => Promise<void>;
@@ -38,16 +37,6 @@ const files = () => {
     out: path.join(dir, 'salvage.jwe'),
   };
 };
-const ws = (...args: string[]) => runTs('src-main/cli/main.ts', [...args, '--data-dir', dataDir, '--json']);
-
-async function damageRootOf(table: string): Promise<void> {
-  const db = openDatabase(vaultFiles(dataDir).db, await keyStore.get(accountsFor(dataDir).current));
-  const root = db.prepare('SELECT rootpage FROM sqlite_master WHERE name = ?').pluck().get(table) as number;
-  db.close();
-  const fd = fs.openSync(vaultFiles(dataDir).db, 'r+');
-  fs.writeSync(fd, Buffer.from([0x5a, 0xa5, 0x5a, 0xa5]), 0, 4, (root - 1) * 4096 + 2048);
-  fs.closeSync(fd);
-}
 
 beforeEach(async () => {
   ({ dataDir, remove } = tempVaultDir({ prefix: 'clinic-salvage-', subdir: 'cache' }));
@@ -96,7 +85,7 @@ async function readSalvage(f: ReturnType<typeof files>): Promise<{ label: string
 describe('ws vault salvage', () => {
   it('exports the outbox first, then records and the audit trail, sealed for IT: nothing readable on disk', async () => {
     const f = files();
-    const result = await ws('vault', 'salvage', '--out', f.out, '--policy', f.policy);
+    const result = await wsOn(dataDir)('vault', 'salvage', '--out', f.out, '--policy', f.policy);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({
       ok: true,
@@ -113,9 +102,9 @@ describe('ws vault salvage', () => {
   });
 
   it('from a CORRUPT cache (a damaged outbox page): the damaged table is counted as unreadable, the rest comes out', async () => {
-    await damageRootOf('sync_outbox');
+    await damageRootPageOf(dataDir, 'sync_outbox');
     const f = files();
-    const result = await ws('vault', 'salvage', '--out', f.out, '--policy', f.policy);
+    const result = await wsOn(dataDir)('vault', 'salvage', '--out', f.out, '--policy', f.policy);
     expect(result.code).toBe(0);
     const counts = (JSON.parse(result.stdout) as { counts: { label: string; read: number; unreadable: number }[] })
       .counts;
@@ -128,7 +117,7 @@ describe('ws vault salvage', () => {
 
   it('refuses without IT’s recovery key: nothing in clear is written', async () => {
     const out = path.join(path.dirname(dataDir), 'clear.ndjson');
-    const result = await ws('vault', 'salvage', '--out', out);
+    const result = await wsOn(dataDir)('vault', 'salvage', '--out', out);
     expect(result.code).toBe(1);
     expect(fs.existsSync(out)).toBe(false);
   });

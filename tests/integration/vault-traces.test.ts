@@ -25,6 +25,7 @@ import { runTs } from '../support/child.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
 import { snapshotDir } from '../support/temp.ts';
 import { tempVaultDir } from '../support/vault-fixture.ts';
+import { vaultStateOf, wsOn } from '../support/faults.ts';
 
 let dataDir: string;
 let remove: () => Promise<void>;
@@ -36,16 +37,8 @@ const policy = Policy.parse({
 const start = () =>
   createCore({ keyStore, clock: { now: () => Date.now() }, paths: { dataDir }, policy, logger: createMemoryLogger() });
 
-async function vaultState(): Promise<{ state: string; code?: string }> {
-  const core = await start();
-  try {
-    const answer = await core.invoke('workstation.status', {});
-    if (!answer.ok) throw new Error(answer.error.message);
-    return (answer.data as { vault: { state: string; code?: string } }).vault;
-  } finally {
-    await core.close();
-  }
-}
+const policyInput = { vault: { recoveryPublicKeyPem: policy.vault.recoveryPublicKeyPem } };
+const vaultState = () => vaultStateOf(dataDir, policyInput);
 
 beforeEach(async () => {
   ({ dataDir, remove } = tempVaultDir({ prefix: 'clinic-traces-', subdir: 'cache' }));
@@ -111,7 +104,7 @@ describe('never a silent new cache', () => {
 });
 
 describe('a wipe never destroys unsynced work by accident', () => {
-  const ws = (...args: string[]) => runTs('src-main/cli/main.ts', [...args, '--data-dir', dataDir, '--json']);
+  const ws = (...args: string[]) => wsOn(dataDir)(...args);
 
   it('ws vault wipe --yes refuses while changes wait for central or audit entries are unshipped, and says how many', async () => {
     // The core that ran once left audit entries that never reached central; a change waits too.
