@@ -1,4 +1,5 @@
 import type { Migration, SalvageTable } from '../vault/index.ts';
+import { AUDIT_COLUMNS } from './entry.ts';
 
 /**
  * The audit capability's tables (schema version 5) and the workstation's identity.
@@ -75,25 +76,5 @@ export const auditLargeTables: readonly string[] = ['audit_log', 'audit_shipped'
 
 /** The audit trail as a salvage reads it: every entry with its chain hash. */
 export const auditSalvage: readonly SalvageTable[] = [
-  {
-    label: 'audit',
-    table: 'audit_log',
-    columns: [
-      'seq',
-      'id',
-      'recorded_at',
-      'user_id',
-      'role',
-      'workstation_id',
-      'action',
-      'outcome',
-      'patient_id',
-      'resource_refs',
-      'purpose_of_use',
-      'grant_id',
-      'detail',
-      'justification',
-      'hash',
-    ],
-  },
+  { label: 'audit', table: 'audit_log', columns: [...AUDIT_COLUMNS, 'hash'] },
 ];
