@@ -62,7 +62,7 @@ export interface Vault {
   rotateKey(): Promise<void>;
   /**
    * What a worker thread of this process needs to open its own read-only connection (audit
-   * verification on every core). The key never leaves the process.
+   * verification on several cores). The key never leaves the process.
    */
   readerAccess(): { file: string; key: string };
   close(): void;

@@ -63,21 +63,23 @@ async function tamper(edit: (db: Database) => void): Promise<void> {
 }
 
 /**
- * The sequential walk, and the parallel one (workers, forced even on a small trail) which must
- * give the very same report.
+ * The sequential walk, and the parallel one (workers, forced even on a small trail; and with the
+ * threads chosen as `ws audit verify` chooses them) which must give the very same report.
  */
 async function verify(): Promise<ReturnType<typeof verifyAuditTrail>> {
   const sequential = verifyAuditTrail(vault.db, key);
-  const parallel = await verifyAuditTrailParallel({
+  const options = {
     db: vault.db,
     file: path.join(dataDir, 'cache.db'),
     dbKey: (await keyStore.get(accountsFor(dataDir).current))!,
     auditKey: key,
-    workers: 3,
     minEntries: 0,
     chunkSize: 4,
-  });
-  expect(parallel).toEqual(sequential);
+  };
+  expect(await verifyAuditTrailParallel({ ...options, workers: 3 })).toEqual(sequential);
+  expect(await verifyAuditTrailParallel(options)).toEqual(sequential);
+  // Nothing measured, so no worker: the whole trail in one walk after the measuring (none here).
+  expect(await verifyAuditTrailParallel({ ...options, sampleMs: 0 })).toEqual(sequential);
   return sequential;
 }
 
