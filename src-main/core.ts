@@ -11,10 +11,10 @@ import { errorName } from './base/index.ts';
 import { createBreakGlass, createBreakGlassHandlers } from './break-glass/index.ts';
 import { createChartHandlers } from './chart/index.ts';
 import { createOutcomeAuditor, createRouter } from './ipc/index.ts';
-import { noPowerEvents, systemTimers, type Ports } from './ports.ts';
+import { noPowerEvents, systemTimers, type Ports, type TimerHandle } from './ports.ts';
 import { createSessionHandlers, createSessionManager } from './session/index.ts';
 import { createSyncHandlers, createWorkstationSync } from './sync/index.ts';
-import { openWorkstation, startAuditShipping, workstationHandlers } from './workstation.ts';
+import { openWorkstation, startAuditShipping, workstationHandlers, type Workstation } from './workstation.ts';
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -27,12 +27,12 @@ export interface Core {
   close(): Promise<void>;
 }
 
-export async function createCore(ports: Ports): Promise<Core> {
-  const { logger, clock, policy } = ports;
-  const timers = ports.timers ?? systemTimers;
-  const workstation = await openWorkstation(ports);
-  const { db, trail } = workstation;
+/** How often a workstation that started on a full disk tries its cache again. */
+export const REOPEN_AFTER_DISK_FULL_MS = 10_000;
 
+export async function createCore(ports: Ports): Promise<Core> {
+  const { logger } = ports;
+  const timers = ports.timers ?? systemTimers;
   const listeners = new Set<EventListener>();
   const emit: EventListener = (event, payload) => {
     for (const listener of [...listeners]) {
@@ -43,6 +43,70 @@ export async function createCore(ports: Ports): Promise<Core> {
       }
     }
   };
+
+  const first = await openWorkstation(ports);
+  let current = assemble(ports, first, emit);
+  let closed = false;
+  let reopening: Promise<void> | null = null;
+  let timer: TimerHandle | null = null;
+
+  // A full disk is the one failure that mends itself: the cache is whole and opens once there is
+  // room. Until then the window shows DISK_FULL; then the workstation starts as if launched anew.
+  const waitsForSpace = (ws: Workstation) => {
+    const vault = ws.status().vault;
+    return vault.state === 'error' && vault.code === 'DISK_FULL';
+  };
+  const scheduleReopen = () => {
+    timer = timers.setTimeout(() => {
+      timer = null;
+      reopening = reopen()
+        .catch((error: unknown) => {
+          logger.log('error', 'vault.reopen-failed', { errorName: errorName(error) });
+          if (!closed) scheduleReopen();
+        })
+        .finally(() => (reopening = null));
+    }, REOPEN_AFTER_DISK_FULL_MS);
+  };
+  async function reopen(): Promise<void> {
+    const next = await openWorkstation(ports);
+    if (closed) return next.close();
+    if (waitsForSpace(next)) return scheduleReopen();
+    const previous = current;
+    current = assemble(ports, next, emit);
+    await previous.close();
+    logger.log('info', 'vault.reopened', { state: next.status().vault.state });
+    emit('workstation.statusChanged', next.status());
+    emit('session.changed', current.sessionStatus());
+  }
+  if (waitsForSpace(first)) scheduleReopen();
+
+  return {
+    invoke: (channel, request) => current.invoke(channel, request),
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async close() {
+      closed = true;
+      if (timer) timers.clearTimeout(timer);
+      await reopening;
+      listeners.clear();
+      await current.close();
+    },
+  };
+}
+
+/** One workstation's capabilities, built over its cache (open, or failed with the IT screen). */
+interface Assembled {
+  invoke: Core['invoke'];
+  sessionStatus(): EventPayload<'session.changed'>;
+  close(): Promise<void>;
+}
+
+function assemble(ports: Ports, workstation: Workstation, emit: EventListener): Assembled {
+  const { logger, clock, policy } = ports;
+  const timers = ports.timers ?? systemTimers;
+  const { db, trail } = workstation;
 
   const breakGlass = createBreakGlass({ db, trail, policy: policy.breakGlass, clock, timers, logger });
   const sessions = createSessionManager({
@@ -101,16 +165,12 @@ export async function createCore(ports: Ports): Promise<Core> {
 
   return {
     invoke,
-    onEvent(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
+    sessionStatus: () => sessions.status(),
     async close() {
       breakGlass.close();
       sessions.close();
       await shipper?.stop();
       await sync.stop();
-      listeners.clear();
       await workstation.close();
     },
   };

@@ -60,7 +60,7 @@ export const vaultErrorGuide: Readonly<Record<VaultErrorCode, { title: string; a
   DISK_FULL: {
     title: 'The disk holding the encrypted cache is full. Nothing stored was lost; the cache is whole.',
     action:
-      'Free disk space on this machine (or ask IT to), then start the app again. Do not delete or wipe the cache: it is not damaged, and it may hold changes not yet synced.',
+      'Free disk space on this machine (or ask IT to): the app opens the cache by itself once there is room (it tries every 10 seconds), and a `ws` command can simply be run again. Do not delete or wipe the cache: it is not damaged, and it may hold changes not yet synced.',
   },
   ESCROW_FAILED: {
     title: 'The cache key could not be wrapped for the IT recovery key named in policy.',
