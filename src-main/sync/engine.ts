@@ -5,7 +5,8 @@ import type { Clock } from '../ports.ts';
 import type { Database } from '../vault/index.ts';
 import { SyncHttpError, type HttpDeps } from './http.ts';
 import { outboxCounts } from './outbox.ts';
-import { pullAll } from './pull.ts';
+import { pullAll, type PullResult } from './pull.ts';
+import type { PageLimits } from './pages.ts';
 import { pushOutbox, type TokenAnswer } from './push.ts';
 import { errorName } from '../base/index.ts';
 
@@ -40,6 +41,8 @@ export interface SyncEngineOptions extends Pick<HttpDeps, 'allowLoopbackHttp' | 
   onChange(status: SyncStatus): void;
   /** Policy central.tlsPins (the pull's page worker makes its own connections). */
   tlsPins?: readonly string[];
+  /** What central may send (policy central.maxResponseMiB...). */
+  limits?: PageLimits;
   intervalMs?: number;
   /** Delay after a local change before its round (changes made together go together). */
   kickDelayMs?: number;
@@ -64,12 +67,27 @@ function waiting(db: () => Database): { pending: number; conflicts: number; held
 function problemOf(error: unknown): string {
   if (error instanceof SyncHttpError) {
     if (error.reason === 'network') return 'Central could not be reached.';
+    if (error.reason === 'timeout') return 'Central did not answer in time.';
     if (error.status === 401) return 'Central did not accept the sign-in; sign in again if this lasts.';
     if (error.status !== null) return `Central answered HTTP ${error.status}.`;
     if (error.reason === 'malformed-response') return 'Central sent an answer that could not be read.';
     return error.message;
   }
   return 'Sync stopped on an unexpected error (see the log).';
+}
+
+/**
+ * A round where central answered but not everything could be kept: said as such, never as
+ * "offline" (counts and type names only; the particulars are in sync diagnostics).
+ */
+export function pullProblem(results: Record<string, PullResult>): string | null {
+  const refused = Object.values(results).reduce((sum, result) => sum + result.rejected, 0);
+  const stopped = Object.entries(results).filter(([, result]) => result.failed !== null);
+  const parts: string[] = [];
+  if (refused > 0) parts.push(`${refused} ${refused === 1 ? 'resource was' : 'resources were'} refused`);
+  if (stopped.length > 0)
+    parts.push(`the ${stopped.map(([type]) => type).join(', ')} read stopped (${stopped[0]![1].failed})`);
+  return parts.length > 0 ? `Central answered, but ${parts.join(' and ')}` : null;
 }
 
 export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
@@ -116,8 +134,9 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         onSettled: announce,
       });
       const token = options.accessToken();
+      let pulled: string | null = null;
       if (token !== null) {
-        await pullAll({
+        const results = await pullAll({
           ...http,
           db,
           fhirBaseUrl: options.fhirBaseUrl,
@@ -126,16 +145,19 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           logger: options.logger,
           inWorker: true,
           tlsPins: options.tlsPins ?? [],
+          ...(options.limits ? { limits: options.limits } : {}),
           ...(options.pageSize ? { pageSize: options.pageSize } : {}),
         });
+        pulled = pullProblem(results);
         lastSyncedAt = options.clock.now();
       }
       connection = 'online';
-      problem = null;
+      problem = pulled;
     } catch (error) {
       const offline =
         error instanceof SyncHttpError &&
         (error.reason === 'network' ||
+          error.reason === 'timeout' ||
           (error.status !== null && (error.status >= 500 || error.status === 429 || error.status === 408)));
       connection = offline ? 'offline' : 'online';
       problem = problemOf(error);

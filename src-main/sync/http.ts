@@ -32,7 +32,10 @@ export interface HttpDeps {
 
 export class SyncHttpError extends Error {
   override readonly name = 'SyncHttpError';
-  /** 'network' | 'tls' | 'insecure-transport' | 'malformed-response' | `http-<status>` */
+  /**
+   * 'network' | 'timeout' | 'tls' | 'insecure-transport' | 'malformed-response' | 'too-large' |
+   * 'cyclic-paging' | `http-<status>`
+   */
   readonly reason: string;
   readonly status: number | null;
   // Plain fields, not parameter properties: the page worker runs this file with Node's own type
@@ -60,6 +63,21 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 }
 
 export async function fetchWithRetry(url: string, init: RequestInit, deps: HttpDeps): Promise<Response> {
+  return fetchAndReadWithRetry(url, init, deps, async (response) => response);
+}
+
+/**
+ * fetchWithRetry, with the answer's body read inside the attempt (`read`): a timeout or a
+ * connection cut while the body arrives is retried like one before the headers, and reported as
+ * what it was. `read` throws a SyncHttpError for an answer that is read but not usable (too
+ * large, not JSON): those are answers, never retried.
+ */
+export async function fetchAndReadWithRetry<T>(
+  url: string,
+  init: RequestInit,
+  deps: HttpDeps,
+  read: (response: Response) => Promise<T>,
+): Promise<T> {
   const policy = { ...DEFAULT_RETRY, ...deps.retry };
   const doFetch = deps.fetch ?? fetch;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -67,6 +85,12 @@ export async function fetchWithRetry(url: string, init: RequestInit, deps: HttpD
   if (!isAllowedTransport(new URL(url), deps.allowLoopbackHttp)) {
     throw new SyncHttpError('insecure-transport', 'The central FHIR API must be reached over HTTPS.');
   }
+  const timedOut = () =>
+    new SyncHttpError(
+      'timeout',
+      `The central FHIR API did not answer within ${Math.round(policy.timeoutMs / 1000)} s.`,
+    );
+  const unreachable = () => new SyncHttpError('network', 'The central FHIR API could not be reached.');
   let lastError: SyncHttpError | null = null;
   let lastRetryAfter: number | null = null;
   for (let attempt = 0; attempt < policy.attempts; attempt++) {
@@ -75,7 +99,7 @@ export async function fetchWithRetry(url: string, init: RequestInit, deps: HttpD
       const told = lastError?.status === 429 || lastError?.status === 503 ? lastRetryAfter : null;
       await sleep(told ?? Math.floor(random() * backoff));
       const answered = deps.beforeResend ? await deps.beforeResend() : null;
-      if (answered) return answered;
+      if (answered) return read(answered);
     }
     let response: Response;
     try {
@@ -84,19 +108,78 @@ export async function fetchWithRetry(url: string, init: RequestInit, deps: HttpD
       // A refused certificate is not a network failure: trying again would only be refused again.
       const refusal = tlsRefusal(error);
       if (refusal) throw new SyncHttpError('tls', `The central FHIR API's certificate was refused: ${refusal}`);
-      lastError = new SyncHttpError('network', 'The central FHIR API could not be reached.');
+      lastError = isTimeout(error) ? timedOut() : unreachable();
       continue;
     }
-    if (response.ok || !RETRIED_STATUS(response.status)) return response;
+    if (response.ok || !RETRIED_STATUS(response.status)) {
+      try {
+        return await read(response);
+      } catch (error) {
+        if (error instanceof SyncHttpError) throw error;
+        // The body stopped coming: cut off, or too slow.
+        lastError = isTimeout(error) ? timedOut() : unreachable();
+        continue;
+      }
+    }
     lastRetryAfter = retryAfterMs(response.headers.get('retry-after'));
-    await response.body?.cancel();
+    await response.body?.cancel().catch(() => undefined);
     lastError = new SyncHttpError(
       `http-${response.status}`,
       `The central FHIR API answered HTTP ${response.status}.`,
       response.status,
     );
   }
-  throw lastError ?? new SyncHttpError('network', 'The central FHIR API could not be reached.');
+  throw lastError ?? unreachable();
+}
+
+/** An abort by AbortSignal.timeout, before the headers or while the body arrives. */
+function isTimeout(error: unknown): boolean {
+  for (
+    let cause = error, depth = 0;
+    cause && typeof cause === 'object' && depth < 5;
+    cause = (cause as { cause?: unknown }).cause, depth++
+  ) {
+    if ((cause as { name?: unknown }).name === 'TimeoutError') return true;
+  }
+  return false;
+}
+
+/**
+ * An answer's JSON, read as a stream and cut off past `maxBytes` (announced or counted), so a
+ * server cannot make the workstation hold more than that: an endless or huge answer is refused as
+ * 'too-large' after at most `maxBytes` were read. Not JSON: 'malformed-response'.
+ */
+export async function readBoundedJson(response: Response, maxBytes: number, what: string): Promise<unknown> {
+  const tooLarge = () =>
+    new SyncHttpError(
+      'too-large',
+      `The central FHIR API sent a ${what} larger than ${Math.round(maxBytes / 1048576)} MiB; it was not read.`,
+    );
+  const announced = Number(response.headers.get('content-length'));
+  if (Number.isFinite(announced) && announced > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (response.body) {
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks, size).toString('utf8')) as unknown;
+  } catch {
+    throw new SyncHttpError('malformed-response', `The central FHIR API sent a ${what} that is not JSON.`);
+  }
 }
 
 const TLS_CODES =

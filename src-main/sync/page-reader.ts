@@ -1,10 +1,18 @@
 import { Worker } from 'node:worker_threads';
 import { SyncHttpError } from './http.ts';
-import type { PreparedPage } from './pages.ts';
+import type { PageLimits, PreparedPage } from './pages.ts';
 import type { PageJob } from './page-worker.ts';
 
-/** A page of the search at `index` in the job, or that search's end. */
-export type ReadItem = { index: number; page: PreparedPage } | { index: number; done: true };
+/** What central said of a search that failed alone (the read goes on with the next). */
+export interface SearchFailure {
+  reason: string;
+  status: number | null;
+  message: string;
+}
+
+/** A page of the search at `index` in the job, that search's end, or its failure alone. */
+export type ReadItem =
+  { index: number; page: PreparedPage } | { index: number; done: true } | { index: number; failed: SearchFailure };
 
 /**
  * The core's side of the page worker (page-worker.ts): one worker thread for a pull, reading its
@@ -12,7 +20,7 @@ export type ReadItem = { index: number; page: PreparedPage } | { index: number; 
  * iterable, the worker staying `ahead` pages in front of the reader. Close ends the thread.
  */
 export interface PageReader {
-  read(job: Omit<PageJob, 'ahead'>): AsyncGenerator<ReadItem>;
+  read(job: Omit<PageJob, 'ahead' | 'limits'>): AsyncGenerator<ReadItem>;
   close(): Promise<void>;
 }
 
@@ -21,7 +29,15 @@ const AHEAD = 4;
 
 type Message = ReadItem | { end: true } | { error: { reason: string; status: number | null; message: string } };
 
-export function startPageReader(): PageReader {
+/**
+ * The worker's heap holds a page as text and as parsed objects at once, and the next page
+ * arriving: room for three answers at the size cap, and the worker's own.
+ */
+function workerHeapMb(limits: PageLimits): number {
+  return Math.max(96, Math.ceil((3 * limits.maxResponseBytes) / 1048576) + 64);
+}
+
+export function startPageReader(limits: PageLimits): PageReader {
   // No loader flags from the parent (tsx in development): built, the worker is plain JavaScript;
   // from source, Node strips the types of it and its imports by itself.
   // A bounded heap: the worker holds a few pages at a time, and the limit keeps the garbage of
@@ -29,7 +45,7 @@ export function startPageReader(): PageReader {
   // of short-lived objects (measured: 16 MiB made the worker the pull's bottleneck in scavenges).
   const worker = new Worker(WORKER_URL, {
     execArgv: [],
-    resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 32 },
+    resourceLimits: { maxOldGenerationSizeMb: workerHeapMb(limits), maxYoungGenerationSizeMb: 32 },
   });
   worker.unref();
   const queue: (Message | { crashed: Error })[] = [];
@@ -53,7 +69,7 @@ export function startPageReader(): PageReader {
       busy = true;
       let ended = false;
       try {
-        worker.postMessage({ read: { ...job, ahead: AHEAD } });
+        worker.postMessage({ read: { ...job, limits, ahead: AHEAD } });
         for (;;) {
           while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
           const item = queue.shift()!;

@@ -9,12 +9,13 @@
  * thread too, and what crosses is strings (the resources as stored), cheap to copy.
  *
  * Messages in: { read: PageJob } to start, { credit: n } as pages are taken.
- * Messages out: { index, page: PreparedPage } and { index, done: true } per search, then
- * { end: true }; or { error: { reason, message, status } }.
+ * Messages out: { index, page: PreparedPage } and { index, done: true } per search, or
+ * { index, failed: { reason, message, status } } for a search that failed alone (the next goes
+ * on), then { end: true }; or { error: { reason, message, status } }, which ends the read.
  */
 import { parentPort } from 'node:worker_threads';
 import { createCentralFetch } from '../net/index.ts';
-import { preparePage, readPages } from './pages.ts';
+import { preparePage, readPages, stopsOnlyTheSearch, type PageLimits } from './pages.ts';
 import type { RetryPolicy } from './http.ts';
 
 export interface PageSearch {
@@ -31,7 +32,17 @@ export interface PageJob {
   allowLoopbackHttp: boolean;
   tlsPins: readonly string[];
   retry?: Partial<RetryPolicy>;
+  limits: PageLimits;
   ahead: number;
+}
+
+function describe(error: unknown): { reason: string; status: number | null; message: string } {
+  const { reason, status, message } = error as { reason?: unknown; status?: unknown; message?: unknown };
+  return {
+    reason: typeof reason === 'string' ? reason : 'network',
+    status: typeof status === 'number' ? status : null,
+    message: typeof message === 'string' ? message : 'The page reader failed.',
+  };
 }
 
 if (!parentPort) throw new Error('page-worker runs as a worker thread');
@@ -58,24 +69,23 @@ async function run(job: PageJob): Promise<void> {
         allowLoopbackHttp: job.allowLoopbackHttp,
         fetch,
         what: search.what,
+        limits: job.limits,
         ...(job.retry ? { retry: job.retry } : {}),
       };
-      for await (const page of readPages(search.url, options)) {
-        while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
-        credits--;
-        port.postMessage({ index, page: preparePage(page, search.type) });
+      try {
+        for await (const page of readPages(search.url, options)) {
+          while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
+          credits--;
+          port.postMessage({ index, page: preparePage(page, search.type, job.limits) });
+        }
+        port.postMessage({ index, done: true });
+      } catch (error) {
+        if (!stopsOnlyTheSearch(error)) throw error;
+        port.postMessage({ index, failed: describe(error) });
       }
-      port.postMessage({ index, done: true });
     }
     port.postMessage({ end: true });
   } catch (error) {
-    const { reason, status, message } = error as { reason?: unknown; status?: unknown; message?: unknown };
-    port.postMessage({
-      error: {
-        reason: typeof reason === 'string' ? reason : 'network',
-        status: typeof status === 'number' ? status : null,
-        message: typeof message === 'string' ? message : 'The page reader failed.',
-      },
-    });
+    port.postMessage({ error: describe(error) });
   }
 }

@@ -1,5 +1,5 @@
 import { prepareResource, type Prepared } from '../../src-shared/fhir/prepare.ts';
-import { fetchWithRetry, SyncHttpError, type HttpDeps } from './http.ts';
+import { fetchAndReadWithRetry, readBoundedJson, SyncHttpError, type HttpDeps } from './http.ts';
 
 /**
  * Reading a search from central page by page, following the Bundle's next links (only on the same
@@ -11,12 +11,27 @@ import { fetchWithRetry, SyncHttpError, type HttpDeps } from './http.ts';
  */
 export interface Bundle {
   resourceType?: unknown;
+  meta?: { lastUpdated?: unknown };
   entry?: {
     resource?: unknown;
     request?: { method?: unknown; url?: unknown };
     response?: { lastModified?: unknown };
   }[];
   link?: { relation?: unknown; url?: unknown }[];
+}
+
+/** A page as read: the Bundle, and central's own clock when it sent it (ms; null when it did not say). */
+export interface Page {
+  bundle: Bundle;
+  centralNow: number | null;
+}
+
+/** What central may send, in bytes and pages (policy central.maxResponseMiB and the rest). */
+export interface PageLimits {
+  maxResponseBytes: number;
+  maxResourceBytes: number;
+  /** Pages of one search in one read; the rest waits for the next round. */
+  maxPages: number;
 }
 
 export function nextLink(bundle: Bundle, base: URL): string | null {
@@ -30,68 +45,157 @@ export interface PageReadOptions extends HttpDeps {
   accessToken: string;
   /** What is read, for error messages ("Observation pull"). */
   what: string;
+  limits: PageLimits;
 }
 
-async function fetchBundle(url: string, options: PageReadOptions): Promise<Bundle> {
-  const response = await fetchWithRetry(
+/** Central's clock: the answer's Date header, else the Bundle's meta.lastUpdated. */
+function centralClock(date: string | null, bundle: Bundle): number | null {
+  const fromHeader = date === null ? Number.NaN : Date.parse(date);
+  if (!Number.isNaN(fromHeader)) return fromHeader;
+  const stamped = typeof bundle.meta?.lastUpdated === 'string' ? Date.parse(bundle.meta.lastUpdated) : Number.NaN;
+  return Number.isNaN(stamped) ? null : stamped;
+}
+
+async function fetchPage(url: string, options: PageReadOptions): Promise<Page> {
+  return fetchAndReadWithRetry(
     url,
     { headers: { accept: 'application/fhir+json', authorization: `Bearer ${options.accessToken}` } },
     options,
+    async (response) => {
+      if (!response.ok) {
+        await response.body?.cancel().catch(() => undefined);
+        throw new SyncHttpError(
+          `http-${response.status}`,
+          `The central FHIR API refused the ${options.what} (HTTP ${response.status}).`,
+          response.status,
+        );
+      }
+      const bundle = (await readBoundedJson(
+        response,
+        options.limits.maxResponseBytes,
+        `${options.what} page`,
+      )) as Bundle | null;
+      if (!bundle || typeof bundle !== 'object' || bundle.resourceType !== 'Bundle')
+        throw new SyncHttpError(
+          'malformed-response',
+          `The central FHIR API sent a ${options.what} page that is not a Bundle.`,
+        );
+      return { bundle, centralNow: centralClock(response.headers.get('date'), bundle) };
+    },
   );
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new SyncHttpError(
-      `http-${response.status}`,
-      `The central FHIR API refused the ${options.what} (HTTP ${response.status}).`,
-      response.status,
-    );
-  }
-  let bundle: Bundle;
-  try {
-    bundle = (await response.json()) as Bundle;
-  } catch {
-    throw new SyncHttpError('malformed-response', `The central FHIR API sent a ${options.what} page that is not JSON.`);
-  }
-  if (bundle.resourceType !== 'Bundle')
-    throw new SyncHttpError(
-      'malformed-response',
-      `The central FHIR API sent a ${options.what} page that is not a Bundle.`,
-    );
-  return bundle;
 }
 
-export async function* readPages(first: string, options: PageReadOptions): AsyncGenerator<Bundle> {
+/**
+ * A page too large to read is asked again with a quarter of its `_count`, down to one resource,
+ * when its link carries one (central's next links keep the offset, so nothing is skipped); a
+ * single resource over the cap, or a link central made opaque, stops the search.
+ */
+async function fetchPageWithin(url: string, options: PageReadOptions): Promise<{ page: Page; url: string }> {
+  for (let current = url; ;) {
+    try {
+      return { page: await fetchPage(current, options), url: current };
+    } catch (error) {
+      const parsed = new URL(current);
+      const count = Number(parsed.searchParams.get('_count'));
+      if (!(error instanceof SyncHttpError) || error.reason !== 'too-large' || !(count > 1)) throw error;
+      parsed.searchParams.set('_count', String(Math.max(1, Math.floor(count / 4))));
+      current = parsed.href;
+    }
+  }
+}
+
+/**
+ * The pages of a search, one ahead. A next link seen before (a Bundle pointing to itself, or a
+ * cycle) is 'cyclic-paging'; past `limits.maxPages` pages the search ends for this round, and the
+ * next round goes on from the cursor the stored pages reached.
+ */
+export async function* readPages(first: string, options: PageReadOptions): AsyncGenerator<Page> {
   const base = new URL(first);
-  let pending: Promise<Bundle> | null = fetchBundle(first, options);
+  const seen = new Set<string>();
+  let read = 0;
+  let pending: Promise<{ page: Page; url: string }> | null = fetchPageWithin(first, options);
   while (pending) {
-    const bundle: Bundle = await pending;
-    const next = nextLink(bundle, base);
-    pending = next ? fetchBundle(next, options) : null;
+    const { page, url }: { page: Page; url: string } = await pending;
+    seen.add(url);
+    read++;
+    const next = nextLink(page.bundle, base);
+    const cyclic = next !== null && seen.has(next);
+    pending = next !== null && !cyclic && read < options.limits.maxPages ? fetchPageWithin(next, options) : null;
     pending?.catch(() => undefined); // awaited on the next turn, where a failure is thrown
-    yield bundle;
+    yield page; // this page is good: kept before the search stops
+    if (cyclic)
+      throw new SyncHttpError(
+        'cyclic-paging',
+        `The central FHIR API sent a ${options.what} page whose next link leads back to a page already read.`,
+      );
   }
 }
 
-/** One search page of a type, validated: its resources ready to store or rejected, and its newest lastUpdated. */
+/**
+ * Failures that concern one search only, so the round goes on with the other types: an answer
+ * too large, a cycle, one that is not FHIR JSON, or a refusal of this search (403, 404, 400...).
+ * Not these: central unreachable, too slow, unwell (5xx, 429), or the sign-in refused (401), which
+ * would fail every search alike.
+ */
+export function stopsOnlyTheSearch(error: unknown): error is SyncHttpError {
+  if (!(error instanceof SyncHttpError)) return false;
+  if (['too-large', 'cyclic-paging', 'malformed-response'].includes(error.reason)) return true;
+  const status = error.status;
+  return status !== null && status >= 400 && status < 500 && ![401, 408, 429].includes(status);
+}
+
+/**
+ * One search page of a type, validated: its resources ready to store or rejected, and the newest
+ * lastUpdated the cursor may take (never past central's own clock).
+ */
 export interface PreparedPage {
   prepared: Prepared[];
   newest: string | null;
+  /** Ids of resources dated after central's clock: stored, but they do not move the cursor. */
+  future: string[];
 }
 
-export function preparePage(bundle: Bundle, type: string): PreparedPage {
+/**
+ * How far a resource's lastUpdated may run ahead of central's clock: the Date header has whole
+ * seconds (a resource written in the same second is up to a second "ahead"), plus a margin.
+ */
+export const CLOCK_SLACK_MS = 2_000;
+
+export function preparePage(page: Page, type: string, limits: Pick<PageLimits, 'maxResourceBytes'>): PreparedPage {
   const prepared: Prepared[] = [];
+  const future: string[] = [];
   let newest: string | null = null;
   let newestMs = -Infinity;
-  for (const entry of bundle.entry ?? []) {
+  const latest = (page.centralNow ?? Date.now()) + CLOCK_SLACK_MS;
+  for (const entry of page.bundle.entry ?? []) {
     const resource = entry.resource as { resourceType?: unknown; meta?: { lastUpdated?: unknown } } | undefined;
     if (!resource || resource.resourceType !== type) continue; // included or outcome entries: not this type's
+    const outcome = withinSize(prepareResource(resource), limits.maxResourceBytes);
+    prepared.push(outcome);
+    if (!outcome.ok) continue;
     const lastUpdated = resource.meta?.lastUpdated;
     const ms = typeof lastUpdated === 'string' ? Date.parse(lastUpdated) : Number.NaN;
+    if (ms > latest) {
+      future.push(outcome.resource.id);
+      continue;
+    }
     if (ms > newestMs) {
       newestMs = ms;
       newest = lastUpdated as string;
     }
-    prepared.push(prepareResource(resource));
   }
-  return { prepared, newest };
+  return { prepared, newest, future };
+}
+
+/** A valid resource larger than the cap is refused like an invalid one (type, id and why). */
+function withinSize(outcome: Prepared, maxBytes: number): Prepared {
+  if (!outcome.ok || Buffer.byteLength(outcome.resource.json) <= maxBytes) return outcome;
+  return {
+    ok: false,
+    rejected: {
+      resourceType: outcome.resource.type,
+      id: outcome.resource.id,
+      issues: [`(root): larger than ${Math.round(maxBytes / 1048576)} MiB (central.maxResourceMiB)`],
+    },
+  };
 }

@@ -56,3 +56,21 @@ export function recordDiagnostic(
 export function diagnosticsCount(db: Database): number {
   return db.prepare('SELECT count(*) FROM sync_diagnostics').pluck().get() as number;
 }
+
+/**
+ * Records that a type's read stopped (a page too large, a cycle, a refusal): one row per type and
+ * problem, moved to the latest time, so a failure that lasts does not add a row every round.
+ */
+export function recordTypeFailure(db: Database, at: number, key: string, problem: string): void {
+  db.transaction(() => {
+    db.prepare('DELETE FROM sync_diagnostics WHERE resource_type = ? AND resource_id IS NULL AND problem = ?').run(
+      key,
+      problem,
+    );
+    db.prepare('INSERT INTO sync_diagnostics (at, resource_type, resource_id, problem) VALUES (?, ?, NULL, ?)').run(
+      at,
+      key,
+      problem,
+    );
+  }).immediate();
+}

@@ -5,10 +5,18 @@ import type { PreparedResource, RejectedResource } from '../../src-shared/fhir/p
 import { deleteResource, storePrepared, storedVersionOf } from '../records/index.ts';
 import { enterRollbackJournal, type Database } from '../vault/index.ts';
 import type { HttpDeps } from './http.ts';
-import { startPageReader, type PageReader } from './page-reader.ts';
-import { preparePage, readPages, type PreparedPage } from './pages.ts';
+import { startPageReader, type PageReader, type SearchFailure } from './page-reader.ts';
+import { preparePage, readPages, stopsOnlyTheSearch, type PageLimits, type PreparedPage } from './pages.ts';
 import { queuedResourceIds } from './outbox-store.ts';
-import { cursorCount, cursorMover, cursorReader, diagnosticRecorder, hasCursor } from './pull-store.ts';
+import {
+  cursorCount,
+  cursorMover,
+  cursorReader,
+  diagnosticRecorder,
+  hasCursor,
+  recordTypeFailure,
+} from './pull-store.ts';
+import { CentralPolicy, type Policy } from '../../src-shared/policy/schema.ts';
 
 /**
  * Incremental pull from the central FHIR API, one resource type at a time: search by the
@@ -18,8 +26,10 @@ import { cursorCount, cursorMover, cursorReader, diagnosticRecorder, hasCursor }
  * invalid one is recorded in sync diagnostics and the rest go on. What was already stored at the
  * same version is skipped (the overlap brings it again), and so is a resource with a local change
  * waiting (its push meets central's version). The new cursor is the newest `meta.lastUpdated` the
- * server sent, committed with the resources that carried it. Deletes come from the type's history
- * (pullDeletes).
+ * server sent, committed with the resources that carried it, never past central's own clock (a
+ * resource dated in the future is stored and recorded, but does not move the cursor). Deletes come
+ * from the type's history (pullDeletes). What central sends is bounded (PageLimits): a type whose
+ * read fails alone (too large, cyclic paging, refused) is recorded and the other types go on.
  */
 /** Every type the cache keeps (the contract's list), pulled in that order. */
 export const PULLED_TYPES: readonly StoredResourceType[] = StoredResourceType.options;
@@ -42,16 +52,37 @@ export interface PullOptions extends HttpDeps {
   inWorker?: boolean;
   /** Policy central.tlsPins, for the worker's own connections. */
   tlsPins?: readonly string[];
+  /** What central may send (policy central.maxResponseMiB...); the policy's defaults unless told. */
+  limits?: PageLimits;
 }
+
+/** Bytes and pages from the policy's MiB and page counts. */
+export function pageLimitsOf(
+  central: Pick<NonNullable<Policy['central']>, 'maxResponseMiB' | 'maxResourceMiB' | 'maxPagesPerType'>,
+): PageLimits {
+  return {
+    maxResponseBytes: central.maxResponseMiB * 1048576,
+    maxResourceBytes: central.maxResourceMiB * 1048576,
+    maxPages: central.maxPagesPerType,
+  };
+}
+
+export const DEFAULT_PAGE_LIMITS: PageLimits = pageLimitsOf({
+  maxResponseMiB: CentralPolicy.shape.maxResponseMiB.parse(undefined),
+  maxResourceMiB: CentralPolicy.shape.maxResourceMiB.parse(undefined),
+  maxPagesPerType: CentralPolicy.shape.maxPagesPerType.parse(undefined),
+});
 
 export interface PullResult {
   /** Resources stored (new or at a new version). */
   stored: number;
   /** Resources the server sent that were already stored at that version. */
   unchanged: number;
-  /** Resources refused by validation (see sync_diagnostics). */
+  /** Resources refused by validation or size (see sync_diagnostics). */
   rejected: number;
   pages: number;
+  /** Why this type's read stopped before its end (recorded in sync_diagnostics), or null. */
+  failed: string | null;
 }
 
 const DEFAULT_OVERLAP_MS = 2_000;
@@ -89,7 +120,8 @@ function typeSink(options: PullOptions, type: PulledType) {
   const queued = queuedResourceIds(db, type);
   const setCursor = cursorMover(db);
   const diagnose = diagnosticRecorder(db);
-  const result: PullResult = { stored: 0, unchanged: 0, rejected: 0, pages: 0 };
+  const result: PullResult = { stored: 0, unchanged: 0, rejected: 0, pages: 0, failed: null };
+  let future: Set<string> = new Set();
   let group: PreparedResource[] = [];
   let rejected: Omit<RejectedResource, 'index'>[] = [];
   let groupNewest: string | null = null;
@@ -98,14 +130,20 @@ function typeSink(options: PullOptions, type: PulledType) {
     const resources = group;
     const refused = rejected;
     const newest = groupNewest;
+    const ahead = future;
     group = [];
     rejected = [];
     groupNewest = null;
+    future = new Set();
     db.transaction(() => {
       result.stored += storePrepared(db, resources);
       result.rejected += refused.length;
       for (const bad of refused)
         diagnose(options.clock.now(), bad.resourceType, bad.id, bad.issues.join('; ').slice(0, 1000));
+      // Recorded when stored (a new version), not each time the overlap brings it again.
+      for (const resource of resources)
+        if (ahead.has(resource.id))
+          diagnose(options.clock.now(), type, resource.id, "meta.lastUpdated: after central's own clock");
       if (newest) setCursor(type, new Date(Date.parse(newest)).toISOString(), options.clock.now());
     }).immediate();
   };
@@ -130,7 +168,13 @@ function typeSink(options: PullOptions, type: PulledType) {
         }
         group.push(resource);
       }
+      for (const id of page.future) future.add(id);
       if (group.length >= PULL_COMMIT_SIZE) commitGroup();
+    },
+    /** The type's read stopped: what was read is kept, the failure recorded once per problem. */
+    fail(failure: Pick<SearchFailure, 'message'>): void {
+      result.failed = failure.message;
+      recordTypeFailure(db, options.clock.now(), type, failure.message.slice(0, 1000));
     },
     finish(): PullResult {
       if (group.length > 0 || rejected.length > 0 || groupNewest !== null) commitGroup();
@@ -154,14 +198,27 @@ function pageJob(options: PullOptions, types: readonly PulledType[]) {
   };
 }
 
+function readOptions(options: PullOptions, what: string) {
+  return { ...options, what, limits: options.limits ?? DEFAULT_PAGE_LIMITS };
+}
+
 /** One type's pull: its pages read here, or by the page worker when a reader is given. */
 export async function pullType(options: PullOptions, type: PulledType, reader?: PageReader): Promise<PullResult> {
   const sink = typeSink(options, type);
+  const limits = options.limits ?? DEFAULT_PAGE_LIMITS;
   if (reader) {
-    for await (const item of reader.read(pageJob(options, [type]))) if ('page' in item) sink.add(item.page);
+    for await (const item of reader.read(pageJob(options, [type]))) {
+      if ('page' in item) sink.add(item.page);
+      if ('failed' in item) sink.fail(item.failed);
+    }
   } else {
-    for await (const bundle of readPages(searchUrl(options, type), { ...options, what: `${type} pull` }))
-      sink.add(preparePage(bundle, type));
+    try {
+      for await (const page of readPages(searchUrl(options, type), readOptions(options, `${type} pull`)))
+        sink.add(preparePage(page, type, limits));
+    } catch (error) {
+      if (!stopsOnlyTheSearch(error)) throw error;
+      sink.fail(error);
+    }
   }
   return sink.finish();
 }
@@ -173,6 +230,16 @@ export async function pullType(options: PullOptions, type: PulledType, reader?: 
  * this cache), so nothing is asked before something was pulled.
  */
 export async function pullDeletes(options: PullOptions, type: PulledType): Promise<{ deleted: number }> {
+  try {
+    return await readDeletes(options, type);
+  } catch (error) {
+    if (!stopsOnlyTheSearch(error)) throw error;
+    recordTypeFailure(options.db, options.clock.now(), `history:${type}`, error.message.slice(0, 1000));
+    return { deleted: 0 };
+  }
+}
+
+async function readDeletes(options: PullOptions, type: PulledType): Promise<{ deleted: number }> {
   const { db } = options;
   const base = new URL(options.fhirBaseUrl.replace(/\/+$/, '') + '/');
   const cursorOf = cursorReader(db);
@@ -185,7 +252,7 @@ export async function pullDeletes(options: PullOptions, type: PulledType): Promi
   ).href;
   const setCursor = cursorMover(db);
   let deleted = 0;
-  for await (const bundle of readPages(url, { ...options, what: `${type} history` })) {
+  for await (const { bundle } of readPages(url, readOptions(options, `${type} history`))) {
     let newest: string | null = null;
     const gone: string[] = [];
     for (const entry of bundle.entry ?? []) {
@@ -215,7 +282,7 @@ export async function pullDeletes(options: PullOptions, type: PulledType): Promi
 /** One pull of every type: the deletes, then the changes. */
 export async function pullAll(options: PullOptions): Promise<Record<PulledType, PullResult & { deleted: number }>> {
   const results = {} as Record<PulledType, PullResult & { deleted: number }>;
-  const reader = options.inWorker ? startPageReader() : undefined;
+  const reader = options.inWorker ? startPageReader(options.limits ?? DEFAULT_PAGE_LIMITS) : undefined;
   // A pull writes far more than anyone reads back soon: a smaller page cache meanwhile keeps the
   // pages it wrote from taking the memory the chart's reads are given.
   const cacheSize = options.db.pragma('cache_size', { simple: true }) as number;
@@ -233,12 +300,13 @@ export async function pullAll(options: PullOptions): Promise<Record<PulledType, 
       // One stream for all types: the worker reads the next type while this thread stores the last.
       const sinks = types.map((type) => typeSink(options, type));
       for await (const item of reader.read(pageJob(options, types))) {
-        if ('page' in item) sinks[item.index]!.add(item.page);
-        else
-          results[types[item.index]!] = {
-            ...sinks[item.index]!.finish(),
-            deleted: deleted.get(types[item.index]!) ?? 0,
-          };
+        const sink = sinks[item.index]!;
+        if ('page' in item) {
+          sink.add(item.page);
+          continue;
+        }
+        if ('failed' in item) sink.fail(item.failed); // the type ends here; the next goes on
+        results[types[item.index]!] = { ...sink.finish(), deleted: deleted.get(types[item.index]!) ?? 0 };
       }
     } else {
       for (const type of types) results[type] = { ...(await pullType(options, type)), deleted: deleted.get(type) ?? 0 };

@@ -8,6 +8,7 @@ import type { SessionManager } from '../session/index.ts';
 import type { Database } from '../vault/index.ts';
 import { createSyncEngine, unenrolledSyncEngine, type SyncEngine } from './engine.ts';
 import { releaseHeldOf } from './outbox.ts';
+import { pageLimitsOf } from './pull.ts';
 import { createTokenSource } from './tokens.ts';
 
 export interface WorkstationSyncDeps {
@@ -44,6 +45,7 @@ export function createWorkstationSync(deps: WorkstationSyncDeps): SyncEngine {
     allowLoopbackHttp: central.allowLoopbackHttp,
     fetch: centralFetchFor(central),
     tlsPins: central.tlsPins,
+    limits: pageLimitsOf(central),
     accessToken: () => sessions.accessToken(),
     tokenFor: tokens.tokenFor,
     clock: deps.clock,

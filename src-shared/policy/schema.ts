@@ -128,6 +128,23 @@ export const CentralPolicy = z
       .boolean()
       .default(false)
       .meta({ description: 'Development only: allow plain HTTP to this machine (127.0.0.1, ::1, localhost).' }),
+    /**
+     * Bounds on what central may send, so a misbehaving server cannot exhaust the workstation:
+     * the largest answer read (larger ones are cut off unread), the largest single resource kept.
+     */
+    maxResponseMiB: z.number().int().min(1).max(512).default(64).meta({
+      description:
+        'The largest answer from the central FHIR API that is read, in MiB; a larger one is cut off unread (a search asks again with smaller pages, down to one resource).',
+    }),
+    maxResourceMiB: z.number().int().min(1).max(512).default(16).meta({
+      description:
+        'The largest single resource kept from central, in MiB; a larger one is refused and recorded in sync diagnostics. At most central.maxResponseMiB.',
+    }),
+    /** Pages of one resource type read in one sync round; the rest is read in the next rounds. */
+    maxPagesPerType: z.number().int().min(10).max(100_000).default(5000).meta({
+      description:
+        'Pages of one resource type read in one sync round (the rest comes in the next rounds), so a server that pages without end cannot hold a round.',
+    }),
     /** Claim value -> workstation role. A user with no mapped role cannot sign in. */
     roleMap: z
       .record(z.string().min(1).max(128), Role)
@@ -137,7 +154,11 @@ export const CentralPolicy = z
           'Claim value -> workstation role. A user with no mapped role cannot sign in. Must map at least one claim value.',
       }),
   })
-  .strict();
+  .strict()
+  .refine((central) => central.maxResourceMiB <= central.maxResponseMiB, {
+    message: 'maxResourceMiB must not exceed maxResponseMiB',
+    path: ['maxResourceMiB'],
+  });
 
 /** A break-glass reason: a FHIR v3-ActReason code and the words people see. */
 export const BreakGlassReason = z
