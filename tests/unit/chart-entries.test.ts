@@ -109,6 +109,17 @@ describe('notes and allergy edits', () => {
     expect(NoteEntry.safeParse({ title: 'x', text: 'a'.repeat(20_001) }).success).toBe(false);
   });
 
+  it('vitals and notes are always new resources (fresh ids): they edit nothing that could lose data', () => {
+    const entry = { heartRate: 72, systolic: 120, diastolic: 80 };
+    const ids = [
+      ...vitalSignObservations('pat-1', entry, author, at),
+      ...vitalSignObservations('pat-1', entry, author, at),
+      clinicalNote('pat-1', { title: 'Progress note', text: 'Synthetic.' }, author, at),
+      clinicalNote('pat-1', { title: 'Progress note', text: 'Synthetic.' }, author, at),
+    ].map((resource) => resource.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('an allergy edit changes criticality, clinical status and comment, and keeps the rest', () => {
     const allergy = AllergyIntolerance.parse({
       resourceType: 'AllergyIntolerance',
