@@ -86,6 +86,17 @@ function noteText(document: Json): string {
   return 'This note has no text this workstation can show.';
 }
 
+/** One comment on an allergy (an R4 Annotation): its text, who wrote it (a name if there is one) and when. */
+function annotationRow(value: unknown): { text: string; author: string | null; time: string | null } {
+  const note = asObject(value);
+  const reference = asObject(note?.['authorReference']);
+  return {
+    text: asText(note?.['text']) ?? '',
+    author: asText(note?.['authorString']) ?? asText(reference?.['display']) ?? asText(reference?.['reference']),
+    time: asText(note?.['time']),
+  };
+}
+
 const newestFirst = <T extends { sortKey: string }>(rows: T[]): Omit<T, 'sortKey'>[] =>
   rows
     .sort((a, b) => (a.sortKey < b.sortKey ? 1 : a.sortKey > b.sortKey ? -1 : 0))
@@ -116,7 +127,7 @@ export function buildChart(
         status: conceptText(a['clinicalStatus']),
         statusCode: conceptCode(a['clinicalStatus'], ALLERGY_CLINICAL_SYSTEM),
         reaction: conceptText(asArray(asObject(asArray(a['reaction'])[0])?.['manifestation'])[0]),
-        note: asText(asObject(asArray(a['note'])[0])?.['text']),
+        notes: asArray(a['note']).map(annotationRow),
         sortKey: asText(a['recordedDate']) ?? '',
       })),
     ),
@@ -183,7 +194,10 @@ export function describeRecord(resource: FhirResource): RecordDescription {
         { label: 'Criticality', value: allergy.criticality },
         { label: 'Clinical status', value: allergy.status },
         { label: 'Reaction', value: allergy.reaction },
-        { label: 'Comment', value: allergy.note },
+        {
+          label: 'Comments',
+          value: allergy.notes.length > 0 ? allergy.notes.map((note) => note.text).join('\n') : null,
+        },
       ],
     };
   }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { AllergyEdit, NoteEntry, VitalsEntry } from '../../src-shared/chart/vitals.ts';
+import type { NoteEntry, VitalsEntry } from '../../src-shared/chart/vitals.ts';
 import {
-  ALLERGY_CLINICAL_SYSTEM,
   LOINC,
   OBSERVATION_CATEGORY_SYSTEM,
   PROGRESS_NOTE_LOINC,
@@ -10,7 +9,6 @@ import {
   VITAL_SIGNS_CATEGORY,
   VITAL_SIGNS_PROFILE,
   VitalSignsObservation,
-  type AllergyIntolerance,
   type DocumentReference,
   type VitalSignDefinition,
 } from '../../src-shared/fhir/index.ts';
@@ -18,8 +16,9 @@ import {
 /**
  * The FHIR resources a clinician writes at the workstation, built from what the form sent (already
  * validated by the contract): vital signs as Observations of the R4 vital-signs profiles (LOINC
- * codes, UCUM units), notes as DocumentReferences (LOINC 11506-3, plain text), allergy edits as a
- * new version of the stored AllergyIntolerance. Ids are client-assigned UUIDs (the push is a PUT).
+ * codes, UCUM units), notes as DocumentReferences (LOINC 11506-3, plain text). Both are always new resources
+ * (client-assigned UUIDs; the push is a PUT): nothing existing is edited here. Allergy edits, the
+ * one change to an existing resource, are in allergy-edit.ts.
  */
 
 /** Who wrote it: the user's Practitioner when there is one, with their name for display. */
@@ -124,52 +123,4 @@ export function clinicalNote(patientId: string, entry: NoteEntry, author: Author
       },
     ],
   } as DocumentReference;
-}
-
-const CLINICAL_STATUS_DISPLAY = { active: 'Active', inactive: 'Inactive', resolved: 'Resolved' } as const;
-
-/** The allergy with the clinician's criticality, clinical status and comment; the rest kept. */
-export function editedAllergy(
-  current: AllergyIntolerance,
-  edit: AllergyEdit,
-  author: Author,
-  now: Date,
-): AllergyIntolerance {
-  const { note: _note, ...rest } = current;
-  return {
-    ...rest,
-    criticality: edit.criticality,
-    clinicalStatus: {
-      coding: [
-        {
-          system: ALLERGY_CLINICAL_SYSTEM,
-          code: edit.clinicalStatus,
-          display: CLINICAL_STATUS_DISPLAY[edit.clinicalStatus],
-        },
-      ],
-    },
-    ...(edit.note
-      ? {
-          note: [
-            {
-              text: edit.note,
-              time: now.toISOString(),
-              ...(author.practitionerId
-                ? { authorReference: { reference: `Practitioner/${author.practitionerId}` } }
-                : { authorString: author.displayName }),
-            },
-          ],
-        }
-      : {}),
-  } as AllergyIntolerance;
-}
-
-/** The edit form's view of an allergy: its criticality, clinical status code and comment. */
-export function allergyEditOf(allergy: AllergyIntolerance): {
-  criticality: string | null;
-  clinicalStatus: string | null;
-  note: string;
-} {
-  const status = allergy.clinicalStatus?.coding?.find((c) => c.system === ALLERGY_CLINICAL_SYSTEM)?.code ?? null;
-  return { criticality: allergy.criticality ?? null, clinicalStatus: status, note: allergy.note?.[0]?.text ?? '' };
 }

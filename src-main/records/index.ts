@@ -1,11 +1,13 @@
 /**
  * Records: the clinic's FHIR resources in the cache. The repository (resources, patients, search;
  * resources validated by src-shared/fhir/prepare.ts before they are stored), the chart read from
- * it, care relationships, and the FHIR resources a clinician's entries become (edits.ts).
+ * it, care relationships, and the FHIR resources a clinician's entries become (edits.ts: new vitals and notes;
+ * allergy-edit.ts: allergy edits that keep everything they do not change).
  */
 export { recordsLargeTables, recordsMigrations, recordsSalvage } from './schema.ts';
 export { readChart, describeRecord } from './chart.ts';
-export { allergyEditOf, clinicalNote, editedAllergy, vitalSignObservations, type Author } from './edits.ts';
+export { clinicalNote, vitalSignObservations, type Author } from './edits.ts';
+export { allergyEditOf, editedAllergy, mergedAllergy } from './allergy-edit.ts';
 export { practitionerRelationships, type CareRelationship } from './relationships.ts';
 export {
   deleteResource,

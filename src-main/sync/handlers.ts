@@ -2,7 +2,7 @@ import { AllergyIntolerance, type FhirResource } from '../../src-shared/fhir/ind
 import type { SyncConflict } from '../../src-shared/sync/status.ts';
 import type { Handlers } from '../ipc/index.ts';
 import type { Clock } from '../ports.ts';
-import { describeRecord, allergyEditOf, editedAllergy, readPatientSummary } from '../records/index.ts';
+import { describeRecord, allergyEditOf, mergedAllergy, readPatientSummary } from '../records/index.ts';
 import type { Database } from '../vault/index.ts';
 import { ConflictError, openConflict, openConflicts, resolveConflict, type ConflictRecord } from './conflicts.ts';
 import type { SyncEngine } from './engine.ts';
@@ -61,12 +61,15 @@ export function createSyncHandlers(deps: SyncHandlerDeps): SyncHandlers {
       if (!conflict) throw new CoreError('notFound', 'No such open conflict.');
       let merged: FhirResource | null = null;
       if (request.choice === 'merged') {
-        // A hand merge starts from central's version and applies the clinician's fields.
+        // A hand merge starts from central's version and applies the clinician's fields; the
+        // notes the clinician added in their own version come along as they were written.
         const theirs = conflict.theirs ? AllergyIntolerance.safeParse(conflict.theirs) : null;
-        if (!theirs?.success)
+        const mine = AllergyIntolerance.safeParse(conflict.mine);
+        if (!theirs?.success || !mine.success)
           throw new CoreError('invalid', 'This conflict cannot be merged by hand; keep one of the versions.');
-        merged = editedAllergy(
+        merged = mergedAllergy(
           theirs.data,
+          mine.data,
           request.merged,
           { practitionerId: session.practitionerId, displayName: deps.displayNameOf(session.userId) },
           new Date(deps.clock.now()),

@@ -35,10 +35,10 @@ function codeOf(value: string | null, options: readonly { code: string }[]): str
   return options.some((option) => option.code === normalized) ? normalized : '';
 }
 
+/** Where the selects start. The comment always starts empty: what is typed there is a new note. */
 export interface AllergyValues {
   criticality: string | null;
   clinicalStatus: string | null;
-  note: string | null;
 }
 
 interface Props {
@@ -54,7 +54,10 @@ interface Props {
   onCancel(): void;
 }
 
-/** Criticality, clinical status and a comment of one allergy: the chart's edit and a conflict's hand merge. */
+/**
+ * Criticality, clinical status and a new comment for one allergy: the chart's edit and a
+ * conflict's hand merge. The comment is added to the allergy's notes; the notes already there stay.
+ */
 export function AllergyEditForm({
   idPrefix,
   heading,
@@ -67,7 +70,7 @@ export function AllergyEditForm({
 }: Props) {
   const [criticality, setCriticality] = useState(() => codeOf(initial.criticality, CRITICALITY));
   const [clinicalStatus, setClinicalStatus] = useState(() => codeOf(initial.clinicalStatus, CLINICAL_STATUS));
-  const [note, setNote] = useState(initial.note ?? '');
+  const [note, setNote] = useState('');
   const [errors, setErrors] = useState<FieldErrors<AllergyField>>({});
   const [busy, setBusy] = useState(false);
   const firstField = useRef<HTMLSelectElement>(null);
@@ -146,7 +149,7 @@ export function AllergyEditForm({
       </div>
       <TextField
         id={idOf('note')}
-        label="Comment"
+        label="New comment"
         value={note}
         onChange={setNote}
         error={errors.note}

@@ -121,7 +121,7 @@ function AllergyItem({ patientId, allergy, canWrite }: { patientId: string; alle
           {allergy.criticality && <> · criticality {allergy.criticality}</>}
           {allergy.status && <> · {allergy.status}</>}
           {allergy.reaction && <> · reaction: {allergy.reaction}</>}
-          {allergy.note && <> · comment: {allergy.note}</>} <SyncTag sync={allergy.sync} />
+          <SyncTag sync={allergy.sync} />
         </span>
         {canWrite && (
           <button
@@ -137,11 +137,25 @@ function AllergyItem({ patientId, allergy, canWrite }: { patientId: string; alle
           </button>
         )}
       </div>
+      {allergy.notes.length > 0 && (
+        // Every comment, oldest first, with who wrote it and when: an allergy can carry several.
+        <ul className="allergy-notes" aria-label={`Comments on ${allergy.substance}`}>
+          {allergy.notes.map((note, index) => (
+            <li key={index}>
+              {note.text}
+              <span className="allergy-notes__meta">
+                {' '}
+                · {note.author ?? 'Author not recorded'} · {when(note.time)}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
       {form.open && (
         <AllergyEditForm
           idPrefix={idPrefix}
           heading={`Edit allergy: ${allergy.substance}`}
-          initial={{ criticality: allergy.criticality, clinicalStatus: allergy.statusCode, note: allergy.note }}
+          initial={{ criticality: allergy.criticality, clinicalStatus: allergy.statusCode }}
           submitLabel="Save allergy"
           requestKey="edit"
           save={async (edit) => {

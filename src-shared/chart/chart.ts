@@ -32,7 +32,8 @@ export const AllergyRow = z.object({
   /** The clinical status code (active, inactive, resolved), for the edit form. */
   statusCode: optionalText,
   reaction: optionalText,
-  note: optionalText,
+  /** Every comment (AllergyIntolerance.note), oldest first, each with who wrote it and when. */
+  notes: z.array(z.object({ text, author: optionalText, time: optionalText })),
 });
 export const ProblemRow = z.object({ ...row, problem: text, status: optionalText, onset: optionalText });
 export const MedicationRow = z.object({

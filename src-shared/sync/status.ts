@@ -29,7 +29,7 @@ export type SyncMark = z.infer<typeof SyncMark>;
 /**
  * One conflict as a clinician sees it: the two versions side by side, field by field, as display
  * text built in the main process. `mergeable` when the record type can be merged by hand here
- * (allergies: the fields of AllergyEdit, prefilled from `mine`).
+ * (allergies: the fields of AllergyEdit, the selects prefilled from `mine`).
  */
 export const SyncConflict = z.object({
   id: z.number().int(),
@@ -41,8 +41,7 @@ export const SyncConflict = z.object({
   detectedAt: z.number(),
   fields: z.array(z.object({ label: z.string(), mine: z.string().nullable(), theirs: z.string().nullable() })),
   mergeable: z.boolean(),
-  mine: z
-    .object({ criticality: z.string().nullable(), clinicalStatus: z.string().nullable(), note: z.string() })
-    .nullable(),
+  /** Where the merge form's selects start; its comment starts empty (a new note, the others kept). */
+  mine: z.object({ criticality: z.string().nullable(), clinicalStatus: z.string().nullable() }).nullable(),
 });
 export type SyncConflict = z.infer<typeof SyncConflict>;

@@ -215,5 +215,13 @@ test('the same allergy edited offline on two workstations: one conflict, shown s
   await expect(other.getByRole('button', { name: /Review sync conflicts/ })).toHaveCount(0);
   await openChart(other, mrn, name);
   await expect(other.getByRole('region', { name: 'Allergies' })).toContainText('criticality high');
+  // Comments are appended, never replaced: both clinicians' and the merge's are listed.
+  const comments = other.getByRole('list', { name: `Comments on ${substance}` }).first();
+  for (const comment of [
+    'Synthetic: reaction worse than recorded.',
+    'Synthetic: history unclear.',
+    'Synthetic: merged after talking to the family.',
+  ])
+    await expect(comments).toContainText(comment);
   await expect(other.getByRole('region', { name: 'Allergies' }).getByText(/Sync conflict|Pending sync/)).toHaveCount(0);
 });

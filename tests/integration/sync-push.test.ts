@@ -6,7 +6,8 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AllergyIntolerance, FhirResource } from '../../src-shared/fhir/index.ts';
-import { clinicalNote, editedAllergy, vitalSignObservations } from '../../src-main/records/edits.ts';
+import { clinicalNote, vitalSignObservations } from '../../src-main/records/edits.ts';
+import { editedAllergy } from '../../src-main/records/allergy-edit.ts';
 import { readResource } from '../../src-main/records/repository.ts';
 import { openConflicts, resolveConflict } from '../../src-main/sync/conflicts.ts';
 import { SyncHttpError } from '../../src-main/sync/http.ts';
@@ -258,10 +259,13 @@ describe('sync push', () => {
     const [conflict] = openConflicts(vault.db, 'nurse-user');
     resolveConflict(vault.db, conflict!.id, 'nurse-user', { choice: 'mine' }, clock);
     expect(await push()).toEqual({ pushed: 1, conflicts: 0, held: 0 });
-    expect((await versionsOnCentral('AllergyIntolerance', id))[0]).toMatchObject({
-      criticality: 'high',
-      note: [{ text: 'Synthetic: injected 412.' }],
-    });
+    const [newest] = await versionsOnCentral('AllergyIntolerance', id);
+    expect(newest).toMatchObject({ criticality: 'high' });
+    // The comment is appended after the notes the allergy had.
+    expect(newest!['note']).toEqual([
+      ...(allergy.note ?? []),
+      expect.objectContaining({ text: 'Synthetic: injected 412.' }),
+    ]);
   });
 
   it('"keep theirs" takes central\u2019s version and keeps mine in the conflict record; a hand merge goes on central\u2019s version', async () => {

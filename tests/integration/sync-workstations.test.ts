@@ -208,10 +208,14 @@ describe('sync through the core', () => {
     const history = (await (await fhirFetch(central, token, `AllergyIntolerance/${allergyId}/_history`)).json()) as {
       entry: { resource: { criticality?: string; note?: { text: string }[] } }[];
     };
-    const notes = history.entry.map((e) => e.resource.note?.[0]?.text);
-    expect(notes).toEqual(
-      expect.arrayContaining(['Synthetic: anaphylaxis reported by family.', 'Synthetic: merged after review.']),
-    );
+    // Notes are appended: the newest version holds the first clinician's note, the second's own
+    // note carried into the merge as written, and the merge's comment, after whatever was there.
+    const newest = history.entry[0]!.resource.note?.map((n) => n.text) ?? [];
+    expect(newest.slice(-3)).toEqual([
+      'Synthetic: anaphylaxis reported by family.',
+      'Synthetic: tolerated a test dose.',
+      'Synthetic: merged after review.',
+    ]);
     // The first workstation sees the merged version after its next pull.
     await ok(first.h, 'sync.now');
     expect(
@@ -219,7 +223,7 @@ describe('sync through the core', () => {
     ).toMatchObject({
       criticality: 'high',
       statusCode: 'inactive',
-      note: 'Synthetic: merged after review.',
+      notes: expect.arrayContaining([expect.objectContaining({ text: 'Synthetic: merged after review.' })]),
       sync: 'synced',
     });
   });

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { AllergyEdit, NoteEntry, VITAL_FIELDS, VITAL_RANGES, VitalsEntry } from '../../src-shared/chart/vitals.ts';
 import { AllergyIntolerance, DocumentReference, VitalSignsObservation } from '../../src-shared/fhir/index.ts';
-import { allergyEditOf, clinicalNote, editedAllergy, vitalSignObservations } from '../../src-main/records/edits.ts';
+import { clinicalNote, vitalSignObservations } from '../../src-main/records/edits.ts';
+import { allergyEditOf, editedAllergy } from '../../src-main/records/allergy-edit.ts';
 import { buildChart } from '../../src-main/records/chart.ts';
 
 const author = { practitionerId: 'pract-1', displayName: 'Test Nurse' };
@@ -108,6 +109,17 @@ describe('notes and allergy edits', () => {
     expect(NoteEntry.safeParse({ title: 'x', text: 'a'.repeat(20_001) }).success).toBe(false);
   });
 
+  it('vitals and notes are always new resources (fresh ids): they edit nothing that could lose data', () => {
+    const entry = { heartRate: 72, systolic: 120, diastolic: 80 };
+    const ids = [
+      ...vitalSignObservations('pat-1', entry, author, at),
+      ...vitalSignObservations('pat-1', entry, author, at),
+      clinicalNote('pat-1', { title: 'Progress note', text: 'Synthetic.' }, author, at),
+      clinicalNote('pat-1', { title: 'Progress note', text: 'Synthetic.' }, author, at),
+    ].map((resource) => resource.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
   it('an allergy edit changes criticality, clinical status and comment, and keeps the rest', () => {
     const allergy = AllergyIntolerance.parse({
       resourceType: 'AllergyIntolerance',
@@ -128,22 +140,21 @@ describe('notes and allergy edits', () => {
       at,
     );
     expect(AllergyIntolerance.safeParse(edited).success).toBe(true);
-    expect(allergyEditOf(edited)).toEqual({
-      criticality: 'high',
-      clinicalStatus: 'inactive',
-      note: 'Synthetic comment',
-    });
+    expect(allergyEditOf(edited)).toEqual({ criticality: 'high', clinicalStatus: 'inactive' });
     expect(edited).toMatchObject({
       id: 'allergy-1',
       code: { text: 'Penicillin' },
       reaction: allergy.reaction,
       patient: allergy.patient,
+      note: [{ text: 'Synthetic comment', time: at.toISOString() }],
     });
+    // An empty comment adds no note and removes none (tests/unit/allergy-edit.test.ts has the rest).
     expect(
-      allergyEditOf(
-        editedAllergy(edited, AllergyEdit.parse({ criticality: 'low', clinicalStatus: 'active' }), author, at),
-      ).note,
-    ).toBe('');
+      editedAllergy(edited, AllergyEdit.parse({ criticality: 'low', clinicalStatus: 'active' }), author, at).note,
+    ).toEqual(edited.note);
+    expect(buildChart(new Map([['AllergyIntolerance', [edited]]])).allergies[0]?.notes).toEqual([
+      { text: 'Synthetic comment', author: 'Test Nurse', time: at.toISOString() },
+    ]);
   });
 });
 
