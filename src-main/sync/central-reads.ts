@@ -1,4 +1,5 @@
-import { fetchWithRetry, SyncHttpError, type HttpDeps } from './http.ts';
+import { fetchWithRetry, readBoundedJson, SyncHttpError, type HttpDeps } from './http.ts';
+import { DEFAULT_PAGE_LIMITS } from './pull.ts';
 import type { OutboxRow } from './outbox-store.ts';
 
 /**
@@ -51,12 +52,16 @@ export function versionIdOf(resource: Json | null): string | null {
   return typeof versionId === 'string' ? versionId : null;
 }
 
-/** An answer's JSON object; null when it is not one (cut off, malformed, an array...). */
-export async function readJson(response: Response): Promise<unknown> {
+/**
+ * An answer's JSON object; null when it is not one (cut off, malformed, an array...). Read within
+ * the size cap (`too-large` past it): central is untrusted, on the push's side too.
+ */
+export async function readJson(response: Response, maxBytes = DEFAULT_PAGE_LIMITS.maxResponseBytes): Promise<unknown> {
   try {
-    const value: unknown = await response.json();
+    const value = await readBoundedJson(response, maxBytes, 'answer');
     return value && typeof value === 'object' && !Array.isArray(value) ? value : null;
-  } catch {
+  } catch (error) {
+    if (error instanceof SyncHttpError && error.reason === 'too-large') throw error;
     return null;
   }
 }
