@@ -13,27 +13,28 @@ import type { BenchRow } from './stats.ts';
 /** About 11 resources per synthetic patient: 9,100 patients make about 100,000 resources. */
 const PATIENTS = 9_100;
 
+/** One run of sync.ts in a child process while this one serves central; its JSON line. */
+async function measure(fhirBaseUrl: string, accessToken: string, extra: string[] = []): Promise<unknown> {
+  const child = await new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
+    const proc = spawn(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', path.join(import.meta.dirname, 'sync.ts'), '--fhir', fhirBaseUrl, ...extra],
+      { env: { ...process.env, CLINIC_BENCH_TOKEN: accessToken }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let stdout = '';
+    proc.stdout.on('data', (chunk) => (stdout += chunk));
+    proc.on('error', reject);
+    proc.on('close', (status) => resolve({ status, stdout }));
+  });
+  if (child.status !== 0) throw new Error('bench: the sync measurement failed');
+  return JSON.parse(child.stdout.trim()) as unknown;
+}
+
 export async function benchSync(): Promise<BenchRow[]> {
   const central = await startCentral({ patients: PATIENTS, seed: 5, idpPort: 0, fhirPort: 0 });
   try {
     const { accessToken } = await signIn(central, 'nurse1');
-    // Asynchronous: this process serves central while the child measures.
-    const child = await new Promise<{ status: number | null; stdout: string }>((resolve, reject) => {
-      const proc = spawn(
-        process.execPath,
-        ['--expose-gc', '--import', 'tsx', path.join(import.meta.dirname, 'sync.ts'), '--fhir', central.fhirBaseUrl],
-        {
-          env: { ...process.env, CLINIC_BENCH_TOKEN: accessToken },
-          stdio: ['ignore', 'pipe', 'inherit'],
-        },
-      );
-      let stdout = '';
-      proc.stdout.on('data', (chunk) => (stdout += chunk));
-      proc.on('error', reject);
-      proc.on('close', (status) => resolve({ status, stdout }));
-    });
-    if (child.status !== 0) throw new Error('bench: the sync measurement failed');
-    const m = JSON.parse(child.stdout.trim()) as {
+    const m = (await measure(central.fhirBaseUrl, accessToken)) as {
       resources: number;
       served: number;
       pullMs: number;
@@ -42,6 +43,13 @@ export async function benchSync(): Promise<BenchRow[]> {
       pushed: number;
       pushMs: number;
       plainPushMs: number;
+    };
+    // After the first: central now holds ten 4 MB notes, all on one page of their search.
+    const big = (await measure(central.fhirBaseUrl, accessToken, ['--big-page'])) as {
+      resources: number;
+      served: number;
+      largestPageMB: number;
+      rssGrowthMB: number;
     };
     const pullRate = m.resources / (m.pullMs / 1000);
     const plainRate = m.served / (m.plainPullMs / 1000);
@@ -76,6 +84,12 @@ export async function benchSync(): Promise<BenchRow[]> {
         figure: `${(m.pushMs / 1000).toFixed(2)} s / ${(m.plainPushMs / 1000).toFixed(2)} s = ${pushRatio.toFixed(2)}`,
         budget: '<= 1.5',
         pass: m.pushed === 1000 && pushRatio <= 1.5,
+      },
+      {
+        name: `resident memory growth during a pull of ${big.resources} resources, one page ${big.largestPageMB.toFixed(0)} MB`,
+        figure: `${big.rssGrowthMB.toFixed(0)} MB`,
+        budget: '<= 300 MB',
+        pass: big.resources === big.served && big.largestPageMB >= 40 && big.rssGrowthMB <= 300,
       },
     ];
   } finally {

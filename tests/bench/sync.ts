@@ -6,7 +6,10 @@
  *   the resident memory growth during the pull, sampled at every page;
  * - push of 1,000 changes from the outbox, beside a plain sequential PUT loop of 1,000 such
  *   resources (plain, push, plain).
- *   sync.ts --fhir <base url>      (the access token in CLINIC_BENCH_TOKEN)
+ * With --big-page (issue 14), central first receives ten notes of 4 MB each for one patient, all
+ * on one page of the DocumentReference search: the pull's memory growth with a 40 MB page (and
+ * nothing else: no push).
+ *   sync.ts --fhir <base url> [--big-page]     (the access token in CLINIC_BENCH_TOKEN)
  * Prints one JSON line.
  */
 import { parseArgs } from 'node:util';
@@ -16,10 +19,11 @@ import { recordLocalChange } from '../../src-main/sync/outbox.ts';
 import { PULL_PAGE_SIZE, PULLED_TYPES, pullAll } from '../../src-main/sync/pull.ts';
 import { pushOutbox } from '../../src-main/sync/push.ts';
 import { durably } from '../../src-main/vault/sqlcipher.ts';
+import type { Vault } from '../../src-main/vault/vault.ts';
 import { openTempVault, type TempVault } from '../support/vault-fixture.ts';
 
-const { values } = parseArgs({ options: { fhir: { type: 'string' } } });
-const token = process.env['CLINIC_BENCH_TOKEN'];
+const { values } = parseArgs({ options: { fhir: { type: 'string' }, 'big-page': { type: 'boolean' } } });
+const token = process.env['CLINIC_BENCH_TOKEN'] ?? '';
 if (!values.fhir || !token) {
   process.stderr.write('usage: CLINIC_BENCH_TOKEN=... sync.ts --fhir <base url>\n');
   process.exit(2);
@@ -30,14 +34,17 @@ const clock = { now: () => Date.now() };
 const CHANGES = 1000;
 
 /** The same pages the pull reads (type by type, sorted by _lastUpdated, next links), parsed and dropped. */
-async function plainPull(): Promise<{ ms: number; resources: number }> {
+async function plainPull(): Promise<{ ms: number; resources: number; largestPageMB: number }> {
   const started = performance.now();
   let resources = 0;
+  let largest = 0;
   for (const type of PULLED_TYPES) {
     let url: string | undefined =
       `${base}/${type}?${new URLSearchParams({ _sort: '_lastUpdated', _count: String(PULL_PAGE_SIZE) })}`;
     while (url) {
-      const bundle = (await (await fetch(url, { headers })).json()) as {
+      const text = await (await fetch(url, { headers })).text();
+      largest = Math.max(largest, text.length);
+      const bundle = JSON.parse(text) as {
         entry?: unknown[];
         link?: { relation: string; url: string }[];
       };
@@ -45,7 +52,39 @@ async function plainPull(): Promise<{ ms: number; resources: number }> {
       url = bundle.link?.find((link) => link.relation === 'next')?.url;
     }
   }
-  return { ms: performance.now() - started, resources };
+  return { ms: performance.now() - started, resources, largestPageMB: largest / 1e6 };
+}
+
+/** Ten notes of 4 MB (base64 text) for one patient: the newest, so all on the last page of their search. */
+async function addBigNotes(): Promise<void> {
+  const someone = (await (await fetch(`${base}/Patient?_count=1`, { headers })).json()) as {
+    entry: { resource: { id: string } }[];
+  };
+  const patientId = someone.entry[0]!.resource.id;
+  for (let i = 0; i < 10; i++) {
+    const note = {
+      resourceType: 'DocumentReference',
+      status: 'current',
+      type: { coding: [{ system: 'http://loinc.org', code: '11506-3', display: 'Progress note' }] },
+      subject: { reference: `Patient/${patientId}` },
+      date: '2026-01-01T10:00:00Z',
+      content: [
+        {
+          attachment: {
+            contentType: 'text/plain',
+            data: Buffer.alloc(3_000_000, 'synthetic note text ').toString('base64'),
+          },
+        },
+      ],
+    };
+    const response = await fetch(`${base}/DocumentReference`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/fhir+json' },
+      body: JSON.stringify(note),
+    });
+    if (!response.ok) throw new Error(`big note POST answered ${response.status}`);
+    await response.arrayBuffer();
+  }
 }
 
 async function plainPuts(bodies: { id: string; json: string }[]): Promise<number> {
@@ -62,31 +101,9 @@ async function plainPuts(bodies: { id: string; json: string }[]): Promise<number
   return performance.now() - started;
 }
 
-let temp: TempVault | undefined;
-try {
-  const plainBefore = await plainPull();
-  temp = await openTempVault({ prefix: 'clinic-bench-sync-' });
-  const { vault } = temp;
-  globalThis.gc?.();
-  const rssBefore = process.memoryUsage.rss();
-  // The process's peak resident size, before and after (the page worker's memory included).
-  const peakBefore = process.resourceUsage().maxRSS * 1024;
-  let started = performance.now();
-  const pulled = await pullAll({
-    db: vault.db,
-    fhirBaseUrl: base,
-    accessToken: token,
-    allowLoopbackHttp: true,
-    clock,
-    logger: createMemoryLogger(),
-    inWorker: true,
-  });
-  const pullMs = performance.now() - started;
-  // An upper bound when the peak came before the pull (the plain loop): never an underestimate.
-  const rssPeak = Math.max(peakBefore, process.resourceUsage().maxRSS * 1024);
-  const stored = Object.values(pulled).reduce((sum, result) => sum + result.stored, 0);
+/** The plain loop again (the mean of before and after), then the push beside plain PUTs. */
+async function measurePush(vault: Vault, plainBeforeMs: number) {
   const plainAfter = await plainPull();
-
   // 1,000 vital signs for the pulled patients, queued as a clinician would write them.
   const patients = vault.db
     .prepare("SELECT id FROM resources WHERE type = 'Patient' LIMIT 200")
@@ -106,7 +123,7 @@ try {
   durably(vault.db, () => {
     for (let i = 0; i < CHANGES; i++) recordLocalChange(vault.db, observation(i), 'bench-user', clock);
   });
-  started = performance.now();
+  const started = performance.now();
   const pushed = await pushOutbox({
     db: vault.db,
     fhirBaseUrl: base,
@@ -117,20 +134,48 @@ try {
   });
   const pushMs = performance.now() - started;
   const plainPushAfter = await plainPuts(plainBodies());
-  vault.close();
+  return {
+    plainPullMs: (plainBeforeMs + plainAfter.ms) / 2,
+    pushed: pushed.pushed,
+    pushMs,
+    plainPushMs: (plainPushBefore + plainPushAfter) / 2,
+  };
+}
 
-  process.stdout.write(
-    `${JSON.stringify({
-      resources: stored,
-      served: plainBefore.resources,
-      pullMs,
-      plainPullMs: (plainBefore.ms + plainAfter.ms) / 2,
-      rssGrowthMB: (rssPeak - rssBefore) / 1e6,
-      pushed: pushed.pushed,
-      pushMs,
-      plainPushMs: (plainPushBefore + plainPushAfter) / 2,
-    })}\n`,
-  );
+let temp: TempVault | undefined;
+try {
+  if (values['big-page']) await addBigNotes();
+  const plainBefore = await plainPull();
+  temp = await openTempVault({ prefix: 'clinic-bench-sync-' });
+  const { vault } = temp;
+  globalThis.gc?.();
+  const rssBefore = process.memoryUsage.rss();
+  // The process's peak resident size, before and after (the page worker's memory included).
+  const peakBefore = process.resourceUsage().maxRSS * 1024;
+  const started = performance.now();
+  const pulled = await pullAll({
+    db: vault.db,
+    fhirBaseUrl: base,
+    accessToken: token,
+    allowLoopbackHttp: true,
+    clock,
+    logger: createMemoryLogger(),
+    inWorker: true,
+  });
+  const pullMs = performance.now() - started;
+  // An upper bound when the peak came before the pull (the plain loop): never an underestimate.
+  const rssPeak = Math.max(peakBefore, process.resourceUsage().maxRSS * 1024);
+  const stored = Object.values(pulled).reduce((sum, result) => sum + result.stored, 0);
+  const pull = {
+    resources: stored,
+    served: plainBefore.resources,
+    largestPageMB: plainBefore.largestPageMB,
+    pullMs,
+    rssGrowthMB: (rssPeak - rssBefore) / 1e6,
+  };
+  const result = values['big-page'] ? pull : { ...pull, ...(await measurePush(vault, plainBefore.ms)) };
+  vault.close();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {
   await temp?.close();
 }
