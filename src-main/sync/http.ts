@@ -160,23 +160,33 @@ export async function readBoundedJson(response: Response, maxBytes: number, what
     await response.body?.cancel().catch(() => undefined);
     throw tooLarge();
   }
-  const chunks: Uint8Array[] = [];
+  // Decoded as it comes (a rope of strings, flattened once by JSON.parse): no second copy of the
+  // whole answer in bytes.
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let text = '';
   let size = 0;
-  if (response.body) {
-    const reader = response.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => undefined);
-        throw tooLarge();
+  try {
+    if (response.body) {
+      const reader = response.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        size += value.byteLength;
+        if (size > maxBytes) {
+          await reader.cancel().catch(() => undefined);
+          throw tooLarge();
+        }
+        text += decoder.decode(value, { stream: true });
       }
-      chunks.push(value);
     }
+    text += decoder.decode();
+  } catch (error) {
+    if (error instanceof TypeError && (error as { code?: unknown }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA')
+      throw new SyncHttpError('malformed-response', `The central FHIR API sent a ${what} that is not UTF-8.`);
+    throw error;
   }
   try {
-    return JSON.parse(Buffer.concat(chunks, size).toString('utf8')) as unknown;
+    return JSON.parse(text) as unknown;
   } catch {
     throw new SyncHttpError('malformed-response', `The central FHIR API sent a ${what} that is not JSON.`);
   }
