@@ -175,8 +175,13 @@ export type Reference = z.infer<typeof Reference>;
  * A Reference restricted to some target resource types, as R4 declares them (e.g.
  * `Reference(Patient | Group)`). A literal reference or an explicit `type` naming another
  * resource type is rejected; contained and `urn:uuid:` references are accepted as they are.
+ *
+ * R4's `Reference(Any)` is plain `Reference`. Its StructureDefinitions spell it as a target of
+ * "Resource", the abstract base no reference can literally name; taken as a target here it
+ * would refuse every such reference, so it is refused when the schema is built.
  */
 export function referenceTo(...targets: readonly string[]) {
+  if (targets.includes('Resource')) throw new Error('Reference(Any) is Reference, not referenceTo("Resource")');
   return Reference.superRefine((ref, ctx) => {
     const type = ref['type'];
     if (typeof type === 'string' && resourceTypeName.test(type) && !targets.includes(type)) {

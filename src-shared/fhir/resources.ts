@@ -31,6 +31,7 @@ import {
   Quantity,
   Range,
   Ratio,
+  Reference,
   boundConcept,
   checkChoice,
   hasCoding,
@@ -486,7 +487,8 @@ export const MedicationRequest = z
     medicationReference: referenceTo('Medication').optional(),
     subject: requiredReferenceTo(...PATIENT_OR_GROUP),
     encounter: referenceTo('Encounter').optional(),
-    supportingInformation: z.array(referenceTo('Resource')).optional(),
+    // Reference(Any): HL7 writes it as a target profile of "Resource"; any resource type will do.
+    supportingInformation: z.array(Reference).optional(),
     authoredOn: dateTime.optional(),
     requester: referenceTo(...CLINICAL_ACTOR, 'Organization', 'Device').optional(),
     performer: referenceTo(...CLINICAL_ACTOR, 'Organization', 'Device', 'CareTeam').optional(),
@@ -772,7 +774,7 @@ export const DocumentReference = z.looseObject({
       facilityType: CodeableConcept.optional(),
       practiceSetting: CodeableConcept.optional(),
       sourcePatientInfo: referenceTo('Patient').optional(),
-      related: z.array(referenceTo('Resource')).optional(),
+      related: z.array(Reference).optional(), // Reference(Any)
     })
     .optional(),
 });
