@@ -20,11 +20,19 @@ type Json = Record<string, unknown>;
 
 const isElement = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** ele-1: an element without a value carries an id or extensions, or it is not there at all. */
+function carriesSomething(element: unknown): boolean {
+  if (!isElement(element)) return false;
+  const { id, extension } = element as Json;
+  return typeof id === 'string' || (Array.isArray(extension) && extension.length > 0);
+}
+
 /**
  * R4's rule for these nulls, over a whole resource (modelled elements, unmodelled ones and
  * contained resources alike, since the rule is the JSON format's): a null value needs an element
- * at the same position of `_name`, a null in `_name` needs a value there, and both arrays, when
- * present, are the same length (aligned). A null anywhere else in an array is not R4.
+ * with an id or extensions at the same position of `_name`, a null in `_name` needs a value
+ * there, and both arrays, when present, are the same length (aligned). A null anywhere else in
+ * an array is not R4.
  */
 export function checkPlaceholders<T>(value: T, ctx: z.RefinementCtx<T>): void {
   walk(value, [], ctx as z.RefinementCtx);
@@ -69,7 +77,7 @@ function walk(value: unknown, path: PropertyKey[], ctx: z.RefinementCtx): void {
 function checkValues(object: Json, key: string, values: unknown[], path: PropertyKey[], ctx: z.RefinementCtx): void {
   const elements = object[`_${key}`];
   values.forEach((item, index) => {
-    if (item === null && !(Array.isArray(elements) && isElement(elements[index]))) {
+    if (item === null && !(Array.isArray(elements) && carriesSomething(elements[index]))) {
       ctx.addIssue({
         code: 'custom',
         message: `A null in ${key} is only a placeholder for an id or extensions at the same position of _${key}`,

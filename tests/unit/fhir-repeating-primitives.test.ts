@@ -58,7 +58,7 @@ const ELEMENTS: { type: StoredResourceType; file: string; at: (string | number)[
 ];
 
 /** The placeholder arrangements: R4's (aligned), and ways of getting it wrong. */
-type Arrangement = 'aligned' | 'no-extension-array' | 'null-extension' | 'misaligned';
+type Arrangement = 'aligned' | 'no-extension-array' | 'null-extension' | 'empty-element' | 'misaligned';
 
 /**
  * The example with one more position in `key` that has only an extension, arranged as told.
@@ -77,6 +77,7 @@ function withPlaceholder(file: string, at: (string | number)[], key: string, arr
   parent[key] = [...values, null];
   if (arrangement === 'aligned') parent[`_${key}`] = [...values.map(() => null), MASKED];
   if (arrangement === 'null-extension') parent[`_${key}`] = [...values.map(() => null), null];
+  if (arrangement === 'empty-element') parent[`_${key}`] = [...values.map(() => null), {}];
   if (arrangement === 'misaligned') parent[`_${key}`] = [MASKED, ...values.map(() => null), null];
   return resource;
 }
@@ -95,7 +96,7 @@ describe('null placeholders in repeating primitives', () => {
 
   it.each(CASES)('refuses a null in %s that stands for nothing', (_label, { file, at, key }) => {
     const element = pathOf(at, key);
-    for (const arrangement of ['no-extension-array', 'null-extension', 'misaligned'] as const) {
+    for (const arrangement of ['no-extension-array', 'null-extension', 'empty-element', 'misaligned'] as const) {
       const outcome = prepareResource(withPlaceholder(file, at, key, arrangement));
       expect(outcome.ok, `${element} ${arrangement}`).toBe(false);
       const issues = outcome.ok ? [] : outcome.rejected.issues;
