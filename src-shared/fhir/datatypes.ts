@@ -16,13 +16,16 @@ import {
   uri,
   url,
 } from './primitives.ts';
+import { repeated } from './repeating.ts';
 
 /**
  * FHIR R4 general-purpose datatypes (https://hl7.org/fhir/R4/datatypes.html) as zod schemas.
  *
  * Every object schema is loose: elements we do not model (extensions, `_field` primitive
  * extensions, elements of later versions) are kept as they came, because the workstation must
- * never drop data the central server holds. Elements we do model are validated.
+ * never drop data the central server holds. Elements we do model are validated. Repeating
+ * primitives are `repeated(...)`: their values may hold R4's null placeholders, which each
+ * resource checks against the `_field` arrays (repeating.ts).
  */
 
 // ---------------------------------------------------------------------------------------------
@@ -175,8 +178,13 @@ export type Reference = z.infer<typeof Reference>;
  * A Reference restricted to some target resource types, as R4 declares them (e.g.
  * `Reference(Patient | Group)`). A literal reference or an explicit `type` naming another
  * resource type is rejected; contained and `urn:uuid:` references are accepted as they are.
+ *
+ * R4's `Reference(Any)` is plain `Reference`. Its StructureDefinitions spell it as a target of
+ * "Resource", the abstract base no reference can literally name; taken as a target here it
+ * would refuse every such reference, so it is refused when the schema is built.
  */
 export function referenceTo(...targets: readonly string[]) {
+  if (targets.includes('Resource')) throw new Error('Reference(Any) is Reference, not referenceTo("Resource")');
   return Reference.superRefine((ref, ctx) => {
     const type = ref['type'];
     if (typeof type === 'string' && resourceTypeName.test(type) && !targets.includes(type)) {
@@ -277,9 +285,9 @@ export const HumanName = z.looseObject({
   use: z.enum(['usual', 'official', 'temp', 'nickname', 'anonymous', 'old', 'maiden']).optional(),
   text: fhirString.optional(),
   family: fhirString.optional(),
-  given: z.array(fhirString).optional(),
-  prefix: z.array(fhirString).optional(),
-  suffix: z.array(fhirString).optional(),
+  given: repeated(fhirString).optional(),
+  prefix: repeated(fhirString).optional(),
+  suffix: repeated(fhirString).optional(),
   period: Period.optional(),
 });
 export type HumanName = z.infer<typeof HumanName>;
@@ -304,7 +312,7 @@ export const Address = z.looseObject({
   use: z.enum(['home', 'work', 'temp', 'old', 'billing']).optional(),
   type: z.enum(['postal', 'physical', 'both']).optional(),
   text: fhirString.optional(),
-  line: z.array(fhirString).optional(),
+  line: repeated(fhirString).optional(),
   city: fhirString.optional(),
   district: fhirString.optional(),
   state: fhirString.optional(),
@@ -325,14 +333,14 @@ export const Meta = z.looseObject({
   versionId: id.optional(),
   lastUpdated: instant.optional(),
   source: uri.optional(),
-  profile: z.array(canonical).optional(),
+  profile: repeated(canonical).optional(),
   security: z.array(Coding).optional(),
   tag: z.array(Coding).optional(),
 });
 export type Meta = z.infer<typeof Meta>;
 
 export const Timing = z.looseObject({
-  event: z.array(dateTime).optional(),
+  event: repeated(dateTime).optional(),
   repeat: z
     .looseObject({
       count: positiveInt.optional(),
@@ -343,7 +351,7 @@ export const Timing = z.looseObject({
       period: decimal.optional(),
       periodMax: decimal.optional(),
       periodUnit: z.enum(['s', 'min', 'h', 'd', 'wk', 'mo', 'a']).optional(),
-      dayOfWeek: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).optional(),
+      dayOfWeek: repeated(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).optional(),
     })
     .optional(),
   code: CodeableConcept.optional(),

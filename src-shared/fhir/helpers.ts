@@ -80,9 +80,10 @@ export const UNNAMED_PATIENT = 'Unnamed patient';
 export function patientSearchFields(patient: Patient): PatientSearchFields {
   const name = preferredName(patient.name);
   const family = name?.family?.trim() || null;
+  // A null given name is R4 JSON's placeholder for one that has only an extension (no text).
   const given =
     name?.given
-      ?.map((g) => g.trim())
+      ?.flatMap((g) => (g === null ? [] : [g.trim()]))
       .filter((g) => g.length > 0)
       .join(' ') || null;
   const composed = family && given ? `${family}, ${given}` : (family ?? given);

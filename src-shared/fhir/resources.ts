@@ -31,6 +31,7 @@ import {
   Quantity,
   Range,
   Ratio,
+  Reference,
   boundConcept,
   checkChoice,
   hasCoding,
@@ -49,6 +50,7 @@ import {
   VITAL_SIGNS_CATEGORY,
   vitalSignByLoinc,
 } from './codes.ts';
+import { checkPlaceholders, repeated } from './repeating.ts';
 
 /**
  * The FHIR R4 resources the workstation stores, as zod schemas; the TypeScript types are inferred
@@ -72,6 +74,15 @@ const domainResource = {
   modifierExtension: z.array(Extension).optional(),
 };
 
+/**
+ * A stored resource's schema: its elements (loose, see above), and R4 JSON's rule for null
+ * placeholders checked once over the whole resource, contained resources and unmodelled
+ * elements included.
+ */
+function resource<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
+  return z.looseObject(shape).superRefine(checkPlaceholders);
+}
+
 // Reference targets used more than once.
 const PATIENT_OR_GROUP = ['Patient', 'Group'] as const;
 const PRACTITIONER_LIKE = ['Practitioner', 'PractitionerRole'] as const;
@@ -81,55 +92,53 @@ const CLINICAL_ACTOR = ['Practitioner', 'PractitionerRole', 'Patient', 'RelatedP
 // Patient, Practitioner, PractitionerRole, CareTeam
 // -----------------------------------------------------------------------------------------------
 
-export const Patient = z
-  .looseObject({
-    resourceType: z.literal('Patient'),
-    ...domainResource,
-    identifier: z.array(Identifier).optional(),
-    active: boolean.optional(),
-    name: z.array(HumanName).optional(),
-    telecom: z.array(ContactPoint).optional(),
-    gender: AdministrativeGender.optional(),
-    birthDate: fhirDate.optional(),
-    deceasedBoolean: boolean.optional(),
-    deceasedDateTime: dateTime.optional(),
-    address: z.array(Address).optional(),
-    maritalStatus: CodeableConcept.optional(),
-    multipleBirthBoolean: boolean.optional(),
-    multipleBirthInteger: integer.optional(),
-    photo: z.array(Attachment).optional(),
-    contact: z
-      .array(
-        z.looseObject({
-          relationship: z.array(CodeableConcept).optional(),
-          name: HumanName.optional(),
-          telecom: z.array(ContactPoint).optional(),
-          address: Address.optional(),
-          gender: AdministrativeGender.optional(),
-          organization: referenceTo('Organization').optional(),
-          period: Period.optional(),
-        }),
-      )
-      .optional(),
-    communication: z.array(z.looseObject({ language: CodeableConcept, preferred: boolean.optional() })).optional(),
-    generalPractitioner: z.array(referenceTo('Organization', ...PRACTITIONER_LIKE)).optional(),
-    managingOrganization: referenceTo('Organization').optional(),
-    link: z
-      .array(
-        z.looseObject({
-          other: requiredReferenceTo('Patient', 'RelatedPerson'),
-          type: z.enum(['replaced-by', 'replaces', 'refer', 'seealso']),
-        }),
-      )
-      .optional(),
-  })
-  .superRefine((patient, ctx) => {
-    checkChoice(patient, ctx, 'deceased', ['deceasedBoolean', 'deceasedDateTime']);
-    checkChoice(patient, ctx, 'multipleBirth', ['multipleBirthBoolean', 'multipleBirthInteger']);
-  });
+export const Patient = resource({
+  resourceType: z.literal('Patient'),
+  ...domainResource,
+  identifier: z.array(Identifier).optional(),
+  active: boolean.optional(),
+  name: z.array(HumanName).optional(),
+  telecom: z.array(ContactPoint).optional(),
+  gender: AdministrativeGender.optional(),
+  birthDate: fhirDate.optional(),
+  deceasedBoolean: boolean.optional(),
+  deceasedDateTime: dateTime.optional(),
+  address: z.array(Address).optional(),
+  maritalStatus: CodeableConcept.optional(),
+  multipleBirthBoolean: boolean.optional(),
+  multipleBirthInteger: integer.optional(),
+  photo: z.array(Attachment).optional(),
+  contact: z
+    .array(
+      z.looseObject({
+        relationship: z.array(CodeableConcept).optional(),
+        name: HumanName.optional(),
+        telecom: z.array(ContactPoint).optional(),
+        address: Address.optional(),
+        gender: AdministrativeGender.optional(),
+        organization: referenceTo('Organization').optional(),
+        period: Period.optional(),
+      }),
+    )
+    .optional(),
+  communication: z.array(z.looseObject({ language: CodeableConcept, preferred: boolean.optional() })).optional(),
+  generalPractitioner: z.array(referenceTo('Organization', ...PRACTITIONER_LIKE)).optional(),
+  managingOrganization: referenceTo('Organization').optional(),
+  link: z
+    .array(
+      z.looseObject({
+        other: requiredReferenceTo('Patient', 'RelatedPerson'),
+        type: z.enum(['replaced-by', 'replaces', 'refer', 'seealso']),
+      }),
+    )
+    .optional(),
+}).superRefine((patient, ctx) => {
+  checkChoice(patient, ctx, 'deceased', ['deceasedBoolean', 'deceasedDateTime']);
+  checkChoice(patient, ctx, 'multipleBirth', ['multipleBirthBoolean', 'multipleBirthInteger']);
+});
 export type Patient = z.infer<typeof Patient>;
 
-export const Practitioner = z.looseObject({
+export const Practitioner = resource({
   resourceType: z.literal('Practitioner'),
   ...domainResource,
   identifier: z.array(Identifier).optional(),
@@ -154,7 +163,7 @@ export const Practitioner = z.looseObject({
 });
 export type Practitioner = z.infer<typeof Practitioner>;
 
-export const PractitionerRole = z.looseObject({
+export const PractitionerRole = resource({
   resourceType: z.literal('PractitionerRole'),
   ...domainResource,
   identifier: z.array(Identifier).optional(),
@@ -170,7 +179,7 @@ export const PractitionerRole = z.looseObject({
   availableTime: z
     .array(
       z.looseObject({
-        daysOfWeek: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).optional(),
+        daysOfWeek: repeated(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).optional(),
         allDay: boolean.optional(),
         availableStartTime: time.optional(),
         availableEndTime: time.optional(),
@@ -185,7 +194,7 @@ export type PractitionerRole = z.infer<typeof PractitionerRole>;
 
 export const CareTeamStatus = z.enum(['proposed', 'active', 'suspended', 'inactive', 'entered-in-error']);
 
-export const CareTeam = z.looseObject({
+export const CareTeam = resource({
   resourceType: z.literal('CareTeam'),
   ...domainResource,
   identifier: z.array(Identifier).optional(),
@@ -250,7 +259,7 @@ export const EncounterStatus = z.enum([
   'unknown',
 ]);
 
-export const Encounter = z.looseObject({
+export const Encounter = resource({
   resourceType: z.literal('Encounter'),
   ...domainResource,
   identifier: z.array(Identifier).optional(),
@@ -349,165 +358,160 @@ function noClinicalStatusWhenEnteredInError(
   }
 }
 
-export const Condition = z
-  .looseObject({
-    resourceType: z.literal('Condition'),
-    ...domainResource,
-    identifier: z.array(Identifier).optional(),
-    clinicalStatus: boundConcept(CONDITION_CLINICAL_SYSTEM, CONDITION_CLINICAL_CODES).optional(),
-    verificationStatus: boundConcept(CONDITION_VERIFICATION_SYSTEM, CONDITION_VERIFICATION_CODES).optional(),
-    category: z.array(CodeableConcept).optional(),
-    severity: CodeableConcept.optional(),
-    code: CodeableConcept.optional(),
-    bodySite: z.array(CodeableConcept).optional(),
-    subject: requiredReferenceTo(...PATIENT_OR_GROUP),
-    encounter: referenceTo('Encounter').optional(),
-    onsetDateTime: dateTime.optional(),
-    onsetAge: Quantity.optional(),
-    onsetPeriod: Period.optional(),
-    onsetRange: Range.optional(),
-    onsetString: fhirString.optional(),
-    abatementDateTime: dateTime.optional(),
-    abatementAge: Quantity.optional(),
-    abatementPeriod: Period.optional(),
-    abatementRange: Range.optional(),
-    abatementString: fhirString.optional(),
-    recordedDate: dateTime.optional(),
-    recorder: referenceTo(...CLINICAL_ACTOR).optional(),
-    asserter: referenceTo(...CLINICAL_ACTOR).optional(),
-    stage: z.array(z.looseObject({})).optional(),
-    evidence: z.array(z.looseObject({})).optional(),
-    note: z.array(Annotation).optional(),
-  })
-  .superRefine((condition, ctx) => {
-    checkChoice(condition, ctx, 'onset', onsetNames);
-    checkChoice(condition, ctx, 'abatement', abatementNames);
-    // con-4: an abated condition is inactive, resolved or in remission.
-    const abated = abatementNames.some((name) => condition[name] !== undefined);
-    if (abated && condition.clinicalStatus !== undefined) {
-      const stillActive = ['active', 'recurrence', 'relapse'].some((c) =>
-        hasCoding(condition.clinicalStatus, CONDITION_CLINICAL_SYSTEM, c),
-      );
-      if (stillActive) {
-        ctx.addIssue({
-          code: 'custom',
-          message: 'An abated condition must be inactive, resolved or in remission (con-4)',
-          path: ['clinicalStatus'],
-        });
-      }
+export const Condition = resource({
+  resourceType: z.literal('Condition'),
+  ...domainResource,
+  identifier: z.array(Identifier).optional(),
+  clinicalStatus: boundConcept(CONDITION_CLINICAL_SYSTEM, CONDITION_CLINICAL_CODES).optional(),
+  verificationStatus: boundConcept(CONDITION_VERIFICATION_SYSTEM, CONDITION_VERIFICATION_CODES).optional(),
+  category: z.array(CodeableConcept).optional(),
+  severity: CodeableConcept.optional(),
+  code: CodeableConcept.optional(),
+  bodySite: z.array(CodeableConcept).optional(),
+  subject: requiredReferenceTo(...PATIENT_OR_GROUP),
+  encounter: referenceTo('Encounter').optional(),
+  onsetDateTime: dateTime.optional(),
+  onsetAge: Quantity.optional(),
+  onsetPeriod: Period.optional(),
+  onsetRange: Range.optional(),
+  onsetString: fhirString.optional(),
+  abatementDateTime: dateTime.optional(),
+  abatementAge: Quantity.optional(),
+  abatementPeriod: Period.optional(),
+  abatementRange: Range.optional(),
+  abatementString: fhirString.optional(),
+  recordedDate: dateTime.optional(),
+  recorder: referenceTo(...CLINICAL_ACTOR).optional(),
+  asserter: referenceTo(...CLINICAL_ACTOR).optional(),
+  stage: z.array(z.looseObject({})).optional(),
+  evidence: z.array(z.looseObject({})).optional(),
+  note: z.array(Annotation).optional(),
+}).superRefine((condition, ctx) => {
+  checkChoice(condition, ctx, 'onset', onsetNames);
+  checkChoice(condition, ctx, 'abatement', abatementNames);
+  // con-4: an abated condition is inactive, resolved or in remission.
+  const abated = abatementNames.some((name) => condition[name] !== undefined);
+  if (abated && condition.clinicalStatus !== undefined) {
+    const stillActive = ['active', 'recurrence', 'relapse'].some((c) =>
+      hasCoding(condition.clinicalStatus, CONDITION_CLINICAL_SYSTEM, c),
+    );
+    if (stillActive) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'An abated condition must be inactive, resolved or in remission (con-4)',
+        path: ['clinicalStatus'],
+      });
     }
-    // con-5: an entered-in-error condition has no clinical status.
-    noClinicalStatusWhenEnteredInError(condition, ctx, CONDITION_VERIFICATION_SYSTEM, 'con-5');
-  });
+  }
+  // con-5: an entered-in-error condition has no clinical status.
+  noClinicalStatusWhenEnteredInError(condition, ctx, CONDITION_VERIFICATION_SYSTEM, 'con-5');
+});
 export type Condition = z.infer<typeof Condition>;
 
-export const AllergyIntolerance = z
-  .looseObject({
-    resourceType: z.literal('AllergyIntolerance'),
-    ...domainResource,
-    identifier: z.array(Identifier).optional(),
-    clinicalStatus: boundConcept(ALLERGY_CLINICAL_SYSTEM, ['active', 'inactive', 'resolved']).optional(),
-    verificationStatus: boundConcept(ALLERGY_VERIFICATION_SYSTEM, [
-      'unconfirmed',
-      'confirmed',
-      'refuted',
-      'entered-in-error',
-    ]).optional(),
-    type: z.enum(['allergy', 'intolerance']).optional(),
-    category: z.array(z.enum(['food', 'medication', 'environment', 'biologic'])).optional(),
-    criticality: z.enum(['low', 'high', 'unable-to-assess']).optional(),
-    code: CodeableConcept.optional(),
-    patient: requiredReferenceTo('Patient'),
-    encounter: referenceTo('Encounter').optional(),
-    onsetDateTime: dateTime.optional(),
-    onsetAge: Quantity.optional(),
-    onsetPeriod: Period.optional(),
-    onsetRange: Range.optional(),
-    onsetString: fhirString.optional(),
-    recordedDate: dateTime.optional(),
-    recorder: referenceTo(...CLINICAL_ACTOR).optional(),
-    asserter: referenceTo('Patient', 'RelatedPerson', ...PRACTITIONER_LIKE).optional(),
-    lastOccurrence: dateTime.optional(),
-    note: z.array(Annotation).optional(),
-    reaction: z
-      .array(
-        z.looseObject({
-          substance: CodeableConcept.optional(),
-          manifestation: z.array(CodeableConcept).min(1, 'A reaction needs at least one manifestation'),
-          description: fhirString.optional(),
-          onset: dateTime.optional(),
-          severity: z.enum(['mild', 'moderate', 'severe']).optional(),
-          exposureRoute: CodeableConcept.optional(),
-          note: z.array(Annotation).optional(),
-        }),
-      )
-      .optional(),
-  })
-  .superRefine((allergy, ctx) => {
-    checkChoice(allergy, ctx, 'onset', onsetNames);
-    // ait-2: an entered-in-error allergy has no clinical status.
-    noClinicalStatusWhenEnteredInError(allergy, ctx, ALLERGY_VERIFICATION_SYSTEM, 'ait-2');
-  });
+export const AllergyIntolerance = resource({
+  resourceType: z.literal('AllergyIntolerance'),
+  ...domainResource,
+  identifier: z.array(Identifier).optional(),
+  clinicalStatus: boundConcept(ALLERGY_CLINICAL_SYSTEM, ['active', 'inactive', 'resolved']).optional(),
+  verificationStatus: boundConcept(ALLERGY_VERIFICATION_SYSTEM, [
+    'unconfirmed',
+    'confirmed',
+    'refuted',
+    'entered-in-error',
+  ]).optional(),
+  type: z.enum(['allergy', 'intolerance']).optional(),
+  category: repeated(z.enum(['food', 'medication', 'environment', 'biologic'])).optional(),
+  criticality: z.enum(['low', 'high', 'unable-to-assess']).optional(),
+  code: CodeableConcept.optional(),
+  patient: requiredReferenceTo('Patient'),
+  encounter: referenceTo('Encounter').optional(),
+  onsetDateTime: dateTime.optional(),
+  onsetAge: Quantity.optional(),
+  onsetPeriod: Period.optional(),
+  onsetRange: Range.optional(),
+  onsetString: fhirString.optional(),
+  recordedDate: dateTime.optional(),
+  recorder: referenceTo(...CLINICAL_ACTOR).optional(),
+  asserter: referenceTo('Patient', 'RelatedPerson', ...PRACTITIONER_LIKE).optional(),
+  lastOccurrence: dateTime.optional(),
+  note: z.array(Annotation).optional(),
+  reaction: z
+    .array(
+      z.looseObject({
+        substance: CodeableConcept.optional(),
+        manifestation: z.array(CodeableConcept).min(1, 'A reaction needs at least one manifestation'),
+        description: fhirString.optional(),
+        onset: dateTime.optional(),
+        severity: z.enum(['mild', 'moderate', 'severe']).optional(),
+        exposureRoute: CodeableConcept.optional(),
+        note: z.array(Annotation).optional(),
+      }),
+    )
+    .optional(),
+}).superRefine((allergy, ctx) => {
+  checkChoice(allergy, ctx, 'onset', onsetNames);
+  // ait-2: an entered-in-error allergy has no clinical status.
+  noClinicalStatusWhenEnteredInError(allergy, ctx, ALLERGY_VERIFICATION_SYSTEM, 'ait-2');
+});
 export type AllergyIntolerance = z.infer<typeof AllergyIntolerance>;
 
 // -----------------------------------------------------------------------------------------------
 // MedicationRequest
 // -----------------------------------------------------------------------------------------------
 
-export const MedicationRequest = z
-  .looseObject({
-    resourceType: z.literal('MedicationRequest'),
-    ...domainResource,
-    identifier: z.array(Identifier).optional(),
-    status: z.enum(['active', 'on-hold', 'cancelled', 'completed', 'entered-in-error', 'stopped', 'draft', 'unknown']),
-    statusReason: CodeableConcept.optional(),
-    intent: z.enum([
-      'proposal',
-      'plan',
-      'order',
-      'original-order',
-      'reflex-order',
-      'filler-order',
-      'instance-order',
-      'option',
-    ]),
-    category: z.array(CodeableConcept).optional(),
-    priority: z.enum(['routine', 'urgent', 'asap', 'stat']).optional(),
-    doNotPerform: boolean.optional(),
-    reportedBoolean: boolean.optional(),
-    reportedReference: referenceTo(
-      'Patient',
-      'Practitioner',
-      'PractitionerRole',
-      'RelatedPerson',
-      'Organization',
-    ).optional(),
-    medicationCodeableConcept: CodeableConcept.optional(),
-    medicationReference: referenceTo('Medication').optional(),
-    subject: requiredReferenceTo(...PATIENT_OR_GROUP),
-    encounter: referenceTo('Encounter').optional(),
-    supportingInformation: z.array(referenceTo('Resource')).optional(),
-    authoredOn: dateTime.optional(),
-    requester: referenceTo(...CLINICAL_ACTOR, 'Organization', 'Device').optional(),
-    performer: referenceTo(...CLINICAL_ACTOR, 'Organization', 'Device', 'CareTeam').optional(),
-    performerType: CodeableConcept.optional(),
-    recorder: referenceTo(...PRACTITIONER_LIKE).optional(),
-    reasonCode: z.array(CodeableConcept).optional(),
-    reasonReference: z.array(referenceTo('Condition', 'Observation')).optional(),
-    instantiatesCanonical: z.array(uri).optional(),
-    instantiatesUri: z.array(uri).optional(),
-    groupIdentifier: Identifier.optional(),
-    courseOfTherapyType: CodeableConcept.optional(),
-    note: z.array(Annotation).optional(),
-    dosageInstruction: z.array(Dosage).optional(),
-    dispenseRequest: z.looseObject({}).optional(),
-    substitution: z.looseObject({}).optional(),
-    priorPrescription: referenceTo('MedicationRequest').optional(),
-  })
-  .superRefine((request, ctx) => {
-    checkChoice(request, ctx, 'reported', ['reportedBoolean', 'reportedReference']);
-    checkChoice(request, ctx, 'medication', ['medicationCodeableConcept', 'medicationReference'], true);
-  });
+export const MedicationRequest = resource({
+  resourceType: z.literal('MedicationRequest'),
+  ...domainResource,
+  identifier: z.array(Identifier).optional(),
+  status: z.enum(['active', 'on-hold', 'cancelled', 'completed', 'entered-in-error', 'stopped', 'draft', 'unknown']),
+  statusReason: CodeableConcept.optional(),
+  intent: z.enum([
+    'proposal',
+    'plan',
+    'order',
+    'original-order',
+    'reflex-order',
+    'filler-order',
+    'instance-order',
+    'option',
+  ]),
+  category: z.array(CodeableConcept).optional(),
+  priority: z.enum(['routine', 'urgent', 'asap', 'stat']).optional(),
+  doNotPerform: boolean.optional(),
+  reportedBoolean: boolean.optional(),
+  reportedReference: referenceTo(
+    'Patient',
+    'Practitioner',
+    'PractitionerRole',
+    'RelatedPerson',
+    'Organization',
+  ).optional(),
+  medicationCodeableConcept: CodeableConcept.optional(),
+  medicationReference: referenceTo('Medication').optional(),
+  subject: requiredReferenceTo(...PATIENT_OR_GROUP),
+  encounter: referenceTo('Encounter').optional(),
+  // Reference(Any): HL7 writes it as a target profile of "Resource"; any resource type will do.
+  supportingInformation: z.array(Reference).optional(),
+  authoredOn: dateTime.optional(),
+  requester: referenceTo(...CLINICAL_ACTOR, 'Organization', 'Device').optional(),
+  performer: referenceTo(...CLINICAL_ACTOR, 'Organization', 'Device', 'CareTeam').optional(),
+  performerType: CodeableConcept.optional(),
+  recorder: referenceTo(...PRACTITIONER_LIKE).optional(),
+  reasonCode: z.array(CodeableConcept).optional(),
+  reasonReference: z.array(referenceTo('Condition', 'Observation')).optional(),
+  instantiatesCanonical: repeated(uri).optional(),
+  instantiatesUri: repeated(uri).optional(),
+  groupIdentifier: Identifier.optional(),
+  courseOfTherapyType: CodeableConcept.optional(),
+  note: z.array(Annotation).optional(),
+  dosageInstruction: z.array(Dosage).optional(),
+  dispenseRequest: z.looseObject({}).optional(),
+  substitution: z.looseObject({}).optional(),
+  priorPrescription: referenceTo('MedicationRequest').optional(),
+}).superRefine((request, ctx) => {
+  checkChoice(request, ctx, 'reported', ['reportedBoolean', 'reportedReference']);
+  checkChoice(request, ctx, 'medication', ['medicationCodeableConcept', 'medicationReference'], true);
+});
 export type MedicationRequest = z.infer<typeof MedicationRequest>;
 
 // -----------------------------------------------------------------------------------------------
@@ -583,81 +587,79 @@ function checkDataAbsent<T extends Record<string, unknown>>(value: T, ctx: z.Ref
   }
 }
 
-export const Observation = z
-  .looseObject({
-    resourceType: z.literal('Observation'),
-    ...domainResource,
-    identifier: z.array(Identifier).optional(),
-    basedOn: z
-      .array(
-        referenceTo(
-          'CarePlan',
-          'DeviceRequest',
-          'ImmunizationRecommendation',
-          'MedicationRequest',
-          'NutritionOrder',
-          'ServiceRequest',
-        ),
-      )
-      .optional(),
-    partOf: z
-      .array(
-        referenceTo(
-          'MedicationAdministration',
-          'MedicationDispense',
-          'MedicationStatement',
-          'Procedure',
-          'Immunization',
-          'ImagingStudy',
-        ),
-      )
-      .optional(),
-    status: ObservationStatus,
-    category: z.array(CodeableConcept).optional(),
-    code: CodeableConcept,
-    subject: referenceTo(...PATIENT_OR_GROUP, 'Device', 'Location').optional(),
-    focus: z.array(z.looseObject({})).optional(),
-    encounter: referenceTo('Encounter').optional(),
-    effectiveDateTime: dateTime.optional(),
-    effectivePeriod: Period.optional(),
-    effectiveTiming: z.looseObject({}).optional(),
-    effectiveInstant: instant.optional(),
-    issued: instant.optional(),
-    performer: z.array(referenceTo(...CLINICAL_ACTOR, 'Organization', 'CareTeam')).optional(),
-    ...observationValue,
-    dataAbsentReason: CodeableConcept.optional(),
-    interpretation: z.array(CodeableConcept).optional(),
-    note: z.array(Annotation).optional(),
-    bodySite: CodeableConcept.optional(),
-    method: CodeableConcept.optional(),
-    specimen: referenceTo('Specimen').optional(),
-    device: referenceTo('Device', 'DeviceMetric').optional(),
-    referenceRange: z.array(ReferenceRange).optional(),
-    hasMember: z.array(referenceTo('Observation', 'QuestionnaireResponse', 'MolecularSequence')).optional(),
-    derivedFrom: z
-      .array(
-        referenceTo(
-          'DocumentReference',
-          'ImagingStudy',
-          'Media',
-          'QuestionnaireResponse',
-          'Observation',
-          'MolecularSequence',
-        ),
-      )
-      .optional(),
-    component: z.array(ObservationComponent).optional(),
-  })
-  .superRefine((observation, ctx) => {
-    checkChoice(observation, ctx, 'effective', [
-      'effectiveDateTime',
-      'effectivePeriod',
-      'effectiveTiming',
-      'effectiveInstant',
-    ]);
-    checkChoice(observation, ctx, 'value', valueNames);
-    checkDataAbsent(observation, ctx);
-  });
+export const Observation = resource({
+  resourceType: z.literal('Observation'),
+  ...domainResource,
+  identifier: z.array(Identifier).optional(),
+  basedOn: z
+    .array(
+      referenceTo(
+        'CarePlan',
+        'DeviceRequest',
+        'ImmunizationRecommendation',
+        'MedicationRequest',
+        'NutritionOrder',
+        'ServiceRequest',
+      ),
+    )
+    .optional(),
+  partOf: z
+    .array(
+      referenceTo(
+        'MedicationAdministration',
+        'MedicationDispense',
+        'MedicationStatement',
+        'Procedure',
+        'Immunization',
+        'ImagingStudy',
+      ),
+    )
+    .optional(),
+  status: ObservationStatus,
+  category: z.array(CodeableConcept).optional(),
+  code: CodeableConcept,
+  subject: referenceTo(...PATIENT_OR_GROUP, 'Device', 'Location').optional(),
+  focus: z.array(z.looseObject({})).optional(),
+  encounter: referenceTo('Encounter').optional(),
+  effectiveDateTime: dateTime.optional(),
+  effectivePeriod: Period.optional(),
+  effectiveTiming: z.looseObject({}).optional(),
+  effectiveInstant: instant.optional(),
+  issued: instant.optional(),
+  performer: z.array(referenceTo(...CLINICAL_ACTOR, 'Organization', 'CareTeam')).optional(),
+  ...observationValue,
+  dataAbsentReason: CodeableConcept.optional(),
+  interpretation: z.array(CodeableConcept).optional(),
+  note: z.array(Annotation).optional(),
+  bodySite: CodeableConcept.optional(),
+  method: CodeableConcept.optional(),
+  specimen: referenceTo('Specimen').optional(),
+  device: referenceTo('Device', 'DeviceMetric').optional(),
+  referenceRange: z.array(ReferenceRange).optional(),
+  hasMember: z.array(referenceTo('Observation', 'QuestionnaireResponse', 'MolecularSequence')).optional(),
+  derivedFrom: z
+    .array(
+      referenceTo(
+        'DocumentReference',
+        'ImagingStudy',
+        'Media',
+        'QuestionnaireResponse',
+        'Observation',
+        'MolecularSequence',
+      ),
+    )
+    .optional(),
+  component: z.array(ObservationComponent).optional(),
+}).superRefine((observation, ctx) => {
+  checkChoice(observation, ctx, 'effective', [
+    'effectiveDateTime',
+    'effectivePeriod',
+    'effectiveTiming',
+    'effectiveInstant',
+  ]);
+  checkChoice(observation, ctx, 'value', valueNames);
+  checkDataAbsent(observation, ctx);
+});
 export type Observation = z.infer<typeof Observation>;
 
 /**
@@ -737,7 +739,7 @@ export type VitalSignsObservation = z.infer<typeof VitalSignsObservation>;
 // DocumentReference (clinical notes)
 // -----------------------------------------------------------------------------------------------
 
-export const DocumentReference = z.looseObject({
+export const DocumentReference = resource({
   resourceType: z.literal('DocumentReference'),
   ...domainResource,
   masterIdentifier: Identifier.optional(),
@@ -772,7 +774,7 @@ export const DocumentReference = z.looseObject({
       facilityType: CodeableConcept.optional(),
       practiceSetting: CodeableConcept.optional(),
       sourcePatientInfo: referenceTo('Patient').optional(),
-      related: z.array(referenceTo('Resource')).optional(),
+      related: z.array(Reference).optional(), // Reference(Any)
     })
     .optional(),
 });

@@ -11,6 +11,7 @@ import type * as Fhir from '../../src-shared/fhir/resources.ts';
 import { parseReference } from '../../src-shared/fhir/datatypes.ts';
 import { patientIdOf, patientSearchFields, referenceId, UNNAMED_PATIENT } from '../../src-shared/fhir/helpers.ts';
 import { fhirPrimitives } from '../../src-shared/fhir/index.ts';
+import type { WithPlaceholders } from '../support/medplum-types.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Valid examples, one per stored resource type (shaped after the R4 specification's examples)
@@ -637,17 +638,17 @@ describe('patientIdOf and references', () => {
 });
 
 describe('types', () => {
-  it('infers types that are assignable to @medplum/fhirtypes', () => {
-    expectTypeOf<Fhir.Patient>().toExtend<Medplum.Patient>();
-    expectTypeOf<Fhir.Practitioner>().toExtend<Medplum.Practitioner>();
-    expectTypeOf<Fhir.PractitionerRole>().toExtend<Medplum.PractitionerRole>();
-    expectTypeOf<Fhir.CareTeam>().toExtend<Medplum.CareTeam>();
-    expectTypeOf<Fhir.Encounter>().toExtend<Medplum.Encounter>();
-    expectTypeOf<Fhir.Condition>().toExtend<Medplum.Condition>();
-    expectTypeOf<Fhir.AllergyIntolerance>().toExtend<Medplum.AllergyIntolerance>();
-    expectTypeOf<Fhir.MedicationRequest>().toExtend<Medplum.MedicationRequest>();
-    expectTypeOf<Fhir.Observation>().toExtend<Medplum.Observation>();
-    expectTypeOf<Fhir.DocumentReference>().toExtend<Medplum.DocumentReference>();
-    expectTypeOf<Fhir.FhirResource>().toExtend<Medplum.Resource>();
+  it('infers types that are assignable to @medplum/fhirtypes (with R4 JSON null placeholders)', () => {
+    expectTypeOf<Fhir.Patient>().toExtend<WithPlaceholders<Medplum.Patient>>();
+    expectTypeOf<Fhir.Practitioner>().toExtend<WithPlaceholders<Medplum.Practitioner>>();
+    expectTypeOf<Fhir.PractitionerRole>().toExtend<WithPlaceholders<Medplum.PractitionerRole>>();
+    expectTypeOf<Fhir.CareTeam>().toExtend<WithPlaceholders<Medplum.CareTeam>>();
+    expectTypeOf<Fhir.Encounter>().toExtend<WithPlaceholders<Medplum.Encounter>>();
+    expectTypeOf<Fhir.Condition>().toExtend<WithPlaceholders<Medplum.Condition>>();
+    expectTypeOf<Fhir.AllergyIntolerance>().toExtend<WithPlaceholders<Medplum.AllergyIntolerance>>();
+    expectTypeOf<Fhir.MedicationRequest>().toExtend<WithPlaceholders<Medplum.MedicationRequest>>();
+    expectTypeOf<Fhir.Observation>().toExtend<WithPlaceholders<Medplum.Observation>>();
+    expectTypeOf<Fhir.DocumentReference>().toExtend<WithPlaceholders<Medplum.DocumentReference>>();
+    expectTypeOf<Fhir.FhirResource>().toExtend<WithPlaceholders<Medplum.Resource>>();
   });
 });

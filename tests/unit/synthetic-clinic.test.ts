@@ -29,6 +29,7 @@ import { patientIdOf, patientSearchFields } from '../../src-shared/fhir/helpers.
 import { VitalSignsObservation, parseFhirResource } from '../../src-shared/fhir/resources.ts';
 import type { FhirResource, Observation } from '../../src-shared/fhir/resources.ts';
 import { Role } from '../../src-shared/access/roles.ts';
+import type { WithPlaceholders } from '../support/medplum-types.ts';
 
 const run = promisify(execFile);
 
@@ -161,8 +162,8 @@ describe('synthetic clinic: validity', () => {
   });
 
   it('produces types assignable to @medplum/fhirtypes', () => {
-    expectTypeOf(clinic.patients[0]!.patient).toExtend<Medplum.Patient>();
-    expectTypeOf(clinic.resources).toExtend<Medplum.Resource[]>();
+    expectTypeOf(clinic.patients[0]!.patient).toExtend<WithPlaceholders<Medplum.Patient>>();
+    expectTypeOf(clinic.resources).toExtend<WithPlaceholders<Medplum.Resource>[]>();
   });
 });
 
