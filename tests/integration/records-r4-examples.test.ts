@@ -13,6 +13,7 @@ import {
   storePrepared,
 } from '../../src-main/records/index.ts';
 import { preparePage } from '../../src-main/sync/pages.ts';
+import { DEFAULT_PAGE_LIMITS } from '../../src-main/sync/pull.ts';
 import type { PreparedResource } from '../../src-shared/fhir/prepare.ts';
 import { StoredResourceType } from '../../src-shared/fhir/resources.ts';
 import { hl7Example, hl7Examples } from '../support/hl7-examples.ts';
@@ -38,7 +39,11 @@ function withMaskedGivenName(): Json {
 function acceptedByThePull(resources: readonly Json[]): { input: Json; prepared: PreparedResource }[] {
   return StoredResourceType.options.flatMap((type) => {
     const ofType = resources.filter((r) => r['resourceType'] === type && typeof r['id'] === 'string');
-    const { prepared } = preparePage({ resourceType: 'Bundle', entry: ofType.map((resource) => ({ resource })) }, type);
+    const { prepared } = preparePage(
+      { bundle: { resourceType: 'Bundle', entry: ofType.map((resource) => ({ resource })) }, centralNow: null },
+      type,
+      DEFAULT_PAGE_LIMITS,
+    );
     return prepared.flatMap((outcome, index) =>
       outcome.ok ? [{ input: ofType[index] as Json, prepared: outcome.resource }] : [],
     );

@@ -10,6 +10,7 @@ import { parseFhirResource, StoredResourceType } from '../../src-shared/fhir/res
 import { referenceTo } from '../../src-shared/fhir/datatypes.ts';
 import type { Prepared } from '../../src-shared/fhir/prepare.ts';
 import { preparePage } from '../../src-main/sync/pages.ts';
+import { DEFAULT_PAGE_LIMITS } from '../../src-main/sync/pull.ts';
 import { hl7Examples, r4ReferenceTargets, type Hl7Example } from '../support/hl7-examples.ts';
 
 const examples = hl7Examples();
@@ -38,7 +39,7 @@ function searchPage(type: StoredResourceType, of: readonly Hl7Example[]) {
 function throughThePull(of: readonly Hl7Example[]): { example: Hl7Example; outcome: Prepared }[] {
   return StoredResourceType.options.flatMap((type) => {
     const ofType = of.filter((example) => example.resourceType === type);
-    const { prepared } = preparePage(searchPage(type, ofType), type);
+    const { prepared } = preparePage({ bundle: searchPage(type, ofType), centralNow: null }, type, DEFAULT_PAGE_LIMITS);
     expect(prepared).toHaveLength(ofType.length);
     return ofType.map((example, index) => ({ example, outcome: prepared[index] as Prepared }));
   });

@@ -14,6 +14,7 @@ import { patientSearchFields } from '../../src-shared/fhir/helpers.ts';
 import { prepareResource } from '../../src-shared/fhir/prepare.ts';
 import { Patient, type StoredResourceType } from '../../src-shared/fhir/resources.ts';
 import { preparePage } from '../../src-main/sync/pages.ts';
+import { DEFAULT_PAGE_LIMITS } from '../../src-main/sync/pull.ts';
 import { hl7Example } from '../support/hl7-examples.ts';
 
 type Json = Record<string, unknown>;
@@ -88,7 +89,11 @@ const CASES = ELEMENTS.map((element) => [`${element.type}.${pathOf(element.at, e
 describe('null placeholders in repeating primitives', () => {
   it.each(CASES)('keeps %s with an extension-only position whole', (_label, { type, file, at, key }) => {
     const resource = withPlaceholder(file, at, key, 'aligned');
-    const { prepared } = preparePage({ resourceType: 'Bundle', entry: [{ resource }] }, type);
+    const { prepared } = preparePage(
+      { bundle: { resourceType: 'Bundle', entry: [{ resource }] }, centralNow: null },
+      type,
+      DEFAULT_PAGE_LIMITS,
+    );
     const [outcome] = prepared;
     expect(outcome?.ok ? [] : outcome?.rejected.issues).toEqual([]);
     expect(outcome?.ok && isDeepStrictEqual(JSON.parse(outcome.resource.json), resource)).toBe(true);
