@@ -68,6 +68,8 @@ function problemOf(error: unknown): string {
   if (error instanceof SyncHttpError) {
     if (error.reason === 'network') return 'Central could not be reached.';
     if (error.reason === 'timeout') return 'Central did not answer in time.';
+    if (error.reason === 'reader-failed')
+      return 'Central answered, but this workstation could not read a page (see the log).';
     if (error.status === 401) return 'Central did not accept the sign-in; sign in again if this lasts.';
     if (error.status !== null) return `Central answered HTTP ${error.status}.`;
     if (error.reason === 'malformed-response') return 'Central sent an answer that could not be read.';

@@ -34,7 +34,7 @@ export class SyncHttpError extends Error {
   override readonly name = 'SyncHttpError';
   /**
    * 'network' | 'timeout' | 'tls' | 'insecure-transport' | 'malformed-response' | 'too-large' |
-   * 'cyclic-paging' | `http-<status>`
+   * 'cyclic-paging' | 'reader-failed' | `http-<status>`
    */
   readonly reason: string;
   readonly status: number | null;

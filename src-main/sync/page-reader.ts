@@ -73,8 +73,9 @@ export function startPageReader(limits: PageLimits): PageReader {
         for (;;) {
           while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
           const item = queue.shift()!;
+          // Not "offline": central answered, and this workstation could not read it (its memory cap).
           if ('crashed' in item)
-            throw new SyncHttpError('network', `The pull could not be read (${item.crashed.message}).`);
+            throw new SyncHttpError('reader-failed', `The pull's page reader stopped (${item.crashed.message}).`);
           if ('error' in item) throw new SyncHttpError(item.error.reason, item.error.message, item.error.status);
           if ('end' in item) {
             ended = true;
