@@ -66,13 +66,38 @@ WHEN old.seq > coalesce((SELECT through_seq FROM audit_retention), 0)
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 `;
 
+/**
+ * Shipping's own state (schema version 9), beside audit_shipped; the log itself never changes.
+ *
+ * audit_sending: entries sent in a request that has not been answered yet, durably noted before
+ * the request leaves. After a crash or a lost answer they are "in doubt": central may hold them.
+ * They are not sent again until `due_at` (the request is then over on central's side too) and a
+ * look at central for their ids; only those central lacks go again, so central never receives a
+ * second version of an entry it already has.
+ *
+ * audit_ship_mark: every entry below `shipped_below` is shipped, so a round starts there instead
+ * of walking years of shipped entries (retention keeps them six years by default).
+ */
+export const auditSchemaV9 = `
+CREATE TABLE audit_sending (
+  seq     INTEGER PRIMARY KEY NOT NULL,
+  due_at  INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE audit_ship_mark (
+  one            INTEGER PRIMARY KEY CHECK (one = 1),
+  shipped_below  INTEGER NOT NULL
+) STRICT;
+`;
+
 /** The audit capability's part of the cache's schema. */
 export const auditMigrations: readonly Migration[] = [
   { version: 5, name: 'audit: append-only hash-chained trail, workstation id', sql: auditSchemaV5 },
+  { version: 9, name: 'audit: shipping in doubt after a crash, where shipping starts', sql: auditSchemaV9 },
 ];
 
 /** Tables that grow with every view: read whole only by the full check, never at every open. */
-export const auditLargeTables: readonly string[] = ['audit_log', 'audit_shipped'];
+export const auditLargeTables: readonly string[] = ['audit_log', 'audit_shipped', 'audit_sending'];
 
 /** The audit trail as a salvage reads it: every entry with its chain hash. */
 export const auditSalvage: readonly SalvageTable[] = [

@@ -8,8 +8,9 @@ import { errorName } from '../base/index.ts';
 /**
  * The background side of store-and-forward: a round every `intervalMs` while someone is signed in
  * with an access token (the trail is shipped under the signed-in user's token), and at once when
- * kicked (a break-glass grant, a sign-in). One round at a time; offline rounds just leave the
- * entries for the next.
+ * kicked (a break-glass grant, a sign-in). One round at a time; a round ships the whole backlog
+ * (it stops only on a failure or when the shipper stops); offline rounds just leave the entries
+ * for the next.
  */
 export interface AuditShipper {
   kick(): void;
@@ -63,7 +64,9 @@ export function createAuditShipper(options: AuditShipperOptions): AuditShipper {
       accessToken: token,
       clock: options.clock,
       logger: options.logger,
-      maxBatches: 20,
+      // No cap on batches: a round goes on while a backlog remains (ship.ts sizes each batch),
+      // and ends between two batches when the shipper stops.
+      shouldContinue: () => !stopped,
     })
       .then(
         (result) => {

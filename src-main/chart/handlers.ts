@@ -47,7 +47,7 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
     return patient;
   };
   /** Writes the resources and their outbox rows together; a refusal changes nothing. */
-  const write = (resources: FhirResource[], userId: string) => {
+  const write = (resources: FhirResource[], userId: string, served: { resourceRefs?: string[] }) => {
     try {
       durably(db(), () => {
         for (const resource of resources) recordLocalChange(db(), resource, userId, clock);
@@ -57,6 +57,8 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
         throw new CoreError(error.code === 'CONFLICT_OPEN' ? 'conflict' : 'invalid', error.message);
       throw error;
     }
+    // The audit entry names what was written (BALP's data entity), never its content.
+    served.resourceRefs = resources.map((r) => `${r.resourceType}/${r.id ?? ''}`);
     deps.changed();
   };
   const authorOf = (session: { userId: string; practitionerId: string | null }): Author => ({
@@ -90,7 +92,7 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
       return { patient, access, sections: access === 'full' ? chartOf(patient.id) : null, emergencyAccessUntil };
     },
     'chart.read': (request) => chartOf(request.patientId),
-    'chart.recordVitals': (request, { session }) => {
+    'chart.recordVitals': (request, { session, served }) => {
       if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
       requirePatient(request.patientId);
       const observations = vitalSignObservations(
@@ -99,17 +101,17 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
         authorOf(session),
         new Date(clock.now()),
       );
-      write(observations, session.userId);
+      write(observations, session.userId, served);
       return { recorded: observations.length };
     },
-    'chart.writeNote': (request, { session }) => {
+    'chart.writeNote': (request, { session, served }) => {
       if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
       requirePatient(request.patientId);
       const note = clinicalNote(request.patientId, request.note, authorOf(session), new Date(clock.now()));
-      write([note], session.userId);
+      write([note], session.userId, served);
       return { id: note.id ?? '' };
     },
-    'chart.editAllergy': (request, { session }) => {
+    'chart.editAllergy': (request, { session, served }) => {
       if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
       const stored = readResource(db(), 'AllergyIntolerance', request.allergyId);
       const allergy = stored ? AllergyIntolerance.safeParse(stored) : null;
@@ -117,7 +119,11 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
       if (!allergy?.success || allergy.data.patient.reference !== `Patient/${request.patientId}`) {
         throw new CoreError('notFound', 'No such allergy in this patient\u2019s record.');
       }
-      write([editedAllergy(allergy.data, request.edit, authorOf(session), new Date(clock.now()))], session.userId);
+      write(
+        [editedAllergy(allergy.data, request.edit, authorOf(session), new Date(clock.now()))],
+        session.userId,
+        served,
+      );
       return {};
     },
   };

@@ -1,4 +1,5 @@
 /** The `ws audit` commands: verify the chain (and its anchor), export it, accept a rollback. */
+import { hostname } from 'node:os';
 import { Policy } from '../../src-shared/policy/schema.ts';
 import {
   anchorOf,
@@ -160,9 +161,12 @@ export async function runAuditCommand(
       return 1;
     }
     const trail = createAuditTrail(vault.db, key, systemClock);
+    // The same AuditEvents central receives: central (from policy, when enrolled) as the server.
+    const central = readPolicy(options.policy).central;
+    const context = { hostName: hostname(), ...(central ? { fhirBaseUrl: central.fhirBaseUrl } : {}) };
     let count = 0;
     for (const entry of trail.entries(since === undefined ? {} : { since })) {
-      process.stdout.write(`${JSON.stringify(toAuditEvent(entry))}\n`);
+      process.stdout.write(`${JSON.stringify(toAuditEvent(entry, context))}\n`);
       count++;
     }
     // Exporting the trail is itself audited.

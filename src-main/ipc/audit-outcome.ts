@@ -47,7 +47,15 @@ export function requestAuditInput(
         : outcome.role === 'privacyOfficer'
           ? 'HOPERAT'
           : 'TREAT';
-    return { ...who, action, outcome: 'success', purposeOfUse, grantId, detail: outcome.channel };
+    return {
+      ...who,
+      action,
+      outcome: 'success',
+      purposeOfUse,
+      grantId,
+      detail: outcome.channel,
+      ...(outcome.resourceRefs?.length ? { resourceRefs: outcome.resourceRefs } : {}),
+    };
   }
   if (!REFUSALS.has(outcome.outcome)) return null;
   return {

@@ -26,7 +26,14 @@ export interface HandlerContext {
    * clinical sections under the same authorization module's decision) says so here, so the audit
    * entry carries that decision: a view under a break-glass grant is recorded as one.
    */
-  served: { decision?: AccessDecision };
+  served: {
+    decision?: AccessDecision;
+    /**
+     * The FHIR resources the handler read, created or updated (`Type/id`), when they are not the
+     * patient as a whole: the audit entry names them (BALP's data entity).
+     */
+    resourceRefs?: string[];
+  };
 }
 
 export type Handler<C extends ChannelName> = (
@@ -49,6 +56,8 @@ export interface RequestOutcome {
   patientId?: string;
   /** Why access was refused, for FORBIDDEN. */
   denial?: DenialReason;
+  /** What the handler read or wrote (`Type/id`), for an answered request that says so. */
+  resourceRefs?: string[];
 }
 
 export interface RouterDeps {
@@ -153,7 +162,14 @@ export function createRouter(deps: RouterDeps): (channel: unknown, request: unkn
         return fail(channel, userId, 'INTERNAL', 'The app could not complete this request.', about);
       }
       try {
-        deps.onOutcome?.({ channel, userId, outcome: 'ok', ...about, ...(decision ? { decision } : {}) });
+        deps.onOutcome?.({
+          channel,
+          userId,
+          outcome: 'ok',
+          ...about,
+          ...(decision ? { decision } : {}),
+          ...(served.resourceRefs ? { resourceRefs: served.resourceRefs } : {}),
+        });
       } catch (error) {
         deps.logger.log('error', 'ipc.audit-failed', { channel, errorName: errorName(error) });
         if (definition.phi)

@@ -51,14 +51,17 @@ export function createSyncHandlers(deps: SyncHandlerDeps): SyncHandlers {
   return {
     'sync.status': () => deps.engine().status(),
     'sync.now': () => deps.engine().syncNow(),
-    'sync.conflicts': (_request, { session }) => {
+    'sync.conflicts': (_request, { session, served }) => {
       if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
-      return { items: openConflicts(db(), session.userId).map((conflict) => conflictView(db(), conflict)) };
+      const conflicts = openConflicts(db(), session.userId);
+      served.resourceRefs = conflicts.map((c) => `${c.resourceType}/${c.resourceId}`);
+      return { items: conflicts.map((conflict) => conflictView(db(), conflict)) };
     },
-    'sync.resolveConflict': (request, { session }) => {
+    'sync.resolveConflict': (request, { session, served }) => {
       if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
       const conflict = openConflict(db(), request.conflictId, session.userId);
       if (!conflict) throw new CoreError('notFound', 'No such open conflict.');
+      served.resourceRefs = [`${conflict.resourceType}/${conflict.resourceId}`];
       let merged: FhirResource | null = null;
       if (request.choice === 'merged') {
         // A hand merge starts from central's version and applies the clinician's fields; the

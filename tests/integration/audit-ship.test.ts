@@ -7,6 +7,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadAuditKey } from '../../src-main/audit/key.ts';
 import { purgeAuditTrail } from '../../src-main/audit/retention.ts';
 import { pendingAuditCount, shipAuditTrail } from '../../src-main/audit/ship.ts';
+import { createAuditShipper } from '../../src-main/audit/shipper.ts';
+import { systemTimers } from '../../src-main/ports.ts';
 import { createAuditTrail, type AuditTrail } from '../../src-main/audit/trail.ts';
 import { verifyAuditTrail } from '../../src-main/audit/verify.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
@@ -176,5 +178,96 @@ describe('audit shipping', () => {
     const ids = trail.entries().map((e) => e.id);
     const response = await fhirFetch(central, token, `AuditEvent?_id=${ids.join(',')}&_count=50`);
     expect(((await response.json()) as { entry?: unknown[] }).entry).toHaveLength(5);
+  });
+
+  const reads = (n: number) => {
+    for (let i = 0; i < n; i++)
+      trail.append({
+        action: 'patient.read',
+        outcome: 'success',
+        userId: 'nurse1',
+        role: 'nurse',
+        patientId: 'pat-000001',
+        resourceRefs: ['Patient/pat-000001'],
+        purposeOfUse: 'TREAT',
+        detail: 'chart.read',
+      });
+  };
+  const versionsOf = async (id: string) =>
+    ((await (await fhirFetch(central, token, `AuditEvent/${id}/_history`)).json()) as { entry?: unknown[] }).entry
+      ?.length ?? 0;
+
+  it('a batch whose answer was lost is in doubt: not sent again until it settles, then only what central lacks', async () => {
+    reads(6);
+    let now = Date.now();
+    const at = { now: () => now };
+    // Central writes the batch; its answer is lost on the way back (the real request, its answer dropped).
+    const answerLost: typeof fetch = async (input, init) => {
+      await (await fetch(input, init)).arrayBuffer();
+      throw new TypeError('fetch failed', {
+        cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }),
+      });
+    };
+    expect(await ship({ clock: at, settleMs: 60_000, fetch: answerLost })).toMatchObject({
+      shipped: 0,
+      pending: 6,
+      stoppedBy: 'network',
+    });
+    const ids = trail.entries().map((e) => e.id);
+    expect(await serverEvent(ids[0]!)).not.toBeNull(); // central has them; the workstation cannot know
+    // Before it settles nothing goes again: a PUT now would write second versions.
+    expect(await ship({ clock: at, settleMs: 60_000 })).toMatchObject({ shipped: 0, pending: 6, stoppedBy: null });
+    // Settled: a look at central finds them all; they are marked shipped, nothing is re-sent.
+    now += 60_001;
+    expect(await ship({ clock: at, settleMs: 60_000 })).toMatchObject({ shipped: 6, pending: 0, stoppedBy: null });
+    for (const id of ids) expect(await versionsOf(id)).toBe(1);
+  });
+
+  it('an answer cut off after its headers: central is done, so the next round looks at once and re-sends nothing', async () => {
+    reads(4);
+    central.faults.inject({ kind: 'reset', method: 'POST', path: /^\/fhir\/R4\/?$/, times: 1 });
+    expect(await ship({ settleMs: 60_000 })).toMatchObject({ shipped: 0, pending: 4, stoppedBy: 'network' });
+    expect(await ship({ settleMs: 60_000 })).toMatchObject({ shipped: 4, pending: 0, stoppedBy: null });
+    for (const entry of trail.entries()) expect(await versionsOf(entry.id)).toBe(1);
+  });
+
+  it('sizes batches by the backlog within a byte cap, and the background shipper ships a backlog in one round', async () => {
+    reads(40);
+    const bodies: number[] = [];
+    const counting: typeof fetch = (input, init) => {
+      if (init?.method === 'POST') bodies.push(Buffer.byteLength(String(init.body)));
+      return fetch(input, init);
+    };
+    // A cap of 8 kB: several requests, none over the cap, everything shipped in one call.
+    expect(await ship({ batchSize: 1000, maxBatchBytes: 8_192, fetch: counting })).toMatchObject({
+      shipped: 40,
+      pending: 0,
+    });
+    expect(bodies.length).toBeGreaterThan(4);
+    expect(Math.max(...bodies)).toBeLessThanOrEqual(8_192 + 100);
+
+    // 2,500 entries: more than the 20 batches of 100 a round used to carry.
+    reads(2_500);
+    bodies.length = 0;
+    const shipper = createAuditShipper({
+      db: () => vault.db,
+      fhirBaseUrl: central.fhirBaseUrl,
+      allowLoopbackHttp: true,
+      fetch: counting,
+      accessToken: () => token,
+      clock,
+      timers: systemTimers,
+      logger,
+      intervalMs: 600_000,
+      afterRound: () => roundDone(),
+    });
+    let roundDone: () => void = () => undefined;
+    const round = new Promise<void>((resolve) => (roundDone = resolve));
+    shipper.kick();
+    await round;
+    await shipper.stop();
+    expect(pendingAuditCount(vault.db)).toBe(0);
+    // A backlog goes in full batches (1,000 entries each), not in a hundred small ones.
+    expect(bodies).toHaveLength(3);
   });
 });

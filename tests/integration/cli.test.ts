@@ -167,7 +167,11 @@ describe('ws audit', () => {
         resourceType: 'AuditEvent',
         type: { code: 'rest' },
         action: 'R',
-        entity: [{ what: { reference: 'Patient/p1' } }],
+        // BALP PatientRead: the patient (role 1) and the data read (role 4, the chart as a whole).
+        entity: [
+          { what: { reference: 'Patient/p1' }, role: { code: '1' } },
+          { what: { reference: 'Patient/p1' }, role: { code: '4' } },
+        ],
       });
     const since = await ws('audit', 'export', '--data-dir', dataDir, '--since', '2026-11-20T08:03:00Z');
     // Entries 4 and 5, and the first export's own entry.

@@ -37,13 +37,14 @@ afterEach(async () => {
 /** The audit trail as IT's tools see it: a second connection with the key from the keychain. */
 async function auditActions(
   dataDir: string,
-): Promise<{ action: string; patient_id: string | null; detail: string | null }[]> {
+): Promise<{ action: string; patient_id: string | null; detail: string | null; resource_refs: string | null }[]> {
   const db = openDatabase(path.join(dataDir, 'cache.db'), await keyStore.get(accountsFor(dataDir).current));
   try {
-    return db.prepare('SELECT action, patient_id, detail FROM audit_log ORDER BY seq').all() as {
+    return db.prepare('SELECT action, patient_id, detail, resource_refs FROM audit_log ORDER BY seq').all() as {
       action: string;
       patient_id: string | null;
       detail: string | null;
+      resource_refs: string | null;
     }[];
   } finally {
     db.close();
@@ -124,6 +125,11 @@ describe('sync through the core', () => {
       [patientId, 'chart.recordVitals'],
       [patientId, 'chart.writeNote'],
     ]);
+    // ... and names what it wrote (the AuditEvent's data entity, BALP role 4).
+    const created = trail.filter((e) => e.action === 'patient.create').map((e) => JSON.parse(e.resource_refs ?? '[]'));
+    expect(created[0]).toHaveLength(3);
+    expect(created[0].every((ref: string) => ref.startsWith('Observation/'))).toBe(true);
+    expect(created[1]).toEqual([`DocumentReference/${noteId}`]);
     expect(trail.some((e) => e.action === 'access.denied' || JSON.stringify(e).includes('stable'))).toBe(false);
   });
 

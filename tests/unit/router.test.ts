@@ -6,6 +6,7 @@ import { createRouter, type Handlers, type RequestOutcome, type Session } from '
 import { CoreError } from '../../src-main/base/index.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { VaultError } from '../../src-main/vault/errors.ts';
+import { requestAuditInput } from '../../src-main/ipc/audit-outcome.ts';
 
 const status = {
   appName: 'Clinic Workstation',
@@ -222,5 +223,28 @@ describe('IPC router', () => {
     const stripped = await route('patients.search', { query: 'Ze' });
     expect(JSON.stringify(stripped)).not.toContain('ssn');
     expect(logger.entries).toEqual([]);
+  });
+
+  it('hands the resources a handler wrote to the audit entry (BALP data entity), never their content', async () => {
+    const { route, outcomes } = setup(
+      nurse,
+      {
+        'chart.writeNote': (_request, { served }) => {
+          served.resourceRefs = ['DocumentReference/note-1'];
+          return { id: 'note-1' };
+        },
+      },
+      { 'pat-1': ['careTeam'] },
+    );
+    const note = { title: 'Progress note', text: 'Zentrell walked the corridor twice' };
+    expect(await route('chart.writeNote', { patientId: 'pat-1', note })).toMatchObject({ ok: true });
+    expect(outcomes.at(-1)).toMatchObject({ channel: 'chart.writeNote', resourceRefs: ['DocumentReference/note-1'] });
+    const input = requestAuditInput(outcomes.at(-1)!, true, () => null);
+    expect(input).toMatchObject({
+      action: 'patient.create',
+      patientId: 'pat-1',
+      resourceRefs: ['DocumentReference/note-1'],
+    });
+    expect(JSON.stringify(input)).not.toContain('Zentrell');
   });
 });
