@@ -1,13 +1,17 @@
 import { roleHasPermission } from '../../src-shared/access/roles.ts';
 import type { ChartAccess } from '../../src-shared/chart/chart.ts';
-import { AllergyIntolerance, type FhirResource } from '../../src-shared/fhir/index.ts';
+import { AllergyIntolerance, DocumentReference, type FhirResource } from '../../src-shared/fhir/index.ts';
+import { NOTE_TEXT_MAX } from '../../src-shared/chart/chart.ts';
+import type { Policy } from '../../src-shared/policy/schema.ts';
+import { centralFetchFor } from '../net/index.ts';
 import { type ActiveGrant, authorize } from '../access/index.ts';
 import type { Handlers } from '../ipc/index.ts';
 import type { Clock } from '../ports.ts';
-import { OutboxError, recordLocalChange, syncMarksOf } from '../sync/index.ts';
+import { OutboxError, readCentralResource, recordLocalChange, SyncHttpError, syncMarksOf } from '../sync/index.ts';
 import { durably, type Database } from '../vault/index.ts';
 import {
   readChart,
+  centralNoteText,
   clinicalNote,
   editedAllergy,
   vitalSignObservations,
@@ -20,7 +24,13 @@ import { CoreError } from '../base/index.ts';
 
 type ChartHandlers = Pick<
   Handlers,
-  'patients.search' | 'patients.open' | 'chart.read' | 'chart.recordVitals' | 'chart.writeNote' | 'chart.editAllergy'
+  | 'patients.search'
+  | 'patients.open'
+  | 'chart.read'
+  | 'chart.readNote'
+  | 'chart.recordVitals'
+  | 'chart.writeNote'
+  | 'chart.editAllergy'
 >;
 
 export interface ChartHandlerDeps {
@@ -31,7 +41,13 @@ export interface ChartHandlerDeps {
   clock: Clock;
   /** A local change was queued for central. */
   changed: () => void;
+  /** Policy's central services, where a note kept on central is read; undefined until IT enrolls. */
+  central?: Policy['central'];
+  /** The signed-in user's access token for central; null offline or in a PIN-only session. */
+  accessToken?: () => string | null;
 }
+
+const NOTE_ON_CENTRAL_OFFLINE = 'This note is stored on central; it can be shown when central can be reached.';
 
 /**
  * The records channels. The router has already checked the session, the role and (for one
@@ -64,6 +80,53 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
     displayName: deps.displayNameOf(session.userId),
   });
 
+  /**
+   * A note the cache keeps on central, read from central now. The text is returned and not
+   * stored: the cache holds only what it needs to show the chart (minimum necessary), and a large
+   * note read once stays on central, where its record of access is too.
+   */
+  const noteFromCentral = async (patientId: string, documentId: string): Promise<string> => {
+    // The router authorized this patient: the note must be theirs in the cache before central is asked.
+    const stored = readResource(db(), 'DocumentReference', documentId);
+    const cached = stored ? DocumentReference.safeParse(stored) : null;
+    if (!cached?.success || cached.data.subject?.reference !== `Patient/${patientId}`)
+      throw new CoreError('notFound', 'No such note in this patient\u2019s record.');
+    const token = deps.accessToken?.() ?? null;
+    if (!deps.central || !token) throw new CoreError('offline', NOTE_ON_CENTRAL_OFFLINE);
+    const central = deps.central;
+    let fetched: unknown;
+    try {
+      fetched = await readCentralResource('DocumentReference', documentId, {
+        fhirBaseUrl: central.fhirBaseUrl,
+        allowLoopbackHttp: central.allowLoopbackHttp,
+        fetch: centralFetchFor(central),
+        maxResponseBytes: central.maxResponseMiB * 1048576,
+        accessToken: token,
+      });
+    } catch (error) {
+      if (error instanceof SyncHttpError && (error.status === 401 || error.status === 403))
+        throw new CoreError('forbidden', 'Central refused to show this note.');
+      if (error instanceof SyncHttpError && ['network', 'timeout', 'tls'].includes(error.reason))
+        throw new CoreError('offline', NOTE_ON_CENTRAL_OFFLINE);
+      if (
+        error instanceof SyncHttpError &&
+        (error.status === 408 || error.status === 429 || (error.status ?? 0) >= 500)
+      )
+        throw new CoreError('offline', NOTE_ON_CENTRAL_OFFLINE);
+      if (error instanceof SyncHttpError)
+        throw new CoreError('unavailable', 'Central sent an answer this workstation could not read.');
+      throw error;
+    }
+    // Central's answer is untrusted: the same note (id) of the same patient, valid FHIR, or nothing.
+    const note = fetched === null ? null : DocumentReference.safeParse(fetched);
+    if (!note?.success || note.data.id !== documentId || note.data.subject?.reference !== `Patient/${patientId}`)
+      throw new CoreError('notFound', 'Central has no such note for this patient.');
+    const text = centralNoteText(note.data as unknown as Record<string, unknown>);
+    if (text === null) throw new CoreError('notFound', 'Central holds no text for this note.');
+    if (text.length > NOTE_TEXT_MAX) throw new CoreError('unavailable', 'This note is too large to show here.');
+    return text;
+  };
+
   return {
     'patients.search': (request) => ({ results: searchPatients(db(), request.query, request.limit) }),
     'patients.open': (request, { session, served }) => {
@@ -90,6 +153,11 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
       return { patient, access, sections: access === 'full' ? chartOf(patient.id) : null, emergencyAccessUntil };
     },
     'chart.read': (request) => chartOf(request.patientId),
+    'chart.readNote': async (request, { served }) => {
+      const text = await noteFromCentral(request.patientId, request.documentId);
+      served.resourceRefs = [`DocumentReference/${request.documentId}`];
+      return { text };
+    },
     'chart.recordVitals': (request, { session }) => {
       if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
       requirePatient(request.patientId);

@@ -13,6 +13,7 @@ const READS: Readonly<Record<string, AuditInput['action']>> = {
   'patients.search': 'patient.search',
   'patients.open': 'patient.read',
   'chart.read': 'patient.read',
+  'chart.readNote': 'patient.read',
   'breakGlass.reviewQueue': 'audit.read',
   'sync.conflicts': 'patient.read',
 };
@@ -47,7 +48,8 @@ export function requestAuditInput(
         : outcome.role === 'privacyOfficer'
           ? 'HOPERAT'
           : 'TREAT';
-    return { ...who, action, outcome: 'success', purposeOfUse, grantId, detail: outcome.channel };
+    const resourceRefs = outcome.resourceRefs ? { resourceRefs: outcome.resourceRefs } : {};
+    return { ...who, ...resourceRefs, action, outcome: 'success', purposeOfUse, grantId, detail: outcome.channel };
   }
   if (!REFUSALS.has(outcome.outcome)) return null;
   return {

@@ -24,9 +24,10 @@ export interface HandlerContext {
   /**
    * A handler that serves more than its channel's permission covers (patients.open returning the
    * clinical sections under the same authorization module's decision) says so here, so the audit
-   * entry carries that decision: a view under a break-glass grant is recorded as one.
+   * entry carries that decision: a view under a break-glass grant is recorded as one. A handler
+   * that reads one record names it in `resourceRefs` ("DocumentReference/<id>") for the entry.
    */
-  served: { decision?: AccessDecision };
+  served: { decision?: AccessDecision; resourceRefs?: readonly string[] };
 }
 
 export type Handler<C extends ChannelName> = (
@@ -49,6 +50,8 @@ export interface RequestOutcome {
   patientId?: string;
   /** Why access was refused, for FORBIDDEN. */
   denial?: DenialReason;
+  /** The records an answer was read from, when the handler named them ("DocumentReference/<id>"). */
+  resourceRefs?: readonly string[];
 }
 
 export interface RouterDeps {
@@ -73,6 +76,7 @@ const ipcCodeOf: Readonly<Record<CoreErrorKind, IpcErrorCode>> = {
   notFound: 'NOT_FOUND',
   conflict: 'CONFLICT',
   unavailable: 'UNAVAILABLE',
+  offline: 'OFFLINE',
 };
 
 function issuesMessage(error: z.ZodError): string {
@@ -153,7 +157,14 @@ export function createRouter(deps: RouterDeps): (channel: unknown, request: unkn
         return fail(channel, userId, 'INTERNAL', 'The app could not complete this request.', about);
       }
       try {
-        deps.onOutcome?.({ channel, userId, outcome: 'ok', ...about, ...(decision ? { decision } : {}) });
+        deps.onOutcome?.({
+          channel,
+          userId,
+          outcome: 'ok',
+          ...about,
+          ...(decision ? { decision } : {}),
+          ...(served.resourceRefs ? { resourceRefs: served.resourceRefs } : {}),
+        });
       } catch (error) {
         deps.logger.log('error', 'ipc.audit-failed', { channel, errorName: errorName(error) });
         if (definition.phi)

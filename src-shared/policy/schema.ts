@@ -145,16 +145,10 @@ export const CentralPolicy = z
      * (type, title, size) and the chart fetches one when someone asks, so a note with a large scan
      * still syncs and does not count against maxResourceMiB.
      */
-    maxAttachmentKiB: z
-      .number()
-      .int()
-      .min(1)
-      .max(512 * 1024)
-      .default(256)
-      .meta({
-        description:
-          "The largest attachment (a note's text or file, a photo) kept in the cache, in KiB; a larger one is stored without its data, marked as stored on central, and fetched from central when the chart shows it.",
-      }),
+    maxAttachmentKiB: z.number().int().min(1).max(4096).default(256).meta({
+      description:
+        "The largest attachment (a note's text or file, a photo) kept in the cache, in KiB; a larger one is stored without its data, marked as stored on central, and fetched from central when the chart shows it.",
+    }),
     /** Pages of one resource type read in one sync round; the rest is read in the next rounds. */
     maxPagesPerType: z.number().int().min(10).max(100_000).default(5000).meta({
       description:
