@@ -13,7 +13,7 @@ import type { ChartSections } from '../../src-shared/chart/chart.ts';
 import { ATTACHMENT_ON_CENTRAL_URL } from '../../src-shared/fhir/index.ts';
 import { openDatabase, type Database } from '../../src-main/vault/sqlcipher.ts';
 import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
-import { signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
+import { PIN, signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
 import { tempVaultDir, type TempVaultDir } from '../support/vault-fixture.ts';
 import { fillCache } from '../support/workstation.ts';
@@ -156,6 +156,17 @@ describe('a note larger than central.maxAttachmentKiB', () => {
         message: 'This note is stored on central; it can be shown when central can be reached.',
       },
     });
+
+    // A PIN-only session (signed in offline) has no token for central: the same answer, unasked.
+    central.faults.clear();
+    const asked = central.faults.inject({ kind: 'latency', ms: 0, path: /\/DocumentReference\//, times: Infinity });
+    await ok(h, 'session.end', { reason: 'signOut' });
+    expect(await ok(h, 'session.signInOffline', { username: 'nurse1', pin: PIN })).toMatchObject({ state: 'active' });
+    expect(await h.call('chart.readNote', { patientId, documentId: bigId })).toMatchObject({
+      ok: false,
+      error: { code: 'OFFLINE' },
+    });
+    expect(asked.hits, 'central was not asked without a token').toBe(0);
   });
 
   it("refuses a note that is not this patient's, before asking central", async () => {
