@@ -1,17 +1,14 @@
 import { roleHasPermission } from '../../src-shared/access/roles.ts';
 import type { ChartAccess } from '../../src-shared/chart/chart.ts';
-import { AllergyIntolerance, DocumentReference, type FhirResource } from '../../src-shared/fhir/index.ts';
-import { NOTE_TEXT_MAX } from '../../src-shared/chart/chart.ts';
+import { AllergyIntolerance, type FhirResource } from '../../src-shared/fhir/index.ts';
 import type { Policy } from '../../src-shared/policy/schema.ts';
-import { centralFetchFor } from '../net/index.ts';
 import { type ActiveGrant, authorize } from '../access/index.ts';
 import type { Handlers } from '../ipc/index.ts';
 import type { Clock } from '../ports.ts';
-import { OutboxError, readCentralResource, recordLocalChange, SyncHttpError, syncMarksOf } from '../sync/index.ts';
+import { OutboxError, recordLocalChange, syncMarksOf } from '../sync/index.ts';
 import { durably, type Database } from '../vault/index.ts';
 import {
   readChart,
-  centralNoteText,
   clinicalNote,
   editedAllergy,
   vitalSignObservations,
@@ -21,6 +18,7 @@ import {
   searchPatients,
 } from '../records/index.ts';
 import { CoreError } from '../base/index.ts';
+import { noteFromCentral } from './note-on-central.ts';
 
 type ChartHandlers = Pick<
   Handlers,
@@ -46,8 +44,6 @@ export interface ChartHandlerDeps {
   /** The signed-in user's access token for central; null offline or in a PIN-only session. */
   accessToken?: () => string | null;
 }
-
-const NOTE_ON_CENTRAL_OFFLINE = 'This note is stored on central; it can be shown when central can be reached.';
 
 /**
  * The records channels. The router has already checked the session, the role and (for one
@@ -80,53 +76,6 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
     displayName: deps.displayNameOf(session.userId),
   });
 
-  /**
-   * A note the cache keeps on central, read from central now. The text is returned and not
-   * stored: the cache holds only what it needs to show the chart (minimum necessary), and a large
-   * note read once stays on central, where its record of access is too.
-   */
-  const noteFromCentral = async (patientId: string, documentId: string): Promise<string> => {
-    // The router authorized this patient: the note must be theirs in the cache before central is asked.
-    const stored = readResource(db(), 'DocumentReference', documentId);
-    const cached = stored ? DocumentReference.safeParse(stored) : null;
-    if (!cached?.success || cached.data.subject?.reference !== `Patient/${patientId}`)
-      throw new CoreError('notFound', 'No such note in this patient\u2019s record.');
-    const token = deps.accessToken?.() ?? null;
-    if (!deps.central || !token) throw new CoreError('offline', NOTE_ON_CENTRAL_OFFLINE);
-    const central = deps.central;
-    let fetched: unknown;
-    try {
-      fetched = await readCentralResource('DocumentReference', documentId, {
-        fhirBaseUrl: central.fhirBaseUrl,
-        allowLoopbackHttp: central.allowLoopbackHttp,
-        fetch: centralFetchFor(central),
-        maxResponseBytes: central.maxResponseMiB * 1048576,
-        accessToken: token,
-      });
-    } catch (error) {
-      if (error instanceof SyncHttpError && (error.status === 401 || error.status === 403))
-        throw new CoreError('forbidden', 'Central refused to show this note.');
-      if (error instanceof SyncHttpError && ['network', 'timeout', 'tls'].includes(error.reason))
-        throw new CoreError('offline', NOTE_ON_CENTRAL_OFFLINE);
-      if (
-        error instanceof SyncHttpError &&
-        (error.status === 408 || error.status === 429 || (error.status ?? 0) >= 500)
-      )
-        throw new CoreError('offline', NOTE_ON_CENTRAL_OFFLINE);
-      if (error instanceof SyncHttpError)
-        throw new CoreError('unavailable', 'Central sent an answer this workstation could not read.');
-      throw error;
-    }
-    // Central's answer is untrusted: the same note (id) of the same patient, valid FHIR, or nothing.
-    const note = fetched === null ? null : DocumentReference.safeParse(fetched);
-    if (!note?.success || note.data.id !== documentId || note.data.subject?.reference !== `Patient/${patientId}`)
-      throw new CoreError('notFound', 'Central has no such note for this patient.');
-    const text = centralNoteText(note.data as unknown as Record<string, unknown>);
-    if (text === null) throw new CoreError('notFound', 'Central holds no text for this note.');
-    if (text.length > NOTE_TEXT_MAX) throw new CoreError('unavailable', 'This note is too large to show here.');
-    return text;
-  };
-
   return {
     'patients.search': (request) => ({ results: searchPatients(db(), request.query, request.limit) }),
     'patients.open': (request, { session, served }) => {
@@ -154,7 +103,10 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
     },
     'chart.read': (request) => chartOf(request.patientId),
     'chart.readNote': async (request, { served }) => {
-      const text = await noteFromCentral(request.patientId, request.documentId);
+      const text = await noteFromCentral(db(), request.patientId, request.documentId, {
+        central: deps.central,
+        accessToken: deps.accessToken?.() ?? null,
+      });
       served.resourceRefs = [`DocumentReference/${request.documentId}`];
       return { text };
     },
