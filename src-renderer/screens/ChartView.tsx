@@ -263,7 +263,8 @@ function byteSize(bytes: number): string {
 
 /**
  * A note too large for the cache (policy central.maxAttachmentKiB): what it is, and its text read
- * from central on demand. The text lives in this component only, gone when the chart closes.
+ * from central on demand. The text lives in this component only, gone when the chart closes or
+ * the workstation locks (the lock screen replaces the workspace).
  */
 function NoteOnCentral({
   patientId,
