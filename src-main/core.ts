@@ -157,6 +157,8 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
         displayNameOf,
         clock,
         changed: () => sync.kick(),
+        central: workstation.ready ? policy.central : undefined,
+        accessToken: () => sessions.accessToken(),
       }),
       ...createSyncHandlers({ db, engine: () => sync, clock, displayNameOf }),
       ...createBreakGlassHandlers(() => breakGlass, sessions),

@@ -17,7 +17,9 @@ export type CoreErrorKind =
   /** The request clashes with the current state (someone is signed in, a conflict is open). */
   | 'conflict'
   /** The workstation cannot do this now (not set up, cache unavailable). */
-  | 'unavailable';
+  | 'unavailable'
+  /** This needs central, which cannot be reached now (or the session has no token for it). */
+  | 'offline';
 
 export class CoreError extends Error {
   override readonly name = 'CoreError';

@@ -1,6 +1,7 @@
 import { roleHasPermission } from '../../src-shared/access/roles.ts';
 import type { ChartAccess } from '../../src-shared/chart/chart.ts';
 import { AllergyIntolerance, type FhirResource } from '../../src-shared/fhir/index.ts';
+import type { Policy } from '../../src-shared/policy/schema.ts';
 import { type ActiveGrant, authorize } from '../access/index.ts';
 import type { Handlers } from '../ipc/index.ts';
 import type { Clock } from '../ports.ts';
@@ -17,10 +18,17 @@ import {
   searchPatients,
 } from '../records/index.ts';
 import { CoreError } from '../base/index.ts';
+import { noteFromCentral } from './note-on-central.ts';
 
 type ChartHandlers = Pick<
   Handlers,
-  'patients.search' | 'patients.open' | 'chart.read' | 'chart.recordVitals' | 'chart.writeNote' | 'chart.editAllergy'
+  | 'patients.search'
+  | 'patients.open'
+  | 'chart.read'
+  | 'chart.readNote'
+  | 'chart.recordVitals'
+  | 'chart.writeNote'
+  | 'chart.editAllergy'
 >;
 
 export interface ChartHandlerDeps {
@@ -31,6 +39,10 @@ export interface ChartHandlerDeps {
   clock: Clock;
   /** A local change was queued for central. */
   changed: () => void;
+  /** Policy's central services, where a note kept on central is read; undefined until IT enrolls. */
+  central?: Policy['central'];
+  /** The signed-in user's access token for central; null offline or in a PIN-only session. */
+  accessToken?: () => string | null;
 }
 
 /**
@@ -92,6 +104,14 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
       return { patient, access, sections: access === 'full' ? chartOf(patient.id) : null, emergencyAccessUntil };
     },
     'chart.read': (request) => chartOf(request.patientId),
+    'chart.readNote': async (request, { served }) => {
+      const text = await noteFromCentral(db(), request.patientId, request.documentId, {
+        central: deps.central,
+        accessToken: deps.accessToken?.() ?? null,
+      });
+      served.resourceRefs = [`DocumentReference/${request.documentId}`];
+      return { text };
+    },
     'chart.recordVitals': (request, { session, served }) => {
       if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
       requirePatient(request.patientId);

@@ -13,6 +13,7 @@ const READS: Readonly<Record<string, AuditInput['action']>> = {
   'patients.search': 'patient.search',
   'patients.open': 'patient.read',
   'chart.read': 'patient.read',
+  'chart.readNote': 'patient.read',
   'breakGlass.reviewQueue': 'audit.read',
   'sync.conflicts': 'patient.read',
 };

@@ -82,6 +82,7 @@ const ipcCodeOf: Readonly<Record<CoreErrorKind, IpcErrorCode>> = {
   notFound: 'NOT_FOUND',
   conflict: 'CONFLICT',
   unavailable: 'UNAVAILABLE',
+  offline: 'OFFLINE',
 };
 
 function issuesMessage(error: z.ZodError): string {

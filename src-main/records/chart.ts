@@ -3,6 +3,7 @@ import {
   ALLERGY_CLINICAL_SYSTEM,
   ALLERGY_VERIFICATION_SYSTEM,
   CONDITION_VERIFICATION_SYSTEM,
+  isOnCentral,
   LOINC,
   type FhirResource,
 } from '../../src-shared/fhir/index.ts';
@@ -76,14 +77,39 @@ function observationValue(observation: Json): string {
   return 'No value';
 }
 
-function noteText(document: Json): string {
+/** What a note's text is: the first text/plain attachment, inline or kept on central by the pull. */
+type NoteText = { text: string; onCentral: { title: string | null; size: number | null } | null };
+
+function noteText(document: Json): NoteText {
+  for (const content of asArray(document['content'])) {
+    const attachment = asObject(asObject(content)?.['attachment']);
+    const data = asText(attachment?.['data']);
+    const type = asText(attachment?.['contentType']) ?? 'text/plain';
+    if (!type.startsWith('text/plain')) continue;
+    if (data) return { text: Buffer.from(data, 'base64').toString('utf8'), onCentral: null };
+    if (isOnCentral(attachment)) {
+      const size = attachment?.['size'];
+      return {
+        text: '',
+        onCentral: { title: asText(attachment?.['title']), size: typeof size === 'number' ? size : null },
+      };
+    }
+  }
+  return { text: 'This note has no text this workstation can show.', onCentral: null };
+}
+
+/**
+ * The text of a note as central holds it (chart.readNote): the first text/plain attachment with
+ * data, which is the one the cache kept on central. Null when there is none.
+ */
+export function centralNoteText(document: Json): string | null {
   for (const content of asArray(document['content'])) {
     const attachment = asObject(asObject(content)?.['attachment']);
     const data = asText(attachment?.['data']);
     const type = asText(attachment?.['contentType']) ?? 'text/plain';
     if (data && type.startsWith('text/plain')) return Buffer.from(data, 'base64').toString('utf8');
   }
-  return 'This note has no text this workstation can show.';
+  return null;
 }
 
 /** One comment on an allergy (an R4 Annotation): its text, who wrote it (a name if there is one) and when. */
@@ -166,7 +192,7 @@ export function buildChart(
         title: conceptText(d['type']) ?? 'Note',
         date: asText(d['date']),
         author: asText(asObject(asArray(d['author'])[0])?.['display']),
-        text: noteText(d),
+        ...noteText(d),
         sortKey: asText(d['date']) ?? '',
       })),
     ),
@@ -239,7 +265,7 @@ export function describeRecord(resource: FhirResource): RecordDescription {
       fields: [
         { label: 'Title', value: note.title },
         { label: 'Date', value: note.date },
-        { label: 'Text', value: note.text },
+        { label: 'Text', value: note.onCentral ? 'Stored on central' : note.text },
       ],
     };
   if (enteredInError(resource as unknown as Json))

@@ -5,7 +5,7 @@
  * allergy-edit.ts: allergy edits that keep everything they do not change).
  */
 export { recordsLargeTables, recordsMigrations, recordsSalvage } from './schema.ts';
-export { readChart, describeRecord } from './chart.ts';
+export { readChart, describeRecord, centralNoteText } from './chart.ts';
 export { clinicalNote, vitalSignObservations, type Author } from './edits.ts';
 export { allergyEditOf, editedAllergy, mergedAllergy } from './allergy-edit.ts';
 export { practitionerRelationships, type CareRelationship } from './relationships.ts';

@@ -17,3 +17,5 @@ export {
   syncMarksOf,
 } from './outbox.ts';
 export { createTokenSource } from './tokens.ts';
+export { readCentralResource, type CentralResourceRead } from './central-resource.ts';
+export { SyncHttpError } from './http.ts';

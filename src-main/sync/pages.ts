@@ -1,3 +1,4 @@
+import { withholdLargeAttachments } from '../../src-shared/fhir/attachments.ts';
 import { prepareResource, type Prepared } from '../../src-shared/fhir/prepare.ts';
 import { fetchAndReadWithRetry, readBoundedJson, SyncHttpError, type HttpDeps } from './http.ts';
 
@@ -32,6 +33,8 @@ export interface PageLimits {
   maxResourceBytes: number;
   /** Pages of one search in one read; the rest waits for the next round. */
   maxPages: number;
+  /** Attachments larger than this (decoded) are stored without their data (policy central.maxAttachmentKiB). */
+  maxAttachmentBytes: number;
 }
 
 export function nextLink(bundle: Bundle, base: URL): string | null {
@@ -161,7 +164,11 @@ export interface PreparedPage {
  */
 export const CLOCK_SLACK_MS = 2_000;
 
-export function preparePage(page: Page, type: string, limits: Pick<PageLimits, 'maxResourceBytes'>): PreparedPage {
+export function preparePage(
+  page: Page,
+  type: string,
+  limits: Pick<PageLimits, 'maxResourceBytes' | 'maxAttachmentBytes'>,
+): PreparedPage {
   const prepared: Prepared[] = [];
   const future: string[] = [];
   let newest: string | null = null;
@@ -170,7 +177,10 @@ export function preparePage(page: Page, type: string, limits: Pick<PageLimits, '
   for (const entry of page.bundle.entry ?? []) {
     const resource = entry.resource as { resourceType?: unknown; meta?: { lastUpdated?: unknown } } | undefined;
     if (!resource || resource.resourceType !== type) continue; // included or outcome entries: not this type's
-    const outcome = withinSize(prepareResource(resource), limits.maxResourceBytes);
+    // Large attachments first, so a note with a large scan is kept (without it) rather than
+    // refused as too large; the rest of the resource is validated and sized as it will be stored.
+    const kept = withholdLargeAttachments(resource, limits.maxAttachmentBytes);
+    const outcome = withinSize(prepareResource(kept), limits.maxResourceBytes);
     prepared.push(outcome);
     if (!outcome.ok) continue;
     const lastUpdated = resource.meta?.lastUpdated;

@@ -58,12 +58,16 @@ export interface PullOptions extends HttpDeps {
 
 /** Bytes and pages from the policy's MiB and page counts. */
 export function pageLimitsOf(
-  central: Pick<NonNullable<Policy['central']>, 'maxResponseMiB' | 'maxResourceMiB' | 'maxPagesPerType'>,
+  central: Pick<
+    NonNullable<Policy['central']>,
+    'maxResponseMiB' | 'maxResourceMiB' | 'maxPagesPerType' | 'maxAttachmentKiB'
+  >,
 ): PageLimits {
   return {
     maxResponseBytes: central.maxResponseMiB * 1048576,
     maxResourceBytes: central.maxResourceMiB * 1048576,
     maxPages: central.maxPagesPerType,
+    maxAttachmentBytes: central.maxAttachmentKiB * 1024,
   };
 }
 
@@ -71,6 +75,7 @@ export const DEFAULT_PAGE_LIMITS: PageLimits = pageLimitsOf({
   maxResponseMiB: CentralPolicy.shape.maxResponseMiB.parse(undefined),
   maxResourceMiB: CentralPolicy.shape.maxResourceMiB.parse(undefined),
   maxPagesPerType: CentralPolicy.shape.maxPagesPerType.parse(undefined),
+  maxAttachmentKiB: CentralPolicy.shape.maxAttachmentKiB.parse(undefined),
 });
 
 export interface PullResult {

@@ -254,6 +254,54 @@ function VitalsSection({
   );
 }
 
+/** Bytes in the unit a person reads ("2.0 MiB", "300 KiB"). */
+function byteSize(bytes: number): string {
+  if (bytes >= 1048576) return `${(bytes / 1048576).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KiB`;
+  return `${bytes} bytes`;
+}
+
+/**
+ * A note too large for the cache (policy central.maxAttachmentKiB): what it is, and its text read
+ * from central on demand. The text lives in this component only, gone when the chart closes or
+ * the workstation locks (the lock screen replaces the workspace).
+ */
+function NoteOnCentral({
+  patientId,
+  documentId,
+  onCentral,
+}: {
+  patientId: string;
+  documentId: string;
+  onCentral: NonNullable<ChartSections['notes'][number]['onCentral']>;
+}) {
+  const [text, setText] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loading, setLoading] = useState(false);
+  const show = async () => {
+    setLoading(true);
+    setError(null);
+    const answer = await invoke('chart.readNote', { patientId, documentId });
+    setLoading(false);
+    if (answer.ok) setText(answer.data.text);
+    else setError(answer.error.message);
+  };
+  if (text !== null) return <pre className="note__text">{text}</pre>;
+  return (
+    <div className="note__on-central">
+      <p>
+        {onCentral.title && <>{onCentral.title} · </>}
+        {onCentral.size !== null && <>{byteSize(onCentral.size)} · </>}
+        Stored on central
+      </p>
+      <button type="button" onClick={() => void show()} disabled={loading}>
+        {loading ? 'Loading note…' : 'Show note'}
+      </button>
+      {error && <ErrorAlert label="Not shown:" message={error} />}
+    </div>
+  );
+}
+
 function NotesSection({
   patientId,
   rows,
@@ -291,7 +339,11 @@ function NotesSection({
                 <strong>{n.title}</strong> · {when(n.date)}
                 {n.author && <> · {n.author}</>} <SyncTag sync={n.sync} />
               </summary>
-              <pre className="note__text">{n.text}</pre>
+              {n.onCentral ? (
+                <NoteOnCentral patientId={patientId} documentId={n.id} onCentral={n.onCentral} />
+              ) : (
+                <pre className="note__text">{n.text}</pre>
+              )}
             </details>
           </article>
         ))

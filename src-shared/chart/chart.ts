@@ -52,7 +52,25 @@ export const VitalRow = z.object({
   value: text,
   effective: optionalText,
 });
-export const NoteRow = z.object({ ...row, title: text, date: optionalText, author: optionalText, text });
+/**
+ * The longest note text that crosses to the window (UTF-16 units): a note's text is kept in the
+ * cache up to policy central.maxAttachmentKiB (at most 4 MiB) and read from central past it.
+ */
+export const NOTE_TEXT_MAX = 4 * 1024 * 1024;
+
+export const NoteRow = z.object({
+  ...row,
+  title: text,
+  date: optionalText,
+  author: optionalText,
+  /** The note's text; empty when it is stored on central only (onCentral). */
+  text: z.string().max(NOTE_TEXT_MAX),
+  /**
+   * The note's text is larger than policy central.maxAttachmentKiB, so the cache keeps only what
+   * it is (its title and size in bytes); chart.readNote fetches the text from central on demand.
+   */
+  onCentral: z.object({ title: optionalText, size: z.number().int().nonnegative().nullable() }).nullable(),
+});
 
 export const ChartSections = z.object({
   allergies: z.array(AllergyRow),

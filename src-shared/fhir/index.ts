@@ -5,3 +5,4 @@ export * from './datatypes.ts';
 export * from './codes.ts';
 export * from './resources.ts';
 export * from './helpers.ts';
+export * from './attachments.ts';

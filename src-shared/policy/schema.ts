@@ -140,6 +140,15 @@ export const CentralPolicy = z
       description:
         'The largest single resource kept from central, in MiB; a larger one is refused and recorded in sync diagnostics. At most central.maxResponseMiB.',
     }),
+    /**
+     * Attachments larger than this (decoded) are kept on central: the cache stores what they are
+     * (type, title, size) and the chart fetches one when someone asks, so a note with a large scan
+     * still syncs and does not count against maxResourceMiB.
+     */
+    maxAttachmentKiB: z.number().int().min(1).max(4096).default(256).meta({
+      description:
+        "The largest attachment (a note's text or file, a photo) kept in the cache, in KiB; a larger one is stored without its data, marked as stored on central, and fetched from central when the chart shows it.",
+    }),
     /** Pages of one resource type read in one sync round; the rest is read in the next rounds. */
     maxPagesPerType: z.number().int().min(10).max(100_000).default(5000).meta({
       description:

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { defineChannel } from '../define.ts';
-import { ChartAccess, ChartSections } from '../../chart/chart.ts';
+import { ChartAccess, ChartSections, NOTE_TEXT_MAX } from '../../chart/chart.ts';
 import { AllergyEdit, NoteEntry, VitalsEntry } from '../../chart/vitals.ts';
 import { FhirId } from './common.ts';
 
@@ -60,6 +60,21 @@ export const chartReadChannels = {
   'chart.read': defineChannel({
     request: PatientRequest,
     response: ChartSections,
+    access: {
+      kind: 'session',
+      permission: 'patient.clinical.read',
+      patientOf: (request: { patientId: string }) => request.patientId,
+    },
+    phi: true,
+  }),
+  /**
+   * The text of a note the cache keeps on central (larger than policy central.maxAttachmentKiB),
+   * fetched from central now under the user's token; OFFLINE when central cannot be reached.
+   * Authorized and audited like chart.read, as a read of that DocumentReference.
+   */
+  'chart.readNote': defineChannel({
+    request: z.object({ patientId: FhirId, documentId: FhirId }).strict(),
+    response: z.object({ text: z.string().max(NOTE_TEXT_MAX) }),
     access: {
       kind: 'session',
       permission: 'patient.clinical.read',
