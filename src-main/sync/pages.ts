@@ -11,6 +11,8 @@ import { fetchWithRetry, SyncHttpError, type HttpDeps } from './http.ts';
  */
 export interface Bundle {
   resourceType?: unknown;
+  /** When the search ran, if the server says (HAPI dates every page of a held search so). */
+  meta?: { lastUpdated?: unknown };
   entry?: {
     resource?: unknown;
     request?: { method?: unknown; url?: unknown };
@@ -72,10 +74,26 @@ export async function* readPages(first: string, options: PageReadOptions): Async
   }
 }
 
-/** One search page of a type, validated: its resources ready to store or rejected, and its newest lastUpdated. */
+/**
+ * One search page of a type, validated: its resources ready to store or rejected, and how far it
+ * moves the pull's cursor: its newest lastUpdated, but never past the time the search ran.
+ */
 export interface PreparedPage {
   prepared: Prepared[];
   newest: string | null;
+}
+
+/**
+ * A server that holds a search's results (HAPI's `_getpages`) shows each resource as it is when
+ * its page is read: a later page may carry a resource updated after the search ran, while what
+ * was created since is not in the results at all. A cursor moved to that update would step over
+ * those for good (the overlap is seconds), so it stops at the search's time, which such a server
+ * gives as Bundle.meta.lastUpdated. The next pull then finds them. Null when the page has none.
+ */
+function searchTimeMs(bundle: Bundle): number | null {
+  const at = bundle.meta?.lastUpdated;
+  const ms = typeof at === 'string' ? Date.parse(at) : Number.NaN;
+  return Number.isNaN(ms) ? null : ms;
 }
 
 export function preparePage(bundle: Bundle, type: string): PreparedPage {
@@ -93,5 +111,7 @@ export function preparePage(bundle: Bundle, type: string): PreparedPage {
     }
     prepared.push(prepareResource(resource));
   }
+  const searchedAt = searchTimeMs(bundle);
+  if (searchedAt !== null && newestMs > searchedAt) newest = bundle.meta?.lastUpdated as string;
   return { prepared, newest };
 }
