@@ -37,7 +37,15 @@ export interface PageReadOptions extends HttpDeps {
 async function fetchBundle(url: string, options: PageReadOptions): Promise<Bundle> {
   const response = await fetchWithRetry(
     url,
-    { headers: { accept: 'application/fhir+json', authorization: `Bearer ${options.accessToken}` } },
+    {
+      headers: {
+        accept: 'application/fhir+json',
+        authorization: `Bearer ${options.accessToken}`,
+        // A sync asks what central holds now: a server may otherwise answer a search it saw
+        // recently from the results it kept (HAPI FHIR does for a minute by default).
+        'cache-control': 'no-cache',
+      },
+    },
     options,
   );
   if (!response.ok) {

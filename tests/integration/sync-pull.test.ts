@@ -161,6 +161,24 @@ describe('sync pull', () => {
     expect(stored).toBe(1);
   });
 
+  it('sees a change made right after a pull that asked the very same search (HAPI reuses searches for a minute)', async () => {
+    await pullType(options(), 'Condition');
+    // Nothing new: the cursor stays, and the next pull asks exactly the same search.
+    expect((await pullType(options(), 'Condition')).stored).toBe(0);
+    const [condition] = (
+      (await (await fhirFetch(central, token, 'Condition?_count=1')).json()) as {
+        entry: { resource: Record<string, unknown> }[];
+      }
+    ).entry.map((e) => e.resource);
+    const put = await fhirFetch(central, token, `Condition/${condition!['id'] as string}`, {
+      method: 'PUT',
+      body: JSON.stringify({ ...condition, meta: undefined, note: [{ text: 'Changed just after a pull.' }] }),
+    });
+    expect(put.status).toBe(200);
+    await put.body?.cancel();
+    expect((await pullType(options(), 'Condition')).stored).toBe(1);
+  });
+
   it("applies deletes from the server's history, once", async () => {
     await pullAll(options({ types: ['Patient', 'Condition'] }));
     const first = async (type: string) =>

@@ -137,13 +137,18 @@ export async function signIn(
   };
 }
 
-/** fetch against the FHIR API with a bearer token and FHIR JSON. */
+/**
+ * fetch against the FHIR API with a bearer token and FHIR JSON. Tests look at what central holds
+ * now: `Cache-Control: no-cache` keeps the HAPI personality from answering a recent search again
+ * from its held results (a test about that reuse sends its own Cache-Control).
+ */
 export function fhirFetch(central: Central, token: string, path: string, init: RequestInit = {}): Promise<Response> {
   const url = /^https?:/.test(path) ? path : `${central.fhirBaseUrl}/${path.replace(/^\/+/, '')}`;
   return fetch(url, {
     ...init,
     headers: {
       accept: 'application/fhir+json',
+      'cache-control': 'no-cache',
       ...(init.body ? { 'content-type': 'application/fhir+json' } : {}),
       authorization: `Bearer ${token}`,
       ...(init.headers as Record<string, string> | undefined),
