@@ -173,7 +173,7 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
   }
 
   async function searchType(resourceType: string, search: URLSearchParams, req: IncomingMessage): Promise<Reply> {
-    if (traits.paging === 'snapshot') return heldSearch(resourceType, search);
+    if (traits.paging === 'snapshot') return heldSearch(resourceType, search, req);
     const count = pageSize(search);
     const rawOffset = search.get('_offset') ?? '0';
     if (!/^\d+$/.test(rawOffset)) throw new HttpError(400, badRequest('_offset must be a non-negative integer'));
@@ -209,8 +209,14 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
    * The HAPI personality's search: run once, every match's id held (held-results.ts), the first
    * page answered; the next link names the held results, not the query.
    */
-  async function heldSearch(resourceType: string, search: URLSearchParams): Promise<Reply> {
+  async function heldSearch(resourceType: string, search: URLSearchParams, req: IncomingMessage): Promise<Reply> {
     const count = pageSize(search);
+    const self = `${baseUrl}/${resourceType}${search.size ? `?${search}` : ''}`;
+    const key = `${resourceType}?${search}`;
+    const noCache = /(^|,)\s*no-cache\s*(,|$)/i.test(req.headers['cache-control'] ?? '');
+    const reused =
+      traits.reuseSearchesForMs === null || noCache ? undefined : held.recent(key, traits.reuseSearchesForMs);
+    if (reused) return heldPage(reused, 0, count, self);
     const params = new URLSearchParams(search);
     params.delete('_count');
     params.delete('_offset');
@@ -223,6 +229,7 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
     }
     const results = held.hold({
       bundleType: 'searchset',
+      key,
       total: ids.length,
       count,
       entries: (offset, n) =>
@@ -232,7 +239,7 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
           search: { mode: 'match' as const },
         })),
     });
-    return heldPage(results, 0, count, `${baseUrl}/${resourceType}${search.size ? `?${search}` : ''}`);
+    return heldPage(results, 0, count, self);
   }
 
   /** A page of held results (`GET [base]?_getpages=<id>&_getpagesoffset=<n>&_count=<n>`). */

@@ -6,6 +6,9 @@
  * shows each held resource as it is when the page is read, and leaves out those deleted since.
  * Held results expire some time after they were last read (HAPI's search expiry, tracked by last
  * access since hapifhir/hapi-fhir#7220); a page asked of an expired or unknown search is 410 Gone.
+ *
+ * HAPI also answers an identical search made within a minute from the results it holds
+ * (its "search result caching"; a client opts out with `Cache-Control: no-cache`): `recent()`.
  */
 import { randomUUID } from 'node:crypto';
 import type { BundleEntry } from '@medplum/fhirtypes';
@@ -21,6 +24,8 @@ export interface Held {
   bundleType: 'searchset' | 'history';
   /** When the search ran: Bundle.meta.lastUpdated of every page. */
   created: string;
+  /** What identifies the search for reuse (its type and query), if it may be reused. */
+  key?: string;
   total: number;
   /** The page size chosen by the first request, kept for the links. */
   count: number;
@@ -29,7 +34,7 @@ export interface Held {
 }
 
 export class HeldResults {
-  private readonly held = new Map<string, { held: Held; lastRead: number }>();
+  private readonly held = new Map<string, { held: Held; lastRead: number; createdMs: number }>();
 
   constructor(
     private readonly ttlMs = DEFAULT_HELD_TTL_MS,
@@ -38,8 +43,9 @@ export class HeldResults {
 
   hold(held: Omit<Held, 'id' | 'created'>): Held {
     this.expire();
-    const entry: Held = { ...held, id: randomUUID(), created: new Date(this.now()).toISOString() };
-    this.held.set(entry.id, { held: entry, lastRead: this.now() });
+    const createdMs = this.now();
+    const entry: Held = { ...held, id: randomUUID(), created: new Date(createdMs).toISOString() };
+    this.held.set(entry.id, { held: entry, lastRead: createdMs, createdMs });
     while (this.held.size > MAX_HELD) this.held.delete(this.held.keys().next().value as string);
     return entry;
   }
@@ -51,8 +57,19 @@ export class HeldResults {
     if (!found) return undefined;
     // Re-inserted: the map's order is the order of last reads, oldest first.
     this.held.delete(id);
-    this.held.set(id, { held: found.held, lastRead: this.now() });
+    this.held.set(id, { ...found, lastRead: this.now() });
     return found.held;
+  }
+
+  /** The newest held results of the search `key` that ran at most `maxAgeMs` ago, read again. */
+  recent(key: string, maxAgeMs: number): Held | undefined {
+    this.expire();
+    let newest: { held: Held; createdMs: number } | undefined;
+    for (const found of this.held.values()) {
+      if (found.held.key !== key || this.now() - found.createdMs > maxAgeMs) continue;
+      if (!newest || found.createdMs >= newest.createdMs) newest = found;
+    }
+    return newest ? this.get(newest.held.id) : undefined;
   }
 
   private expire(): void {

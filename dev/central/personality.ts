@@ -9,8 +9,10 @@
  *   hapifhir/hapi-fhir#481 for paging): integer version ids per resource ("1", "2", ...; a delete
  *   is a version too), searches and histories run once and held server-side, paged by an opaque
  *   `?_getpages=<uuid>&_getpagesoffset=<n>` link that expires (410 Gone after), page sizes 20 by
- *   default and 200 at most (the JPA starter's), `Bundle.id` and `Bundle.meta.lastUpdated` set to
- *   the search's, validation failures 422 Unprocessable Entity (its RequestValidatingInterceptor).
+ *   default and 200 at most (the JPA starter's), an identical search within a minute answered from
+ *   the results held for the last one unless the client sends `Cache-Control: no-cache` (its
+ *   search result caching), `Bundle.id` and `Bundle.meta.lastUpdated` set to the search's,
+ *   validation failures 422 Unprocessable Entity (its RequestValidatingInterceptor).
  *
  * Both: weak ETags `W/"<versionId>"`, Last-Modified, Date, 201 Created with a Location that names
  * the version (`.../_history/<versionId>`) on create, PUT-create included.
@@ -25,6 +27,11 @@ export interface PersonalityTraits {
   paging: 'requery' | 'snapshot';
   defaultPageSize: number;
   maxPageSize: number;
+  /**
+   * An identical search within this time is answered from the results held for the first (HAPI's
+   * search result caching, one minute by default; `Cache-Control: no-cache` opts out); null: never.
+   */
+  reuseSearchesForMs: number | null;
   /** The status of a write the definitions refuse. */
   invalidStatus: 400 | 422;
   software: string;
@@ -36,6 +43,7 @@ export const TRAITS: Readonly<Record<Personality, PersonalityTraits>> = {
     paging: 'requery',
     defaultPageSize: 50,
     maxPageSize: 1000,
+    reuseSearchesForMs: null,
     invalidStatus: 400,
     software: 'Clinic Workstation dev central (Medplum FHIR router)',
   },
@@ -44,6 +52,7 @@ export const TRAITS: Readonly<Record<Personality, PersonalityTraits>> = {
     paging: 'snapshot',
     defaultPageSize: 20,
     maxPageSize: 200,
+    reuseSearchesForMs: 60_000,
     invalidStatus: 422,
     software: 'Clinic Workstation dev central (Medplum FHIR router, HAPI FHIR personality)',
   },

@@ -3,7 +3,8 @@
  * JPA server does where FHIR leaves servers free, so the workstation's sync meets it in tests:
  * integer version ids per resource, weak ETags on them, 201 with a versioned Location on
  * PUT-create, searches and histories held server-side behind opaque `_getpages` links (later
- * writes do not shift them, held results expire into 410 Gone), Bundle.id and
+ * writes do not shift them, held results expire into 410 Gone, an identical search within a
+ * minute answered from them unless the client says Cache-Control: no-cache), Bundle.id and
  * Bundle.meta.lastUpdated on every page, a Date header on every answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -157,6 +158,27 @@ describe('paging by held results', () => {
     const all = [...(first.entry ?? []), ...entries];
     expect(all.length).toBe(first.total);
     expect(all.some((entry) => entry.request?.method === 'DELETE')).toBe(true);
+  });
+
+  it('answers an identical search within a minute from the held results, unless told Cache-Control: no-cache', async () => {
+    const query = 'Patient?_count=3&gender=female&_sort=-_lastUpdated';
+    // What a client that does not say no-cache sends (fhirFetch says it unless told otherwise).
+    const cached = { headers: { 'cache-control': 'max-age=60' } };
+    const before = await bundleOf(await api(query, cached));
+    const created = await api('Patient', {
+      method: 'POST',
+      body: JSON.stringify({ ...newPatient('hapi-cached'), gender: 'female' }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as Resource;
+    // HAPI's search result cache: the same search again is the same held results, stale.
+    const again = await bundleOf(await api(query, cached));
+    expect(again.id).toBe(before.id);
+    expect(again.total).toBe(before.total);
+    const fresh = await bundleOf(await api(query, { headers: { 'cache-control': 'no-cache' } }));
+    expect(fresh.id).not.toBe(before.id);
+    expect(fresh.total).toBe((before.total ?? 0) + 1);
+    expect(fresh.entry?.[0]?.resource?.id).toBe(id);
   });
 
   it('answers 410 Gone with an OperationOutcome for results it does not hold', async () => {
