@@ -8,5 +8,10 @@ step lint;             npx eslint . --max-warnings 0 && npx prettier --check . -
 step typecheck;        npx tsc --noEmit -p tsconfig.json
 step "unit tests";     npx vitest run --project unit
 step "integration tests"; npx vitest run --project integration
+# The sync suite (pull, push and conflicts, the kill tests, several workstations) and the audit
+# shipping once more, against dev central behaving like HAPI FHIR (dev/central/personality.ts):
+# the app must sync with any real FHIR server, not only with Medplum's ways. 1 to 2 minutes.
+step "sync tests against the HAPI FHIR personality"
+CENTRAL_PERSONALITY=hapi npx vitest run --project integration tests/integration/sync- tests/integration/audit-ship
 step build;            npx electron-vite build
 step "end-to-end tests (Chromium)"; npx playwright test

@@ -19,6 +19,7 @@ import {
   FHIR_API_SCOPE,
   createIdentityProvider,
 } from './idp.ts';
+import { TRAITS, type Personality } from './personality.ts';
 import { CentralRepository } from './repository.ts';
 import { UserStore, demoPassword } from './users.ts';
 import type { CentralUser } from './users.ts';
@@ -46,6 +47,13 @@ export interface CentralOptions {
   /** Secret for the admin endpoint (default: random). */
   adminSecret?: string;
   defaultPageSize?: number;
+  /**
+   * Whose ways the FHIR API has where servers differ (personality.ts): 'medplum' (the default,
+   * Medplum's router as it is) or 'hapi' (integer version ids, `_getpages` paging, 422 on invalid).
+   */
+  personality?: Personality;
+  /** How long the HAPI personality holds a search's results after their last read (default an hour). */
+  heldResultsTtlMs?: number;
   logger?: Logger;
 }
 
@@ -64,6 +72,7 @@ export interface Central {
   adminSecret: string;
   /** The accounts, with their demo passwords. */
   users: CentralUser[];
+  personality: Personality;
   repository: CentralRepository;
   faults: FaultInjector;
   seeding: { resources: number; durationMs: number };
@@ -104,8 +113,9 @@ export async function startCentral(options: CentralOptions = {}): Promise<Centra
   const redirectUris = options.redirectUris ?? DEFAULT_REDIRECT_URIS;
   const rolesClaim = options.rolesClaim ?? DEFAULT_ROLES_CLAIM;
 
+  const personality = options.personality ?? 'medplum';
   indexFhirDefinitions();
-  const repository = new CentralRepository();
+  const repository = new CentralRepository({ versionIds: TRAITS[personality].versionIds });
   const started = performance.now();
   const resources = repository.seed(generateResources(clinic) as Iterable<Resource>);
   const seeding = { resources, durationMs: Math.round(performance.now() - started) };
@@ -141,7 +151,9 @@ export async function startCentral(options: CentralOptions = {}): Promise<Centra
       issuer,
       repo: repository,
       faults,
+      personality,
       ...(options.defaultPageSize === undefined ? {} : { defaultPageSize: options.defaultPageSize }),
+      ...(options.heldResultsTtlMs === undefined ? {} : { heldResultsTtlMs: options.heldResultsTtlMs }),
       ...(options.logger ? { logger: options.logger } : {}),
     });
     idpHandler = (req, res) => {
@@ -174,6 +186,7 @@ export async function startCentral(options: CentralOptions = {}): Promise<Centra
       rolesClaim,
       adminSecret,
       users: users.list(),
+      personality,
       repository,
       faults,
       seeding,

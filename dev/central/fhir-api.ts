@@ -5,15 +5,21 @@
  * - bearer tokens verified with jose against the identity provider's JWKS (issuer, audience =
  *   this API's base URL, expiry, typ at+jwt); 401 with WWW-Authenticate otherwise;
  * - a CapabilityStatement at /metadata (no token needed);
- * - request bodies validated (the workstation's zod schemas for the types it stores, Medplum's
- *   validator for the others), server-managed meta (versionId, lastUpdated, source) stripped;
+ * - request bodies validated against the R4 StructureDefinitions (validation.ts: Medplum's
+ *   validator; refused with the personality's status and an OperationOutcome of its issues; the
+ *   repository checks every other write route, batch entries and PATCH included), and against the
+ *   workstation's zod schemas for the types it stores; server-managed meta (versionId,
+ *   lastUpdated, source) stripped;
  * - ETag W/"<versionId>", Last-Modified, and Location on create (201, also for PUT-create);
  * - searches paged by default with Bundle.link self/next/previous and `_count` (capped);
  * - 410 Gone for deleted resources; type- and system-level `_history` with `_since`, deletes
  *   included, paged newest first with a cursor that later writes cannot shift;
- * - fault injection per request pattern (faults.ts).
+ * - fault injection per request pattern (faults.ts);
+ * - a personality (personality.ts): Medplum's own ways by default (UUID version ids, pages
+ *   searched again at each `_offset`), or HAPI FHIR's (integer version ids, results held
+ *   server-side behind `_getpages` links, held-results.ts).
  *
- * Version ids are UUIDs, not integers, and many resources share a lastUpdated millisecond.
+ * Many resources share a lastUpdated millisecond.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -21,10 +27,9 @@ import {
   badRequest,
   getStatus,
   globalSchema,
-  normalizeOperationOutcome,
   notFound,
+  parseSearchRequest,
   preconditionFailed,
-  validateResource,
 } from '@medplum/core';
 import { FhirRouter } from '@medplum/fhir-router';
 import type { HttpMethod } from '@medplum/fhir-router';
@@ -41,10 +46,10 @@ import type { JWTPayload } from 'jose';
 import { StoredResourceType, parseFhirResource } from '../../src-shared/fhir/resources.ts';
 import type { Logger } from '../../src-main/log/logger.ts';
 import type { FaultInjector, FaultKind } from './faults.ts';
+import { HeldResults, type Held } from './held-results.ts';
+import { TRAITS, type Personality } from './personality.ts';
 import type { CentralRepository, ChangeEntry } from './repository.ts';
-
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 1000;
+import { invalidOutcome, validationIssues } from './validation.ts';
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -59,8 +64,13 @@ export interface FhirApiOptions {
   faults: FaultInjector;
   /** Where the identity provider publishes its keys (default `${issuer}/jwks`). */
   jwksUri?: string;
+  /** Over the personality's page sizes. */
   defaultPageSize?: number;
   maxPageSize?: number;
+  /** Whose ways where FHIR leaves servers free (personality.ts); Medplum's by default. */
+  personality?: Personality;
+  /** How long held search results live after their last read (HAPI personality; held-results.ts). */
+  heldResultsTtlMs?: number;
   logger?: Logger;
 }
 
@@ -91,8 +101,10 @@ function outcome(severity: 'error' | 'information', code: string, text: string):
 export function createFhirApi(options: FhirApiOptions): FhirApi {
   const { baseUrl, issuer, repo, faults } = options;
   const basePath = new URL(baseUrl).pathname.replace(/\/+$/, '');
-  const defaultPageSize = options.defaultPageSize ?? DEFAULT_PAGE_SIZE;
-  const maxPageSize = options.maxPageSize ?? MAX_PAGE_SIZE;
+  const traits = TRAITS[options.personality ?? 'medplum'];
+  const defaultPageSize = options.defaultPageSize ?? traits.defaultPageSize;
+  const maxPageSize = options.maxPageSize ?? traits.maxPageSize;
+  const held = new HeldResults(options.heldResultsTtlMs);
   const jwks = createRemoteJWKSet(new URL(options.jwksUri ?? `${issuer}/jwks`), { cooldownDuration: 1000 });
   const router = new FhirRouter();
 
@@ -161,6 +173,7 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
   }
 
   async function searchType(resourceType: string, search: URLSearchParams, req: IncomingMessage): Promise<Reply> {
+    if (traits.paging === 'snapshot') return heldSearch(resourceType, search, req);
     const count = pageSize(search);
     const rawOffset = search.get('_offset') ?? '0';
     if (!/^\d+$/.test(rawOffset)) throw new HttpError(400, badRequest('_offset must be a non-negative integer'));
@@ -192,16 +205,95 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
     return { status: 200, headers: {}, body: out };
   }
 
+  /**
+   * The HAPI personality's search: run once, every match's id held (held-results.ts), the first
+   * page answered; the next link names the held results, not the query.
+   */
+  async function heldSearch(resourceType: string, search: URLSearchParams, req: IncomingMessage): Promise<Reply> {
+    const count = pageSize(search);
+    const self = `${baseUrl}/${resourceType}${search.size ? `?${search}` : ''}`;
+    const key = `${resourceType}?${search}`;
+    const noCache = /(^|,)\s*no-cache\s*(,|$)/i.test(req.headers['cache-control'] ?? '');
+    const reused =
+      traits.reuseSearchesForMs === null || noCache ? undefined : held.recent(key, traits.reuseSearchesForMs);
+    if (reused) return heldPage(reused, 0, count, self);
+    const params = new URLSearchParams(search);
+    params.delete('_count');
+    params.delete('_offset');
+    let ids: string[];
+    try {
+      ids = await repo.searchIds(parseSearchRequest(`${resourceType}?${params}`));
+    } catch (error) {
+      if (error instanceof OperationOutcomeError) throw new HttpError(getStatus(error.outcome), error.outcome);
+      throw error;
+    }
+    const results = held.hold({
+      bundleType: 'searchset',
+      key,
+      total: ids.length,
+      count,
+      entries: (offset, n) =>
+        repo.currentVersions(resourceType, ids.slice(offset, offset + n)).map((resource) => ({
+          fullUrl: entryUrl(resourceType, resource.id),
+          resource,
+          search: { mode: 'match' as const },
+        })),
+    });
+    return heldPage(results, 0, count, self);
+  }
+
+  /** A page of held results (`GET [base]?_getpages=<id>&_getpagesoffset=<n>&_count=<n>`). */
+  function heldPageRequest(search: URLSearchParams): Reply {
+    const id = search.get('_getpages') ?? '';
+    const rawOffset = search.get('_getpagesoffset') ?? '0';
+    if (!/^\d+$/.test(rawOffset))
+      throw new HttpError(400, badRequest('_getpagesoffset must be a non-negative integer'));
+    const results = held.get(id);
+    // HAPI's answer to a page of a search it no longer holds.
+    if (!results)
+      throw new HttpError(410, outcome('error', 'processing', `Search ID "${id}" does not exist and may have expired`));
+    const count = search.has('_count') ? pageSize(search) : results.count;
+    return heldPage(results, Number(rawOffset), count, `${baseUrl}?${search}`);
+  }
+
+  function heldPage(results: Held, offset: number, count: number, self: string): Reply {
+    const pageUrl = (at: number) =>
+      `${baseUrl}?${new URLSearchParams({
+        _getpages: results.id,
+        _getpagesoffset: String(at),
+        _count: String(count),
+        _bundletype: results.bundleType,
+      })}`;
+    const links: BundleLink[] = [{ relation: 'self', url: self }];
+    if (count > 0 && offset + count < results.total) links.push({ relation: 'next', url: pageUrl(offset + count) });
+    if (count > 0 && offset > 0) links.push({ relation: 'previous', url: pageUrl(Math.max(0, offset - count)) });
+    const entry = count > 0 ? results.entries(offset, count) : [];
+    const bundle: Bundle = {
+      resourceType: 'Bundle',
+      id: results.id,
+      meta: { lastUpdated: results.created },
+      type: results.bundleType,
+      total: results.total,
+      link: links,
+      ...(entry.length ? { entry } : {}),
+    };
+    return { status: 200, headers: {}, body: bundle };
+  }
+
+  function sinceOf(search: URLSearchParams): number | undefined {
+    const since = search.get('_since');
+    if (since === null) return undefined;
+    const sinceMs = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(since)
+      ? Date.parse(since)
+      : Number.NaN;
+    if (Number.isNaN(sinceMs)) throw new HttpError(400, badRequest('_since must be a FHIR instant with a time zone'));
+    return sinceMs;
+  }
+
   function history(resourceType: string | undefined, id: string | undefined, search: URLSearchParams): Reply {
     const count = pageSize(search);
     const since = search.get('_since');
-    let sinceMs: number | undefined;
-    if (since !== null) {
-      sinceMs = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(since)
-        ? Date.parse(since)
-        : Number.NaN;
-      if (Number.isNaN(sinceMs)) throw new HttpError(400, badRequest('_since must be a FHIR instant with a time zone'));
-    }
+    const sinceMs = sinceOf(search);
     const cursorText = search.get('_cursor');
     let before: { lastUpdatedMs: number; seq: number } | undefined;
     if (cursorText !== null) {
@@ -216,6 +308,19 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
       !repo.deletedVersion(resourceType, id)
     ) {
       throw new HttpError(404, notFound);
+    }
+    if (traits.paging === 'snapshot') {
+      // HAPI holds a history like a search: every version it asks for, paged by _getpages.
+      const changes = repo.changeList({ resourceType, id, sinceMs });
+      const results = held.hold({
+        bundleType: 'history',
+        total: changes.length,
+        count,
+        entries: (offset, n) =>
+          changes.slice(offset, offset + n).map((change) => historyEntry(change, repo.versionOf(change))),
+      });
+      const path = [resourceType, id, '_history'].filter((s) => s !== undefined).join('/');
+      return heldPage(results, 0, count, `${baseUrl}/${path}${search.size ? `?${search}` : ''}`);
     }
     const page = repo.changes({ resourceType, id, sinceMs, before, count });
     const path = [resourceType, id, '_history'].filter((s) => s !== undefined).join('/');
@@ -281,6 +386,9 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
       if (Object.keys(kept).length > 0) resource.meta = kept;
       else delete resource.meta;
     }
+    // What a real server checks: the R4 definitions (the repository checks again on every route).
+    const issues = validationIssues(resource);
+    if (issues) throw new HttpError(traits.invalidStatus, invalidOutcome(issues));
     if ((StoredResourceType.options as readonly string[]).includes(resourceType)) {
       const parsed = parseFhirResource(resource);
       if (!parsed.success) {
@@ -293,12 +401,6 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
             expression: [[resourceType, ...issue.path.map(String)].join('.')],
           })),
         });
-      }
-    } else {
-      try {
-        validateResource(resource);
-      } catch (error) {
-        throw new HttpError(400, normalizeOperationOutcome(error));
       }
     }
     return resource;
@@ -350,6 +452,8 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
     let body: unknown;
     if (method === 'POST' || method === 'PUT' || method === 'PATCH') body = await readJson(req);
 
+    if (method === 'GET' && segments.length === 0 && search.has('_getpages') && traits.paging === 'snapshot')
+      return heldPageRequest(search);
     if (method === 'GET' && first === '_history' && segments.length === 1) return history(undefined, undefined, search);
     if (method === 'GET' && first && second === '_history' && segments.length === 2)
       return history(first, undefined, search);
@@ -379,7 +483,7 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
       status: 'active',
       date: new Date().toISOString(),
       kind: 'instance',
-      software: { name: 'Clinic Workstation dev central (Medplum FHIR router)' },
+      software: { name: traits.software },
       implementation: { description: 'Development stand-in for the clinic FHIR R4 API', url: baseUrl },
       fhirVersion: '4.0.1',
       format: ['json'],

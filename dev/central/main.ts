@@ -1,10 +1,11 @@
 /**
- * npm run central [-- --patients 2000 --seed 1 --idp-port 4400 --fhir-port 4401]
+ * npm run central [-- --patients 2000 --seed 1 --idp-port 4400 --fhir-port 4401 --personality medplum|hapi]
  * Starts the clinic's identity provider and FHIR API with the demo clinic on 127.0.0.1 and
  * prints their addresses and the demo users. Ctrl+C stops both.
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_SEED, DEMO_PATIENTS, startCentral } from './central.ts';
+import { PERSONALITIES, isPersonality } from './personality.ts';
 
 const { values } = parseArgs({
   options: {
@@ -12,13 +13,18 @@ const { values } = parseArgs({
     seed: { type: 'string', default: String(DEFAULT_SEED) },
     'idp-port': { type: 'string', default: '4400' },
     'fhir-port': { type: 'string', default: '4401' },
+    personality: { type: 'string', default: 'medplum' },
     help: { type: 'boolean', default: false },
   },
 });
 
 if (values.help) {
   console.log(
-    'usage: npm run central -- [--patients N] [--seed N] [--idp-port P] [--fhir-port P]   (port 0 = any free port)',
+    [
+      'usage: npm run central -- [--patients N] [--seed N] [--idp-port P] [--fhir-port P] [--personality NAME]',
+      '  port 0 = any free port',
+      `  personality: ${PERSONALITIES.join(' | ')} (default medplum; hapi = integer version ids, _getpages paging)`,
+    ].join('\n'),
   );
   process.exit(0);
 }
@@ -31,7 +37,14 @@ function integer(name: string, text: string): number {
   return Number(text);
 }
 
+const personality = values.personality;
+if (!isPersonality(personality)) {
+  console.error(`--personality must be one of: ${PERSONALITIES.join(', ')}`);
+  process.exit(2);
+}
+
 const central = await startCentral({
+  personality,
   patients: integer('patients', values.patients),
   seed: integer('seed', values.seed),
   idpPort: integer('idp-port', values['idp-port']),
@@ -41,7 +54,7 @@ const central = await startCentral({
 const lines = [
   'Dev central (synthetic data only) is running.',
   `  Identity provider  ${central.issuer}   (discovery: ${central.issuer}/.well-known/openid-configuration)`,
-  `  FHIR R4 API        ${central.fhirBaseUrl}   (audience of access tokens)`,
+  `  FHIR R4 API        ${central.fhirBaseUrl}   (audience of access tokens; ${central.personality} personality)`,
   `  Client id          ${central.clientId}   (public, PKCE S256; redirect ${central.redirectUris.join(', ')} on any port)`,
   `  Scopes             openid profile fhirUser offline_access ${central.apiScope}`,
   `  Seeded             ${central.seeding.resources} resources in ${central.seeding.durationMs} ms`,

@@ -9,6 +9,10 @@
  * - search that clones only the page it returns (Medplum deep-clones every match before slicing,
  *   which makes paging through 100,000 patients quadratic).
  *
+ * - every create and update validated against the R4 definitions (validation.ts) before it is
+ *   stored, whichever route it came by (batch and transaction entries and PATCH included);
+ * - version ids as UUIDs (Medplum's) or, for the HAPI personality, "1", "2", ... per resource.
+ *
  * Everything else (create, update with If-Match -> 412, patch, conditional create, batch) is
  * Medplum's own code.
  */
@@ -29,6 +33,7 @@ import type { SearchRequest, SortRule, WithId } from '@medplum/core';
 import { MemoryRepository } from '@medplum/fhir-router';
 import type { CreateResourceOptions, DeleteResourceOptions } from '@medplum/fhir-router';
 import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import { assertValidResource } from './validation.ts';
 
 /** One version in the change log. `deleted` versions are tombstones and carry no resource. */
 export interface ChangeEntry {
@@ -63,6 +68,12 @@ export interface HistoryPage {
 
 type VersionStore = Map<string, Map<string, Resource[]>>;
 type ResourceStore = Map<string, Map<string, Resource>>;
+type CreateSync = (resource: Resource, options: CreateResourceOptions | undefined, update: boolean) => WithId<Resource>;
+
+export interface CentralRepositoryOptions {
+  /** 'uuid' (Medplum's, the default) or 'sequence': "1", "2", ... per resource, a delete counting as one. */
+  versionIds?: 'uuid' | 'sequence';
+}
 
 export class CentralRepository extends MemoryRepository {
   // The change log, one column per field: a million versions cost pointers, not objects.
@@ -73,13 +84,31 @@ export class CentralRepository extends MemoryRepository {
   private readonly logDeleted: boolean[] = [];
   /** `Type/id` -> index of the tombstone in the log, while the resource stays deleted. */
   private readonly tombstones = new Map<string, number>();
+  /** `Type/id` -> its last version number, when version ids are a sequence. */
+  private readonly lastVersion = new Map<string, number>();
+  private readonly sequence: boolean;
 
-  constructor() {
+  constructor(options: CentralRepositoryOptions = {}) {
     super();
-    // The subclass reads Medplum's private maps; fail loudly if a Medplum upgrade renames them.
-    if (!(this.store() instanceof Map) || !(this.versions() instanceof Map)) {
+    this.sequence = options.versionIds === 'sequence';
+    // The subclass reads Medplum's private maps and calls its synchronous create; fail loudly if a
+    // Medplum upgrade renames them.
+    if (
+      !(this.store() instanceof Map) ||
+      !(this.versions() instanceof Map) ||
+      typeof this.createSync() !== 'function'
+    ) {
       throw new Error('MemoryRepository internals changed: dev/central/repository.ts needs an update');
     }
+  }
+
+  /**
+   * Medplum's private synchronous create. Called directly so that a write and the renaming of its
+   * version id happen in one turn of the event loop: a concurrent If-Match never sees the UUID
+   * Medplum gave the version before it became "3".
+   */
+  private createSync(): CreateSync {
+    return (this as unknown as { createResourceSync: CreateSync }).createResourceSync;
   }
 
   private store(): ResourceStore {
@@ -140,12 +169,14 @@ export class CentralRepository extends MemoryRepository {
     return [...this.store().keys()].sort();
   }
 
+  /** Every create and update (Medplum's updateResource and patchResource end here). */
   override async createResource<T extends Resource>(
     resource: T,
     options?: CreateResourceOptions,
     update = false,
   ): Promise<WithId<T>> {
-    const result = await super.createResource(resource, options, update);
+    assertValidResource(resource);
+    const result = this.createSync().call(this, resource, options, update) as WithId<T>;
     this.afterWrite(result);
     return result;
   }
@@ -155,6 +186,7 @@ export class CentralRepository extends MemoryRepository {
     search: SearchRequest<T>,
     options?: CreateResourceOptions,
   ): Promise<{ resource: WithId<T>; outcome: OperationOutcome }> {
+    assertValidResource(resource);
     const before = this.count(resource.resourceType);
     const result = await super.conditionalCreate(resource, search, options);
     // Medplum creates through a private method here, not through createResource.
@@ -162,9 +194,25 @@ export class CentralRepository extends MemoryRepository {
     return result;
   }
 
+  /** The next version id of a resource: a UUID, or its next number. */
+  private nextVersionId(key: string): string {
+    if (!this.sequence) return generateId();
+    const next = (this.lastVersion.get(key) ?? 0) + 1;
+    this.lastVersion.set(key, next);
+    return String(next);
+  }
+
   private afterWrite(result: WithId<Resource>): void {
     const { resourceType, id } = result;
-    this.tombstones.delete(`${resourceType}/${id}`);
+    const key = `${resourceType}/${id}`;
+    if (this.sequence) {
+      // The stored version is the same object in the resource map and at the end of its history.
+      const versionId = this.nextVersionId(key);
+      const stored = this.store().get(resourceType)?.get(id);
+      if (stored?.meta) stored.meta.versionId = versionId;
+      result.meta = { ...result.meta, versionId };
+    }
+    this.tombstones.delete(key);
     this.record(
       resourceType,
       id,
@@ -187,7 +235,7 @@ export class CentralRepository extends MemoryRepository {
       return;
     }
     await super.deleteResource(resourceType, id, options);
-    const seq = this.record(resourceType, id, generateId(), new Date().toISOString(), true);
+    const seq = this.record(resourceType, id, this.nextVersionId(key), new Date().toISOString(), true);
     this.tombstones.set(key, seq);
   }
 
@@ -211,9 +259,9 @@ export class CentralRepository extends MemoryRepository {
     return deepClone(version) as T;
   }
 
-  /** Versions newest first (lastUpdated, then write order), deletes included, paged by cursor. */
-  changes(query: HistoryQuery): HistoryPage {
-    const { resourceType, id, sinceMs, before } = query;
+  /** Log positions of the versions a history asks for, newest first (lastUpdated, then write order). */
+  private changeSeqs(query: Omit<HistoryQuery, 'count' | 'before'>): number[] {
+    const { resourceType, id, sinceMs } = query;
     const matches: number[] = [];
     const n = this.logTypes.length;
     for (let seq = 0; seq < n; seq++) {
@@ -223,7 +271,29 @@ export class CentralRepository extends MemoryRepository {
       matches.push(seq);
     }
     const times = this.logTimes;
-    matches.sort((a, b) => (times[b] as number) - (times[a] as number) || b - a);
+    return matches.sort((a, b) => (times[b] as number) - (times[a] as number) || b - a);
+  }
+
+  /** Every version a history asks for, newest first, deletes included, without their resources. */
+  changeList(query: Omit<HistoryQuery, 'count' | 'before'>): ChangeEntry[] {
+    return this.changeSeqs(query).map((seq) => this.change(seq));
+  }
+
+  /** The resource of one version in the log (a copy), or undefined for a delete. */
+  versionOf(change: ChangeEntry): Resource | undefined {
+    if (change.deleted) return undefined;
+    const version = this.versions()
+      .get(change.resourceType)
+      ?.get(change.id)
+      ?.find((v) => v.meta?.versionId === change.versionId);
+    return version ? deepClone(version) : undefined;
+  }
+
+  /** Versions newest first (lastUpdated, then write order), deletes included, paged by cursor. */
+  changes(query: HistoryQuery): HistoryPage {
+    const { before } = query;
+    const matches = this.changeSeqs(query);
+    const times = this.logTimes;
     let start = 0;
     if (before) {
       const { lastUpdatedMs, seq } = before;
@@ -235,12 +305,8 @@ export class CentralRepository extends MemoryRepository {
     const slice = matches.slice(start, start + query.count);
     const entries = slice.map((seq) => {
       const change = this.change(seq);
-      if (change.deleted) return { change };
-      const version = this.versions()
-        .get(change.resourceType)
-        ?.get(change.id)
-        ?.find((v) => v.meta?.versionId === change.versionId);
-      return version ? { change, resource: deepClone(version) } : { change };
+      const resource = this.versionOf(change);
+      return resource ? { change, resource } : { change };
     });
     const last = slice.at(-1);
     const page: HistoryPage = { entries, total: matches.length };
@@ -254,20 +320,8 @@ export class CentralRepository extends MemoryRepository {
    * handle itself (chained parameters, _include/_revinclude, multiple types).
    */
   override async search<T extends Resource>(searchRequest: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
-    if (
-      searchRequest.types?.length ||
-      searchRequest.include?.length ||
-      searchRequest.revInclude?.length ||
-      searchRequest.filters?.some((f) => isChainedSearchFilter(f) || f.code.includes('.') || f.code.startsWith('_has:'))
-    ) {
-      return super.search(searchRequest);
-    }
-    const resources = this.store().get(searchRequest.resourceType) ?? new Map<string, Resource>();
-    let matches: Resource[] = [];
-    for (const resource of resources.values()) {
-      if (matchesSearchRequest(resource, searchRequest)) matches.push(resource);
-    }
-    for (const rule of [...(searchRequest.sortRules ?? [])].reverse()) matches = sortBy(matches, rule);
+    const matches = this.matching(searchRequest);
+    if (!matches) return super.search(searchRequest);
     const offset = searchRequest.offset ?? 0;
     const page =
       searchRequest.count === undefined ? matches.slice(offset) : matches.slice(offset, offset + searchRequest.count);
@@ -276,6 +330,48 @@ export class CentralRepository extends MemoryRepository {
       resource: deepClone(resource) as WithId<T>,
     }));
     return { resourceType: 'Bundle', type: 'searchset', ...(entry.length ? { entry } : {}), total: matches.length };
+  }
+
+  /**
+   * Every match of a search in its order, uncloned (read only!); null for what search() leaves to
+   * Medplum (chained parameters, _include/_revinclude, multiple types).
+   */
+  private matching(searchRequest: SearchRequest): Resource[] | null {
+    if (
+      searchRequest.types?.length ||
+      searchRequest.include?.length ||
+      searchRequest.revInclude?.length ||
+      searchRequest.filters?.some((f) => isChainedSearchFilter(f) || f.code.includes('.') || f.code.startsWith('_has:'))
+    ) {
+      return null;
+    }
+    const resources = this.store().get(searchRequest.resourceType) ?? new Map<string, Resource>();
+    let matches: Resource[] = [];
+    for (const resource of resources.values()) {
+      if (matchesSearchRequest(resource, searchRequest)) matches.push(resource);
+    }
+    for (const rule of [...(searchRequest.sortRules ?? [])].reverse()) matches = sortBy(matches, rule);
+    return matches;
+  }
+
+  /** The ids of every match of a search, in its order: what a server that holds results keeps. */
+  async searchIds(searchRequest: SearchRequest): Promise<string[]> {
+    const matches =
+      this.matching(searchRequest) ??
+      (await super.search({ ...searchRequest, offset: 0, count: Number.MAX_SAFE_INTEGER })).entry?.flatMap((e) =>
+        e.resource ? [e.resource] : [],
+      ) ??
+      [];
+    return matches.flatMap((resource) => (resource.id ? [resource.id] : []));
+  }
+
+  /** The current version (a copy) of each of these resources that still exists, in order. */
+  currentVersions(resourceType: string, ids: readonly string[]): WithId<Resource>[] {
+    const byId = this.store().get(resourceType);
+    return ids.flatMap((id) => {
+      const resource = byId?.get(id);
+      return resource ? [deepClone(resource) as WithId<Resource>] : [];
+    });
   }
 
   /**

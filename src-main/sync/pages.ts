@@ -12,6 +12,7 @@ import { fetchAndReadWithRetry, readBoundedJson, SyncHttpError, type HttpDeps } 
  */
 export interface Bundle {
   resourceType?: unknown;
+  /** When the search ran, if the server says (HAPI dates every page of a held search so). */
   meta?: { lastUpdated?: unknown };
   entry?: {
     resource?: unknown;
@@ -62,7 +63,15 @@ function centralClock(date: string | null, bundle: Bundle): number | null {
 async function fetchPage(url: string, options: PageReadOptions): Promise<Page> {
   return fetchAndReadWithRetry(
     url,
-    { headers: { accept: 'application/fhir+json', authorization: `Bearer ${options.accessToken}` } },
+    {
+      headers: {
+        accept: 'application/fhir+json',
+        authorization: `Bearer ${options.accessToken}`,
+        // A sync asks what central holds now: a server may otherwise answer a search it saw
+        // recently from the results it kept (HAPI FHIR does for a minute by default).
+        'cache-control': 'no-cache',
+      },
+    },
     options,
     async (response) => {
       if (!response.ok) {
@@ -148,14 +157,28 @@ export function stopsOnlyTheSearch(error: unknown): error is SyncHttpError {
 }
 
 /**
- * One search page of a type, validated: its resources ready to store or rejected, and the newest
- * lastUpdated the cursor may take (never past central's own clock).
+ * One search page of a type, validated: its resources ready to store or rejected, and how far it
+ * moves the pull's cursor: its newest lastUpdated, never past central's own clock nor the time the
+ * search ran.
  */
 export interface PreparedPage {
   prepared: Prepared[];
   newest: string | null;
   /** Ids of resources dated after central's clock: stored, but they do not move the cursor. */
   future: string[];
+}
+
+/**
+ * A server that holds a search's results (HAPI's `_getpages`) shows each resource as it is when
+ * its page is read: a later page may carry a resource updated after the search ran, while what
+ * was created since is not in the results at all. A cursor moved to that update would step over
+ * those for good (the overlap is seconds), so it stops at the search's time, which such a server
+ * gives as Bundle.meta.lastUpdated. The next pull then finds them. Null when the page has none.
+ */
+function searchTimeMs(bundle: Bundle): number | null {
+  const at = bundle.meta?.lastUpdated;
+  const ms = typeof at === 'string' ? Date.parse(at) : Number.NaN;
+  return Number.isNaN(ms) ? null : ms;
 }
 
 /**
@@ -194,6 +217,8 @@ export function preparePage(
       newest = lastUpdated as string;
     }
   }
+  const searchedAt = searchTimeMs(page.bundle);
+  if (searchedAt !== null && newestMs > searchedAt) newest = page.bundle.meta?.lastUpdated as string;
   return { prepared, newest, future };
 }
 

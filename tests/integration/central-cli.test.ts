@@ -21,6 +21,7 @@ it('prints the addresses and demo users, and serves discovery and metadata', asy
   const fhir = /FHIR R4 API\s+(\S+)/.exec(output)?.[1];
   expect(issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   expect(fhir).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/fhir\/R4$/);
+  expect(output).toContain('medplum personality');
   for (const role of ['physician', 'nurse', 'frontDesk', 'privacyOfficer', 'itAdmin'])
     expect(output).toMatch(new RegExp(`\\S+-demo-pass\\s+${role}\\s+Practitioner/`));
   expect((await fetch(`${issuer}/.well-known/openid-configuration`)).status).toBe(200);
@@ -29,7 +30,12 @@ it('prints the addresses and demo users, and serves discovery and metadata', asy
 });
 
 it('refuses bad arguments', async () => {
-  const bad = spawnTs('dev/central/main.ts', ['--patients', 'many']);
-  const code = await new Promise<number | null>((resolve) => bad.on('exit', resolve));
-  expect(code).toBe(2);
+  for (const args of [
+    ['--patients', 'many'],
+    ['--personality', 'firely'],
+  ]) {
+    const bad = spawnTs('dev/central/main.ts', args);
+    const code = await new Promise<number | null>((resolve) => bad.on('exit', resolve));
+    expect(code, args.join(' ')).toBe(2);
+  }
 });

@@ -24,7 +24,7 @@ let central: Central;
 let session: SignedIn;
 
 beforeAll(async () => {
-  central = await startTestCentral({ patients: PATIENTS, seed: SEED });
+  central = await startTestCentral({ patients: PATIENTS, seed: SEED, personality: 'medplum' });
   session = await signIn(central, 'nurse1');
 });
 

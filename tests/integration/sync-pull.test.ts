@@ -118,6 +118,67 @@ describe('sync pull', () => {
     expect(Date.parse(cursor)).toBe(Date.parse(saved.meta.lastUpdated));
   });
 
+  it('misses nothing written while it pages, also from a server that holds its results (HAPI _getpages)', async () => {
+    const overlapMs = 100;
+    await pullType(options(), 'Condition');
+    const conditions = (
+      (await (await fhirFetch(central, token, 'Condition?_count=2')).json()) as {
+        entry: { resource: Record<string, unknown> }[];
+      }
+    ).entry.map((e) => e.resource);
+    const put = async (resource: Record<string, unknown>) => {
+      const response = await fhirFetch(central, token, `Condition/${resource['id'] as string}`, {
+        method: 'PUT',
+        body: JSON.stringify({ ...resource, meta: undefined }),
+      });
+      expect(response.status).toBeLessThan(300);
+      await response.body?.cancel();
+    };
+    // Two changes for the next pull, read one per page.
+    for (const condition of conditions) await put({ ...condition, note: [{ text: 'Seen again.' }] });
+    const [first, held] = conditions as [Record<string, unknown>, Record<string, unknown>];
+    const late = { ...first, id: 'cond-written-while-paging' };
+    let hooked = false;
+    // Real HTTP; between the first page and the second, central changes: a new condition, then
+    // (well past the overlap) one the search found is updated again.
+    const whilePaging: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!hooked && String(input).includes('/Condition?')) {
+        hooked = true;
+        await put(late);
+        await new Promise((resolve) => setTimeout(resolve, overlapMs * 3));
+        await put({ ...held, note: [{ text: 'Seen a third time.' }] });
+      }
+      return response;
+    };
+    await pullType(options({ pageSize: 1, overlapMs, fetch: whilePaging }), 'Condition');
+    expect(hooked).toBe(true);
+    await pullType(options({ overlapMs }), 'Condition');
+    const stored = vault.db
+      .prepare('SELECT count(*) FROM resources WHERE type = ? AND id = ?')
+      .pluck()
+      .get('Condition', late.id);
+    expect(stored).toBe(1);
+  });
+
+  it('sees a change made right after a pull that asked the very same search (HAPI reuses searches for a minute)', async () => {
+    await pullType(options(), 'Condition');
+    // Nothing new: the cursor stays, and the next pull asks exactly the same search.
+    expect((await pullType(options(), 'Condition')).stored).toBe(0);
+    const [condition] = (
+      (await (await fhirFetch(central, token, 'Condition?_count=1')).json()) as {
+        entry: { resource: Record<string, unknown> }[];
+      }
+    ).entry.map((e) => e.resource);
+    const put = await fhirFetch(central, token, `Condition/${condition!['id'] as string}`, {
+      method: 'PUT',
+      body: JSON.stringify({ ...condition, meta: undefined, note: [{ text: 'Changed just after a pull.' }] }),
+    });
+    expect(put.status).toBe(200);
+    await put.body?.cancel();
+    expect((await pullType(options(), 'Condition')).stored).toBe(1);
+  });
+
   it("applies deletes from the server's history, once", async () => {
     await pullAll(options({ types: ['Patient', 'Condition'] }));
     const first = async (type: string) =>

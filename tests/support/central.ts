@@ -6,16 +6,29 @@
  *   const session = await signIn(central, 'physician1');
  *   await fetch(`${central.fhirBaseUrl}/Patient`, { headers: { authorization: `Bearer ${session.accessToken}` } });
  *   await central.close();
+ *
+ * The personality (dev/central/personality.ts) is the test's if it names one, else
+ * CENTRAL_PERSONALITY from the environment (CI runs the sync suite once more with
+ * CENTRAL_PERSONALITY=hapi), else Medplum's.
  */
 import * as oidc from 'openid-client';
 import { startCentral } from '../../dev/central/central.ts';
 import type { Central, CentralOptions } from '../../dev/central/central.ts';
+import { PERSONALITIES, isPersonality, type Personality } from '../../dev/central/personality.ts';
 
 export type { Central } from '../../dev/central/central.ts';
 
+/** The personality the environment asks for (CENTRAL_PERSONALITY), Medplum's when unset. */
+export function environmentPersonality(): Personality {
+  const named = process.env['CENTRAL_PERSONALITY'];
+  if (named === undefined || named === '') return 'medplum';
+  if (!isPersonality(named)) throw new Error(`CENTRAL_PERSONALITY must be one of: ${PERSONALITIES.join(', ')}`);
+  return named;
+}
+
 /** A small clinic (20 patients, ~250 resources) unless the test asks for more. */
 export function startTestCentral(options: CentralOptions = {}): Promise<Central> {
-  return startCentral({ patients: 20, seed: 7, ...options });
+  return startCentral({ patients: 20, seed: 7, personality: environmentPersonality(), ...options });
 }
 
 export interface SignedIn {
@@ -124,13 +137,18 @@ export async function signIn(
   };
 }
 
-/** fetch against the FHIR API with a bearer token and FHIR JSON. */
+/**
+ * fetch against the FHIR API with a bearer token and FHIR JSON. Tests look at what central holds
+ * now: `Cache-Control: no-cache` keeps the HAPI personality from answering a recent search again
+ * from its held results (a test about that reuse sends its own Cache-Control).
+ */
 export function fhirFetch(central: Central, token: string, path: string, init: RequestInit = {}): Promise<Response> {
   const url = /^https?:/.test(path) ? path : `${central.fhirBaseUrl}/${path.replace(/^\/+/, '')}`;
   return fetch(url, {
     ...init,
     headers: {
       accept: 'application/fhir+json',
+      'cache-control': 'no-cache',
       ...(init.body ? { 'content-type': 'application/fhir+json' } : {}),
       authorization: `Bearer ${token}`,
       ...(init.headers as Record<string, string> | undefined),
