@@ -44,7 +44,7 @@ export async function benchSync(): Promise<BenchRow[]> {
       pushMs: number;
       plainPushMs: number;
     };
-    // After the first: central now holds ten 4 MB notes, all on one page of their search.
+    // After the first: central now holds 42 notes of 1 MB, all on one page of their search.
     const big = (await measure(central.fhirBaseUrl, accessToken, ['--big-page'])) as {
       resources: number;
       served: number;

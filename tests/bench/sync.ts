@@ -6,9 +6,9 @@
  *   the resident memory growth during the pull, sampled at every page;
  * - push of 1,000 changes from the outbox, beside a plain sequential PUT loop of 1,000 such
  *   resources (plain, push, plain).
- * With --big-page (issue 14), central first receives ten notes of 4 MB each for one patient, all
- * on one page of the DocumentReference search: the pull's memory growth with a 40 MB page (and
- * nothing else: no push).
+ * With --big-page (issue 14), central first receives 42 notes of 1 MB each (base64; what dev
+ * central's validator takes at most) for one patient, all on the last page of the DocumentReference
+ * search: the pull's memory growth with a page over 40 MB (and nothing else: no push).
  *   sync.ts --fhir <base url> [--big-page]     (the access token in CLINIC_BENCH_TOKEN)
  * Prints one JSON line.
  */
@@ -55,13 +55,13 @@ async function plainPull(): Promise<{ ms: number; resources: number; largestPage
   return { ms: performance.now() - started, resources, largestPageMB: largest / 1e6 };
 }
 
-/** Ten notes of 4 MB (base64 text) for one patient: the newest, so all on the last page of their search. */
+/** 42 notes of 1 MB (base64 text) for one patient: the newest, so all on the last page of their search. */
 async function addBigNotes(): Promise<void> {
   const someone = (await (await fetch(`${base}/Patient?_count=1`, { headers })).json()) as {
     entry: { resource: { id: string } }[];
   };
   const patientId = someone.entry[0]!.resource.id;
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < 42; i++) {
     const note = {
       resourceType: 'DocumentReference',
       status: 'current',
@@ -72,7 +72,7 @@ async function addBigNotes(): Promise<void> {
         {
           attachment: {
             contentType: 'text/plain',
-            data: Buffer.alloc(3_000_000, 'synthetic note text ').toString('base64'),
+            data: Buffer.alloc(750_000, 'synthetic note text ').toString('base64'),
           },
         },
       ],

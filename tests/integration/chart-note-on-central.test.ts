@@ -1,7 +1,8 @@
 /**
  * A note too large for the cache (policy central.maxAttachmentKiB, 256 KiB by default) is pulled
  * by reference and read from central on demand, end to end: dev central holds a note with a
- * 2 MiB text and a small one; a real core with a real vault pulls them; the cache's stored JSON
+ * 700 KiB text (over the cap, and under the 1 MiB Medplum's validator allows a base64Binary) and
+ * a small one; a real core with a real vault pulls them; the cache's stored JSON
  * holds the large one without its data (marked as stored on central) and the small one inline;
  * chart.read shows the large one as stored on central; chart.readNote returns central's text,
  * audited as a read of that DocumentReference; with central unreachable the answer is OFFLINE.
@@ -19,7 +20,8 @@ import { tempVaultDir, type TempVaultDir } from '../support/vault-fixture.ts';
 import { fillCache } from '../support/workstation.ts';
 
 const CLINIC = { seed: 61, patients: 8 };
-const MiB = 1048576;
+/** Over the attachment cap; its base64 (933 KiB) under the 1 MiB dev central's validator takes. */
+const BIG_NOTE_BYTES = 700 * 1024;
 
 let central: Central;
 let h: Harness | null = null;
@@ -75,8 +77,8 @@ describe('a note larger than central.maxAttachmentKiB', () => {
     const nurse1 = central.users.find((u) => u.username === 'nurse1')!.practitionerId;
     const patientId = cache.split(nurse1).mine[0]!;
     const bigText = 'Synthetic discharge summary, line after line. '
-      .repeat(Math.ceil((2 * MiB) / 46))
-      .slice(0, 2 * MiB);
+      .repeat(Math.ceil(BIG_NOTE_BYTES / 46))
+      .slice(0, BIG_NOTE_BYTES);
     const bigId = await noteOnCentral(patientId, 'Synthetic discharge summary', bigText);
     const smallId = await noteOnCentral(patientId, 'Synthetic short note', 'Synthetic: feeling better today.');
 
@@ -102,7 +104,7 @@ describe('a note larger than central.maxAttachmentKiB', () => {
     expect(big.content[0]!.attachment).toEqual({
       contentType: 'text/plain',
       title: 'Synthetic discharge summary',
-      size: 2 * MiB,
+      size: BIG_NOTE_BYTES,
       extension: [{ url: ATTACHMENT_ON_CENTRAL_URL, valueBoolean: true }],
     });
     expect(small.content[0]!.attachment['data']).toBe(
@@ -112,7 +114,7 @@ describe('a note larger than central.maxAttachmentKiB', () => {
     const notes = (await ok<ChartSections>(h, 'chart.read', { patientId })).notes;
     expect(notes.find((n) => n.id === bigId)).toMatchObject({
       text: '',
-      onCentral: { title: 'Synthetic discharge summary', size: 2 * MiB },
+      onCentral: { title: 'Synthetic discharge summary', size: BIG_NOTE_BYTES },
     });
     expect(notes.find((n) => n.id === smallId)).toMatchObject({
       text: 'Synthetic: feeling better today.',
