@@ -43,6 +43,7 @@ test('the built page worker reads a search from central and sends its pages vali
         accessToken,
         allowLoopbackHttp: true,
         tlsPins: [],
+        limits: { maxResponseBytes: 8 * 1048576, maxResourceBytes: 1048576, maxAttachmentBytes: 262144, maxPages: 100 },
         ahead: 2,
       },
     });
