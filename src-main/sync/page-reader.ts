@@ -1,16 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import { SyncHttpError } from './http.ts';
 import type { PageLimits, PreparedPage } from './pages.ts';
-import type { PageJob } from './page-worker.ts';
+import type { PageJob, SearchFailure } from './page-worker.ts';
 
-/** What central said of a search that failed alone (the read goes on with the next). */
-export interface SearchFailure {
-  reason: string;
-  status: number | null;
-  message: string;
-}
+export type { SearchFailure };
 
-/** A page of the search at `index` in the job, that search's end, or its failure alone. */
+/** A page of the search at `index` in the job, that search's end, or its failure alone (the next goes on). */
 export type ReadItem =
   { index: number; page: PreparedPage } | { index: number; done: true } | { index: number; failed: SearchFailure };
 
@@ -27,7 +22,7 @@ export interface PageReader {
 const WORKER_URL = new URL(`./page-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 const AHEAD = 4;
 
-type Message = ReadItem | { end: true } | { error: { reason: string; status: number | null; message: string } };
+type Message = ReadItem | { end: true } | { error: SearchFailure };
 
 /**
  * The worker's heap holds a page as text and as parsed objects at once, and the next page

@@ -36,7 +36,14 @@ export interface PageJob {
   ahead: number;
 }
 
-function describe(error: unknown): { reason: string; status: number | null; message: string } {
+/** What central said of a search that failed (the wire form of a SyncHttpError). */
+export interface SearchFailure {
+  reason: string;
+  status: number | null;
+  message: string;
+}
+
+function failureOf(error: unknown): SearchFailure {
   const { reason, status, message } = error as { reason?: unknown; status?: unknown; message?: unknown };
   return {
     reason: typeof reason === 'string' ? reason : 'network',
@@ -81,11 +88,11 @@ async function run(job: PageJob): Promise<void> {
         port.postMessage({ index, done: true });
       } catch (error) {
         if (!stopsOnlyTheSearch(error)) throw error;
-        port.postMessage({ index, failed: describe(error) });
+        port.postMessage({ index, failed: failureOf(error) });
       }
     }
     port.postMessage({ end: true });
   } catch (error) {
-    port.postMessage({ error: describe(error) });
+    port.postMessage({ error: failureOf(error) });
   }
 }

@@ -67,10 +67,6 @@ export function recordTypeFailure(db: Database, at: number, key: string, problem
       key,
       problem,
     );
-    db.prepare('INSERT INTO sync_diagnostics (at, resource_type, resource_id, problem) VALUES (?, ?, NULL, ?)').run(
-      at,
-      key,
-      problem,
-    );
+    diagnosticRecorder(db)(at, key, null, problem);
   }).immediate();
 }
