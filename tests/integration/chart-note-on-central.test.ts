@@ -171,7 +171,7 @@ describe('a note larger than central.maxAttachmentKiB', () => {
     expect(asked.hits, 'central was not asked without a token').toBe(0);
   });
 
-  it("refuses a note that is not this patient's, before asking central", async () => {
+  it("refuses a note that is not this patient's, and bad input, before asking central", async () => {
     dir = tempVaultDir({ prefix: 'clinic-note-on-central-' });
     const cache = await fillCache(dir.dataDir, CLINIC);
     const nurse1 = central.users.find((u) => u.username === 'nurse1')!.practitionerId;
@@ -185,6 +185,28 @@ describe('a note larger than central.maxAttachmentKiB', () => {
       ok: false,
       error: { code: 'NOT_FOUND' },
     });
+    // Bad input: a typed INVALID, central never asked, no read audited.
+    for (const bad of [
+      { patientId: mine, documentId: '../Patient/x' },
+      { patientId: mine, documentId: bigId, extra: true },
+      { patientId: mine },
+      { patientId: mine, documentId: 'x'.repeat(65) },
+    ])
+      expect(await h.call('chart.readNote', bad), JSON.stringify(bad).slice(0, 80)).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID' },
+      });
     expect(asked.hits, 'central was not asked').toBe(0);
+    const db = await rawDb(dir.dataDir);
+    try {
+      expect(
+        db
+          .prepare("SELECT count(*) FROM audit_log WHERE detail = 'chart.readNote' AND outcome = 'success'")
+          .pluck()
+          .get(),
+      ).toBe(0);
+    } finally {
+      db.close();
+    }
   });
 });
