@@ -275,4 +275,45 @@ describe('a pull from a misbehaving central', () => {
       await engine.stop();
     }
   }, 60_000);
+
+  it('says that central answered but its page could not be read when a page overwhelms the page reader, and reads again next round', async () => {
+    // Under the 8 MiB cap set below, 7.5 MB of JSON that parses into some 2.5 million objects:
+    // more than the page worker's heap (sized for three answers at the cap). The worker dies of it
+    // (slowly: V8 collects hard before it gives up, about 30 s here); the app does not.
+    const overwhelming = Buffer.from(
+      `{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient","id":"p-1","extension":[${'{},'.repeat(2_500_000)}{}]}}]}`,
+    );
+    let hostile = true;
+    central.serve((_request, url, response) => {
+      if (!url.pathname.endsWith('/Patient')) return sendEmpty(response);
+      if (!hostile) return sendBundle(response, [patient(1)]);
+      response.writeHead(200, { 'content-type': 'application/fhir+json', 'content-length': overwhelming.length });
+      response.write(overwhelming);
+      response.end();
+    });
+    const engine = createSyncEngine({
+      db: () => vault.db,
+      fhirBaseUrl: central.fhirBaseUrl,
+      allowLoopbackHttp: true,
+      accessToken: () => 'token',
+      tokenFor: () => Promise.resolve({ token: 'token' }),
+      clock: { now: () => Date.now() },
+      timers: systemTimers,
+      logger: createMemoryLogger(),
+      onChange: () => undefined,
+      intervalMs: 3_600_000,
+      limits: { ...DEFAULT_PAGE_LIMITS, maxResponseBytes: 8 * MiB },
+    });
+    try {
+      const failed = await engine.syncNow();
+      expect(failed.connection).toBe('online');
+      expect(failed.problem).toBe('Central answered, but this workstation could not read a page (see the log).');
+      hostile = false;
+      const next = await engine.syncNow();
+      expect(next.problem).toBeNull();
+      expect(countResources(vault.db)).toBe(1);
+    } finally {
+      await engine.stop();
+    }
+  }, 120_000);
 });
