@@ -150,17 +150,23 @@ async function check(
   const outcome = durably(db, (): PinCheckResult => {
     const row = readRow(db, id);
     if (!row || row.pin_hash === null) return { ok: false, reason: 'noPin' };
-    if (row.offline_revoked_at !== null) return { ok: false, reason: 'revoked' };
+    // The user's own session: a revoked account ends it at any PIN.
+    if (!offline && row.offline_revoked_at !== null) return { ok: false, reason: 'revoked' };
     if (row.locked_out_at !== null || row.failures >= rules.pinMaxFailures)
       return { ok: false, reason: 'lockedOut', remaining: 0 };
-    if (offline) {
+    // A PIN set or changed while this check ran was not the one verified: it counts as wrong.
+    const right = verification.ok && row.pin_hash === stored;
+    if (right && offline) {
+      // Offline, why a sign-in is refused is told only to whoever typed the right PIN (issue 17):
+      // before that, a revoked or expired account reads like an unknown one, and a wrong PIN for
+      // it counts toward the lockout below, so the reason is no oracle for guessing.
+      if (row.offline_revoked_at !== null) return { ok: false, reason: 'revoked' };
       const windowMs = rules.offlineSignInHours * HOUR_MS;
       // A clock earlier than the last full sign-in is not trusted to extend the window.
       if (windowMs === 0 || at < row.last_full_sign_in_at || at - row.last_full_sign_in_at > windowMs)
         return { ok: false, reason: 'offlineWindowExpired' };
     }
-    // A PIN set or changed while this check ran was not the one verified: it counts as wrong.
-    if (verification.ok && row.pin_hash === stored) {
+    if (right) {
       db.prepare('UPDATE identity_pins SET failures = 0, updated_at = ? WHERE user_id = ?').run(at, id);
       return { ok: true };
     }
