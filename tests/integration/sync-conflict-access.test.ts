@@ -128,6 +128,46 @@ async function conflictUnderGrant(h: Harness): Promise<{ patientId: string; alle
   return { patientId, allergyId, grantId: grantRow!.grant_id! };
 }
 
+type Json = Record<string, unknown>;
+
+async function searchAll(token: string, query: string): Promise<Json[]> {
+  const bundle = (await (await fhirFetch(central, token, query)).json()) as { entry?: { resource: Json }[] };
+  return (bundle.entry ?? []).map((e) => e.resource);
+}
+
+async function put(token: string, resource: Json): Promise<void> {
+  const answer = await fhirFetch(central, token, `${String(resource.resourceType)}/${String(resource.id)}`, {
+    method: 'PUT',
+    body: JSON.stringify(resource),
+  });
+  expect(answer.status, `PUT ${String(resource.resourceType)}`).toBeLessThan(300);
+}
+
+/**
+ * At central, the practitioner leaves the patient's care: off every CareTeam and Encounter of the
+ * patient and no longer their general practitioner (as a clinic's EHR would record it).
+ */
+async function removeFromCare(token: string, patientId: string, practitionerId: string): Promise<void> {
+  const roles = (await searchAll(token, `PractitionerRole?practitioner=${practitionerId}`)).map(
+    (r) => `PractitionerRole/${String(r.id)}`,
+  );
+  const theirs = new Set([`Practitioner/${practitionerId}`, ...roles]);
+  const named = (ref: unknown) => theirs.has(String((ref as { reference?: string } | undefined)?.reference));
+  for (const team of await searchAll(token, `CareTeam?patient=${patientId}`)) {
+    const participant = ((team.participant as Json[] | undefined) ?? []).filter((p) => !named(p.member));
+    await put(token, { ...team, participant });
+  }
+  for (const encounter of await searchAll(token, `Encounter?patient=${patientId}`)) {
+    const participant = ((encounter.participant as Json[] | undefined) ?? []).filter((p) => !named(p.individual));
+    const { participant: _dropped, ...rest } = encounter;
+    await put(token, participant.length > 0 ? { ...rest, participant } : rest);
+  }
+  const patient = (await (await fhirFetch(central, token, `Patient/${patientId}`)).json()) as Json;
+  const gps = ((patient.generalPractitioner as unknown[] | undefined) ?? []).filter((g) => !named(g));
+  const { generalPractitioner: _gp, ...restPatient } = patient;
+  await put(token, gps.length > 0 ? { ...restPatient, generalPractitioner: gps } : restPatient);
+}
+
 interface ConflictItem {
   id: number;
   restricted: boolean;
@@ -198,6 +238,47 @@ describe('conflicts follow access to their patient now', () => {
     await ok(h, 'session.end', { reason: 'signOut' });
     await signedInWithPin(h, 'nurse1');
     await check();
+  });
+
+  it('a clinician removed from the care team at central: the conflict is restricted and cannot be resolved', async () => {
+    const h = await start();
+    const token = (await signIn(central, 'nurse2')).accessToken;
+    let target: { patientId: string; allergyId: string } | null = null;
+    for (const patientId of cache.split(nurse().practitionerId).mine) {
+      const allergy = (await searchAll(token, `AllergyIntolerance?patient=${patientId}`))[0];
+      if (allergy) {
+        target = { patientId, allergyId: String(allergy.id) };
+        break;
+      }
+    }
+    expect(target, 'a patient of nurse1 with an allergy').not.toBeNull();
+    const { patientId, allergyId } = target!;
+    await signedInWithPin(h, 'nurse1');
+    await ok(h, 'sync.now');
+    await changeOnCentral(token, allergyId);
+    await ok(h, 'chart.editAllergy', {
+      patientId,
+      allergyId,
+      edit: { criticality: 'low', clinicalStatus: 'inactive', note: 'Synthetic: tolerated a test dose.' },
+    });
+    expect(await ok<SyncStatus>(h, 'sync.now')).toMatchObject({ conflicts: 1 });
+    expect((await ok<{ items: ConflictItem[] }>(h, 'sync.conflicts')).items[0]).toMatchObject({
+      restricted: false,
+      patientId,
+    });
+
+    await removeFromCare(token, patientId, nurse().practitionerId);
+    await ok(h, 'sync.now'); // the pull brings the new care team
+    expect(await h.call('chart.read', { patientId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const { items } = await ok<{ items: ConflictItem[] }>(h, 'sync.conflicts');
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ restricted: true });
+    expect(JSON.stringify(items[0])).not.toContain(patientId);
+    expect(await h.call('sync.resolveConflict', { conflictId: items[0]!.id, choice: 'mine' })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    expect(await ok<SyncStatus>(h, 'sync.status')).toMatchObject({ pending: 0, conflicts: 1 });
   });
 
   it('while the grant holds, resolving is audited as an update of that patient under the grant', async () => {
