@@ -79,15 +79,15 @@ describe('policy file owner and mode (Linux, macOS)', () => {
   );
 
   it.each([
-    [0o664, 'group'],
-    [0o646, 'others'],
-    [0o666, 'group and others'],
-    [0o777, 'group and others'],
-  ])('refuses mode %o (writable by %s), naming the mode', (mode, who) => {
-    fs.chmodSync(file, mode);
+    ['0664', 'group'],
+    ['0646', 'others'],
+    ['0666', 'group and others'],
+    ['0777', 'group and others'],
+  ])('refuses mode %s (writable by %s), naming the mode', (mode, who) => {
+    fs.chmodSync(file, Number.parseInt(mode, 8));
     const error = failure(() => loadManagedPolicy(ports()));
     expect(error.code).toBe('POLICY_UNTRUSTED');
-    expect(error.message).toContain(`0${mode.toString(8)}`);
+    expect(error.message).toContain(`mode ${mode}`);
     expect(error.message).toContain(`writable by ${who}`);
   });
 
