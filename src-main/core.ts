@@ -4,13 +4,14 @@
  * channel of the contract, and listen to the core's events. It holds no policy of its own: each
  * capability reacts to the session itself (break-glass ends grants, sync sends held changes).
  */
+import type { Permission } from '../src-shared/access/roles.ts';
 import type { EventName, EventPayload } from '../src-shared/ipc/contract.ts';
 import type { IpcResult } from '../src-shared/ipc/errors.ts';
 import { authorizeSession } from './access/index.ts';
 import { errorName } from './base/index.ts';
 import { createBreakGlass, createBreakGlassHandlers } from './break-glass/index.ts';
 import { createChartHandlers } from './chart/index.ts';
-import { createOutcomeAuditor, createRouter } from './ipc/index.ts';
+import { createOutcomeAuditor, createRouter, type Session } from './ipc/index.ts';
 import { noPowerEvents, systemTimers, type Ports, type TimerHandle } from './ports.ts';
 import { createSessionHandlers, createSessionManager } from './session/index.ts';
 import { createSyncHandlers, createWorkstationSync } from './sync/index.ts';
@@ -142,11 +143,12 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
     const user = sessions.status().user;
     return user?.userId === userId ? user.displayName : 'Unknown user';
   };
+  const authorize = (session: Session, action: Permission, patientId: string | null) =>
+    authorizeSession(db(), session, action, patientId, breakGlass.activeGrants(session.userId));
   const invoke = createRouter({
     logger,
     currentSession: () => sessions.current(),
-    authorize: (session, action, patientId) =>
-      authorizeSession(db(), session, action, patientId, breakGlass.activeGrants(session.userId)),
+    authorize,
     onOutcome: createOutcomeAuditor({ trail, purposeOfGrant: (grantId) => breakGlass.reasonOf(grantId), logger }),
     handlers: {
       ...workstationHandlers(workstation, ports),
@@ -160,7 +162,7 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
         central: workstation.ready ? policy.central : undefined,
         accessToken: () => sessions.accessToken(),
       }),
-      ...createSyncHandlers({ db, engine: () => sync, clock, displayNameOf }),
+      ...createSyncHandlers({ db, engine: () => sync, clock, displayNameOf, authorize }),
       ...createBreakGlassHandlers(() => breakGlass, sessions),
     },
   });
