@@ -18,6 +18,7 @@ import {
   loadAuditKey,
   createAuditTrail,
   pendingAuditCount,
+  refusedAuditCount,
   readWorkstationId,
   recordEnrollment,
 } from '../audit/index.ts';
@@ -56,6 +57,8 @@ Commands:
                                the loss is recorded in the trail, the anchor moves
   audit export [--since <ISO date>]
                                the audit trail as FHIR AuditEvent NDJSON on stdout
+  audit retry-refused          send again the audit entries central refused one by one
+                               (after central was fixed); audited
   sync retry-held              put changes held for IT back in the queue (after central
                                was fixed, or the user can sign in again); audited
 
@@ -191,7 +194,14 @@ async function runStatus({ dataDir, keyStore, logger, json }: CliContext): Promi
       };
       const key = await loadAuditKey(keyStore, dataDir, vault.db);
       const trail = createAuditTrail(vault.db, key, systemClock);
-      report['audit'] = { ok: true, entries: trail.lastSeq(), unshipped: pendingAuditCount(vault.db) };
+      // Entries central refused wait for IT (`ws audit retry-refused`): not ok until then.
+      const refused = refusedAuditCount(vault.db);
+      report['audit'] = {
+        ok: refused === 0,
+        entries: trail.lastSeq(),
+        unshipped: pendingAuditCount(vault.db),
+        refusedByCentral: refused,
+      };
       // Held changes wait for IT (or for their author to sign in again here): not ok until then.
       const counts = outboxCounts(vault.db);
       report['sync'] = { ok: counts.held === 0, ...counts, diagnostics: syncDiagnosticsCount(vault.db) };
