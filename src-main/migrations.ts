@@ -5,6 +5,7 @@
  */
 import { auditLargeTables, auditMigrations, auditSalvage } from './audit/index.ts';
 import { breakGlassMigrations } from './break-glass/index.ts';
+import { fleetMigrations } from './fleet/index.ts';
 import { identityMigrations } from './identity/index.ts';
 import { recordsLargeTables, recordsMigrations, recordsSalvage } from './records/index.ts';
 import { syncLargeTables, syncMigrations, syncSalvage } from './sync/index.ts';
@@ -16,6 +17,7 @@ export const workstationMigrations: readonly Migration[] = [
   ...auditMigrations,
   ...breakGlassMigrations,
   ...syncMigrations,
+  ...fleetMigrations,
 ].sort((a, b) => a.version - b.version);
 
 // A gap or a repeated version would skip or re-run a capability's tables on someone's cache.

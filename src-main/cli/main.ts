@@ -4,6 +4,8 @@
  * with their capabilities.
  * Output never contains PHI. Exit codes: 0 done, 1 the operation failed, 2 bad usage.
  */
+import { lastFleetReport } from '../fleet/index.ts';
+import { fleetLine } from '../../src-shared/fleet/device.ts';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Policy } from '../../src-shared/policy/schema.ts';
@@ -205,6 +207,11 @@ async function runStatus({ dataDir, keyStore, logger, json }: CliContext): Promi
       // Held changes wait for IT (or for their author to sign in again here): not ok until then.
       const counts = outboxCounts(vault.db);
       report['sync'] = { ok: counts.held === 0, ...counts, diagnostics: syncDiagnosticsCount(vault.db) };
+      // What central's fleet view shows of this workstation: what it last told central, and when.
+      const told = lastFleetReport(vault.db);
+      report['fleet'] = told
+        ? { ok: true, lastReportedAt: new Date(told.reportedAt).toISOString(), ...fleetLine(told.device) }
+        : { ok: true, lastReportedAt: null };
     } finally {
       vault.close();
     }
