@@ -77,6 +77,8 @@ async function run(job: PageJob): Promise<void> {
         fetch,
         what: search.what,
         limits: job.limits,
+        // The pull's searches are sorted by _lastUpdated: their offset pages are seeks (pages.ts).
+        sortedByLastUpdated: true,
         ...(job.retry ? { retry: job.retry } : {}),
       };
       try {

@@ -51,7 +51,102 @@ export interface PageReadOptions extends HttpDeps {
   /** What is read, for error messages ("Observation pull"). */
   what: string;
   limits: PageLimits;
+  /**
+   * The search is sorted by `_lastUpdated`: offset pages are replaced by seeks (seekUrl), so a
+   * resource deleted or moved while the search pages cannot shift one past the pull.
+   */
+  sortedByLastUpdated?: boolean;
 }
+
+/** An entry's resource's lastUpdated (ms) and id, when it has both. */
+function stampOf(entry: NonNullable<Bundle['entry']>[number]): { at: number; id: string } | null {
+  const resource = entry.resource as { id?: unknown; meta?: { lastUpdated?: unknown } } | undefined;
+  const at = typeof resource?.meta?.lastUpdated === 'string' ? Date.parse(resource.meta.lastUpdated) : Number.NaN;
+  return typeof resource?.id === 'string' && !Number.isNaN(at) ? { at, id: resource.id } : null;
+}
+
+/**
+ * Paging a search sorted by `_lastUpdated` by seeks instead of the server's offsets. A server
+ * paging by offset counts from the start of the results as they are when each page is asked: a
+ * resource deleted (or updated, so it moves to the end) after its page was read shifts the rest
+ * by one, the first resource of the next page is never read, and the cursor then passes it for
+ * good. A seek page is the same search from the newest instant read (`_lastUpdated=ge`), the
+ * resources already read at that instant left out as they come again: it starts where the last
+ * page ended, whatever changed before it.
+ *
+ * When every resource of a page shares the instant it started at (a bulk load), the seek asks
+ * again with a page twice as large, up to MAX_SEEK_COUNT. It gives up at that instant, following
+ * the server's own link until a later instant, when that does not help: the page came back
+ * smaller (too large), brought nothing new, or the page cannot say where it ended (no id or
+ * lastUpdated, not in ascending order, a server that ignored the filter).
+ */
+function createSeeking(first: string) {
+  let at: number | null = null;
+  let ids = new Set<string>();
+  let doubled = false;
+  let gaveUp = false;
+  return {
+    /** The page without what was already read (at the boundary instant, or before it). */
+    unread(bundle: Bundle): Bundle {
+      if (at === null || !bundle.entry) return bundle;
+      const boundary = at;
+      return {
+        ...bundle,
+        entry: bundle.entry.filter((entry) => {
+          const stamp = stampOf(entry);
+          return !stamp || stamp.at > boundary || (stamp.at === boundary && !ids.has(stamp.id));
+        }),
+      };
+    },
+    /**
+     * Where to go after a page (`read`: as central sent it, `fresh`: what was new in it, `url`:
+     * as fetched, `asAsked`: not made smaller for being too large); null for the server's link.
+     */
+    after(read: Bundle, fresh: Bundle, url: string, asAsked: boolean): string | null {
+      const stamps = (read.entry ?? []).map(stampOf);
+      const sorted = stamps.every((s, i) => s !== null && (i === 0 || s.at >= stamps[i - 1]!.at));
+      const last = sorted ? stamps.at(-1)?.at : undefined;
+      if (last === undefined || (at !== null && last < at)) {
+        gaveUp = at !== null;
+        return null;
+      }
+      if (last !== at) {
+        at = last;
+        ids = new Set((stamps as { at: number; id: string }[]).filter((s) => s.at === last).map((s) => s.id));
+        doubled = false;
+        gaveUp = false;
+        return seekUrl(first, url, last, null);
+      }
+      // Still at the instant the page started at: a run longer than the page.
+      for (const stamp of stamps) if (stamp!.at === at) ids.add(stamp!.id);
+      const count = Number(new URL(url).searchParams.get('_count'));
+      const helps = asAsked && (!doubled || (fresh.entry ?? []).length > 0);
+      if (gaveUp || !helps || new URL(url).searchParams.has('_offset') || !(count > 0) || count >= MAX_SEEK_COUNT) {
+        gaveUp = true;
+        return null;
+      }
+      doubled = true;
+      return seekUrl(first, url, at, Math.min(MAX_SEEK_COUNT, count * 2));
+    },
+  };
+}
+
+/** The search from `at` on, with the page size just read (or `count`), no offset. */
+function seekUrl(first: string, asked: string, at: number, count: number | null): string {
+  const url = new URL(first);
+  // The page size of the page just read: smaller than asked when a page was too large.
+  const size = count ?? new URL(asked).searchParams.get('_count');
+  if (size !== null) url.searchParams.set('_count', String(size));
+  url.searchParams.delete('_offset');
+  url.searchParams.set('_lastUpdated', `ge${new Date(at).toISOString()}`);
+  return url.href;
+}
+
+/**
+ * The largest page a seek asks for when more resources than a page share one instant; within a
+ * longer run, the server's offsets are followed.
+ */
+export const MAX_SEEK_COUNT = 2_000;
 
 /** Central's clock: the answer's Date header, else the Bundle's meta.lastUpdated. */
 function centralClock(date: string | null, bundle: Bundle): number | null {
@@ -122,12 +217,19 @@ export async function* readPages(first: string, options: PageReadOptions): Async
   const base = new URL(first);
   const seen = new Set<string>();
   let read = 0;
+  const seeking = options.sortedByLastUpdated ? createSeeking(first) : null;
   let pending: Promise<{ page: Page; url: string }> | null = fetchPageWithin(first, options);
+  let asked = first;
   while (pending) {
-    const { page, url }: { page: Page; url: string } = await pending;
+    const { page: read_, url }: { page: Page; url: string } = await pending;
+    const page = seeking ? { ...read_, bundle: seeking.unread(read_.bundle) } : read_;
     seen.add(url);
     read++;
-    const next = nextLink(page.bundle, base);
+    let next = nextLink(page.bundle, base);
+    // Only an offset link shifts; an opaque one (HAPI's held results, a cursor) pages a snapshot.
+    if (seeking && next !== null && new URL(next).searchParams.has('_offset'))
+      next = seeking.after(read_.bundle, page.bundle, url, url === asked) ?? next;
+    if (next !== null) asked = next;
     const cyclic = next !== null && seen.has(next);
     pending = next !== null && !cyclic && read < options.limits.maxPages ? fetchPageWithin(next, options) : null;
     pending?.catch(() => undefined); // awaited on the next turn, where a failure is thrown

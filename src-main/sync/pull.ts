@@ -203,8 +203,8 @@ function pageJob(options: PullOptions, types: readonly PulledType[]) {
   };
 }
 
-function readOptions(options: PullOptions, what: string) {
-  return { ...options, what, limits: options.limits ?? DEFAULT_PAGE_LIMITS };
+function readOptions(options: PullOptions, what: string, sortedByLastUpdated = false) {
+  return { ...options, what, limits: options.limits ?? DEFAULT_PAGE_LIMITS, sortedByLastUpdated };
 }
 
 /** One type's pull: its pages read here, or by the page worker when a reader is given. */
@@ -218,7 +218,7 @@ export async function pullType(options: PullOptions, type: PulledType, reader?: 
     }
   } else {
     try {
-      for await (const page of readPages(searchUrl(options, type), readOptions(options, `${type} pull`)))
+      for await (const page of readPages(searchUrl(options, type), readOptions(options, `${type} pull`, true)))
         sink.add(preparePage(page, type, limits));
     } catch (error) {
       if (!stopsOnlyTheSearch(error)) throw error;

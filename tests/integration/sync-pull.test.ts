@@ -161,6 +161,37 @@ describe('sync pull', () => {
     expect(stored).toBe(1);
   });
 
+  it('misses nothing when central deletes a resource it already sent while it pages (offset paging shifts)', async () => {
+    const idsAtCentral = async () =>
+      (
+        (await (await fhirFetch(central, token, 'Condition?_count=1000&_elements=id')).json()) as {
+          entry: { resource: { id: string } }[];
+        }
+      ).entry.map((e) => e.resource.id);
+    const before = await idsAtCentral();
+    let deleted: string | null = null;
+    // Between the first page and the second, central deletes one of the first page's conditions:
+    // a server paging by offset then starts the second page one resource later than it meant to.
+    const whilePaging: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (deleted === null && String(input).includes('/Condition?')) {
+        const page = (await response.clone().json()) as { entry: { resource: { id: string } }[] };
+        deleted = page.entry[0]!.resource.id;
+        const gone = await fhirFetch(central, token, `Condition/${deleted}`, { method: 'DELETE' });
+        expect(gone.status).toBeLessThan(300);
+        await gone.body?.cancel();
+      }
+      return response;
+    };
+    await pullType(options({ pageSize: 3, fetch: whilePaging }), 'Condition');
+    expect(deleted).not.toBeNull();
+    const stored = new Set(
+      vault.db.prepare("SELECT id FROM resources WHERE type = 'Condition'").pluck().all() as string[],
+    );
+    const missing = before.filter((id) => id !== deleted && !stored.has(id));
+    expect(missing).toEqual([]);
+  });
+
   it('sees a change made right after a pull that asked the very same search (HAPI reuses searches for a minute)', async () => {
     await pullType(options(), 'Condition');
     // Nothing new: the cursor stays, and the next pull asks exactly the same search.

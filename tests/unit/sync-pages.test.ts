@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { preparePage, type Bundle } from '../../src-main/sync/pages.ts';
+import { preparePage, readPages, type Bundle } from '../../src-main/sync/pages.ts';
 import { DEFAULT_PAGE_LIMITS } from '../../src-main/sync/pull.ts';
 import { testPatient } from '../support/fhir.ts';
 
@@ -47,6 +48,93 @@ describe('preparePage: how far a page moves the pull cursor', () => {
     );
     expect(prepare({ resourceType: 'Bundle', meta: { lastUpdated: '2026-05-02T00:00:00Z' }, entry }).newest).toBe(
       '2026-05-01T10:00:00.000Z',
+    );
+  });
+});
+
+/**
+ * A server that pages by offset as Medplum does (each page counted from the start of the results
+ * as they are when it is asked), over resources that central changes between two pages: a
+ * resource deleted, or updated (it moves to the end), while the pull pages.
+ */
+function offsetServer(initial: { id: string; at: number }[], changes: Map<number, (rows: Row[]) => void>) {
+  const rows: Row[] = initial.map((row) => ({ ...row }));
+  let asked = 0;
+  const fetch: typeof globalThis.fetch = async (input) => {
+    changes.get(asked)?.(rows);
+    asked++;
+    const url = new URL(String(input));
+    const from = url.searchParams.get('_lastUpdated');
+    const count = Number(url.searchParams.get('_count'));
+    const offset = Number(url.searchParams.get('_offset') ?? 0);
+    const matching = rows
+      .filter((row) => from === null || row.at >= Date.parse(from.slice(2)))
+      .sort((a, b) => a.at - b.at || a.id.localeCompare(b.id));
+    const page = matching.slice(offset, offset + count);
+    const next = new URL(url);
+    next.searchParams.set('_offset', String(offset + count));
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      ...(offset + count < matching.length ? { link: [{ relation: 'next', url: next.href }] } : {}),
+      entry: page.map((row) => ({
+        resource: { resourceType: 'Condition', id: row.id, meta: { lastUpdated: new Date(row.at).toISOString() } },
+      })),
+    };
+    return new Response(JSON.stringify(bundle), { headers: { 'content-type': 'application/fhir+json' } });
+  };
+  return { fetch, rows };
+}
+interface Row {
+  id: string;
+  at: number;
+}
+
+describe('readPages over a server paging by offset, sorted by _lastUpdated', () => {
+  it('reads every resource central did not change exactly once, whatever is deleted or updated between pages', async () => {
+    const start = Date.UTC(2026, 0, 1);
+    await fc.assert(
+      fc.asyncProperty(
+        // Resources at a few instants (long runs at one instant included), a page size, and
+        // changes between pages: delete or update the resource at some position.
+        fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 12 }), fc.nat(), fc.boolean()), { maxLength: 4 }),
+        async (instants, pageSize, edits) => {
+          const initial = instants.map((slot, i) => ({ id: `c-${i}`, at: start + slot * 1000 }));
+          const changed = new Set<string>();
+          const changes = new Map<number, (rows: Row[]) => void>();
+          edits.forEach(([beforePage, position, remove], n) =>
+            changes.set(beforePage, (rows) => {
+              if (rows.length === 0) return;
+              const index = position % rows.length;
+              changed.add(rows[index]!.id);
+              if (remove) rows.splice(index, 1);
+              else rows[index]!.at = start + 3_600_000 + n;
+            }),
+          );
+          const server = offsetServer(initial, changes);
+          const read: string[] = [];
+          const url = `https://central.example/fhir/R4/Condition?_sort=_lastUpdated&_count=${pageSize}`;
+          for await (const page of readPages(url, {
+            accessToken: 't',
+            allowLoopbackHttp: false,
+            what: 'Condition pull',
+            limits: { ...DEFAULT_PAGE_LIMITS, maxPages: 1000 },
+            fetch: server.fetch,
+            sortedByLastUpdated: true,
+          }))
+            for (const entry of page.bundle.entry ?? []) read.push((entry.resource as { id: string }).id);
+          for (const { id } of initial) {
+            if (changed.has(id)) continue;
+            expect(
+              read.filter((r) => r === id),
+              id,
+            ).toHaveLength(1);
+          }
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });
