@@ -6,7 +6,7 @@ import { createRouter, type Handlers, type RequestOutcome, type Session } from '
 import { CoreError } from '../../src-main/base/index.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { VaultError } from '../../src-main/vault/errors.ts';
-import { requestAuditInput } from '../../src-main/ipc/audit-outcome.ts';
+import { requestAuditInput, requestAuditInputs } from '../../src-main/ipc/audit-outcome.ts';
 
 const status = {
   appName: 'Clinic Workstation',
@@ -246,5 +246,47 @@ describe('IPC router', () => {
       resourceRefs: ['DocumentReference/note-1'],
     });
     expect(JSON.stringify(input)).not.toContain('Zentrell');
+  });
+
+  it('an answer about several patients is audited once per patient, each with its own grant and purpose (issue 17)', () => {
+    const grant = { allowed: true, basis: 'breakGlass', grantId: 'g-1' } as const;
+    const team = decide({
+      user: nurse,
+      action: 'patient.clinical.read',
+      patientId: 'pat-1',
+      relationships: ['careTeam'],
+      activeGrants: [],
+    });
+    const outcome: RequestOutcome = {
+      channel: 'sync.conflicts',
+      userId: nurse.userId,
+      role: nurse.role,
+      outcome: 'ok',
+      resourceRefs: ['AllergyIntolerance/a-1', 'AllergyIntolerance/a-2'],
+      patients: [
+        { patientId: 'pat-1', decision: team, resourceRefs: ['AllergyIntolerance/a-1'] },
+        { patientId: 'pat-2', decision: grant, resourceRefs: ['AllergyIntolerance/a-2'] },
+      ],
+    };
+    const inputs = requestAuditInputs(outcome, true, (id) => (id === 'g-1' ? 'ETREAT' : null));
+    expect(inputs).toEqual([
+      expect.objectContaining({
+        patientId: 'pat-1',
+        purposeOfUse: 'TREAT',
+        grantId: null,
+        resourceRefs: ['AllergyIntolerance/a-1'],
+      }),
+      expect.objectContaining({
+        patientId: 'pat-2',
+        purposeOfUse: 'ETREAT',
+        grantId: 'g-1',
+        resourceRefs: ['AllergyIntolerance/a-2'],
+      }),
+    ]);
+    // Nothing shown, nothing recorded as viewed; a refusal is still one entry.
+    expect(requestAuditInputs({ ...outcome, patients: [] }, true, () => null)).toEqual([]);
+    expect(
+      requestAuditInputs({ ...outcome, outcome: 'FORBIDDEN', patients: undefined }, true, () => null),
+    ).toHaveLength(1);
   });
 });
