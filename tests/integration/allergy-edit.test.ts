@@ -12,7 +12,7 @@ import type { ChartSections } from '../../src-shared/chart/chart.ts';
 import { ALLERGY_CLINICAL_SYSTEM } from '../../src-shared/fhir/index.ts';
 import type { SyncStatus } from '../../src-shared/sync/status.ts';
 import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
-import { signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
+import { signedInWithPin, startCore, type Harness, ok } from '../support/core-harness.ts';
 import { tempVaultDir, type TempVaultDir } from '../support/vault-fixture.ts';
 import { fillCache } from '../support/workstation.ts';
 
@@ -36,12 +36,6 @@ afterEach(async () => {
   await dir?.remove();
   h = dir = null;
 });
-
-async function ok<T>(harness: Harness, channel: string, request: unknown = {}): Promise<T> {
-  const answer = await harness.call<T>(channel, request);
-  if (!answer.ok) throw new Error(`${channel}: ${answer.error.code} ${answer.error.message}`);
-  return answer.data;
-}
 
 type Json = Record<string, unknown>;
 

@@ -14,7 +14,7 @@ import type { ChartSections } from '../../src-shared/chart/chart.ts';
 import { ATTACHMENT_ON_CENTRAL_URL } from '../../src-shared/fhir/index.ts';
 import { openDatabase, type Database } from '../../src-main/vault/sqlcipher.ts';
 import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
-import { PIN, signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
+import { PIN, signedInWithPin, startCore, type Harness, ok } from '../support/core-harness.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
 import { tempVaultDir, type TempVaultDir } from '../support/vault-fixture.ts';
 import { fillCache } from '../support/workstation.ts';
@@ -41,12 +41,6 @@ afterEach(async () => {
   await dir?.remove();
   h = dir = null;
 });
-
-async function ok<T>(harness: Harness, channel: string, request: unknown = {}): Promise<T> {
-  const answer = await harness.call<T>(channel, request);
-  if (!answer.ok) throw new Error(`${channel}: ${answer.error.code} ${answer.error.message}`);
-  return answer.data;
-}
 
 /** A synthetic note of `text`, put on central for `patientId`. */
 async function noteOnCentral(patientId: string, title: string, text: string): Promise<string> {

@@ -9,7 +9,7 @@ import { APP_VERSION } from '../../src-shared/app-info.ts';
 import type { SyncStatus } from '../../src-shared/sync/status.ts';
 import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
 import { runTs } from '../support/child.ts';
-import { signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
+import { signedInWithPin, startCore, type Harness, ok } from '../support/core-harness.ts';
 import { tempVaultDir, type TempVaultDir } from '../support/vault-fixture.ts';
 import { fillCache, type ClinicCache } from '../support/workstation.ts';
 
@@ -32,12 +32,6 @@ afterEach(async () => {
   await dir?.remove();
   h = dir = null;
 });
-
-async function ok<T>(harness: Harness, channel: string, request: unknown = {}): Promise<T> {
-  const answer = await harness.call<T>(channel, request);
-  if (!answer.ok) throw new Error(`${channel}: ${answer.error.code} ${answer.error.message}`);
-  return answer.data;
-}
 
 async function deviceAtCentral(id: string): Promise<Record<string, unknown> | null> {
   const response = await fhirFetch(central, token, `Device/${id}`);

@@ -70,6 +70,22 @@ function servePatients(answer: (url: URL, response: ServerResponse) => void) {
   });
 }
 
+/** The sync engine over this vault and the hostile central, rounds only when asked. */
+const engineFor = (extra: Partial<Parameters<typeof createSyncEngine>[0]> = {}) =>
+  createSyncEngine({
+    db: () => vault.db,
+    fhirBaseUrl: central.fhirBaseUrl,
+    allowLoopbackHttp: true,
+    accessToken: () => 'token',
+    tokenFor: () => Promise.resolve({ token: 'token' }),
+    clock: { now: () => Date.now() },
+    timers: systemTimers,
+    logger: createMemoryLogger(),
+    onChange: () => undefined,
+    intervalMs: 3_600_000,
+    ...extra,
+  });
+
 describe('a pull from a misbehaving central', () => {
   it('stops a type whose next link leads back to itself, records it, and pulls the other types', async () => {
     central.serve((_request, url, response) => {
@@ -267,19 +283,7 @@ describe('a pull from a misbehaving central', () => {
       else if (url.pathname.endsWith('/Observation')) sendBundle(response, [], { next: url.href });
       else sendEmpty(response);
     });
-    const statuses: string[] = [];
-    const engine = createSyncEngine({
-      db: () => vault.db,
-      fhirBaseUrl: central.fhirBaseUrl,
-      allowLoopbackHttp: true,
-      accessToken: () => 'token',
-      tokenFor: () => Promise.resolve({ token: 'token' }),
-      clock: { now: () => Date.now() },
-      timers: systemTimers,
-      logger: createMemoryLogger(),
-      onChange: (status) => statuses.push(status.connection),
-      intervalMs: 3_600_000,
-    });
+    const engine = engineFor();
     try {
       const status = await engine.syncNow();
       expect(status.connection).toBe('online');
@@ -304,19 +308,7 @@ describe('a pull from a misbehaving central', () => {
       response.write(overwhelming);
       response.end();
     });
-    const engine = createSyncEngine({
-      db: () => vault.db,
-      fhirBaseUrl: central.fhirBaseUrl,
-      allowLoopbackHttp: true,
-      accessToken: () => 'token',
-      tokenFor: () => Promise.resolve({ token: 'token' }),
-      clock: { now: () => Date.now() },
-      timers: systemTimers,
-      logger: createMemoryLogger(),
-      onChange: () => undefined,
-      intervalMs: 3_600_000,
-      limits: { ...DEFAULT_PAGE_LIMITS, maxResponseBytes: 8 * MiB },
-    });
+    const engine = engineFor({ limits: { ...DEFAULT_PAGE_LIMITS, maxResponseBytes: 8 * MiB } });
     try {
       const failed = await engine.syncNow();
       expect(failed.connection).toBe('online');

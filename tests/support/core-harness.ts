@@ -86,3 +86,10 @@ export async function signedInWithPin(h: Harness, username: string): Promise<voi
     expect(await h.call('session.setPin', { pin: PIN })).toMatchObject({ ok: true, data: { state: 'active' } });
   expect((await h.status()).state).toBe('active');
 }
+
+/** A call that must succeed: its data, or a thrown error naming the channel and the code. */
+export async function ok<T>(harness: Harness, channel: string, request: unknown = {}): Promise<T> {
+  const answer = await harness.call<T>(channel, request);
+  if (!answer.ok) throw new Error(`${channel}: ${answer.error.code} ${answer.error.message}`);
+  return answer.data;
+}
