@@ -246,6 +246,14 @@ test('keyboard: search focused after sign-in and unlock, a PIN typed at once unl
   await page.keyboard.press('Control+Shift+F');
   await expect(search).toBeFocused();
   await expect(search).toHaveAttribute('aria-keyshortcuts', /Control\+Shift\+F/);
+
+  // The lock screen itself, checked while the PIN field has focus.
+  await page.getByRole('button', { name: 'Lock now' }).click();
+  await expect(page.getByLabel('PIN')).toBeFocused();
+  await expectNoAxeViolations(page);
+  await page.keyboard.type(PIN.physician);
+  await page.keyboard.press('Enter');
+  await expect(search).toBeFocused();
   await switchUser(page);
 });
 
