@@ -3,7 +3,10 @@ import type { SessionManager } from '../session/index.ts';
 import type { BreakGlass } from './grants.ts';
 import { CoreError } from '../base/index.ts';
 
-type BreakGlassHandlers = Pick<Handlers, 'breakGlass.request' | 'breakGlass.reviewQueue' | 'breakGlass.markReviewed'>;
+type BreakGlassHandlers = Pick<
+  Handlers,
+  'breakGlass.request' | 'breakGlass.end' | 'breakGlass.reviewQueue' | 'breakGlass.markReviewed'
+>;
 
 /**
  * The break-glass channels. The router has checked the session, the role's permission and that
@@ -36,6 +39,12 @@ export function createBreakGlassHandlers(breakGlass: () => BreakGlass, sessions:
       }
       const { expiresAt } = grants.grant(grantRequest);
       return { expiresAt };
+    },
+    'breakGlass.end'(request, { session }) {
+      if (!session) throw new CoreError('unauthenticated', 'Sign in to continue.');
+      if (!breakGlass().endByUser(session.userId, request.patientId))
+        throw new CoreError('notFound', 'You hold no emergency access to this patient.');
+      return {};
     },
     'breakGlass.reviewQueue': () => breakGlass().reviewQueue(),
     'breakGlass.markReviewed'(request, { session }) {

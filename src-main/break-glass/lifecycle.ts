@@ -20,6 +20,7 @@ import { raiseAlertIfOver, type ReviewDeps } from './review.ts';
 
 export type GrantEndReason =
   | 'expired'
+  | 'endedByUser'
   | 'signOut'
   | 'switchUser'
   | 'maxSession'
@@ -62,6 +63,8 @@ export interface GrantLifecycle {
   /** The reason code of a grant: the purpose of use of reads under it. */
   reasonOf(grantId: string): string | null;
   endAll(userId: string, reason: GrantEndReason): void;
+  /** "End emergency access": the user ends their own grant to this patient; false when none is open. */
+  endByUser(userId: string, patientId: string): boolean;
   sessionLocked(userId: string): void;
   sessionUnlocked(userId: string): void;
   /** Ends the grants still open (sessions do not outlive the app) and stops every timer. */
@@ -202,6 +205,11 @@ export function createGrantLifecycle(deps: BreakGlassDeps): GrantLifecycle {
     endAll(userId, reason) {
       lockTimers.cancel(userId);
       for (const row of activeRows(userId)) end(row, reason);
+    },
+    endByUser(userId, patientId) {
+      const rows = activeRows(userId).filter((row) => row.patient_id === patientId);
+      for (const row of rows) end(row, 'endedByUser');
+      return rows.length > 0;
     },
     sessionLocked(userId) {
       if (lockTimers.has(userId) || activeRows(userId).length === 0) return;

@@ -1,9 +1,10 @@
 import { roleHasPermission } from '../../src-shared/access/roles.ts';
 import type { ChartAccess } from '../../src-shared/chart/chart.ts';
+import { PANE_LIST_MAX, type PatientListItem, type PatientSummary } from '../../src-shared/ipc/contract.ts';
 import { AllergyIntolerance, type FhirResource } from '../../src-shared/fhir/index.ts';
 import type { Policy } from '../../src-shared/policy/schema.ts';
 import { type ActiveGrant, authorize } from '../access/index.ts';
-import type { Handlers } from '../ipc/index.ts';
+import type { Handlers, Session } from '../ipc/index.ts';
 import type { Clock } from '../ports.ts';
 import { OutboxError, recordLocalChange, syncMarksOf } from '../sync/index.ts';
 import { durably, type Database } from '../vault/index.ts';
@@ -13,16 +14,19 @@ import {
   editedAllergy,
   vitalSignObservations,
   type Author,
+  patientsCaredForBy,
   readPatientSummary,
   readResource,
   searchPatients,
 } from '../records/index.ts';
 import { CoreError } from '../base/index.ts';
 import { noteFromCentral } from './note-on-central.ts';
+import { createRecentPatients } from './recent.ts';
 
 type ChartHandlers = Pick<
   Handlers,
   | 'patients.search'
+  | 'patients.pane'
   | 'patients.open'
   | 'chart.read'
   | 'chart.readNote'
@@ -73,28 +77,53 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
     served.resourceRefs = resources.map((r) => `${r.resourceType}/${r.id ?? ''}`);
     deps.changed();
   };
+  const recent = createRecentPatients(PANE_LIST_MAX);
+  /** The same decision the router makes for chart.read: care team or an active grant. */
+  const clinicalDecision = (session: Session, patientId: string, grants = activeGrants(session.userId)) =>
+    authorize(db(), {
+      user: { userId: session.userId, role: session.role, practitionerId: session.practitionerId },
+      action: 'patient.clinical.read',
+      patientId,
+      activeGrants: grants,
+    });
+  /** A list's patients, each marked when their chart would open restricted for this user. */
+  const listed = (session: Session | null, patients: readonly PatientSummary[]): PatientListItem[] => {
+    const clinical = session !== null && roleHasPermission(session.role, 'patient.clinical.read');
+    const grants = session && clinical ? activeGrants(session.userId) : [];
+    return patients.map((patient) => ({
+      ...patient,
+      restricted: session !== null && clinical && !clinicalDecision(session, patient.id, grants).allowed,
+    }));
+  };
+  const summariesOf = (ids: readonly string[]) =>
+    ids.map((id) => readPatientSummary(db(), id)).filter((p): p is PatientSummary => p !== null);
   const authorOf = (session: { userId: string; practitionerId: string | null }): Author => ({
     practitionerId: session.practitionerId,
     displayName: deps.displayNameOf(session.userId),
   });
 
   return {
-    'patients.search': (request) => ({ results: searchPatients(db(), request.query, request.limit) }),
+    'patients.search': (request, { session }) => ({
+      results: listed(session, searchPatients(db(), request.query, request.limit)),
+    }),
+    'patients.pane': (_request, { session }) => {
+      if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
+      const mine =
+        session.practitionerId !== null && roleHasPermission(session.role, 'patient.clinical.read')
+          ? summariesOf(patientsCaredForBy(db(), session.practitionerId, PANE_LIST_MAX))
+          : [];
+      mine.sort((a, b) => a.name.localeCompare(b.name));
+      return { mine: listed(session, mine), recent: listed(session, summariesOf(recent.of(session.userId))) };
+    },
     'patients.open': (request, { session, served }) => {
       const patient = requirePatient(request.patientId);
       if (!session) throw new CoreError('notFound', 'No such patient in this workstation\u2019s records.');
       let access: ChartAccess = 'demographicsOnly';
       let emergencyAccessUntil: number | null = null;
+      recent.viewed(session.userId, patient.id);
       if (roleHasPermission(session.role, 'patient.clinical.read')) {
-        // The same decision the router makes for chart.read: care team or an active grant.
         const grants = activeGrants(session.userId);
-        const user = { userId: session.userId, role: session.role, practitionerId: session.practitionerId };
-        const decision = authorize(db(), {
-          user,
-          action: 'patient.clinical.read',
-          patientId: patient.id,
-          activeGrants: grants,
-        });
+        const decision = clinicalDecision(session, patient.id, grants);
         access = decision.allowed ? 'full' : 'restricted';
         if (decision.allowed) served.decision = decision;
         if (decision.allowed && decision.basis === 'breakGlass') {

@@ -11,6 +11,7 @@ import type { RequestOutcome } from './router.ts';
  */
 const READS: Readonly<Record<string, AuditInput['action']>> = {
   'patients.search': 'patient.search',
+  'patients.pane': 'patient.search',
   'patients.open': 'patient.read',
   'chart.read': 'patient.read',
   'chart.readNote': 'patient.read',

@@ -93,3 +93,34 @@ export function practitionerRelationships(db: Database, practitionerId: string, 
   }
   return CARE_RELATIONSHIPS.filter((kind) => found.has(kind));
 }
+
+/**
+ * The patients `practitionerId` cares for ("My patients"): candidates are the patients whose
+ * CareTeam, Encounter or Patient rows mention the practitioner (or one of their PractitionerRoles)
+ * anywhere in their JSON, and each candidate is then confirmed by practitionerRelationships, the
+ * same rule access control applies. The text match only narrows the candidates; it decides nothing.
+ *
+ * Cost: one pass over those three types' rows (no index holds references by practitioner). On the
+ * test clinics it is a few milliseconds; a reference index would need a migration of its own.
+ */
+export function patientsCaredForBy(db: Database, practitionerId: string, limit: number): string[] {
+  const roleIds = db
+    .prepare<[string], string>(
+      `SELECT id FROM resources WHERE type = 'PractitionerRole' AND json_extract(json, '$.practitioner.reference') = ?`,
+    )
+    .pluck()
+    .all(`Practitioner/${practitionerId}`);
+  const needles = [`Practitioner/${practitionerId}"`, ...roleIds.map((id) => `PractitionerRole/${id}"`)];
+  const candidates = new Set<string>();
+  const scan = db.prepare<[string], string>(
+    `SELECT DISTINCT patient_id FROM resources
+      WHERE type IN ('CareTeam', 'Encounter', 'Patient') AND patient_id IS NOT NULL AND instr(json, ?) > 0`,
+  );
+  for (const needle of needles) for (const id of scan.pluck().all(needle)) candidates.add(id);
+  const confirmed: string[] = [];
+  for (const patientId of candidates) {
+    if (practitionerRelationships(db, practitionerId, patientId).length > 0) confirmed.push(patientId);
+    if (confirmed.length >= limit) break;
+  }
+  return confirmed;
+}

@@ -3,8 +3,8 @@ import type { TimerHandle, Timers } from '../ports.ts';
 import type { Logger } from '../log/index.ts';
 import type { Clock } from '../ports.ts';
 import type { Database } from '../vault/index.ts';
-import { SyncHttpError, type HttpDeps } from './http.ts';
-import { outboxCounts } from './outbox.ts';
+import { fetchWithRetry, SyncHttpError, type HttpDeps } from './http.ts';
+import { outboxCounts, pendingCountOf } from './outbox.ts';
 import { pullAll, type PullResult } from './pull.ts';
 import type { PageLimits } from './pages.ts';
 import { pushOutbox, type TokenAnswer } from './push.ts';
@@ -33,6 +33,11 @@ export interface SyncEngineOptions extends Pick<HttpDeps, 'allowLoopbackHttp' | 
   fhirBaseUrl: string;
   /** The signed-in user's access token (null: nobody, or signed in offline with a PIN). */
   accessToken(): string | null;
+  /**
+   * The signed-in user when they signed in with a PIN only (no token for central, so their changes
+   * wait for a full sign-in); null otherwise.
+   */
+  pinOnlyUser?(): string | null;
   /** A token for the user who made a change (see PushOptions.tokenFor). */
   tokenFor(userId: string): Promise<TokenAnswer>;
   clock: Clock;
@@ -56,12 +61,32 @@ export interface SyncEngineOptions extends Pick<HttpDeps, 'allowLoopbackHttp' | 
 const ROUND_RETRY = { attempts: 4, baseDelayMs: 250, maxDelayMs: 2_000, timeoutMs: 20_000 };
 
 /** The outbox's counts; none without a vault (the vault's own error is shown instead). */
-function waiting(db: () => Database): { pending: number; conflicts: number; held: number } {
+function waiting(
+  db: () => Database,
+  pinOnlyUser: string | null = null,
+): { pending: number; conflicts: number; held: number; waitingForSignIn: number } {
   try {
-    return outboxCounts(db());
+    const counts = outboxCounts(db());
+    return { ...counts, waitingForSignIn: pinOnlyUser === null ? 0 : pendingCountOf(db(), pinOnlyUser) };
   } catch {
-    return { pending: 0, conflicts: 0, held: 0 };
+    return { pending: 0, conflicts: 0, held: 0, waitingForSignIn: 0 };
   }
+}
+
+/**
+ * A round that neither sent nor read anything (nothing to send, and a PIN-only session cannot
+ * read) has not heard from central: it asks central's CapabilityStatement, which needs no token,
+ * so "Online" is only ever said after central answered.
+ */
+async function probeCentral(fhirBaseUrl: string, http: HttpDeps): Promise<void> {
+  const response = await fetchWithRetry(
+    `${fhirBaseUrl.replace(/\/$/, '')}/metadata`,
+    { method: 'GET', headers: { accept: 'application/fhir+json' } },
+    http,
+  );
+  await response.body?.cancel();
+  if (!response.ok)
+    throw new SyncHttpError(`http-${response.status}`, `Central answered HTTP ${response.status}.`, response.status);
 }
 
 function problemOf(error: unknown): string {
@@ -104,7 +129,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   let stopped = false;
 
   const status = (): SyncStatus => {
-    return { connection, syncing: running !== null, lastSyncedAt, problem, ...waiting(options.db) };
+    const pinOnly = options.pinOnlyUser?.() ?? null;
+    return { connection, syncing: running !== null, lastSyncedAt, problem, ...waiting(options.db, pinOnly) };
   };
   const announce = () => options.onChange(status());
 
@@ -126,7 +152,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
       ...(options.sleep ? { sleep: options.sleep } : {}),
     };
     try {
-      await pushOutbox({
+      const pushed = await pushOutbox({
         ...http,
         db,
         fhirBaseUrl: options.fhirBaseUrl,
@@ -152,6 +178,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         });
         pulled = pullProblem(results);
         lastSyncedAt = options.clock.now();
+      } else if (pushed.pushed + pushed.conflicts === 0) {
+        await probeCentral(options.fhirBaseUrl, http);
       }
       connection = 'online';
       problem = pulled;

@@ -141,6 +141,14 @@ export function countsByState(db: Database): { state: OutboxState; n: number }[]
   }[];
 }
 
+/** A user's changes still waiting to be sent (not conflicts, not held for IT). */
+export function pendingCountOf(db: Database, userId: string): number {
+  return db
+    .prepare("SELECT count(*) FROM sync_outbox WHERE state = 'pending' AND user_id = ?")
+    .pluck()
+    .get(userId) as number;
+}
+
 export function queuedOfPatient(
   db: Database,
   patientId: string,

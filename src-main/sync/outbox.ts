@@ -32,7 +32,7 @@ import { diagnosticsCount, recordDiagnostic } from './pull-store.ts';
  */
 
 export type { OutboxRow } from './outbox-store.ts';
-export { queuedResourceIds } from './outbox-store.ts';
+export { pendingCountOf, queuedResourceIds } from './outbox-store.ts';
 
 export class OutboxError extends Error {
   override readonly name = 'OutboxError';

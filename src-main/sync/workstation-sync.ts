@@ -15,7 +15,7 @@ export interface WorkstationSyncDeps {
   db(): Database;
   /** Policy's central services; undefined until IT enrolls the workstation (or without a cache). */
   central: Policy['central'];
-  sessions: Pick<SessionManager, 'events' | 'current' | 'accessToken'>;
+  sessions: Pick<SessionManager, 'events' | 'current' | 'accessToken' | 'status'>;
   clock: Clock;
   timers: Timers;
   logger: Logger;
@@ -47,6 +47,11 @@ export function createWorkstationSync(deps: WorkstationSyncDeps): SyncEngine {
     tlsPins: central.tlsPins,
     limits: pageLimitsOf(central),
     accessToken: () => sessions.accessToken(),
+    // Signed in with a PIN and the provider not yet reached: no token, so their changes wait here.
+    pinOnlyUser: () => {
+      const status = sessions.status();
+      return status.offline && status.user && sessions.accessToken() === null ? status.user.userId : null;
+    },
     tokenFor: tokens.tokenFor,
     clock: deps.clock,
     timers: deps.timers,
@@ -63,5 +68,7 @@ export function createWorkstationSync(deps: WorkstationSyncDeps): SyncEngine {
       logger.log('error', 'sync.sign-in-failed', { errorName: errorName(error) });
     }
   });
+  // A PIN-only sign-in, a full one or a sign-out changes whose changes wait for a full sign-in.
+  sessions.events.on('changed', () => engine.announce());
   return engine;
 }

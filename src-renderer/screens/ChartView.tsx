@@ -1,10 +1,14 @@
 import { useEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
+import { flushSync } from 'react-dom';
 import type { ChartSections } from '../../src-shared/chart/chart.ts';
 import { roleHasPermission } from '../../src-shared/access/roles.ts';
 import type { SyncMark } from '../../src-shared/sync/status.ts';
 import { invoke } from '../api.ts';
 import { useChartStore, type ChartView as ChartViewState } from '../stores/chart.ts';
 import { useSessionStore } from '../stores/session.ts';
+import { useSyncStore } from '../stores/sync.ts';
+import { formatDate } from '../format.ts';
+import { PatientBanner } from './PatientBanner.tsx';
 import { AllergyEditForm } from './AllergyEditForm.tsx';
 import { EmergencyAccessDialog } from './EmergencyAccessDialog.tsx';
 import { ErrorAlert } from './ErrorAlert.tsx';
@@ -34,7 +38,8 @@ function SyncTag({ sync }: { sync: SyncMark }) {
   return null;
 }
 
-const when = (value: string | null) => (value ? value.slice(0, 10) : 'Date not recorded');
+/** A FHIR date or dateTime in the locale's words, with the time when the value has one. */
+const when = (value: string | null) => formatDate(value);
 
 /**
  * What a section's form does once saved: close, put focus back on the button that opened it,
@@ -46,6 +51,14 @@ function useSavedForm(opener: RefObject<HTMLButtonElement | null>) {
   const [open, setOpen] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [refreshError, setRefreshError] = useState<string | null>(null);
+  // "… pending sync with central" is true until a round has sent everything; then it goes.
+  useEffect(
+    () =>
+      useSyncStore.subscribe((state) => {
+        if (state.status !== null && !state.status.syncing && state.status.pending === 0) setNotice(null);
+      }),
+    [],
+  );
   const close = () => {
     setOpen(false);
     opener.current?.focus();
@@ -421,60 +434,53 @@ function OpenChart({ view }: { view: Extract<ChartViewState, { phase: 'open' }> 
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     const focused = document.activeElement;
-    if (!focused || focused === document.body || focused.closest('#patient-results')) heading.current?.focus();
+    if (!focused || focused === document.body || focused.closest('#patient-results, #my-patients, #recent'))
+      heading.current?.focus();
   }, []);
   const { patient, access, sections } = view;
   // The main process decides; this only hides what it would refuse (writes need the full chart and a clinical role).
   const canWrite = access === 'full' && role !== undefined && roleHasPermission(role, 'patient.clinical.write');
+  const closeChart = () => {
+    const from = useChartStore.getState().openedFrom;
+    flushSync(close);
+    // Back to the row the chart was opened from (the search results keep their place), else search.
+    const row =
+      from && from.patientId === patient.id
+        ? document.querySelector<HTMLElement>(`#${from.list} [data-patient-id="${CSS.escape(patient.id)}"]`)
+        : null;
+    (row ?? document.getElementById('patient-search'))?.focus();
+  };
   return (
-    <section className="panel chart" aria-labelledby="chart-heading">
-      <div className="chart__header">
-        <h2 id="chart-heading" ref={heading} tabIndex={-1}>
-          {patient.name}
-        </h2>
-        <button type="button" className="button button--secondary" onClick={close}>
-          Close chart
-        </button>
+    <section className="chart" aria-labelledby="chart-heading">
+      <PatientBanner view={view} headingRef={heading} onClose={closeChart} />
+      {/* Only this part scrolls: the banner above stays in view. Focusable, so the keyboard scrolls it too. */}
+      <div className="chart-scroll" role="region" aria-label="Chart details" tabIndex={0}>
+        {access === 'restricted' && (
+          <section className="panel--problem restricted" aria-labelledby="restricted-heading">
+            <h3 id="restricted-heading">Restricted record</h3>
+            <p>You are not on this patient&apos;s care team, so only demographics are shown.</p>
+            {emergency?.allowed && (
+              <button type="button" className="button" onClick={() => setAsking(true)}>
+                Emergency access
+              </button>
+            )}
+          </section>
+        )}
+        {asking && emergency && (
+          <EmergencyAccessDialog
+            patientId={patient.id}
+            patientName={patient.name}
+            rules={emergency}
+            onCancel={() => setAsking(false)}
+            onGranted={() => {
+              setAsking(false);
+              void reopen(patient.id);
+            }}
+          />
+        )}
+        {access === 'demographicsOnly' && <p className="hint">Your role shows demographics only.</p>}
+        {sections && <Sections patientId={patient.id} sections={sections} canWrite={canWrite} />}
       </div>
-      <dl className="facts facts--inline">
-        <div className="facts__row">
-          <dt>MRN</dt>
-          <dd>{patient.mrn ?? 'Not recorded'}</dd>
-        </div>
-        <div className="facts__row">
-          <dt>Born</dt>
-          <dd>{patient.birthDate ?? 'Not recorded'}</dd>
-        </div>
-        <div className="facts__row">
-          <dt>Gender</dt>
-          <dd>{patient.gender ?? 'Not recorded'}</dd>
-        </div>
-      </dl>
-      {access === 'restricted' && (
-        <section className="panel--problem restricted" aria-labelledby="restricted-heading">
-          <h3 id="restricted-heading">Restricted record</h3>
-          <p>You are not on this patient&apos;s care team, so only demographics are shown.</p>
-          {emergency?.allowed && (
-            <button type="button" className="button" onClick={() => setAsking(true)}>
-              Emergency access
-            </button>
-          )}
-        </section>
-      )}
-      {asking && emergency && (
-        <EmergencyAccessDialog
-          patientId={patient.id}
-          patientName={patient.name}
-          rules={emergency}
-          onCancel={() => setAsking(false)}
-          onGranted={() => {
-            setAsking(false);
-            void reopen(patient.id);
-          }}
-        />
-      )}
-      {access === 'demographicsOnly' && <p className="hint">Your role shows demographics only.</p>}
-      {sections && <Sections patientId={patient.id} sections={sections} canWrite={canWrite} />}
     </section>
   );
 }

@@ -1,16 +1,20 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { SessionStatus } from '../../src-shared/session/status.ts';
 import { digitsOnly, sessionAction } from './session-actions.ts';
-import { useHeadingFocus } from './focus.ts';
 import { ErrorAlert } from './ErrorAlert.tsx';
 import { SyncStatusBar } from './SyncStatusBar.tsx';
 
 /**
  * The only thing on screen while locked: who is signed in, their PIN, or "Switch user". The PHI
- * stores were cleared before this rendered (stores/session.ts).
+ * stores were cleared before this rendered (stores/session.ts). Focus is in the PIN field from
+ * the first frame, so a clinician who types their PIN the moment the screen locks loses no digit
+ * (the field's label and the region's name tell a screen reader where it is).
  */
 export function LockScreen({ session }: { session: SessionStatus }) {
-  const heading = useHeadingFocus<HTMLHeadingElement>(true);
+  const pinInput = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    pinInput.current?.focus();
+  }, []);
   const [pin, setPin] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -29,9 +33,7 @@ export function LockScreen({ session }: { session: SessionStatus }) {
     <div className="layout">
       <main className="screen screen--centered">
         <section className="panel lock" role="region" aria-labelledby="lock-heading">
-          <h1 id="lock-heading" ref={heading} tabIndex={-1}>
-            Workstation locked
-          </h1>
+          <h1 id="lock-heading">Workstation locked</h1>
           <p>
             Signed in: <strong>{session.user?.displayName}</strong>
           </p>
@@ -40,11 +42,11 @@ export function LockScreen({ session }: { session: SessionStatus }) {
               <label htmlFor="unlock-pin">PIN</label>
               <input
                 id="unlock-pin"
+                ref={pinInput}
                 className="input"
                 type="password"
                 inputMode="numeric"
                 autoComplete="off"
-                autoFocus
                 value={pin}
                 onChange={(e) => setPin(digitsOnly(e.target.value))}
               />

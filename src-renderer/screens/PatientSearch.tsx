@@ -1,38 +1,11 @@
 import { useRef, type FormEvent, type KeyboardEvent } from 'react';
-import type { PatientSummary } from '../../src-shared/ipc/contract.ts';
-import { useChartStore } from '../stores/chart.ts';
+import { numericDatePattern } from '../format.ts';
 import { QUERY_MAX_LENGTH, SEARCH_LIMIT, usePatientSearchStore } from '../stores/patient-search.ts';
-import { VirtualList, type RowFocusProps, type VirtualListHandle } from './VirtualList.tsx';
+import { PatientRow } from './PatientRow.tsx';
+import { VirtualList, type VirtualListHandle } from './VirtualList.tsx';
 
-function describeGender(gender: string | null): string {
-  if (!gender) return 'Not recorded';
-  return gender.charAt(0).toUpperCase() + gender.slice(1);
-}
-
-function PatientRow({ patient, focus }: { patient: PatientSummary; focus: RowFocusProps }) {
-  const open = useChartStore((state) => state.open);
-  return (
-    <div className="result">
-      <button type="button" className="result__name link-button" onClick={() => void open(patient.id)} {...focus}>
-        {patient.name}
-      </button>
-      <dl className="result__facts">
-        <div>
-          <dt>MRN</dt>
-          <dd>{patient.mrn ?? 'Not recorded'}</dd>
-        </div>
-        <div>
-          <dt>Born</dt>
-          <dd>{patient.birthDate ?? 'Not recorded'}</dd>
-        </div>
-        <div>
-          <dt>Gender</dt>
-          <dd>{describeGender(patient.gender)}</dd>
-        </div>
-      </dl>
-    </div>
-  );
-}
+/** Ctrl+Shift+F (Cmd+Shift+F on macOS) puts focus in the search box from anywhere in the workspace. */
+export const SEARCH_SHORTCUT = 'Control+Shift+F Meta+Shift+F';
 
 function countText(count: number): string {
   return count === 0 ? 'No patients found.' : `${count} ${count === 1 ? 'patient' : 'patients'} found.`;
@@ -74,7 +47,8 @@ export function PatientSearch() {
         <div className="field">
           <label htmlFor="patient-search">Search patients</label>
           <p id="patient-search-hint" className="hint">
-            Name, MRN or birth date (YYYY-MM-DD). Results appear as you type; press the Down arrow to move into them.
+            Name, MRN or birth date as {numericDatePattern().hint}. Results appear as you type; press the Down arrow to
+            move into them. Ctrl+Shift+F comes back here from anywhere.
           </p>
           <div className="search__row">
             <input
@@ -83,6 +57,7 @@ export function PatientSearch() {
               type="search"
               className="input"
               aria-describedby="patient-search-hint"
+              aria-keyshortcuts={SEARCH_SHORTCUT}
               aria-controls={showList ? 'patient-results' : undefined}
               autoComplete="off"
               autoCorrect="off"
@@ -122,7 +97,7 @@ export function PatientSearch() {
             rowKey={(index) => results[index]?.id ?? String(index)}
             renderRow={(index, focus) => {
               const patient = results[index];
-              return patient ? <PatientRow patient={patient} focus={focus} /> : null;
+              return patient ? <PatientRow patient={patient} list="patient-results" focus={focus} /> : null;
             }}
             onLeaveTop={() => input.current?.focus()}
           />

@@ -2,10 +2,27 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { BreakGlassReviewQueue } from '../../src-shared/ipc/contract.ts';
 import { useReviewQueueStore } from '../stores/review-queue.ts';
 import { ErrorAlert } from './ErrorAlert.tsx';
+import { formatDateTime } from '../format.ts';
 
 type Item = BreakGlassReviewQueue['items'][number];
 
-const time = (ms: number) => new Date(ms).toLocaleString();
+const time = (ms: number) => formatDateTime(ms);
+
+/** Why a grant ended, in words (the main process records a code: switchUser, expired, ...). */
+const END_REASONS: Readonly<Record<string, string>> = {
+  endedByUser: 'ended by the user',
+  expired: 'expired',
+  signOut: 'signed out',
+  switchUser: 'switched user',
+  maxSession: 'session reached its maximum length',
+  accessRevoked: 'account disabled at the identity provider',
+  pinLockedOut: 'too many wrong PINs',
+  lockedBeforePin: 'locked before a PIN was set',
+  locked: 'locked longer than policy allows',
+  appClosed: 'the app closed',
+};
+const endReason = (code: string | null) =>
+  code ? (END_REASONS[code] ?? 'ended for another reason') : 'reason not recorded';
 const minutesBetween = (a: number, b: number) => Math.max(0, Math.round((b - a) / 60_000));
 
 function ReviewItem({ item }: { item: Item }) {
@@ -44,7 +61,7 @@ function ReviewItem({ item }: { item: Item }) {
           <dt>Duration</dt>
           <dd>
             {ended !== null
-              ? `${minutesBetween(item.startedAt, ended)} min, ended (${item.endReason ?? 'unknown'})`
+              ? `${minutesBetween(item.startedAt, ended)} min, ${endReason(item.endReason)}`
               : `active until ${time(item.expiresAt)}`}
           </dd>
         </div>

@@ -4,8 +4,9 @@ import type { RestrictedSyncConflict, ShownSyncConflict } from '../../src-shared
 import { useSyncConflictsStore, type ConflictChoice } from '../stores/sync-conflicts.ts';
 import { AllergyEditForm } from './AllergyEditForm.tsx';
 import { ErrorAlert } from './ErrorAlert.tsx';
+import { formatDateTime } from '../format.ts';
 
-const time = (ms: number) => new Date(ms).toLocaleString();
+const time = (ms: number) => formatDateTime(ms);
 
 const CHOICE_DONE: Record<ConflictChoice['choice'], string> = {
   mine: 'Your version was kept; it is sent to central again.',

@@ -2,12 +2,9 @@ import { useState, type Ref } from 'react';
 import type { SyncStatus } from '../../src-shared/sync/status.ts';
 import { useSyncStore } from '../stores/sync.ts';
 import { ErrorAlert } from './ErrorAlert.tsx';
+import { formatClock } from '../format.ts';
 
-function clock(ms: number): string {
-  const at = new Date(ms);
-  const time = at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  return at.toDateString() === new Date().toDateString() ? time : `${at.toLocaleDateString()} ${time}`;
-}
+const clock = (ms: number) => formatClock(ms);
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
@@ -24,7 +21,11 @@ export function describeSync(status: SyncStatus | null): string {
     parts.push('Offline — changes are kept on this workstation');
     if (status.lastSyncedAt !== null) parts.push(`last synced ${clock(status.lastSyncedAt)}`);
   } else parts.push('Not connected to central yet');
-  if (status.pending > 0) parts.push(`${status.pending} pending`);
+  // A PIN-only session has no token for central: its own changes wait for a full sign-in.
+  if (status.waitingForSignIn > 0)
+    parts.push(`Sign in fully to send ${plural(status.waitingForSignIn, 'change', 'changes')}`);
+  const others = status.pending - status.waitingForSignIn;
+  if (others > 0) parts.push(`${others} pending`);
   if (status.conflicts > 0) parts.push(plural(status.conflicts, 'conflict', 'conflicts'));
   if (status.held > 0) parts.push(`${status.held} held for IT`);
   return parts.join(' · ');

@@ -6,7 +6,7 @@ import type { SessionStatus } from '../../src-shared/session/status.ts';
 import { invoke } from '../api.ts';
 import { ChartView } from './ChartView.tsx';
 import { LockingSoonDialog } from './LockingSoonDialog.tsx';
-import { PatientSearch } from './PatientSearch.tsx';
+import { PatientPane } from './PatientPane.tsx';
 import { ReviewQueue } from './ReviewQueue.tsx';
 import { SettingsPanel } from './SettingsPanel.tsx';
 import { EmergencyBanner } from './EmergencyBanner.tsx';
@@ -15,6 +15,7 @@ import { useSyncStore } from '../stores/sync.ts';
 import { sessionAction } from './session-actions.ts';
 import { SyncConflicts } from './SyncConflicts.tsx';
 import { SyncStatusBar } from './SyncStatusBar.tsx';
+import { SwitchUserDialog } from './SwitchUserDialog.tsx';
 
 const roleNames: Record<NonNullable<SessionStatus['user']>['role'], string> = {
   physician: 'Physician',
@@ -59,6 +60,39 @@ function useLockHotkey(): void {
 }
 
 /**
+ * Ctrl+Shift+F (Cmd+Shift+F) puts focus in "Search patients" from anywhere in the workspace
+ * (documented in the README's keyboard table; the search box says so in aria-keyshortcuts).
+ */
+function useSearchHotkey(): void {
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if ((event.ctrlKey || event.metaKey) && event.shiftKey && event.key.toLowerCase() === 'f') {
+        const search = document.getElementById('patient-search');
+        if (!search) return;
+        event.preventDefault();
+        search.focus();
+      }
+    };
+    window.addEventListener('keydown', onKey, { capture: true });
+    return () => window.removeEventListener('keydown', onKey, { capture: true });
+  }, []);
+}
+
+/** Central cannot be reached: said as a banner across the workspace, not only in the header's words. */
+function OfflineBanner() {
+  const offline = useSyncStore((state) => state.status?.connection === 'offline');
+  if (!offline) return null;
+  return (
+    <section className="offline-banner" aria-label="Offline">
+      <p>
+        <strong>Offline:</strong> central cannot be reached. You can keep working; changes are kept on this workstation
+        and sent when central answers again.
+      </p>
+    </section>
+  );
+}
+
+/**
  * The signed-in workspace: who is signed in, sync status, lock and switch user, patient search
  * and the chart (or, by role, the review queue). Panels opened from the header take focus on
  * their heading and give it back to the button that opened them when they close.
@@ -66,6 +100,7 @@ function useLockHotkey(): void {
 export function Workspace({ workstation, session }: { workstation: WorkstationStatus; session: SessionStatus }) {
   useActivityReports();
   useLockHotkey();
+  useSearchHotkey();
   const user = session.user;
   const chart = useChartStore((state) => state.view);
   const conflicts = useSyncStore((state) => state.status?.conflicts ?? 0);
@@ -75,6 +110,22 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
   const conflictsButton = useRef<HTMLButtonElement>(null);
   const syncNowButton = useRef<HTMLButtonElement>(null);
   const emergencyUntil = chart.phase === 'open' ? chart.emergencyAccessUntil : null;
+  const grants = session.emergencyAccess.grants;
+  const [confirmSwitch, setConfirmSwitch] = useState(false);
+  const switchButton = useRef<HTMLButtonElement>(null);
+  const clinicalRole = user?.role !== 'privacyOfficer' && user?.role !== 'itAdmin';
+  // Signed in or unlocked: the workspace opens on search, ready to type (one Tab per screen less).
+  useEffect(() => {
+    document.getElementById('patient-search')?.focus();
+  }, []);
+  const switchUser = () => {
+    // Switching ends emergency access: asked first while any is active.
+    if (grants.length > 0) setConfirmSwitch(true);
+    else void sessionAction('session.end', { reason: 'switchUser' });
+  };
+  const grantNames = grants.map((g) =>
+    chart.phase === 'open' && chart.patient.id === g.patientId ? chart.patient.name : 'a patient',
+  );
   // The main process decides every request; these only hide buttons it would refuse. Any signed-in
   // person may start a sync round (counts only); conflicts show clinical content to their authors.
   const canSyncNow = user !== null;
@@ -91,7 +142,7 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
   };
 
   return (
-    <div className="layout">
+    <div className="layout layout--workspace">
       {/* A region, not a banner: the one banner landmark is "Emergency access active" when shown. */}
       <div className="app-header app-header--session" role="region" aria-label="Session">
         <p className="app-title">{workstation.appName}</p>
@@ -131,36 +182,61 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
           >
             Settings
           </button>
-          <button
-            type="button"
-            className="button button--secondary"
-            onClick={() => void sessionAction('session.end', { reason: 'switchUser' })}
-          >
+          <button type="button" ref={switchButton} className="button button--secondary" onClick={switchUser}>
             Switch user
           </button>
         </div>
       </div>
-      {emergencyUntil !== null && <EmergencyBanner until={emergencyUntil} />}
-      <main className="screen workspace">
-        {showSettings && <SettingsPanel onClose={closeSettings} />}
-        {showConflicts && canResolve && <SyncConflicts onClose={closeConflicts} />}
-        {user?.role === 'privacyOfficer' ? (
+      <OfflineBanner />
+      {emergencyUntil !== null && chart.phase === 'open' && (
+        <EmergencyBanner until={emergencyUntil} patientId={chart.patient.id} patientName={chart.patient.name} />
+      )}
+      {showSettings && (
+        <div className="workspace-panel">
+          <SettingsPanel onClose={closeSettings} />
+        </div>
+      )}
+      {showConflicts && canResolve && (
+        <div className="workspace-panel">
+          <SyncConflicts onClose={closeConflicts} />
+        </div>
+      )}
+      {user?.role === 'privacyOfficer' ? (
+        <main className="screen workspace">
           <ReviewQueue />
-        ) : user?.role === 'itAdmin' ? (
+        </main>
+      ) : user?.role === 'itAdmin' ? (
+        <main className="screen workspace">
           <section className="panel" aria-labelledby="no-records-heading">
             <h1 id="no-records-heading">No patient records for this role</h1>
             <p>Your role does not show patient data on this workstation.</p>
           </section>
-        ) : (
-          <>
-            <section className="panel" aria-labelledby="search-heading">
-              <h1 id="search-heading">Patient search</h1>
-              <PatientSearch />
-            </section>
-            <ChartView />
-          </>
-        )}
-      </main>
+        </main>
+      ) : (
+        <div className="workstation">
+          <PatientPane chartOpen={chart.phase !== 'none'} clinical={clinicalRole && user?.role !== 'frontDesk'} />
+          <main className="chart-main">
+            {chart.phase === 'none' ? (
+              <p className="chart-main__empty hint">Open a patient from the list or search to see the chart here.</p>
+            ) : (
+              <ChartView />
+            )}
+          </main>
+        </div>
+      )}
+      {confirmSwitch && (
+        <SwitchUserDialog
+          patientNames={grantNames}
+          onCancel={() => {
+            setConfirmSwitch(false);
+            switchButton.current?.focus();
+          }}
+          onConfirm={() => {
+            setConfirmSwitch(false);
+            void sessionAction('session.end', { reason: 'switchUser' });
+          }}
+        />
+      )}
       {session.state === 'warning' && session.lockDeadline !== null && (
         <LockingSoonDialog deadline={session.lockDeadline} />
       )}

@@ -26,7 +26,13 @@ export type ChartView =
 
 interface ChartStore {
   view: ChartView;
-  open(patientId: string): Promise<void>;
+  /**
+   * Opens a chart. `from` names the list the person opened it from ('patient-results',
+   * 'my-patients', 'recent'): closing the chart gives focus back to that patient's row there.
+   */
+  open(patientId: string, from?: string): Promise<void>;
+  /** Where the open chart was opened from (list id and patient), for focus on close. */
+  openedFrom: { list: string; patientId: string } | null;
   /**
    * Asks for the open chart's clinical sections again (after a save, or when a sync round changed
    * what is pending) without leaving the screen: focus and open forms stay where they are. Returns
@@ -37,12 +43,16 @@ interface ChartStore {
 }
 
 let sequence = 0;
+/** Reads of the open chart on their way, and whether a sync round changed the counts meanwhile. */
+let refreshing = 0;
+let staleRead = false;
 
 export const useChartStore = create<ChartStore>()((set, get) => ({
   view: { phase: 'none' },
-  async open(patientId) {
+  openedFrom: null,
+  async open(patientId, from) {
     const mine = ++sequence;
-    set({ view: { phase: 'loading' } });
+    set({ view: { phase: 'loading' }, ...(from ? { openedFrom: { list: from, patientId } } : {}) });
     const opened = await invoke('patients.open', { patientId });
     if (mine !== sequence) return;
     if (!opened.ok) return set({ view: { phase: 'error', error: opened.error } });
@@ -53,7 +63,18 @@ export const useChartStore = create<ChartStore>()((set, get) => ({
     const view = get().view;
     if (view.phase !== 'open' || view.sections === null) return null;
     const mine = ++sequence;
-    const read = await invoke('chart.read', { patientId: view.patient.id });
+    refreshing++;
+    let read;
+    try {
+      read = await invoke('chart.read', { patientId: view.patient.id });
+    } finally {
+      refreshing--;
+    }
+    // A sync round ended while this read was on its way: what it read may already be out of date.
+    if (staleRead && refreshing === 0) {
+      staleRead = false;
+      if (mine === sequence) return get().refresh();
+    }
     const now = get().view;
     if (mine !== sequence || now.phase !== 'open' || now.patient.id !== view.patient.id) return null;
     if (!read.ok) return read.error;
@@ -66,7 +87,10 @@ export const useChartStore = create<ChartStore>()((set, get) => ({
   },
 }));
 
-registerPhiStore(() => useChartStore.getState().close());
+registerPhiStore(() => {
+  useChartStore.getState().close();
+  useChartStore.setState({ openedFrom: null });
+});
 
 /**
  * A chart shown under a break-glass grant is asked for again when the grant is gone (expired or
@@ -90,18 +114,26 @@ useSessionStore.subscribe((state) => {
  * a view, so it is not done on every event.
  */
 let seenCounts: { pending: number; conflicts: number } | null = null;
-useSyncStore.subscribe((state) => {
+useSyncStore.subscribe((state, previous) => {
   const next = state.status;
   // Mid-round counts move on their own; the round's end says where they landed.
   if (!next || next.syncing) return;
+  const roundEnded = previous.status?.syncing === true;
   const seen = seenCounts;
   seenCounts = { pending: next.pending, conflicts: next.conflicts };
-  if (!seen || (seen.pending === next.pending && seen.conflicts === next.conflicts)) return;
+  const countsChanged = seen !== null && (seen.pending !== next.pending || seen.conflicts !== next.conflicts);
+  if (!countsChanged && !roundEnded) return;
   const view = useChartStore.getState().view;
   if (view.phase !== 'open' || view.sections === null || !mayShowPhi(useSessionStore.getState().status)) return;
   const s = view.sections;
-  const unsynced = [s.allergies, s.problems, s.medications, s.vitals, s.notes].some((rows) =>
-    rows.some((row) => row.sync !== 'synced'),
-  );
-  if (unsynced || seen.conflicts !== next.conflicts) void useChartStore.getState().refresh();
+  const rows = [s.allergies, s.problems, s.medications, s.vitals, s.notes].flat();
+  const unsynced = rows.some((row) => row.sync !== 'synced');
+  // A change saved during a round was never seen pending between rounds: if fewer changes wait
+  // anywhere than this chart shows as pending, some of these were sent.
+  const sentSome = roundEnded && rows.filter((row) => row.sync === 'pending').length > next.pending;
+  const worthReading = (countsChanged && (unsynced || seen.conflicts !== next.conflicts)) || sentSome;
+  if (!worthReading) return;
+  // A read already on its way (a form just saved) may have read the rows before the round sent them.
+  if (refreshing > 0) staleRead = true;
+  else void useChartStore.getState().refresh();
 });

@@ -8,9 +8,10 @@
  * older query must never replace a newer one).
  */
 import { create } from 'zustand';
-import type { PatientSummary } from '../../src-shared/ipc/contract.ts';
+import type { PatientListItem } from '../../src-shared/ipc/contract.ts';
 import type { IpcError } from '../../src-shared/ipc/errors.ts';
 import { invoke } from '../api.ts';
+import { localeDateToIso, numericDatePattern } from '../format.ts';
 import { registerPhiStore } from './phi.ts';
 
 export type SearchPhase = 'idle' | 'searching' | 'done' | 'error';
@@ -18,7 +19,7 @@ export type SearchPhase = 'idle' | 'searching' | 'done' | 'error';
 interface PatientSearchState {
   query: string;
   phase: SearchPhase;
-  results: readonly PatientSummary[];
+  results: readonly PatientListItem[];
   /** Which search the results answer: a new answer is a new list (scrolled to the top, first row active). */
   resultsId: number;
   error: IpcError | null;
@@ -73,13 +74,14 @@ export const usePatientSearchStore = create<PatientSearchStore>()((set, get) => 
       set({
         phase: 'error',
         results: [],
-        error: { code: 'INVALID', message: 'Type a name, MRN or birth date (YYYY-MM-DD) to search.' },
+        error: { code: 'INVALID', message: `Type a name, MRN or birth date (${numericDatePattern().hint}) to search.` },
       });
       return;
     }
     // The previous results stay until the new ones arrive, so the list does not flicker per keystroke.
     set({ phase: 'searching', error: null });
-    const result = await invoke('patients.search', { query, limit: SEARCH_LIMIT });
+    // A birth date typed as the locale writes it (04/18/1980 in en-US) is searched as the FHIR date.
+    const result = await invoke('patients.search', { query: localeDateToIso(query) ?? query, limit: SEARCH_LIMIT });
     if (sequence !== searchSequence) return;
     if (result.ok) set({ phase: 'done', results: result.data.results, resultsId: sequence, error: null });
     else set({ phase: 'error', results: [], error: result.error });

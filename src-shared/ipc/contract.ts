@@ -9,7 +9,7 @@ import { syncChannels } from './channels/sync.ts';
 import { WorkstationStatus, workstationChannels } from './channels/workstation.ts';
 
 export { WorkstationStatus } from './channels/workstation.ts';
-export { PatientSearchRequest, PatientSummary } from './channels/chart.ts';
+export { PANE_LIST_MAX, PatientListItem, PatientSearchRequest, PatientSummary } from './channels/chart.ts';
 export { BreakGlassReviewQueue } from './channels/break-glass.ts';
 
 /**

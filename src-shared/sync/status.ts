@@ -8,7 +8,13 @@ import { z } from 'zod';
  *   'offline' after each round;
  * - pending: local changes not yet accepted by central;
  * - conflicts: changes central refused because it holds a newer version (a person decides);
- * - held: changes of a user who signed out whose refresh token no longer works (flagged for IT).
+ * - held: changes of a user who signed out whose refresh token no longer works (flagged for IT);
+ * - waitingForSignIn: the signed-in user's own changes that cannot leave because they signed in
+ *   with a PIN only (no token for central): "Sign in fully to send N changes".
+ *
+ * 'online' means central answered this workstation in the last round, never merely that nothing
+ * failed: a round with nothing to send and nobody able to read (a PIN-only session) asks
+ * central's /metadata instead.
  */
 export const SyncStatus = z.object({
   connection: z.enum(['unknown', 'online', 'offline']),
@@ -17,6 +23,7 @@ export const SyncStatus = z.object({
   pending: z.number().int().nonnegative(),
   conflicts: z.number().int().nonnegative(),
   held: z.number().int().nonnegative(),
+  waitingForSignIn: z.number().int().nonnegative(),
   /** The last round's problem, in words without PHI (e.g. "Central answered HTTP 503."). */
   problem: z.string().nullable(),
 });

@@ -82,12 +82,12 @@ export async function benchChartRender(samples = 15): Promise<BenchRow[]> {
     // day: the figures are these charts' first openings, not the renderer's first chart ever.
     const other = cache.summaries.get(cache.split(clinician.practitionerId).mine[CHARTS]!)!;
     await page.getByRole('searchbox', { name: 'Search patients' }).fill(other.mrn!);
-    await page.getByRole('button', { name: other.name }).click();
+    await page.getByRole('list', { name: 'Patients found' }).getByRole('button', { name: other.name }).click();
     await page.getByRole('button', { name: 'Close chart' }).click();
 
     const open = async (patient: (typeof patients)[number]): Promise<number> => {
       await page.getByRole('searchbox', { name: 'Search patients' }).fill(patient.mrn!);
-      await page.getByRole('button', { name: patient.name }).waitFor();
+      await page.getByRole('list', { name: 'Patients found' }).getByRole('button', { name: patient.name }).waitFor();
       // A script string, not a function: tsx would wrap the function's inner names in a helper
       // the page does not have.
       const ms = (await page.evaluate(`(${IN_PAGE})(${JSON.stringify({ name: patient.name, ...SIZE })})`)) as number;

@@ -63,7 +63,7 @@ export async function benchLock(osSamples = 20, idleSamples = 2): Promise<BenchR
     const openChart = async () => {
       await page.getByRole('searchbox', { name: 'Search patients' }).fill(patient.mrn!);
       await page.keyboard.press('Enter');
-      await page.getByRole('button', { name: patient.name }).click();
+      await page.getByRole('list', { name: 'Patients found' }).getByRole('button', { name: patient.name }).click();
       await page.getByRole('heading', { level: 3, name: 'Notes' }).waitFor();
     };
     const unlock = async () => {

@@ -64,7 +64,7 @@ test('emergency access: restricted, granted with reason, justification and PIN, 
   await signInWithNewPin(page, context, nurse.username, '530917');
   await page.getByRole('searchbox', { name: 'Search patients' }).fill(patient.mrn!);
   await page.keyboard.press('Enter');
-  await page.getByRole('button', { name: patient.name }).click();
+  await page.getByRole('list', { name: 'Patients found' }).getByRole('button', { name: patient.name }).click();
   await expect(page.getByRole('heading', { name: 'Restricted record' })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Allergies' })).toHaveCount(0);
 
@@ -107,7 +107,7 @@ test('emergency access: restricted, granted with reason, justification and PIN, 
   await expect(item).toContainText('Emergency treatment (ETREAT)');
   await expect(item).toContainText(JUSTIFICATION);
   await expect(item).toContainText('Chart opened');
-  await expect(item).toContainText('10 min, ended (expired)');
+  await expect(item).toContainText('10 min, expired');
   await expectNoSeriousAxeViolations(page);
   await item.getByLabel('Review comment').fill('Confirmed with the charge nurse: genuine emergency.');
   await item.getByRole('button', { name: 'Mark reviewed' }).click();

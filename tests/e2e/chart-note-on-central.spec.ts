@@ -62,7 +62,7 @@ test('a note stored on central is shown on demand, and says so when central cann
   await page.getByRole('button', { name: 'Set PIN' }).click();
   await expect(page.getByRole('status', { name: 'Sync status' })).toContainText('last synced', { timeout: 30_000 });
   await page.getByRole('searchbox', { name: 'Search patients' }).fill(patient.mrn!);
-  await page.getByRole('button', { name: patient.name }).click();
+  await page.getByRole('list', { name: 'Patients found' }).getByRole('button', { name: patient.name }).click();
 
   const notes = page.getByRole('region', { name: 'Notes' });
   const note = notes.getByRole('article').filter({ hasText: TITLE }).first();

@@ -44,7 +44,7 @@ async function signInAt(page: Page, url: string, username: string, pin: string):
 async function openChart(page: Page, typed: string, name: string): Promise<void> {
   // Results as the clinician types: no Enter needed.
   await page.getByRole('searchbox', { name: 'Search patients' }).fill(typed);
-  await page.getByRole('button', { name }).click();
+  await page.getByRole('list', { name: 'Patients found' }).getByRole('button', { name }).click();
   await expect(page.getByRole('region', { name: 'Vitals' })).toBeVisible();
 }
 

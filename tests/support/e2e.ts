@@ -28,6 +28,21 @@ export async function expectNoSeriousAxeViolations(page: Page): Promise<void> {
   expect(serious).toEqual([]);
 }
 
+/**
+ * axe on the screen as it is: no violation of any impact (minor and moderate included) of WCAG 2.x
+ * A/AA. The screens of the clinical workstation (issue 16) are held to this.
+ */
+export async function expectNoAxeViolations(page: Page): Promise<void> {
+  const { violations } = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+  const found = violations.map((v) => ({
+    id: v.id,
+    impact: v.impact,
+    help: v.help,
+    targets: v.nodes.map((n) => n.target.join(' ')),
+  }));
+  expect(found).toEqual([]);
+}
+
 /** "Sign in" opens the provider's page in a popup; the person signs in there, as at any clinic system. */
 export async function signInAtProvider(
   page: Page,

@@ -14,7 +14,14 @@ const status = {
   workstationId: null,
   vault: { state: 'ready' as const, schemaVersion: 1, escrowed: false },
 };
-const patient = { id: 'p1', name: 'Quorva Zentrell', mrn: 'MRN-1', birthDate: '1970-01-01', gender: 'female' };
+const patient = {
+  id: 'p1',
+  name: 'Quorva Zentrell',
+  mrn: 'MRN-1',
+  birthDate: '1970-01-01',
+  gender: 'female',
+  restricted: false,
+};
 
 const chart = { allergies: [], problems: [], medications: [], vitals: [], notes: [] };
 

@@ -55,6 +55,20 @@ export const breakGlassChannels = {
     },
     phi: false,
   }),
+  /**
+   * "End emergency access": the user ends their own grant to this patient before it expires
+   * (audited as an Emergency Override Stopped, reason "endedByUser"). NOT_FOUND when they hold none.
+   */
+  'breakGlass.end': defineChannel({
+    request: z.object({ patientId: FhirId }).strict(),
+    response: z.object({}).strict(),
+    access: {
+      kind: 'session',
+      permission: 'patient.emergencyAccess',
+      patientOf: (request: { patientId: string }) => request.patientId,
+    },
+    phi: false,
+  }),
   /** The privacy officer's queue of break-glass events not yet reviewed, and alerts. */
   'breakGlass.reviewQueue': defineChannel({
     request: Empty,

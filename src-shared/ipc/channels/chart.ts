@@ -18,6 +18,17 @@ export const PatientSummary = z.object({
 });
 export type PatientSummary = z.infer<typeof PatientSummary>;
 
+/**
+ * A patient in a list (search results, "My patients", "Recent"): the summary, and whether their
+ * chart would open restricted for this user (not on the care team, no emergency access). Said
+ * before opening, so nobody opens a record by mistake to find out.
+ */
+export const PatientListItem = PatientSummary.extend({ restricted: z.boolean() });
+export type PatientListItem = z.infer<typeof PatientListItem>;
+
+/** How many patients "My patients" and "Recent" list at most. */
+export const PANE_LIST_MAX = 50;
+
 export const PatientSearchRequest = z
   .object({
     /** A name prefix, an MRN or a birth date (YYYY-MM-DD). */
@@ -32,7 +43,21 @@ const PatientRequest = z.object({ patientId: FhirId }).strict();
 export const chartReadChannels = {
   'patients.search': defineChannel({
     request: PatientSearchRequest,
-    response: z.object({ results: z.array(PatientSummary) }),
+    response: z.object({ results: z.array(PatientListItem) }),
+    access: { kind: 'session', permission: 'patient.demographics.read' },
+    phi: true,
+  }),
+  /**
+   * The patient pane's lists: "My patients" (the user's care team: CareTeam, Encounter or general
+   * practitioner) and "Recent" (the charts this user opened lately, newest first, kept by the main
+   * process, never by the window).
+   */
+  'patients.pane': defineChannel({
+    request: z.object({}).strict(),
+    response: z.object({
+      mine: z.array(PatientListItem).max(PANE_LIST_MAX),
+      recent: z.array(PatientListItem).max(PANE_LIST_MAX),
+    }),
     access: { kind: 'session', permission: 'patient.demographics.read' },
     phi: true,
   }),
