@@ -7,6 +7,7 @@
 import type { EventName, EventPayload } from '../src-shared/ipc/contract.ts';
 import type { IpcResult } from '../src-shared/ipc/errors.ts';
 import { authorizeSession } from './access/index.ts';
+import { createAccessAlerts, createAlertHandlers } from './alerts/index.ts';
 import { errorName } from './base/index.ts';
 import { createBreakGlass, createBreakGlassHandlers } from './break-glass/index.ts';
 import { createChartHandlers } from './chart/index.ts';
@@ -107,11 +108,15 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
   const { logger, clock, policy } = ports;
   const timers = ports.timers ?? systemTimers;
   const { db, trail } = workstation;
+  // Unusual access alerts watch what the session, break-glass and the router append (sign-in and
+  // PIN failures, chart opens); everything else writes to the trail as it is.
+  const alerts = createAccessAlerts({ db, trail, policy: policy.alerts, clock, logger });
+  const watchedTrail = () => alerts.watch(trail());
 
-  const breakGlass = createBreakGlass({ db, trail, policy: policy.breakGlass, clock, timers, logger });
+  const breakGlass = createBreakGlass({ db, trail: watchedTrail, policy: policy.breakGlass, clock, timers, logger });
   const sessions = createSessionManager({
     db,
-    trail,
+    trail: watchedTrail,
     policy,
     clock,
     timers,
@@ -147,7 +152,11 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
     currentSession: () => sessions.current(),
     authorize: (session, action, patientId) =>
       authorizeSession(db(), session, action, patientId, breakGlass.activeGrants(session.userId)),
-    onOutcome: createOutcomeAuditor({ trail, purposeOfGrant: (grantId) => breakGlass.reasonOf(grantId), logger }),
+    onOutcome: createOutcomeAuditor({
+      trail: watchedTrail,
+      purposeOfGrant: (grantId) => breakGlass.reasonOf(grantId),
+      logger,
+    }),
     handlers: {
       ...workstationHandlers(workstation, ports),
       ...createSessionHandlers(sessions),
@@ -162,6 +171,7 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
       }),
       ...createSyncHandlers({ db, engine: () => sync, clock, displayNameOf }),
       ...createBreakGlassHandlers(() => breakGlass, sessions),
+      ...createAlertHandlers(() => alerts),
     },
   });
 

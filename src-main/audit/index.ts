@@ -5,7 +5,7 @@
  */
 export { auditLargeTables, auditMigrations, auditSalvage } from './schema.ts';
 export { createAuditTrail, readWorkstationId, recordEnrollment, type AuditTrail } from './trail.ts';
-export type { AuditAction, AuditInput, AuditOutcome } from './entry.ts';
+export type { AuditAction, AuditEntry, AuditInput, AuditOutcome } from './entry.ts';
 export {
   loadAuditKey,
   unwrapAuditKey,

@@ -8,6 +8,7 @@ import { ChartView } from './ChartView.tsx';
 import { LockingSoonDialog } from './LockingSoonDialog.tsx';
 import { PatientSearch } from './PatientSearch.tsx';
 import { ReviewQueue } from './ReviewQueue.tsx';
+import { AccessAlerts } from './AccessAlerts.tsx';
 import { SettingsPanel } from './SettingsPanel.tsx';
 import { EmergencyBanner } from './EmergencyBanner.tsx';
 import { useChartStore } from '../stores/chart.ts';
@@ -145,7 +146,10 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
         {showSettings && <SettingsPanel onClose={closeSettings} />}
         {showConflicts && canResolve && <SyncConflicts onClose={closeConflicts} />}
         {user?.role === 'privacyOfficer' ? (
-          <ReviewQueue />
+          <>
+            <ReviewQueue />
+            <AccessAlerts />
+          </>
         ) : user?.role === 'itAdmin' ? (
           <section className="panel" aria-labelledby="no-records-heading">
             <h1 id="no-records-heading">No patient records for this role</h1>
