@@ -64,6 +64,11 @@ const SELECT = `SELECT ${AUDIT_COLUMNS.map((c) => `a.${c}`).join(', ')} FROM aud
 const WAITING = `NOT EXISTS (SELECT 1 FROM audit_shipped s WHERE s.seq = a.seq)
    AND NOT EXISTS (SELECT 1 FROM audit_sending d WHERE d.seq = a.seq)`;
 
+/** When central last took a batch of the trail (epoch ms), or null: the last contact that is proven. */
+export function lastShippedAt(db: Database): number | null {
+  return (db.prepare('SELECT max(shipped_at) FROM audit_shipped').pluck().get() as number | null) ?? null;
+}
+
 export function pendingAuditCount(db: Database): number {
   const below = shippedBelow(db);
   return (
