@@ -50,7 +50,7 @@ async function signInWithNewPin(page: Page, context: BrowserContext, username: s
 
 const ws = (...args: string[]) => runTs('src-main/cli/main.ts', [...args, '--data-dir', dataDir, '--json']);
 
-test('emergency access: restricted, granted with reason, justification and PIN, expires; reviewed; shipped; verified', async ({
+test('164.312(a)(2)(ii) 164.312(b): emergency access: restricted, granted with reason, justification and PIN, expires; reviewed; shipped; verified', async ({
   page,
   context,
 }) => {
