@@ -74,7 +74,7 @@ export function AccessAlerts() {
   }, [load]);
   return (
     <section className="panel" aria-labelledby="access-alerts-heading">
-      <h1 id="access-alerts-heading">Unusual access alerts</h1>
+      <h2 id="access-alerts-heading">Unusual access alerts</h2>
       {error && <ErrorAlert label="Not loaded:" message={error.message} />}
       {queue &&
         (queue.alerts.length === 0 ? (
