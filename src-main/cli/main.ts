@@ -14,7 +14,7 @@ import { readSalvage } from './salvage.ts';
 import { runAuditCommand } from './audit-commands.ts';
 import { managedPolicy, print, UsageError, vaultErrorText, type CliContext } from './common.ts';
 import { runVaultCommand } from './vault-commands.ts';
-import { runComplianceCommand } from './compliance/command.ts';
+import { runComplianceCommand, type ShellFacts } from './compliance/command.ts';
 import {
   loadAuditKey,
   createAuditTrail,
@@ -70,7 +70,7 @@ Options:
   --json                       machine-readable output
 `;
 
-export async function runCli(argv: string[]): Promise<number> {
+export async function runCli(argv: string[], shell?: ShellFacts): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -133,6 +133,7 @@ export async function runCli(argv: string[]): Promise<number> {
       logger,
       format: values.format,
       testReports: values['test-reports'],
+      ...(shell ? { shell } : {}),
     });
 
   return runVaultCommand(
@@ -319,10 +320,10 @@ async function runEnroll({ dataDir, keyStore, logger, json }: CliContext): Promi
  * every failure told as a message for IT (JSON with --json). Used by `npm run ws` and by the
  * installed app started with `--ws` (src-main/electron/main.ts).
  */
-export async function runCliProcess(argv: string[]): Promise<number> {
+export async function runCliProcess(argv: string[], shell?: ShellFacts): Promise<number> {
   const json = argv.includes('--json');
   try {
-    return await runCli(argv);
+    return await runCli(argv, shell);
   } catch (error) {
     const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     const message =

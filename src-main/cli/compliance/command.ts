@@ -8,13 +8,24 @@ import { UsageError, managedPolicy, type CliContext } from '../common.ts';
 import { controlRows } from './controls.ts';
 import { gatherEvidence } from './evidence.ts';
 import { buildReport, renderHtml, renderJson, renderMarkdown } from './render.ts';
+import { readFuses } from './fuses.ts';
 import { readTestRuns } from './test-runs.ts';
+
+export interface ShellFacts {
+  packaged: boolean;
+  execPath: string;
+}
 
 const FORMATS = { html: renderHtml, md: renderMarkdown, json: renderJson } as const;
 
 export async function runComplianceCommand(
   command: string,
-  context: Omit<CliContext, 'json'> & { format: string | undefined; testReports: string | undefined },
+  context: Omit<CliContext, 'json'> & {
+    format: string | undefined;
+    testReports: string | undefined;
+    /** Set by the Electron shell (`--ws`) in a packaged app: where its binary is. */
+    shell?: ShellFacts;
+  },
 ): Promise<number> {
   if (command !== 'report') throw new UsageError(`Unknown command: compliance ${command}`);
   const format = context.format ?? 'html';
@@ -26,6 +37,7 @@ export async function runComplianceCommand(
     logger: context.logger,
     loadPolicy: managedPolicy,
     now: () => new Date(),
+    ...(context.shell?.packaged ? { packaged: { fuses: readFuses(context.shell.execPath) } } : {}),
   });
   const runs = readTestRuns(folder);
   const report = buildReport(evidence, runs, controlRows(evidence, runs));

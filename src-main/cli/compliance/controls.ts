@@ -5,6 +5,7 @@
  * marks the row for attention; a row with nothing failed is "met" for this workstation's part.
  */
 import type { LiveEvidence } from './evidence.ts';
+import { REQUIRED_FUSES } from './fuses.ts';
 import type { TaggedTest, TestRuns } from './test-runs.ts';
 
 export interface Check {
@@ -73,6 +74,23 @@ function transportChecks(e: LiveEvidence): Check[] {
       ]),
     ];
   });
+}
+
+/** The app's own integrity: the packaged binary's fuses as PRODUCT.md asks (ASAR integrity, no RunAsNode, ...). */
+function fuseCheck(e: LiveEvidence): Check {
+  const label = 'Electron fuses of the packaged binary';
+  if (!e.app.packaged) return { label, value: 'not packaged (development checkout)', ok: null };
+  const fuses = e.app.fuses;
+  if (!fuses) return { label, value: 'fuse wire not found in the binary', ok: false };
+  const wrong = Object.entries(REQUIRED_FUSES).filter(([name, want]) => fuses[name] !== want);
+  return {
+    label,
+    value:
+      wrong.length === 0
+        ? 'as required'
+        : `not as required: ${wrong.map(([n]) => `${n}=${fuses[n] ?? 'absent'}`).join(', ')}`,
+    ok: wrong.length === 0,
+  };
 }
 
 function auditChecks(v: Vault): Check[] {
@@ -220,12 +238,14 @@ const CONTROLS: readonly {
     title: 'Integrity',
     kind: 'standard',
     does: 'Optimistic concurrency (If-Match) on every write to central; a conflict goes to a person, never a silent overwrite; nothing invalid from central is stored.',
-    checks: (e) =>
-      withVault(e, (v) => [
+    checks: (e) => [
+      fuseCheck(e),
+      ...withVault(e, (v) => [
         { label: 'Conflicts waiting for a person', value: String(v.sync.conflicts), ok: null },
         { label: 'Changes held for IT', value: String(v.sync.held), ok: v.sync.held === 0 },
         { label: 'Changes waiting to be sent', value: String(v.sync.pending), ok: null },
       ]),
+    ],
   },
   {
     id: '164.312(c)(2)',
