@@ -4,6 +4,7 @@
  * channel of the contract, and listen to the core's events. It holds no policy of its own: each
  * capability reacts to the session itself (break-glass ends grants, sync sends held changes).
  */
+import type { Permission } from '../src-shared/access/roles.ts';
 import type { EventName, EventPayload } from '../src-shared/ipc/contract.ts';
 import type { IpcResult } from '../src-shared/ipc/errors.ts';
 import { authorizeSession } from './access/index.ts';
@@ -11,10 +12,14 @@ import { createAccessAlerts, createAlertHandlers } from './alerts/index.ts';
 import { errorName } from './base/index.ts';
 import { createBreakGlass, createBreakGlassHandlers } from './break-glass/index.ts';
 import { createChartHandlers } from './chart/index.ts';
-import { createOutcomeAuditor, createRouter } from './ipc/index.ts';
+import { startFleetReporting } from './fleet/index.ts';
+import { pendingAuditCount } from './audit/index.ts';
+import { centralFetchFor } from './net/index.ts';
+import { APP_NAME, APP_VERSION } from '../src-shared/app-info.ts';
+import { createOutcomeAuditor, createRouter, type Session } from './ipc/index.ts';
 import { noPowerEvents, systemTimers, type Ports, type TimerHandle } from './ports.ts';
 import { createSessionHandlers, createSessionManager } from './session/index.ts';
-import { createSyncHandlers, createWorkstationSync } from './sync/index.ts';
+import { createSyncHandlers, createWorkstationSync, outboxCounts } from './sync/index.ts';
 import { openWorkstation, startAuditShipping, workstationHandlers, type Workstation } from './workstation.ts';
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -127,6 +132,7 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
   });
   breakGlass.follow(sessions.events);
   const shipper = startAuditShipping(workstation, ports, timers, () => sessions.accessToken());
+  const fleet = fleetReporting(ports, workstation, () => sessions.accessToken());
   const sync = createWorkstationSync({
     db,
     central: workstation.ready ? policy.central : undefined,
@@ -134,7 +140,10 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
     clock,
     timers,
     logger,
-    onChange: (status) => emit('sync.changed', status),
+    onChange: (status) => {
+      emit('sync.changed', status);
+      fleet?.afterRound(status);
+    },
   });
 
   sessions.events.on('changed', (status) => emit('session.changed', status));
@@ -147,11 +156,12 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
     const user = sessions.status().user;
     return user?.userId === userId ? user.displayName : 'Unknown user';
   };
+  const authorize = (session: Session, action: Permission, patientId: string | null) =>
+    authorizeSession(db(), session, action, patientId, breakGlass.activeGrants(session.userId));
   const invoke = createRouter({
     logger,
     currentSession: () => sessions.current(),
-    authorize: (session, action, patientId) =>
-      authorizeSession(db(), session, action, patientId, breakGlass.activeGrants(session.userId)),
+    authorize,
     onOutcome: createOutcomeAuditor({
       trail: watchedTrail,
       purposeOfGrant: (grantId) => breakGlass.reasonOf(grantId),
@@ -169,7 +179,7 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
         central: workstation.ready ? policy.central : undefined,
         accessToken: () => sessions.accessToken(),
       }),
-      ...createSyncHandlers({ db, engine: () => sync, clock, displayNameOf }),
+      ...createSyncHandlers({ db, engine: () => sync, clock, displayNameOf, authorize }),
       ...createBreakGlassHandlers(() => breakGlass, sessions),
       ...createAlertHandlers(() => alerts),
     },
@@ -183,7 +193,39 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
       sessions.close();
       await shipper?.stop();
       await sync.stop();
+      await fleet?.settled();
       await workstation.close();
     },
   };
+}
+
+/**
+ * The workstation's own record at central, after each round that reached it (fleet/): none before
+ * IT enrolls it, or without a cache.
+ */
+function fleetReporting(ports: Ports, workstation: Workstation, accessToken: () => string | null) {
+  const central = ports.policy.central;
+  const workstationId = workstation.status().workstationId;
+  if (!central || !workstation.ready || workstationId === null) return null;
+  return startFleetReporting({
+    db: workstation.db,
+    fhirBaseUrl: central.fhirBaseUrl,
+    allowLoopbackHttp: central.allowLoopbackHttp,
+    fetch: centralFetchFor(central),
+    clock: ports.clock,
+    logger: ports.logger,
+    workstationId,
+    accessToken,
+    facts: () => {
+      const db = workstation.db();
+      const { pending, held, conflicts } = outboxCounts(db);
+      return {
+        appName: APP_NAME,
+        appVersion: APP_VERSION,
+        policySource: ports.policySource ?? 'built-in defaults',
+        pendingChanges: pending + held + conflicts,
+        auditBacklog: pendingAuditCount(db),
+      };
+    },
+  });
 }

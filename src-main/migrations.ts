@@ -6,6 +6,7 @@
 import { alertsMigrations } from './alerts/index.ts';
 import { auditLargeTables, auditMigrations, auditSalvage } from './audit/index.ts';
 import { breakGlassMigrations } from './break-glass/index.ts';
+import { fleetMigrations } from './fleet/index.ts';
 import { identityMigrations } from './identity/index.ts';
 import { recordsLargeTables, recordsMigrations, recordsSalvage } from './records/index.ts';
 import { syncLargeTables, syncMigrations, syncSalvage } from './sync/index.ts';
@@ -17,6 +18,7 @@ export const workstationMigrations: readonly Migration[] = [
   ...auditMigrations,
   ...breakGlassMigrations,
   ...syncMigrations,
+  ...fleetMigrations,
   ...alertsMigrations,
 ].sort((a, b) => a.version - b.version);
 

@@ -21,6 +21,7 @@
  *
  * Many resources share a lastUpdated millisecond.
  */
+import { fleetLine } from '../../src-shared/fleet/device.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   OperationOutcomeError,
@@ -438,8 +439,24 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
     return { status: createdNow ? 201 : 200, headers, body: stored };
   }
 
+  /**
+   * The fleet as IT would see it (issue 15): every workstation's Device, summed up in a line each
+   * (`GET /fleet`, beside the FHIR base, with the same bearer token). Counts and versions only.
+   */
+  async function fleet(req: IncomingMessage): Promise<Reply> {
+    const found = await searchType('Device', new URLSearchParams({ _count: '1000', _sort: '-_lastUpdated' }), req);
+    const devices = ((found.body as { entry?: { resource?: Record<string, unknown> }[] }).entry ?? []).map(
+      (entry) => entry.resource ?? {},
+    );
+    return { status: 200, headers: {}, body: { workstations: devices.map(fleetLine) } };
+  }
+
   async function process(req: IncomingMessage, url: URL): Promise<Reply> {
     const method = (req.method ?? 'GET').toUpperCase() as HttpMethod;
+    if (method === 'GET' && url.pathname === '/fleet') {
+      await authenticate(req);
+      return fleet(req);
+    }
     if (url.pathname !== basePath && !url.pathname.startsWith(`${basePath}/`)) throw new HttpError(404, notFound);
     const segments = url.pathname.slice(basePath.length).split('/').filter(Boolean).map(decodeURIComponent);
     const search = url.searchParams;

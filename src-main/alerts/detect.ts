@@ -36,12 +36,14 @@ const isChartOpen = (e: AuditEntry) =>
   e.action === 'patient.read' && e.outcome === 'success' && e.detail === 'patients.open' && e.patientId !== null;
 
 /**
- * A failed authentication: a sign-in (provider or PIN) or an unlock that failed, or a break-glass
- * request refused at its PIN (the handler records the PIN's refusal as `unauthenticated`). A
- * sign-in the user cancelled at the provider is not a failure.
+ * A failed authentication: a sign-in (provider or PIN) or an unlock that failed, a wrong current
+ * PIN given to change the PIN, or a break-glass request refused at its PIN (the handler records
+ * the PIN's refusal as `unauthenticated`). A sign-in the user cancelled at the provider is not a
+ * failure.
  */
 const isFailedAuth = (e: AuditEntry) =>
   ((e.action === 'session.signInFailed' || e.action === 'session.unlockFailed') && e.detail !== 'CANCELLED') ||
+  (e.action === 'session.pinSet' && e.detail === 'change:wrongCurrentPin') ||
   (e.action === 'breakGlass.denied' && e.detail === 'unauthenticated');
 
 function raise(

@@ -1,12 +1,12 @@
 import type { Migration } from '../vault/index.ts';
 
 /**
- * The unusual access alerts' table (schema version 10). An alert's id is the id of its audit
+ * The unusual access alerts' table (schema version 12). An alert's id is the id of its audit
  * entry (`access.alert`), which ships to central as a security alert AuditEvent; this table is the
  * privacy officer's queue: what was counted, and the review once one is written. No names: users
  * and patients by id only, named at read time by the capabilities that own them.
  */
-export const alertsSchemaV10 = `
+export const alertsSchemaV12 = `
 CREATE TABLE access_alerts (
   id              TEXT PRIMARY KEY NOT NULL,
   kind            TEXT NOT NULL CHECK (kind IN ('chartOpens', 'failedAuth', 'familyName')),
@@ -26,5 +26,5 @@ CREATE INDEX access_alerts_by_user ON access_alerts (user_id, kind, raised_at);
 
 /** The alerts' part of the cache's schema. */
 export const alertsMigrations: readonly Migration[] = [
-  { version: 10, name: 'alerts: unusual access alerts and their review', sql: alertsSchemaV10 },
+  { version: 12, name: 'alerts: unusual access alerts and their review', sql: alertsSchemaV12 },
 ];

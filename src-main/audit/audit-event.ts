@@ -126,6 +126,7 @@ const SHAPES: Record<string, Shape> = {
   'audit.export': other(TYPES.export, own('audit-export'), 'R'),
   'audit.purge': other(TYPES.app, own('audit-purge'), 'D'),
   'sync.retryHeld': other(TYPES.app, own('sync-retry-held'), 'U'),
+  'audit.retryRefused': other(TYPES.app, own('audit-retry-refused'), 'U'),
   'audit.rollbackDetected': other(TYPES.alert, own('audit-rollback-detected'), 'E'),
   'audit.rollbackAccepted': other(TYPES.alert, own('audit-rollback-accepted'), 'U'),
 };
@@ -166,6 +167,7 @@ const LABELS: Readonly<Record<string, string>> = {
   'audit.read': 'audit trail read through',
   'audit.export': 'audit trail exported',
   'sync.retryHeld': 'held changes retried',
+  'audit.retryRefused': 'audit entries refused by central sent again',
   'audit.rollbackDetected': 'audit trail rollback detected',
   'audit.rollbackAccepted': 'audit trail rollback accepted',
 };

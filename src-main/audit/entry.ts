@@ -35,6 +35,7 @@ export const AUDIT_ACTIONS = [
   'audit.read',
   'audit.export',
   'sync.retryHeld',
+  'audit.retryRefused',
   'audit.rollbackDetected',
   'audit.rollbackAccepted',
   'key.escrowRepaired',

@@ -15,7 +15,7 @@ export {
   auditKeyTraces,
 } from './key.ts';
 export { purgeAuditTrail } from './retention.ts';
-export { lastShippedAt, pendingAuditCount, shipAuditTrail } from './ship.ts';
+export { lastShippedAt, pendingAuditCount, refusedAuditCount, retryRefusedAudit, shipAuditTrail } from './ship.ts';
 export { createAuditShipper, type AuditShipper } from './shipper.ts';
 export { verifyAuditTrail, type VerifyReport } from './verify.ts';
 export { verifyAuditTrailParallel } from './verify-parallel.ts';

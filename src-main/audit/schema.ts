@@ -90,10 +90,26 @@ CREATE TABLE audit_ship_mark (
 ) STRICT;
 `;
 
+/**
+ * Entries central refused one by one (schema version 10): a definite answer about the entry
+ * itself (400, 422...), which sending it again would not change. They stay in the trail, unshipped
+ * (retention never removes them), and are set aside so they do not hold back the entries after
+ * them; `status` is central's HTTP status for the entry. IT sends them again with
+ * `ws audit retry-refused`, which empties this table.
+ */
+export const auditSchemaV10 = `
+CREATE TABLE audit_refused (
+  seq         INTEGER PRIMARY KEY NOT NULL,
+  status      INTEGER NOT NULL,
+  refused_at  INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+`;
+
 /** The audit capability's part of the cache's schema. */
 export const auditMigrations: readonly Migration[] = [
   { version: 5, name: 'audit: append-only hash-chained trail, workstation id', sql: auditSchemaV5 },
   { version: 9, name: 'audit: shipping in doubt after a crash, where shipping starts', sql: auditSchemaV9 },
+  { version: 10, name: 'audit: entries central refused, set aside', sql: auditSchemaV10 },
 ];
 
 /** Tables that grow with every view: read whole only by the full check, never at every open. */

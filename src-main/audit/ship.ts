@@ -49,8 +49,10 @@ export interface ShipOptions {
 
 export interface ShipResult {
   shipped: number;
-  /** Entries still waiting (in doubt ones included). */
+  /** Entries still waiting (in doubt and refused ones included). */
   pending: number;
+  /** Of those, entries central refused one by one, set aside until IT sends them again. */
+  refused: number;
   /** Why the round stopped early (network, HTTP status), when it did. */
   stoppedBy: string | null;
 }
@@ -62,7 +64,28 @@ export const DEFAULT_SETTLE_MS = 60_000;
 
 const SELECT = `SELECT ${AUDIT_COLUMNS.map((c) => `a.${c}`).join(', ')} FROM audit_log a`;
 const WAITING = `NOT EXISTS (SELECT 1 FROM audit_shipped s WHERE s.seq = a.seq)
-   AND NOT EXISTS (SELECT 1 FROM audit_sending d WHERE d.seq = a.seq)`;
+   AND NOT EXISTS (SELECT 1 FROM audit_sending d WHERE d.seq = a.seq)
+   AND NOT EXISTS (SELECT 1 FROM audit_refused r WHERE r.seq = a.seq)`;
+
+/**
+ * Central's status for one entry of a batch, when it refuses that entry for good: a 4xx that
+ * sending the same entry again would meet again (not 408, 409 or 429, which are of the moment).
+ * Null for anything else (accepted, 5xx, unreadable: sent again).
+ */
+function definiteRefusal(status: string | undefined): number | null {
+  const code = Number(/^\s*(\d{3})\b/.exec(status ?? '')?.[1]);
+  return code >= 400 && code < 500 && ![408, 409, 429].includes(code) ? code : null;
+}
+
+/** Entries central refused one by one and that wait for IT (`ws audit retry-refused`). */
+export function refusedAuditCount(db: Database): number {
+  return (db.prepare('SELECT count(*) AS n FROM audit_refused').get() as { n: number }).n;
+}
+
+/** IT's retry: the refused entries go again from the next round. How many there were. */
+export function retryRefusedAudit(db: Database): number {
+  return db.transaction(() => db.prepare('DELETE FROM audit_refused').run().changes).immediate();
+}
 
 /** When central last took a batch of the trail (epoch ms), or null: the last contact that is proven. */
 export function lastShippedAt(db: Database): number | null {
@@ -128,7 +151,12 @@ export async function shipAuditTrail(options: ShipOptions): Promise<ShipResult> 
   const base = options.fhirBaseUrl.replace(/\/+$/, '');
   if (!isAllowedTransport(new URL(base), options.allowLoopbackHttp === true)) {
     logger.log('error', 'audit.ship-refused', { reason: 'insecure-transport' });
-    return { shipped: 0, pending: pendingAuditCount(db), stoppedBy: 'insecure-transport' };
+    return {
+      shipped: 0,
+      pending: pendingAuditCount(db),
+      refused: refusedAuditCount(db),
+      stoppedBy: 'insecure-transport',
+    };
   }
   const call: CentralCall = {
     base,
@@ -146,6 +174,7 @@ export async function shipAuditTrail(options: ShipOptions): Promise<ShipResult> 
   const noteSent = db.prepare('INSERT OR REPLACE INTO audit_sending (seq, due_at) VALUES (?, ?)');
   const forget = db.prepare('DELETE FROM audit_sending WHERE seq = ?');
   const settle = db.prepare('UPDATE audit_sending SET due_at = ? WHERE seq = ?');
+  const setAside = db.prepare('INSERT OR REPLACE INTO audit_refused (seq, status, refused_at) VALUES (?, ?, ?)');
   let shipped = 0;
   let stoppedBy: string | null = null;
 
@@ -234,12 +263,19 @@ export async function shipAuditTrail(options: ShipOptions): Promise<ShipResult> 
       break;
     }
     let accepted = 0;
+    let setAsideNow = 0;
     db.transaction(() => {
       entries.forEach((entry, i) => {
+        const refusal = answer.kind === 'answered' ? definiteRefusal(answer.statuses[i]) : null;
         if (answer.kind === 'answered' && /^20[01]\b/.test(answer.statuses[i] ?? '')) {
           mark.run(entry.seq, at);
           forget.run(entry.seq);
           accepted++;
+        } else if (refusal !== null) {
+          // Central read it and will not take it: kept here, set aside, the round goes on.
+          setAside.run(entry.seq, refusal, at);
+          forget.run(entry.seq);
+          setAsideNow++;
         } else {
           // Central answered, so it is done with the request: look before sending again, at once.
           settle.run(at, entry.seq);
@@ -247,11 +283,12 @@ export async function shipAuditTrail(options: ShipOptions): Promise<ShipResult> 
       });
     }).immediate();
     shipped += accepted;
+    if (setAsideNow > 0) logger.log('warn', 'audit.ship-entries-refused', { count: setAsideNow });
     if (answer.kind === 'refused') {
       stoppedBy = answer.reason;
       break;
     }
-    if (accepted < entries.length) {
+    if (accepted + setAsideNow < entries.length) {
       stoppedBy = 'rejected-entries';
       break;
     }
@@ -259,7 +296,7 @@ export async function shipAuditTrail(options: ShipOptions): Promise<ShipResult> 
   db.transaction(() => advanceMark(db)).immediate();
   const pending = pendingAuditCount(db);
   logger.log(stoppedBy ? 'warn' : 'info', 'audit.shipped', { count: shipped, reason: stoppedBy });
-  return { shipped, pending, stoppedBy };
+  return { shipped, pending, refused: refusedAuditCount(db), stoppedBy };
 }
 
 /** Ids per search when looking for entries in doubt: a URL of about 4 kB. */

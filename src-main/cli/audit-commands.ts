@@ -7,6 +7,7 @@ import {
   createAuditTrail,
   loadAuditKey,
   readAnchor,
+  retryRefusedAudit,
   toAuditEvent,
   verifyAuditTrailParallel,
   writeAnchor,
@@ -67,6 +68,38 @@ async function acceptRollback(options: {
   return 0;
 }
 
+/**
+ * `audit retry-refused`: entries central refused one by one go again from the next shipping
+ * round (after central was fixed); audited.
+ */
+async function retryRefused(options: { dataDir: string; keyStore: KeyStore; logger: Logger; json: boolean }) {
+  const vault = await openWorkstationVault({
+    dataDir: options.dataDir,
+    keyStore: options.keyStore,
+    policy: Policy.parse({}).vault,
+    logger: options.logger,
+  });
+  try {
+    const released = retryRefusedAudit(vault.db);
+    const key = await loadAuditKey(options.keyStore, options.dataDir, vault.db);
+    createAuditTrail(vault.db, key, systemClock).append({
+      action: 'audit.retryRefused',
+      outcome: 'success',
+      userId: null,
+      role: 'itAdmin',
+      detail: String(released),
+    });
+    print(
+      options.json,
+      { ok: true, released },
+      `${released} refused audit entr${released === 1 ? 'y' : 'ies'} will be sent again.`,
+    );
+    return 0;
+  } finally {
+    vault.close();
+  }
+}
+
 /** Where each tamper kind is reported: the IT guide explains what to do about each. */
 export async function runAuditCommand(
   command: string,
@@ -87,9 +120,10 @@ export async function runAuditCommand(
     if (!/^\d{4}-\d{2}-\d{2}/.test(options.since) || Number.isNaN(since))
       throw new UsageError('--since takes an ISO date or date-time, e.g. 2026-11-01 or 2026-11-01T08:00:00Z.');
   }
-  if (command !== 'verify' && command !== 'export' && command !== 'accept-rollback')
+  if (!['verify', 'export', 'accept-rollback', 'retry-refused'].includes(command))
     throw new UsageError(`Unknown audit command: ${command}`);
   if (command === 'accept-rollback') return acceptRollback(options);
+  if (command === 'retry-refused') return retryRefused(options);
   const vaultOptions = {
     dataDir: options.dataDir,
     keyStore: options.keyStore,

@@ -3,7 +3,7 @@ import { Policy } from '../../src-shared/policy/schema.ts';
 import { readIfExists } from '../base/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { KeyStore } from '../ports.ts';
-import { PolicyError, readPolicyFile, loadOsPolicy, type LoadedPolicy } from '../policy/index.ts';
+import { PolicyError, readFileWithOwner, readPolicyFile, loadOsPolicy, type LoadedPolicy } from '../policy/index.ts';
 import { vaultErrorGuide, type VaultError } from '../vault/index.ts';
 
 export class UsageError extends Error {}
@@ -34,7 +34,13 @@ export function readPolicy(file: string | undefined): Policy {
 
 /** The OS's managed policy as the app loads it (file, Group Policy, managed preferences; CLINIC_POLICY_FILE in development). */
 export function managedPolicy(): Promise<LoadedPolicy> {
-  return loadOsPolicy({ platform: process.platform, isPackaged: false, env: process.env, readFile: readIfExists });
+  return loadOsPolicy({
+    platform: process.platform,
+    isPackaged: false,
+    env: process.env,
+    readFile: readIfExists,
+    readOwned: readFileWithOwner,
+  });
 }
 
 export type CliContext = {

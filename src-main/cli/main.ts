@@ -4,6 +4,8 @@
  * with their capabilities.
  * Output never contains PHI. Exit codes: 0 done, 1 the operation failed, 2 bad usage.
  */
+import { lastFleetReport } from '../fleet/index.ts';
+import { fleetLine } from '../../src-shared/fleet/device.ts';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Policy } from '../../src-shared/policy/schema.ts';
@@ -19,6 +21,7 @@ import {
   loadAuditKey,
   createAuditTrail,
   pendingAuditCount,
+  refusedAuditCount,
   readWorkstationId,
   recordEnrollment,
 } from '../audit/index.ts';
@@ -57,6 +60,8 @@ Commands:
                                the loss is recorded in the trail, the anchor moves
   audit export [--since <ISO date>]
                                the audit trail as FHIR AuditEvent NDJSON on stdout
+  audit retry-refused          send again the audit entries central refused one by one
+                               (after central was fixed); audited
   sync retry-held              put changes held for IT back in the queue (after central
                                was fixed, or the user can sign in again); audited
   compliance report [--format html|md|json] [--test-reports <dir>]
@@ -207,10 +212,22 @@ async function runStatus({ dataDir, keyStore, logger, json }: CliContext): Promi
       };
       const key = await loadAuditKey(keyStore, dataDir, vault.db);
       const trail = createAuditTrail(vault.db, key, systemClock);
-      report['audit'] = { ok: true, entries: trail.lastSeq(), unshipped: pendingAuditCount(vault.db) };
+      // Entries central refused wait for IT (`ws audit retry-refused`): not ok until then.
+      const refused = refusedAuditCount(vault.db);
+      report['audit'] = {
+        ok: refused === 0,
+        entries: trail.lastSeq(),
+        unshipped: pendingAuditCount(vault.db),
+        refusedByCentral: refused,
+      };
       // Held changes wait for IT (or for their author to sign in again here): not ok until then.
       const counts = outboxCounts(vault.db);
       report['sync'] = { ok: counts.held === 0, ...counts, diagnostics: syncDiagnosticsCount(vault.db) };
+      // What central's fleet view shows of this workstation: what it last told central, and when.
+      const told = lastFleetReport(vault.db);
+      report['fleet'] = told
+        ? { ok: true, lastReportedAt: new Date(told.reportedAt).toISOString(), ...fleetLine(told.device) }
+        : { ok: true, lastReportedAt: null };
     } finally {
       vault.close();
     }

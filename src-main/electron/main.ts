@@ -25,7 +25,7 @@ import { createElectronPowerEvents } from './power-events.ts';
 import { APP_SCHEME_PRIVILEGES, createAppProtocolHandler } from './protocol.ts';
 import { hardenSession, installSecurityHooks } from './security.ts';
 import { startUpdates } from './updater.ts';
-import { PolicyError, type LoadedPolicy, loadOsPolicy } from '../policy/index.ts';
+import { PolicyError, type LoadedPolicy, loadOsPolicy, readFileWithOwner } from '../policy/index.ts';
 import { errorName, readIfExists } from '../base/index.ts';
 import { runCliProcess } from '../cli/index.ts';
 import { createMainWindow } from './window.ts';
@@ -44,6 +44,7 @@ function loadPolicyForShell(): Promise<LoadedPolicy> {
     isPackaged: app.isPackaged,
     env: process.env,
     readFile: readIfExists,
+    readOwned: readFileWithOwner,
   });
 }
 

@@ -5,10 +5,12 @@ import { OidcError, safeOAuthErrorCode } from './oidc-errors.ts';
 
 /**
  * The RFC 8252 loopback redirect receiver: an HTTP server on 127.0.0.1, on a port the OS picks,
- * open only for one sign-in. It accepts exactly one callback on the fixed path `/callback`:
- * a matching state with a code resolves, a provider error or a wrong state rejects with a typed
- * error, and in every case the browser gets a small page and the server closes right after.
- * It also closes on timeout, on abort and when the caller is done with it.
+ * open only for one sign-in. It accepts exactly one callback on the fixed path `/callback` that
+ * carries this sign-in's state: with a code it resolves, with a provider error (or no code) it
+ * rejects with a typed error, and the server closes right after. A request with a wrong or
+ * missing state is answered 400 and ignored: any local process can reach the port, and one
+ * forged request must not end the sign-in (issue 17). It also closes on timeout, on abort and
+ * when the caller is done with it.
  */
 
 export const CALLBACK_PATH = '/callback';
@@ -70,8 +72,11 @@ export async function startLoopbackReceiver(options: {
     }
     const params = url.searchParams;
     if (params.get('state') !== expectedState) {
+      // Any local process can reach this port: a request without this sign-in's state proves
+      // nothing and must not end the sign-in (or one request would kill every sign-in). It is
+      // answered and logged, and the receiver keeps waiting for the real redirect until the timeout.
       respond(400, FAILED_PAGE);
-      finish(new OidcError('STATE_MISMATCH', 'The sign-in response does not belong to this sign-in.'));
+      logger.log('warn', 'identity.oidc.callback.forged', { code: 'STATE_MISMATCH' });
       return;
     }
     const error = params.get('error');

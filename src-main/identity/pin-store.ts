@@ -3,14 +3,14 @@ import type { Logger } from '../log/index.ts';
 import type { Clock } from '../ports.ts';
 import { durably, type Database } from '../vault/index.ts';
 import { PinError, parsePinInput, parseTimestamp, parseUserId } from './errors.ts';
-import { checkPinRules, hashPin, verifyPin } from './pin.ts';
+import { calibratedPinCost, checkPinRules, hashPin, verifyPin } from './pin.ts';
 
 /**
  * PINs over the vault (table identity_pins, schema.ts): set after a full sign-in, checked to
  * unlock the user's own locked session or to sign in offline within the policy window, with a
  * lockout after policy pinMaxFailures wrong PINs in a row that only a full sign-in clears.
  *
- * Every check costs one scrypt (about 160 ms), whatever the outcome, so the time taken does not
+ * Every check costs one scrypt (about 170 ms, calibrated: pin.ts), whatever the outcome, so the time taken does not
  * tell a locked-out, revoked or unknown user from a wrong PIN; and the answer while locked out
  * never says whether the PIN was right.
  */
@@ -52,7 +52,7 @@ function readRow(db: Database, userId: string): PinRow | undefined {
 /** A hash of a PIN nobody knows: checks without a stored hash still cost one scrypt. */
 let decoyHash: Promise<string> | undefined;
 function decoy(): Promise<string> {
-  decoyHash ??= hashPin('000000000000');
+  decoyHash ??= calibratedPinCost().then((cost) => hashPin('000000000000', cost));
   return decoyHash;
 }
 
@@ -103,7 +103,8 @@ export async function setPin(
   };
   if (signedInAt > at || at - signedInAt > rules.maxSessionHours * HOUR_MS) throw fullSignInRequired('signInNotRecent');
 
-  const hash = await hashPin(pin);
+  // At this machine's calibrated cost, stored in the hash string (issue 17).
+  const hash = await hashPin(pin, await calibratedPinCost());
 
   // Decide against the row as it is after the hash (other checks may have run meanwhile).
   const at2 = now(clock);
@@ -143,24 +144,31 @@ async function check(
   const before = readRow(db, id);
   const stored = before?.pin_hash ?? null;
   // Always pay for one scrypt (see the module comment).
-  const verification = await verifyPin(checked, stored ?? (await decoy()));
+  const cost = await calibratedPinCost();
+  const verification = await verifyPin(checked, stored ?? (await decoy()), cost);
 
   const at = now(clock);
   // Durable: a failure count lost to a power cut would give a guesser extra attempts.
   const outcome = durably(db, (): PinCheckResult => {
     const row = readRow(db, id);
     if (!row || row.pin_hash === null) return { ok: false, reason: 'noPin' };
-    if (row.offline_revoked_at !== null) return { ok: false, reason: 'revoked' };
+    // The user's own session: a revoked account ends it at any PIN.
+    if (!offline && row.offline_revoked_at !== null) return { ok: false, reason: 'revoked' };
     if (row.locked_out_at !== null || row.failures >= rules.pinMaxFailures)
       return { ok: false, reason: 'lockedOut', remaining: 0 };
-    if (offline) {
+    // A PIN set or changed while this check ran was not the one verified: it counts as wrong.
+    const right = verification.ok && row.pin_hash === stored;
+    if (right && offline) {
+      // Offline, why a sign-in is refused is told only to whoever typed the right PIN (issue 17):
+      // before that, a revoked or expired account reads like an unknown one, and a wrong PIN for
+      // it counts toward the lockout below, so the reason is no oracle for guessing.
+      if (row.offline_revoked_at !== null) return { ok: false, reason: 'revoked' };
       const windowMs = rules.offlineSignInHours * HOUR_MS;
       // A clock earlier than the last full sign-in is not trusted to extend the window.
       if (windowMs === 0 || at < row.last_full_sign_in_at || at - row.last_full_sign_in_at > windowMs)
         return { ok: false, reason: 'offlineWindowExpired' };
     }
-    // A PIN set or changed while this check ran was not the one verified: it counts as wrong.
-    if (verification.ok && row.pin_hash === stored) {
+    if (right) {
       db.prepare('UPDATE identity_pins SET failures = 0, updated_at = ? WHERE user_id = ?').run(at, id);
       return { ok: true };
     }
@@ -180,7 +188,7 @@ async function check(
   if (outcome.ok) {
     logger?.log('info', 'identity.pin.accepted', { phase: offline ? 'offline' : 'unlock' });
     if (verification.needsRehash && stored !== null) {
-      const rehashed = await hashPin(checked);
+      const rehashed = await hashPin(checked, cost);
       // Only if nobody changed the PIN meanwhile.
       db.prepare('UPDATE identity_pins SET pin_hash = ?, updated_at = ? WHERE user_id = ? AND pin_hash = ?').run(
         rehashed,

@@ -68,6 +68,32 @@ export function requestAuditInput(
   };
 }
 
+/**
+ * The audit entries of one outcome: one, or none, as requestAuditInput; but an answer that showed
+ * several patients' records (sync.conflicts) gets one entry per patient, each with the decision
+ * that let that patient through, its grant and purpose of use (issue 17). An answer that showed
+ * no patient's record gets none.
+ */
+export function requestAuditInputs(
+  outcome: RequestOutcome,
+  isPhiChannel: boolean,
+  purposeOfGrant: (grantId: string) => string | null,
+): AuditInput[] {
+  if (outcome.outcome !== 'ok' || !outcome.patients) {
+    const input = requestAuditInput(outcome, isPhiChannel, purposeOfGrant);
+    return input ? [input] : [];
+  }
+  const { patients, ...rest } = outcome;
+  return patients.flatMap((served) => {
+    const input = requestAuditInput(
+      { ...rest, patientId: served.patientId, decision: served.decision, resourceRefs: served.resourceRefs },
+      isPhiChannel,
+      purposeOfGrant,
+    );
+    return input ? [input] : [];
+  });
+}
+
 export interface OutcomeAuditDeps {
   /** The audit trail; throws when the cache is not available. */
   trail(): Pick<AuditTrail, 'append'>;
@@ -83,8 +109,11 @@ export interface OutcomeAuditDeps {
 export function createOutcomeAuditor(deps: OutcomeAuditDeps): (outcome: RequestOutcome) => void {
   return (outcome) => {
     const phi = isChannelName(outcome.channel) && channels[outcome.channel].phi;
-    const input = requestAuditInput(outcome, phi, deps.purposeOfGrant);
-    if (input) deps.trail().append(input);
+    const inputs = requestAuditInputs(outcome, phi, deps.purposeOfGrant);
+    if (inputs.length > 0) {
+      const trail = deps.trail();
+      for (const input of inputs) trail.append(input);
+    }
     if (outcome.outcome === 'FORBIDDEN')
       deps.logger.log('warn', 'access.denied', { channel: outcome.channel, reason: outcome.denial ?? null });
   };

@@ -10,6 +10,7 @@ export {
   type Handlers,
   type RequestOutcome,
   type RouterDeps,
+  type ServedPatient,
   type Session,
 } from './router.ts';
-export { createOutcomeAuditor, requestAuditInput } from './audit-outcome.ts';
+export { createOutcomeAuditor, requestAuditInput, requestAuditInputs } from './audit-outcome.ts';

@@ -33,7 +33,26 @@ export interface HandlerContext {
      * patient as a whole: the audit entry names them (BALP's data entity).
      */
     resourceRefs?: string[];
+    /**
+     * The one patient the request turned out to be about, when the request does not name it (a
+     * conflict decision names a conflict): the audit entry carries it, allowed or refused.
+     */
+    patientId?: string;
+    /** Why the handler refused for `patientId`, when it throws a `forbidden` CoreError. */
+    denial?: DenialReason;
+    /**
+     * A handler that shows several patients' records in one answer (sync.conflicts) names each
+     * with the decision that let it through: one audit entry per patient, each with its own
+     * basis and purpose of use, so "what was viewed under this grant" finds them.
+     */
+    patients?: ServedPatient[];
   };
+}
+
+export interface ServedPatient {
+  patientId: string;
+  decision: AccessDecision;
+  resourceRefs: string[];
 }
 
 export type Handler<C extends ChannelName> = (
@@ -58,6 +77,8 @@ export interface RequestOutcome {
   denial?: DenialReason;
   /** What the handler read or wrote (`Type/id`), for an answered request that says so. */
   resourceRefs?: string[];
+  /** For an answer that showed several patients' records: each, with its decision (one entry each). */
+  patients?: ServedPatient[];
 }
 
 export interface RouterDeps {
@@ -152,9 +173,15 @@ export function createRouter(deps: RouterDeps): (channel: unknown, request: unkn
     }
     const about = { ...who, ...(patientId === undefined ? {} : { patientId }) };
 
+    const served: HandlerContext['served'] = {};
+    // What the handler learnt about the patient counts for the audit entry, answered or refused.
+    const aboutServed = (): Partial<RequestOutcome> => ({
+      ...about,
+      ...(served.patientId === undefined ? {} : { patientId: served.patientId }),
+      ...(served.denial === undefined ? {} : { denial: served.denial }),
+    });
     try {
       const handler = deps.handlers[channel] as (request: unknown, context: HandlerContext) => unknown;
-      const served: HandlerContext['served'] = {};
       const answer = await handler(parsed.data, { session, decision, served });
       if (served.decision) decision = served.decision;
       const checked = definition.response.safeParse(answer);
@@ -167,9 +194,10 @@ export function createRouter(deps: RouterDeps): (channel: unknown, request: unkn
           channel,
           userId,
           outcome: 'ok',
-          ...about,
+          ...aboutServed(),
           ...(decision ? { decision } : {}),
           ...(served.resourceRefs ? { resourceRefs: served.resourceRefs } : {}),
+          ...(served.patients ? { patients: served.patients } : {}),
         });
       } catch (error) {
         deps.logger.log('error', 'ipc.audit-failed', { channel, errorName: errorName(error) });
@@ -184,7 +212,7 @@ export function createRouter(deps: RouterDeps): (channel: unknown, request: unkn
       }
       return { ok: true, data: checked.data };
     } catch (error) {
-      if (error instanceof CoreError) return fail(channel, userId, ipcCodeOf[error.kind], error.message, about);
+      if (error instanceof CoreError) return fail(channel, userId, ipcCodeOf[error.kind], error.message, aboutServed());
       const storage = storageFailure(error);
       if (storage === 'busy')
         return fail(
@@ -192,7 +220,7 @@ export function createRouter(deps: RouterDeps): (channel: unknown, request: unkn
           userId,
           'BUSY',
           'The encrypted cache was busy, so nothing was changed. Try again in a moment.',
-          about,
+          aboutServed(),
         );
       if (storage === 'diskFull') {
         return fail(
@@ -200,7 +228,7 @@ export function createRouter(deps: RouterDeps): (channel: unknown, request: unkn
           userId,
           'DISK_FULL',
           'The disk is full, so this could not be saved. Nothing already stored was lost. Free some disk space (or ask IT to), then try again.',
-          about,
+          aboutServed(),
         );
       }
       if (storage === 'corrupt') {
@@ -210,14 +238,20 @@ export function createRouter(deps: RouterDeps): (channel: unknown, request: unkn
           userId,
           'UNAVAILABLE',
           'Part of the encrypted cache is damaged, so this could not be read. Nothing was changed; tell IT (`ws vault check`).',
-          about,
+          aboutServed(),
         );
       }
       if (error instanceof VaultError) {
-        return fail(channel, userId, 'UNAVAILABLE', 'The encrypted cache is not available on this workstation.', about);
+        return fail(
+          channel,
+          userId,
+          'UNAVAILABLE',
+          'The encrypted cache is not available on this workstation.',
+          aboutServed(),
+        );
       }
       deps.logger.log('error', 'ipc.handler-failed', { channel, errorName: errorName(error) });
-      return fail(channel, userId, 'INTERNAL', 'The app could not complete this request.', about);
+      return fail(channel, userId, 'INTERNAL', 'The app could not complete this request.', aboutServed());
     }
   };
 }

@@ -2,3 +2,4 @@
 export { describePolicy } from './describe.ts';
 export { PolicyError, readPolicyFile, type LoadedPolicy } from './load.ts';
 export { loadOsPolicy } from './os-settings.ts';
+export { readFileWithOwner, type OwnedFile } from './file-trust.ts';

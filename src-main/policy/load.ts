@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Policy } from '../../src-shared/policy/schema.ts';
 import { POLICY_LOCATIONS } from '../../src-shared/policy/locations.ts';
+import { modeText, policyFileDistrust, type OwnedFile } from './file-trust.ts';
 import { policyFromSettings, SettingValueError } from './settings.ts';
 import { parseRecoveryPublicKey } from '../vault/index.ts';
 
@@ -14,8 +15,13 @@ import { parseRecoveryPublicKey } from '../vault/index.ts';
  * a file or the registry on Windows, through Group Policy), or, only when the app is not packaged,
  * a development file named by CLINIC_POLICY_FILE. Two sources at once is an error: which one wins
  * would be a guess.
+ *
+ * Trust (issue 17): on Linux and macOS the OS policy file must be owned by root and writable by
+ * nobody else (file-trust.ts), and a packaged app refuses central.allowLoopbackHttp, which exists
+ * for development against dev central only.
  */
-export type PolicyErrorCode = 'POLICY_MISSING' | 'POLICY_UNREADABLE' | 'POLICY_INVALID' | 'POLICY_AMBIGUOUS';
+export type PolicyErrorCode =
+  'POLICY_MISSING' | 'POLICY_UNREADABLE' | 'POLICY_INVALID' | 'POLICY_AMBIGUOUS' | 'POLICY_UNTRUSTED';
 
 export class PolicyError extends Error {
   override readonly name = 'PolicyError';
@@ -35,6 +41,8 @@ export interface PolicyReadPorts {
   env: Readonly<Record<string, string | undefined>>;
   /** A file's text, or null when it does not exist. Throws for other read errors. */
   readFile(file: string): string | null;
+  /** The OS policy file's text with its owner and mode (readFileWithOwner); null when absent. */
+  readOwned(file: string): OwnedFile | null;
   /** Windows registry / macOS managed preferences (setting name -> value); null when none are set. */
   readManagedSettings?(): Readonly<Record<string, string | number | boolean>> | null;
 }
@@ -86,19 +94,57 @@ export function validatePolicy(value: unknown, source: string): Policy {
   );
 }
 
-/** Reads and validates a policy file (`ws policy check`, the dev override, the OS file). */
+const unreadable = (file: string, error: unknown) =>
+  new PolicyError(
+    'POLICY_UNREADABLE',
+    `The managed policy file ${file} could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+    file,
+  );
+
+/** Reads and validates a policy file (`ws policy check`, the dev override). */
 export function readPolicyFile(file: string, readFile: PolicyReadPorts['readFile']): Policy | null {
   let text: string | null;
   try {
     text = readFile(file);
   } catch (error) {
+    throw unreadable(file, error);
+  }
+  return text === null ? null : parsePolicyText(file, text);
+}
+
+/** The OS policy file: read with its owner and mode, refused unless only root can change it. */
+function readOsPolicyFile(file: string, ports: PolicyReadPorts): Policy | null {
+  let owned: OwnedFile | null;
+  try {
+    owned = ports.readOwned(file);
+  } catch (error) {
+    throw unreadable(file, error);
+  }
+  if (owned === null) return null;
+  const distrust = policyFileDistrust(ports.platform, owned);
+  if (distrust !== null) {
     throw new PolicyError(
-      'POLICY_UNREADABLE',
-      `The managed policy file ${file} could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'}).`,
+      'POLICY_UNTRUSTED',
+      `The managed policy file ${file} (mode ${modeText(owned.mode)}) is ${distrust}: only root may be able to change it. Run \`chown root ${file} && chmod 644 ${file}\`.`,
       file,
     );
   }
-  if (text === null) return null;
+  return parsePolicyText(file, owned.text);
+}
+
+/** A packaged app takes no development setting from any source. */
+function refuseDevelopmentSettings(loaded: LoadedPolicy, ports: PolicyReadPorts): LoadedPolicy {
+  if (ports.isPackaged && loaded.policy.central?.allowLoopbackHttp) {
+    throw new PolicyError(
+      'POLICY_INVALID',
+      `The managed policy in ${loaded.source} is not valid: central.allowLoopbackHttp: development only; a packaged app never sends to central over plain HTTP. Remove the setting.`,
+      loaded.source,
+    );
+  }
+  return loaded;
+}
+
+function parsePolicyText(file: string, text: string): Policy {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -113,6 +159,10 @@ export function readPolicyFile(file: string, readFile: PolicyReadPorts['readFile
 }
 
 export function loadManagedPolicy(ports: PolicyReadPorts): LoadedPolicy {
+  return refuseDevelopmentSettings(loadFromOneSource(ports), ports);
+}
+
+function loadFromOneSource(ports: PolicyReadPorts): LoadedPolicy {
   const override = ports.env['CLINIC_POLICY_FILE'];
   if (override !== undefined && override !== '') {
     if (ports.isPackaged) {
@@ -133,7 +183,7 @@ export function loadManagedPolicy(ports: PolicyReadPorts): LoadedPolicy {
   }
 
   const file = policyFileFor(ports.platform, ports.env);
-  const fromFile = readPolicyFile(file, ports.readFile);
+  const fromFile = readOsPolicyFile(file, ports);
   let managed: Readonly<Record<string, string | number | boolean>> | null = null;
   const managedSource = ports.platform === 'win32' ? 'the registry (Group Policy)' : 'managed preferences';
   if (ports.readManagedSettings) {

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { AllergyEdit } from '../../src-shared/chart/vitals.ts';
-import type { SyncConflict } from '../../src-shared/sync/status.ts';
+import type { ShownSyncConflict } from '../../src-shared/sync/status.ts';
 import { ALLERGY_CLINICAL_SYSTEM, type AllergyIntolerance } from '../../src-shared/fhir/index.ts';
 import type { Author } from './edits.ts';
 
@@ -133,6 +133,6 @@ export function mergedAllergy(
  * Where the edit form starts: the allergy's criticality and clinical status code. There is no
  * comment to start from: what is typed there is a new note; the notes already there stay.
  */
-export function allergyEditOf(allergy: AllergyIntolerance): NonNullable<SyncConflict['mine']> {
+export function allergyEditOf(allergy: AllergyIntolerance): NonNullable<ShownSyncConflict['mine']> {
   return { criticality: allergy.criticality ?? null, clinicalStatus: clinicalStatusCode(allergy) };
 }

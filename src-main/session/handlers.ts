@@ -21,7 +21,7 @@ export function createSessionHandlers(sessions: SessionManager): SessionHandlers
     'session.signIn': () => sessions.startSignIn(),
     'session.cancelSignIn': () => sessions.cancelSignIn(),
     'session.signInOffline': (request) => sessions.signInWithPin(request.username, request.pin),
-    'session.setPin': (request) => sessions.setPin(request.pin),
+    'session.setPin': (request) => sessions.setPin(request.pin, request.currentPin),
     'session.unlock': (request) => sessions.unlock(request.pin),
     'session.lock': () => sessions.lock(),
     'session.end': (request) => sessions.end(request.reason),

@@ -24,17 +24,39 @@ export function failureMessage(error: unknown): string {
 }
 
 /**
- * A PIN that was not accepted, as the error to throw. `offline` (a PIN sign-in) never tells
- * whether the username or the PIN was wrong.
+ * Every refused offline sign-in before a right PIN, whatever the reason (unknown user, wrong PIN,
+ * locked out): one message, so the sign-in screen does not tell who has an account here (issue 17).
+ */
+export const OFFLINE_REFUSAL =
+  'The username or PIN is not right. If it keeps failing, sign in with your password at the identity provider.';
+
+/**
+ * A PIN that was not accepted, as the error to throw. `offline` (a PIN sign-in) says only
+ * OFFLINE_REFUSAL, except for the two reasons pin-store gives only after a right PIN (an expired
+ * offline window, a revoked account).
  */
 export function pinFailure(result: Exclude<PinCheckResult, { ok: true }>, offline: boolean): CoreError {
+  if (offline) {
+    switch (result.reason) {
+      case 'offlineWindowExpired':
+        return new CoreError(
+          'unauthenticated',
+          'Signing in with a PIN has expired for this account. Sign in with your password at the identity provider.',
+        );
+      case 'revoked':
+        return new CoreError(
+          'unauthenticated',
+          'The identity provider no longer accepts this account here. Sign in with your password at the identity provider, or contact IT.',
+        );
+      default:
+        return new CoreError('unauthenticated', OFFLINE_REFUSAL);
+    }
+  }
   switch (result.reason) {
     case 'wrong':
       return new CoreError(
         'unauthenticated',
-        offline
-          ? 'The username or PIN is not right.'
-          : `Wrong PIN. ${result.remaining ?? 0} ${result.remaining === 1 ? 'attempt' : 'attempts'} left before a full sign-in is needed.`,
+        `Wrong PIN. ${result.remaining ?? 0} ${result.remaining === 1 ? 'attempt' : 'attempts'} left before a full sign-in is needed.`,
       );
     case 'lockedOut':
       return new CoreError(
@@ -42,16 +64,9 @@ export function pinFailure(result: Exclude<PinCheckResult, { ok: true }>, offlin
         'Too many wrong PINs. Sign in with your password at the identity provider.',
       );
     case 'offlineWindowExpired':
-      return new CoreError(
-        'unauthenticated',
-        'Signing in with a PIN has expired for this account. Sign in with your password at the identity provider.',
-      );
     case 'revoked':
     case 'noPin':
-      return new CoreError(
-        'unauthenticated',
-        offline ? 'The username or PIN is not right.' : 'Sign in with your password at the identity provider.',
-      );
+      return new CoreError('unauthenticated', 'Sign in with your password at the identity provider.');
   }
 }
 

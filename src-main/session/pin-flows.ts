@@ -25,10 +25,18 @@ export interface PinFlowsDeps {
 
 export interface PinFlows {
   signInWithPin(username: string, pin: string): Promise<SessionStatus>;
-  setPin(pin: string): Promise<SessionStatus>;
+  /** A first PIN after a full sign-in; replacing one needs `currentPin` or a fresh full sign-in. */
+  setPin(pin: string, currentPin?: string): Promise<SessionStatus>;
   unlock(pin: string): Promise<SessionStatus>;
   confirmPin(pin: string): Promise<void>;
 }
+
+/**
+ * How long after a full sign-in the PIN may be replaced without the current one. Long enough to
+ * change it right after signing in (the PIN was forgotten, or a lockout), short enough that an
+ * unlocked session left behind later in the shift does not let a passer-by take the PIN over.
+ */
+export const FRESH_SIGN_IN_MS = 5 * 60_000;
 
 export function createPinFlows(deps: PinFlowsDeps): PinFlows {
   const { identity, clock, logger, machine } = deps;
@@ -66,11 +74,38 @@ export function createPinFlows(deps: PinFlowsDeps): PinFlows {
       machine.changed();
       return machine.status();
     },
-    async setPin(pin) {
+    async setPin(pin, currentPin) {
       const s = machine.require();
       if (s.fullSignInAt === null)
         throw new CoreError('forbidden', 'Setting a PIN needs a full sign-in with your password.');
       if (s.pinSet && s.lock.snapshot().state === 'locked') throw new CoreError('locked', 'The workstation is locked.');
+      // Replacing a PIN (issue 17): the PIN unlocks this session, signs in offline as this user
+      // and proves presence for break-glass, so whoever has the unlocked session must not simply
+      // set their own. The current PIN (counted toward the lockout, as at the lock screen) or a
+      // fresh full sign-in proves it is the user.
+      let how = 'set';
+      if (s.pinSet) {
+        const audit = (outcome: 'success' | 'failure', detail: string) =>
+          machine.record({ action: 'pinSet', outcome, userId: s.user.userId, role: s.user.role, detail });
+        if (currentPin !== undefined) {
+          const result = await checkPin(deps.db(), s.user.userId, currentPin, identity, clock, logger);
+          requireStill(s);
+          if (!result.ok) {
+            audit('failure', 'change:wrongCurrentPin');
+            if (result.reason !== 'wrong') machine.end(result.reason === 'revoked' ? 'accessRevoked' : 'pinLockedOut');
+            throw pinFailure(result, false);
+          }
+          how = 'change:currentPin';
+        } else if (clock.now() - s.fullSignInAt <= FRESH_SIGN_IN_MS) {
+          how = 'change:freshSignIn';
+        } else {
+          audit('failure', 'change:currentPinRequired');
+          throw new CoreError(
+            'forbidden',
+            'Changing your PIN needs your current PIN, or a new full sign-in with your password.',
+          );
+        }
+      }
       try {
         await setPin(deps.db(), s.user.userId, pin, identity, clock, s.fullSignInAt, logger);
       } catch (error) {
@@ -85,7 +120,7 @@ export function createPinFlows(deps: PinFlowsDeps): PinFlows {
       requireStill(s);
       s.pinSet = true;
       s.lock.reportActivity();
-      machine.record({ action: 'pinSet', outcome: 'success', userId: s.user.userId, role: s.user.role, detail: 'set' });
+      machine.record({ action: 'pinSet', outcome: 'success', userId: s.user.userId, role: s.user.role, detail: how });
       machine.changed();
       return machine.status();
     },

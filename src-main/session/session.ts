@@ -72,7 +72,7 @@ export interface SessionManager {
   startSignIn(): SessionStatus;
   cancelSignIn(): SessionStatus;
   signInWithPin(username: string, pin: string): Promise<SessionStatus>;
-  setPin(pin: string): Promise<SessionStatus>;
+  setPin(pin: string, currentPin?: string): Promise<SessionStatus>;
   unlock(pin: string): Promise<SessionStatus>;
   lock(): SessionStatus;
   /**

@@ -1,6 +1,8 @@
 import { AllergyIntolerance, type FhirResource } from '../../src-shared/fhir/index.ts';
-import type { SyncConflict } from '../../src-shared/sync/status.ts';
-import type { Handlers } from '../ipc/index.ts';
+import type { Permission } from '../../src-shared/access/roles.ts';
+import type { RestrictedSyncConflict, ShownSyncConflict } from '../../src-shared/sync/status.ts';
+import { denialMessage, type AccessDecision } from '../access/index.ts';
+import type { Handlers, ServedPatient, Session } from '../ipc/index.ts';
 import type { Clock } from '../ports.ts';
 import { describeRecord, allergyEditOf, mergedAllergy, readPatientSummary } from '../records/index.ts';
 import type { Database } from '../vault/index.ts';
@@ -15,10 +17,40 @@ export interface SyncHandlerDeps {
   engine: () => SyncEngine;
   clock: Clock;
   displayNameOf: (userId: string) => string;
+  /**
+   * The authorization module's decision for this session and patient now (care team, an active
+   * break-glass grant): a conflict is shown or resolved only while it allows.
+   */
+  authorize: (session: Session, action: Permission, patientId: string | null) => AccessDecision;
+}
+
+/** What a conflict shows (both versions, the patient's name) is clinical: the chart's permission. */
+const SHOW: Permission = 'patient.clinical.read';
+const RESOLVE: Permission = 'patient.clinical.write';
+
+/** Where a conflict nobody here may decide goes: it stays queued for the privacy officer or IT. */
+const ROUTED = 'The change waits on this workstation; ask the privacy officer or IT to resolve it.';
+const RESTRICTED_MESSAGE = `Restricted: you no longer have access to this patient, so this change is not shown. ${ROUTED}`;
+
+function restrictedView(conflict: ConflictRecord): RestrictedSyncConflict {
+  return { id: conflict.id, restricted: true, detectedAt: conflict.detectedAt, message: RESTRICTED_MESSAGE };
+}
+
+/** Each patient shown, once, with the decision that let them through and the records shown. */
+function servedPatients(shown: { conflict: ConflictRecord; decision: AccessDecision }[]): ServedPatient[] {
+  const byPatient = new Map<string, ServedPatient>();
+  for (const { conflict, decision } of shown) {
+    if (conflict.patientId === null) continue;
+    const ref = `${conflict.resourceType}/${conflict.resourceId}`;
+    const served = byPatient.get(conflict.patientId);
+    if (served) served.resourceRefs.push(ref);
+    else byPatient.set(conflict.patientId, { patientId: conflict.patientId, decision, resourceRefs: [ref] });
+  }
+  return [...byPatient.values()];
 }
 
 /** A conflict as the clinician sees it: both versions field by field, as display text. */
-function conflictView(db: Database, conflict: ConflictRecord): SyncConflict {
+function conflictView(db: Database, conflict: ConflictRecord): ShownSyncConflict {
   const mine = describeRecord(conflict.mine);
   const theirs = conflict.theirs ? describeRecord(conflict.theirs) : null;
   const labels = [...new Set([...mine.fields.map((f) => f.label), ...(theirs?.fields.map((f) => f.label) ?? [])])];
@@ -27,6 +59,7 @@ function conflictView(db: Database, conflict: ConflictRecord): SyncConflict {
   const allergy = AllergyIntolerance.safeParse(conflict.mine);
   return {
     id: conflict.id,
+    restricted: false,
     resourceType: conflict.resourceType,
     resourceId: conflict.resourceId,
     patientId: conflict.patientId,
@@ -53,14 +86,32 @@ export function createSyncHandlers(deps: SyncHandlerDeps): SyncHandlers {
     'sync.now': () => deps.engine().syncNow(),
     'sync.conflicts': (_request, { session, served }) => {
       if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
-      const conflicts = openConflicts(db(), session.userId);
-      served.resourceRefs = conflicts.map((c) => `${c.resourceType}/${c.resourceId}`);
-      return { items: conflicts.map((conflict) => conflictView(db(), conflict)) };
+      // Each conflict is about a patient: shown only while access to that patient holds now, not
+      // when the change was made (a grant ends, a care team changes; issue 17).
+      const decided = openConflicts(db(), session.userId).map((conflict) => ({
+        conflict,
+        decision: deps.authorize(session, SHOW, conflict.patientId),
+      }));
+      const shown = decided.filter((d) => d.decision.allowed);
+      served.patients = servedPatients(shown);
+      served.resourceRefs = shown.map(({ conflict }) => `${conflict.resourceType}/${conflict.resourceId}`);
+      return {
+        items: decided.map(({ conflict, decision }) =>
+          decision.allowed ? conflictView(db(), conflict) : restrictedView(conflict),
+        ),
+      };
     },
     'sync.resolveConflict': (request, { session, served }) => {
       if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
       const conflict = openConflict(db(), request.conflictId, session.userId);
       if (!conflict) throw new CoreError('notFound', 'No such open conflict.');
+      if (conflict.patientId !== null) served.patientId = conflict.patientId;
+      const decision = deps.authorize(session, RESOLVE, conflict.patientId);
+      if (!decision.allowed) {
+        served.denial = decision.reason;
+        throw new CoreError('forbidden', `${denialMessage(decision.reason)} ${ROUTED}`);
+      }
+      served.decision = decision;
       served.resourceRefs = [`${conflict.resourceType}/${conflict.resourceId}`];
       let merged: FhirResource | null = null;
       if (request.choice === 'merged') {

@@ -144,51 +144,73 @@ function isTimeout(error: unknown): boolean {
   return false;
 }
 
+/** 'too-large' for an answer past the cap: nothing more of it is read. */
+function tooLargeError(maxBytes: number, what: string): SyncHttpError {
+  return new SyncHttpError(
+    'too-large',
+    `The central FHIR API sent a ${what} larger than ${Math.round(maxBytes / 1048576)} MiB; it was not read.`,
+  );
+}
+
 /**
- * An answer's JSON, read as a stream and cut off past `maxBytes` (announced or counted), so a
- * server cannot make the workstation hold more than that: an endless or huge answer is refused as
- * 'too-large' after at most `maxBytes` were read. Not JSON: 'malformed-response'.
+ * An answer's body as UTF-8 text, piece by piece as it arrives, cut off past `maxBytes`
+ * (announced or counted), so a server cannot make the workstation hold more than that: an
+ * endless or huge answer is refused as 'too-large' after at most `maxBytes` were read. Not UTF-8:
+ * 'malformed-response'.
  */
-export async function readBoundedJson(response: Response, maxBytes: number, what: string): Promise<unknown> {
-  const tooLarge = () =>
-    new SyncHttpError(
-      'too-large',
-      `The central FHIR API sent a ${what} larger than ${Math.round(maxBytes / 1048576)} MiB; it was not read.`,
-    );
+export async function* readBoundedText(
+  response: Response,
+  maxBytes: number,
+  what: string,
+): AsyncGenerator<string, void, undefined> {
   const announced = Number(response.headers.get('content-length'));
   if (Number.isFinite(announced) && announced > maxBytes) {
     await response.body?.cancel().catch(() => undefined);
-    throw tooLarge();
+    throw tooLargeError(maxBytes, what);
   }
-  // Decoded as it comes (a rope of strings, flattened once by JSON.parse): no second copy of the
-  // whole answer in bytes.
   const decoder = new TextDecoder('utf-8', { fatal: true });
-  let text = '';
   let size = 0;
   try {
     if (response.body) {
       const reader = response.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > maxBytes) {
-          await reader.cancel().catch(() => undefined);
-          throw tooLarge();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          size += value.byteLength;
+          if (size > maxBytes) throw tooLargeError(maxBytes, what);
+          yield decoder.decode(value, { stream: true });
         }
-        text += decoder.decode(value, { stream: true });
+      } finally {
+        // Left before its end (too large, or the reader stopped): nothing more is read.
+        await reader.cancel().catch(() => undefined);
       }
     }
-    text += decoder.decode();
+    const rest = decoder.decode();
+    if (rest) yield rest;
   } catch (error) {
     if (error instanceof TypeError && (error as { code?: unknown }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA')
       throw new SyncHttpError('malformed-response', `The central FHIR API sent a ${what} that is not UTF-8.`);
     throw error;
   }
+}
+
+/** The 'malformed-response' of an answer that is not JSON. */
+export function notJsonError(what: string): SyncHttpError {
+  return new SyncHttpError('malformed-response', `The central FHIR API sent a ${what} that is not JSON.`);
+}
+
+/**
+ * An answer's JSON, read as a stream within `maxBytes` (readBoundedText). Decoded as it comes (a
+ * rope of strings, flattened once by JSON.parse): no second copy of the whole answer in bytes.
+ */
+export async function readBoundedJson(response: Response, maxBytes: number, what: string): Promise<unknown> {
+  let text = '';
+  for await (const piece of readBoundedText(response, maxBytes, what)) text += piece;
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new SyncHttpError('malformed-response', `The central FHIR API sent a ${what} that is not JSON.`);
+    throw notJsonError(what);
   }
 }
 

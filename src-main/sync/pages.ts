@@ -1,6 +1,7 @@
 import { withholdLargeAttachments } from '../../src-shared/fhir/attachments.ts';
 import { prepareResource, type Prepared } from '../../src-shared/fhir/prepare.ts';
-import { fetchAndReadWithRetry, readBoundedJson, SyncHttpError, type HttpDeps } from './http.ts';
+import { readBundle } from './bundle-reader.ts';
+import { fetchAndReadWithRetry, SyncHttpError, type HttpDeps } from './http.ts';
 
 /**
  * Reading a search from central page by page, following the Bundle's next links (only on the same
@@ -82,11 +83,7 @@ async function fetchPage(url: string, options: PageReadOptions): Promise<Page> {
           response.status,
         );
       }
-      const bundle = (await readBoundedJson(
-        response,
-        options.limits.maxResponseBytes,
-        `${options.what} page`,
-      )) as Bundle | null;
+      const bundle = (await readBundle(response, options.limits, `${options.what} page`)) as Bundle | null;
       if (!bundle || typeof bundle !== 'object' || bundle.resourceType !== 'Bundle')
         throw new SyncHttpError(
           'malformed-response',

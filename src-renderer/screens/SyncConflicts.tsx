@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { IpcError } from '../../src-shared/ipc/errors.ts';
-import type { SyncConflict } from '../../src-shared/sync/status.ts';
+import type { RestrictedSyncConflict, ShownSyncConflict } from '../../src-shared/sync/status.ts';
 import { useSyncConflictsStore, type ConflictChoice } from '../stores/sync-conflicts.ts';
 import { AllergyEditForm } from './AllergyEditForm.tsx';
 import { ErrorAlert } from './ErrorAlert.tsx';
@@ -13,7 +13,7 @@ const CHOICE_DONE: Record<ConflictChoice['choice'], string> = {
   merged: 'Your merge was saved; it is sent to central.',
 };
 
-function ConflictItem({ conflict, onResolved }: { conflict: SyncConflict; onResolved(message: string): void }) {
+function ConflictItem({ conflict, onResolved }: { conflict: ShownSyncConflict; onResolved(message: string): void }) {
   const resolve = useSyncConflictsStore((state) => state.resolve);
   const [merging, setMerging] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -120,6 +120,21 @@ function ConflictItem({ conflict, onResolved }: { conflict: SyncConflict; onReso
 }
 
 /**
+ * A conflict whose patient this clinician may no longer see: that it exists, when, and who can
+ * resolve it; nothing of the record (the main process sends nothing more).
+ */
+function RestrictedConflictItem({ conflict }: { conflict: RestrictedSyncConflict }) {
+  const headingId = `conflict-${conflict.id}-heading`;
+  return (
+    <article className="conflict" aria-labelledby={headingId}>
+      <h2 id={headingId}>Restricted change</h2>
+      <p className="hint">Central refused this change at {time(conflict.detectedAt)}.</p>
+      <p>{conflict.message}</p>
+    </article>
+  );
+}
+
+/**
  * "Sync conflicts": the clinician's changes central refused as stale, each beside central's
  * version, to keep one or merge by hand. Nothing is overwritten until a person chooses.
  */
@@ -160,9 +175,13 @@ export function SyncConflicts({ onClose }: { onClose(): void }) {
       {error && <ErrorAlert label="Not loaded:" message={error.message} />}
       {items === null && !error && <p>Loading sync conflicts…</p>}
       {items?.length === 0 && <p>No sync conflicts wait for you.</p>}
-      {items?.map((conflict) => (
-        <ConflictItem key={conflict.id} conflict={conflict} onResolved={resolved} />
-      ))}
+      {items?.map((conflict) =>
+        conflict.restricted ? (
+          <RestrictedConflictItem key={conflict.id} conflict={conflict} />
+        ) : (
+          <ConflictItem key={conflict.id} conflict={conflict} onResolved={resolved} />
+        ),
+      )}
     </section>
   );
 }

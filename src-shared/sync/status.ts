@@ -31,8 +31,9 @@ export type SyncMark = z.infer<typeof SyncMark>;
  * text built in the main process. `mergeable` when the record type can be merged by hand here
  * (allergies: the fields of AllergyEdit, the selects prefilled from `mine`).
  */
-export const SyncConflict = z.object({
+export const ShownSyncConflict = z.object({
   id: z.number().int(),
+  restricted: z.literal(false),
   resourceType: z.string(),
   resourceId: z.string(),
   patientId: z.string().nullable(),
@@ -44,4 +45,17 @@ export const SyncConflict = z.object({
   /** Where the merge form's selects start; its comment starts empty (a new note, the others kept). */
   mine: z.object({ criticality: z.string().nullable(), clinicalStatus: z.string().nullable() }).nullable(),
 });
+export type ShownSyncConflict = z.infer<typeof ShownSyncConflict>;
+
+/**
+ * A conflict whose patient the clinician may no longer see (the break-glass grant it was made
+ * under ended, or they left the care team): only that it exists and when, never the patient, the
+ * record or either version (issue 17). It waits for the privacy officer or IT; `message` says so.
+ */
+export const RestrictedSyncConflict = z
+  .object({ id: z.number().int(), restricted: z.literal(true), detectedAt: z.number(), message: z.string() })
+  .strict();
+export type RestrictedSyncConflict = z.infer<typeof RestrictedSyncConflict>;
+
+export const SyncConflict = z.discriminatedUnion('restricted', [ShownSyncConflict, RestrictedSyncConflict]);
 export type SyncConflict = z.infer<typeof SyncConflict>;

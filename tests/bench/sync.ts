@@ -156,6 +156,7 @@ try {
   // The process's peak resident size, before and after (the page worker's memory included).
   const peakBefore = process.resourceUsage().maxRSS * 1024;
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const pulled = await pullAll({
     db: vault.db,
     fhirBaseUrl: base,
@@ -166,6 +167,9 @@ try {
     inWorker: true,
   });
   const pullMs = performance.now() - started;
+  // The client's own CPU time (every thread: storing here, reading and validating in the worker).
+  const cpu = process.cpuUsage(cpuBefore);
+  const pullCpuMs = (cpu.user + cpu.system) / 1000;
   // An upper bound when the peak came before the pull (the plain loop): never an underestimate.
   const rssPeak = Math.max(peakBefore, process.resourceUsage().maxRSS * 1024);
   const stored = Object.values(pulled).reduce((sum, result) => sum + result.stored, 0);
@@ -175,6 +179,7 @@ try {
     served: plain.resources,
     largestPageMB: plain.largestPageMB,
     pullMs,
+    pullCpuMs,
     rssGrowthMB: (rssPeak - rssBefore) / 1e6,
   };
   const result = bigPage ? pull : { ...pull, ...(await measurePush(vault, plain.ms)) };

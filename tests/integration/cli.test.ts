@@ -230,7 +230,7 @@ describe('ws policy check, status, enroll', () => {
       policy: { ok: true, source: file, centralConfigured: true },
       keychain: { ok: true },
       vault: { ok: true, schemaVersion: LATEST_SCHEMA_VERSION, workstationId: expect.stringMatching(/^ws-/) },
-      audit: { ok: true, entries: 0, unshipped: 0 },
+      audit: { ok: true, entries: 0, unshipped: 0, refusedByCentral: 0 },
       sync: { ok: true, pending: 0, conflicts: 0, held: 0, diagnostics: 0 },
     });
     const missing = await runTs(
@@ -269,6 +269,36 @@ describe('ws policy check, status, enroll', () => {
     expect(JSON.parse(after.stdout)).toMatchObject({ ok: true, sync: { ok: true, held: 0, pending: 1 } });
     expect((await ws('audit', 'export', '--data-dir', dataDir)).stdout).toContain('sync-retry-held');
     expect((await ws('sync', 'nonsense', '--data-dir', dataDir)).code).toBe(2);
+  });
+
+  it('audit entries central refused make the status not ok until IT sends them again (audited)', async () => {
+    const file = policyFile({ central: workstationPolicyFor(central) });
+    const vault = await temp.reopen();
+    const trail = createAuditTrail(vault.db, await loadAuditKey(keyStore, dataDir, vault.db), {
+      now: () => Date.now(),
+    });
+    trail.append({ action: 'patient.search', outcome: 'success', userId: 'u', role: 'nurse', detail: 'search' });
+    trail.append({ action: 'patient.search', outcome: 'success', userId: 'u', role: 'nurse', detail: 'search' });
+    // As a round leaves them when central answered 422 for each.
+    for (const entry of trail.entries())
+      vault.db.prepare('INSERT INTO audit_refused (seq, status, refused_at) VALUES (?, 422, 0)').run(entry.seq);
+    vault.close();
+    const refused = await runTs('src-main/cli/main.ts', ['status', '--data-dir', dataDir, '--json'], withPolicy(file));
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({
+      ok: false,
+      audit: { ok: false, unshipped: 2, refusedByCentral: 2 },
+    });
+    const retried = await runTs(
+      'src-main/cli/main.ts',
+      ['audit', 'retry-refused', '--data-dir', dataDir, '--json'],
+      withPolicy(file),
+    );
+    expect(retried.code).toBe(0);
+    expect(JSON.parse(retried.stdout)).toEqual({ ok: true, released: 2 });
+    const after = await runTs('src-main/cli/main.ts', ['status', '--data-dir', dataDir, '--json'], withPolicy(file));
+    expect(JSON.parse(after.stdout)).toMatchObject({ audit: { ok: true, unshipped: 3, refusedByCentral: 0 } });
+    expect((await ws('audit', 'export', '--data-dir', dataDir)).stdout).toContain('audit-retry-refused');
   });
 
   it('enroll checks the central services named in policy, records the enrollment and audits it', async () => {

@@ -49,4 +49,27 @@ describe('loopback receiver', () => {
     const error: unknown = await receiver.callback.catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'PROVIDER_ERROR', providerError: undefined });
   });
+
+  it('a callback with a wrong or missing state gets 400 and the receiver keeps waiting for the real one', async () => {
+    const receiver = await startLoopbackReceiver({ expectedState: 'st-5', timeoutMs: 10_000, logger });
+    const base = `http://127.0.0.1:${receiver.port}/callback`;
+    for (const query of ['?code=c&state=wrong', '?code=c', '?error=access_denied', '?error=server_error&state=x']) {
+      const answer = await fetch(`${base}${query}`);
+      expect(answer.status).toBe(400);
+      await answer.text();
+    }
+    expect(await refuses(receiver.port)).toBe(false);
+    const answer = await fetch(`${base}?code=real&state=st-5`);
+    expect(answer.status).toBe(200);
+    await answer.text();
+    expect((await receiver.callback).searchParams.get('code')).toBe('real');
+    expect(await refuses(receiver.port)).toBe(true);
+  });
+
+  it('only forged callbacks: the receiver times out and closes', async () => {
+    const receiver = await startLoopbackReceiver({ expectedState: 'st-6', timeoutMs: 300, logger });
+    await (await fetch(`http://127.0.0.1:${receiver.port}/callback?code=c&state=wrong`)).text();
+    await expect(receiver.callback).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(await refuses(receiver.port)).toBe(true);
+  });
 });

@@ -195,10 +195,34 @@ describe('full sign-in', () => {
 });
 
 describe('callback handling', () => {
-  it('rejects a callback with the wrong state and closes the port', async () => {
+  it('a forged callback (wrong or missing state) gets 400 and cannot end the sign-in: the real redirect still signs in', async () => {
+    // Any local process can reach the loopback port. Before issue 17 the first forged request
+    // closed the receiver, so whoever raced the browser could kill every sign-in.
+    const username = userWithRole('nurse');
+    const real = drivenBrowser(username);
+    const forged: number[] = [];
+    const browser: AuthBrowser = {
+      async open(url) {
+        const target = new URL(url.searchParams.get('redirect_uri') ?? '');
+        for (const query of ['?code=forged&state=not-the-state', '?code=forged', '?error=access_denied', '?state=']) {
+          const response = await fetch(`${target.href}${query}`);
+          await response.text();
+          forged.push(response.status);
+        }
+        await real.open(url);
+      },
+    };
+    const identity = await signIn(options(browser));
+    expect(forged).toEqual([400, 400, 400, 400]);
+    expect(identity.userId).toBe(username);
+    expect(real.answer).toContain('You can close this window');
+    expect(await refuses(portOf(real.opened[0] ?? new URL('http://x/')))).toBe(true);
+  });
+
+  it('forged callbacks alone end in TIMEOUT, not STATE_MISMATCH, and the port closes', async () => {
     const browser = callbackBrowser(() => ({ code: 'forged-code', state: 'not-the-state' }));
-    const error = await failure(signIn(options(browser)));
-    expect(error.code).toBe('STATE_MISMATCH');
+    const error = await failure(signIn(options(browser, { timeoutMs: 600 })));
+    expect(error.code).toBe('TIMEOUT');
     expect(await browser.status()).toBe(400);
     expect(await refuses(portOf(browser.opened[0] ?? new URL('http://x/')))).toBe(true);
   });

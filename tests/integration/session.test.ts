@@ -4,6 +4,7 @@
  * same synthetic clinic, real scrypt PINs; time is a controllable clock with its timers, so idle
  * locks, the refresh schedule and the maximum session length run in milliseconds.
  */
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createCore, type Core } from '../../src-main/core.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
@@ -12,7 +13,8 @@ import { workstationPolicyFor } from '../../dev/central/central.ts';
 import { Policy } from '../../src-shared/policy/schema.ts';
 import { startTestCentral, type Central } from '../support/central.ts';
 import { FakeTime } from '../support/fake-time.ts';
-import { keyStore } from '../support/keychain.ts';
+import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
+import { accountsFor, keyStore } from '../support/keychain.ts';
 import { tempVaultDir } from '../support/vault-fixture.ts';
 import { fillCache, type ClinicCache } from '../support/workstation.ts';
 import { PIN, signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
@@ -55,6 +57,19 @@ const userOf = (username: string) => {
   if (!user) throw new Error(`no ${username}`);
   return user;
 };
+/** The audit trail's entries of one action, read through a second connection as IT's tools do. */
+async function auditDetails(dir: string, action: string): Promise<{ outcome: string; detail: string | null }[]> {
+  const db = openDatabase(path.join(dir, 'cache.db'), await keyStore.get(accountsFor(dir).current));
+  try {
+    return db.prepare('SELECT outcome, detail FROM audit_log WHERE action = ? ORDER BY seq').all(action) as {
+      outcome: string;
+      detail: string | null;
+    }[];
+  } finally {
+    db.close();
+  }
+}
+
 const firstOfRole = (role: string) => central.users.find((u) => u.role === role)!.username;
 
 describe('sign-in and PIN', () => {
@@ -250,12 +265,104 @@ describe('locking', () => {
       error: { message: expect.stringContaining('Too many wrong PINs') },
     });
     expect(await h.status()).toMatchObject({ state: 'signedOut', user: null, endedReason: 'pinLockedOut' });
+    // Offline, a lockout is not told apart from a wrong username or PIN (issue 17).
     expect(await h.call('session.signInOffline', { username: 'physician1', pin: PIN })).toMatchObject({
       ok: false,
-      error: { code: 'UNAUTHENTICATED', message: expect.stringContaining('Too many wrong PINs') },
+      error: { code: 'UNAUTHENTICATED', message: OFFLINE_REFUSAL },
     });
     // A full sign-in clears the lockout and keeps the PIN.
     expect(await h.signInAs('physician1')).toMatchObject({ state: 'active' });
+  });
+});
+
+const WRONG_PIN = '480173';
+const NEW_PIN = '917364';
+const OFFLINE_REFUSAL = expect.stringContaining('The username or PIN is not right');
+
+describe('issue 17: PIN findings', () => {
+  it('every offline refusal reads the same (unknown user, wrong PIN, locked out, expired); the reason only after a right PIN', async () => {
+    const h = await start({ identity: { offlineSignInHours: 8, pinMaxFailures: 3 } });
+    for (const username of ['nurse1', 'nurse2']) {
+      await signedInWithPin(h, username);
+      await h.call('session.end', { reason: 'signOut' });
+    }
+    const refusal = async (username: string, pin: string) => {
+      const answer = await h.call('session.signInOffline', { username, pin });
+      expect(answer.ok).toBe(false);
+      return answer.ok ? null : answer.error;
+    };
+    const unknown = await refusal('nobody', PIN);
+    expect(unknown).toEqual({ code: 'UNAUTHENTICATED', message: OFFLINE_REFUSAL });
+    const seen = [await refusal('nurse1', WRONG_PIN)];
+    // nurse1 locked out by wrong PINs: the refusal that locks out and every one after read the same,
+    // right PIN or not (while locked out the answer never says whether the PIN was right).
+    seen.push(await refusal('nurse1', WRONG_PIN), await refusal('nurse1', WRONG_PIN));
+    seen.push(await refusal('nurse1', PIN), await refusal('nurse1', WRONG_PIN));
+    // nurse2's offline window has passed: a wrong PIN reads the same, and counts.
+    h.time.advance(8 * HOUR + S);
+    seen.push(await refusal('nurse2', WRONG_PIN));
+    for (const error of seen) expect(error).toEqual(unknown);
+    // The right PIN, and only it, learns why.
+    expect((await refusal('nurse2', PIN))?.message).toContain('expired');
+  });
+
+  it('a wrong PIN for an expired account counts toward the lockout (no free guesses for a reason)', async () => {
+    const h = await start({ identity: { offlineSignInHours: 1, pinMaxFailures: 3 } });
+    await signedInWithPin(h, 'nurse1');
+    await h.call('session.end', { reason: 'signOut' });
+    h.time.advance(HOUR + S);
+    for (let i = 0; i < 3; i++)
+      expect(await h.call('session.signInOffline', { username: 'nurse1', pin: WRONG_PIN })).toMatchObject({
+        ok: false,
+        error: { message: OFFLINE_REFUSAL },
+      });
+    // Locked out now: the right PIN no longer tells that the window expired.
+    expect(await h.call('session.signInOffline', { username: 'nurse1', pin: PIN })).toMatchObject({
+      ok: false,
+      error: { message: OFFLINE_REFUSAL },
+    });
+  });
+
+  it('replacing a PIN needs the current one (a wrong one counts toward lockout) or a fresh full sign-in; audited as a change', async () => {
+    const h = await start({ identity: { pinMaxFailures: 3 }, lock: { idleSeconds: 3600, warningSeconds: 30 } });
+    await signedInWithPin(h, 'nurse1');
+    h.time.advance(10 * 60 * S); // the full sign-in is no longer fresh
+    // Whoever has the unlocked session cannot simply replace the PIN.
+    expect(await h.call('session.setPin', { pin: NEW_PIN })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN', message: expect.stringContaining('current PIN') },
+    });
+    expect(await h.call('session.setPin', { pin: NEW_PIN, currentPin: WRONG_PIN })).toMatchObject({
+      ok: false,
+      error: { code: 'UNAUTHENTICATED', message: expect.stringContaining('2 attempts left') },
+    });
+    // The old PIN still unlocks; the count was reset by that right PIN.
+    await h.call('session.lock');
+    expect(await h.call('session.unlock', { pin: PIN })).toMatchObject({ ok: true });
+    expect(await h.call('session.setPin', { pin: NEW_PIN, currentPin: PIN })).toMatchObject({
+      ok: true,
+      data: { state: 'active' },
+    });
+    await h.call('session.lock');
+    expect(await h.call('session.unlock', { pin: PIN })).toMatchObject({ ok: false });
+    expect(await h.call('session.unlock', { pin: NEW_PIN })).toMatchObject({ ok: true });
+    // Wrong current PINs up to the lockout end the session, as at the lock screen.
+    for (let i = 0; i < 3; i++) await h.call('session.setPin', { pin: PIN, currentPin: WRONG_PIN });
+    expect(await h.status()).toMatchObject({ state: 'signedOut', endedReason: 'pinLockedOut' });
+    // A fresh full sign-in may replace the PIN without the current one.
+    await h.signInAs('nurse1');
+    expect(await h.call('session.setPin', { pin: PIN })).toMatchObject({ ok: true, data: { state: 'active' } });
+    const trail = await auditDetails(dataDir, 'session.pinSet');
+    expect(trail).toEqual([
+      { outcome: 'success', detail: 'set' },
+      { outcome: 'failure', detail: 'change:currentPinRequired' },
+      { outcome: 'failure', detail: 'change:wrongCurrentPin' },
+      { outcome: 'success', detail: 'change:currentPin' },
+      { outcome: 'failure', detail: 'change:wrongCurrentPin' },
+      { outcome: 'failure', detail: 'change:wrongCurrentPin' },
+      { outcome: 'failure', detail: 'change:wrongCurrentPin' },
+      { outcome: 'success', detail: 'change:freshSignIn' },
+    ]);
   });
 });
 
@@ -291,7 +398,7 @@ describe('session end', () => {
     });
     expect(await h.call('session.signInOffline', { username: 'nobody', pin: PIN })).toMatchObject({
       ok: false,
-      error: { message: 'The username or PIN is not right.' },
+      error: { message: OFFLINE_REFUSAL },
     });
     expect(await h.call('session.signInOffline', { username: 'NURSE1', pin: PIN })).toMatchObject({
       ok: true,

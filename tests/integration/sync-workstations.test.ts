@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
 import type { Core } from '../../src-main/core.ts';
 import type { ChartSections } from '../../src-shared/chart/chart.ts';
-import type { SyncConflict, SyncStatus } from '../../src-shared/sync/status.ts';
+import type { ShownSyncConflict, SyncStatus } from '../../src-shared/sync/status.ts';
 import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
 import { signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
@@ -176,8 +176,8 @@ describe('sync through the core', () => {
       conflicts: 1,
     });
     // Only the clinician who made the change sees it; the first sees none.
-    expect((await ok<{ items: SyncConflict[] }>(first.h, 'sync.conflicts')).items).toEqual([]);
-    const { items } = await ok<{ items: SyncConflict[] }>(second.h, 'sync.conflicts');
+    expect((await ok<{ items: ShownSyncConflict[] }>(first.h, 'sync.conflicts')).items).toEqual([]);
+    const { items } = await ok<{ items: ShownSyncConflict[] }>(second.h, 'sync.conflicts');
     expect(items).toHaveLength(1);
     const [conflict] = items;
     expect(conflict).toMatchObject({

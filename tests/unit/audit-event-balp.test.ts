@@ -83,6 +83,7 @@ const SAMPLES: Record<(typeof AUDIT_ACTIONS)[number], Partial<AuditEntry>> = {
   'audit.read': { role: 'privacyOfficer', purposeOfUse: 'HOPERAT', detail: 'breakGlass.reviewQueue' },
   'audit.export': { userId: null, role: 'itAdmin', detail: '12-entries' },
   'sync.retryHeld': { detail: 'retry' },
+  'audit.retryRefused': { detail: '2' },
   'audit.rollbackDetected': { userId: null, role: null, detail: 'anchor:120' },
   'audit.rollbackAccepted': { userId: null, role: 'itAdmin', detail: 'anchor:120' },
   'key.escrowRepaired': { userId: null, role: null, detail: 'audit' },

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { PinError } from '../../src-main/identity/errors.ts';
 import {
   CURRENT_SCRYPT_PARAMS,
+  chooseScryptCost,
   checkPinRules,
   hashPin,
   needsRehash,
@@ -121,7 +122,49 @@ describe('hashPin / verifyPin', () => {
     await expect(verifyPin('12a456', await hashPin('480137'))).rejects.toThrow(PinError);
   });
 
-  it("today's parameters are the documented ones", () => {
+  it("today's floor is the documented one", () => {
     expect(CURRENT_SCRYPT_PARAMS).toEqual({ N: 32768, r: 8, p: 1, keylen: 32 });
+  });
+});
+
+describe('PIN cost calibration (issue 17)', () => {
+  const at14 = { N: 2 ** 14, r: 8, p: 1 };
+  /** What a check at `params` costs on a machine where one at 2^14, r 8 took `ms`. */
+  const predicted = (ms: number, params: { N: number; r: number; p: number }) =>
+    (ms * params.N * params.r * params.p) / (2 ** 14 * 8);
+
+  it('aims at the middle of the budget, in steps of about an eighth, for fast and slow machines alike', () => {
+    // 40 ms at 2^14 is 80 ms at the fixed 2^15 (this machine, quiet): under the budget.
+    for (const ms of [40, 37, 43, 30, 20, 12, 5, 55]) {
+      const cost = chooseScryptCost(ms, at14);
+      expect(predicted(ms, cost), `${ms} ms at 2^14`).toBeGreaterThanOrEqual(150);
+      expect(predicted(ms, cost), `${ms} ms at 2^14`).toBeLessThanOrEqual(195);
+      expect(Number.isInteger(Math.log2(cost.N))).toBe(true);
+      expect(cost.N * cost.r).toBeLessThanOrEqual(2 ** 20); // 128 MiB at most per check
+    }
+    expect(chooseScryptCost(40, at14)).toMatchObject({ N: 2 ** 16, p: 1, keylen: 32 });
+  });
+
+  it('never goes below the floor on a slow machine; past 128 MiB it adds p', () => {
+    expect(chooseScryptCost(400, at14)).toEqual(CURRENT_SCRYPT_PARAMS);
+    const fast = chooseScryptCost(2, at14); // a machine 20 times faster than this one
+    expect(fast.N * fast.r).toBeLessThanOrEqual(2 ** 20);
+    expect(fast.p).toBeGreaterThan(1);
+    expect(predicted(2, fast)).toBeGreaterThanOrEqual(150);
+  });
+
+  it('a calibrated hash is stronger than the floor and a floor hash needs a rehash to it', async () => {
+    const cost = chooseScryptCost(40, at14);
+    const floor = await hashPin('480137', { N: 2 ** 10, r: 8, p: 1, keylen: 32 });
+    expect(needsRehash(floor, cost)).toBe(true);
+    // Work, not each parameter: more N with less r that costs as much is not weaker.
+    expect(needsRehash(`scrypt$131072$8$1$${'A'.repeat(22)}==$${'B'.repeat(43)}=`, { ...cost, N: 2 ** 16, r: 9 })).toBe(
+      false,
+    );
+  });
+
+  it('refuses a measurement that is not a positive number', () => {
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => chooseScryptCost(bad, at14)).toThrow(RangeError);
   });
 });

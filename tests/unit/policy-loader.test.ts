@@ -13,7 +13,10 @@ const CENTRAL = {
 };
 
 function ports(files: Record<string, string>, extra: Partial<PolicyReadPorts> = {}): PolicyReadPorts {
-  return { platform: 'linux', isPackaged: true, env: {}, readFile: (file) => files[file] ?? null, ...extra };
+  // The OS file as root would install it (owner and mode are policy-trust.test.ts's, on real files).
+  const readOwned = (file: string) =>
+    files[file] === undefined ? null : { text: files[file], uid: 0, mode: 0o100644 };
+  return { platform: 'linux', isPackaged: true, env: {}, readFile: (file) => files[file] ?? null, readOwned, ...extra };
 }
 
 function failure(run: () => unknown): PolicyError {

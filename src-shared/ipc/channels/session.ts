@@ -27,8 +27,12 @@ export const sessionChannels = {
     access: { kind: 'public' },
     phi: false,
   }),
+  /**
+   * A first PIN after a full sign-in. Replacing an existing one needs `currentPin` (counted toward
+   * the lockout) or a full sign-in in the last few minutes; otherwise FORBIDDEN.
+   */
   'session.setPin': defineChannel({
-    request: z.object({ pin: Pin }).strict(),
+    request: z.object({ pin: Pin, currentPin: Pin.optional() }).strict(),
     response: SessionStatus,
     access: { kind: 'signedIn' },
     phi: false,

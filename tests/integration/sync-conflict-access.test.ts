@@ -1,0 +1,301 @@
+/**
+ * Issue 17, "Conflicts outlive access" and "Conflict audit without a patient", through the core as
+ * a window uses it: real sign-in at dev central, real vault and keychain, real PINs, real HTTP
+ * push meeting central's 412. A conflict made under a break-glass grant is shown and resolved
+ * only while access to its patient holds now; each conflict shown or changed is audited with its
+ * patient, the grant and the grant's purpose of use.
+ */
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Core } from '../../src-main/core.ts';
+import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
+import type { ChartSections } from '../../src-shared/chart/chart.ts';
+import type { SyncStatus } from '../../src-shared/sync/status.ts';
+import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
+import { PIN, signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
+import { accountsFor, keyStore } from '../support/keychain.ts';
+import { tempVaultDir } from '../support/vault-fixture.ts';
+import { fillCache, type ClinicCache } from '../support/workstation.ts';
+
+const CLINIC = { seed: 23, patients: 30 };
+const MINUTE = 60_000;
+const JUSTIFICATION = 'Unresponsive in the waiting room, needs allergy history now';
+
+let central: Central;
+let cache: ClinicCache;
+let dataDir: string;
+let remove: () => Promise<void>;
+const running: Core[] = [];
+
+beforeAll(async () => {
+  central = await startTestCentral(CLINIC);
+});
+afterAll(async () => {
+  await central?.close();
+});
+beforeEach(async () => {
+  ({ dataDir, remove } = tempVaultDir({ prefix: 'clinic-conflict-access-' }));
+  cache = await fillCache(dataDir, CLINIC);
+});
+afterEach(async () => {
+  for (const core of running.splice(0)) await core.close();
+  await remove();
+});
+
+async function start(): Promise<Harness> {
+  const h = await startCore(central, dataDir, {
+    lock: { idleSeconds: 3600, warningSeconds: 30 },
+    breakGlass: { durationMinutes: 15 },
+  });
+  running.push(h.core);
+  return h;
+}
+
+async function ok<T>(h: Harness, channel: string, request: unknown = {}): Promise<T> {
+  const answer = await h.call<T>(channel, request);
+  if (!answer.ok) throw new Error(`${channel}: ${answer.error.code} ${answer.error.message}`);
+  return answer.data;
+}
+
+interface AuditRow {
+  action: string;
+  outcome: string;
+  patient_id: string | null;
+  purpose_of_use: string | null;
+  grant_id: string | null;
+  detail: string | null;
+}
+
+async function auditRows(): Promise<AuditRow[]> {
+  const db = openDatabase(path.join(dataDir, 'cache.db'), await keyStore.get(accountsFor(dataDir).current));
+  try {
+    return db
+      .prepare('SELECT action, outcome, patient_id, purpose_of_use, grant_id, detail FROM audit_log ORDER BY seq')
+      .all() as AuditRow[];
+  } finally {
+    db.close();
+  }
+}
+
+const nurse = () => central.users.find((u) => u.username === 'nurse1')!;
+
+/** A patient outside nurse1's care team who has an allergy on central, and that allergy. */
+async function restrictedPatientWithAllergy(token: string): Promise<{ patientId: string; allergyId: string }> {
+  for (const patientId of cache.split(nurse().practitionerId).others) {
+    const bundle = (await (await fhirFetch(central, token, `AllergyIntolerance?patient=${patientId}`)).json()) as {
+      entry?: { resource: { id: string } }[];
+    };
+    const allergyId = bundle.entry?.[0]?.resource.id;
+    if (allergyId) return { patientId, allergyId };
+  }
+  throw new Error('no patient outside the care team with an allergy');
+}
+
+/** Central's allergy changes under the workstation's feet (another clinician, elsewhere). */
+async function changeOnCentral(token: string, allergyId: string): Promise<void> {
+  const current = (await (await fhirFetch(central, token, `AllergyIntolerance/${allergyId}`)).json()) as Record<
+    string,
+    unknown
+  >;
+  const put = await fhirFetch(central, token, `AllergyIntolerance/${allergyId}`, {
+    method: 'PUT',
+    body: JSON.stringify({ ...current, criticality: 'high' }),
+  });
+  expect(put.status).toBeLessThan(300);
+}
+
+/**
+ * nurse1 opens a patient outside the care team under break-glass, edits an allergy whose central
+ * version moved meanwhile, and the push meets a conflict: one open conflict, made under the grant.
+ */
+async function conflictUnderGrant(h: Harness): Promise<{ patientId: string; allergyId: string; grantId: string }> {
+  const token = (await signIn(central, 'nurse2')).accessToken;
+  const { patientId, allergyId } = await restrictedPatientWithAllergy(token);
+  await signedInWithPin(h, 'nurse1');
+  await ok(h, 'sync.now');
+  await ok(h, 'breakGlass.request', { patientId, reason: 'ETREAT', justification: JUSTIFICATION, pin: PIN });
+  const chart = await ok<ChartSections>(h, 'chart.read', { patientId });
+  expect(chart.allergies.some((a) => a.id === allergyId)).toBe(true);
+  await changeOnCentral(token, allergyId);
+  await ok(h, 'chart.editAllergy', {
+    patientId,
+    allergyId,
+    edit: { criticality: 'low', clinicalStatus: 'inactive', note: 'Synthetic: tolerated a test dose.' },
+  });
+  expect(await ok<SyncStatus>(h, 'sync.now')).toMatchObject({ conflicts: 1 });
+  const grantRow = (await auditRows()).find((r) => r.grant_id !== null && r.patient_id === patientId);
+  expect(grantRow).toBeDefined();
+  return { patientId, allergyId, grantId: grantRow!.grant_id! };
+}
+
+type Json = Record<string, unknown>;
+
+async function searchAll(token: string, query: string): Promise<Json[]> {
+  const bundle = (await (await fhirFetch(central, token, query)).json()) as { entry?: { resource: Json }[] };
+  return (bundle.entry ?? []).map((e) => e.resource);
+}
+
+async function put(token: string, resource: Json): Promise<void> {
+  const answer = await fhirFetch(central, token, `${String(resource.resourceType)}/${String(resource.id)}`, {
+    method: 'PUT',
+    body: JSON.stringify(resource),
+  });
+  expect(answer.status, `PUT ${String(resource.resourceType)}`).toBeLessThan(300);
+}
+
+/**
+ * At central, the practitioner leaves the patient's care: off every CareTeam and Encounter of the
+ * patient and no longer their general practitioner (as a clinic's EHR would record it).
+ */
+async function removeFromCare(token: string, patientId: string, practitionerId: string): Promise<void> {
+  const roles = (await searchAll(token, `PractitionerRole?practitioner=${practitionerId}`)).map(
+    (r) => `PractitionerRole/${String(r.id)}`,
+  );
+  const theirs = new Set([`Practitioner/${practitionerId}`, ...roles]);
+  const named = (ref: unknown) => theirs.has(String((ref as { reference?: string } | undefined)?.reference));
+  for (const team of await searchAll(token, `CareTeam?patient=${patientId}`)) {
+    const participant = ((team.participant as Json[] | undefined) ?? []).filter((p) => !named(p.member));
+    await put(token, { ...team, participant });
+  }
+  for (const encounter of await searchAll(token, `Encounter?patient=${patientId}`)) {
+    const participant = ((encounter.participant as Json[] | undefined) ?? []).filter((p) => !named(p.individual));
+    const { participant: _dropped, ...rest } = encounter;
+    await put(token, participant.length > 0 ? { ...rest, participant } : rest);
+  }
+  const patient = (await (await fhirFetch(central, token, `Patient/${patientId}`)).json()) as Json;
+  const gps = ((patient.generalPractitioner as unknown[] | undefined) ?? []).filter((g) => !named(g));
+  const { generalPractitioner: _gp, ...restPatient } = patient;
+  await put(token, gps.length > 0 ? { ...restPatient, generalPractitioner: gps } : restPatient);
+}
+
+interface ConflictItem {
+  id: number;
+  restricted: boolean;
+  patientId: string | null;
+  patientName?: string | null;
+  fields?: unknown[];
+}
+
+describe('conflicts follow access to their patient now', () => {
+  it('under the grant: shown, and audited with the patient, the grant and its purpose of use', async () => {
+    const h = await start();
+    const { patientId, grantId } = await conflictUnderGrant(h);
+    const before = (await auditRows()).length;
+    const { items } = await ok<{ items: ConflictItem[] }>(h, 'sync.conflicts');
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ restricted: false, patientId });
+    expect(items[0]!.patientName).toEqual(expect.any(String));
+    const shown = (await auditRows()).slice(before).filter((r) => r.detail === 'sync.conflicts');
+    expect(shown).toEqual([
+      {
+        action: 'patient.read',
+        outcome: 'success',
+        patient_id: patientId,
+        purpose_of_use: 'ETREAT',
+        grant_id: grantId,
+        detail: 'sync.conflicts',
+      },
+    ]);
+  });
+
+  it('after the grant ends, and in a later session: restricted (no name, no versions), and resolving is refused and queues nothing', async () => {
+    const h = await start();
+    const { patientId, allergyId } = await conflictUnderGrant(h);
+    h.time.advance(16 * MINUTE); // the grant's 15 minutes are over
+    expect(await h.call('chart.read', { patientId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+
+    const check = async () => {
+      const { items } = await ok<{ items: ConflictItem[] }>(h, 'sync.conflicts');
+      expect(items).toHaveLength(1);
+      const [item] = items;
+      expect(item).toMatchObject({ restricted: true });
+      // Nothing of the record: no name, no field, not even which record or patient.
+      const text = JSON.stringify(item);
+      expect(text).not.toContain(patientId);
+      expect(text).not.toContain(allergyId);
+      expect(item!.patientName ?? null).toBeNull();
+      expect(item!.fields ?? []).toEqual([]);
+      expect(text).toMatch(/privacy officer|IT/);
+      const pendingBefore = (await ok<SyncStatus>(h, 'sync.status')).pending;
+      for (const choice of ['mine', 'theirs'] as const) {
+        expect(await h.call('sync.resolveConflict', { conflictId: item!.id, choice })).toMatchObject({
+          ok: false,
+          error: { code: 'FORBIDDEN', message: expect.stringMatching(/restricted/i) },
+        });
+      }
+      const status = await ok<SyncStatus>(h, 'sync.status');
+      expect(status).toMatchObject({ pending: pendingBefore, conflicts: 1 });
+      // The refusal is audited as a denial naming the patient; nothing was shown or changed.
+      const rows = await auditRows();
+      const denials = rows.filter((r) => r.detail?.startsWith('sync.resolveConflict'));
+      expect(denials.length).toBeGreaterThanOrEqual(2);
+      expect(denials.every((r) => r.action === 'access.denied' && r.patient_id === patientId)).toBe(true);
+      expect(rows.some((r) => r.detail === 'sync.conflicts' && r.patient_id === patientId && r.grant_id === null)).toBe(
+        false,
+      );
+    };
+    await check();
+    await ok(h, 'session.end', { reason: 'signOut' });
+    await signedInWithPin(h, 'nurse1');
+    await check();
+  });
+
+  it('a clinician removed from the care team at central: the conflict is restricted and cannot be resolved', async () => {
+    const h = await start();
+    const token = (await signIn(central, 'nurse2')).accessToken;
+    let target: { patientId: string; allergyId: string } | null = null;
+    for (const patientId of cache.split(nurse().practitionerId).mine) {
+      const allergy = (await searchAll(token, `AllergyIntolerance?patient=${patientId}`))[0];
+      if (allergy) {
+        target = { patientId, allergyId: String(allergy.id) };
+        break;
+      }
+    }
+    expect(target, 'a patient of nurse1 with an allergy').not.toBeNull();
+    const { patientId, allergyId } = target!;
+    await signedInWithPin(h, 'nurse1');
+    await ok(h, 'sync.now');
+    await changeOnCentral(token, allergyId);
+    await ok(h, 'chart.editAllergy', {
+      patientId,
+      allergyId,
+      edit: { criticality: 'low', clinicalStatus: 'inactive', note: 'Synthetic: tolerated a test dose.' },
+    });
+    expect(await ok<SyncStatus>(h, 'sync.now')).toMatchObject({ conflicts: 1 });
+    expect((await ok<{ items: ConflictItem[] }>(h, 'sync.conflicts')).items[0]).toMatchObject({
+      restricted: false,
+      patientId,
+    });
+
+    await removeFromCare(token, patientId, nurse().practitionerId);
+    await ok(h, 'sync.now'); // the pull brings the new care team
+    expect(await h.call('chart.read', { patientId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const { items } = await ok<{ items: ConflictItem[] }>(h, 'sync.conflicts');
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ restricted: true });
+    expect(JSON.stringify(items[0])).not.toContain(patientId);
+    expect(await h.call('sync.resolveConflict', { conflictId: items[0]!.id, choice: 'mine' })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    expect(await ok<SyncStatus>(h, 'sync.status')).toMatchObject({ pending: 0, conflicts: 1 });
+  });
+
+  it('while the grant holds, resolving is audited as an update of that patient under the grant', async () => {
+    const h = await start();
+    const { patientId, grantId } = await conflictUnderGrant(h);
+    const { items } = await ok<{ items: ConflictItem[] }>(h, 'sync.conflicts');
+    await ok(h, 'sync.resolveConflict', { conflictId: items[0]!.id, choice: 'mine' });
+    const resolved = (await auditRows()).filter((r) => r.detail === 'sync.resolveConflict');
+    expect(resolved).toEqual([
+      {
+        action: 'patient.update',
+        outcome: 'success',
+        patient_id: patientId,
+        purpose_of_use: 'ETREAT',
+        grant_id: grantId,
+        detail: 'sync.resolveConflict',
+      },
+    ]);
+  });
+});
