@@ -12,7 +12,8 @@ export default defineConfig({
   workers: 1,
   fullyParallel: false,
   retries: 0,
-  reporter: 'list',
+  // The JSON report is the last run's automated evidence for `ws compliance report`.
+  reporter: [['list'], ['json', { outputFile: 'test-reports/playwright.json' }]],
   forbidOnly: Boolean(process.env.CI),
   timeout: 60_000,
   expect: { timeout: 10_000 },

@@ -8,6 +8,7 @@ import type { Permission } from '../src-shared/access/roles.ts';
 import type { EventName, EventPayload } from '../src-shared/ipc/contract.ts';
 import type { IpcResult } from '../src-shared/ipc/errors.ts';
 import { authorizeSession } from './access/index.ts';
+import { createAccessAlerts, createAlertHandlers } from './alerts/index.ts';
 import { errorName } from './base/index.ts';
 import { createBreakGlass, createBreakGlassHandlers } from './break-glass/index.ts';
 import { createChartHandlers } from './chart/index.ts';
@@ -112,11 +113,15 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
   const { logger, clock, policy } = ports;
   const timers = ports.timers ?? systemTimers;
   const { db, trail } = workstation;
+  // Unusual access alerts watch what the session, break-glass and the router append (sign-in and
+  // PIN failures, chart opens); everything else writes to the trail as it is.
+  const alerts = createAccessAlerts({ db, trail, policy: policy.alerts, clock, logger });
+  const watchedTrail = () => alerts.watch(trail());
 
-  const breakGlass = createBreakGlass({ db, trail, policy: policy.breakGlass, clock, timers, logger });
+  const breakGlass = createBreakGlass({ db, trail: watchedTrail, policy: policy.breakGlass, clock, timers, logger });
   const sessions = createSessionManager({
     db,
-    trail,
+    trail: watchedTrail,
     policy,
     clock,
     timers,
@@ -157,7 +162,11 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
     logger,
     currentSession: () => sessions.current(),
     authorize,
-    onOutcome: createOutcomeAuditor({ trail, purposeOfGrant: (grantId) => breakGlass.reasonOf(grantId), logger }),
+    onOutcome: createOutcomeAuditor({
+      trail: watchedTrail,
+      purposeOfGrant: (grantId) => breakGlass.reasonOf(grantId),
+      logger,
+    }),
     handlers: {
       ...workstationHandlers(workstation, ports),
       ...createSessionHandlers(sessions),
@@ -172,6 +181,7 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
       }),
       ...createSyncHandlers({ db, engine: () => sync, clock, displayNameOf, authorize }),
       ...createBreakGlassHandlers(() => breakGlass, sessions),
+      ...createAlertHandlers(() => alerts),
     },
   });
 

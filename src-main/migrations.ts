@@ -3,6 +3,7 @@
  * The vault runs this list without knowing whose tables it creates. A new capability adds its
  * migrations here with the next free version.
  */
+import { alertsMigrations } from './alerts/index.ts';
 import { auditLargeTables, auditMigrations, auditSalvage } from './audit/index.ts';
 import { breakGlassMigrations } from './break-glass/index.ts';
 import { fleetMigrations } from './fleet/index.ts';
@@ -18,6 +19,7 @@ export const workstationMigrations: readonly Migration[] = [
   ...breakGlassMigrations,
   ...syncMigrations,
   ...fleetMigrations,
+  ...alertsMigrations,
 ].sort((a, b) => a.version - b.version);
 
 // A gap or a repeated version would skip or re-run a capability's tables on someone's cache.

@@ -22,7 +22,7 @@ export const FLOORS = [
   { floor: 3, name: 'access', members: ['access'] },
   { floor: 4, name: 'ipc router', members: ['ipc'] },
   { floor: 5, name: 'session', members: ['session'] },
-  { floor: 6, name: 'break-glass and sync', members: ['break-glass', 'sync'] },
+  { floor: 6, name: 'break-glass, sync and alerts', members: ['break-glass', 'sync', 'alerts'] },
   { floor: 7, name: 'chart and fleet', members: ['chart', 'fleet'] },
   // The workstation as a whole: every capability's schema, its cache and trail, its two keys.
   { floor: 8, name: 'workstation', members: ['migrations.ts', 'workstation.ts', 'workstation-keys.ts'] },

@@ -91,6 +91,11 @@ export const SECTION_TEXT: Readonly<Record<string, { title: string; explain: str
     explain: "Emergency access to a patient outside the user's care team.",
   },
   audit: { title: 'Audit trail', explain: 'The local audit trail.' },
+  alerts: {
+    title: 'Unusual access alerts',
+    explain:
+      "What the privacy officer is alerted to: many charts opened in a short time, repeated failed sign-ins or PINs, a patient sharing the user's family name. Each alert is in the privacy officer's queue and goes to central as a security alert AuditEvent.",
+  },
   cache: { title: 'Local cache', explain: 'The local cache of records.' },
   updates: { title: 'Application updates', explain: "Application updates, only from IT's feed." },
 };

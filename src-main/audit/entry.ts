@@ -27,6 +27,8 @@ export const AUDIT_ACTIONS = [
   'breakGlass.denied',
   'breakGlass.review',
   'breakGlass.alert',
+  'access.alert',
+  'access.alertReview',
   'key.rotate',
   'key.recover',
   'audit.purge',

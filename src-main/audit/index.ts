@@ -5,7 +5,7 @@
  */
 export { auditLargeTables, auditMigrations, auditSalvage } from './schema.ts';
 export { createAuditTrail, readWorkstationId, recordEnrollment, type AuditTrail } from './trail.ts';
-export type { AuditAction, AuditInput, AuditOutcome } from './entry.ts';
+export type { AuditAction, AuditEntry, AuditInput, AuditOutcome } from './entry.ts';
 export {
   loadAuditKey,
   unwrapAuditKey,
@@ -15,7 +15,7 @@ export {
   auditKeyTraces,
 } from './key.ts';
 export { purgeAuditTrail } from './retention.ts';
-export { pendingAuditCount, refusedAuditCount, retryRefusedAudit, shipAuditTrail } from './ship.ts';
+export { lastShippedAt, pendingAuditCount, refusedAuditCount, retryRefusedAudit, shipAuditTrail } from './ship.ts';
 export { createAuditShipper, type AuditShipper } from './shipper.ts';
 export { verifyAuditTrail, type VerifyReport } from './verify.ts';
 export { verifyAuditTrailParallel } from './verify-parallel.ts';

@@ -87,6 +87,11 @@ export function retryRefusedAudit(db: Database): number {
   return db.transaction(() => db.prepare('DELETE FROM audit_refused').run().changes).immediate();
 }
 
+/** When central last took a batch of the trail (epoch ms), or null: the last contact that is proven. */
+export function lastShippedAt(db: Database): number | null {
+  return (db.prepare('SELECT max(shipped_at) FROM audit_shipped').pluck().get() as number | null) ?? null;
+}
+
 export function pendingAuditCount(db: Database): number {
   const below = shippedBelow(db);
   return (

@@ -24,6 +24,12 @@ export interface AuditTrail {
   append(input: AuditInput): AuditEntry;
   /** Entries by sequence number, oldest first (for export, review and shipping). */
   entries(options?: { afterSeq?: number; since?: number; grantId?: string; limit?: number }): AuditEntry[];
+  /**
+   * Entries recorded at or after `since`, newest first, read back from the newest entry and
+   * stopping at the first older one (entries are appended in time order), so a short window
+   * costs only its own entries: what the unusual access alerts count.
+   */
+  recent(since: number): AuditEntry[];
   lastSeq(): number;
   /** The newest entry's sequence number and chain hash (seq 0 and the genesis hash when empty). */
   head(): { seq: number; hash: Buffer };
@@ -126,6 +132,16 @@ export function createAuditTrail(db: Database, rawKey: Buffer, clock: Clock): Au
           .raw()
           .all(...params, options.limit ?? -1) as unknown[][]
       ).map(rowToEntry);
+    },
+    recent(since) {
+      const found: AuditEntry[] = [];
+      const rows = db.prepare(`SELECT ${AUDIT_COLUMNS.join(', ')} FROM audit_log ORDER BY seq DESC`).raw();
+      for (const row of rows.iterate() as IterableIterator<unknown[]>) {
+        const entry = rowToEntry(row);
+        if (entry.recordedAt < since) break;
+        found.push(entry);
+      }
+      return found;
     },
     lastSeq: () => tail().seq,
     head: () => tail(),

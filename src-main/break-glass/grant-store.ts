@@ -86,6 +86,16 @@ export function grantsStartedSince(db: Database, userId: string, since: number):
   return n;
 }
 
+/** How many grants wait for the privacy officer's review. */
+export function unreviewedGrantCount(db: Database): number {
+  return db
+    .prepare(
+      'SELECT count(*) FROM break_glass_grants g WHERE NOT EXISTS (SELECT 1 FROM break_glass_reviews r WHERE r.grant_id = g.id)',
+    )
+    .pluck()
+    .get() as number;
+}
+
 /** Grants nobody has reviewed yet, oldest first. */
 export function unreviewedGrants(db: Database): GrantRow[] {
   return db

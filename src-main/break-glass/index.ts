@@ -8,3 +8,4 @@ export {
   type GrantEndReason,
 } from './grants.ts';
 export { createBreakGlassHandlers } from './handlers.ts';
+export { unreviewedGrantCount } from './grant-store.ts';

@@ -16,6 +16,7 @@ import { readSalvage } from './salvage.ts';
 import { runAuditCommand } from './audit-commands.ts';
 import { managedPolicy, print, UsageError, vaultErrorText, type CliContext } from './common.ts';
 import { runVaultCommand } from './vault-commands.ts';
+import { runComplianceCommand, type ShellFacts } from './compliance/command.ts';
 import {
   loadAuditKey,
   createAuditTrail,
@@ -63,6 +64,10 @@ Commands:
                                (after central was fixed); audited
   sync retry-held              put changes held for IT back in the queue (after central
                                was fixed, or the user can sign in again); audited
+  compliance report [--format html|md|json] [--test-reports <dir>]
+                               the HIPAA 164.312 evidence report on stdout: live checks of
+                               this workstation and the last test run (exit 1 when any
+                               control needs attention)
 
 Options:
   --data-dir <dir>             the cache folder (or CLINIC_DATA_DIR)
@@ -70,7 +75,7 @@ Options:
   --json                       machine-readable output
 `;
 
-export async function runCli(argv: string[]): Promise<number> {
+export async function runCli(argv: string[], shell?: ShellFacts): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -82,6 +87,8 @@ export async function runCli(argv: string[]): Promise<number> {
       in: { type: 'string' },
       since: { type: 'string' },
       policy: { type: 'string' },
+      format: { type: 'string' },
+      'test-reports': { type: 'string' },
       yes: { type: 'boolean', default: false },
       'discard-unsynced': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -95,9 +102,9 @@ export async function runCli(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (area === 'policy') return runPolicyCheck(command, positionals[2], json);
-  if (area !== 'vault' && area !== 'audit' && area !== 'status' && area !== 'enroll' && area !== 'sync')
+  if (!['vault', 'audit', 'status', 'enroll', 'sync', 'compliance'].includes(area))
     throw new UsageError(`Unknown command: ${positionals.join(' ')}`);
-  if ((area === 'vault' || area === 'audit' || area === 'sync') && !command)
+  if ((area === 'vault' || area === 'audit' || area === 'sync' || area === 'compliance') && !command)
     throw new UsageError(`${area} needs a command.`);
   if (area === 'vault' && command === 'read-salvage') {
     // IT's offline machine: no cache here, only the sealed file and the private key.
@@ -124,6 +131,15 @@ export async function runCli(argv: string[]): Promise<number> {
   if (area === 'status') return runStatus({ dataDir, keyStore, logger, json });
   if (area === 'sync') return runSyncCommand(command!, { dataDir, keyStore, logger, json });
   if (area === 'enroll') return runEnroll({ dataDir, keyStore, logger, json });
+  if (area === 'compliance')
+    return runComplianceCommand(command!, {
+      dataDir,
+      keyStore,
+      logger,
+      format: values.format,
+      testReports: values['test-reports'],
+      ...(shell ? { shell } : {}),
+    });
 
   return runVaultCommand(
     command!,
@@ -321,10 +337,10 @@ async function runEnroll({ dataDir, keyStore, logger, json }: CliContext): Promi
  * every failure told as a message for IT (JSON with --json). Used by `npm run ws` and by the
  * installed app started with `--ws` (src-main/electron/main.ts).
  */
-export async function runCliProcess(argv: string[]): Promise<number> {
+export async function runCliProcess(argv: string[], shell?: ShellFacts): Promise<number> {
   const json = argv.includes('--json');
   try {
-    return await runCli(argv);
+    return await runCli(argv, shell);
   } catch (error) {
     const usage = error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     const message =

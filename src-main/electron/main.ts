@@ -199,7 +199,11 @@ function start(): void {
 // no single-instance lock: it can run beside the app, as `ws status` on a workstation in use).
 const adminArgument = process.argv.indexOf('--ws');
 if (adminArgument >= 0) {
-  void runCliProcess(process.argv.slice(adminArgument + 1)).then((code) => app.exit(code));
+  // The shell's own facts for `compliance report`: packaged or not, and the binary (its fuses).
+  void runCliProcess(process.argv.slice(adminArgument + 1), {
+    packaged: app.isPackaged,
+    execPath: process.execPath,
+  }).then((code) => app.exit(code));
 } else if (app.requestSingleInstanceLock()) {
   start();
 } else {

@@ -65,3 +65,10 @@ export function displayNamesOf(db: Database, userIds: Iterable<string>): Map<str
   }
   return names;
 }
+
+/** The Practitioner a known user is linked to (fhirUser), or null (unknown user, or none). */
+export function practitionerIdOf(db: Database, userId: string): string | null {
+  const id = db.prepare('SELECT practitioner_id FROM identity_users WHERE user_id = ?').pluck().get(userId) as
+    string | null | undefined;
+  return id ?? null;
+}

@@ -16,6 +16,7 @@ const READS: Readonly<Record<string, AuditInput['action']>> = {
   'chart.read': 'patient.read',
   'chart.readNote': 'patient.read',
   'breakGlass.reviewQueue': 'audit.read',
+  'alerts.queue': 'audit.read',
   'sync.conflicts': 'patient.read',
 };
 

@@ -8,6 +8,7 @@ export { recordsLargeTables, recordsMigrations, recordsSalvage } from './schema.
 export { readChart, describeRecord, centralNoteText } from './chart.ts';
 export { clinicalNote, vitalSignObservations, type Author } from './edits.ts';
 export { allergyEditOf, editedAllergy, mergedAllergy } from './allergy-edit.ts';
+export { familyNamesOf } from './family-names.ts';
 export { patientsCaredForBy, practitionerRelationships, type CareRelationship } from './relationships.ts';
 export {
   deleteResource,

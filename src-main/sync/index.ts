@@ -9,6 +9,7 @@ export { createWorkstationSync } from './workstation-sync.ts';
 export { createSyncHandlers } from './handlers.ts';
 export {
   OutboxError,
+  lastPullAt,
   outboxCounts,
   recordLocalChange,
   releaseHeldOf,

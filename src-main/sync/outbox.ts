@@ -135,6 +135,11 @@ export function holdChange(db: Database, row: Pick<OutboxRow, 'seq'>, problem: s
 }
 
 /** Counts for the sync status. `held` includes changes central refused outright (flagged for IT). */
+/** When a pull last stored a page from central (epoch ms), or null when it never did. */
+export function lastPullAt(db: Database): number | null {
+  return (db.prepare('SELECT max(updated_at) FROM sync_cursors').pluck().get() as number | null) ?? null;
+}
+
 export function outboxCounts(db: Database): { pending: number; conflicts: number; held: number } {
   const rows = countsByState(db);
   const of = (state: OutboxState) => rows.find((row) => row.state === state)?.n ?? 0;

@@ -41,5 +41,6 @@ export {
   wrapCacheKey,
 } from './escrow.ts';
 export { vaultFiles, type VaultFiles } from './files.ts';
+export { cipherSettings, fileHeaderEncrypted, type CipherSettings } from './cipher-settings.ts';
 export { createKeytarKeyStore, KEYCHAIN_SERVICE } from './keytar-key-store.ts';
 export { salvageRows, type SalvageCount, type SalvageTable } from './salvage.ts';

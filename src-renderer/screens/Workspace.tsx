@@ -8,6 +8,7 @@ import { ChartView } from './ChartView.tsx';
 import { LockingSoonDialog } from './LockingSoonDialog.tsx';
 import { PatientPane } from './PatientPane.tsx';
 import { ReviewQueue } from './ReviewQueue.tsx';
+import { AccessAlerts } from './AccessAlerts.tsx';
 import { SettingsPanel } from './SettingsPanel.tsx';
 import { EmergencyBanner } from './EmergencyBanner.tsx';
 import { useChartStore } from '../stores/chart.ts';
@@ -204,6 +205,7 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
       {user?.role === 'privacyOfficer' ? (
         <main className="screen workspace">
           <ReviewQueue />
+          <AccessAlerts />
         </main>
       ) : user?.role === 'itAdmin' ? (
         <main className="screen workspace">

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { SessionStatus } from '../session/status.ts';
 import { SyncStatus } from '../sync/status.ts';
 import type { IpcResult } from './errors.ts';
+import { alertChannels } from './channels/alerts.ts';
 import { breakGlassChannels } from './channels/break-glass.ts';
 import { chartReadChannels, chartWriteChannels } from './channels/chart.ts';
 import { sessionChannels } from './channels/session.ts';
@@ -11,6 +12,7 @@ import { WorkstationStatus, workstationChannels } from './channels/workstation.t
 export { WorkstationStatus } from './channels/workstation.ts';
 export { PANE_LIST_MAX, PatientListItem, PatientSearchRequest, PatientSummary } from './channels/chart.ts';
 export { BreakGlassReviewQueue } from './channels/break-glass.ts';
+export { AccessAlertQueue } from './channels/alerts.ts';
 
 /**
  * Every channel between a window and the core, declared once: its request and response schemas,
@@ -28,6 +30,7 @@ export const channels = {
   ...breakGlassChannels,
   ...chartWriteChannels,
   ...syncChannels,
+  ...alertChannels,
 } as const;
 
 export type Channels = typeof channels;

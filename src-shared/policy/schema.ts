@@ -226,6 +226,33 @@ export const BreakGlassPolicy = z
   })
   .strict();
 
+/**
+ * Unusual access alerts for the privacy officer: what counts as unusual, in numbers IT sets. An
+ * alert goes to the privacy officer's queue and to central as a security alert AuditEvent.
+ */
+export const AlertsPolicy = z
+  .object({
+    chartOpensMax: z.number().int().min(5).max(1000).default(50).meta({
+      description:
+        'More charts than this opened by one user within alerts.chartOpensWindowMinutes raise an alert for the privacy officer (each patient counted once).',
+    }),
+    chartOpensWindowMinutes: z.number().int().min(1).max(240).default(10).meta({
+      description: 'The window for alerts.chartOpensMax, in minutes.',
+    }),
+    failedAuthMax: z.number().int().min(1).max(100).default(4).meta({
+      description:
+        'More failed sign-ins, unlocks and break-glass PINs than this for one user (or for unknown usernames together) within alerts.failedAuthWindowMinutes raise an alert.',
+    }),
+    failedAuthWindowMinutes: z.number().int().min(1).max(1440).default(15).meta({
+      description: 'The window for alerts.failedAuthMax, in minutes.',
+    }),
+    familyName: z.boolean().default(true).meta({
+      description:
+        "Raise an alert when a user opens the chart of a patient with the same family name as the user's own (as on the user's Practitioner record).",
+    }),
+  })
+  .strict();
+
 /** The local cache of records (PRODUCT.md capability 7). */
 export const CachePolicy = z
   .object({
@@ -287,6 +314,7 @@ export const Policy = z
     lock: LockPolicy.prefault({}),
     breakGlass: BreakGlassPolicy.prefault({}),
     audit: AuditPolicy.prefault({}),
+    alerts: AlertsPolicy.prefault({}),
     cache: CachePolicy.prefault({}),
     updates: UpdatesPolicy.prefault({}),
   })

@@ -32,7 +32,11 @@ test.beforeAll(async () => {
   stand = await startWorkstationStand({
     clinic: CLINIC,
     shiftableTime: true,
-    policy: { lock: { idleSeconds: 3600, warningSeconds: 30 }, breakGlass: { durationMinutes: 10 } },
+    policy: {
+      lock: { idleSeconds: 3600, warningSeconds: 30 },
+      breakGlass: { durationMinutes: 10 },
+      alerts: { failedAuthMax: 1 },
+    },
   });
   ({ central, cache, host, dataDir } = stand);
 });
@@ -50,7 +54,7 @@ async function signInWithNewPin(page: Page, context: BrowserContext, username: s
 
 const ws = (...args: string[]) => runTs('src-main/cli/main.ts', [...args, '--data-dir', dataDir, '--json']);
 
-test('emergency access: restricted, granted with reason, justification and PIN, expires; reviewed; shipped; verified', async ({
+test('164.312(a)(2)(ii) 164.312(b): emergency access: restricted, granted with reason, justification and PIN, expires; reviewed; shipped; verified', async ({
   page,
   context,
 }) => {
@@ -78,6 +82,12 @@ test('emergency access: restricted, granted with reason, justification and PIN, 
   await dialog.getByRole('button', { name: 'Grant emergency access' }).click();
   await expect(dialog.getByRole('alert')).toContainText('at least 20 characters');
   await dialog.getByLabel('Justification').fill(JUSTIFICATION);
+  // Two wrong PINs: more failures than policy's alerts.failedAuthMax (1) alert the privacy officer.
+  for (const left of ['4 attempts left', '3 attempts left']) {
+    await dialog.getByLabel('PIN').fill('284619');
+    await dialog.getByRole('button', { name: 'Grant emergency access' }).click();
+    await expect(dialog.getByRole('alert')).toContainText(left);
+  }
   await dialog.getByLabel('PIN').fill('530917');
   await expectNoSeriousAxeViolations(page);
   await dialog.getByRole('button', { name: 'Grant emergency access' }).click();
@@ -112,6 +122,15 @@ test('emergency access: restricted, granted with reason, justification and PIN, 
   await item.getByLabel('Review comment').fill('Confirmed with the charge nurse: genuine emergency.');
   await item.getByRole('button', { name: 'Mark reviewed' }).click();
   await expect(review.getByText('No emergency access waits for review.')).toBeVisible();
+
+  // And the unusual access alert the wrong PINs raised, reviewed the same way.
+  const alerts = page.getByRole('region', { name: 'Unusual access alerts' });
+  const alert = alerts.getByRole('article', { name: nurse.displayName });
+  await expect(alert).toContainText('2 failed sign-ins or PINs in 15 minutes');
+  await expectNoSeriousAxeViolations(page);
+  await alert.getByLabel('Review comment').fill('Mistyped PIN in a hurry; confirmed with the nurse.');
+  await alert.getByRole('button', { name: 'Mark reviewed' }).click();
+  await expect(alerts.getByText('No unusual access alert waits for review.')).toBeVisible();
 
   // The central FHIR API holds the AuditEvents: start, stop, the view under the grant, the review.
   const token = (await signIn(central, officer.username)).accessToken;

@@ -73,7 +73,7 @@ async function expectNoPhiAnywhere(page: Page, names: string[]): Promise<void> {
   }
 }
 
-test('sign in, PIN, care-team chart, idle warning and lock, unlock, hotkey, switch user, front desk, lockout, access termination', async ({
+test('164.312(a)(2)(iii) 164.312(d): sign in, PIN, care-team chart, idle warning and lock, unlock, hotkey, switch user, front desk, lockout, access termination', async ({
   page,
   context,
 }) => {

@@ -121,7 +121,7 @@ describe('practitionerRelationships on hand-made records', () => {
   });
 });
 
-describe('authorization over the vault', () => {
+describe('164.312(a)(1) authorization over the vault', () => {
   // A patient with a physician on none of their records: an outsider for that patient.
   const physicians = clinicians.filter((c) => c.role === 'physician');
   const outsiderCase = (() => {

@@ -59,7 +59,7 @@ async function serverEvent(id: string): Promise<Record<string, unknown> | null> 
   return response.status === 200 ? ((await response.json()) as Record<string, unknown>) : null;
 }
 
-describe('audit retention', () => {
+describe('164.312(b) audit retention', () => {
   it('removes only entries that are shipped and past retention, as one run from the oldest; the chain verifies from the MACed anchor', async () => {
     let now = Date.parse('2026-01-01T00:00:00Z');
     const old = createAuditTrail(vault.db, key, { now: () => now });
@@ -94,7 +94,7 @@ describe('audit retention', () => {
   });
 });
 
-describe('audit shipping', () => {
+describe('164.312(b) audit shipping', () => {
   it('ships every entry as an AuditEvent by its own id, break-glass first, and marks them shipped', async () => {
     for (let i = 0; i < 23; i++)
       trail.append({

@@ -83,7 +83,7 @@ async function verify(): Promise<ReturnType<typeof verifyAuditTrail>> {
   return sequential;
 }
 
-describe('audit trail', () => {
+describe('164.312(b) audit trail', () => {
   it('chains entries under a key of its own, and verifies', async () => {
     appendMany(50);
     expect(await verify()).toEqual({ ok: true, checked: 50, lastSeq: 50 });

@@ -77,7 +77,7 @@ const request = (patientId: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-describe('break-glass', () => {
+describe('164.312(a)(2)(ii) break-glass', () => {
   it('grants one patient after reason, justification and PIN, audited before any data, with purpose of use on every view', async () => {
     const h = await start();
     await signedInWithPin(h, 'nurse1');

@@ -106,7 +106,7 @@ describe('discovery and client', () => {
   });
 });
 
-describe('sign-in, tokens and refresh', () => {
+describe('164.312(d) sign-in, tokens and refresh', () => {
   it('signs in with PKCE and issues tokens the FHIR API accepts, with roles and fhirUser', async () => {
     const user = central.users.find((u) => u.role === 'physician')!;
     const session = await signIn(central, user.username);
@@ -166,7 +166,7 @@ describe('sign-in, tokens and refresh', () => {
   });
 });
 
-describe('access termination', () => {
+describe('164.312(d) access termination', () => {
   it('refuses the refresh and new sign-ins of a disabled user, through the function or the admin endpoint', async () => {
     const username = 'frontdesk1';
     const session = await signIn(central, username);

@@ -33,7 +33,7 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 // A pin of another key: the test certificate's own pin with its bytes turned around.
 const otherPin = () => Buffer.from(spkiPin(cert), 'base64').reverse().toString('base64');
 
-describe('central TLS', () => {
+describe('164.312(e)(1) 164.312(e)(2)(ii) central TLS', () => {
   it('accepts the pinned public key', async () => {
     const response = await createCentralFetch({ tlsPins: [otherPin(), spkiPin(cert)], ca: [cert] })(`${base}/metadata`);
     expect(response.status).toBe(200);

@@ -86,7 +86,7 @@ const engineFor = (extra: Partial<Parameters<typeof createSyncEngine>[0]> = {}) 
     ...extra,
   });
 
-describe('a pull from a misbehaving central', () => {
+describe('164.312(e)(2)(i) a pull from a misbehaving central', () => {
   it('stops a type whose next link leads back to itself, records it, and pulls the other types', async () => {
     central.serve((_request, url, response) => {
       if (url.pathname.endsWith('/Patient')) sendBundle(response, [patient(1)], { next: url.href });

@@ -80,7 +80,7 @@ function vitalsAndNote(patientId: string): FhirResource[] {
   ];
 }
 
-describe('sync push', () => {
+describe('164.312(c)(1) sync push', () => {
   it('queues each change with the change; offline it waits; online each lands once and the local copy becomes central\u2019s version', async () => {
     const changes = vitalsAndNote(anyPatientId());
     record(changes);

@@ -63,7 +63,7 @@ beforeEach(async () => {
 });
 afterEach(() => remove());
 
-describe('escrow that works the day it is needed', () => {
+describe('164.312(a)(2)(iv) escrow that works the day it is needed', () => {
   it('a damaged cache-key escrow is noticed at open, written again from the live key, and the repair is audited', async () => {
     damage(vaultFiles(dataDir).escrow);
     await expect(unwrapCacheKey(fs.readFileSync(vaultFiles(dataDir).escrow, 'utf8'), it_.privateKey)).rejects.toThrow();

@@ -41,7 +41,7 @@ beforeEach(async () => {
 });
 afterEach(() => remove());
 
-describe('integrity of the cache', () => {
+describe('164.312(c)(2) integrity of the cache', () => {
   it('a damaged page of the outbox is CORRUPT at open, and nothing is changed', async () => {
     await damageRootPageOf(dataDir, 'sync_outbox');
     const before = snapshotDir(dataDir);

@@ -55,7 +55,7 @@ beforeEach(() => {
 });
 afterEach(() => remove());
 
-describe('creating and opening the cache', () => {
+describe('164.312(a)(2)(iv) creating and opening the cache', () => {
   it('creates a SQLCipher cache keyed from the keychain and reopens it with its data', async () => {
     const vault = await seededVault();
     expect(vault.schemaVersion).toBe(LATEST_SCHEMA_VERSION);
@@ -185,7 +185,7 @@ describe('migrations', () => {
   });
 });
 
-describe('key escrow and IT recovery', () => {
+describe('164.312(a)(2)(iv) key escrow and IT recovery', () => {
   const rsa = generateKeyPairSync('rsa', { modulusLength: 3072 });
   const x25519 = generateKeyPairSync('x25519');
   const pem = (key: { export(o: object): string | Buffer }, type: string) =>
@@ -276,7 +276,7 @@ describe('key escrow and IT recovery', () => {
   });
 });
 
-describe('key rotation and crypto-erase', () => {
+describe('164.312(a)(2)(iv) key rotation and crypto-erase', () => {
   it('rotates to a new key: the old key no longer opens the file, the data is intact, escrow follows', async () => {
     const pair = generateKeyPairSync('x25519');
     const policy = { recoveryPublicKeyPem: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString() };

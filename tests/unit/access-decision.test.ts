@@ -32,7 +32,7 @@ function request(
   return { user, action, patientId: P, relationships: [], activeGrants: [], ...options };
 }
 
-describe('physician and nurse', () => {
+describe('164.312(a)(1) physician and nurse', () => {
   for (const user of [physician, nurse]) {
     describe(user.role, () => {
       it.each<[CareRelationship]>([['careTeam'], ['encounter'], ['generalPractitioner']])(
@@ -156,7 +156,7 @@ describe('physician and nurse', () => {
   });
 });
 
-describe('front desk', () => {
+describe('164.312(a)(1) front desk', () => {
   it('reads demographics of any patient and searches', () => {
     expect(decide(request(frontDesk, 'patient.demographics.read'))).toEqual({ allowed: true, basis: 'role' });
     expect(decide(request(frontDesk, 'patient.demographics.read', { patientId: null }))).toEqual({
@@ -192,7 +192,7 @@ describe('front desk', () => {
   });
 });
 
-describe('privacy officer and IT admin', () => {
+describe('164.312(a)(1) privacy officer and IT admin', () => {
   it('privacy officer: audit trail (also about one patient), no demographics, no clinical data', () => {
     expect(decide(request(privacyOfficer, 'audit.read', { patientId: null }))).toEqual({
       allowed: true,
@@ -241,7 +241,7 @@ describe('privacy officer and IT admin', () => {
   });
 });
 
-describe('fails closed', () => {
+describe('164.312(a)(1) fails closed', () => {
   it('an unknown role or action (a value from outside the types) is denied by role', () => {
     const stranger = { userId: 'u-x', role: 'superuser' as Role, practitionerId: 'prac-1' };
     expect(decide(request(stranger, 'patient.demographics.read'))).toEqual({ allowed: false, reason: 'role' });

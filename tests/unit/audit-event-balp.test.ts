@@ -71,6 +71,12 @@ const SAMPLES: Record<(typeof AUDIT_ACTIONS)[number], Partial<AuditEntry>> = {
   'breakGlass.denied': { outcome: 'denied', patientId: 'pat-000002', detail: 'pin-mismatch' },
   'breakGlass.review': { role: 'privacyOfficer', grantId: GRANT, patientId: 'pat-000002', detail: 'reviewed' },
   'breakGlass.alert': { grantId: GRANT, detail: 'threshold:3' },
+  'access.alert': { patientId: 'pat-000002', detail: 'family-name' },
+  'access.alertReview': {
+    role: 'privacyOfficer',
+    resourceRefs: ['AuditEvent/0b6c0001-1d2e-4f3a-8b4c-5d6e7f8a9b0c'],
+    detail: 'family-name:reviewed',
+  },
   'key.rotate': { userId: null, role: 'itAdmin', detail: 'cache-key' },
   'key.recover': { userId: null, role: 'itAdmin', detail: 'cache-key' },
   'audit.purge': { userId: null, role: null, detail: 'through:120' },

@@ -1,6 +1,7 @@
 /** The contract's channels, one file per capability (src-shared/ipc/channels/), merged in contract.ts. */
 import { describe, expect, it } from 'vitest';
 import { channelNames, channels } from '../../src-shared/ipc/contract.ts';
+import { alertChannels } from '../../src-shared/ipc/channels/alerts.ts';
 import { breakGlassChannels } from '../../src-shared/ipc/channels/break-glass.ts';
 import { chartChannels, chartReadChannels, chartWriteChannels } from '../../src-shared/ipc/channels/chart.ts';
 import { sessionChannels } from '../../src-shared/ipc/channels/session.ts';
@@ -14,6 +15,7 @@ const capabilities: [file: string, table: object, prefixes: string[]][] = [
   ['chart', chartChannels, ['patients.', 'chart.']],
   ['sync', syncChannels, ['sync.']],
   ['break-glass', breakGlassChannels, ['breakGlass.']],
+  ['alerts', alertChannels, ['alerts.']],
 ];
 
 describe('contract channels by capability', () => {

@@ -48,7 +48,7 @@ function setup(policy: { idleSeconds?: number; warningSeconds?: number } = { idl
   return { time, power, lock, events, start, windowInput };
 }
 
-describe('lock controller: idle', () => {
+describe('164.312(a)(2)(iii) lock controller: idle', () => {
   it('warns at exactly idle - warning with the deadline, and locks at exactly idle', () => {
     const { time, lock, events, start } = setup();
     time.advance(270 * S - 1);
@@ -213,7 +213,7 @@ describe('lock controller: idle', () => {
   });
 });
 
-describe('lock controller: immediate lock and unlock', () => {
+describe('164.312(a)(2)(iii) lock controller: immediate lock and unlock', () => {
   const osEvents: [PowerEvent, string][] = [
     ['lock-screen', 'os-lock'],
     ['suspend', 'suspend'],
@@ -372,7 +372,7 @@ describe('lock controller: immediate lock and unlock', () => {
   });
 });
 
-describe('lock controller: lifecycle and policy', () => {
+describe('164.312(a)(2)(iii) lock controller: lifecycle and policy', () => {
   it('stop() clears the timer and the OS subscription, from active, warning and locked', () => {
     for (const before of [0, 280 * S, 400 * S]) {
       const { time, power, lock, events } = setup();
@@ -450,7 +450,7 @@ const policyArb = fc.integer({ min: 30, max: 600 }).chain((idleSeconds) =>
 /** The OS reports idle time in whole seconds, so an idle lock may come up to this much early. */
 const EPSILON_MS = 1000;
 
-describe('lock controller: properties', () => {
+describe('164.312(a)(2)(iii) lock controller: properties', () => {
   it('holds its invariants under random activity, time and OS events', () => {
     fc.assert(
       fc.property(policyArb, fc.boolean(), fc.array(stepArb, { maxLength: 80 }), (policy, osIdleAvailable, steps) => {

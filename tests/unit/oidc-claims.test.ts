@@ -27,7 +27,7 @@ function codeOf(run: () => unknown): string | undefined {
   return undefined;
 }
 
-describe('role mapping', () => {
+describe('164.312(a)(1) role mapping', () => {
   it('maps a string or an array claim through the role map', () => {
     expect(mapRole('clinic-physician', roleMap)).toBe('physician');
     expect(mapRole(['clinic-nurse'], roleMap)).toBe('nurse');
@@ -96,7 +96,7 @@ describe('fhirUser parsing', () => {
   });
 });
 
-describe('identity from claims', () => {
+describe('164.312(a)(2)(i) identity from claims', () => {
   const options = { roleClaim: 'groups', roleMap, fhirBaseUrl: 'https://fhir.clinic.example/R4' };
 
   it('builds the identity, falling back from name to username to sub for the display name', () => {

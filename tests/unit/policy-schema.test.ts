@@ -20,6 +20,13 @@ describe('policy schema', () => {
         shiftHours: 12,
       },
       audit: { retentionDays: 2190 },
+      alerts: {
+        chartOpensMax: 50,
+        chartOpensWindowMinutes: 10,
+        failedAuthMax: 4,
+        failedAuthWindowMinutes: 15,
+        familyName: true,
+      },
       cache: { retentionDays: 90 },
       updates: { enabled: false },
     });
