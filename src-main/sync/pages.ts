@@ -66,87 +66,79 @@ function stampOf(entry: NonNullable<Bundle['entry']>[number]): { at: number; id:
 }
 
 /**
- * Paging a search sorted by `_lastUpdated` by seeks instead of the server's offsets. A server
- * paging by offset counts from the start of the results as they are when each page is asked: a
- * resource deleted (or updated, so it moves to the end) after its page was read shifts the rest
- * by one, the first resource of the next page is never read, and the cursor then passes it for
- * good. A seek page is the same search from the newest instant read (`_lastUpdated=ge`), the
- * resources already read at that instant left out as they come again: it starts where the last
- * page ended, whatever changed before it.
- *
- * When every resource of a page shares the instant it started at (a bulk load), the seek asks
- * again with a page twice as large, up to MAX_SEEK_COUNT. It gives up at that instant, following
- * the server's own link until a later instant, when that does not help: the page came back
- * smaller (too large), brought nothing new, or the page cannot say where it ended (no id or
- * lastUpdated, not in ascending order, a server that ignored the filter).
+ * Paging by offset, checked (a search sorted by `_lastUpdated`). A server paging by offset counts
+ * from the start of the results as they are when each page is asked: a resource deleted (or
+ * updated, so it moves to the end) after its page was read shifts the rest by one, the first
+ * resource of the next page is never read, and the cursor then passes it for good. So each next
+ * page is asked one resource early (`_offset` minus one): it must start with the last resource
+ * read. It does, and that repeat is left out: nothing shifted. It does not: the page is not used,
+ * and the search goes on from the last instant read (`_lastUpdated=ge`, the resources already
+ * read at that instant left out as they come again), which starts where the reading stopped
+ * whatever changed before it. Offsets stay the way through as long as nothing shifts, because a
+ * search by date is much slower than an offset on some servers (dev central's in-memory one).
  */
-function createSeeking(first: string) {
-  let at: number | null = null;
-  let ids = new Set<string>();
-  let doubled = false;
-  let gaveUp = false;
+function createCheckedPaging(first: string) {
+  /** The last resource read, and every id read at its instant (never read twice). */
+  let last: { at: number; id: string } | null = null;
+  let atLast = new Set<string>();
+  /** The last resource of the last page as central sent it: the page asked one early repeats it. */
+  let lastSent: { at: number; id: string } | null = null;
+  let repeats = false;
+
   return {
-    /** The page without what was already read (at the boundary instant, or before it). */
-    unread(bundle: Bundle): Bundle {
-      if (at === null || !bundle.entry) return bundle;
-      const boundary = at;
-      return {
-        ...bundle,
-        entry: bundle.entry.filter((entry) => {
-          const stamp = stampOf(entry);
-          return !stamp || stamp.at > boundary || (stamp.at === boundary && !ids.has(stamp.id));
-        }),
-      };
+    /** What of a page was not read yet, or null when it shifted (it is then not used). */
+    unread(bundle: Bundle): Bundle | null {
+      const entries = bundle.entry ?? [];
+      const stamps = entries.map(stampOf);
+      if (repeats && lastSent !== null) {
+        const head = stamps[0];
+        if (!head || head.id !== lastSent.id || head.at !== lastSent.at) return null;
+      }
+      // Without an id and lastUpdated on each, or out of order, nothing can be checked: as sent.
+      if (stamps.some((s, i) => s === null || (i > 0 && s.at < stamps[i - 1]!.at))) {
+        last = lastSent = null;
+        atLast = new Set();
+        return bundle;
+      }
+      const sorted = stamps as { at: number; id: string }[];
+      lastSent = sorted.at(-1) ?? lastSent;
+      const kept: typeof entries = [];
+      sorted.forEach((stamp, i) => {
+        if (last !== null && (stamp.at < last.at || (stamp.at === last.at && atLast.has(stamp.id)))) return;
+        if (last === null || stamp.at !== last.at) atLast = new Set();
+        atLast.add(stamp.id);
+        last = stamp;
+        kept.push(entries[i]!);
+      });
+      return kept.length === entries.length ? bundle : { ...bundle, entry: kept };
     },
     /**
-     * Where to go after a page (`read`: as central sent it, `fresh`: what was new in it, `url`:
-     * as fetched, `asAsked`: not made smaller for being too large); null for the server's link.
+     * The page to ask after one: the server's offset link one early when it can be checked, a
+     * search from the last instant read after a shift (`shifted`), the server's link otherwise.
      */
-    after(read: Bundle, fresh: Bundle, url: string, asAsked: boolean): string | null {
-      const stamps = (read.entry ?? []).map(stampOf);
-      const sorted = stamps.every((s, i) => s !== null && (i === 0 || s.at >= stamps[i - 1]!.at));
-      const last = sorted ? stamps.at(-1)?.at : undefined;
-      if (last === undefined || (at !== null && last < at)) {
-        gaveUp = at !== null;
-        return null;
+    next(serverNext: string | null, shifted: boolean, url: string): string | null {
+      repeats = false;
+      if (shifted && last !== null) {
+        const search = new URL(first);
+        const count = new URL(url).searchParams.get('_count');
+        if (count !== null) search.searchParams.set('_count', count);
+        search.searchParams.delete('_offset');
+        search.searchParams.set('_lastUpdated', `ge${new Date(last.at).toISOString()}`);
+        lastSent = null;
+        return search.href;
       }
-      if (last !== at) {
-        at = last;
-        ids = new Set((stamps as { at: number; id: string }[]).filter((s) => s.at === last).map((s) => s.id));
-        doubled = false;
-        gaveUp = false;
-        return seekUrl(first, url, last, null);
-      }
-      // Still at the instant the page started at: a run longer than the page.
-      for (const stamp of stamps) if (stamp!.at === at) ids.add(stamp!.id);
-      const count = Number(new URL(url).searchParams.get('_count'));
-      const helps = asAsked && (!doubled || (fresh.entry ?? []).length > 0);
-      if (gaveUp || !helps || new URL(url).searchParams.has('_offset') || !(count > 0) || count >= MAX_SEEK_COUNT) {
-        gaveUp = true;
-        return null;
-      }
-      doubled = true;
-      return seekUrl(first, url, at, Math.min(MAX_SEEK_COUNT, count * 2));
+      if (serverNext === null || lastSent === null || !new URL(serverNext).searchParams.has('_offset'))
+        return serverNext;
+      const link = new URL(serverNext);
+      const offset = Number(link.searchParams.get('_offset'));
+      const count = Number(link.searchParams.get('_count'));
+      if (!(offset >= 1) || !(count >= 2)) return serverNext;
+      link.searchParams.set('_offset', String(offset - 1));
+      repeats = true;
+      return link.href;
     },
   };
 }
-
-/** The search from `at` on, with the page size just read (or `count`), no offset. */
-function seekUrl(first: string, asked: string, at: number, count: number | null): string {
-  const url = new URL(first);
-  // The page size of the page just read: smaller than asked when a page was too large.
-  const size = count ?? new URL(asked).searchParams.get('_count');
-  if (size !== null) url.searchParams.set('_count', String(size));
-  url.searchParams.delete('_offset');
-  url.searchParams.set('_lastUpdated', `ge${new Date(at).toISOString()}`);
-  return url.href;
-}
-
-/**
- * The largest page a seek asks for when more resources than a page share one instant; within a
- * longer run, the server's offsets are followed.
- */
-export const MAX_SEEK_COUNT = 2_000;
 
 /** Central's clock: the answer's Date header, else the Bundle's meta.lastUpdated. */
 function centralClock(date: string | null, bundle: Bundle): number | null {
@@ -217,20 +209,23 @@ export async function* readPages(first: string, options: PageReadOptions): Async
   const base = new URL(first);
   const seen = new Set<string>();
   let read = 0;
-  const seeking = options.sortedByLastUpdated ? createSeeking(first) : null;
+  const checked = options.sortedByLastUpdated ? createCheckedPaging(first) : null;
   let pending: Promise<{ page: Page; url: string }> | null = fetchPageWithin(first, options);
-  let asked = first;
   while (pending) {
-    const { page: read_, url }: { page: Page; url: string } = await pending;
-    const page = seeking ? { ...read_, bundle: seeking.unread(read_.bundle) } : read_;
+    const { page: sent, url }: { page: Page; url: string } = await pending;
+    const unread: Bundle | null = checked ? checked.unread(sent.bundle) : sent.bundle;
+    const page: Page = { ...sent, bundle: unread ?? { ...sent.bundle, entry: [] } };
     seen.add(url);
     read++;
-    let next = nextLink(page.bundle, base);
-    // Only an offset link shifts; an opaque one (HAPI's held results, a cursor) pages a snapshot.
-    if (seeking && next !== null && new URL(next).searchParams.has('_offset'))
-      next = seeking.after(read_.bundle, page.bundle, url, url === asked) ?? next;
-    if (next !== null) asked = next;
-    const cyclic = next !== null && seen.has(next);
+    let next = nextLink(sent.bundle, base);
+    // Only an offset link shifts (checked.next leaves an opaque one, such as HAPI's held results
+    // or a cursor, as it is: those page a snapshot).
+    if (checked) next = checked.next(next, unread === null, url);
+    // After a shift the search begins again from where it was read to: what it asks may repeat
+    // what was asked before central changed, which is no cycle of central's links (maxPages
+    // still bounds the reading).
+    if (unread === null) seen.clear();
+    const cyclic: boolean = next !== null && seen.has(next);
     pending = next !== null && !cyclic && read < options.limits.maxPages ? fetchPageWithin(next, options) : null;
     pending?.catch(() => undefined); // awaited on the next turn, where a failure is thrown
     yield page; // this page is good: kept before the search stops

@@ -98,7 +98,8 @@ describe('readPages over a server paging by offset, sorted by _lastUpdated', () 
         // Resources at a few instants (long runs at one instant included), a page size, and
         // changes between pages: delete or update the resource at some position.
         fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 40 }),
-        fc.integer({ min: 1, max: 7 }),
+        // At least two a page: a page of one (only after a too-large shrink to one) cannot repeat the last.
+        fc.integer({ min: 2, max: 7 }),
         fc.array(fc.tuple(fc.integer({ min: 1, max: 12 }), fc.nat(), fc.boolean()), { maxLength: 4 }),
         async (instants, pageSize, edits) => {
           const initial = instants.map((slot, i) => ({ id: `c-${i}`, at: start + slot * 1000 }));
