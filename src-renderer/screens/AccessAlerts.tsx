@@ -1,11 +1,13 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect } from 'react';
 import type { AccessAlertQueue } from '../../src-shared/ipc/contract.ts';
 import { useAccessAlertsStore } from '../stores/access-alerts.ts';
 import { ErrorAlert } from './ErrorAlert.tsx';
+import { ReviewForm } from './ReviewForm.tsx';
+import { formatDateTime } from '../format.ts';
 
 type Alert = AccessAlertQueue['alerts'][number];
 
-const time = (ms: number) => new Date(ms).toLocaleString();
+const time = (ms: number) => formatDateTime(ms);
 
 /** What happened, in words: counts and windows only; the patient is named only for a family-name alert. */
 function whatHappened(alert: Alert): string {
@@ -21,14 +23,6 @@ function whatHappened(alert: Alert): string {
 
 function AlertItem({ alert }: { alert: Alert }) {
   const markReviewed = useAccessAlertsStore((state) => state.markReviewed);
-  const [comment, setComment] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    if (comment.trim() === '') return setError('Write a comment for the review.');
-    const failure = await markReviewed(alert.alertId, comment);
-    setError(failure ? failure.message : null);
-  };
   const headingId = `alert-${alert.alertId}`;
   return (
     <article className="panel review-item" aria-labelledby={headingId}>
@@ -43,23 +37,10 @@ function AlertItem({ alert }: { alert: Alert }) {
           <dd>{time(alert.raisedAt)}</dd>
         </div>
       </dl>
-      <form onSubmit={(event) => void submit(event)} noValidate>
-        <div className="field">
-          <label htmlFor={`alert-comment-${alert.alertId}`}>Review comment</label>
-          <textarea
-            id={`alert-comment-${alert.alertId}`}
-            className="input"
-            rows={2}
-            maxLength={2000}
-            value={comment}
-            onChange={(e) => setComment(e.target.value)}
-          />
-        </div>
-        <button type="submit" className="button">
-          Mark reviewed
-        </button>
-      </form>
-      {error && <ErrorAlert label="Not saved:" message={error} />}
+      <ReviewForm
+        inputId={`alert-comment-${alert.alertId}`}
+        review={(comment) => markReviewed(alert.alertId, comment)}
+      />
     </article>
   );
 }

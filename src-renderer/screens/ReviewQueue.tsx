@@ -1,7 +1,8 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect } from 'react';
 import type { BreakGlassReviewQueue } from '../../src-shared/ipc/contract.ts';
 import { useReviewQueueStore } from '../stores/review-queue.ts';
 import { ErrorAlert } from './ErrorAlert.tsx';
+import { ReviewForm } from './ReviewForm.tsx';
 import { formatDateTime } from '../format.ts';
 
 type Item = BreakGlassReviewQueue['items'][number];
@@ -27,15 +28,7 @@ const minutesBetween = (a: number, b: number) => Math.max(0, Math.round((b - a) 
 
 function ReviewItem({ item }: { item: Item }) {
   const markReviewed = useReviewQueueStore((state) => state.markReviewed);
-  const [comment, setComment] = useState('');
-  const [error, setError] = useState<string | null>(null);
   const ended = item.endedAt ?? null;
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    if (comment.trim() === '') return setError('Write a comment for the review.');
-    const failure = await markReviewed(item.grantId, comment);
-    setError(failure ? failure.message : null);
-  };
   const headingId = `review-${item.grantId}`;
   return (
     <article className="panel review-item" aria-labelledby={headingId}>
@@ -72,23 +65,7 @@ function ReviewItem({ item }: { item: Item }) {
           </dd>
         </div>
       </dl>
-      <form onSubmit={(event) => void submit(event)} noValidate>
-        <div className="field">
-          <label htmlFor={`comment-${item.grantId}`}>Review comment</label>
-          <textarea
-            id={`comment-${item.grantId}`}
-            className="input"
-            rows={2}
-            maxLength={2000}
-            value={comment}
-            onChange={(e) => setComment(e.target.value)}
-          />
-        </div>
-        <button type="submit" className="button">
-          Mark reviewed
-        </button>
-      </form>
-      {error && <ErrorAlert label="Not saved:" message={error} />}
+      <ReviewForm inputId={`comment-${item.grantId}`} review={(comment) => markReviewed(item.grantId, comment)} />
     </article>
   );
 }
