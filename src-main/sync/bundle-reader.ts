@@ -27,7 +27,7 @@ export async function readBundle(
   limits: { maxResponseBytes: number; maxAttachmentBytes: number },
   what: string,
   streamedAbove = STREAMED_ABOVE_CHARS,
-): Promise<unknown> {
+): Promise<{ bundle: unknown; streamed: boolean }> {
   const announced = Number(response.headers.get('content-length'));
   let stream = Number.isFinite(announced) && announced > streamedAbove ? streamedBundle(limits, what) : null;
   let text = '';
@@ -44,9 +44,9 @@ export async function readBundle(
       text = '';
     }
   }
-  if (stream) return stream.end();
+  if (stream) return { bundle: stream.end(), streamed: true };
   try {
-    return JSON.parse(text) as unknown;
+    return { bundle: JSON.parse(text) as unknown, streamed: false };
   } catch {
     throw notJsonError(what);
   }

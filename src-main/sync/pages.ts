@@ -148,7 +148,14 @@ function centralClock(date: string | null, bundle: Bundle): number | null {
   return Number.isNaN(stamped) ? null : stamped;
 }
 
-async function fetchPage(url: string, options: PageReadOptions): Promise<Page> {
+/** A page as read, and whether it was large enough to be read as a stream (bundle-reader.ts). */
+interface FetchedPage {
+  page: Page;
+  url: string;
+  streamed: boolean;
+}
+
+async function fetchPage(url: string, options: PageReadOptions): Promise<Omit<FetchedPage, 'url'>> {
   return fetchAndReadWithRetry(
     url,
     {
@@ -170,13 +177,17 @@ async function fetchPage(url: string, options: PageReadOptions): Promise<Page> {
           response.status,
         );
       }
-      const bundle = (await readBundle(response, options.limits, `${options.what} page`)) as Bundle | null;
+      const read = await readBundle(response, options.limits, `${options.what} page`);
+      const bundle = read.bundle as Bundle | null;
       if (!bundle || typeof bundle !== 'object' || bundle.resourceType !== 'Bundle')
         throw new SyncHttpError(
           'malformed-response',
           `The central FHIR API sent a ${options.what} page that is not a Bundle.`,
         );
-      return { bundle, centralNow: centralClock(response.headers.get('date'), bundle) };
+      return {
+        page: { bundle, centralNow: centralClock(response.headers.get('date'), bundle) },
+        streamed: read.streamed,
+      };
     },
   );
 }
@@ -186,10 +197,10 @@ async function fetchPage(url: string, options: PageReadOptions): Promise<Page> {
  * when its link carries one (central's next links keep the offset, so nothing is skipped); a
  * single resource over the cap, or a link central made opaque, stops the search.
  */
-async function fetchPageWithin(url: string, options: PageReadOptions): Promise<{ page: Page; url: string }> {
+async function fetchPageWithin(url: string, options: PageReadOptions): Promise<FetchedPage> {
   for (let current = url; ;) {
     try {
-      return { page: await fetchPage(current, options), url: current };
+      return { ...(await fetchPage(current, options)), url: current };
     } catch (error) {
       const parsed = new URL(current);
       const count = Number(parsed.searchParams.get('_count'));
@@ -201,18 +212,58 @@ async function fetchPageWithin(url: string, options: PageReadOptions): Promise<{
 }
 
 /**
- * The pages of a search, one ahead. A next link seen before (a Bundle pointing to itself, or a
- * cycle) is 'cyclic-paging'; past `limits.maxPages` pages the search ends for this round, and the
- * next round goes on from the cursor the stored pages reached.
+ * The page an offset server links to after `url` (the same search, `_offset` moved on by its
+ * `_count`), as the checked paging would ask it (one early), or null when `url` has no count to
+ * go by. A guess: it is only used when the page's real next link turns out the same.
+ */
+export function offsetPageAfter(url: string, oneEarly: boolean): string | null {
+  const guess = new URL(url);
+  const count = Number(guess.searchParams.get('_count'));
+  const offset = Number(guess.searchParams.get('_offset') ?? 0);
+  if (!Number.isInteger(count) || count < 2 || !Number.isInteger(offset) || offset < 0) return null;
+  guess.searchParams.set('_offset', String(offset + count - (oneEarly ? 1 : 0)));
+  return guess.href;
+}
+
+/** The same request whatever the order of its parameters. */
+function sameRequest(a: string, b: string): boolean {
+  const normal = (href: string) => {
+    const url = new URL(href);
+    url.searchParams.sort();
+    return url.href;
+  };
+  return normal(a) === normal(b);
+}
+
+/**
+ * The pages of a search, read ahead. The next page is asked for as soon as its link is known.
+ * And while it comes, the one after it is asked too, where that link can be told in advance (an
+ * offset server's, offsetPageAfter): with one request at a time central waits for each answer to
+ * travel and be read before it is asked again, and the pull fell to about 60% of a plain fetch
+ * loop (issue 14); with two, central always has the next one. The guess is used only when it is
+ * the link the page then gives; a server whose links differ is not guessed for again in this
+ * search (so it is asked at most one page more than it links to). Never after a page large enough
+ * to be streamed: two such pages arriving at once would double what the reader holds.
+ *
+ * A next link seen before (a Bundle pointing to itself, or a cycle) is 'cyclic-paging'; past
+ * `limits.maxPages` pages the search ends for this round, and the next round goes on from the
+ * cursor the stored pages reached.
  */
 export async function* readPages(first: string, options: PageReadOptions): AsyncGenerator<Page> {
   const base = new URL(first);
   const seen = new Set<string>();
   let read = 0;
   const checked = options.sortedByLastUpdated ? createCheckedPaging(first) : null;
-  let pending: Promise<{ page: Page; url: string }> | null = fetchPageWithin(first, options);
+  const ask = (url: string) => {
+    const fetched = fetchPageWithin(url, options);
+    fetched.catch(() => undefined); // awaited on a later turn (or dropped), where a failure is thrown
+    return { url, fetched };
+  };
+  let pending: ReturnType<typeof ask> | null = ask(first);
+  let ahead: ReturnType<typeof ask> | null = null;
+  let guessing = true;
   while (pending) {
-    const { page: sent, url }: { page: Page; url: string } = await pending;
+    const { page: sent, url, streamed }: FetchedPage = await pending.fetched;
     const unread: Bundle | null = checked ? checked.unread(sent.bundle) : sent.bundle;
     const page: Page = { ...sent, bundle: unread ?? { ...sent.bundle, entry: [] } };
     seen.add(url);
@@ -226,8 +277,15 @@ export async function* readPages(first: string, options: PageReadOptions): Async
     // still bounds the reading).
     if (unread === null) seen.clear();
     const cyclic: boolean = next !== null && seen.has(next);
-    pending = next !== null && !cyclic && read < options.limits.maxPages ? fetchPageWithin(next, options) : null;
-    pending?.catch(() => undefined); // awaited on the next turn, where a failure is thrown
+    const goesOn = next !== null && !cyclic && read < options.limits.maxPages;
+    const guessed: ReturnType<typeof ask> | null = ahead;
+    ahead = null;
+    if (guessed && goesOn && !sameRequest(guessed.url, next!) && unread !== null) guessing = false;
+    pending = !goesOn ? null : guessed && sameRequest(guessed.url, next!) ? guessed : ask(next!);
+    if (pending && guessing && !streamed && read + 1 < options.limits.maxPages) {
+      const after = offsetPageAfter(pending.url, checked !== null);
+      if (after !== null && !seen.has(after)) ahead = ask(after);
+    }
     yield page; // this page is good: kept before the search stops
     if (cyclic)
       throw new SyncHttpError(

@@ -80,14 +80,9 @@ describe('readBundle: a large page parsed as a stream, entry by entry', () => {
     await fc.assert(
       fc.asyncProperty(bundle, fc.array(fc.nat(), { maxLength: 6 }), fc.boolean(), async (value, cuts, announce) => {
         const text = JSON.stringify(value);
-        const streamed = await readBundle(
-          answer(new TextEncoder().encode(text), cuts, announce),
-          LIMITS,
-          'test page',
-          0,
-        );
+        const read = await readBundle(answer(new TextEncoder().encode(text), cuts, announce), LIMITS, 'test page', 0);
         // Against JSON.parse of the same text (JSON has no -0, no undefined: not the value itself).
-        expect(streamed).toEqual(kept(JSON.parse(text) as typeof value));
+        expect(read).toEqual({ bundle: kept(JSON.parse(text) as typeof value), streamed: true });
       }),
       { numRuns: 200 },
     );
@@ -96,7 +91,13 @@ describe('readBundle: a large page parsed as a stream, entry by entry', () => {
   it('switches to the stream mid-answer when an unannounced page grows past the threshold', async () => {
     const value = { resourceType: 'Bundle', entry: [{ resource: note('a', 'QUJD'.repeat(100)) }] };
     const body = new TextEncoder().encode(JSON.stringify(value));
-    const streamed = await readBundle(answer(body, [10, 20, 500]), LIMITS, 'test page', 64);
+    const { bundle: streamed, streamed: wasStreamed } = await readBundle(
+      answer(body, [10, 20, 500]),
+      LIMITS,
+      'test page',
+      64,
+    );
+    expect(wasStreamed).toBe(true);
     expect(streamed).toEqual(kept(value));
     // Withheld: the data is gone, the mark and size are there.
     const attachment = (streamed as ReturnType<typeof kept>).entry[0]!.resource as ReturnType<typeof note>;
@@ -106,7 +107,7 @@ describe('readBundle: a large page parsed as a stream, entry by entry', () => {
   it('gives small pages to JSON.parse unchanged (attachments are withheld later, by preparePage)', async () => {
     const value = { resourceType: 'Bundle', entry: [{ resource: note('a', 'QUJD'.repeat(100)) }], other: 1 };
     const body = new TextEncoder().encode(JSON.stringify(value));
-    expect(await readBundle(answer(body, [7]), LIMITS, 'test page')).toEqual(value);
+    expect(await readBundle(answer(body, [7]), LIMITS, 'test page')).toEqual({ bundle: value, streamed: false });
   });
 
   it('refuses what is not JSON, cut short or followed by more, as not JSON, in both paths', async () => {

@@ -57,12 +57,21 @@ describe('preparePage: how far a page moves the pull cursor', () => {
  * as they are when it is asked), over resources that central changes between two pages: a
  * resource deleted, or updated (it moves to the end), while the pull pages.
  */
-function offsetServer(initial: { id: string; at: number }[], changes: Map<number, (rows: Row[]) => void>) {
+function offsetServer(
+  initial: { id: string; at: number }[],
+  changes: Map<number, (rows: Row[]) => void>,
+  delays: readonly number[] = [],
+) {
   const rows: Row[] = initial.map((row) => ({ ...row }));
   let asked = 0;
+  let served = 0;
   const fetch: typeof globalThis.fetch = async (input) => {
-    changes.get(asked)?.(rows);
-    asked++;
+    // Two pages may be asked at once (read ahead): each answered after its own delay, so a later
+    // one may be answered first, as by a server with several connections.
+    const ticket = asked++;
+    for (let tick = 0; tick < (delays[ticket % Math.max(1, delays.length)] ?? 0); tick++) await Promise.resolve();
+    changes.get(served)?.(rows);
+    served++;
     const url = new URL(String(input));
     const from = url.searchParams.get('_lastUpdated');
     const count = Number(url.searchParams.get('_count'));
@@ -101,7 +110,8 @@ describe('readPages over a server paging by offset, sorted by _lastUpdated', () 
         // At least two a page: a page of one (only after a too-large shrink to one) cannot repeat the last.
         fc.integer({ min: 2, max: 7 }),
         fc.array(fc.tuple(fc.integer({ min: 1, max: 12 }), fc.nat(), fc.boolean()), { maxLength: 4 }),
-        async (instants, pageSize, edits) => {
+        fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 8 }),
+        async (instants, pageSize, edits, delays) => {
           const initial = instants.map((slot, i) => ({ id: `c-${i}`, at: start + slot * 1000 }));
           const changed = new Set<string>();
           const changes = new Map<number, (rows: Row[]) => void>();
@@ -114,7 +124,7 @@ describe('readPages over a server paging by offset, sorted by _lastUpdated', () 
               else rows[index]!.at = start + 3_600_000 + n;
             }),
           );
-          const server = offsetServer(initial, changes);
+          const server = offsetServer(initial, changes, delays);
           const read: string[] = [];
           const url = `https://central.example/fhir/R4/Condition?_sort=_lastUpdated&_count=${pageSize}`;
           for await (const page of readPages(url, {
@@ -137,5 +147,91 @@ describe('readPages over a server paging by offset, sorted by _lastUpdated', () 
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+/**
+ * Reading ahead (issue 14): with one request at a time central waited for every answer to travel
+ * and be read before it was asked again, and the pull reached about 60% of a plain fetch loop.
+ */
+describe('readPages: the page after next is asked while the next one comes', () => {
+  /** A server of `total` Conditions paged by offset (links as Medplum makes them), or by opaque token. */
+  function countingServer(total: number, links: 'offset' | 'opaque', pad = 0) {
+    const stats = { asked: [] as string[], inFlight: 0, maxInFlight: 0, inFlightAtAnswer: [] as number[] };
+    const fetch: typeof globalThis.fetch = async (input) => {
+      const url = new URL(String(input));
+      stats.asked.push(url.search);
+      stats.inFlight++;
+      stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      const count = Number(url.searchParams.get('_count') ?? 3);
+      const offset = Number(url.searchParams.get('_offset') ?? url.searchParams.get('_getpagesoffset') ?? 0);
+      const ids = Array.from({ length: total }, (_, i) => i).slice(offset, offset + count);
+      const next = new URL(url.origin + url.pathname);
+      if (links === 'offset') {
+        next.search = url.search;
+        next.searchParams.set('_offset', String(offset + count));
+      } else {
+        next.searchParams.set('_getpages', 'held-1');
+        next.searchParams.set('_getpagesoffset', String(offset + count));
+        next.searchParams.set('_count', String(count));
+      }
+      const bundle = {
+        resourceType: 'Bundle',
+        ...(offset + count < total ? { link: [{ relation: 'next', url: next.href }] } : {}),
+        entry: ids.map((i) => ({
+          resource: {
+            resourceType: 'Condition',
+            id: `c-${i}`,
+            meta: { lastUpdated: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString() },
+            ...(pad > 0 && i === 0 ? { note: [{ text: 'x'.repeat(pad) }] } : {}),
+          },
+        })),
+      };
+      stats.inFlightAtAnswer.push(stats.inFlight);
+      stats.inFlight--;
+      return new Response(JSON.stringify(bundle), { headers: { 'content-type': 'application/fhir+json' } });
+    };
+    return { fetch, stats };
+  }
+
+  async function readAll(fetch: typeof globalThis.fetch, pageSize: number): Promise<string[]> {
+    const read: string[] = [];
+    const url = `https://central.example/fhir/R4/Condition?_sort=_lastUpdated&_count=${pageSize}`;
+    for await (const page of readPages(url, {
+      accessToken: 't',
+      allowLoopbackHttp: false,
+      what: 'Condition pull',
+      limits: { ...DEFAULT_PAGE_LIMITS, maxPages: 1000 },
+      fetch,
+      sortedByLastUpdated: true,
+    }))
+      for (const entry of page.bundle.entry ?? []) read.push((entry.resource as { id: string }).id);
+    return read;
+  }
+
+  const ids = (n: number) => Array.from({ length: n }, (_, i) => `c-${i}`);
+
+  it('keeps two pages asked of an offset server, and asks at most one page more than the search has', async () => {
+    const server = countingServer(100, 'offset');
+    expect(await readAll(server.fetch, 10)).toEqual(ids(100));
+    expect(server.stats.maxInFlight).toBe(2);
+    // 11 pages of 10 (each asked one early, repeating the last one read), and one guess past the end.
+    expect(server.stats.asked.length).toBeLessThanOrEqual(12);
+  });
+
+  it('stops guessing for a server whose links are not offsets (HAPI held results): one page more at most', async () => {
+    const server = countingServer(100, 'opaque');
+    expect(await readAll(server.fetch, 10)).toEqual(ids(100));
+    // 10 pages, and one guess (after the first page's link, which is no offset of the search).
+    expect(server.stats.asked.length).toBeLessThanOrEqual(10 + 1);
+  });
+
+  it('asks nothing ahead after a page large enough to be read as a stream', async () => {
+    // The first page carries a 9 MB note: its answer is streamed, and the page after it is asked
+    // alone (two such pages at once would double what the reader holds).
+    const server = countingServer(6, 'offset', 9 * 1048576);
+    expect(await readAll(server.fetch, 3)).toEqual(ids(6));
+    expect(server.stats.inFlightAtAnswer[1]).toBe(1);
   });
 });
