@@ -9,6 +9,7 @@ import { LockingSoonDialog } from './LockingSoonDialog.tsx';
 import { PatientPane } from './PatientPane.tsx';
 import { ReviewQueue } from './ReviewQueue.tsx';
 import { AccessAlerts } from './AccessAlerts.tsx';
+import { RestrictedConflicts } from './RestrictedConflicts.tsx';
 import { SettingsPanel } from './SettingsPanel.tsx';
 import { EmergencyBanner } from './EmergencyBanner.tsx';
 import { useChartStore } from '../stores/chart.ts';
@@ -206,6 +207,7 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
         <main className="screen workspace">
           <ReviewQueue />
           <AccessAlerts />
+          <RestrictedConflicts />
         </main>
       ) : user?.role === 'itAdmin' ? (
         <main className="screen workspace">
