@@ -16,6 +16,7 @@ const READS: Readonly<Record<string, AuditInput['action']>> = {
   'chart.read': 'patient.read',
   'chart.readNote': 'patient.read',
   'breakGlass.reviewQueue': 'audit.read',
+  'breakGlass.reviewHistory': 'audit.read',
   'alerts.queue': 'audit.read',
   'sync.conflicts': 'patient.read',
   // The privacy officer reads both versions of each restricted conflict: a read of that patient.
@@ -32,10 +33,10 @@ const WRITES: Readonly<Record<string, AuditInput['action']>> = {
 
 /**
  * Channels whose success the room audits itself, in the transaction of the change (the privacy
- * officer's decision on a restricted conflict: sync.conflictDecision with its comment); their
- * refusals are audited here like any other.
+ * officer's decision on a restricted conflict: sync.conflictDecision with its comment; an export
+ * of the review history, with its count); their refusals are audited here like any other.
  */
-const SELF_AUDITED = new Set(['sync.decideRestrictedConflict']);
+const SELF_AUDITED = new Set(['sync.decideRestrictedConflict', 'breakGlass.exportReviews']);
 
 const REFUSALS = new Set(['LOCKED', 'UNAUTHENTICATED', 'FORBIDDEN']);
 
