@@ -10,6 +10,7 @@ import { PatientPane } from './PatientPane.tsx';
 import { ReviewQueue } from './ReviewQueue.tsx';
 import { AccessAlerts } from './AccessAlerts.tsx';
 import { RestrictedConflicts } from './RestrictedConflicts.tsx';
+import { ReviewHistory } from './ReviewHistory.tsx';
 import { SettingsPanel } from './SettingsPanel.tsx';
 import { EmergencyBanner } from './EmergencyBanner.tsx';
 import { useChartStore } from '../stores/chart.ts';
@@ -206,6 +207,7 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
       {user?.role === 'privacyOfficer' ? (
         <main className="screen workspace">
           <ReviewQueue />
+          <ReviewHistory />
           <AccessAlerts />
           <RestrictedConflicts />
         </main>

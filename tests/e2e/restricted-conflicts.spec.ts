@@ -3,8 +3,11 @@
  * central: a nurse's allergy edit under emergency access meets a newer version at central; the
  * grant expires, so the conflict is restricted for her and goes to the privacy officer, who sees
  * whose change, the patient and both versions, and releases it with a comment; central then holds
- * the nurse's change. axe on the officer's screen.
+ * the nurse's change. Then issue 16's review history: the emergency access reviewed, found in the
+ * history with its reviewer and comment, filtered, and exported by the main process. axe on the
+ * officer's screen.
  */
+import fs from 'node:fs';
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { fhirFetch, signIn, type Central } from '../support/central.ts';
 import {
@@ -47,7 +50,7 @@ async function signInWithNewPin(page: Page, context: BrowserContext, username: s
 
 type Json = Record<string, unknown>;
 
-test('164.312(a)(1) 164.312(c)(1): a conflict made under emergency access goes to the privacy officer once the access ends, who releases it', async ({
+test('164.312(a)(1) 164.312(c)(1): a conflict made under emergency access goes to the privacy officer once the access ends, who releases it; 164.312(b): the review history, filtered and exported', async ({
   page,
   context,
 }) => {
@@ -136,4 +139,38 @@ test('164.312(a)(1) 164.312(c)(1): a conflict made under emergency access goes t
       { timeout: 30_000, intervals: [1000] },
     )
     .toBe('low');
+
+  await test.step('the emergency access is reviewed, then found in the history, filtered, and exported', async () => {
+    const REVIEW = 'Synthetic: genuine emergency, confirmed with the charge nurse.';
+    const queue = page.getByRole('region', { name: 'Break-glass review' });
+    const access = queue.getByRole('article', { name: new RegExp(patient.name) });
+    await access.getByLabel('Review comment').fill(REVIEW);
+    await access.getByRole('button', { name: 'Mark reviewed' }).click();
+    await expect(queue.getByText('No emergency access waits for review.')).toBeVisible();
+
+    const history = page.getByRole('region', { name: 'Review history' });
+    const row = history.getByRole('row', { name: new RegExp(patient.name) });
+    await expect(row).toContainText(`Reviewed by ${officer.displayName}`);
+    await expect(row).toContainText(REVIEW);
+    await expect(row).toContainText(nurse.displayName);
+
+    const filters = history.getByRole('form', { name: 'Filter review history' });
+    await filters.getByLabel('Status').selectOption('awaiting');
+    await filters.getByRole('button', { name: 'Show' }).click();
+    await expect(history.getByText('No emergency access matches these filters.')).toBeVisible();
+    await filters.getByLabel('Status').selectOption('reviewed');
+    await filters.getByLabel('User').selectOption({ label: nurse.displayName });
+    await filters.getByRole('button', { name: 'Show' }).click();
+    await expect(row).toBeVisible();
+    await expectNoAxeViolations(page);
+
+    await history.getByRole('button', { name: 'Export CSV' }).click();
+    const saved = history.getByRole('status').filter({ hasText: 'Exported 1 emergency access to' });
+    await expect(saved).toBeVisible();
+    const file = ((await saved.textContent()) ?? '').replace(/^Exported 1 emergency access to /, '').trim();
+    const csv = fs.readFileSync(file, 'utf8');
+    expect(csv).toContain(patient.name);
+    expect(csv).toContain(REVIEW);
+    expect(csv.trim().split('\r\n')).toHaveLength(2);
+  });
 });
