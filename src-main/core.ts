@@ -118,7 +118,15 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
   const alerts = createAccessAlerts({ db, trail, policy: policy.alerts, clock, logger });
   const watchedTrail = () => alerts.watch(trail());
 
-  const breakGlass = createBreakGlass({ db, trail: watchedTrail, policy: policy.breakGlass, clock, timers, logger });
+  const breakGlass = createBreakGlass({
+    db,
+    trail: watchedTrail,
+    policy: policy.breakGlass,
+    clock,
+    timers,
+    logger,
+    exportsDir: ports.paths.exportsDir,
+  });
   const sessions = createSessionManager({
     db,
     trail: watchedTrail,
@@ -179,7 +187,15 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
         central: workstation.ready ? policy.central : undefined,
         accessToken: () => sessions.accessToken(),
       }),
-      ...createSyncHandlers({ db, engine: () => sync, clock, displayNameOf, authorize }),
+      ...createSyncHandlers({
+        db,
+        engine: () => sync,
+        clock,
+        displayNameOf,
+        authorize,
+        trail: watchedTrail,
+        activeGrants: (userId) => breakGlass.activeGrants(userId),
+      }),
       ...createBreakGlassHandlers(() => breakGlass, sessions),
       ...createAlertHandlers(() => alerts),
     },

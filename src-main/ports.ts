@@ -93,6 +93,11 @@ export interface AuthBrowser {
 export interface Paths {
   /** Machine-wide folder holding the encrypted cache and its sidecar files. */
   dataDir: string;
+  /**
+   * The signed-in person's folder for exports the app writes for them (the review history): the
+   * OS downloads folder in the shells. None: such exports are refused.
+   */
+  exportsDir?: string;
 }
 
 export interface Ports {

@@ -70,6 +70,11 @@ export interface WebHostOptions {
   logger?: Logger;
   /** Tests: a clock they can move forward (WebHost.advanceTime); default the system clock. */
   shiftableTime?: boolean;
+  /**
+   * Where the core writes exports for the person signed in (the review history); default an
+   * `exports` folder beside the data folder (the window cannot write files itself).
+   */
+  exportsDir?: string;
 }
 
 export interface WebHost {
@@ -260,7 +265,10 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     keyStore: createKeytarKeyStore(),
     clock: time ?? systemClock,
     ...(time ? { timers: time } : {}),
-    paths: { dataDir: path.resolve(options.dataDir) },
+    paths: {
+      dataDir: path.resolve(options.dataDir),
+      exportsDir: path.resolve(options.exportsDir ?? path.join(path.dirname(path.resolve(options.dataDir)), 'exports')),
+    },
     policy,
     policySource: options.policySource ?? 'the development web host',
     logger,

@@ -126,6 +126,8 @@ const SHAPES: Record<string, Shape> = {
   'audit.export': other(TYPES.export, own('audit-export'), 'R'),
   'audit.purge': other(TYPES.app, own('audit-purge'), 'D'),
   'sync.retryHeld': other(TYPES.app, own('sync-retry-held'), 'U'),
+  // The privacy officer released or discarded a change its clinician may no longer decide.
+  'sync.conflictDecision': other(TYPES.app, own('restricted-conflict-decision'), 'U'),
   'audit.retryRefused': other(TYPES.app, own('audit-retry-refused'), 'U'),
   'audit.rollbackDetected': other(TYPES.alert, own('audit-rollback-detected'), 'E'),
   'audit.rollbackAccepted': other(TYPES.alert, own('audit-rollback-accepted'), 'U'),
@@ -167,6 +169,7 @@ const LABELS: Readonly<Record<string, string>> = {
   'audit.read': 'audit trail read through',
   'audit.export': 'audit trail exported',
   'sync.retryHeld': 'held changes retried',
+  'sync.conflictDecision': 'restricted sync conflict decided',
   'audit.retryRefused': 'audit entries refused by central sent again',
   'audit.rollbackDetected': 'audit trail rollback detected',
   'audit.rollbackAccepted': 'audit trail rollback accepted',

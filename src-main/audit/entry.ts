@@ -35,6 +35,7 @@ export const AUDIT_ACTIONS = [
   'audit.read',
   'audit.export',
   'sync.retryHeld',
+  'sync.conflictDecision',
   'audit.retryRefused',
   'audit.rollbackDetected',
   'audit.rollbackAccepted',
@@ -56,7 +57,10 @@ export interface AuditInput {
   grantId?: string | null;
   /** A short coded detail: the channel, the lock or end reason, the denial reason. */
   detail?: string | null;
-  /** Break-glass only: the person's written justification. */
+  /**
+   * The person's written justification: a break-glass request's, or the privacy officer's comment
+   * on a decision over another user's change (sync.conflictDecision).
+   */
   justification?: string | null;
 }
 

@@ -134,3 +134,49 @@ export function insertReview(
       .run(review.grantId, review.reviewerId, review.comment, review.reviewedAt).changes !== 0
   );
 }
+
+/** A grant with its review, when there is one (LEFT JOIN break_glass_reviews). */
+export interface GrantWithReviewRow extends GrantRow {
+  reviewer_id: string | null;
+  comment: string | null;
+  reviewed_at: number | null;
+}
+
+export interface GrantFilter {
+  status: 'awaiting' | 'reviewed' | 'all';
+  userId?: string | undefined;
+  /** Started at or after (epoch ms). */
+  from?: number | undefined;
+  /** Started at or before (epoch ms). */
+  to?: number | undefined;
+}
+
+/** Grants as the filter asks, newest first, each with its review or nulls. */
+export function grantsWithReviews(db: Database, filter: GrantFilter): GrantWithReviewRow[] {
+  const where: string[] = [];
+  if (filter.status === 'awaiting') where.push('r.grant_id IS NULL');
+  if (filter.status === 'reviewed') where.push('r.grant_id IS NOT NULL');
+  // Each condition only when its value is given; values always as parameters.
+  const given = (
+    [
+      ['g.user_id = ?', filter.userId],
+      ['g.started_at >= ?', filter.from],
+      ['g.started_at <= ?', filter.to],
+    ] as const
+  ).filter(([, value]) => value !== undefined);
+  where.push(...given.map(([clause]) => clause));
+  const params = given.map(([, value]) => value!);
+  return db
+    .prepare(
+      `SELECT g.*, r.reviewer_id, r.comment, r.reviewed_at FROM break_glass_grants g
+        LEFT JOIN break_glass_reviews r ON r.grant_id = g.id
+        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY g.started_at DESC, g.id`,
+    )
+    .all(...params) as GrantWithReviewRow[];
+}
+
+/** Everyone who holds or held a grant here. */
+export function grantUserIds(db: Database): string[] {
+  return db.prepare('SELECT DISTINCT user_id FROM break_glass_grants ORDER BY user_id').pluck().all() as string[];
+}

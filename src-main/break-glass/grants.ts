@@ -7,6 +7,7 @@
  *   session's end, a lock longer than policy, the app closing), following the session, the view;
  * - review.ts: the privacy officer's queue (with what was viewed under each grant, from the audit
  *   trail), the per-shift alerts, marking a grant reviewed;
+ * - review-history.ts: every grant with its review, filtered, and its audited export;
  * - grant-store.ts: every SQL statement on the capability's own tables.
  *
  * Every read under a grant is audited by the router with the grant's id and reason as purpose of
@@ -14,6 +15,12 @@
  */
 import { createGrantLifecycle, type BreakGlassDeps, type GrantLifecycle } from './lifecycle.ts';
 import { markReviewed, reviewQueue, type ReviewAlert, type ReviewItem } from './review.ts';
+import { exportReviews, reviewHistory } from './review-history.ts';
+import type {
+  BreakGlassReviewHistory,
+  ReviewExportFormat,
+  ReviewHistoryFilter,
+} from '../../src-shared/ipc/channels/break-glass.ts';
 
 export type {
   BreakGlassDeps,
@@ -27,6 +34,12 @@ export type { ReviewAlert, ReviewItem } from './review.ts';
 export interface BreakGlass extends GrantLifecycle {
   reviewQueue(): { items: ReviewItem[]; alerts: ReviewAlert[] };
   markReviewed(grantId: string, reviewer: { userId: string; role: string }, comment: string): void;
+  reviewHistory(filter: ReviewHistoryFilter): BreakGlassReviewHistory;
+  exportReviews(
+    filter: ReviewHistoryFilter,
+    format: ReviewExportFormat,
+    exporter: { userId: string; role: string },
+  ): { path: string; fileName: string; count: number };
 }
 
 export function createBreakGlass(deps: BreakGlassDeps): BreakGlass {
@@ -34,5 +47,7 @@ export function createBreakGlass(deps: BreakGlassDeps): BreakGlass {
     ...createGrantLifecycle(deps),
     reviewQueue: () => reviewQueue(deps),
     markReviewed: (grantId, reviewer, comment) => markReviewed(deps, grantId, reviewer, comment),
+    reviewHistory: (filter) => reviewHistory(deps, filter),
+    exportReviews: (filter, format, exporter) => exportReviews(deps, filter, format, exporter),
   };
 }

@@ -5,7 +5,12 @@ import { CoreError } from '../base/index.ts';
 
 type BreakGlassHandlers = Pick<
   Handlers,
-  'breakGlass.request' | 'breakGlass.end' | 'breakGlass.reviewQueue' | 'breakGlass.markReviewed'
+  | 'breakGlass.request'
+  | 'breakGlass.end'
+  | 'breakGlass.reviewQueue'
+  | 'breakGlass.markReviewed'
+  | 'breakGlass.reviewHistory'
+  | 'breakGlass.exportReviews'
 >;
 
 /**
@@ -47,6 +52,11 @@ export function createBreakGlassHandlers(breakGlass: () => BreakGlass, sessions:
       return {};
     },
     'breakGlass.reviewQueue': () => breakGlass().reviewQueue(),
+    'breakGlass.reviewHistory': (request) => breakGlass().reviewHistory(request),
+    'breakGlass.exportReviews'(request, { session }) {
+      if (!session) throw new CoreError('unauthenticated', 'Sign in to continue.');
+      return breakGlass().exportReviews(request.filter, request.format, { userId: session.userId, role: session.role });
+    },
     'breakGlass.markReviewed'(request, { session }) {
       if (!session) throw new CoreError('unauthenticated', 'Sign in to continue.');
       breakGlass().markReviewed(request.grantId, { userId: session.userId, role: session.role }, request.comment);

@@ -31,6 +31,8 @@ export type GrantEndReason =
   | 'appClosed';
 
 export interface BreakGlassDeps extends ReviewDeps {
+  /** Where the review history's exports are written (review-history.ts); none: unavailable. */
+  exportsDir?: string | undefined;
   timers: Timers;
 }
 

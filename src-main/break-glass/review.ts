@@ -91,7 +91,7 @@ function viewedUnder(deps: ReviewDeps, grantId: string): ReviewItem['viewed'] {
     }));
 }
 
-function reviewItems(deps: ReviewDeps, db: Database, rows: GrantRow[]): ReviewItem[] {
+export function reviewItems(deps: ReviewDeps, db: Database, rows: GrantRow[]): ReviewItem[] {
   const userNames = displayNamesOf(
     db,
     rows.map((row) => row.user_id),

@@ -130,7 +130,7 @@ function start(): void {
     const created = await createCore({
       keyStore: createKeytarKeyStore(),
       clock: systemClock,
-      paths: { dataDir: path.join(app.getPath('userData'), 'vault') },
+      paths: { dataDir: path.join(app.getPath('userData'), 'vault'), exportsDir: app.getPath('downloads') },
       policy,
       policySource,
       logger,

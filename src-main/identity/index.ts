@@ -9,4 +9,11 @@ export { OidcError } from './oidc-errors.ts';
 export { signIn, type SignedInIdentity } from './oidc.ts';
 export { checkOfflineSignIn, checkPin, pinStatus, recordFullSignIn, setPin, type PinCheckResult } from './pin-store.ts';
 export { deleteRefreshToken, loadRefreshToken, refreshStoredSession, storeRefreshToken } from './tokens-store.ts';
-export { displayNamesOf, findUserByUsername, practitionerIdOf, rememberUser, type KnownUser } from './user-store.ts';
+export {
+  displayNamesOf,
+  findUserByUsername,
+  knownUserById,
+  practitionerIdOf,
+  rememberUser,
+  type KnownUser,
+} from './user-store.ts';

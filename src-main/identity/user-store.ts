@@ -43,6 +43,18 @@ export function findUserByUsername(db: Database, username: string): KnownUser | 
   const row = db
     .prepare('SELECT user_id, username, display_name, role, practitioner_id FROM identity_users WHERE username = ?')
     .get(username) as UserRow | undefined;
+  return knownUserOf(row);
+}
+
+/** The known user with this id, or null: who a change was made by, when they are not signed in. */
+export function knownUserById(db: Database, userId: string): KnownUser | null {
+  const row = db
+    .prepare('SELECT user_id, username, display_name, role, practitioner_id FROM identity_users WHERE user_id = ?')
+    .get(userId) as UserRow | undefined;
+  return knownUserOf(row);
+}
+
+function knownUserOf(row: UserRow | undefined): KnownUser | null {
   if (!row) return null;
   const role = Role.safeParse(row.role);
   if (!role.success) return null; // a role this version does not know is never guessed

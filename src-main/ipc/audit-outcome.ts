@@ -16,8 +16,11 @@ const READS: Readonly<Record<string, AuditInput['action']>> = {
   'chart.read': 'patient.read',
   'chart.readNote': 'patient.read',
   'breakGlass.reviewQueue': 'audit.read',
+  'breakGlass.reviewHistory': 'audit.read',
   'alerts.queue': 'audit.read',
   'sync.conflicts': 'patient.read',
+  // The privacy officer reads both versions of each restricted conflict: a read of that patient.
+  'sync.restrictedConflicts': 'patient.read',
 };
 
 /** Channels that change records: audited like reads, as FHIR create or update. */
@@ -28,6 +31,13 @@ const WRITES: Readonly<Record<string, AuditInput['action']>> = {
   'sync.resolveConflict': 'patient.update',
 };
 
+/**
+ * Channels whose success the room audits itself, in the transaction of the change (the privacy
+ * officer's decision on a restricted conflict: sync.conflictDecision with its comment; an export
+ * of the review history, with its count); their refusals are audited here like any other.
+ */
+const SELF_AUDITED = new Set(['sync.decideRestrictedConflict', 'breakGlass.exportReviews']);
+
 const REFUSALS = new Set(['LOCKED', 'UNAUTHENTICATED', 'FORBIDDEN']);
 
 export function requestAuditInput(
@@ -35,7 +45,7 @@ export function requestAuditInput(
   isPhiChannel: boolean,
   purposeOfGrant: (grantId: string) => string | null,
 ): AuditInput | null {
-  if (!isPhiChannel && !WRITES[outcome.channel]) return null;
+  if (!isPhiChannel && !WRITES[outcome.channel] && !SELF_AUDITED.has(outcome.channel)) return null;
   const who = { userId: outcome.userId, role: outcome.role ?? null, patientId: outcome.patientId ?? null };
   if (outcome.outcome === 'ok') {
     const action = READS[outcome.channel] ?? WRITES[outcome.channel];

@@ -53,6 +53,25 @@ export function openConflictRows(db: Database, userId: string): ConflictRow[] {
     .all(userId) as ConflictRow[];
 }
 
+/** Every user's open conflicts, oldest first (the privacy officer's review of restricted ones). */
+export function allOpenConflictRows(db: Database): ConflictRow[] {
+  return db.prepare('SELECT * FROM sync_conflicts WHERE resolved_at IS NULL ORDER BY id').all() as ConflictRow[];
+}
+
+/** Whether a conflict (of this user's, when one is named) exists and is still open. */
+export function conflictStateOf(db: Database, conflictId: number, userId?: string): 'open' | 'resolved' | 'none' {
+  const row = db.prepare('SELECT user_id, resolved_at FROM sync_conflicts WHERE id = ?').get(conflictId) as
+    { user_id: string; resolved_at: number | null } | undefined;
+  if (!row || (userId !== undefined && row.user_id !== userId)) return 'none';
+  return row.resolved_at === null ? 'open' : 'resolved';
+}
+
+/** One open conflict, whoever's it is. */
+export function openConflictRowById(db: Database, conflictId: number): ConflictRow | undefined {
+  return db.prepare('SELECT * FROM sync_conflicts WHERE id = ? AND resolved_at IS NULL').get(conflictId) as
+    ConflictRow | undefined;
+}
+
 /** One of the user's open conflicts. */
 export function openConflictRow(db: Database, conflictId: number, userId: string): ConflictRow | undefined {
   return db

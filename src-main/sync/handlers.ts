@@ -4,15 +4,38 @@ import type { RestrictedSyncConflict, ShownSyncConflict } from '../../src-shared
 import { denialMessage, type AccessDecision } from '../access/index.ts';
 import type { Handlers, ServedPatient, Session } from '../ipc/index.ts';
 import type { Clock } from '../ports.ts';
-import { describeRecord, allergyEditOf, mergedAllergy, readPatientSummary } from '../records/index.ts';
+import { allergyEditOf, mergedAllergy, readPatientSummary } from '../records/index.ts';
 import type { Database } from '../vault/index.ts';
-import { ConflictError, openConflict, openConflicts, resolveConflict, type ConflictRecord } from './conflicts.ts';
+import {
+  ALREADY_DECIDED,
+  ConflictError,
+  openConflict,
+  openConflicts,
+  resolveConflict,
+  wasDecided,
+  type ConflictRecord,
+} from './conflicts.ts';
+import {
+  decideRestrictedConflict,
+  restrictedConflicts,
+  reviewViews,
+  type RestrictedReviewDeps,
+} from './restricted-review.ts';
 import type { SyncEngine } from './engine.ts';
+import { versionFields } from './conflict-fields.ts';
 import { CoreError } from '../base/index.ts';
 
-type SyncHandlers = Pick<Handlers, 'sync.status' | 'sync.now' | 'sync.conflicts' | 'sync.resolveConflict'>;
+type SyncHandlers = Pick<
+  Handlers,
+  | 'sync.status'
+  | 'sync.now'
+  | 'sync.conflicts'
+  | 'sync.resolveConflict'
+  | 'sync.restrictedConflicts'
+  | 'sync.decideRestrictedConflict'
+>;
 
-export interface SyncHandlerDeps {
+export interface SyncHandlerDeps extends RestrictedReviewDeps {
   db: () => Database;
   engine: () => SyncEngine;
   clock: Clock;
@@ -24,12 +47,16 @@ export interface SyncHandlerDeps {
   authorize: (session: Session, action: Permission, patientId: string | null) => AccessDecision;
 }
 
+/** The privacy officer's review is allowed by role alone (the router checked the permission). */
+const BY_ROLE: AccessDecision = Object.freeze({ allowed: true, basis: 'role' });
+
 /** What a conflict shows (both versions, the patient's name) is clinical: the chart's permission. */
 const SHOW: Permission = 'patient.clinical.read';
 const RESOLVE: Permission = 'patient.clinical.write';
 
-/** Where a conflict nobody here may decide goes: it stays queued for the privacy officer or IT. */
-const ROUTED = 'The change waits on this workstation; ask the privacy officer or IT to resolve it.';
+/** Where a conflict its clinician may not decide goes: the privacy officer's queue (restricted-review.ts). */
+const ROUTED =
+  'The change waits on this workstation in the privacy officer\u2019s review queue; they will release or discard it.';
 const RESTRICTED_MESSAGE = `Restricted: you no longer have access to this patient, so this change is not shown. ${ROUTED}`;
 
 function restrictedView(conflict: ConflictRecord): RestrictedSyncConflict {
@@ -37,7 +64,7 @@ function restrictedView(conflict: ConflictRecord): RestrictedSyncConflict {
 }
 
 /** Each patient shown, once, with the decision that let them through and the records shown. */
-function servedPatients(shown: { conflict: ConflictRecord; decision: AccessDecision }[]): ServedPatient[] {
+export function servedPatients(shown: { conflict: ConflictRecord; decision: AccessDecision }[]): ServedPatient[] {
   const byPatient = new Map<string, ServedPatient>();
   for (const { conflict, decision } of shown) {
     if (conflict.patientId === null) continue;
@@ -51,11 +78,7 @@ function servedPatients(shown: { conflict: ConflictRecord; decision: AccessDecis
 
 /** A conflict as the clinician sees it: both versions field by field, as display text. */
 function conflictView(db: Database, conflict: ConflictRecord): ShownSyncConflict {
-  const mine = describeRecord(conflict.mine);
-  const theirs = conflict.theirs ? describeRecord(conflict.theirs) : null;
-  const labels = [...new Set([...mine.fields.map((f) => f.label), ...(theirs?.fields.map((f) => f.label) ?? [])])];
-  const valueOf = (description: typeof mine | null, label: string) =>
-    description?.fields.find((f) => f.label === label)?.value ?? null;
+  const { what, fields } = versionFields(conflict);
   const allergy = AllergyIntolerance.safeParse(conflict.mine);
   return {
     id: conflict.id,
@@ -64,12 +87,9 @@ function conflictView(db: Database, conflict: ConflictRecord): ShownSyncConflict
     resourceId: conflict.resourceId,
     patientId: conflict.patientId,
     patientName: conflict.patientId ? (readPatientSummary(db, conflict.patientId)?.name ?? null) : null,
-    what: mine.what,
+    what,
     detectedAt: conflict.detectedAt,
-    fields: [
-      ...labels.map((label) => ({ label, mine: valueOf(mine, label), theirs: theirs ? valueOf(theirs, label) : null })),
-      ...(theirs ? [] : [{ label: 'On central', mine: null, theirs: 'Deleted' }]),
-    ],
+    fields,
     mergeable: allergy.success && conflict.theirs !== null,
     mine: allergy.success ? allergyEditOf(allergy.data) : null,
   };
@@ -104,7 +124,11 @@ export function createSyncHandlers(deps: SyncHandlerDeps): SyncHandlers {
     'sync.resolveConflict': (request, { session, served }) => {
       if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
       const conflict = openConflict(db(), request.conflictId, session.userId);
-      if (!conflict) throw new CoreError('notFound', 'No such open conflict.');
+      if (!conflict) {
+        // Decided already (by them, or by the privacy officer while they had no access): once only.
+        if (wasDecided(db(), request.conflictId, session.userId)) throw new CoreError('conflict', ALREADY_DECIDED);
+        throw new CoreError('notFound', 'No such open conflict.');
+      }
       if (conflict.patientId !== null) served.patientId = conflict.patientId;
       const decision = deps.authorize(session, RESOLVE, conflict.patientId);
       if (!decision.allowed) {
@@ -142,6 +166,27 @@ export function createSyncHandlers(deps: SyncHandlerDeps): SyncHandlers {
         throw error;
       }
       deps.engine().kick();
+      return {};
+    },
+    'sync.restrictedConflicts': (_request, { served }) => {
+      // The router has checked 'conflicts.review' (the privacy officer): each patient shown is
+      // audited once, by role, with the purpose of use of the review.
+      const restricted = restrictedConflicts(deps);
+      served.patients = servedPatients(restricted.map((conflict) => ({ conflict, decision: BY_ROLE })));
+      served.resourceRefs = restricted.map((c) => `${c.resourceType}/${c.resourceId}`);
+      return { items: reviewViews(deps, restricted) };
+    },
+    'sync.decideRestrictedConflict': (request, { session, served }) => {
+      if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
+      const conflict = decideRestrictedConflict(
+        deps,
+        request.conflictId,
+        request.decision,
+        { userId: session.userId, role: session.role },
+        request.comment,
+      );
+      if (conflict.patientId !== null) served.patientId = conflict.patientId;
+      if (request.decision === 'release') deps.engine().kick();
       return {};
     },
   };

@@ -9,7 +9,10 @@ import { LockingSoonDialog } from './LockingSoonDialog.tsx';
 import { PatientPane } from './PatientPane.tsx';
 import { ReviewQueue } from './ReviewQueue.tsx';
 import { AccessAlerts } from './AccessAlerts.tsx';
+import { RestrictedConflicts } from './RestrictedConflicts.tsx';
+import { ReviewHistory } from './ReviewHistory.tsx';
 import { SettingsPanel } from './SettingsPanel.tsx';
+import { ChangePinPanel } from './ChangePinPanel.tsx';
 import { EmergencyBanner } from './EmergencyBanner.tsx';
 import { useChartStore } from '../stores/chart.ts';
 import { useSyncStore } from '../stores/sync.ts';
@@ -108,6 +111,8 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
   const [showSettings, setShowSettings] = useState(false);
   const [showConflicts, setShowConflicts] = useState(false);
   const settingsButton = useRef<HTMLButtonElement>(null);
+  const [showChangePin, setShowChangePin] = useState(false);
+  const changePinButton = useRef<HTMLButtonElement>(null);
   const conflictsButton = useRef<HTMLButtonElement>(null);
   const syncNowButton = useRef<HTMLButtonElement>(null);
   const emergencyUntil = chart.phase === 'open' ? chart.emergencyAccessUntil : null;
@@ -135,6 +140,10 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
   const closeSettings = () => {
     setShowSettings(false);
     settingsButton.current?.focus();
+  };
+  const closeChangePin = () => {
+    setShowChangePin(false);
+    changePinButton.current?.focus();
   };
   const closeConflicts = () => {
     // The button leaves with the last conflict: render first, then focus it or its neighbour "Sync now".
@@ -183,6 +192,18 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
           >
             Settings
           </button>
+          {/* A PIN is changed in a session that began with the password (the main process checks). */}
+          {!session.offline && (
+            <button
+              type="button"
+              ref={changePinButton}
+              className="button button--secondary"
+              onClick={() => (showChangePin ? closeChangePin() : setShowChangePin(true))}
+              aria-expanded={showChangePin}
+            >
+              Change PIN
+            </button>
+          )}
           <button type="button" ref={switchButton} className="button button--secondary" onClick={switchUser}>
             Switch user
           </button>
@@ -197,6 +218,11 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
           <SettingsPanel onClose={closeSettings} />
         </div>
       )}
+      {showChangePin && (
+        <div className="workspace-panel">
+          <ChangePinPanel session={session} onClose={closeChangePin} />
+        </div>
+      )}
       {showConflicts && canResolve && (
         <div className="workspace-panel">
           <SyncConflicts onClose={closeConflicts} />
@@ -205,7 +231,9 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
       {user?.role === 'privacyOfficer' ? (
         <main className="screen workspace">
           <ReviewQueue />
+          <ReviewHistory />
           <AccessAlerts />
+          <RestrictedConflicts />
         </main>
       ) : user?.role === 'itAdmin' ? (
         <main className="screen workspace">

@@ -1,6 +1,7 @@
 /**
- * A privacy officer's queue of things to review (emergency accesses, unusual access alerts): the
- * queue as the core last answered it, and marking one item reviewed, which reloads it. Such a
+ * A privacy officer's queue of things to review (emergency accesses, unusual access alerts,
+ * restricted sync conflicts): the queue as the core last answered it, and deciding one item
+ * (marking it reviewed, or the decision the form's button names), which reloads it. Such a
  * queue names patients, so it is a PHI store: in memory only, cleared on lock, sign-out and
  * switch user. A load answered after a newer one (or after a reset) is dropped.
  */
@@ -12,14 +13,14 @@ export interface ReviewStore<Q> {
   queue: Q | null;
   error: IpcError | null;
   load(): Promise<void>;
-  /** Marks one item reviewed; returns the error to show beside it, or null. */
-  markReviewed(id: string, comment: string): Promise<IpcError | null>;
+  /** Marks one item reviewed (or decides it: `action`); returns the error to show beside it, or null. */
+  markReviewed(id: string, comment: string, action?: string): Promise<IpcError | null>;
   reset(): void;
 }
 
 export function createReviewStore<Q>(calls: {
   queue(): Promise<IpcResult<Q>>;
-  markReviewed(id: string, comment: string): Promise<IpcResult<unknown>>;
+  markReviewed(id: string, comment: string, action?: string): Promise<IpcResult<unknown>>;
 }) {
   let sequence = 0;
   const store = create<ReviewStore<Q>>()((set, get) => ({
@@ -31,8 +32,8 @@ export function createReviewStore<Q>(calls: {
       if (mine !== sequence) return;
       set(result.ok ? { queue: result.data, error: null } : { queue: null, error: result.error });
     },
-    async markReviewed(id, comment) {
-      const result = await calls.markReviewed(id, comment);
+    async markReviewed(id, comment, action) {
+      const result = await calls.markReviewed(id, comment, action);
       if (!result.ok) return result.error;
       await get().load();
       return null;

@@ -15,6 +15,12 @@ export const Permission = z.enum([
   /** Asking for break-glass on one patient (policy may narrow the roles further). */
   'patient.emergencyAccess',
   'audit.read',
+  /**
+   * Deciding a clinician's change nobody else may now decide (a conflict whose patient its
+   * clinician no longer has access to): it shows both versions of one record, so it is its own
+   * permission, not audit.read's.
+   */
+  'conflicts.review',
   'workstation.admin',
 ]);
 export type Permission = z.infer<typeof Permission>;
@@ -28,7 +34,7 @@ export const rolePermissions: Readonly<Record<Role, readonly Permission[]>> = Ob
   ],
   nurse: ['patient.demographics.read', 'patient.clinical.read', 'patient.clinical.write', 'patient.emergencyAccess'],
   frontDesk: ['patient.demographics.read'],
-  privacyOfficer: ['audit.read'],
+  privacyOfficer: ['audit.read', 'conflicts.review'],
   itAdmin: ['workstation.admin'],
 });
 

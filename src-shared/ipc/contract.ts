@@ -11,7 +11,12 @@ import { WorkstationStatus, workstationChannels } from './channels/workstation.t
 
 export { WorkstationStatus } from './channels/workstation.ts';
 export { PANE_LIST_MAX, PatientListItem, PatientSearchRequest, PatientSummary } from './channels/chart.ts';
-export { BreakGlassReviewQueue } from './channels/break-glass.ts';
+export {
+  BreakGlassReviewHistory,
+  BreakGlassReviewQueue,
+  ReviewExportFormat,
+  ReviewHistoryFilter,
+} from './channels/break-glass.ts';
 export { AccessAlertQueue } from './channels/alerts.ts';
 
 /**

@@ -66,3 +66,25 @@ export type RestrictedSyncConflict = z.infer<typeof RestrictedSyncConflict>;
 
 export const SyncConflict = z.discriminatedUnion('restricted', [ShownSyncConflict, RestrictedSyncConflict]);
 export type SyncConflict = z.infer<typeof SyncConflict>;
+
+/**
+ * A restricted conflict as the privacy officer reviews it: whose change, which patient (named, as
+ * in the emergency access review), what kind of record, when, and both versions field by field,
+ * so that they can decide to release the clinician's change or discard it (issue 17).
+ */
+export const RestrictedConflictReview = z.object({
+  id: z.number().int(),
+  userId: z.string(),
+  userName: z.string().nullable(),
+  patientId: z.string().nullable(),
+  patientName: z.string().nullable(),
+  resourceType: z.string(),
+  what: z.string(),
+  detectedAt: z.number(),
+  fields: z.array(z.object({ label: z.string(), mine: z.string().nullable(), theirs: z.string().nullable() })),
+});
+export type RestrictedConflictReview = z.infer<typeof RestrictedConflictReview>;
+
+/** Release: the clinician's change is sent as it was, in their name. Discard: central's version stays. */
+export const RestrictedConflictDecision = z.enum(['release', 'discard']);
+export type RestrictedConflictDecision = z.infer<typeof RestrictedConflictDecision>;

@@ -4,6 +4,7 @@
  * long locks. The audit trail is read back through a second connection to the file, as the IT
  * command line would.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadAuditKey } from '../../src-main/audit/key.ts';
@@ -321,5 +322,119 @@ describe('164.312(a)(2)(ii) break-glass', () => {
     } finally {
       db.close();
     }
+  });
+});
+
+interface HistoryItem {
+  grantId: string;
+  userId: string;
+  patientId: string;
+  startedAt: number;
+  review: { reviewerId: string; reviewerName: string | null; reviewedAt: number; comment: string } | null;
+}
+
+describe('the review history: reviewer, time, comment; filters; an audited export (issue 16)', () => {
+  it('lists reviewed and awaiting accesses as filtered, exports the filtered list to a file, audited with its count', async () => {
+    const h = await start();
+    await signedInWithPin(h, 'nurse1');
+    const [first, second, third] = outsideCareTeam();
+    // Twenty minutes apart (inside the idle lock), so a date range can pick one out.
+    const startedAt = h.time.now();
+    for (const [patientId, extra] of [
+      [first, {}],
+      [second, {}],
+      [third, { reason: 'BTG' }],
+    ] as const) {
+      expect(await h.call('breakGlass.request', request(patientId!, extra))).toMatchObject({ ok: true });
+      h.time.advance(20 * MINUTE);
+    }
+    const secondAt = startedAt + 20 * MINUTE;
+    await h.call('session.end', { reason: 'switchUser' });
+
+    const officer = central.users.find((u) => u.role === 'privacyOfficer')!;
+    await signedInWithPin(h, officer.username);
+    const history = async (filter: Record<string, unknown>) => {
+      const answer = await h.call<{ items: HistoryItem[]; users: { userId: string }[] }>(
+        'breakGlass.reviewHistory',
+        filter,
+      );
+      if (!answer.ok) throw new Error(answer.error.message);
+      return answer.data;
+    };
+    const queue = await h.call<{ items: { grantId: string; patientId: string }[] }>('breakGlass.reviewQueue');
+    const firstGrant = (queue as { data: { items: { grantId: string; patientId: string }[] } }).data.items.find(
+      (i) => i.patientId === first,
+    )!.grantId;
+    const COMMENT = 'Synthetic: confirmed with the charge nurse, "genuine" emergency.';
+    const reviewedAt = h.time.now();
+    await h.call('breakGlass.markReviewed', { grantId: firstGrant, comment: COMMENT });
+
+    const all = await history({});
+    expect(all.items.map((i) => i.patientId)).toEqual([third, second, first]); // newest first
+    expect(all.users).toEqual([{ userId: 'nurse1', userName: nurse().displayName }]);
+    expect(all.items[2]!.review).toEqual({
+      reviewerId: officer.username,
+      reviewerName: officer.displayName,
+      reviewedAt,
+      comment: COMMENT,
+    });
+    expect(all.items[0]!.review).toBeNull();
+    expect((await history({ status: 'reviewed' })).items.map((i) => i.patientId)).toEqual([first]);
+    expect((await history({ status: 'awaiting' })).items.map((i) => i.patientId)).toEqual([third, second]);
+    expect((await history({ from: secondAt, to: secondAt + MINUTE })).items.map((i) => i.patientId)).toEqual([second]);
+    expect((await history({ userId: 'nurse2' })).items).toEqual([]);
+    // A bad filter is refused and changes nothing.
+    for (const bad of [{ status: 'open' }, { from: 10, to: 5 }, { userId: '' }, { extra: 1 }])
+      expect(await h.call('breakGlass.reviewHistory', bad)).toMatchObject({ ok: false, error: { code: 'INVALID' } });
+
+    const before = (await auditRows(`action = 'audit.export'`)).length;
+    const exported = await h.call<{ path: string; fileName: string; count: number }>('breakGlass.exportReviews', {
+      filter: { status: 'awaiting' },
+      format: 'csv',
+    });
+    expect(exported).toMatchObject({ ok: true, data: { count: 2, fileName: expect.stringMatching(/\.csv$/) } });
+    const { path: file } = (exported as { data: { path: string } }).data;
+    expect(path.dirname(file)).toBe(path.join(dataDir, 'exports'));
+    const csv = fs.readFileSync(file, 'utf8').trim().split('\r\n');
+    expect(csv).toHaveLength(3); // the header and the two awaiting accesses
+    expect(csv[0]).toContain('"reviewer"');
+    expect(csv.slice(1).every((line) => line.includes('"awaiting review"'))).toBe(true);
+    expect(csv.join('\n')).toContain(cache.summaries.get(third!)!.name);
+    expect((fs.statSync(file).mode & 0o777).toString(8)).toBe('600');
+
+    const json = await h.call<{ path: string; count: number }>('breakGlass.exportReviews', {
+      filter: { status: 'reviewed' },
+      format: 'json',
+    });
+    const parsed = JSON.parse(fs.readFileSync((json as { data: { path: string } }).data.path, 'utf8')) as {
+      items: HistoryItem[];
+    };
+    expect(parsed.items.map((i) => [i.patientId, i.review?.comment])).toEqual([[first, COMMENT]]);
+
+    const exports = (await auditRows(`action = 'audit.export'`)).slice(before);
+    expect(exports).toEqual([
+      expect.objectContaining({
+        user_id: officer.username,
+        outcome: 'success',
+        detail: 'breakGlass.reviews:csv:2-items:0-reviewed',
+      }),
+      expect.objectContaining({ detail: 'breakGlass.reviews:json:1-items:1-reviewed' }),
+    ]);
+    expect(await h.call('breakGlass.exportReviews', { filter: {}, format: 'xlsx' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID' },
+    });
+
+    // A clinician can neither read the history nor export it (audited as denials).
+    await h.call('session.end', { reason: 'switchUser' });
+    await signedInWithPin(h, 'nurse1');
+    for (const [channel, body] of [
+      ['breakGlass.reviewHistory', {}],
+      ['breakGlass.exportReviews', { filter: {}, format: 'csv' }],
+    ] as const) {
+      expect(await h.call(channel, body)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      expect((await auditRows(`action = 'access.denied'`)).at(-1)).toMatchObject({ detail: `${channel}:role` });
+    }
+    expect(fs.readdirSync(path.join(dataDir, 'exports'))).toHaveLength(2);
   });
 });

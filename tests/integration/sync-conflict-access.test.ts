@@ -6,7 +6,7 @@
  * patient, the grant and the grant's purpose of use.
  */
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Core } from '../../src-main/core.ts';
 import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
 import type { ChartSections } from '../../src-shared/chart/chart.ts';
@@ -66,15 +66,23 @@ interface AuditRow {
   detail: string | null;
 }
 
-async function auditRows(): Promise<AuditRow[]> {
+/** A read of the cache beside the running core (a second connection, as `ws status` does). */
+async function readCache<T>(read: (db: ReturnType<typeof openDatabase>) => T): Promise<T> {
   const db = openDatabase(path.join(dataDir, 'cache.db'), await keyStore.get(accountsFor(dataDir).current));
   try {
-    return db
-      .prepare('SELECT action, outcome, patient_id, purpose_of_use, grant_id, detail FROM audit_log ORDER BY seq')
-      .all() as AuditRow[];
+    return read(db);
   } finally {
     db.close();
   }
+}
+
+async function auditRows(): Promise<AuditRow[]> {
+  return readCache(
+    (db) =>
+      db
+        .prepare('SELECT action, outcome, patient_id, purpose_of_use, grant_id, detail FROM audit_log ORDER BY seq')
+        .all() as AuditRow[],
+  );
 }
 
 const nurse = () => central.users.find((u) => u.username === 'nurse1')!;
@@ -147,7 +155,12 @@ async function put(token: string, resource: Json): Promise<void> {
  * At central, the practitioner leaves the patient's care: off every CareTeam and Encounter of the
  * patient and no longer their general practitioner (as a clinic's EHR would record it).
  */
-async function removeFromCare(token: string, patientId: string, practitionerId: string): Promise<void> {
+async function removeFromCare(token: string, patientId: string, practitionerId: string): Promise<() => Promise<void>> {
+  const before = [
+    ...(await searchAll(token, `CareTeam?patient=${patientId}`)),
+    ...(await searchAll(token, `Encounter?patient=${patientId}`)),
+    (await (await fhirFetch(central, token, `Patient/${patientId}`)).json()) as Json,
+  ];
   const roles = (await searchAll(token, `PractitionerRole?practitioner=${practitionerId}`)).map(
     (r) => `PractitionerRole/${String(r.id)}`,
   );
@@ -166,6 +179,10 @@ async function removeFromCare(token: string, patientId: string, practitionerId: 
   const gps = ((patient.generalPractitioner as unknown[] | undefined) ?? []).filter((g) => !named(g));
   const { generalPractitioner: _gp, ...restPatient } = patient;
   await put(token, gps.length > 0 ? { ...restPatient, generalPractitioner: gps } : restPatient);
+  // Back on the patient's care as before (the records as they were, as new versions).
+  return async () => {
+    for (const { meta: _meta, ...resource } of before) await put(token, resource);
+  };
 }
 
 interface ConflictItem {
@@ -297,5 +314,254 @@ describe('conflicts follow access to their patient now', () => {
         detail: 'sync.resolveConflict',
       },
     ]);
+  });
+});
+
+const officer = () => central.users.find((u) => u.role === 'privacyOfficer')!;
+
+interface ReviewItem {
+  id: number;
+  userId: string;
+  userName: string | null;
+  patientId: string | null;
+  patientName: string | null;
+  resourceType: string;
+  what: string;
+  detectedAt: number;
+  fields: { label: string; mine: string | null; theirs: string | null }[];
+}
+
+interface DecisionRow {
+  user_id: string;
+  role: string;
+  patient_id: string | null;
+  resource_refs: string;
+  purpose_of_use: string | null;
+  detail: string | null;
+  justification: string | null;
+}
+
+const decisionRows = () =>
+  readCache(
+    (db) =>
+      db
+        .prepare(
+          `SELECT user_id, role, patient_id, resource_refs, purpose_of_use, detail, justification
+           FROM audit_log WHERE action = 'sync.conflictDecision' ORDER BY seq`,
+        )
+        .all() as DecisionRow[],
+  );
+
+const outboxRows = () =>
+  readCache(
+    (db) =>
+      db.prepare('SELECT resource_id, user_id, state FROM sync_outbox ORDER BY seq').all() as {
+        resource_id: string;
+        user_id: string;
+        state: string;
+      }[],
+  );
+
+/** A conflict made under a grant that has ended: the nurse sees it restricted; then the privacy officer signs in. */
+async function restrictedThenOfficer(h: Harness) {
+  const made = await conflictUnderGrant(h);
+  h.time.advance(16 * MINUTE);
+  const { items } = await ok<{ items: SyncConflictItem[] }>(h, 'sync.conflicts');
+  expect(items).toEqual([
+    expect.objectContaining({ restricted: true, message: expect.stringMatching(/privacy officer/) }),
+  ]);
+  await ok(h, 'session.end', { reason: 'switchUser' });
+  await signedInWithPin(h, officer().username);
+  return { ...made, conflictId: items[0]!.id };
+}
+
+interface SyncConflictItem extends ConflictItem {
+  message?: string;
+}
+
+const COMMENT = 'Synthetic review: the emergency edit was clinically justified.';
+
+describe('restricted conflicts go to the privacy officer (issue 17)', () => {
+  it('the privacy officer sees whose change, the patient, the record and both versions, audited once per patient; release sends it in the clinician\u2019s name', async () => {
+    const h = await start();
+    const { patientId, allergyId, conflictId } = await restrictedThenOfficer(h);
+    const before = (await auditRows()).length;
+    const { items } = await ok<{ items: ReviewItem[] }>(h, 'sync.restrictedConflicts');
+    expect(items).toEqual([
+      expect.objectContaining({
+        id: conflictId,
+        userId: 'nurse1',
+        userName: nurse().displayName,
+        patientId,
+        patientName: cache.summaries.get(patientId)!.name,
+        resourceType: 'AllergyIntolerance',
+      }),
+    ]);
+    const criticality = items[0]!.fields.find((f) => /criticality/i.test(f.label));
+    expect(criticality).toMatchObject({ mine: expect.stringMatching(/low/i), theirs: expect.stringMatching(/high/i) });
+    // One read of that patient, by role, for operations (no grant: the officer holds none).
+    expect((await auditRows()).slice(before).filter((r) => r.detail === 'sync.restrictedConflicts')).toEqual([
+      {
+        action: 'patient.read',
+        outcome: 'success',
+        patient_id: patientId,
+        purpose_of_use: 'HOPERAT',
+        grant_id: null,
+        detail: 'sync.restrictedConflicts',
+      },
+    ]);
+
+    // A comment is required; a bad request changes nothing.
+    expect(
+      await h.call('sync.decideRestrictedConflict', { conflictId, decision: 'release', comment: '   ' }),
+    ).toMatchObject({ ok: false, error: { code: 'INVALID' } });
+    expect(await outboxRows()).toEqual([{ resource_id: allergyId, user_id: 'nurse1', state: 'conflict' }]);
+
+    expect(
+      await h.call('sync.decideRestrictedConflict', { conflictId, decision: 'release', comment: COMMENT }),
+    ).toEqual({ ok: true, data: {} });
+    // Queued in the nurse's name (their change, sent under their token); decided by the officer.
+    expect(await outboxRows()).toEqual([{ resource_id: allergyId, user_id: 'nurse1', state: 'pending' }]);
+    expect(
+      await readCache((db) =>
+        db.prepare('SELECT user_id, resolution, resolved_by FROM sync_conflicts WHERE id = ?').get(conflictId),
+      ),
+    ).toEqual({ user_id: 'nurse1', resolution: 'mine', resolved_by: officer().username });
+    expect(
+      await h.call('sync.decideRestrictedConflict', { conflictId, decision: 'discard', comment: COMMENT }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT' },
+    });
+    // Sent under the nurse's own token (their stored sign-in), as the nurse wrote it.
+    await vi.waitFor(
+      async () => expect(await ok<SyncStatus>(h, 'sync.now')).toMatchObject({ pending: 0, conflicts: 0 }),
+      {
+        timeout: 15_000,
+      },
+    );
+    expect(await outboxRows()).toEqual([]);
+    const token = (await signIn(central, 'nurse2')).accessToken;
+    const onCentral = (await (await fhirFetch(central, token, `AllergyIntolerance/${allergyId}`)).json()) as {
+      criticality?: string;
+      note?: { text: string; authorReference?: { reference: string } }[];
+    };
+    expect(onCentral.criticality).toBe('low');
+    expect(onCentral.note?.at(-1)).toMatchObject({
+      text: 'Synthetic: tolerated a test dose.',
+      authorReference: { reference: `Practitioner/${nurse().practitionerId}` },
+    });
+    expect(await decisionRows()).toEqual([
+      {
+        user_id: officer().username,
+        role: 'privacyOfficer',
+        patient_id: patientId,
+        resource_refs: JSON.stringify([`AllergyIntolerance/${allergyId}`]),
+        purpose_of_use: 'HOPERAT',
+        detail: 'released:nurse1',
+        justification: COMMENT,
+      },
+    ]);
+    expect((await ok<{ items: ReviewItem[] }>(h, 'sync.restrictedConflicts')).items).toEqual([]);
+
+    // The nurse has nothing left to decide.
+    await ok(h, 'session.end', { reason: 'switchUser' });
+    await signedInWithPin(h, 'nurse1');
+    expect((await ok<{ items: unknown[] }>(h, 'sync.conflicts')).items).toEqual([]);
+    expect(await h.call('sync.resolveConflict', { conflictId, choice: 'theirs' })).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT' },
+    });
+  });
+
+  it('discard: nothing is pushed, the cache holds central\u2019s version; a clinician cannot call the officer\u2019s channels', async () => {
+    const h = await start();
+    const { allergyId, patientId } = await conflictUnderGrant(h);
+    h.time.advance(16 * MINUTE);
+    // The nurse cannot reach the privacy officer's queue or decide there (refusals audited).
+    for (const [channel, request] of [
+      ['sync.restrictedConflicts', {}],
+      ['sync.decideRestrictedConflict', { conflictId: 1, decision: 'release', comment: COMMENT }],
+    ] as const) {
+      expect(await h.call(channel, request)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+      expect((await auditRows()).at(-1)).toMatchObject({ action: 'access.denied', detail: `${channel}:role` });
+    }
+    await ok(h, 'session.end', { reason: 'switchUser' });
+    await signedInWithPin(h, officer().username);
+    const { items } = await ok<{ items: ReviewItem[] }>(h, 'sync.restrictedConflicts');
+    expect(items).toHaveLength(1);
+    await ok(h, 'sync.decideRestrictedConflict', { conflictId: items[0]!.id, decision: 'discard', comment: COMMENT });
+    expect(await ok<SyncStatus>(h, 'sync.now')).toMatchObject({ pending: 0, conflicts: 0 });
+    expect(await outboxRows()).toEqual([]);
+    const token = (await signIn(central, 'nurse2')).accessToken;
+    const onCentral = (await (await fhirFetch(central, token, `AllergyIntolerance/${allergyId}`)).json()) as {
+      criticality?: string;
+      meta: { versionId: string };
+    };
+    expect(onCentral.criticality).toBe('high');
+    const cached = await readCache(
+      (db) =>
+        db
+          .prepare("SELECT version_id, json FROM resources WHERE type = 'AllergyIntolerance' AND id = ?")
+          .get(allergyId) as {
+          version_id: string;
+          json: string;
+        },
+    );
+    expect(cached.version_id).toBe(onCentral.meta.versionId);
+    expect(JSON.parse(cached.json)).toMatchObject({ criticality: 'high' });
+    expect(await decisionRows()).toEqual([
+      expect.objectContaining({ patient_id: patientId, detail: 'discarded:nurse1', justification: COMMENT }),
+    ]);
+  });
+
+  it('a clinician back on the care team gets the conflict back: the officer\u2019s decision is refused, theirs goes through', async () => {
+    const h = await start();
+    const token = (await signIn(central, 'nurse2')).accessToken;
+    let target: { patientId: string; allergyId: string } | null = null;
+    // From the end of the list: the test above took the first such patient off the nurse's care at central.
+    for (const patientId of [...cache.split(nurse().practitionerId).mine].reverse()) {
+      const allergy = (await searchAll(token, `AllergyIntolerance?patient=${patientId}`))[0];
+      if (allergy) {
+        target = { patientId, allergyId: String(allergy.id) };
+        break;
+      }
+    }
+    expect(target, 'another patient of nurse1 with an allergy').not.toBeNull();
+    const { patientId, allergyId } = target!;
+    await signedInWithPin(h, 'nurse1');
+    await ok(h, 'sync.now');
+    await changeOnCentral(token, allergyId);
+    await ok(h, 'chart.editAllergy', {
+      patientId,
+      allergyId,
+      edit: { criticality: 'low', clinicalStatus: 'inactive', note: 'Synthetic: tolerated a test dose.' },
+    });
+    expect(await ok<SyncStatus>(h, 'sync.now')).toMatchObject({ conflicts: 1 });
+    const restore = await removeFromCare(token, patientId, nurse().practitionerId);
+    await ok(h, 'sync.now');
+    await ok(h, 'session.end', { reason: 'switchUser' });
+    await signedInWithPin(h, officer().username);
+    const { items } = await ok<{ items: ReviewItem[] }>(h, 'sync.restrictedConflicts');
+    expect(items).toEqual([expect.objectContaining({ patientId, userId: 'nurse1' })]);
+
+    await restore();
+    await ok(h, 'sync.now'); // the pull brings the nurse back onto the care team
+    expect((await ok<{ items: ReviewItem[] }>(h, 'sync.restrictedConflicts')).items).toEqual([]);
+    expect(
+      await h.call('sync.decideRestrictedConflict', {
+        conflictId: items[0]!.id,
+        decision: 'discard',
+        comment: COMMENT,
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'CONFLICT', message: expect.stringMatching(/clinician/) } });
+    expect(await decisionRows()).toEqual([]);
+    expect(await outboxRows()).toEqual([{ resource_id: allergyId, user_id: 'nurse1', state: 'conflict' }]);
+
+    await ok(h, 'session.end', { reason: 'switchUser' });
+    await signedInWithPin(h, 'nurse1');
+    const mine = await ok<{ items: ConflictItem[] }>(h, 'sync.conflicts');
+    expect(mine.items).toEqual([expect.objectContaining({ restricted: false, patientId })]);
+    await ok(h, 'sync.resolveConflict', { conflictId: items[0]!.id, choice: 'theirs' });
   });
 });

@@ -3,6 +3,7 @@
  * real keychain, real OIDC at dev central through a scripted browser, a controllable clock and
  * its timers, power events raised by hand.
  */
+import path from 'node:path';
 import { expect, vi } from 'vitest';
 import { workstationPolicyFor } from '../../dev/central/central.ts';
 import { createCore, type Core } from '../../src-main/core.ts';
@@ -47,7 +48,8 @@ export async function startCore(
     clock: time,
     timers: time,
     power,
-    paths: { dataDir },
+    // Exports (the review history's) inside the test's own folder, removed with it.
+    paths: { dataDir, exportsDir: path.join(dataDir, 'exports') },
     policy: Policy.parse({ central: workstationPolicyFor(central), ...policy }),
     logger,
     authBrowser: authBrowser ?? scriptedBrowser(central, () => nextUser),

@@ -26,7 +26,7 @@ const ORACLE: Record<string, Record<string, Rule>> = {
     'patient.emergencyAccess': 'onePatient',
   },
   frontDesk: { 'patient.demographics.read': 'demographics' },
-  privacyOfficer: { 'audit.read': 'always' },
+  privacyOfficer: { 'audit.read': 'always', 'conflicts.review': 'always' },
   itAdmin: { 'workstation.admin': 'always' },
 };
 function ruleFor(role: string, action: string): Rule {

@@ -83,6 +83,13 @@ const SAMPLES: Record<(typeof AUDIT_ACTIONS)[number], Partial<AuditEntry>> = {
   'audit.read': { role: 'privacyOfficer', purposeOfUse: 'HOPERAT', detail: 'breakGlass.reviewQueue' },
   'audit.export': { userId: null, role: 'itAdmin', detail: '12-entries' },
   'sync.retryHeld': { detail: 'retry' },
+  'sync.conflictDecision': {
+    role: 'privacyOfficer',
+    patientId: 'pat-000002',
+    resourceRefs: ['AllergyIntolerance/alg-1'],
+    purposeOfUse: 'HOPERAT',
+    detail: 'released',
+  },
   'audit.retryRefused': { detail: '2' },
   'audit.rollbackDetected': { userId: null, role: null, detail: 'anchor:120' },
   'audit.rollbackAccepted': { userId: null, role: 'itAdmin', detail: 'anchor:120' },

@@ -6,25 +6,26 @@ import { z } from 'zod';
 import { defineChannel } from '../define.ts';
 import { Empty, FhirId, Pin } from './common.ts';
 
+/** One emergency access as the privacy officer reviews it: who, which patient, why, how long, what was viewed. */
+export const BreakGlassReviewItem = z.object({
+  grantId: z.string(),
+  userId: z.string(),
+  userName: z.string().nullable(),
+  role: z.string(),
+  patientId: z.string(),
+  patientName: z.string().nullable(),
+  reasonCode: z.string(),
+  reasonDisplay: z.string(),
+  justification: z.string(),
+  startedAt: z.number(),
+  endedAt: z.number().nullable(),
+  endReason: z.string().nullable(),
+  expiresAt: z.number(),
+  viewed: z.array(z.object({ at: z.number(), what: z.string() })),
+});
+
 export const BreakGlassReviewQueue = z.object({
-  items: z.array(
-    z.object({
-      grantId: z.string(),
-      userId: z.string(),
-      userName: z.string().nullable(),
-      role: z.string(),
-      patientId: z.string(),
-      patientName: z.string().nullable(),
-      reasonCode: z.string(),
-      reasonDisplay: z.string(),
-      justification: z.string(),
-      startedAt: z.number(),
-      endedAt: z.number().nullable(),
-      endReason: z.string().nullable(),
-      expiresAt: z.number(),
-      viewed: z.array(z.object({ at: z.number(), what: z.string() })),
-    }),
-  ),
+  items: z.array(BreakGlassReviewItem),
   alerts: z.array(
     z.object({
       userId: z.string(),
@@ -35,6 +36,42 @@ export const BreakGlassReviewQueue = z.object({
   ),
 });
 export type BreakGlassReviewQueue = z.infer<typeof BreakGlassReviewQueue>;
+
+/**
+ * Which emergency accesses the history lists and exports: awaiting review, reviewed, or both; one
+ * user's; started within [from, to] (epoch ms, both inclusive).
+ */
+export const ReviewHistoryFilter = z
+  .object({
+    status: z.enum(['awaiting', 'reviewed', 'all']).default('all'),
+    userId: z.string().min(1).max(256).optional(),
+    from: z.number().int().nonnegative().optional(),
+    to: z.number().int().nonnegative().optional(),
+  })
+  .strict()
+  .refine((f) => f.from === undefined || f.to === undefined || f.from <= f.to, {
+    message: 'The start of the date range is after its end',
+    path: ['from'],
+  });
+export type ReviewHistoryFilter = z.output<typeof ReviewHistoryFilter>;
+
+/** The review of an emergency access: who reviewed it, when, and their comment. */
+export const GrantReview = z.object({
+  reviewerId: z.string(),
+  reviewerName: z.string().nullable(),
+  reviewedAt: z.number(),
+  comment: z.string(),
+});
+
+export const BreakGlassReviewHistory = z.object({
+  items: z.array(BreakGlassReviewItem.extend({ review: GrantReview.nullable() })),
+  /** Everyone with an emergency access on record here, for the user filter. */
+  users: z.array(z.object({ userId: z.string(), userName: z.string().nullable() })),
+});
+export type BreakGlassReviewHistory = z.infer<typeof BreakGlassReviewHistory>;
+
+export const ReviewExportFormat = z.enum(['csv', 'json']);
+export type ReviewExportFormat = z.infer<typeof ReviewExportFormat>;
 
 export const breakGlassChannels = {
   /** Break-glass: reason, justification and the PIN again; the grant is durable before this answers. */
@@ -75,6 +112,24 @@ export const breakGlassChannels = {
     response: BreakGlassReviewQueue,
     access: { kind: 'session', permission: 'audit.read' },
     phi: true,
+  }),
+  /** Emergency accesses, reviewed or not, as the filter asks, newest first, with each review. */
+  'breakGlass.reviewHistory': defineChannel({
+    request: ReviewHistoryFilter,
+    response: BreakGlassReviewHistory,
+    access: { kind: 'session', permission: 'audit.read' },
+    phi: true,
+  }),
+  /**
+   * The filtered history, written by the main process to the workstation's export folder (the
+   * window can neither write files nor download: Electron blocks downloads, so an export never
+   * leaves unaudited); audited as an export with its count. Answers where it was written.
+   */
+  'breakGlass.exportReviews': defineChannel({
+    request: z.object({ filter: ReviewHistoryFilter, format: ReviewExportFormat }).strict(),
+    response: z.object({ path: z.string(), fileName: z.string(), count: z.number().int() }).strict(),
+    access: { kind: 'session', permission: 'audit.read' },
+    phi: false,
   }),
   'breakGlass.markReviewed': defineChannel({
     request: z

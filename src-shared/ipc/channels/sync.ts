@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { defineChannel } from '../define.ts';
 import { AllergyEdit } from '../../chart/vitals.ts';
-import { SyncConflict, SyncStatus } from '../../sync/status.ts';
+import { RestrictedConflictDecision, RestrictedConflictReview, SyncConflict, SyncStatus } from '../../sync/status.ts';
 import { Empty } from './common.ts';
 
 export const syncChannels = {
@@ -33,6 +33,29 @@ export const syncChannels = {
     ]),
     response: z.object({}).strict(),
     access: { kind: 'session', permission: 'patient.demographics.read' },
+    phi: false,
+  }),
+  /**
+   * The privacy officer's queue of conflicts nobody else may decide now: every user's conflicts
+   * whose clinician no longer has access to the patient (a grant ended, off the care team).
+   */
+  'sync.restrictedConflicts': defineChannel({
+    request: Empty,
+    response: z.object({ items: z.array(RestrictedConflictReview) }),
+    access: { kind: 'session', permission: 'conflicts.review' },
+    phi: true,
+  }),
+  /** Release the clinician's change or discard it, with the privacy officer's required comment. */
+  'sync.decideRestrictedConflict': defineChannel({
+    request: z
+      .object({
+        conflictId: z.number().int().positive(),
+        decision: RestrictedConflictDecision,
+        comment: z.string().trim().min(1, 'Write a comment for the decision').max(2000),
+      })
+      .strict(),
+    response: z.object({}).strict(),
+    access: { kind: 'session', permission: 'conflicts.review' },
     phi: false,
   }),
 } as const;
