@@ -2,8 +2,8 @@
  * Restricted conflicts, routed to the privacy officer (issue 17, "Conflicts outlive access"): a
  * conflict whose clinician no longer has access to its patient (the break-glass grant it was made
  * under ended, they left the care team) is shown to that clinician as "restricted" and decided
- * here instead. The privacy officer sees whose change, which patient, what record, when and both
- * versions, and releases the change (sent as it was, in the clinician's name) or discards it
+ * here instead. The privacy officer sees whose change, which patient, what kind of record and when,
+ * never its content (their role holds no clinical data), and releases the change (sent as it was, in the clinician's name) or discards it
  * (central's version stays). Which side decides follows access *now*: a clinician who regains
  * access gets the conflict back, and the decision is one durable transaction, so two people never
  * both decide it. Each decision is audited in that transaction with the patient, the purpose of
@@ -17,7 +17,6 @@ import { displayNamesOf, knownUserById } from '../identity/index.ts';
 import type { Clock } from '../ports.ts';
 import { patientNamesOf } from '../records/index.ts';
 import type { Database } from '../vault/index.ts';
-import { versionFields } from './conflict-fields.ts';
 import { allOpenConflicts, ConflictError, decideForClinician, type ConflictRecord } from './conflicts.ts';
 
 export interface RestrictedReviewDeps {
@@ -54,6 +53,17 @@ export function restrictedConflicts(deps: RestrictedReviewDeps): ConflictRecord[
   return allOpenConflicts(deps.db()).filter((conflict) => !clinicianAccess(deps, conflict).allowed);
 }
 
+/** A record's kind in words, from its type alone (what it says is clinical: not shown here). */
+const RECORD_KINDS: Readonly<Record<string, string>> = {
+  AllergyIntolerance: 'Allergy record',
+  Observation: 'Vital sign or result',
+  DocumentReference: 'Clinical note',
+  Condition: 'Problem list entry',
+  MedicationRequest: 'Medication order',
+  Encounter: 'Encounter',
+  Patient: 'Patient details',
+};
+
 export function reviewViews(deps: RestrictedReviewDeps, conflicts: ConflictRecord[]): RestrictedConflictReview[] {
   const db = deps.db();
   const users = displayNamesOf(
@@ -71,8 +81,9 @@ export function reviewViews(deps: RestrictedReviewDeps, conflicts: ConflictRecor
     patientId: conflict.patientId,
     patientName: conflict.patientId === null ? null : (patients.get(conflict.patientId) ?? null),
     resourceType: conflict.resourceType,
+    record: RECORD_KINDS[conflict.resourceType] ?? 'Record',
+    central: conflict.theirs === null ? 'deleted' : 'changed',
     detectedAt: conflict.detectedAt,
-    ...versionFields(conflict),
   }));
 }
 

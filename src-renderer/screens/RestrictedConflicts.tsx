@@ -18,31 +18,19 @@ function ConflictItem({ conflict }: { conflict: RestrictedConflictReview }) {
   return (
     <article className="panel review-item" aria-labelledby={headingId}>
       <h3 id={headingId}>
-        {who} · {conflict.patientName ?? conflict.patientId ?? 'Patient not named'} · {conflict.what}
+        {who} · {conflict.patientName ?? conflict.patientId ?? 'Patient not named'} · {conflict.record}
       </h3>
       <p className="hint">
         Central refused this change at {formatDateTime(conflict.detectedAt)}; {who} no longer has access to the patient,
         so it is yours to release or discard.
       </p>
-      <table className="chart-table conflict__fields">
-        <caption className="visually-hidden">The clinician&apos;s version and central&apos;s, field by field</caption>
-        <thead>
-          <tr>
-            <th scope="col">Field</th>
-            <th scope="col">Clinician&apos;s change</th>
-            <th scope="col">Central version</th>
-          </tr>
-        </thead>
-        <tbody>
-          {conflict.fields.map((field) => (
-            <tr key={field.label}>
-              <th scope="row">{field.label}</th>
-              <td>{field.mine ?? 'Not set'}</td>
-              <td>{field.theirs ?? 'Not set'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <p>
+        {conflict.central === 'deleted'
+          ? 'Central has deleted this record since.'
+          : 'Central holds a newer version of this record.'}{' '}
+        What either version says is clinical and is not shown here: decide on the access, and the clinician or their
+        care team reviews the record itself.
+      </p>
       <ReviewForm
         inputId={`restricted-conflict-comment-${conflict.id}`}
         actions={DECISIONS}

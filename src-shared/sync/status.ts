@@ -69,8 +69,10 @@ export type SyncConflict = z.infer<typeof SyncConflict>;
 
 /**
  * A restricted conflict as the privacy officer reviews it: whose change, which patient (named, as
- * in the emergency access review), what kind of record, when, and both versions field by field,
- * so that they can decide to release the clinician's change or discard it (issue 17).
+ * in the emergency access review), what kind of record, when, and whether central changed or
+ * deleted it meanwhile; never either version's content. The privacy officer reviews access, not
+ * care (PRODUCT.md: audit trail and break-glass review, no clinical data): whether the change was
+ * made under an access that was proper, released in the clinician's name or discarded (issue 17).
  */
 export const RestrictedConflictReview = z.object({
   id: z.number().int(),
@@ -79,9 +81,11 @@ export const RestrictedConflictReview = z.object({
   patientId: z.string().nullable(),
   patientName: z.string().nullable(),
   resourceType: z.string(),
-  what: z.string(),
+  /** The kind of record in words ("Allergy record"), from its type alone. */
+  record: z.string(),
+  /** Central's side: it holds a newer version, or it deleted the record. */
+  central: z.enum(['changed', 'deleted']),
   detectedAt: z.number(),
-  fields: z.array(z.object({ label: z.string(), mine: z.string().nullable(), theirs: z.string().nullable() })),
 });
 export type RestrictedConflictReview = z.infer<typeof RestrictedConflictReview>;
 

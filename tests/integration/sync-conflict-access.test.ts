@@ -326,9 +326,9 @@ interface ReviewItem {
   patientId: string | null;
   patientName: string | null;
   resourceType: string;
-  what: string;
+  record: string;
+  central: string;
   detectedAt: number;
-  fields: { label: string; mine: string | null; theirs: string | null }[];
 }
 
 interface DecisionRow {
@@ -397,8 +397,22 @@ describe('restricted conflicts go to the privacy officer (issue 17)', () => {
         resourceType: 'AllergyIntolerance',
       }),
     ]);
-    const criticality = items[0]!.fields.find((f) => /criticality/i.test(f.label));
-    expect(criticality).toMatchObject({ mine: expect.stringMatching(/low/i), theirs: expect.stringMatching(/high/i) });
+    // The kind of record, never what it says: the privacy officer's role holds no clinical data.
+    expect(items[0]).toMatchObject({ record: 'Allergy record', central: 'changed' });
+    expect(Object.keys(items[0]!).sort()).toEqual(
+      [
+        'central',
+        'detectedAt',
+        'id',
+        'patientId',
+        'patientName',
+        'record',
+        'resourceType',
+        'userId',
+        'userName',
+      ].sort(),
+    );
+    expect(JSON.stringify(items)).not.toMatch(/criticality|tolerated/i);
     // One read of that patient, by role, for operations (no grant: the officer holds none).
     expect((await auditRows()).slice(before).filter((r) => r.detail === 'sync.restrictedConflicts')).toEqual([
       {
