@@ -84,7 +84,7 @@ export interface SessionManager {
   announce(): void;
   /** The signed-in user's access token for the central API (memory only), or null. */
   accessToken(): string | null;
-  end(reason: 'signOut' | 'switchUser'): SessionStatus;
+  end(reason: 'signOut' | 'switchUser' | 'remoteWipe'): SessionStatus;
   activity(): void;
   /** Ends everything (app shutdown): no event, no timer left. */
   close(): void;

@@ -13,6 +13,7 @@ const endedMessages: Record<SessionEndReason, string> = {
     'The identity provider no longer accepts this account, so the session was ended. Contact IT if this is unexpected.',
   pinLockedOut: 'Too many wrong PINs. Sign in again with your password.',
   lockedBeforePin: 'The workstation locked before a PIN was set. Sign in again.',
+  remoteWipe: 'This workstation was wiped by IT.',
 };
 
 interface Props {

@@ -22,6 +22,8 @@ export const SessionEndReason = z.enum([
   'accessRevoked',
   'pinLockedOut',
   'lockedBeforePin',
+  /** IT ordered this workstation wiped (issue 15): the session ended before the erase. */
+  'remoteWipe',
 ]);
 export type SessionEndReason = z.infer<typeof SessionEndReason>;
 
