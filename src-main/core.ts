@@ -226,6 +226,7 @@ function assemble(
         changed: () => sync.kick(),
         central: workstation.ready ? policy.central : undefined,
         accessToken: () => sessions.accessToken(),
+        maxOfflineDays: policy.cache.maxOfflineDays,
       }),
       ...createSyncHandlers({ db, engine: () => sync, clock, displayNameOf, authorize }),
       ...createBreakGlassHandlers(() => breakGlass, sessions),

@@ -19,7 +19,7 @@ export const FLOORS = [
   { floor: 1, name: 'vault', members: ['vault'] },
   // policy, like the others here, may import nothing above floor 1.
   { floor: 2, name: 'stores and rules', members: ['audit', 'identity', 'lock', 'records', 'policy'] },
-  { floor: 3, name: 'access', members: ['access'] },
+  { floor: 3, name: 'access and central contact', members: ['access', 'contact'] },
   { floor: 4, name: 'ipc router', members: ['ipc'] },
   { floor: 5, name: 'session', members: ['session'] },
   { floor: 6, name: 'break-glass, sync and alerts', members: ['break-glass', 'sync', 'alerts'] },
