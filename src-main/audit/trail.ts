@@ -73,7 +73,12 @@ export function readCentralContact(db: Database): CentralContactRow | null {
   const value = db.prepare(`SELECT value FROM workstation_meta WHERE key = 'centralContact'`).pluck().get() as
     string | undefined;
   if (value === undefined) return null;
-  const row = JSON.parse(value) as Partial<CentralContactRow>;
+  let row: Partial<CentralContactRow>;
+  try {
+    row = JSON.parse(value) as Partial<CentralContactRow>;
+  } catch {
+    row = {};
+  }
   const numbers = [row.lastContactAt, row.offlineMs, row.observedAt];
   // A damaged value counts as a long time offline (fail closed): a full sign-in writes it anew.
   if (!numbers.every((n) => typeof n === 'number' && Number.isFinite(n)))

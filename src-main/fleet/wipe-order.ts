@@ -34,7 +34,9 @@ export async function findWipeOrder(
   let body: unknown;
   try {
     const response = await (deps.fetch ?? fetch)(`${base}/${wipeOrderSearch(workstationId)}`, {
-      headers: headers(accessToken),
+      // The same search every round: a server that answers repeated searches from held results
+      // (HAPI's search result caching, a minute by default) would hide a new order without this.
+      headers: { ...headers(accessToken), 'cache-control': 'no-cache' },
       signal: AbortSignal.timeout(ORDER_TIMEOUT_MS),
     });
     if (response.status !== 200) {
