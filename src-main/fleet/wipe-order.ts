@@ -1,7 +1,7 @@
 import { completedWipeTask, wipeOrderSearch, wipeOrdersIn, type WipeTask } from '../../src-shared/fleet/wipe-order.ts';
 import { errorName } from '../base/index.ts';
 import { isAllowedTransport } from '../net/index.ts';
-import type { FleetDeps } from './report.ts';
+import type { Logger } from '../log/index.ts';
 
 /**
  * IT's wipe order at central (src-shared/fleet/wipe-order.ts), asked for after each sync round
@@ -18,6 +18,15 @@ import type { FleetDeps } from './report.ts';
 
 const ORDER_TIMEOUT_MS = 10_000;
 
+/** Central as sync reaches it (the fleet report's deps have these too). */
+export interface WipeOrderDeps {
+  fhirBaseUrl: string;
+  allowLoopbackHttp: boolean;
+  /** Central's fetch (policy central.tlsPins); the global fetch unless given. */
+  fetch?: typeof fetch;
+  logger: Logger;
+}
+
 const headers = (accessToken: string) => ({
   accept: 'application/fhir+json',
   authorization: `Bearer ${accessToken}`,
@@ -25,7 +34,7 @@ const headers = (accessToken: string) => ({
 
 /** The order for this workstation, or null (none, central unreachable, or nothing valid). */
 export async function findWipeOrder(
-  deps: Pick<FleetDeps, 'fhirBaseUrl' | 'allowLoopbackHttp' | 'fetch' | 'logger'>,
+  deps: WipeOrderDeps,
   accessToken: string,
   workstationId: string,
 ): Promise<WipeTask | null> {
@@ -62,7 +71,7 @@ export async function findWipeOrder(
  * beside a Device that no longer reports.
  */
 export async function completeWipeOrder(
-  deps: Pick<FleetDeps, 'fhirBaseUrl' | 'allowLoopbackHttp' | 'fetch' | 'logger'>,
+  deps: WipeOrderDeps,
   accessToken: string,
   order: WipeTask,
   at: number,
