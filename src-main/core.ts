@@ -21,6 +21,8 @@ import { noPowerEvents, systemTimers, type Ports, type TimerHandle } from './por
 import { createSessionHandlers, createSessionManager } from './session/index.ts';
 import { createSyncHandlers, createWorkstationSync, outboxCounts } from './sync/index.ts';
 import { openWorkstation, startAuditShipping, workstationHandlers, type Workstation } from './workstation.ts';
+import { carryOutRemoteWipe } from './remote-wipe.ts';
+import type { WipeTask } from '../src-shared/fleet/wipe-order.ts';
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -51,10 +53,28 @@ export async function createCore(ports: Ports): Promise<Core> {
   };
 
   const first = await openWorkstation(ports);
-  let current = assemble(ports, first, emit);
   let closed = false;
   let reopening: Promise<void> | null = null;
+  let wiping: Promise<void> | null = null;
   let timer: TimerHandle | null = null;
+
+  // After a remote wipe the workstation is built anew over what is left: it opens as WIPED (the
+  // marker), so the window shows "This workstation was wiped by IT", now and after a restart.
+  const onWipe = (wipe: Promise<unknown>) => {
+    wiping = wipe
+      .catch((error: unknown) => logger.log('error', 'workstation.remote-wipe-failed', { errorName: errorName(error) }))
+      .then(async () => {
+        const next = await openWorkstation(ports);
+        if (closed) return next.close();
+        const previous = current;
+        current = assemble(ports, next, emit, onWipe);
+        await previous.close();
+        emit('workstation.statusChanged', next.status());
+        emit('session.changed', current.sessionStatus());
+      })
+      .catch((error: unknown) => logger.log('error', 'vault.reopen-failed', { errorName: errorName(error) }));
+  };
+  let current = assemble(ports, first, emit, onWipe);
 
   // A full disk is the one failure that mends itself: the cache is whole and opens once there is
   // room. Until then the window shows DISK_FULL; then the workstation starts as if launched anew.
@@ -78,7 +98,7 @@ export async function createCore(ports: Ports): Promise<Core> {
     if (closed) return next.close();
     if (waitsForSpace(next)) return scheduleReopen();
     const previous = current;
-    current = assemble(ports, next, emit);
+    current = assemble(ports, next, emit, onWipe);
     await previous.close();
     logger.log('info', 'vault.reopened', { state: next.status().vault.state });
     emit('workstation.statusChanged', next.status());
@@ -96,6 +116,7 @@ export async function createCore(ports: Ports): Promise<Core> {
       closed = true;
       if (timer) timers.clearTimeout(timer);
       await reopening;
+      await wiping;
       listeners.clear();
       await current.close();
     },
@@ -109,7 +130,12 @@ interface Assembled {
   close(): Promise<void>;
 }
 
-function assemble(ports: Ports, workstation: Workstation, emit: EventListener): Assembled {
+function assemble(
+  ports: Ports,
+  workstation: Workstation,
+  emit: EventListener,
+  onWipe: (wipe: Promise<unknown>) => void,
+): Assembled {
   const { logger, clock, policy } = ports;
   const timers = ports.timers ?? systemTimers;
   const { db, trail } = workstation;
@@ -140,7 +166,29 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
   });
   breakGlass.follow(sessions.events);
   const shipper = startAuditShipping(workstation, ports, timers, () => sessions.accessToken());
-  const fleet = fleetReporting(ports, workstation, () => sessions.accessToken());
+  const fleet = fleetReporting(
+    ports,
+    workstation,
+    () => sessions.accessToken(),
+    (order, accessToken) =>
+      onWipe(
+        carryOutRemoteWipe({
+          workstation,
+          ports,
+          order,
+          accessToken,
+          stopBackground: async () => {
+            await shipper?.stop();
+            await sync.stop();
+          },
+          endSessions: () => {
+            if (sessions.current()) sessions.end('remoteWipe');
+            breakGlass.close();
+            sessions.close();
+          },
+        }),
+      ),
+  );
   const sync = createWorkstationSync({
     db,
     central: workstation.ready ? policy.central : undefined,
@@ -186,6 +234,7 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
         changed: () => sync.kick(),
         central: workstation.ready ? policy.central : undefined,
         accessToken: () => sessions.accessToken(),
+        maxOfflineDays: policy.cache.maxOfflineDays,
       }),
       ...createSyncHandlers({
         db,
@@ -219,7 +268,12 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
  * The workstation's own record at central, after each round that reached it (fleet/): none before
  * IT enrolls it, or without a cache.
  */
-function fleetReporting(ports: Ports, workstation: Workstation, accessToken: () => string | null) {
+function fleetReporting(
+  ports: Ports,
+  workstation: Workstation,
+  accessToken: () => string | null,
+  onWipeOrder: (order: WipeTask, accessToken: string) => void,
+) {
   const central = ports.policy.central;
   const workstationId = workstation.status().workstationId;
   if (!central || !workstation.ready || workstationId === null) return null;
@@ -232,6 +286,7 @@ function fleetReporting(ports: Ports, workstation: Workstation, accessToken: () 
     logger: ports.logger,
     workstationId,
     accessToken,
+    onWipeOrder,
     facts: () => {
       const db = workstation.db();
       const { pending, held, conflicts } = outboxCounts(db);

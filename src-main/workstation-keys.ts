@@ -7,6 +7,7 @@ import { createPrivateKey } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { eraseAuditKey, unwrapAuditKey } from './audit/index.ts';
+import { readIfExists, removeIfExists, writeFileAtomic } from './base/index.ts';
 import type { Logger } from './log/index.ts';
 import { KeychainUnavailableError, type KeyStore } from './ports.ts';
 import { acquireOwnerLock, eraseVault, prepareVaultRecovery, releaseAndRemove, VaultError } from './vault/index.ts';
@@ -68,4 +69,43 @@ export async function recoverWorkstation(options: {
   } finally {
     lock.release();
   }
+}
+
+/**
+ * A remote wipe's marker (`wiped.json` beside where the cache was): it outlives the erase, so a
+ * wiped workstation never silently starts afresh. It is written *before* the keys go: a crash
+ * in the middle leaves the marker, and the next start finishes the erase (wiped workstations
+ * open only to say so). It holds ids and a time, never PHI. `ws enroll` removes it.
+ */
+export interface WipedMarker {
+  wipedAt: string;
+  workstationId: string;
+  taskId: string;
+}
+
+const markerFile = (dataDir: string) => path.join(path.resolve(dataDir), 'wiped.json');
+
+export function markWiped(dataDir: string, marker: WipedMarker): void {
+  writeFileAtomic(markerFile(dataDir), `${JSON.stringify(marker)}\n`);
+}
+
+/** The marker, or null; a marker that does not parse still counts (fail closed). */
+export function wipedMarkerOf(dataDir: string): WipedMarker | null {
+  const text = readIfExists(markerFile(dataDir));
+  if (text === null) return null;
+  try {
+    const parsed = JSON.parse(text) as Partial<WipedMarker>;
+    return {
+      wipedAt: String(parsed.wipedAt ?? 'unknown'),
+      workstationId: String(parsed.workstationId ?? 'unknown'),
+      taskId: String(parsed.taskId ?? 'unknown'),
+    };
+  } catch {
+    return { wipedAt: 'unknown', workstationId: 'unknown', taskId: 'unknown' };
+  }
+}
+
+/** IT's re-enrollment: the folder may hold a new cache again. */
+export function clearWipedMarker(dataDir: string): boolean {
+  return removeIfExists(markerFile(dataDir));
 }

@@ -23,6 +23,8 @@ import {
 } from './audit/index.ts';
 import type { Handlers } from './ipc/index.ts';
 import { largeTables, workstationMigrations } from './migrations.ts';
+import { eraseWorkstation, wipedMarkerOf } from './workstation-keys.ts';
+import { errorName } from './base/index.ts';
 import { centralFetchFor } from './net/index.ts';
 import { describePolicy } from './policy/index.ts';
 import { systemTimers, type Ports, type Timers } from './ports.ts';
@@ -64,6 +66,8 @@ export interface Workstation {
 export async function openWorkstationVault(
   options: Omit<VaultOptions, 'migrations' | 'otherTraces' | 'largeTables'>,
 ): Promise<Vault> {
+  const wiped = wipedMarkerOf(options.dataDir);
+  if (wiped) throw wipedError(wiped);
   const otherTraces = await auditKeyTraces(options.keyStore, options.dataDir);
   return openVault({ ...options, migrations: workstationMigrations, otherTraces, largeTables });
 }
@@ -83,7 +87,27 @@ export async function openWorkstationVaultForReading(
   }
 }
 
+const wipedError = (marker: { wipedAt: string; taskId: string }) =>
+  new VaultError('WIPED', `Wiped at ${marker.wipedAt} on central's order (Task/${marker.taskId}).`);
+
+/**
+ * A wiped workstation opens only to say so. The marker is written before the keys go, so a
+ * crash in the middle of a wipe is finished here (erasing is idempotent).
+ */
+async function finishWipe(ports: Ports): Promise<VaultError | null> {
+  const wiped = wipedMarkerOf(ports.paths.dataDir);
+  if (!wiped) return null;
+  try {
+    await eraseWorkstation({ dataDir: ports.paths.dataDir, keyStore: ports.keyStore });
+  } catch (error) {
+    ports.logger.log('error', 'workstation.wipe-finish-failed', { errorName: errorName(error) });
+  }
+  return wipedError(wiped);
+}
+
 async function openCacheAndTrail(ports: Ports): Promise<Opened | VaultError> {
+  const wiped = await finishWipe(ports);
+  if (wiped) return wiped;
   let vault: Vault | null = null;
   try {
     vault = await openWorkstationVault({
@@ -143,6 +167,7 @@ export async function openWorkstation(ports: Ports): Promise<Workstation> {
     return state;
   };
   const keeper = opened ? keepAnchored(opened, ports) : null;
+  let closed = false; // a remote wipe closes the cache before the core closes everything else
   if (opened) {
     opened.trail.append({
       action: 'workstation.start',
@@ -181,7 +206,8 @@ export async function openWorkstation(ports: Ports): Promise<Workstation> {
     opened: () => opened,
     anchored: () => keeper?.anchored() ?? Promise.resolve(),
     async close() {
-      if (!opened || !keeper) return;
+      if (!opened || !keeper || closed) return;
+      closed = true;
       keeper.stop();
       const final = anchorOf(opened.trail);
       opened.vault.close();

@@ -19,13 +19,17 @@ export const FLOORS = [
   { floor: 1, name: 'vault', members: ['vault'] },
   // policy, like the others here, may import nothing above floor 1.
   { floor: 2, name: 'stores and rules', members: ['audit', 'identity', 'lock', 'records', 'policy'] },
-  { floor: 3, name: 'access', members: ['access'] },
+  { floor: 3, name: 'access and central contact', members: ['access', 'contact'] },
   { floor: 4, name: 'ipc router', members: ['ipc'] },
   { floor: 5, name: 'session', members: ['session'] },
   { floor: 6, name: 'break-glass, sync and alerts', members: ['break-glass', 'sync', 'alerts'] },
   { floor: 7, name: 'chart and fleet', members: ['chart', 'fleet'] },
   // The workstation as a whole: every capability's schema, its cache and trail, its two keys.
-  { floor: 8, name: 'workstation', members: ['migrations.ts', 'workstation.ts', 'workstation-keys.ts'] },
+  {
+    floor: 8,
+    name: 'workstation',
+    members: ['migrations.ts', 'workstation.ts', 'workstation-keys.ts', 'remote-wipe.ts'],
+  },
   { floor: 9, name: 'composition root', members: ['core.ts'] },
   { floor: 10, name: 'shells', members: ['cli', 'electron'] },
 ];
@@ -38,6 +42,11 @@ export const SAME_FLOOR_ALLOWED = [
   ['electron', 'cli'],
   // The workstation opens its cache with the ordered schema list.
   ['workstation.ts', 'migrations.ts'],
+  // A wiped workstation (the marker workstation-keys.ts keeps) opens only to say so.
+  ['workstation.ts', 'workstation-keys.ts'],
+  // A remote wipe closes the workstation, then erases its two keys.
+  ['remote-wipe.ts', 'workstation.ts'],
+  ['remote-wipe.ts', 'workstation-keys.ts'],
 ];
 
 /**

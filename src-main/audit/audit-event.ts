@@ -120,6 +120,7 @@ const SHAPES: Record<string, Shape> = {
   'workstation.start': other(TYPES.app, dcm('110120', 'Application Start'), 'E'),
   'policy.load': other(TYPES.app, own('policy-load'), 'R'),
   'workstation.enroll': other(TYPES.app, own('enroll'), 'U'),
+  'workstation.remoteWipe': other(TYPES.alert, own('remote-wipe'), 'D'),
   'key.rotate': other(TYPES.alert, own('key-rotate'), 'U'),
   'key.recover': other(TYPES.alert, own('key-recover'), 'U'),
   'key.escrowRepaired': other(TYPES.alert, own('escrow-repaired'), 'U'),
@@ -143,6 +144,7 @@ const QUERY_OF: Readonly<Record<string, string>> = {
 const LABELS: Readonly<Record<string, string>> = {
   'workstation.start': 'application started, version',
   'workstation.enroll': 'workstation enrolled',
+  'workstation.remoteWipe': 'remote wipe ordered by IT, carried out',
   'policy.load': 'policy loaded from',
   'session.signIn': 'signed in with',
   'session.signInFailed': 'sign-in failed',

@@ -40,6 +40,7 @@ export const AUDIT_ACTIONS = [
   'audit.rollbackDetected',
   'audit.rollbackAccepted',
   'key.escrowRepaired',
+  'workstation.remoteWipe',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = 'success' | 'denied' | 'failure';

@@ -4,7 +4,15 @@
  * writes its tables.
  */
 export { auditLargeTables, auditMigrations, auditSalvage } from './schema.ts';
-export { createAuditTrail, readWorkstationId, recordEnrollment, type AuditTrail } from './trail.ts';
+export {
+  createAuditTrail,
+  readCentralContact,
+  readWorkstationId,
+  recordEnrollment,
+  writeCentralContact,
+  type AuditTrail,
+  type CentralContactRow,
+} from './trail.ts';
 export type { AuditAction, AuditEntry, AuditInput, AuditOutcome } from './entry.ts';
 export {
   loadAuditKey,

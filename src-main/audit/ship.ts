@@ -125,12 +125,15 @@ function advanceMark(db: Database): void {
     ).run(next);
 }
 
-/** Entries to send, break-glass first (all of them, read once a round), then in order by a cursor. */
+/** Entries to send, break-glass (and a remote wipe) first, read once a round, then in order by a cursor. */
 function* waitingEntries(db: Database, chunk: number): Generator<AuditEntry> {
   const below = shippedBelow(db);
   const urgent = (
     db
-      .prepare(`${SELECT} WHERE a.seq >= ? AND a.action LIKE 'breakGlass.%' AND ${WAITING} ORDER BY a.seq`)
+      // A remote wipe's own entry goes first too: the wipe may leave no time for the rest.
+      .prepare(
+        `${SELECT} WHERE a.seq >= ? AND (a.action LIKE 'breakGlass.%' OR a.action = 'workstation.remoteWipe') AND ${WAITING} ORDER BY a.seq`,
+      )
       .raw()
       .all(below) as unknown[][]
   ).map(rowToEntry);

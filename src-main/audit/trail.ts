@@ -59,6 +59,39 @@ export function recordEnrollment(
   }).immediate();
 }
 
+/**
+ * The workstation's contact with central (contact/, offline expiry): kept beside its id and its
+ * enrollment, as one JSON value. The contact room alone gives it meaning.
+ */
+export interface CentralContactRow {
+  lastContactAt: number;
+  offlineMs: number;
+  observedAt: number;
+}
+
+export function readCentralContact(db: Database): CentralContactRow | null {
+  const value = db.prepare(`SELECT value FROM workstation_meta WHERE key = 'centralContact'`).pluck().get() as
+    string | undefined;
+  if (value === undefined) return null;
+  let row: Partial<CentralContactRow>;
+  try {
+    row = JSON.parse(value) as Partial<CentralContactRow>;
+  } catch {
+    row = {};
+  }
+  const numbers = [row.lastContactAt, row.offlineMs, row.observedAt];
+  // A damaged value counts as a long time offline (fail closed): a full sign-in writes it anew.
+  if (!numbers.every((n) => typeof n === 'number' && Number.isFinite(n)))
+    return { lastContactAt: 0, offlineMs: Number.MAX_SAFE_INTEGER, observedAt: 0 };
+  return row as CentralContactRow;
+}
+
+export function writeCentralContact(db: Database, row: CentralContactRow): void {
+  db.prepare(
+    `INSERT INTO workstation_meta (key, value) VALUES ('centralContact', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+  ).run(JSON.stringify(row));
+}
+
 export function createAuditTrail(db: Database, rawKey: Buffer, clock: Clock): AuditTrail {
   const key = auditKeyObject(rawKey);
   const workstationId = readWorkstationId(db);

@@ -27,6 +27,7 @@ export type GrantEndReason =
   | 'accessRevoked'
   | 'pinLockedOut'
   | 'lockedBeforePin'
+  | 'remoteWipe'
   | 'locked'
   | 'appClosed';
 

@@ -20,6 +20,7 @@ import {
   searchPatients,
 } from '../records/index.ts';
 import { CoreError } from '../base/index.ts';
+import { offlineExpiredMessage, offlineWindow } from '../contact/index.ts';
 import { noteFromCentral } from './note-on-central.ts';
 import { createRecentPatients } from './recent.ts';
 
@@ -47,6 +48,35 @@ export interface ChartHandlerDeps {
   central?: Policy['central'];
   /** The signed-in user's access token for central; null offline or in a PIN-only session. */
   accessToken?: () => string | null;
+  /** Policy cache.maxOfflineDays: past it without reaching central, every chart channel refuses. */
+  maxOfflineDays?: number;
+}
+
+/**
+ * Offline expiry (contact/): each chart channel first checks the workstation reached central
+ * within the window. `unavailable`, not `forbidden`: the user's rights have not changed and
+ * nothing about this patient decided it; the workstation is out of date, and reaching central
+ * (a full sign-in) makes it available again, as a cache that cannot open is unavailable.
+ */
+function offlineGuarded(
+  handlers: ChartHandlers,
+  db: () => Database,
+  clock: Clock,
+  maxOfflineDays: number,
+): ChartHandlers {
+  const check = () => {
+    if (offlineWindow(db(), clock.now(), maxOfflineDays).expired)
+      throw new CoreError('unavailable', offlineExpiredMessage(maxOfflineDays));
+  };
+  return Object.fromEntries(
+    Object.entries(handlers).map(([channel, handler]) => [
+      channel,
+      (...args: unknown[]) => {
+        check();
+        return (handler as (...a: unknown[]) => unknown)(...args);
+      },
+    ]),
+  ) as unknown as ChartHandlers;
 }
 
 /**
@@ -102,7 +132,7 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
     displayName: deps.displayNameOf(session.userId),
   });
 
-  return {
+  const handlers: ChartHandlers = {
     'patients.search': (request, { session }) => ({
       results: listed(session, searchPatients(db(), request.query, request.limit)),
     }),
@@ -176,4 +206,5 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
       return {};
     },
   };
+  return deps.maxOfflineDays === undefined ? handlers : offlineGuarded(handlers, db, clock, deps.maxOfflineDays);
 }

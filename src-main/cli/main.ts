@@ -12,6 +12,7 @@ import { Policy } from '../../src-shared/policy/schema.ts';
 import { createJsonLogger } from '../log/index.ts';
 import { VaultError, vaultErrorGuide, EscrowKeyError, createKeytarKeyStore } from '../vault/index.ts';
 import { openWorkstationVault, openWorkstationVaultForReading } from '../workstation.ts';
+import { clearWipedMarker, eraseWorkstation, wipedMarkerOf } from '../workstation-keys.ts';
 import { readSalvage } from './salvage.ts';
 import { runAuditCommand } from './audit-commands.ts';
 import { managedPolicy, print, UsageError, vaultErrorText, type CliContext } from './common.ts';
@@ -38,7 +39,8 @@ Commands:
                                (exit 1 when any of them is not right)
   policy check <file.json>     validate a policy file against this version's schema
   enroll                       record this workstation's enrollment: its id, and the central
-                               addresses from policy after checking they answer
+                               addresses from policy after checking they answer (after a
+                               remote wipe: a new, empty cache with a new id)
   vault status                 open the cache and report its state
   vault recover --private-key <file.pem>
                                put the escrowed cache key back in the OS keychain
@@ -311,6 +313,13 @@ async function runEnroll({ dataDir, keyStore, logger, json }: CliContext): Promi
     );
     return 1;
   }
+  // A workstation wiped by IT's order starts again only here: the erase is finished (a crash may
+  // have interrupted it), then the marker goes, and a new cache with a new id is created below.
+  const reenrolled = wipedMarkerOf(dataDir) !== null;
+  if (reenrolled) {
+    await eraseWorkstation({ dataDir, keyStore });
+    clearWipedMarker(dataDir);
+  }
   const vault = await openWorkstationVault({ dataDir, keyStore, policy: policy.vault, logger });
   try {
     const workstationId = readWorkstationId(vault.db);
@@ -323,8 +332,8 @@ async function runEnroll({ dataDir, keyStore, logger, json }: CliContext): Promi
     ).append({ action: 'workstation.enroll', outcome: 'success', userId: null, role: 'itAdmin', detail: 'enrolled' });
     print(
       json,
-      { ok: true, workstationId, enrolledAt, issuer: central.issuer, fhirBaseUrl: central.fhirBaseUrl },
-      `Enrolled workstation ${workstationId} with ${central.fhirBaseUrl} (identity provider ${central.issuer}).`,
+      { ok: true, workstationId, enrolledAt, issuer: central.issuer, fhirBaseUrl: central.fhirBaseUrl, reenrolled },
+      `Enrolled workstation ${workstationId} with ${central.fhirBaseUrl} (identity provider ${central.issuer})${reenrolled ? ' after a remote wipe, with a new, empty cache' : ''}.`,
     );
     return 0;
   } finally {

@@ -5,6 +5,8 @@ import { isAllowedTransport } from '../net/index.ts';
 import type { Clock } from '../ports.ts';
 import type { Database } from '../vault/index.ts';
 import { workstationDevice, type FleetFacts, type WorkstationDevice } from '../../src-shared/fleet/device.ts';
+import type { WipeTask } from '../../src-shared/fleet/wipe-order.ts';
+import { findWipeOrder } from './wipe-order.ts';
 
 /**
  * Fleet status (issue 15): after each sync round that reached central, the workstation updates its
@@ -83,7 +85,9 @@ export async function reportToCentral(
 
 /**
  * Reports after the sync rounds: each time a round ends having reached central (its
- * lastSyncedAt moved) while someone's token is at hand, one report, never two at once.
+ * lastSyncedAt moved) while someone's token is at hand, one report, never two at once. First it
+ * asks central for IT's wipe order (wipe-order.ts): with one, there is no report, the order goes
+ * to `onWipeOrder` (once) and reporting stops.
  */
 export function startFleetReporting(
   deps: FleetDeps & {
@@ -91,20 +95,31 @@ export function startFleetReporting(
     accessToken(): string | null;
     /** The facts of the moment (counts read from the cache). */
     facts(): FleetFacts;
+    /** IT ordered this workstation wiped: carried out by the caller, outside this report. */
+    onWipeOrder?(order: WipeTask, accessToken: string): void;
   },
 ): { afterRound(status: SyncStatus): void; settled(): Promise<void> } {
   let reportedRound: number | null = null;
   let inFlight: Promise<void> = Promise.resolve();
   let busy = false;
+  let ordered = false;
   return {
     afterRound(status) {
-      if (busy || status.syncing || status.lastSyncedAt === null || status.lastSyncedAt === reportedRound) return;
+      if (ordered || busy || status.syncing || status.lastSyncedAt === null || status.lastSyncedAt === reportedRound)
+        return;
       const token = deps.accessToken();
       if (token === null) return;
       busy = true;
       reportedRound = status.lastSyncedAt;
       inFlight = (async () => {
         try {
+          const order = deps.onWipeOrder ? await findWipeOrder(deps, token, deps.workstationId) : null;
+          if (order) {
+            ordered = true;
+            // Not awaited: the wipe closes what this report belongs to (its settled() included).
+            queueMicrotask(() => deps.onWipeOrder?.(order, token));
+            return;
+          }
           await reportToCentral(deps, token, deps.workstationId, deps.facts());
         } catch (error) {
           deps.logger.log('error', 'fleet.report-failed', { reason: 'unknown', errorName: errorName(error) });

@@ -29,6 +29,12 @@ const SAFE_FIELDS = new Set([
   'attempt',
   'status',
   'workstationId',
+  // Remote wipe (counts and a flag): refused orders by reason, what the wipe left and destroyed.
+  'malformed',
+  'otherWorkstation',
+  'auditLeft',
+  'unsyncedDestroyed',
+  'completed',
 ]);
 
 export function redact(fields: LogFields | undefined): LogFields | undefined {

@@ -6,6 +6,7 @@
 import type { Policy } from '../../src-shared/policy/schema.ts';
 import type { SessionStatus } from '../../src-shared/session/status.ts';
 import { CoreError } from '../base/index.ts';
+import { offlineExpiredMessage, offlineWindow } from '../contact/index.ts';
 import { checkOfflineSignIn, checkPin, findUserByUsername, PinError, setPin } from '../identity/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Clock } from '../ports.ts';
@@ -16,6 +17,8 @@ import { pinFailure, pinRulesMessage } from './messages.ts';
 export interface PinFlowsDeps {
   db(): Database;
   identity: Policy['identity'];
+  /** Offline expiry: past it, no PIN sign-in until central is reached (contact/). */
+  maxOfflineDays: number;
   clock: Clock;
   logger: Logger;
   machine: SessionMachine;
@@ -54,6 +57,10 @@ export function createPinFlows(deps: PinFlowsDeps): PinFlows {
     async signInWithPin(username, pin) {
       if (machine.session()) throw new CoreError('conflict', 'Someone is signed in. Use "Switch user" first.');
       const db = deps.db();
+      // Before the PIN is even checked: past the window a PIN proves nothing central still
+      // vouches for (the account may have been disabled there). Not a failed sign-in: no count.
+      if (offlineWindow(db, clock.now(), deps.maxOfflineDays).expired)
+        throw new CoreError('unavailable', offlineExpiredMessage(deps.maxOfflineDays));
       const user = findUserByUsername(db, username);
       // An unknown username costs the same scrypt as a known one (pin-store's decoy).
       const result = await checkOfflineSignIn(db, user?.userId ?? 'unknown-user', pin, identity, clock, logger);

@@ -3,6 +3,7 @@
  * at a time, cancelled by the user, replaced by a PIN sign-in or stopped at shutdown. Its state
  * (idle, waiting, failed) is part of the session's status; the outcome arrives as a `changed`.
  */
+import { recordCentralContact } from '../contact/index.ts';
 import type { Policy } from '../../src-shared/policy/schema.ts';
 import type { SessionStatus } from '../../src-shared/session/status.ts';
 import { CoreError } from '../base/index.ts';
@@ -94,6 +95,7 @@ export function createProviderSignIn(deps: ProviderSignInDeps): ProviderSignIn {
       };
       durably(db, () => {
         recordFullSignIn(db, user.userId, clock, logger);
+        recordCentralContact(db, at); // the identity provider answered: offline expiry starts again
         storeRefreshToken(db, user.userId, identity.refreshToken, clock);
         rememberUser(db, user, at);
       });

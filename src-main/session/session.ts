@@ -20,6 +20,7 @@ import type { Policy } from '../../src-shared/policy/schema.ts';
 import type { SessionEndReason, SessionStatus } from '../../src-shared/session/status.ts';
 import type { AuditTrail } from '../audit/index.ts';
 import { CoreError, createDisposables, createEmitter, errorName, type Emitter, type Events } from '../base/index.ts';
+import { offlineExpiredMessage, offlineWindow, type OfflineWindow } from '../contact/index.ts';
 import type { KnownUser } from '../identity/index.ts';
 import type { Session } from '../ipc/index.ts';
 import { createLockController, type LockController, type LockEvent } from '../lock/index.ts';
@@ -84,7 +85,7 @@ export interface SessionManager {
   announce(): void;
   /** The signed-in user's access token for the central API (memory only), or null. */
   accessToken(): string | null;
-  end(reason: 'signOut' | 'switchUser'): SessionStatus;
+  end(reason: 'signOut' | 'switchUser' | 'remoteWipe'): SessionStatus;
   activity(): void;
   /** Ends everything (app shutdown): no event, no timer left. */
   close(): void;
@@ -122,7 +123,25 @@ function statusOf(
     endedReason: s ? null : endedReason,
     pinRules: { minLength: policy.identity.pinMinLength, maxFailures: policy.identity.pinMaxFailures },
     signInConfigured: policy.central !== undefined && deps.authBrowser !== null,
+    centralContact: centralContactOf(deps),
     emergencyAccess: deps.emergencyAccess(s && s.pinSet && snapshot?.state !== 'locked' ? s.user : null),
+  };
+}
+
+/** Offline expiry as the window shows it; nothing to say while the cache is not open. */
+function centralContactOf(deps: SessionDeps): SessionStatus['centralContact'] {
+  const maxOfflineDays = deps.policy.cache.maxOfflineDays;
+  let window: OfflineWindow;
+  try {
+    window = offlineWindow(deps.db(), deps.clock.now(), maxOfflineDays);
+  } catch {
+    return { expired: false, maxOfflineDays, lastContactAt: null, message: null };
+  }
+  return {
+    expired: window.expired,
+    maxOfflineDays,
+    lastContactAt: window.lastContactAt,
+    message: window.expired ? offlineExpiredMessage(maxOfflineDays) : null,
   };
 }
 
@@ -206,6 +225,7 @@ export function createSessionManager(deps: SessionDeps): SessionManager {
   const pins = createPinFlows({
     db: deps.db,
     identity: policy.identity,
+    maxOfflineDays: policy.cache.maxOfflineDays,
     clock,
     logger,
     machine,

@@ -1,3 +1,4 @@
+import { recordCentralContact } from '../contact/index.ts';
 import type { SyncStatus } from '../../src-shared/sync/status.ts';
 import type { TimerHandle, Timers } from '../ports.ts';
 import type { Logger } from '../log/index.ts';
@@ -178,6 +179,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         });
         pulled = pullProblem(results);
         lastSyncedAt = options.clock.now();
+        // Central answered under a user's token: offline expiry starts again.
+        recordCentralContact(db, lastSyncedAt);
       } else if (pushed.pushed + pushed.conflicts === 0) {
         await probeCentral(options.fhirBaseUrl, http);
       }

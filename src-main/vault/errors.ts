@@ -62,6 +62,11 @@ export const vaultErrorGuide: Readonly<Record<VaultErrorCode, { title: string; a
     action:
       'Free disk space on this machine (or ask IT to): the app opens the cache by itself once there is room (it tries every 10 seconds), and a `ws` command can simply be run again. Do not delete or wipe the cache: it is not damaged, and it may hold changes not yet synced.',
   },
+  WIPED: {
+    title: 'This workstation was wiped by IT.',
+    action:
+      'Its encrypted cache and both keys were destroyed on an order from central; nothing of it can be recovered on this machine. To use the machine again, IT re-enrolls it with `ws enroll` (a new, empty cache, a new workstation id).',
+  },
   ESCROW_FAILED: {
     title: 'The cache key could not be wrapped for the IT recovery key named in policy.',
     action:

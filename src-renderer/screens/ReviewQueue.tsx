@@ -19,6 +19,7 @@ const END_REASONS: Readonly<Record<string, string>> = {
   accessRevoked: 'account disabled at the identity provider',
   pinLockedOut: 'too many wrong PINs',
   lockedBeforePin: 'locked before a PIN was set',
+  remoteWipe: 'the workstation was wiped by IT',
   locked: 'locked longer than policy allows',
   appClosed: 'the app closed',
 };

@@ -13,6 +13,7 @@ const endedMessages: Record<SessionEndReason, string> = {
     'The identity provider no longer accepts this account, so the session was ended. Contact IT if this is unexpected.',
   pinLockedOut: 'Too many wrong PINs. Sign in again with your password.',
   lockedBeforePin: 'The workstation locked before a PIN was set. Sign in again.',
+  remoteWipe: 'This workstation was wiped by IT.',
 };
 
 interface Props {
@@ -93,44 +94,53 @@ export function SignInScreen({ workstation, session }: Props) {
             <ErrorAlert label="Sign-in not completed:" message={session.signIn.message} />
           )}
 
-          <form
-            className="pin-form"
-            onSubmit={(event) => void signInWithPin(event)}
-            noValidate
-            aria-labelledby="pin-sign-in-heading"
-          >
-            <h2 id="pin-sign-in-heading">Sign in with your PIN</h2>
-            <p className="hint">
-              Only on a workstation where you signed in fully recently, for example while the network is down.
-            </p>
-            <div className="field">
-              <label htmlFor="offline-username">Username</label>
-              <input
-                id="offline-username"
-                className="input"
-                autoComplete="username"
-                spellCheck={false}
-                value={username}
-                onChange={(e) => setUsername(e.target.value)}
-                maxLength={128}
-              />
-            </div>
-            <div className="field">
-              <label htmlFor="offline-pin">PIN</label>
-              <input
-                id="offline-pin"
-                className="input"
-                type="password"
-                inputMode="numeric"
-                autoComplete="off"
-                value={pin}
-                onChange={(e) => setPin(digitsOnly(e.target.value))}
-              />
-            </div>
-            <button type="submit" className="button button--secondary" disabled={busy}>
-              Sign in with PIN
-            </button>
-          </form>
+          {session.centralContact.expired ? (
+            <section className="pin-form" aria-labelledby="pin-sign-in-heading">
+              <h2 id="pin-sign-in-heading">Sign in with your PIN</h2>
+              <p className="message message--error">
+                <span className="message__label">Not available:</span> {session.centralContact.message}
+              </p>
+            </section>
+          ) : (
+            <form
+              className="pin-form"
+              onSubmit={(event) => void signInWithPin(event)}
+              noValidate
+              aria-labelledby="pin-sign-in-heading"
+            >
+              <h2 id="pin-sign-in-heading">Sign in with your PIN</h2>
+              <p className="hint">
+                Only on a workstation where you signed in fully recently, for example while the network is down.
+              </p>
+              <div className="field">
+                <label htmlFor="offline-username">Username</label>
+                <input
+                  id="offline-username"
+                  className="input"
+                  autoComplete="username"
+                  spellCheck={false}
+                  value={username}
+                  onChange={(e) => setUsername(e.target.value)}
+                  maxLength={128}
+                />
+              </div>
+              <div className="field">
+                <label htmlFor="offline-pin">PIN</label>
+                <input
+                  id="offline-pin"
+                  className="input"
+                  type="password"
+                  inputMode="numeric"
+                  autoComplete="off"
+                  value={pin}
+                  onChange={(e) => setPin(digitsOnly(e.target.value))}
+                />
+              </div>
+              <button type="submit" className="button button--secondary" disabled={busy}>
+                Sign in with PIN
+              </button>
+            </form>
+          )}
           {error && <ErrorAlert label="Not signed in:" message={error} />}
         </section>
       </main>

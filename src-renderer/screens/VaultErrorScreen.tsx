@@ -20,13 +20,19 @@ function withCode(text: string): ReactNode[] {
  */
 export function VaultErrorScreen({ status, vault, focusHeading }: Props) {
   const heading = useHeadingFocus<HTMLHeadingElement>(focusHeading);
+  // A remote wipe is not a fault to fix: the cache is gone on purpose, and stays gone.
+  const wiped = vault.code === 'WIPED';
   return (
     <main className="screen screen--centered">
       <section className="panel panel--problem" aria-labelledby="vault-error-heading">
         <h1 id="vault-error-heading" ref={heading} tabIndex={-1}>
-          Encrypted cache unavailable
+          {wiped ? 'This workstation was wiped by IT' : 'Encrypted cache unavailable'}
         </h1>
-        <p className="lead">This workstation cannot open its encrypted cache. Show this screen to IT.</p>
+        <p className="lead">
+          {wiped
+            ? 'Its encrypted cache was erased on an order from central. It holds no records and cannot be used until IT enrolls it again.'
+            : 'This workstation cannot open its encrypted cache. Show this screen to IT.'}
+        </p>
         <dl className="facts">
           <div className="facts__row">
             <dt>Error code</dt>

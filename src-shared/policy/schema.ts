@@ -264,6 +264,16 @@ export const CachePolicy = z
       .max(3650)
       .default(90)
       .meta({ description: "Days a patient's records stay in the cache after they were last opened or synced." }),
+    /**
+     * Days without reaching central after which PIN sign-in and charts stop until central is
+     * reached again. 7 by default: a week covers a long weekend or holiday outage with margin,
+     * while a lost machine or a user disabled centrally stops working within a week; at most 90
+     * (a quarter) so a forgotten workstation cannot serve stale charts indefinitely.
+     */
+    maxOfflineDays: z.number().int().min(1).max(90).default(7).meta({
+      description:
+        'Days without reaching central (a sync round or a full sign-in) after which PIN sign-in and charts stop on this workstation until central is reached again.',
+    }),
   })
   .strict();
 

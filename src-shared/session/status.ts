@@ -22,6 +22,8 @@ export const SessionEndReason = z.enum([
   'accessRevoked',
   'pinLockedOut',
   'lockedBeforePin',
+  /** IT ordered this workstation wiped (issue 15): the session ended before the erase. */
+  'remoteWipe',
 ]);
 export type SessionEndReason = z.infer<typeof SessionEndReason>;
 
@@ -58,6 +60,16 @@ export const SessionStatus = z.object({
   pinRules: z.object({ minLength: z.number().int(), maxFailures: z.number().int() }),
   /** Whether IT has configured the clinic's identity provider (policy `central`). */
   signInConfigured: z.boolean(),
+  /**
+   * Offline expiry (policy cache.maxOfflineDays): when `expired`, PIN sign-in and charts are off
+   * until central is reached (a full sign-in, or a sync round). `message` says what to do.
+   */
+  centralContact: z.object({
+    expired: z.boolean(),
+    maxOfflineDays: z.number().int(),
+    lastContactAt: z.number().nullable(),
+    message: z.string().max(500).nullable(),
+  }),
   /** Break-glass for this user: whether policy allows it, its reasons and rules, and the grants held. */
   emergencyAccess: z.object({
     allowed: z.boolean(),

@@ -15,6 +15,8 @@ export const VaultErrorCode = z.enum([
   'IN_USE',
   'ROLLED_BACK',
   'DISK_FULL',
+  /** IT ordered this workstation wiped from central (issue 15); it needs re-enrolling. */
+  'WIPED',
 ]);
 export type VaultErrorCode = z.infer<typeof VaultErrorCode>;
 

@@ -13,6 +13,7 @@ import { vaultErrorGuide } from '../../src-main/vault/errors.ts';
 import { keychainAccounts } from '../../src-main/vault/key-material.ts';
 import { createKeytarKeyStore } from '../../src-main/vault/keytar-key-store.ts';
 import { eraseVault } from '../../src-main/vault/vault.ts';
+import { markWiped } from '../../src-main/workstation-keys.ts';
 import { spawnTs } from '../support/child.ts';
 import { expectNoSeriousAxeViolations } from '../support/e2e.ts';
 
@@ -216,6 +217,36 @@ test('IT error screen: cache present, key deleted from the keychain (KEY_MISSING
   } finally {
     await host.stop();
   }
+});
+
+test('a workstation wiped by IT shows so, finishes an interrupted erase and never starts afresh', async ({
+  page,
+}, testInfo) => {
+  // A cache as a workstation leaves it, then a remote wipe that got as far as its marker (the
+  // marker is written before the keys go, remote-wipe.ts): the next start finishes the erase.
+  const first = await startHost(dataDir);
+  await first.stop();
+  markWiped(dataDir, { wipedAt: '2026-12-03T18:00:00.000Z', workstationId: 'ws-e2e', taskId: 'wipe-e2e' });
+
+  const host = await startHost(dataDir);
+  try {
+    await page.goto(host.url);
+    const region = page.getByRole('region', { name: 'This workstation was wiped by IT' });
+    await expect(region).toBeVisible();
+    await expect(region).toContainText('WIPED');
+    await expect(region).toContainText(vaultErrorGuide.WIPED.action.replaceAll('`', ''));
+    await expect(page.getByRole('searchbox')).toHaveCount(0);
+    await expect(page.getByRole('region', { name: 'Sign in' })).toHaveCount(0);
+    await expect(page.getByRole('button')).toHaveCount(0);
+    expect(await keyStore.get(keychainAccounts(path.resolve(dataDir)).current)).toBeNull();
+    expect(fs.existsSync(path.join(dataDir, 'cache.db'))).toBe(false);
+    await expectNoSeriousAxeViolations(page);
+    await screenshot(page, testInfo, 'wiped-by-it');
+  } finally {
+    await host.stop();
+  }
+  // Restarting shows the same screen: no new cache was created.
+  expect(fs.existsSync(path.join(dataDir, 'cache.db'))).toBe(false);
 });
 
 test('without the secret the page cannot reach the core, and says so', async ({ page }, testInfo) => {

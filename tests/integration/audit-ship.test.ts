@@ -146,6 +146,30 @@ describe('164.312(b) audit shipping', () => {
     expect(verifyAuditTrail(vault.db, key)).toMatchObject({ ok: true, checked: 24 });
   });
 
+  it('a remote wipe order goes in the first batch too: the wipe may leave no time for the rest', async () => {
+    for (let i = 0; i < 23; i++)
+      trail.append({
+        action: 'patient.search',
+        outcome: 'success',
+        userId: 'nurse1',
+        role: 'nurse',
+        detail: 'patients.search',
+      });
+    const wipe = trail.append({
+      action: 'workstation.remoteWipe',
+      outcome: 'success',
+      userId: null,
+      role: null,
+      detail: 'task:wipe-1:unsynced-0',
+    });
+    expect(await ship({ maxBatches: 1 })).toMatchObject({ shipped: 10, pending: 14 });
+    expect(await serverEvent(wipe.id)).toMatchObject({
+      id: wipe.id,
+      subtype: [{ code: 'remote-wipe' }],
+      outcomeDesc: expect.stringContaining('remote wipe ordered by IT'),
+    });
+  });
+
   it('keeps everything when the server is down or refuses, and finishes later without duplicates', async () => {
     for (let i = 0; i < 5; i++)
       trail.append({

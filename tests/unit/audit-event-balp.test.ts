@@ -94,6 +94,7 @@ const SAMPLES: Record<(typeof AUDIT_ACTIONS)[number], Partial<AuditEntry>> = {
   'audit.rollbackDetected': { userId: null, role: null, detail: 'anchor:120' },
   'audit.rollbackAccepted': { userId: null, role: 'itAdmin', detail: 'anchor:120' },
   'key.escrowRepaired': { userId: null, role: null, detail: 'audit' },
+  'workstation.remoteWipe': { userId: null, role: null, detail: 'task:wipe-1:unsynced-0' },
 };
 
 function entry(action: string, seq: number): AuditEntry {

@@ -30,6 +30,7 @@ function status(state: SessionState): SessionStatus {
     endedReason: state === 'signedOut' ? 'signOut' : null,
     pinRules: { minLength: 6, maxFailures: 5 },
     signInConfigured: true,
+    centralContact: { expired: false, maxOfflineDays: 7, lastContactAt: null, message: null },
     emergencyAccess: { allowed: true, reasons: [], minJustificationLength: 20, durationMinutes: 60, grants: [] },
   };
 }

@@ -27,7 +27,7 @@ describe('policy schema', () => {
         failedAuthWindowMinutes: 15,
         familyName: true,
       },
-      cache: { retentionDays: 90 },
+      cache: { retentionDays: 90, maxOfflineDays: 7 },
       updates: { enabled: false },
     });
   });
