@@ -39,6 +39,9 @@ export const AUDIT_ACTIONS = [
   'audit.rollbackDetected',
   'audit.rollbackAccepted',
   'key.escrowRepaired',
+  'draft.restore',
+  'draft.discard',
+  'draft.purge',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = 'success' | 'denied' | 'failure';

@@ -18,6 +18,8 @@ const READS: Readonly<Record<string, AuditInput['action']>> = {
   'breakGlass.reviewQueue': 'audit.read',
   'alerts.queue': 'audit.read',
   'sync.conflicts': 'patient.read',
+  // A kept draft given back to its author: one entry per patient (the fields are PHI shown again).
+  'drafts.mine': 'draft.restore',
 };
 
 /** Channels that change records: audited like reads, as FHIR create or update. */
@@ -30,12 +32,21 @@ const WRITES: Readonly<Record<string, AuditInput['action']>> = {
 
 const REFUSALS = new Set(['LOCKED', 'UNAUTHENTICATED', 'FORBIDDEN']);
 
+/**
+ * Channels audited only when refused. Saving a draft is not a clinical action: the window sends
+ * one a second after typing pauses, and an entry each time would bury the trail in keystrokes
+ * while saying nothing a reviewer needs (the draft is not part of the record, and the chart was
+ * opened, audited, before anything could be typed). What is audited is what changes what someone
+ * sees: a draft given back (drafts.mine, per patient), thrown away, or expired (counts).
+ */
+const REFUSALS_ONLY = new Set(['drafts.save']);
+
 export function requestAuditInput(
   outcome: RequestOutcome,
   isPhiChannel: boolean,
   purposeOfGrant: (grantId: string) => string | null,
 ): AuditInput | null {
-  if (!isPhiChannel && !WRITES[outcome.channel]) return null;
+  if (!isPhiChannel && !WRITES[outcome.channel] && !REFUSALS_ONLY.has(outcome.channel)) return null;
   const who = { userId: outcome.userId, role: outcome.role ?? null, patientId: outcome.patientId ?? null };
   if (outcome.outcome === 'ok') {
     const action = READS[outcome.channel] ?? WRITES[outcome.channel];
