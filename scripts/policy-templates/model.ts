@@ -99,7 +99,7 @@ export const SECTION_TEXT: Readonly<Record<string, { title: string; explain: str
   drafts: {
     title: 'Unsaved drafts',
     explain:
-      'Unsaved notes, vitals and allergy edits, kept encrypted in the cache for their author across a lock and offered back after unlock or the same user\'s next sign-in.',
+      "Unsaved notes, vitals and allergy edits, kept encrypted in the cache for their author across a lock and offered back after unlock or the same user's next sign-in.",
   },
   cache: { title: 'Local cache', explain: 'The local cache of records.' },
   updates: { title: 'Application updates', explain: "Application updates, only from IT's feed." },
