@@ -5,6 +5,7 @@ import { roleHasPermission } from '../../src-shared/access/roles.ts';
 import type { SyncMark } from '../../src-shared/sync/status.ts';
 import { invoke } from '../api.ts';
 import { useChartStore, type ChartView as ChartViewState } from '../stores/chart.ts';
+import { draftOf } from '../stores/drafts.ts';
 import { useSessionStore } from '../stores/session.ts';
 import { useSyncStore } from '../stores/sync.ts';
 import { formatDate } from '../format.ts';
@@ -46,9 +47,10 @@ const when = (value: string | null) => formatDate(value);
  * read the chart again so the new rows appear (marked "Pending sync"), and say so in a polite
  * status. An error of that read is shown, the save itself stands.
  */
-function useSavedForm(opener: RefObject<HTMLButtonElement | null>) {
+function useSavedForm(opener: RefObject<HTMLButtonElement | null>, hasDraft: () => boolean = () => false) {
   const refresh = useChartStore((state) => state.refresh);
-  const [open, setOpen] = useState(false);
+  // A form with a draft kept across a lock opens filled in, where the person left it.
+  const [open, setOpen] = useState(hasDraft);
   const [notice, setNotice] = useState<string | null>(null);
   const [refreshError, setRefreshError] = useState<string | null>(null);
   // "… pending sync with central" is true until a round has sent everything; then it goes.
@@ -124,7 +126,7 @@ function Notice({ notice, refreshError }: { notice: string | null; refreshError:
 
 function AllergyItem({ patientId, allergy, canWrite }: { patientId: string; allergy: AllergyRow; canWrite: boolean }) {
   const opener = useRef<HTMLButtonElement>(null);
-  const form = useSavedForm(opener);
+  const form = useSavedForm(opener, () => draftOf(patientId, 'allergyEdit')?.allergyId === allergy.id);
   const idPrefix = `allergy-${allergy.id}`;
   return (
     <li className="chart-row">
@@ -171,6 +173,7 @@ function AllergyItem({ patientId, allergy, canWrite }: { patientId: string; alle
           initial={{ criticality: allergy.criticality, clinicalStatus: allergy.statusCode }}
           submitLabel="Save allergy"
           requestKey="edit"
+          draft={{ patientId, allergyId: allergy.id }}
           save={async (edit) => {
             const result = await invoke('chart.editAllergy', { patientId, allergyId: allergy.id, edit });
             return result.ok ? null : result.error;
@@ -201,7 +204,7 @@ function VitalsSection({
   canWrite: boolean;
 }) {
   const opener = useRef<HTMLButtonElement>(null);
-  const form = useSavedForm(opener);
+  const form = useSavedForm(opener, () => draftOf(patientId, 'vitals') !== undefined);
   const [showAll, setShowAll] = useState(false);
   const shown = showAll ? rows : rows.slice(0, RECENT_VITALS);
   return (
@@ -325,7 +328,7 @@ function NotesSection({
   canWrite: boolean;
 }) {
   const opener = useRef<HTMLButtonElement>(null);
-  const form = useSavedForm(opener);
+  const form = useSavedForm(opener, () => draftOf(patientId, 'note') !== undefined);
   return (
     <Section
       title="Notes"

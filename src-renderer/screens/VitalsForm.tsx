@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { VITAL_FIELDS, VITAL_RANGES, VitalsEntry, type VitalField } from '../../src-shared/chart/vitals.ts';
 import { invoke } from '../api.ts';
+import { draftOf, useDraftsStore } from '../stores/drafts.ts';
 import { FormFooter } from './FormParts.tsx';
 import { FieldError } from './FieldError.tsx';
 import {
@@ -43,7 +44,19 @@ interface Props {
  * sent; what the main process still refuses is shown next to its field the same way.
  */
 export function VitalsForm({ patientId, onSaved, onCancel }: Props) {
-  const [values, setValues] = useState(empty);
+  // Vitals typed before a lock come back as typed (a draft is not checked until it is saved).
+  const [values, setValues] = useState(() => ({ ...empty(), ...draftOf(patientId, 'vitals') }));
+  const edit = useDraftsStore((state) => state.edit);
+  const done = useDraftsStore((state) => state.done);
+  const setValue = (field: VitalField, value: string) => {
+    const next = { ...values, [field]: value };
+    setValues(next);
+    edit(patientId, { form: 'vitals', fields: next });
+  };
+  const cancel = () => {
+    done(patientId, 'vitals');
+    onCancel();
+  };
   const [errors, setErrors] = useState<FieldErrors<VitalField>>({});
   const [busy, setBusy] = useState(false);
   const firstField = useRef<HTMLInputElement>(null);
@@ -78,6 +91,7 @@ export function VitalsForm({ patientId, onSaved, onCancel }: Props) {
     const result = await invoke('chart.recordVitals', { patientId, vitals: parsed.data });
     setBusy(false);
     if (!result.ok) return show(answerErrors(result.error, 'vitals', VITAL_FIELDS), false);
+    done(patientId, 'vitals');
     onSaved(result.data.recorded);
   };
 
@@ -91,7 +105,7 @@ export function VitalsForm({ patientId, onSaved, onCancel }: Props) {
       onKeyDown={(event) => {
         if (event.key === 'Escape') {
           event.preventDefault();
-          onCancel();
+          cancel();
         }
       }}
     >
@@ -124,14 +138,14 @@ export function VitalsForm({ patientId, onSaved, onCancel }: Props) {
                 aria-invalid={error !== undefined}
                 aria-describedby={describedBy(id, true, error !== undefined)}
                 value={values[field]}
-                onChange={(event) => setValues((current) => ({ ...current, [field]: event.target.value }))}
+                onChange={(event) => setValue(field, event.target.value)}
               />
               <FieldError fieldId={id} message={error} />
             </div>
           );
         })}
       </div>
-      <FormFooter error={errors.form} busy={busy} submitLabel="Save vitals" onCancel={onCancel} />
+      <FormFooter error={errors.form} busy={busy} submitLabel="Save vitals" onCancel={cancel} />
     </form>
   );
 }

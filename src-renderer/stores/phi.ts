@@ -5,11 +5,21 @@
  * written to browser storage.
  */
 const resets = new Set<() => void>();
+const flushes = new Set<() => void>();
+
+/**
+ * Work that must reach the main process before the stores are emptied (drafts, issue 16). A
+ * flush takes what it needs synchronously; what it sends is gone from the stores a moment later.
+ */
+export function registerPhiFlush(flush: () => void): void {
+  flushes.add(flush);
+}
 
 export function registerPhiStore(reset: () => void): void {
   resets.add(reset);
 }
 
 export function resetPhiStores(): void {
+  for (const flush of flushes) flush();
   for (const reset of resets) reset();
 }

@@ -46,4 +46,5 @@ export const DraftContent = z.discriminatedUnion('form', [
   z.object({ form: z.literal('allergyEdit'), fields: AllergyEditDraft }).strict(),
 ]);
 export type DraftContent = z.infer<typeof DraftContent>;
-export type DraftFieldsOf<F extends DraftForm> = Extract<DraftContent, { form: F }>['fields'];
+type FieldsByForm = { [D in DraftContent as D['form']]: D['fields'] };
+export type DraftFieldsOf<F extends DraftForm> = FieldsByForm[F];
