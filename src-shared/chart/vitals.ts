@@ -140,3 +140,14 @@ export function toRecordUnit(field: ConvertibleVital, unit: string, value: numbe
   const entry = ENTRY_UNITS[field].find((u) => u.code === unit) ?? ENTRY_UNITS[field][0];
   return Math.round(entry.toUcum(value) * 10) / 10;
 }
+
+/**
+ * How far from now a reading's time may be: a reading is entered while or soon after it is taken,
+ * so a day back covers a shift's paper notes, and five minutes ahead covers a clock a little off.
+ * Anything else is a typing mistake (a wrong year), refused rather than charted at the wrong time.
+ */
+export const TAKEN_AT_MAX_PAST_MS = 24 * 3_600_000;
+export const TAKEN_AT_MAX_FUTURE_MS = 5 * 60_000;
+
+/** A reading's time as the window sends it: an instant with its offset (ISO 8601). */
+export const TakenAt = z.iso.datetime({ offset: true, message: 'Enter the time the vital signs were taken' });
