@@ -16,6 +16,7 @@ import { ErrorAlert } from './ErrorAlert.tsx';
 import { NoteForm } from './NoteForm.tsx';
 import { VitalsForm } from './VitalsForm.tsx';
 import { VitalsTrends } from './VitalsTrends.tsx';
+import { VitalsFlowsheet } from './VitalsFlowsheet.tsx';
 
 type AllergyRow = ChartSections['allergies'][number];
 
@@ -188,11 +189,11 @@ function AllergyItem({ patientId, allergy, canWrite }: { patientId: string; alle
 }
 
 /**
- * The table shows the newest readings first and stops there: a long-followed patient has hundreds,
- * which nobody reads at a glance and which would slow every opening of the chart. All of them are
- * one button away; the trends above already draw the recent course.
+ * The flowsheet shows the newest reading times and stops there: a long-followed patient has
+ * hundreds, which nobody reads at a glance. All of them are one button away; the trends above
+ * draw the recent course.
  */
-const RECENT_VITALS = 50;
+const RECENT_TIMES = 8;
 
 function VitalsSection({
   patientId,
@@ -206,7 +207,7 @@ function VitalsSection({
   const opener = useRef<HTMLButtonElement>(null);
   const form = useSavedForm(opener, () => draftOf(patientId, 'vitals') !== undefined);
   const [showAll, setShowAll] = useState(false);
-  const shown = showAll ? rows : rows.slice(0, RECENT_VITALS);
+  const times = new Set(rows.map((row) => row.effective)).size;
   return (
     <Section
       title="Vitals"
@@ -229,39 +230,15 @@ function VitalsSection({
       ) : (
         <>
           <VitalsTrends rows={rows} />
-          <table className="chart-table">
-            <caption className="visually-hidden">
-              {shown.length < rows.length
-                ? `The newest ${shown.length} of ${rows.length} vital signs`
-                : 'Vital signs, newest first'}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Date</th>
-                <th scope="col">Vital sign</th>
-                <th scope="col">Value</th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((v) => (
-                <tr key={v.id}>
-                  <td>{when(v.effective)}</td>
-                  <td>{v.name}</td>
-                  <td>
-                    {v.value} <SyncTag sync={v.sync} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {rows.length > RECENT_VITALS && (
+          <VitalsFlowsheet rows={rows} limit={showAll ? times : RECENT_TIMES} tag={(sync) => <SyncTag sync={sync} />} />
+          {times > RECENT_TIMES && (
             <button
               type="button"
               className="button button--secondary"
               aria-expanded={showAll}
               onClick={() => setShowAll(!showAll)}
             >
-              {showAll ? `Show the newest ${RECENT_VITALS} vital signs` : `Show all ${rows.length} vital signs`}
+              {showAll ? `Show the newest ${RECENT_TIMES} reading times` : `Show all ${times} reading times`}
             </button>
           )}
         </>

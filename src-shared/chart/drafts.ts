@@ -21,12 +21,21 @@ const typedVital = z
   .max(12)
   .regex(/^[0-9., -]*$/, 'Vital signs are numbers');
 export const VitalsDraft = z
-  .object(
-    Object.fromEntries(VITAL_FIELDS.map((field) => [field, typedVital.default('')])) as Record<
+  .object({
+    ...(Object.fromEntries(VITAL_FIELDS.map((field) => [field, typedVital.default('')])) as Record<
       VitalField,
       z.ZodDefault<typeof typedVital>
-    >,
-  )
+    >),
+    /** The time taken as the form's local date-and-time field holds it ("2026-12-03T14:05"). */
+    takenAt: z
+      .string()
+      .max(16)
+      .regex(/^[0-9T:-]*$/)
+      .default(''),
+    /** The units typed in (converted to Cel and kg only when saved). */
+    temperatureUnit: z.enum(['Cel', '[degF]']).default('Cel'),
+    weightUnit: z.enum(['kg', '[lb_av]']).default('kg'),
+  })
   .strict();
 
 /** An allergy edit in progress: which allergy, the two selects ('' = not chosen yet), the comment. */

@@ -32,6 +32,9 @@ const VITALS = {
     respiratoryRate: '',
     bodyWeight: '',
     oxygenSaturation: '',
+    takenAt: '2026-12-03T14:05',
+    temperatureUnit: '[degF]',
+    weightUnit: 'kg',
   },
 };
 
