@@ -47,8 +47,13 @@ export class DraftRefusal extends CoreError {
 export interface Drafts {
   /** Keeps (or replaces) one form's draft; returns when it was saved. */
   save(session: Session, patientId: string, draft: DraftContent): number;
-  /** The user's unexpired drafts, newest first, and the patients whose drafts are given back. */
-  mine(session: Session): { drafts: KeptDraft[]; restored: ServedPatient[] };
+  /** Remembers the chart open at the lock (in memory, until asked or the session ends). */
+  keepPlace(session: Session, patientId: string | null): void;
+  /**
+   * The user's unexpired drafts, newest first, the patients whose drafts are given back, and the
+   * chart open at the lock (given once).
+   */
+  mine(session: Session): { drafts: KeptDraft[]; restored: ServedPatient[]; openChart: string | null };
   discard(session: Session, which: { patientId: string; form: DraftContent['form'] } | 'all'): number;
   count(session: Session): number;
   /** Deletes every expired draft (audited as counts per user); returns how many went. */
@@ -61,6 +66,8 @@ export interface Drafts {
 export function createDrafts(deps: DraftsDeps): Drafts {
   const { db, clock } = deps;
   const lockedAt = new Map<string, number>();
+  /** The chart each user had open when the screen locked: ids only, in memory, never on disk. */
+  const placeOf = new Map<string, string>();
   const expiryMs = deps.policy.expiryHours * 3_600_000;
   const oldestKept = () => clock.now() - expiryMs;
   let timer: TimerHandle | null = null;
@@ -103,13 +110,23 @@ export function createDrafts(deps: DraftsDeps): Drafts {
   };
   schedule();
 
+  /** A locked session takes the window's last word only within the grace period after the lock. */
+  const requireJustLocked = (session: Session) => {
+    if (!session.locked) return;
+    const since = lockedAt.get(session.userId);
+    if (since === undefined || clock.now() - since > LOCK_SAVE_GRACE_MS)
+      throw new CoreError('locked', 'The workstation is locked.');
+  };
+
   return {
+    keepPlace(session, patientId) {
+      requireJustLocked(session);
+      requireWriter(session);
+      if (patientId === null) placeOf.delete(session.userId);
+      else placeOf.set(session.userId, patientId);
+    },
     save(session, patientId, draft) {
-      if (session.locked) {
-        const since = lockedAt.get(session.userId);
-        if (since === undefined || clock.now() - since > LOCK_SAVE_GRACE_MS)
-          throw new CoreError('locked', 'The workstation is locked.');
-      }
+      requireJustLocked(session);
       requireWriter(session);
       // Kept only while this user may write this chart: a draft is not a way into a record.
       const decision = deps.mayWrite(session, patientId);
@@ -139,7 +156,9 @@ export function createDrafts(deps: DraftsDeps): Drafts {
           drafts.push({ restorable: false, form: kept.form, updatedAt: kept.updatedAt });
         }
       }
-      return { drafts, restored: [...restored.values()] };
+      const openChart = placeOf.get(session.userId) ?? null;
+      placeOf.delete(session.userId);
+      return { drafts, restored: [...restored.values()], openChart };
     },
     discard(session, which) {
       requireWriter(session);
@@ -163,7 +182,10 @@ export function createDrafts(deps: DraftsDeps): Drafts {
       unsubscribe.push(
         events.on('locked', ({ userId }) => lockedAt.set(userId, clock.now())),
         events.on('unlocked', ({ userId }) => lockedAt.delete(userId)),
-        events.on('ended', ({ userId }) => lockedAt.delete(userId)),
+        events.on('ended', ({ userId }) => {
+          lockedAt.delete(userId);
+          placeOf.delete(userId);
+        }),
         events.on('signedIn', purgeQuietly),
       );
     },

@@ -2,7 +2,10 @@ import type { Handlers } from '../ipc/index.ts';
 import { CoreError } from '../base/index.ts';
 import { DraftRefusal, type Drafts } from './drafts.ts';
 
-type DraftHandlers = Pick<Handlers, 'drafts.save' | 'drafts.mine' | 'drafts.discard' | 'drafts.count'>;
+type DraftHandlers = Pick<
+  Handlers,
+  'drafts.save' | 'drafts.keepPlace' | 'drafts.mine' | 'drafts.discard' | 'drafts.count'
+>;
 
 /**
  * The drafts channels. drafts.save and drafts.count are `signedIn` channels (see the contract):
@@ -24,11 +27,15 @@ export function createDraftHandlers(drafts: () => Drafts): DraftHandlers {
         throw error;
       }
     },
+    'drafts.keepPlace'(request, { session }) {
+      drafts().keepPlace(signedIn(session), request.patientId);
+      return {};
+    },
     'drafts.mine'(_request, { session, served }) {
-      const { drafts: kept, restored } = drafts().mine(signedIn(session));
+      const { drafts: kept, restored, openChart } = drafts().mine(signedIn(session));
       // One audit entry per patient whose draft is given back, with the decision that allowed it.
       served.patients = restored;
-      return { drafts: kept };
+      return { drafts: kept, openChart };
     },
     'drafts.discard': (request, { session }) => ({
       discarded: drafts().discard(signedIn(session), 'all' in request ? 'all' : request),

@@ -94,8 +94,10 @@ export const useDraftsStore = create<DraftsStore>()((set, get) => ({
       else forms[keyOf(kept.patientId, kept.draft.form)] = { patientId: kept.patientId, draft: kept.draft };
     }
     set({ forms: { ...forms, ...get().forms }, unreachable });
+    // The chart open at the lock; else (a new sign-in) the newest draft's; else none.
     const newest = answer.data.drafts.find((kept) => kept.restorable);
-    if (newest?.restorable) await openChart(newest.patientId);
+    const reopen = answer.data.openChart ?? (newest?.restorable ? newest.patientId : null);
+    if (reopen !== null) await openChart(reopen);
   },
   async discardAll() {
     for (const waiting of pending.values()) clearTimeout(waiting);
@@ -116,8 +118,15 @@ export function draftOf<F extends DraftForm>(patientId: string, form: F): DraftF
   return kept?.draft.form === form ? (kept.draft.fields as unknown as DraftFieldsOf<F>) : undefined;
 }
 
-// Before a lock empties the stores, what was typed since the last send goes to the main process.
-registerPhiFlush(() => void useDraftsStore.getState().flush());
+// Before a lock empties the stores, what was typed since the last send goes to the main process,
+// and which chart was open, so the unlock reopens it. Taken now: the chart store is emptied next.
+registerPhiFlush((next) => {
+  void useDraftsStore.getState().flush();
+  const role = useSessionStore.getState().status?.user?.role;
+  if (next !== 'locked' || !role || !roleHasPermission(role, 'patient.clinical.write')) return;
+  const view = useChartStore.getState().view;
+  void invoke('drafts.keepPlace', { patientId: view.phase === 'open' ? view.patient.id : null });
+});
 registerPhiStore(() => useDraftsStore.getState().reset());
 
 useSessionStore.subscribe((state, previous) => {

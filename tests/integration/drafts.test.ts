@@ -83,7 +83,10 @@ const auditOf = (actions: string) =>
   rows(`SELECT action, outcome, user_id, patient_id, purpose_of_use, detail FROM audit_log
         WHERE action IN (${actions}) ORDER BY seq`);
 
-type Mine = { drafts: { restorable: boolean; patientId?: string; draft?: unknown; form?: string }[] };
+type Mine = {
+  drafts: { restorable: boolean; patientId?: string; draft?: unknown; form?: string }[];
+  openChart: string | null;
+};
 
 describe('drafts that survive the lock', () => {
   it('keeps each user\u2019s drafts for that user only, encrypted in the cache, restores them audited per patient', async () => {
@@ -136,7 +139,7 @@ describe('drafts that survive the lock', () => {
     await ok(h, 'session.end', { reason: 'switchUser' });
     await signedInWithPin(h, 'physician1');
     expect(await ok(h, 'drafts.count')).toEqual({ count: 0 });
-    expect(await ok<Mine>(h, 'drafts.mine')).toEqual({ drafts: [] });
+    expect(await ok<Mine>(h, 'drafts.mine')).toEqual({ drafts: [], openChart: null });
     expect(await ok(h, 'drafts.discard', { all: true })).toEqual({ discarded: 0 });
     expect(await rows(`SELECT count(*) AS n FROM drafts`)).toEqual([{ n: 3 }]);
 
@@ -158,7 +161,7 @@ describe('drafts that survive the lock', () => {
     expect(discards[0]).toEqual(entry(first, 'vitals'));
     expect(discards.slice(1)).toHaveLength(2);
     expect(discards.slice(1)).toEqual(expect.arrayContaining([entry(first, 'all'), entry(second, 'all')]));
-    expect(await ok<Mine>(h, 'drafts.mine')).toEqual({ drafts: [] });
+    expect(await ok<Mine>(h, 'drafts.mine')).toEqual({ drafts: [], openChart: null });
   });
 
   it('takes the window\u2019s last save just after an idle lock, not later; the same user gets it back at unlock', async () => {
@@ -188,6 +191,21 @@ describe('drafts that survive the lock', () => {
     // A manual lock after the unlock opens a new grace; a lock long ago does not count again.
     await ok(h, 'session.lock');
     expect(await h.call('drafts.save', { patientId, draft: VITALS })).toMatchObject({ ok: true });
+    // The chart open at the lock is remembered for this user, given back once at the unlock.
+    await ok(h, 'drafts.keepPlace', { patientId });
+    await ok(h, 'session.unlock', { pin: PIN });
+    expect((await ok<Mine>(h, 'drafts.mine')).openChart).toBe(patientId);
+    expect((await ok<Mine>(h, 'drafts.mine')).openChart).toBeNull();
+    // Past the grace, or for another user after a switch, nothing is remembered.
+    await ok(h, 'session.lock');
+    h.time.advance(LOCK_SAVE_GRACE_MS + S);
+    expect(await h.call('drafts.keepPlace', { patientId })).toMatchObject({ ok: false, error: { code: 'LOCKED' } });
+    await ok(h, 'session.unlock', { pin: PIN });
+    await ok(h, 'session.lock');
+    await ok(h, 'drafts.keepPlace', { patientId });
+    await ok(h, 'session.end', { reason: 'switchUser' });
+    await signedInWithPin(h, 'physician1');
+    expect((await ok<Mine>(h, 'drafts.mine')).openChart).toBeNull();
   });
 
   it('gives back nothing of a draft made under emergency access once the access ended', async () => {
@@ -221,7 +239,10 @@ describe('drafts that survive the lock', () => {
     await h.call('session.activity');
     const after = await ok<Mine>(h, 'drafts.mine');
     // Kept (the author may get access again before it expires), but nothing of it shown: no fields, no patient.
-    expect(after).toEqual({ drafts: [{ restorable: false, form: 'note', updatedAt: expect.any(Number) }] });
+    expect(after).toEqual({
+      drafts: [{ restorable: false, form: 'note', updatedAt: expect.any(Number) }],
+      openChart: null,
+    });
     expect(JSON.stringify(after)).not.toContain(outside);
     expect(await auditOf(`'draft.restore'`)).toHaveLength(1);
     expect(await h.call('drafts.save', { patientId: outside, draft: NOTE })).toMatchObject({

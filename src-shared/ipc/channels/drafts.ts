@@ -49,10 +49,25 @@ export const draftChannels = {
     access: { kind: 'signedIn' },
     phi: false,
   }),
-  /** The signed-in user's kept drafts, newest first (restoring them is audited per patient). */
+  /**
+   * Where the user was when the screen locked: the chart open then (null: none), sent by the window
+   * at the lock with its drafts, kept in memory only until the unlock asks (drafts.mine) or the
+   * session ends. Same grace period after a lock as drafts.save.
+   */
+  'drafts.keepPlace': defineChannel({
+    request: z.object({ patientId: FhirId.nullable() }).strict(),
+    response: z.object({}).strict(),
+    access: { kind: 'signedIn' },
+    phi: false,
+  }),
+  /**
+   * The signed-in user's kept drafts, newest first (restoring them is audited per patient), and
+   * the chart that was open at the lock (once: asking again gives null). Opening it is the
+   * window's patients.open, authorized and audited as any.
+   */
   'drafts.mine': defineChannel({
     request: Empty,
-    response: z.object({ drafts: z.array(KeptDraft).max(DRAFTS_PER_USER_MAX) }),
+    response: z.object({ drafts: z.array(KeptDraft).max(DRAFTS_PER_USER_MAX), openChart: FhirId.nullable() }),
     // About no one patient, so the router checks the session only; the drafts room asks for a
     // role that writes charts, and for each draft's patient whether its chart may still be written.
     access: { kind: 'session', permission: 'patient.demographics.read' },
