@@ -168,6 +168,7 @@ function assemble(ports: Ports, workstation: Workstation, emit: EventListener): 
     timers,
     logger,
     mayWrite: (session, patientId) => authorize(session, 'patient.clinical.write', patientId),
+    purgeOnTimer: workstation.ready,
   });
   drafts.follow(sessions.events);
   const invoke = createRouter({

@@ -31,6 +31,8 @@ export interface DraftsDeps {
   logger: Logger;
   /** The access decision for writing this patient's chart now: care team, or an active grant. */
   mayWrite(session: Session, patientId: string): AccessDecision;
+  /** False where there is no cache to purge (the IT error screen): no timer then. */
+  purgeOnTimer?: boolean;
 }
 
 /** A refusal that names its patient and rule, so the router's audit entry records both. */
