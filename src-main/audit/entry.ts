@@ -41,6 +41,9 @@ export const AUDIT_ACTIONS = [
   'audit.rollbackAccepted',
   'key.escrowRepaired',
   'workstation.remoteWipe',
+  'draft.restore',
+  'draft.discard',
+  'draft.purge',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = 'success' | 'denied' | 'failure';
