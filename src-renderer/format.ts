@@ -50,10 +50,22 @@ export function ageOf(birthDate: string | null, now: Date = new Date()): string 
   return `${days} ${days === 1 ? 'day' : 'days'}`;
 }
 
-const dateFormat = () =>
-  new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' });
+/**
+ * Each format made once and kept: building an Intl.DateTimeFormat costs far more than using one,
+ * and a chart formats a date for every row it shows (the window's locale does not change while
+ * it runs).
+ */
+const formats = new Map<string, Intl.DateTimeFormat>();
+function format(locale: string | undefined, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale ?? ''}|${JSON.stringify(options)}`;
+  let made = formats.get(key);
+  if (!made) formats.set(key, (made = new Intl.DateTimeFormat(locale, options)));
+  return made;
+}
+
+const dateFormat = () => format(undefined, { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'UTC' });
 const numericDateFormat = (locale?: string) =>
-  new Intl.DateTimeFormat(locale, { year: 'numeric', month: '2-digit', day: '2-digit', timeZone: 'UTC' });
+  format(locale, { year: 'numeric', month: '2-digit', day: '2-digit', timeZone: 'UTC' });
 
 /**
  * A FHIR date or dateTime in the locale's words: "Apr 18, 1980" (en-US), "18. Apr. 1980" (de-DE);
@@ -66,7 +78,7 @@ export function formatDate(value: string | null, fallback = 'Date not recorded')
     const [year, month, day] = [Number(match[1]), match[2], match[3]];
     if (month === undefined) return String(year);
     if (day === undefined)
-      return new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', timeZone: 'UTC' }).format(
+      return format(undefined, { year: 'numeric', month: 'short', timeZone: 'UTC' }).format(
         new Date(Date.UTC(year, Number(month) - 1, 1)),
       );
     return dateFormat().format(new Date(Date.UTC(year, Number(month) - 1, Number(day))));
@@ -78,13 +90,13 @@ export function formatDate(value: string | null, fallback = 'Date not recorded')
 /** An instant (epoch ms or a dateTime) in the locale's date and time, local time zone. */
 export function formatDateTime(value: number | string): string {
   const at = typeof value === 'number' ? value : Date.parse(value);
-  return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(at));
+  return format(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(at));
 }
 
 /** An instant's time of day ("3:45 PM", "15:45"), with the date too when it is not today. */
 export function formatClock(ms: number, now: Date = new Date()): string {
   const at = new Date(ms);
-  const time = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' }).format(at);
+  const time = format(undefined, { timeStyle: 'short' }).format(at);
   return at.toDateString() === now.toDateString() ? time : formatDateTime(ms);
 }
 

@@ -58,6 +58,9 @@ export function flagOf(vital: VitalSign, numbers: readonly number[]): VitalFlag 
   return flags.includes('high') ? 'high' : flags.includes('low') ? 'low' : null;
 }
 
+/** Made once: a trend formats every one of its points (building a NumberFormat is the costly part). */
+let numberFormat: Intl.NumberFormat | undefined;
+
 /** A number as the record keeps it (one decimal at most), in the locale's digits. */
 export const formatNumber = (value: number) =>
-  new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 }).format(value);
+  (numberFormat ??= new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 })).format(value);
