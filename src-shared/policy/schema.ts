@@ -253,6 +253,38 @@ export const AlertsPolicy = z
   })
   .strict();
 
+/** A FHIR id (R4: letters, digits, '-' and '.', at most 64). */
+const FhirId = z
+  .string()
+  .regex(/^[A-Za-z0-9.-]{1,64}$/, 'must be a FHIR id (letters, digits, "-" and ".", at most 64)');
+
+/** Most members a scope Group may list: central is not trusted to bound it. */
+export const MAX_SCOPE_MEMBERS = 100_000;
+
+/**
+ * Which patients this workstation keeps (issue 15, minimum necessary): every patient central
+ * holds (`all`, for small clinics), or the members of a FHIR Group at central (the clinic's
+ * panel). Staff (Practitioner, PractitionerRole) are pulled whole either way.
+ */
+export const CacheScope = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('all') }).strict(),
+    z
+      .object({
+        kind: z.literal('group'),
+        group: FhirId,
+        /** Members beyond this make central's Group suspect: the scoped pull stops rather than guess. */
+        maxMembers: z.number().int().min(1).max(MAX_SCOPE_MEMBERS).default(20_000),
+      })
+      .strict(),
+  ])
+  .default({ kind: 'all' })
+  .meta({
+    description:
+      'Which patients this workstation keeps: {"kind":"all"} (every patient central holds) or {"kind":"group","group":"<Group id>"} (the members of that FHIR Group at central, e.g. the clinic\'s panel; "maxMembers", default 20000, bounds how many it may list). Staff records are kept either way. A patient removed from the Group keeps their records in the cache until retention removes them.',
+  });
+export type CacheScope = z.infer<typeof CacheScope>;
+
 /** The local cache of records (PRODUCT.md capability 7). */
 export const CachePolicy = z
   .object({
@@ -274,6 +306,7 @@ export const CachePolicy = z
       description:
         'Days without reaching central (a sync round or a full sign-in) after which PIN sign-in and charts stop on this workstation until central is reached again.',
     }),
+    scope: CacheScope,
   })
   .strict();
 

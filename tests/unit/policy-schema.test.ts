@@ -27,7 +27,7 @@ describe('policy schema', () => {
         failedAuthWindowMinutes: 15,
         familyName: true,
       },
-      cache: { retentionDays: 90, maxOfflineDays: 7 },
+      cache: { retentionDays: 90, maxOfflineDays: 7, scope: { kind: 'all' } },
       updates: { enabled: false },
     });
   });
@@ -45,11 +45,24 @@ describe('policy schema', () => {
       [{ breakGlass: { minJustificationLength: 2 } }, 'breakGlass.minJustificationLength'],
       [{ updates: { enabled: true } }, 'updates.feedUrl'],
       [{ updates: { feedUrl: 'http://updates.clinic.example/' } }, 'updates.feedUrl'],
+      [{ cache: { scope: { kind: 'team' } } }, 'cache.scope.kind'],
+      [{ cache: { scope: { kind: 'group' } } }, 'cache.scope.group'],
+      [{ cache: { scope: { kind: 'group', group: 'clinic panel' } } }, 'cache.scope.group'],
+      [{ cache: { scope: { kind: 'group', group: 'clinic-panel', maxMembers: 0 } } }, 'cache.scope.maxMembers'],
+      [{ cache: { scope: { kind: 'all', group: 'clinic-panel' } } }, 'cache.scope'],
     ];
     for (const [input, path] of cases) {
       const result = Policy.safeParse(input);
       expect(result.success, JSON.stringify(input)).toBe(false);
       expect(result.error!.issues[0]!.path.join('.')).toBe(path);
     }
+  });
+
+  it('takes a group scope with its member bound (cache.scope)', () => {
+    expect(Policy.parse({ cache: { scope: { kind: 'group', group: 'clinic-panel' } } }).cache.scope).toEqual({
+      kind: 'group',
+      group: 'clinic-panel',
+      maxMembers: 20_000,
+    });
   });
 });
