@@ -11,7 +11,9 @@ import { readResource } from '../../src-main/records/repository.ts';
 import { queuedResourceIds, recordLocalChange } from '../../src-main/sync/outbox.ts';
 import { PULLED_TYPES, pullAll, type PullOptions } from '../../src-main/sync/pull.ts';
 import { SCOPE_PARAMETER } from '../../src-main/sync/scope.ts';
-import { systemClock } from '../../src-main/ports.ts';
+import { systemClock, systemTimers } from '../../src-main/ports.ts';
+import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import { createSyncEngine } from '../../src-main/sync/engine.ts';
 import type { Vault } from '../../src-main/vault/vault.ts';
 import type { FhirResource } from '../../src-shared/fhir/index.ts';
 import { CacheScope } from '../../src-shared/policy/schema.ts';
@@ -150,6 +152,32 @@ describe('scoped pull (cache.scope group)', () => {
 
     // Put back for the other tests (the Group as seeded).
     await putGroup(group);
+  });
+
+  it("the sync engine's rounds (pages read in the worker thread) keep the same scope", async () => {
+    const members = membersOf(await readGroup());
+    const engine = createSyncEngine({
+      db: () => vault.db,
+      fhirBaseUrl: central.fhirBaseUrl,
+      allowLoopbackHttp: true,
+      accessToken: () => token,
+      tokenFor: () => Promise.resolve({ token }),
+      clock: systemClock,
+      timers: systemTimers,
+      logger: createMemoryLogger(),
+      onChange: () => undefined,
+      intervalMs: 3_600_000,
+      pageSize: 7,
+      scope,
+    });
+    try {
+      const status = await engine.syncNow();
+      expect(status.connection).toBe('online');
+      expect(status.problem).toBeNull();
+      await expectExactlyScope(members);
+    } finally {
+      await engine.stop();
+    }
   });
 
   it('a Group central cannot give leaves the patient types as they are, says why, and still pulls the staff', async () => {
