@@ -149,8 +149,9 @@ function batchCursor(db: Database, type: PulledType, batch: ScopeBatch): CursorT
     for (const id of batch.patients) setCursor(prefix + id, to, at);
   };
   return {
-    // After an unscoped pull (cache.scope was "all") the type's cursor says central's versions are here.
-    first: batch.from === undefined && !hasCursor(db, type),
+    // A batch mixing new members with others (or after an unscoped pull, when cache.scope was
+    // "all") may bring what is stored already: looked up, so it is not stored again.
+    first: batch.fresh && !hasCursor(db, type),
     move: moveAll,
     accepts: (resource) => resource.patientId !== null && patients.has(resource.patientId),
     nothingFound: moveAll,

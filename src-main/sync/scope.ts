@@ -63,6 +63,8 @@ export interface ScopeBatch {
   patients: string[];
   /** The oldest cursor of its members; undefined when one has none (searched from the beginning). */
   from: string | undefined;
+  /** No member has a cursor: nothing the search brings can be in the cache already. */
+  fresh: boolean;
 }
 
 /** A scoped type's batches for these members (sorted ids), cut in cursor order (none first). */
@@ -77,7 +79,11 @@ export function planBatches(db: Database, type: StoredResourceType, members: rea
   const batches: ScopeBatch[] = [];
   for (let i = 0; i < ordered.length; i += SCOPE_BATCH_SIZE) {
     const part = ordered.slice(i, i + SCOPE_BATCH_SIZE);
-    batches.push({ patients: part.map((p) => p.id).sort(), from: part[0]!.at });
+    batches.push({
+      patients: part.map((p) => p.id).sort(),
+      from: part[0]!.at,
+      fresh: part.every((p) => p.at === undefined),
+    });
   }
   return batches;
 }

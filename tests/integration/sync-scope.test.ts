@@ -144,6 +144,9 @@ describe('scoped pull (cache.scope group)', () => {
     for (const type of PULLED_TYPES) expect(next[type].failed, type).toBeNull();
     await expectExactlyScope([...members, newcomer]);
     expect(cached('Observation').filter((row) => row.patient_id === newcomer).length).toBe(newcomerObservations);
+    // Only the newcomer's records are new: the members sharing their batch are not stored again.
+    expect(next.Observation.stored).toBe(newcomerObservations);
+    expect(next.Patient.stored).toBe(1);
     expect(readResource(vault.db, 'Patient', newcomer)).not.toBeNull();
     // The local change is what the cache holds, still queued: its push meets central's version.
     const kept = readResource(vault.db, 'Condition', condition.id) as { note?: { text: string }[] };
