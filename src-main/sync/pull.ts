@@ -379,10 +379,7 @@ async function planSearches(
     .filter((type) => SCOPE_PARAMETER[type] === null)
     .map((type) => ({ type, url: searchUrl(options, type) }));
   if (scoped.length === 0) return { searches, failed };
-  const read = await readScopeMembers(scope, {
-    ...options,
-    maxResponseBytes: (options.limits ?? DEFAULT_PAGE_LIMITS).maxResponseBytes,
-  });
+  const read = await readScopeMembers(scope, { ...options, limits: options.limits ?? DEFAULT_PAGE_LIMITS });
   if (!read.ok) {
     for (const type of scoped) {
       failed.set(type, read.problem);

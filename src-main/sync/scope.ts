@@ -1,18 +1,19 @@
-import { scopeMembersOf } from '../../src-shared/fhir/scope-group.ts';
+import { scopeCareTeamPatient, scopeMembersOf } from '../../src-shared/fhir/scope-group.ts';
 import type { StoredResourceType } from '../../src-shared/fhir/index.ts';
 import type { CacheScope } from '../../src-shared/policy/schema.ts';
 import type { Database } from '../vault/index.ts';
 import { readCentralResource } from './central-resource.ts';
 import type { HttpDeps } from './http.ts';
-import { stopsOnlyTheSearch } from './pages.ts';
+import { readPages, stopsOnlyTheSearch, type PageLimits } from './pages.ts';
 import { cursorsUnder } from './pull-store.ts';
 
 /**
  * The scoped pull's plan (policy cache.scope `{ kind: 'group' }`, issue 15): which patients, and
  * which searches bring their records.
  *
- * Members: the active members of a FHIR Group at central, read at the start of each round,
- * bounded (cache.scope.maxMembers) and validated (src-shared/fhir/scope-group.ts).
+ * Members, read at the start of each round, bounded (cache.scope.maxMembers) and validated
+ * (src-shared/fhir/scope-group.ts): the active members of a FHIR Group at central (`group`), or
+ * the subjects of the active CareTeams the policy's practitioners take part in (`careTeam`).
  *
  * Types: the staff (Practitioner, PractitionerRole) are pulled whole, as without a scope: every
  * chart names them. Every other type belongs to a patient and is searched by its members:
@@ -91,7 +92,68 @@ export function planBatches(db: Database, type: StoredResourceType, members: rea
 export interface ScopeReadOptions extends HttpDeps {
   fhirBaseUrl: string;
   accessToken: string;
-  maxResponseBytes: number;
+  limits: PageLimits;
+}
+
+type Members = { ok: true; members: string[] } | { ok: false; problem: string };
+
+/** The patients in scope this round (group: the Group's members; careTeam: their care teams' subjects). */
+export function readScopeMembers(
+  scope: Exclude<CacheScope, { kind: 'all' }>,
+  options: ScopeReadOptions,
+): Promise<Members> {
+  return scope.kind === 'group' ? readGroupMembers(scope, options) : readCareTeamMembers(scope, options);
+}
+
+/** CareTeams read per search: few round trips, pages of a few hundred kilobytes. */
+const CARE_TEAM_PAGE_SIZE = 1000;
+
+/**
+ * The subjects of the active CareTeams the scope's practitioners take part in, each once, sorted;
+ * bounded like a Group (maxMembers), and refused whole when central pages past what one round
+ * reads (central.maxPagesPerType): a part of the scope would make patients come and go.
+ */
+async function readCareTeamMembers(
+  scope: Extract<CacheScope, { kind: 'careTeam' }>,
+  options: ScopeReadOptions,
+): Promise<Members> {
+  const base = new URL(options.fhirBaseUrl.replace(/\/+$/, '') + '/');
+  const query = new URLSearchParams({
+    participant: scope.practitioners.map((id) => `Practitioner/${id}`).join(','),
+    status: 'active',
+    _count: String(CARE_TEAM_PAGE_SIZE),
+  });
+  const patients = new Set<string>();
+  let pages = 0;
+  try {
+    for await (const { bundle } of readPages(new URL(`CareTeam?${query}`, base).href, {
+      ...options,
+      what: 'scope CareTeam search',
+    })) {
+      pages++;
+      for (const entry of bundle.entry ?? []) {
+        if ((entry.resource as { resourceType?: unknown } | undefined)?.resourceType !== 'CareTeam') continue;
+        const read = scopeCareTeamPatient(entry.resource);
+        if (!read.ok) return read;
+        if (read.patient !== null) patients.add(read.patient);
+      }
+      if (patients.size > scope.maxMembers)
+        return {
+          ok: false,
+          problem: `The scope's care teams name more than cache.scope.maxMembers (${scope.maxMembers}) patients.`,
+        };
+    }
+  } catch (error) {
+    if (stopsOnlyTheSearch(error))
+      return { ok: false, problem: `The scope's care teams could not be read: ${error.message}` };
+    throw error;
+  }
+  if (pages >= options.limits.maxPages)
+    return {
+      ok: false,
+      problem: "The scope's care teams take more pages than one round reads (central.maxPagesPerType).",
+    };
+  return { ok: true, members: [...patients].sort() };
 }
 
 /**
@@ -100,13 +162,16 @@ export interface ScopeReadOptions extends HttpDeps {
  * round then leaves as they are. Central unreachable or the token refused are thrown, as for any
  * search of the round.
  */
-export async function readScopeMembers(
+async function readGroupMembers(
   scope: Extract<CacheScope, { kind: 'group' }>,
   options: ScopeReadOptions,
-): Promise<{ ok: true; members: string[] } | { ok: false; problem: string }> {
+): Promise<Members> {
   let group: unknown;
   try {
-    group = await readCentralResource('Group', scope.group, options);
+    group = await readCentralResource('Group', scope.group, {
+      ...options,
+      maxResponseBytes: options.limits.maxResponseBytes,
+    });
   } catch (error) {
     // Refused, too large, not JSON: this Group alone (the staff's searches go on).
     if (stopsOnlyTheSearch(error)) return { ok: false, problem: `The scope Group could not be read: ${error.message}` };

@@ -54,3 +54,35 @@ export function scopeMembersOf(
     if (member.inactive !== true) ids.add(member.entity.reference.slice('Patient/'.length));
   return { ok: true, members: [...ids].sort() };
 }
+
+/**
+ * A CareTeam as the careTeam scope reads it (`CareTeam?participant=...&status=active`): only its
+ * subject. A subject that is a Group (FHIR allows it) names no patient and is left out; a subject
+ * reference that is neither makes the answer unusable, like a bad Group member.
+ */
+export const ScopeCareTeam = z.looseObject({
+  resourceType: z.literal('CareTeam'),
+  subject: z
+    .looseObject({
+      reference: z
+        .string()
+        .regex(/^(Patient|Group)\/[A-Za-z0-9.-]{1,64}$/, 'must be a relative Patient (or Group) reference'),
+    })
+    .optional(),
+});
+
+/** The patient a scope CareTeam is about, null when none; or why it cannot scope the cache. */
+export function scopeCareTeamPatient(
+  value: unknown,
+): { ok: true; patient: string | null } | { ok: false; problem: string } {
+  const parsed = ScopeCareTeam.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return {
+      ok: false,
+      problem: `A scope CareTeam is not usable: ${issue.path.join('.') || '(root)'}: ${issue.message}.`,
+    };
+  }
+  const reference = parsed.data.subject?.reference;
+  return { ok: true, patient: reference?.startsWith('Patient/') ? reference.slice('Patient/'.length) : null };
+}

@@ -1,7 +1,8 @@
 /**
  * The scoped pull (policy cache.scope `{ kind: 'group' }`, issue 15) against dev central over
  * real HTTP into a real vault: only the clinic panel Group's members' records and the staff are
- * kept, counted against central's own answers; a patient added to the Group is pulled whole in
+ * kept, counted against central's own answers (and with a careTeam scope, the patients of a
+ * practitioner's care teams); a patient added to the Group is pulled whole in
  * the next round (not from the others' cursors); a pending local change is left as it is; a
  * Group central cannot give leaves the patient types as they are, with a clear failure.
  */
@@ -181,6 +182,20 @@ describe('scoped pull (cache.scope group)', () => {
     } finally {
       await engine.stop();
     }
+  });
+
+  it("with a careTeam scope, keeps the patients of the practitioner's active care teams and the staff", async () => {
+    const physician = central.users.find((user) => user.username === 'physician2')!;
+    const teams = (await (
+      await fhirFetch(central, token, `CareTeam?participant=Practitioner/${physician.practitionerId}&_count=1000`)
+    ).json()) as { entry?: { resource: { subject: { reference: string } } }[] };
+    const members = [...new Set((teams.entry ?? []).map((e) => e.resource.subject.reference.slice(8)))];
+    expect(members.length).toBeGreaterThan(1);
+    expect(members.length).toBeLessThan((await allPatientIds()).length);
+    const careTeam = CacheScope.parse({ kind: 'careTeam', practitioners: [physician.practitionerId] });
+    const results = await pullAll(options({ scope: careTeam }));
+    for (const type of PULLED_TYPES) expect(results[type].failed, type).toBeNull();
+    await expectExactlyScope(members);
   });
 
   it('a Group central cannot give leaves the patient types as they are, says why, and still pulls the staff', async () => {

@@ -50,6 +50,8 @@ describe('policy schema', () => {
       [{ cache: { scope: { kind: 'group', group: 'clinic panel' } } }, 'cache.scope.group'],
       [{ cache: { scope: { kind: 'group', group: 'clinic-panel', maxMembers: 0 } } }, 'cache.scope.maxMembers'],
       [{ cache: { scope: { kind: 'all', group: 'clinic-panel' } } }, 'cache.scope'],
+      [{ cache: { scope: { kind: 'careTeam', practitioners: [] } } }, 'cache.scope.practitioners'],
+      [{ cache: { scope: { kind: 'careTeam', practitioners: ['Practitioner/x'] } } }, 'cache.scope.practitioners.0'],
     ];
     for (const [input, path] of cases) {
       const result = Policy.safeParse(input);
@@ -58,10 +60,15 @@ describe('policy schema', () => {
     }
   });
 
-  it('takes a group scope with its member bound (cache.scope)', () => {
+  it('takes a group or careTeam scope with its member bound (cache.scope)', () => {
     expect(Policy.parse({ cache: { scope: { kind: 'group', group: 'clinic-panel' } } }).cache.scope).toEqual({
       kind: 'group',
       group: 'clinic-panel',
+      maxMembers: 20_000,
+    });
+    expect(Policy.parse({ cache: { scope: { kind: 'careTeam', practitioners: ['prac-1'] } } }).cache.scope).toEqual({
+      kind: 'careTeam',
+      practitioners: ['prac-1'],
       maxMembers: 20_000,
     });
   });
