@@ -193,6 +193,7 @@ function assemble(
   const sync = createWorkstationSync({
     db,
     central: workstation.ready ? policy.central : undefined,
+    scope: policy.cache.scope,
     sessions,
     clock,
     timers,

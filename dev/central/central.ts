@@ -8,7 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Logger } from '../../src-main/log/logger.ts';
-import { clinicStaff, generateResources } from '../synthetic/clinic.ts';
+import { clinicStaff, generateResources, type StaffMember } from '../synthetic/clinic.ts';
+import type { FhirResource } from '../../src-shared/fhir/resources.ts';
 import { indexFhirDefinitions } from './definitions.ts';
 import { FaultInjector } from './faults.ts';
 import { createFhirApi } from './fhir-api.ts';
@@ -117,9 +118,12 @@ export async function startCentral(options: CentralOptions = {}): Promise<Centra
   indexFhirDefinitions();
   const repository = new CentralRepository({ versionIds: TRAITS[personality].versionIds });
   const started = performance.now();
-  const resources = repository.seed(generateResources(clinic) as Iterable<Resource>);
+  const staff = clinicStaff(clinic);
+  const panel = clinicPanel(staff);
+  const resources =
+    repository.seed(panel.collect(generateResources(clinic)) as Iterable<Resource>) + repository.seed([panel.group()]);
   const seeding = { resources, durationMs: Math.round(performance.now() - started) };
-  const users = new UserStore(clinicStaff(clinic), demoPassword);
+  const users = new UserStore(staff, demoPassword);
   const faults = new FaultInjector();
 
   // Listen first (the ports are part of the URLs), then attach the handlers.
@@ -200,6 +204,45 @@ export async function startCentral(options: CentralOptions = {}): Promise<Centra
     await Promise.all([closeServer(idpServer), closeServer(fhirServer)]);
     throw error;
   }
+}
+
+/** The Group central serves as the clinic's panel (policy cache.scope `{ kind: 'group', group: 'clinic-panel' }`). */
+export const CLINIC_PANEL_GROUP = 'clinic-panel';
+
+/**
+ * The clinic's panel: the patients whose general practitioner is the clinic's first physician
+ * (physician1), a deterministic subset of the seed, as a FHIR Group. Collected while the seed
+ * streams past, so a large clinic is not held in memory.
+ */
+function clinicPanel(staff: readonly StaffMember[]) {
+  const physician = staff.find((member) => member.role === 'physician');
+  const gp = physician ? `Practitioner/${physician.practitionerId}` : null;
+  const members: string[] = [];
+  return {
+    *collect(resources: Iterable<FhirResource>): Generator<FhirResource> {
+      for (const resource of resources) {
+        if (
+          resource.resourceType === 'Patient' &&
+          resource.id !== undefined &&
+          resource.generalPractitioner?.some((r) => r.reference === gp)
+        )
+          members.push(resource.id);
+        yield resource;
+      }
+    },
+    group(): Resource {
+      return {
+        resourceType: 'Group',
+        id: CLINIC_PANEL_GROUP,
+        meta: { lastUpdated: new Date().toISOString() },
+        type: 'person',
+        actual: true,
+        name: 'Clinic panel',
+        quantity: members.length,
+        member: members.map((id) => ({ entity: { reference: `Patient/${id}` } })),
+      } as Resource;
+    },
+  };
 }
 
 /**

@@ -55,7 +55,7 @@ const MAX_BODY_BYTES = 32 * 1024 * 1024;
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
 /** Resource types the CapabilityStatement advertises: what the workstation syncs, and its audit trail. */
-export const SUPPORTED_TYPES = [...StoredResourceType.options, 'AuditEvent', 'Provenance'] as const;
+export const SUPPORTED_TYPES = [...StoredResourceType.options, 'AuditEvent', 'Provenance', 'Group'] as const;
 
 export interface FhirApiOptions {
   /** Absolute base URL, e.g. http://127.0.0.1:4401/fhir/R4 (no trailing slash). */

@@ -346,8 +346,9 @@ export class CentralRepository extends MemoryRepository {
       return null;
     }
     const resources = this.store().get(searchRequest.resourceType) ?? new Map<string, Resource>();
+    const candidates = candidatesOf(resources, searchRequest);
     let matches: Resource[] = [];
-    for (const resource of resources.values()) {
+    for (const resource of candidates) {
       if (matchesSearchRequest(resource, searchRequest)) matches.push(resource);
     }
     for (const rule of [...(searchRequest.sortRules ?? [])].reverse()) matches = sortBy(matches, rule);
@@ -404,6 +405,33 @@ export class CentralRepository extends MemoryRepository {
     }
     return count;
   }
+}
+
+/**
+ * What a search need look at, before Medplum's own matching decides (issue 15's scoped pull asks
+ * `_id=<100 ids>` and `patient=<100 ids>`, page after page; Medplum evaluates FHIRPath over every
+ * resource of the type for each): with `_id`, those resources only; with `patient`, those whose
+ * subject or patient reference (relative, `Patient/<id>`: what this clinic writes) is one of
+ * them. Anything else: every resource. Only ever fewer to check, never a match Medplum would not make.
+ */
+function candidatesOf(resources: Map<string, Resource>, searchRequest: SearchRequest): Iterable<Resource> {
+  const plain = (code: string) =>
+    searchRequest.filters?.find(
+      (f) => f.code === code && (f.operator as string) === 'eq' && typeof f.value === 'string',
+    );
+  const ids = plain('_id');
+  if (ids)
+    return [...new Set(ids.value.split(','))]
+      .map((id) => resources.get(id))
+      .filter((r): r is Resource => r !== undefined);
+  const patients = plain('patient');
+  if (!patients) return resources.values();
+  const wanted = new Set(patients.value.split(',').map((v) => (v.startsWith('Patient/') ? v : `Patient/${v}`)));
+  return [...resources.values()].filter((resource) => {
+    const r = resource as { subject?: { reference?: string }; patient?: { reference?: string } };
+    const reference = r.subject?.reference ?? r.patient?.reference;
+    return reference !== undefined && wanted.has(reference);
+  });
 }
 
 /** A stable sort by one rule, evaluating the sort key once per resource (Medplum evaluates per comparison). */

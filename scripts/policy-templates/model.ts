@@ -174,6 +174,9 @@ function typeOf(schema: JsonSchema, name: string): SettingType {
   if (type === 'boolean') return 'boolean';
   if (type === 'string') return schema.enum ? 'enum' : 'string';
   if (type === 'array' || type === 'object') return 'json';
+  // A choice of objects (cache.scope's kinds) is written as JSON text like any object.
+  const variants = schema.anyOf ?? schema.oneOf;
+  if (variants?.length && variants.every((variant) => variant.type === 'object')) return 'json';
   throw new Error(
     `${name}: a setting of JSON Schema type ${JSON.stringify(schema.type)} has no registry form; teach the generator.`,
   );

@@ -8,6 +8,7 @@ import { fetchWithRetry, SyncHttpError, type HttpDeps } from './http.ts';
 import { outboxCounts, pendingCountOf } from './outbox.ts';
 import { pullAll, type PullResult } from './pull.ts';
 import type { PageLimits } from './pages.ts';
+import type { CacheScope } from '../../src-shared/policy/schema.ts';
 import { pushOutbox, type TokenAnswer } from './push.ts';
 import { errorName } from '../base/index.ts';
 
@@ -49,6 +50,8 @@ export interface SyncEngineOptions extends Pick<HttpDeps, 'allowLoopbackHttp' | 
   tlsPins?: readonly string[];
   /** What central may send (policy central.maxResponseMiB...). */
   limits?: PageLimits;
+  /** Which patients the cache keeps (policy cache.scope); every patient unless told. */
+  scope?: CacheScope;
   intervalMs?: number;
   /** Delay after a local change before its round (changes made together go together). */
   kickDelayMs?: number;
@@ -175,6 +178,7 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
           inWorker: true,
           tlsPins: options.tlsPins ?? [],
           ...(options.limits ? { limits: options.limits } : {}),
+          ...(options.scope ? { scope: options.scope } : {}),
           ...(options.pageSize ? { pageSize: options.pageSize } : {}),
         });
         pulled = pullProblem(results);

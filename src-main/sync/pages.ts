@@ -318,6 +318,8 @@ export interface PreparedPage {
   newest: string | null;
   /** Ids of resources dated after central's clock: stored, but they do not move the cursor. */
   future: string[];
+  /** Central's clock when it sent the page (ms), as Page.centralNow. */
+  centralNow: number | null;
 }
 
 /**
@@ -371,7 +373,7 @@ export function preparePage(
   }
   const searchedAt = searchTimeMs(page.bundle);
   if (searchedAt !== null && newestMs > searchedAt) newest = page.bundle.meta?.lastUpdated as string;
-  return { prepared, newest, future };
+  return { prepared, newest, future, centralNow: page.centralNow };
 }
 
 /** A valid resource larger than the cap is refused like an invalid one (type, id and why). */

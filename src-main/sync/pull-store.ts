@@ -2,7 +2,8 @@ import type { Database } from '../vault/index.ts';
 
 /**
  * The pull's SQL (schema.ts): its cursors (sync_cursors: per resource type the newest
- * `meta.lastUpdated` central sent, and `history:<type>` for its deletes) and the diagnostics of
+ * `meta.lastUpdated` central sent, `history:<type>` for its deletes, and with a scoped cache
+ * `<type>?patient=<id>` / `Patient?_id=<id>` per member patient, scope.ts) and the diagnostics of
  * what central sent that could not be stored (sync_diagnostics: type, id and the rule broken,
  * never the content; a push's answer that fails validation is recorded there too). What a pull
  * runs once per resource or page is prepared once and bound by position: it is on the pull's
@@ -69,4 +70,21 @@ export function recordTypeFailure(db: Database, at: number, key: string, problem
     );
     diagnosticRecorder(db)(at, key, null, problem);
   }).immediate();
+}
+
+/** Every cursor whose key starts with `prefix`, by the rest of its key (a scoped type's per-patient cursors). */
+export function cursorsUnder(db: Database, prefix: string): Map<string, string> {
+  const rows = db
+    .prepare('SELECT resource_type AS key, last_updated AS at FROM sync_cursors WHERE substr(resource_type, 1, ?) = ?')
+    .all(prefix.length, prefix) as { key: string; at: string }[];
+  return new Map(rows.map((row) => [row.key.slice(prefix.length), row.at]));
+}
+
+/** The oldest cursor whose key starts with `prefix`; undefined when there is none. */
+export function oldestCursorUnder(db: Database, prefix: string): string | undefined {
+  const oldest = db
+    .prepare('SELECT min(last_updated) FROM sync_cursors WHERE substr(resource_type, 1, ?) = ?')
+    .pluck()
+    .get(prefix.length, prefix) as string | null;
+  return oldest ?? undefined;
 }

@@ -14,9 +14,11 @@ import {
   cursorReader,
   diagnosticRecorder,
   hasCursor,
+  oldestCursorUnder,
   recordTypeFailure,
 } from './pull-store.ts';
-import { CentralPolicy, type Policy } from '../../src-shared/policy/schema.ts';
+import { CentralPolicy, type CacheScope, type Policy } from '../../src-shared/policy/schema.ts';
+import { planBatches, readScopeMembers, SCOPE_PARAMETER, scopeCursorPrefix, type ScopeBatch } from './scope.ts';
 
 /**
  * Incremental pull from the central FHIR API, one resource type at a time: search by the
@@ -54,6 +56,8 @@ export interface PullOptions extends HttpDeps {
   tlsPins?: readonly string[];
   /** What central may send (policy central.maxResponseMiB...); the policy's defaults unless told. */
   limits?: PageLimits;
+  /** Which patients the cache keeps (policy cache.scope): every patient unless told (scope.ts). */
+  scope?: CacheScope;
 }
 
 /** Bytes and pages from the policy's MiB and page counts. */
@@ -98,11 +102,19 @@ export const PULL_COMMIT_SIZE = 5_000;
 /** SQLite's page cache during a pull (negative: KiB), 32 MiB. */
 const PULL_CACHE_SIZE = -32_768;
 
-/** The search of a type from its cursor (minus the overlap), sorted by central's lastUpdated. */
-function searchUrl(options: PullOptions, type: PulledType): string {
+/**
+ * The search of a type from its cursor (minus the overlap), sorted by central's lastUpdated; with
+ * `patients`, only theirs (a scoped batch, scope.ts) from the cursor given.
+ */
+function searchUrl(
+  options: PullOptions,
+  type: PulledType,
+  batch?: { patients: readonly string[]; from: string | undefined },
+): string {
   const base = new URL(options.fhirBaseUrl.replace(/\/+$/, '') + '/');
-  const cursor = cursorReader(options.db)(type);
+  const cursor = batch ? batch.from : cursorReader(options.db)(type);
   const query = new URLSearchParams({ _sort: '_lastUpdated', _count: String(options.pageSize ?? PULL_PAGE_SIZE) });
+  if (batch) query.set(SCOPE_PARAMETER[type] ?? 'patient', batch.patients.join(','));
   if (cursor)
     query.set(
       '_lastUpdated',
@@ -111,20 +123,56 @@ function searchUrl(options: PullOptions, type: PulledType): string {
   return new URL(`${type}?${query}`, base).href;
 }
 
+/** Where a search's cursor is kept: the type's own, or a scoped batch's members' (scope.ts). */
+interface CursorTarget {
+  /** Nothing this search brings can be stored already (no lookups needed). */
+  first: boolean;
+  /** Moves the cursor to the newest lastUpdated committed (in the commit's transaction). */
+  move(lastUpdated: string, at: number): void;
+  /** Whether a resource the search brought belongs to it. */
+  accepts(resource: PreparedResource): boolean;
+  /** The search read to its end found nothing: central's clock then (scoped batches only). */
+  nothingFound?(centralNow: string, at: number): void;
+}
+
+function typeCursor(db: Database, type: PulledType): CursorTarget {
+  const setCursor = cursorMover(db);
+  return { first: !hasCursor(db, type), move: (to, at) => setCursor(type, to, at), accepts: () => true };
+}
+
+/** A scoped batch's cursor: each member's own, all moved together (scope.ts). */
+function batchCursor(db: Database, type: PulledType, batch: ScopeBatch): CursorTarget {
+  const setCursor = cursorMover(db);
+  const prefix = scopeCursorPrefix(type);
+  const patients = new Set(batch.patients);
+  const moveAll = (to: string, at: number) => {
+    for (const id of batch.patients) setCursor(prefix + id, to, at);
+  };
+  return {
+    // A batch mixing new members with others (or after an unscoped pull, when cache.scope was
+    // "all") may bring what is stored already: looked up, so it is not stored again.
+    first: batch.fresh && !hasCursor(db, type),
+    move: moveAll,
+    accepts: (resource) => resource.patientId !== null && patients.has(resource.patientId),
+    nothingFound: moveAll,
+  };
+}
+
 /**
  * Where one type's validated pages go: skipped when already stored at that version or when a
  * local change waits, else stored in groups of about PULL_COMMIT_SIZE resources, each group in one
  * transaction with the cursor it reaches (with SQLCipher every commit re-encrypts the pages it
  * touched, so fewer, larger commits do far less work).
  */
-function typeSink(options: PullOptions, type: PulledType) {
+function typeSink(options: PullOptions, type: PulledType, target: CursorTarget = typeCursor(options.db, type)) {
   const { db } = options;
   // Before a type's first pull nothing here has central's version: no lookup can skip anything.
-  const firstOfType = !hasCursor(db, type);
+  const firstOfType = target.first;
   // A resource with a local change waiting keeps it: its push meets central's version (412).
   const queued = queuedResourceIds(db, type);
-  const setCursor = cursorMover(db);
   const diagnose = diagnosticRecorder(db);
+  let foundAny = false;
+  let centralNow: number | null = null;
   const result: PullResult = { stored: 0, unchanged: 0, rejected: 0, pages: 0, failed: null };
   let future: Set<string> = new Set();
   let group: PreparedResource[] = [];
@@ -149,13 +197,15 @@ function typeSink(options: PullOptions, type: PulledType) {
       for (const resource of resources)
         if (ahead.has(resource.id))
           diagnose(options.clock.now(), type, resource.id, "meta.lastUpdated: after central's own clock");
-      if (newest) setCursor(type, new Date(Date.parse(newest)).toISOString(), options.clock.now());
+      if (newest) target.move(new Date(Date.parse(newest)).toISOString(), options.clock.now());
     }).immediate();
   };
 
   return {
     add(page: PreparedPage): void {
       result.pages++;
+      centralNow ??= page.centralNow;
+      if (page.prepared.length > 0) foundAny = true;
       if (page.newest !== null && (groupNewest === null || Date.parse(page.newest) > Date.parse(groupNewest)))
         groupNewest = page.newest;
       for (const outcome of page.prepared) {
@@ -164,6 +214,15 @@ function typeSink(options: PullOptions, type: PulledType) {
           continue;
         }
         const resource = outcome.resource;
+        // A scoped search's answer about another patient is not stored: central is not trusted.
+        if (!target.accepts(resource)) {
+          rejected.push({
+            resourceType: resource.type,
+            id: resource.id,
+            issues: ['(root): not a record of the patients searched (cache.scope)'],
+          });
+          continue;
+        }
         if (
           queued.has(resource.id) ||
           (!firstOfType && resource.versionId !== null && storedVersionOf(db, type, resource.id) === resource.versionId)
@@ -183,6 +242,11 @@ function typeSink(options: PullOptions, type: PulledType) {
     },
     finish(): PullResult {
       if (group.length > 0 || rejected.length > 0 || groupNewest !== null) commitGroup();
+      // Read to its end and nothing there: nothing of these is older than central's clock then.
+      if (!foundAny && result.failed === null && result.pages > 0 && centralNow !== null && target.nothingFound) {
+        const at = new Date(centralNow).toISOString();
+        db.transaction(() => target.nothingFound!(at, options.clock.now())).immediate();
+      }
       options.logger.log(result.rejected > 0 ? 'warn' : 'info', 'sync.pulled', {
         reason: type,
         count: result.stored,
@@ -193,9 +257,9 @@ function typeSink(options: PullOptions, type: PulledType) {
   };
 }
 
-function pageJob(options: PullOptions, types: readonly PulledType[]) {
+function pageJob(options: PullOptions, searches: readonly PullSearch[]) {
   return {
-    searches: types.map((type) => ({ url: searchUrl(options, type), type, what: `${type} pull` })),
+    searches: searches.map(({ url, type }) => ({ url, type, what: `${type} pull` })),
     accessToken: options.accessToken,
     allowLoopbackHttp: options.allowLoopbackHttp,
     tlsPins: options.tlsPins ?? [],
@@ -207,23 +271,14 @@ function readOptions(options: PullOptions, what: string, sortedByLastUpdated = f
   return { ...options, what, limits: options.limits ?? DEFAULT_PAGE_LIMITS, sortedByLastUpdated };
 }
 
-/** One type's pull: its pages read here, or by the page worker when a reader is given. */
+/** One type's pull (unscoped): its pages read here, or by the page worker when a reader is given. */
 export async function pullType(options: PullOptions, type: PulledType, reader?: PageReader): Promise<PullResult> {
+  const search = { type, url: searchUrl(options, type) };
+  if (!reader) return pullSearch(options, search);
   const sink = typeSink(options, type);
-  const limits = options.limits ?? DEFAULT_PAGE_LIMITS;
-  if (reader) {
-    for await (const item of reader.read(pageJob(options, [type]))) {
-      if ('page' in item) sink.add(item.page);
-      if ('failed' in item) sink.fail(item.failed);
-    }
-  } else {
-    try {
-      for await (const page of readPages(searchUrl(options, type), readOptions(options, `${type} pull`, true)))
-        sink.add(preparePage(page, type, limits));
-    } catch (error) {
-      if (!stopsOnlyTheSearch(error)) throw error;
-      sink.fail(error);
-    }
+  for await (const item of reader.read(pageJob(options, [search]))) {
+    if ('page' in item) sink.add(item.page);
+    if ('failed' in item) sink.fail(item.failed);
   }
   return sink.finish();
 }
@@ -248,7 +303,8 @@ async function readDeletes(options: PullOptions, type: PulledType): Promise<{ de
   const { db } = options;
   const base = new URL(options.fhirBaseUrl.replace(/\/+$/, '') + '/');
   const cursorOf = cursorReader(db);
-  const since = cursorOf(`history:${type}`) ?? cursorOf(type);
+  // A scoped type has no cursor of its own: its deletes start at its oldest member's (scope.ts).
+  const since = cursorOf(`history:${type}`) ?? cursorOf(type) ?? oldestCursorUnder(db, scopeCursorPrefix(type));
   if (since === undefined) return { deleted: 0 };
   const from = new Date(Date.parse(since) - (options.overlapMs ?? DEFAULT_OVERLAP_MS)).toISOString();
   const url = new URL(
@@ -284,9 +340,63 @@ async function readDeletes(options: PullOptions, type: PulledType): Promise<{ de
   return { deleted };
 }
 
-/** One pull of every type: the deletes, then the changes. */
+/** One search of a pull: a type's (unscoped), or one batch of its member patients' (scope.ts). */
+interface PullSearch {
+  type: PulledType;
+  url: string;
+  target?: CursorTarget;
+}
+
+const emptyResult = (): PullResult => ({ stored: 0, unchanged: 0, rejected: 0, pages: 0, failed: null });
+
+/** A type's result over its searches (a scoped type has one per batch). */
+function addResult(into: PullResult, from: PullResult): PullResult {
+  return {
+    stored: into.stored + from.stored,
+    unchanged: into.unchanged + from.unchanged,
+    rejected: into.rejected + from.rejected,
+    pages: into.pages + from.pages,
+    failed: into.failed ?? from.failed,
+  };
+}
+
+/**
+ * The round's searches. Without a scope, one per type from its cursor. With a group scope, the
+ * Group's members first (scope.ts), then the staff types whole and each patient type in batches
+ * of members; when the Group cannot be read, the patient types are left as they are this round,
+ * their result failed with why (recorded in sync diagnostics like a type's failed read).
+ */
+async function planSearches(
+  options: PullOptions,
+  types: readonly PulledType[],
+): Promise<{ searches: PullSearch[]; failed: Map<PulledType, string> }> {
+  const failed = new Map<PulledType, string>();
+  const scope = options.scope;
+  if (!scope || scope.kind === 'all')
+    return { searches: types.map((type) => ({ type, url: searchUrl(options, type) })), failed };
+  const scoped = types.filter((type) => SCOPE_PARAMETER[type] !== null);
+  const searches: PullSearch[] = types
+    .filter((type) => SCOPE_PARAMETER[type] === null)
+    .map((type) => ({ type, url: searchUrl(options, type) }));
+  if (scoped.length === 0) return { searches, failed };
+  const read = await readScopeMembers(scope, { ...options, limits: options.limits ?? DEFAULT_PAGE_LIMITS });
+  if (!read.ok) {
+    for (const type of scoped) {
+      failed.set(type, read.problem);
+      recordTypeFailure(options.db, options.clock.now(), `scope:${type}`, read.problem.slice(0, 1000));
+    }
+    return { searches, failed };
+  }
+  for (const type of scoped)
+    for (const batch of planBatches(options.db, type, read.members))
+      searches.push({ type, url: searchUrl(options, type, batch), target: batchCursor(options.db, type, batch) });
+  return { searches, failed };
+}
+
+/** One pull of every type: the deletes, then the changes (of the scope's patients, scope.ts). */
 export async function pullAll(options: PullOptions): Promise<Record<PulledType, PullResult & { deleted: number }>> {
-  const results = {} as Record<PulledType, PullResult & { deleted: number }>;
+  const types = options.types ?? PULLED_TYPES;
+  const totals = new Map<PulledType, PullResult>(types.map((type) => [type, emptyResult()]));
   const reader = options.inWorker ? startPageReader(options.limits ?? DEFAULT_PAGE_LIMITS) : undefined;
   // A pull writes far more than anyone reads back soon: a smaller page cache meanwhile keeps the
   // pages it wrote from taking the memory the chart's reads are given.
@@ -296,30 +406,49 @@ export async function pullAll(options: PullOptions): Promise<Record<PulledType, 
   // page once instead of twice (WAL frame, then checkpoint). Later pulls are small: WAL.
   const firstPull = cursorCount(options.db) === 0;
   const backToWal = firstPull ? enterRollbackJournal(options.db) : null;
+  const deleted = new Map<PulledType, number>();
   try {
-    const types = options.types ?? PULLED_TYPES;
+    const { searches, failed } = await planSearches(options, types);
+    for (const [type, problem] of failed) totals.set(type, { ...emptyResult(), failed: problem });
     // Deletes first (small, read here), then every type's changes.
-    const deleted = new Map<PulledType, number>();
     for (const type of types) deleted.set(type, (await pullDeletes(options, type)).deleted);
+    const finish = (search: PullSearch, result: PullResult) =>
+      totals.set(search.type, addResult(totals.get(search.type)!, result));
     if (reader) {
-      // One stream for all types: the worker reads the next type while this thread stores the last.
-      const sinks = types.map((type) => typeSink(options, type));
-      for await (const item of reader.read(pageJob(options, types))) {
+      // One stream for all searches: the worker reads the next while this thread stores the last.
+      const sinks = searches.map((search) => typeSink(options, search.type, search.target));
+      for await (const item of reader.read(pageJob(options, searches))) {
         const sink = sinks[item.index]!;
         if ('page' in item) {
           sink.add(item.page);
           continue;
         }
-        if ('failed' in item) sink.fail(item.failed); // the type ends here; the next goes on
-        results[types[item.index]!] = { ...sink.finish(), deleted: deleted.get(types[item.index]!) ?? 0 };
+        if ('failed' in item) sink.fail(item.failed); // the search ends here; the next goes on
+        finish(searches[item.index]!, sink.finish());
       }
     } else {
-      for (const type of types) results[type] = { ...(await pullType(options, type)), deleted: deleted.get(type) ?? 0 };
+      for (const search of searches) finish(search, await pullSearch(options, search));
     }
   } finally {
     backToWal?.();
     options.db.pragma(`cache_size = ${cacheSize}`);
     await reader?.close();
   }
+  const results = {} as Record<PulledType, PullResult & { deleted: number }>;
+  for (const type of types) results[type] = { ...totals.get(type)!, deleted: deleted.get(type) ?? 0 };
   return results;
+}
+
+/** One search read here (no worker): its pages validated and stored as they come. */
+async function pullSearch(options: PullOptions, search: PullSearch): Promise<PullResult> {
+  const sink = typeSink(options, search.type, search.target);
+  const limits = options.limits ?? DEFAULT_PAGE_LIMITS;
+  try {
+    for await (const page of readPages(search.url, readOptions(options, `${search.type} pull`, true)))
+      sink.add(preparePage(page, search.type, limits));
+  } catch (error) {
+    if (!stopsOnlyTheSearch(error)) throw error;
+    sink.fail(error);
+  }
+  return sink.finish();
 }

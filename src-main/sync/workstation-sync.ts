@@ -15,6 +15,8 @@ export interface WorkstationSyncDeps {
   db(): Database;
   /** Policy's central services; undefined until IT enrolls the workstation (or without a cache). */
   central: Policy['central'];
+  /** Policy cache.scope: which patients the pull keeps. */
+  scope?: Policy['cache']['scope'];
   sessions: Pick<SessionManager, 'events' | 'current' | 'accessToken' | 'status'>;
   clock: Clock;
   timers: Timers;
@@ -46,6 +48,7 @@ export function createWorkstationSync(deps: WorkstationSyncDeps): SyncEngine {
     fetch: centralFetchFor(central),
     tlsPins: central.tlsPins,
     limits: pageLimitsOf(central),
+    ...(deps.scope ? { scope: deps.scope } : {}),
     accessToken: () => sessions.accessToken(),
     // Signed in with a PIN and the provider not yet reached: no token, so their changes wait here.
     pinOnlyUser: () => {

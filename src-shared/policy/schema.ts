@@ -269,6 +269,42 @@ export const DraftsPolicy = z
   })
   .strict();
 
+/** A FHIR id (R4: letters, digits, '-' and '.', at most 64). */
+const FhirId = z
+  .string()
+  .regex(/^[A-Za-z0-9.-]{1,64}$/, 'must be a FHIR id (letters, digits, "-" and ".", at most 64)');
+
+/** Most members a scope Group may list: central is not trusted to bound it. */
+export const MAX_SCOPE_MEMBERS = 100_000;
+
+/** Members beyond this make central's answer suspect: the scoped pull stops rather than guess. */
+const maxMembers = z.number().int().min(1).max(MAX_SCOPE_MEMBERS).default(20_000);
+
+/**
+ * Which patients this workstation keeps (issue 15, minimum necessary): every patient central
+ * holds (`all`, for small clinics), the members of a FHIR Group at central (the clinic's panel),
+ * or the patients of the active care teams these practitioners are on (the clinic's clinicians).
+ * Staff (Practitioner, PractitionerRole) are pulled whole either way.
+ */
+export const CacheScope = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('all') }).strict(),
+    z.object({ kind: z.literal('group'), group: FhirId, maxMembers }).strict(),
+    z
+      .object({
+        kind: z.literal('careTeam'),
+        practitioners: z.array(FhirId).min(1).max(100),
+        maxMembers,
+      })
+      .strict(),
+  ])
+  .default({ kind: 'all' })
+  .meta({
+    description:
+      'Which patients this workstation keeps: {"kind":"all"} (every patient central holds); {"kind":"group","group":"<Group id>"} (the members of that FHIR Group at central, e.g. the clinic\'s panel); or {"kind":"careTeam","practitioners":["<Practitioner id>", ...]} (the subjects of the active CareTeams those practitioners are on). "maxMembers" (default 20000) bounds how many patients central may name. Staff records are kept either way. A patient who leaves the scope keeps their records in the cache until retention removes them.',
+  });
+export type CacheScope = z.infer<typeof CacheScope>;
+
 /** The local cache of records (PRODUCT.md capability 7). */
 export const CachePolicy = z
   .object({
@@ -290,6 +326,7 @@ export const CachePolicy = z
       description:
         'Days without reaching central (a sync round or a full sign-in) after which PIN sign-in and charts stop on this workstation until central is reached again.',
     }),
+    scope: CacheScope,
   })
   .strict();
 

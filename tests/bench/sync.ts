@@ -9,7 +9,10 @@
  * With --big-page (issue 14), central first receives 42 notes of 1 MB each (base64; what dev
  * central's validator takes at most) for one patient, all on the last page of the DocumentReference
  * search: the pull's memory growth with a page over 40 MB (and nothing else: no push).
- *   sync.ts --fhir <base url> [--big-page]     (the access token in CLINIC_BENCH_TOKEN)
+ * With --scope <Group id> (issue 15, tests/bench/scope-budgets.ts): the first pull scoped to that
+ * Group's members (cache.scope), beside a plain loop over the same searches (the staff types whole,
+ * the others by `patient=` in the pull's batches); no push.
+ *   sync.ts --fhir <base url> [--big-page | --scope <Group id>]     (the access token in CLINIC_BENCH_TOKEN)
  * Prints one JSON line.
  */
 import { parseArgs } from 'node:util';
@@ -18,11 +21,14 @@ import { vitalSignObservations } from '../../src-main/records/edits.ts';
 import { recordLocalChange } from '../../src-main/sync/outbox.ts';
 import { PULL_PAGE_SIZE, PULLED_TYPES, pullAll } from '../../src-main/sync/pull.ts';
 import { pushOutbox } from '../../src-main/sync/push.ts';
+import { SCOPE_BATCH_SIZE, SCOPE_PARAMETER } from '../../src-main/sync/scope.ts';
 import { durably } from '../../src-main/vault/sqlcipher.ts';
 import type { Vault } from '../../src-main/vault/vault.ts';
 import { openTempVault, type TempVault } from '../support/vault-fixture.ts';
 
-const { values } = parseArgs({ options: { fhir: { type: 'string' }, 'big-page': { type: 'boolean' } } });
+const { values } = parseArgs({
+  options: { fhir: { type: 'string' }, 'big-page': { type: 'boolean' }, scope: { type: 'string' } },
+});
 const token = process.env['CLINIC_BENCH_TOKEN'] ?? '';
 if (!values.fhir || !token) {
   process.stderr.write('usage: CLINIC_BENCH_TOKEN=... sync.ts --fhir <base url>\n');
@@ -33,14 +39,38 @@ const headers = { accept: 'application/fhir+json', authorization: `Bearer ${toke
 const clock = { now: () => Date.now() };
 const CHANGES = 1000;
 
-/** The same pages the pull reads (type by type, sorted by _lastUpdated, next links), parsed and dropped. */
+const scope = values.scope ? { kind: 'group' as const, group: values.scope, maxMembers: 100_000 } : undefined;
+
+/**
+ * The first searches a pull makes: each type whole, or with a scope the staff whole and the
+ * others by the Group's members, sorted, in the pull's batches (the first pull: no cursors yet).
+ */
+async function firstSearches(): Promise<string[]> {
+  const query = (extra: Record<string, string> = {}) =>
+    new URLSearchParams({ _sort: '_lastUpdated', _count: String(PULL_PAGE_SIZE), ...extra });
+  if (!scope) return PULLED_TYPES.map((type) => `${base}/${type}?${query()}`);
+  const group = (await (await fetch(`${base}/Group/${scope.group}`, { headers })).json()) as {
+    member: { entity: { reference: string } }[];
+  };
+  const members = group.member.map((m) => m.entity.reference.slice('Patient/'.length)).sort();
+  return PULLED_TYPES.flatMap((type) => {
+    const parameter = SCOPE_PARAMETER[type];
+    if (parameter === null) return [`${base}/${type}?${query()}`];
+    const urls: string[] = [];
+    for (let i = 0; i < members.length; i += SCOPE_BATCH_SIZE)
+      urls.push(`${base}/${type}?${query({ [parameter]: members.slice(i, i + SCOPE_BATCH_SIZE).join(',') })}`);
+    return urls;
+  });
+}
+
+/** The same pages the pull reads (search by search, sorted by _lastUpdated, next links), parsed and dropped. */
 async function plainPull(): Promise<{ ms: number; resources: number; largestPageMB: number }> {
+  const searches = await firstSearches();
   const started = performance.now();
   let resources = 0;
   let largest = 0;
-  for (const type of PULLED_TYPES) {
-    let url: string | undefined =
-      `${base}/${type}?${new URLSearchParams({ _sort: '_lastUpdated', _count: String(PULL_PAGE_SIZE) })}`;
+  for (const search of searches) {
+    let url: string | undefined = search;
     while (url) {
       const text = await (await fetch(url, { headers })).text();
       largest = Math.max(largest, text.length);
@@ -148,6 +178,8 @@ try {
   // With the 40 MB page, the plain loop runs after the pull: its own peak (the page read whole)
   // would otherwise count as the pull's.
   const bigPage = values['big-page'] === true;
+  // A scoped pull is measured alone (pull only, like the big page).
+  const pullOnly = bigPage || scope !== undefined;
   const plainBefore = bigPage ? null : await plainPull();
   temp = await openTempVault({ prefix: 'clinic-bench-sync-' });
   const { vault } = temp;
@@ -165,6 +197,7 @@ try {
     clock,
     logger: createMemoryLogger(),
     inWorker: true,
+    ...(scope ? { scope } : {}),
   });
   const pullMs = performance.now() - started;
   // The client's own CPU time (every thread: storing here, reading and validating in the worker).
@@ -182,7 +215,9 @@ try {
     pullCpuMs,
     rssGrowthMB: (rssPeak - rssBefore) / 1e6,
   };
-  const result = bigPage ? pull : { ...pull, ...(await measurePush(vault, plain.ms)) };
+  // Scoped: plain, pull, plain, the mean of the plain runs (as for the push's figures).
+  const plainPullMs = scope ? (plain.ms + (await plainPull()).ms) / 2 : plain.ms;
+  const result = pullOnly ? { ...pull, plainPullMs } : { ...pull, ...(await measurePush(vault, plain.ms)) };
   vault.close();
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } finally {

@@ -28,7 +28,7 @@ describe('policy schema', () => {
         familyName: true,
       },
       drafts: { expiryHours: 12 },
-      cache: { retentionDays: 90, maxOfflineDays: 7 },
+      cache: { retentionDays: 90, maxOfflineDays: 7, scope: { kind: 'all' } },
       updates: { enabled: false },
     });
   });
@@ -48,11 +48,31 @@ describe('policy schema', () => {
       [{ drafts: { expiryHours: 49 } }, 'drafts.expiryHours'],
       [{ updates: { enabled: true } }, 'updates.feedUrl'],
       [{ updates: { feedUrl: 'http://updates.clinic.example/' } }, 'updates.feedUrl'],
+      [{ cache: { scope: { kind: 'team' } } }, 'cache.scope.kind'],
+      [{ cache: { scope: { kind: 'group' } } }, 'cache.scope.group'],
+      [{ cache: { scope: { kind: 'group', group: 'clinic panel' } } }, 'cache.scope.group'],
+      [{ cache: { scope: { kind: 'group', group: 'clinic-panel', maxMembers: 0 } } }, 'cache.scope.maxMembers'],
+      [{ cache: { scope: { kind: 'all', group: 'clinic-panel' } } }, 'cache.scope'],
+      [{ cache: { scope: { kind: 'careTeam', practitioners: [] } } }, 'cache.scope.practitioners'],
+      [{ cache: { scope: { kind: 'careTeam', practitioners: ['Practitioner/x'] } } }, 'cache.scope.practitioners.0'],
     ];
     for (const [input, path] of cases) {
       const result = Policy.safeParse(input);
       expect(result.success, JSON.stringify(input)).toBe(false);
       expect(result.error!.issues[0]!.path.join('.')).toBe(path);
     }
+  });
+
+  it('takes a group or careTeam scope with its member bound (cache.scope)', () => {
+    expect(Policy.parse({ cache: { scope: { kind: 'group', group: 'clinic-panel' } } }).cache.scope).toEqual({
+      kind: 'group',
+      group: 'clinic-panel',
+      maxMembers: 20_000,
+    });
+    expect(Policy.parse({ cache: { scope: { kind: 'careTeam', practitioners: ['prac-1'] } } }).cache.scope).toEqual({
+      kind: 'careTeam',
+      practitioners: ['prac-1'],
+      maxMembers: 20_000,
+    });
   });
 });

@@ -1,0 +1,224 @@
+/**
+ * The scoped pull's property (issue 15), over random scopes and histories: patients join and
+ * leave the Group between rounds, central creates and updates records (many at the same
+ * millisecond), clinicians change records here. After every round the cache holds every current
+ * member's records at central's version, the staff, and nothing of a patient who was never a
+ * member, even from a central that answers a search with other patients' records; a pending local
+ * change is never replaced or lost.
+ *
+ * Central here is a small fake in this file (a fetch function: the Group, searches by `_id` or
+ * `patient` with `_sort=_lastUpdated`, `_lastUpdated=ge`, `_count`/`_offset` paging, an empty
+ * type history), so that many histories run in seconds; the real thing is dev central in
+ * sync-scope.test.ts. The vault is real (SQLCipher, the keychain).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { readResource } from '../../src-main/records/repository.ts';
+import { queuedResourceIds, recordLocalChange } from '../../src-main/sync/outbox.ts';
+import { pullAll, type PulledType } from '../../src-main/sync/pull.ts';
+import { SCOPE_BATCH_SIZE } from '../../src-main/sync/scope.ts';
+import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import type { FhirResource } from '../../src-shared/fhir/index.ts';
+import { openTempVault } from '../support/vault-fixture.ts';
+
+const BASE = 'http://127.0.0.1:9/fhir';
+const TYPES: readonly PulledType[] = ['Patient', 'Practitioner', 'Observation'];
+type Stored = Record<string, unknown> & {
+  resourceType: string;
+  id: string;
+  meta: { versionId: string; lastUpdated: string };
+};
+
+/** The fake central: its records, its Group, its clock (ms; writes often share one). */
+/** `leaky`: a central that ignores the patient filter and answers with everyone's records. */
+function fakeCentral(patients: number, leaky: boolean) {
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  let version = 0;
+  const store = new Map<string, Map<string, Stored>>(TYPES.map((t) => [t, new Map()]));
+  const members = new Set<string>();
+  const write = (resource: Record<string, unknown> & { resourceType: string; id: string }, tick: number) => {
+    now += tick;
+    const stored = { ...resource, meta: { versionId: String(++version), lastUpdated: new Date(now).toISOString() } };
+    store.get(resource.resourceType)!.set(resource.id, stored);
+    return stored;
+  };
+  const patientOf = (r: Stored) =>
+    r.resourceType === 'Patient'
+      ? r.id
+      : ((r['subject'] as { reference?: string } | undefined)?.reference ?? '').slice(8);
+  for (let i = 0; i < 3; i++)
+    write({ resourceType: 'Practitioner', id: `prac-${i}`, name: [{ family: `Staff${i}` }] }, 0);
+  for (let i = 0; i < patients; i++) write({ resourceType: 'Patient', id: `p${i}`, name: [{ family: `Test${i}` }] }, 1);
+  let observations = 0;
+  const observe = (patient: string, tick: number) =>
+    write(
+      {
+        resourceType: 'Observation',
+        id: `obs-${observations++}`,
+        status: 'final',
+        code: { text: 'Heart rate' },
+        subject: { reference: `Patient/${patient}` },
+        valueQuantity: { value: 60 + (observations % 40), unit: '/min' },
+      },
+      tick,
+    );
+
+  const json = (body: unknown, status = 200) =>
+    new Response(JSON.stringify(body), {
+      status,
+      headers: { 'content-type': 'application/fhir+json', date: new Date(now).toUTCString() },
+    });
+
+  const fetch = async (input: string | URL | Request): Promise<Response> => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    const path = url.pathname.slice(new URL(BASE).pathname.length + 1).split('/');
+    if (path[0] === 'Group')
+      return path[1] === 'panel'
+        ? json({
+            resourceType: 'Group',
+            id: 'panel',
+            type: 'person',
+            actual: true,
+            member: [...members].map((id) => ({ entity: { reference: `Patient/${id}` } })),
+          })
+        : json({ resourceType: 'OperationOutcome' }, 404);
+    if (path[1] === '_history') return json({ resourceType: 'Bundle', type: 'history', entry: [] });
+    const type = path[0]!;
+    const q = url.searchParams;
+    const ids = q.get('_id')?.split(',');
+    const of = q.get('patient')?.split(',');
+    // The scoped pull never asks more than a batch of patients at once.
+    expect((ids ?? of ?? []).length).toBeLessThanOrEqual(SCOPE_BATCH_SIZE);
+    const since = q.get('_lastUpdated')?.replace(/^ge/, '');
+    const count = Number(q.get('_count') ?? 50);
+    const offset = Number(q.get('_offset') ?? 0);
+    const matches = [...(store.get(type)?.values() ?? [])]
+      .filter((r) => leaky || ((!ids || ids.includes(r.id)) && (!of || of.includes(patientOf(r)))))
+      .filter((r) => !since || Date.parse(r.meta.lastUpdated) >= Date.parse(since))
+      .sort((a, b) => Date.parse(a.meta.lastUpdated) - Date.parse(b.meta.lastUpdated) || (a.id < b.id ? -1 : 1));
+    const page = matches.slice(offset, offset + count);
+    const next = new URL(url);
+    next.searchParams.set('_offset', String(offset + count));
+    return json({
+      resourceType: 'Bundle',
+      type: 'searchset',
+      total: matches.length,
+      link: offset + count < matches.length ? [{ relation: 'next', url: next.href }] : [],
+      entry: page.map((resource) => ({ resource })),
+    });
+  };
+
+  return {
+    fetch: fetch as typeof globalThis.fetch,
+    members,
+    store,
+    patientOf,
+    observe,
+    update(id: string, tick: number) {
+      const current = store.get('Observation')!.get(id)!;
+      write({ ...current, note: [{ text: `Central edit ${version}` }] }, tick);
+    },
+  };
+}
+
+type Step =
+  | { op: 'join' | 'leave'; patient: number }
+  | { op: 'observe'; patient: number; tick: number }
+  | { op: 'update'; observation: number; tick: number }
+  | { op: 'local'; observation: number };
+
+const PATIENTS = 8;
+/** Between writes: none (the same millisecond), a little, past the pull's overlap, a minute. */
+const tick = fc.constantFrom(0, 1, 2_500, 60_000);
+const step: fc.Arbitrary<Step> = fc.oneof(
+  fc.record({ op: fc.constantFrom('join' as const, 'leave' as const), patient: fc.nat(PATIENTS - 1) }),
+  fc.record({ op: fc.constant('observe' as const), patient: fc.nat(PATIENTS - 1), tick }),
+  fc.record({ op: fc.constant('update' as const), observation: fc.nat(40), tick }),
+  fc.record({ op: fc.constant('local' as const), observation: fc.nat(40) }),
+);
+
+describe('scoped pull, over random scopes and histories', () => {
+  it("keeps every member's records and the staff, never a non-member's, never a pending change replaced", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.nat(PATIENTS - 1), { maxLength: PATIENTS }),
+        fc.array(fc.nat(PATIENTS - 1), { maxLength: 12 }),
+        fc.array(fc.array(step, { maxLength: 8 }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 2, max: 6 }),
+        fc.boolean(),
+        async (initial, firstObservations, rounds, pageSize, leaky) => {
+          const central = fakeCentral(PATIENTS, leaky);
+          for (const i of initial) central.members.add(`p${i}`);
+          for (const i of firstObservations) central.observe(`p${i}`, 0);
+          const { vault, close } = await openTempVault({ prefix: 'clinic-scope-prop-' });
+          try {
+            const ever = new Set(central.members);
+            /** What a clinician changed here and not yet sent: id -> the note they wrote. */
+            const local = new Map<string, string>();
+            for (const steps of rounds) {
+              for (const s of steps) {
+                const obs = [...central.store.get('Observation')!.keys()];
+                if (s.op === 'join') central.members.add(`p${s.patient}`);
+                if (s.op === 'leave') central.members.delete(`p${s.patient}`);
+                if (s.op === 'observe') central.observe(`p${s.patient}`, s.tick);
+                if (s.op === 'update' && obs.length > 0) central.update(obs[s.observation % obs.length]!, s.tick);
+                if (s.op === 'local' && obs.length > 0) {
+                  // Only what this workstation holds can be changed here.
+                  const id = obs[s.observation % obs.length]!;
+                  const held = readResource(vault.db, 'Observation', id);
+                  if (!held) continue;
+                  const note = `Local edit ${local.size}`;
+                  recordLocalChange(vault.db, { ...held, note: [{ text: note }] } as FhirResource, 'nurse1', {
+                    now: () => 1,
+                  });
+                  local.set(id, note);
+                }
+              }
+              for (const id of central.members) ever.add(id);
+              const results = await pullAll({
+                db: vault.db,
+                fhirBaseUrl: BASE,
+                accessToken: 'token',
+                allowLoopbackHttp: true,
+                fetch: central.fetch,
+                clock: { now: () => 2 },
+                logger: createMemoryLogger(),
+                types: TYPES,
+                pageSize,
+                scope: { kind: 'group', group: 'panel', maxMembers: 100 },
+              });
+              for (const type of TYPES) expect(results[type].failed, type).toBeNull();
+
+              // Every current member's records and the staff, at central's version (or the local change).
+              for (const type of TYPES)
+                for (const resource of central.store.get(type)!.values()) {
+                  const owner = central.patientOf(resource);
+                  if (type !== 'Practitioner' && !central.members.has(owner)) continue;
+                  const held = readResource(vault.db, type, resource.id) as Stored | null;
+                  expect(held, `${type}/${resource.id}`).not.toBeNull();
+                  if (local.has(resource.id)) continue;
+                  expect(held!.meta.versionId, `${type}/${resource.id}`).toBe(resource.meta.versionId);
+                }
+              // Nothing of a patient never in the Group.
+              const owners = vault.db
+                .prepare('SELECT DISTINCT patient_id FROM resources WHERE patient_id IS NOT NULL')
+                .pluck()
+                .all() as string[];
+              for (const owner of owners) expect(ever.has(owner), owner).toBe(true);
+              // Every pending change is still what the cache holds, still queued.
+              const queued = queuedResourceIds(vault.db, 'Observation');
+              for (const [id, note] of local) {
+                expect(queued.has(id), id).toBe(true);
+                const held = readResource(vault.db, 'Observation', id) as { note?: { text: string }[] };
+                expect(held.note?.[0]?.text, id).toBe(note);
+              }
+            }
+          } finally {
+            await close();
+          }
+        },
+      ),
+      { numRuns: 30 },
+    );
+  }, 120_000);
+});

@@ -1,0 +1,217 @@
+/**
+ * The scoped pull (policy cache.scope `{ kind: 'group' }`, issue 15) against dev central over
+ * real HTTP into a real vault: only the clinic panel Group's members' records and the staff are
+ * kept, counted against central's own answers (and with a careTeam scope, the patients of a
+ * practitioner's care teams); a patient added to the Group is pulled whole in
+ * the next round (not from the others' cursors); a pending local change is left as it is; a
+ * Group central cannot give leaves the patient types as they are, with a clear failure.
+ */
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CLINIC_PANEL_GROUP } from '../../dev/central/central.ts';
+import { readResource } from '../../src-main/records/repository.ts';
+import { queuedResourceIds, recordLocalChange } from '../../src-main/sync/outbox.ts';
+import { PULLED_TYPES, pullAll, type PullOptions } from '../../src-main/sync/pull.ts';
+import { SCOPE_PARAMETER } from '../../src-main/sync/scope.ts';
+import { systemClock, systemTimers } from '../../src-main/ports.ts';
+import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import { createSyncEngine } from '../../src-main/sync/engine.ts';
+import type { Vault } from '../../src-main/vault/vault.ts';
+import type { FhirResource } from '../../src-shared/fhir/index.ts';
+import { CacheScope } from '../../src-shared/policy/schema.ts';
+import { fhirFetch, type Central } from '../support/central.ts';
+import { startSignedInSync, type SignedInSync } from '../support/sync-fixture.ts';
+
+let sync: SignedInSync;
+let central: Central;
+let token: string;
+let vault: Vault;
+let close: () => Promise<void>;
+
+const scope = CacheScope.parse({ kind: 'group', group: CLINIC_PANEL_GROUP }) as Extract<CacheScope, { kind: 'group' }>;
+
+beforeAll(async () => {
+  sync = await startSignedInSync({ central: { patients: 24, seed: 31 }, user: 'nurse1' });
+  ({ central, token } = sync);
+});
+afterAll(() => sync?.close());
+beforeEach(async () => {
+  ({ vault, close } = await sync.openTempVault({ prefix: 'clinic-sync-scope-' }));
+});
+afterEach(() => close());
+
+// Small pages and a small batch of patients per search would hide nothing: pages of 7.
+const options = (extra: Partial<PullOptions> = {}): PullOptions =>
+  sync.pullOptions(vault.db, { pageSize: 7, scope, ...extra });
+
+interface Group {
+  resourceType: 'Group';
+  id: string;
+  member?: { entity: { reference: string } }[];
+  [key: string]: unknown;
+}
+
+async function readGroup(): Promise<Group> {
+  return (await (await fhirFetch(central, token, `Group/${CLINIC_PANEL_GROUP}`)).json()) as Group;
+}
+const membersOf = (group: Group) => (group.member ?? []).map((m) => m.entity.reference.slice('Patient/'.length));
+
+async function putGroup(group: Group): Promise<void> {
+  const put = await fhirFetch(central, token, `Group/${group.id}`, { method: 'PUT', body: JSON.stringify(group) });
+  expect(put.status).toBe(200);
+}
+
+/** Central's count of a type's resources, of these patients only when given. */
+async function centralCount(type: string, patients?: readonly string[]): Promise<number> {
+  const parameter = SCOPE_PARAMETER[type as keyof typeof SCOPE_PARAMETER];
+  const filter = patients && parameter ? `&${parameter}=${patients.join(',')}` : '';
+  const response = await fhirFetch(central, token, `${type}?_summary=count${filter}`);
+  return ((await response.json()) as { total: number }).total;
+}
+
+const cached = (type: string): { id: string; patient_id: string | null }[] =>
+  vault.db.prepare('SELECT id, patient_id FROM resources WHERE type = ?').all(type) as {
+    id: string;
+    patient_id: string | null;
+  }[];
+
+async function allPatientIds(): Promise<string[]> {
+  const bundle = (await (await fhirFetch(central, token, 'Patient?_count=1000&_elements=id')).json()) as {
+    entry: { resource: { id: string } }[];
+  };
+  return bundle.entry.map((e) => e.resource.id);
+}
+
+async function expectExactlyScope(members: readonly string[]): Promise<void> {
+  const inScope = new Set(members);
+  for (const type of PULLED_TYPES) {
+    const rows = cached(type);
+    if (SCOPE_PARAMETER[type] === null) {
+      expect(rows.length, type).toBe(await centralCount(type));
+      continue;
+    }
+    expect(rows.length, type).toBe(await centralCount(type, members));
+    expect(
+      rows.filter((row) => !inScope.has(row.patient_id ?? '')),
+      type,
+    ).toEqual([]);
+  }
+}
+
+describe('scoped pull (cache.scope group)', () => {
+  it("keeps only the Group's members' records and the staff, as central counts them; again, nothing new", async () => {
+    const members = membersOf(await readGroup());
+    const everyone = await allPatientIds();
+    // The panel is a real subset: some patients are out of scope.
+    expect(members.length).toBeGreaterThan(1);
+    expect(members.length).toBeLessThan(everyone.length);
+
+    const first = await pullAll(options());
+    for (const type of PULLED_TYPES) expect(first[type].failed, type).toBeNull();
+    await expectExactlyScope(members);
+    expect(cached('Observation').length).toBeGreaterThan(0);
+    // Nothing of a patient outside the Group, not even their Patient resource.
+    const outside = everyone.filter((id) => !members.includes(id));
+    for (const id of outside) expect(readResource(vault.db, 'Patient', id), id).toBeNull();
+
+    const again = await pullAll(options());
+    for (const type of PULLED_TYPES) expect(again[type].stored, type).toBe(0);
+  });
+
+  it('pulls a patient added to the Group whole in the next round, and leaves a pending local change as it is', async () => {
+    const group = await readGroup();
+    const members = membersOf(group);
+    await pullAll(options());
+
+    // A member's condition changed here, not yet pushed, then changed at central too.
+    const conditions = (await (
+      await fhirFetch(central, token, `Condition?patient=${members.join(',')}&_count=1`)
+    ).json()) as { entry: { resource: FhirResource & { id: string } }[] };
+    const condition = conditions.entry[0]!.resource;
+    const local = { ...condition, note: [{ text: 'Local note, not yet sent.' }] } as FhirResource;
+    recordLocalChange(vault.db, local, 'nurse1', systemClock);
+    const put = await fhirFetch(central, token, `Condition/${condition.id}`, {
+      method: 'PUT',
+      body: JSON.stringify({ ...condition, note: [{ text: 'Changed at central.' }] }),
+    });
+    expect(put.status).toBe(200);
+
+    // A patient joins the panel: their records are older than every cursor the members have.
+    const newcomer = (await allPatientIds()).find((id) => !members.includes(id))!;
+    const newcomerObservations = await centralCount('Observation', [newcomer]);
+    expect(newcomerObservations).toBeGreaterThan(0);
+    await putGroup({ ...group, member: [...(group.member ?? []), { entity: { reference: `Patient/${newcomer}` } }] });
+
+    const next = await pullAll(options());
+    for (const type of PULLED_TYPES) expect(next[type].failed, type).toBeNull();
+    await expectExactlyScope([...members, newcomer]);
+    expect(cached('Observation').filter((row) => row.patient_id === newcomer).length).toBe(newcomerObservations);
+    // Only the newcomer's records are new: the members sharing their batch are not stored again.
+    expect(next.Observation.stored).toBe(newcomerObservations);
+    expect(next.Patient.stored).toBe(1);
+    expect(readResource(vault.db, 'Patient', newcomer)).not.toBeNull();
+    // The local change is what the cache holds, still queued: its push meets central's version.
+    const kept = readResource(vault.db, 'Condition', condition.id) as { note?: { text: string }[] };
+    expect(kept.note?.[0]?.text).toBe('Local note, not yet sent.');
+    expect(queuedResourceIds(vault.db, 'Condition').has(condition.id)).toBe(true);
+
+    // Put back for the other tests (the Group as seeded).
+    await putGroup(group);
+  });
+
+  it("the sync engine's rounds (pages read in the worker thread) keep the same scope", async () => {
+    const members = membersOf(await readGroup());
+    const engine = createSyncEngine({
+      db: () => vault.db,
+      fhirBaseUrl: central.fhirBaseUrl,
+      allowLoopbackHttp: true,
+      accessToken: () => token,
+      tokenFor: () => Promise.resolve({ token }),
+      clock: systemClock,
+      timers: systemTimers,
+      logger: createMemoryLogger(),
+      onChange: () => undefined,
+      intervalMs: 3_600_000,
+      pageSize: 7,
+      scope,
+    });
+    try {
+      const status = await engine.syncNow();
+      expect(status.connection).toBe('online');
+      expect(status.problem).toBeNull();
+      await expectExactlyScope(members);
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it("with a careTeam scope, keeps the patients of the practitioner's active care teams and the staff", async () => {
+    const physician = central.users.find((user) => user.username === 'physician2')!;
+    const teams = (await (
+      await fhirFetch(central, token, `CareTeam?participant=Practitioner/${physician.practitionerId}&_count=1000`)
+    ).json()) as { entry?: { resource: { subject: { reference: string } } }[] };
+    const members = [...new Set((teams.entry ?? []).map((e) => e.resource.subject.reference.slice(8)))];
+    expect(members.length).toBeGreaterThan(1);
+    expect(members.length).toBeLessThan((await allPatientIds()).length);
+    const careTeam = CacheScope.parse({ kind: 'careTeam', practitioners: [physician.practitionerId] });
+    const results = await pullAll(options({ scope: careTeam }));
+    for (const type of PULLED_TYPES) expect(results[type].failed, type).toBeNull();
+    await expectExactlyScope(members);
+  });
+
+  it('a Group central cannot give leaves the patient types as they are, says why, and still pulls the staff', async () => {
+    const missing = await pullAll(options({ scope: CacheScope.parse({ kind: 'group', group: 'no-such-group' }) }));
+    for (const type of PULLED_TYPES) {
+      if (SCOPE_PARAMETER[type] === null) {
+        expect(missing[type].failed, type).toBeNull();
+        expect(cached(type).length, type).toBe(await centralCount(type));
+      } else {
+        expect(missing[type].failed, type).toMatch(/scope Group .*not on central/);
+        expect(cached(type).length, type).toBe(0);
+      }
+    }
+    // More members than the policy allows: refused, not cut to a subset.
+    const tooMany = await pullAll(options({ scope: { ...scope, maxMembers: 1 } }));
+    expect(tooMany.Observation.failed).toMatch(/more than cache\.scope\.maxMembers \(1\)/);
+    expect(cached('Observation').length).toBe(0);
+  });
+});
