@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { expect, test } from '@playwright/test';
 import { fhirFetch, signIn, type Central } from '../support/central.ts';
 import {
-  expectNoSeriousAxeViolations,
+  expectNoAxeViolations,
   signInAtProvider,
   startWorkstationStand,
   type WorkstationStand,
@@ -72,7 +72,7 @@ test('a note stored on central is shown on demand, and says so when central cann
   await expect(note).toContainText('Stored on central');
   await expect(note).toContainText('KiB');
   await expect(note).not.toContainText(LINE);
-  await expectNoSeriousAxeViolations(page);
+  await expectNoAxeViolations(page);
 
   // Central unreachable: the window says when the note can be shown.
   const offline = central.faults.inject({ kind: 'unreachable', path: /\/DocumentReference\//, times: Infinity });
