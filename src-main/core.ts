@@ -22,6 +22,7 @@ import { createSessionHandlers, createSessionManager } from './session/index.ts'
 import { createSyncHandlers, createWorkstationSync, outboxCounts } from './sync/index.ts';
 import { openWorkstation, startAuditShipping, workstationHandlers, type Workstation } from './workstation.ts';
 import { carryOutRemoteWipe } from './remote-wipe.ts';
+import { DEFAULT_POLICY_SOURCE, workstationHealth } from './workstation-health.ts';
 import type { WipeTask } from '../src-shared/fleet/wipe-order.ts';
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -166,11 +167,13 @@ function assemble(
   });
   breakGlass.follow(sessions.events);
   const shipper = startAuditShipping(workstation, ports, timers, () => sessions.accessToken());
+  let wipeStarted = false; // for IT's status screen, until the workstation is built anew as WIPED
   const fleet = fleetReporting(
     ports,
     workstation,
     () => sessions.accessToken(),
-    (order, accessToken) =>
+    (order, accessToken) => {
+      wipeStarted = true;
       onWipe(
         carryOutRemoteWipe({
           workstation,
@@ -187,7 +190,8 @@ function assemble(
             sessions.close();
           },
         }),
-      ),
+      );
+    },
   );
   const sync = createWorkstationSync({
     db,
@@ -225,6 +229,7 @@ function assemble(
     }),
     handlers: {
       ...workstationHandlers(workstation, ports),
+      'workstation.health': () => workstationHealth({ workstation, ports, wipeInProgress: () => wipeStarted }),
       ...createSessionHandlers(sessions),
       ...createChartHandlers({
         db,
@@ -293,7 +298,7 @@ function fleetReporting(
       return {
         appName: APP_NAME,
         appVersion: APP_VERSION,
-        policySource: ports.policySource ?? 'built-in defaults',
+        policySource: ports.policySource ?? DEFAULT_POLICY_SOURCE,
         pendingChanges: pending + held + conflicts,
         auditBacklog: pendingAuditCount(db),
       };

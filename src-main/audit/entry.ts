@@ -41,6 +41,8 @@ export const AUDIT_ACTIONS = [
   'audit.rollbackAccepted',
   'key.escrowRepaired',
   'workstation.remoteWipe',
+  'workstation.statusRead',
+  'chart.print',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = 'success' | 'denied' | 'failure';

@@ -23,6 +23,14 @@ const READS: Readonly<Record<string, AuditInput['action']>> = {
   'sync.restrictedConflicts': 'patient.read',
 };
 
+/**
+ * Channels with no PHI whose answers are still audited as reads: IT's look at the workstation's
+ * status (no patient; who looked, and when, is kept).
+ */
+const ADMIN_READS: Readonly<Record<string, AuditInput['action']>> = {
+  'workstation.health': 'workstation.statusRead',
+};
+
 /** Channels that change records: audited like reads, as FHIR create or update. */
 const WRITES: Readonly<Record<string, AuditInput['action']>> = {
   'chart.recordVitals': 'patient.create',
@@ -45,10 +53,11 @@ export function requestAuditInput(
   isPhiChannel: boolean,
   purposeOfGrant: (grantId: string) => string | null,
 ): AuditInput | null {
-  if (!isPhiChannel && !WRITES[outcome.channel] && !SELF_AUDITED.has(outcome.channel)) return null;
+  if (!isPhiChannel && !WRITES[outcome.channel] && !ADMIN_READS[outcome.channel] && !SELF_AUDITED.has(outcome.channel))
+    return null;
   const who = { userId: outcome.userId, role: outcome.role ?? null, patientId: outcome.patientId ?? null };
   if (outcome.outcome === 'ok') {
-    const action = READS[outcome.channel] ?? WRITES[outcome.channel];
+    const action = READS[outcome.channel] ?? WRITES[outcome.channel] ?? ADMIN_READS[outcome.channel];
     if (!action) return null;
     const decision = outcome.decision;
     const grantId = decision?.allowed && decision.basis === 'breakGlass' ? decision.grantId : null;
@@ -57,7 +66,7 @@ export function requestAuditInput(
       ? purposeOfGrant(grantId)
       : outcome.role === 'frontDesk'
         ? 'HOPERAT'
-        : outcome.role === 'privacyOfficer'
+        : outcome.role === 'privacyOfficer' || outcome.role === 'itAdmin'
           ? 'HOPERAT'
           : 'TREAT';
     return {

@@ -95,6 +95,13 @@ const SAMPLES: Record<(typeof AUDIT_ACTIONS)[number], Partial<AuditEntry>> = {
   'audit.rollbackAccepted': { userId: null, role: 'itAdmin', detail: 'anchor:120' },
   'key.escrowRepaired': { userId: null, role: null, detail: 'audit' },
   'workstation.remoteWipe': { userId: null, role: null, detail: 'task:wipe-1:unsynced-0' },
+  'workstation.statusRead': { role: 'itAdmin', purposeOfUse: 'HOPERAT', detail: 'workstation.health' },
+  'chart.print': {
+    patientId: 'pat-000001',
+    resourceRefs: ['Patient/pat-000001'],
+    purposeOfUse: 'TREAT',
+    detail: 'chart.printSummary',
+  },
 };
 
 function entry(action: string, seq: number): AuditEntry {
