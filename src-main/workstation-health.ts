@@ -10,7 +10,7 @@ import type { WorkstationHealth } from '../src-shared/ipc/contract.ts';
 import { lastShippedAt, pendingAuditCount, refusedAuditCount } from './audit/index.ts';
 import { offlineWindow } from './contact/index.ts';
 import { lastFleetReport, type FleetReport } from './fleet/index.ts';
-import type { Ports } from './ports.ts';
+import { policyIsManaged, type Ports } from './ports.ts';
 import { lastPullAt, outboxCounts, syncDiagnosticsCount } from './sync/index.ts';
 import {
   cipherSettings,
@@ -49,7 +49,7 @@ export function workstationBacklogs(db: Database): Backlogs {
 
 export interface HealthDeps {
   workstation: Workstation;
-  ports: Pick<Ports, 'keyStore' | 'clock' | 'policy' | 'policySource'>;
+  ports: Pick<Ports, 'keyStore' | 'clock' | 'policy' | 'policySource' | 'policyManaged'>;
   /** True while IT's remote wipe is being carried out (the core knows). */
   wipeInProgress(): boolean;
 }
@@ -85,7 +85,7 @@ export async function workstationHealth({
       present: fs.existsSync(vault.files.escrow),
       verified: escrowIsIntact(vault.files.escrow, key),
     },
-    policy: { source, managed: ports.policySource !== undefined && source !== DEFAULT_POLICY_SOURCE },
+    policy: { source, managed: policyIsManaged(ports) },
     sync: { pending: sync.pending, held: sync.held, conflicts: sync.conflicts, lastPullAt: sync.lastPullAt },
     audit: { entries: trail.lastSeq(), ...audit },
     central: {

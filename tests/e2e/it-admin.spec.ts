@@ -1,0 +1,114 @@
+/**
+ * Issue 16's IT screens in Chromium through the dev web host, against dev central: the IT admin's
+ * home is the workstation's status in words (vault and cipher settings read back, keychain,
+ * escrow, policy, backlogs, last contact, fleet, remote wipe; no patient data), and Settings is
+ * each setting in words, grouped, with its description, its value in units and where it comes
+ * from. axe: no violation of any impact; screenshots attached to the report.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { expect, test, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
+import { APP_VERSION } from '../../src-shared/app-info.ts';
+import type { WebHost } from '../../dev/web-host/server.ts';
+import type { Central } from '../support/central.ts';
+import {
+  expectNoAxeViolations,
+  signInAtProvider,
+  startWorkstationStand,
+  type WorkstationStand,
+} from '../support/e2e.ts';
+import type { ClinicCache } from '../support/workstation.ts';
+
+const CLINIC = { seed: 53, patients: 15 };
+const PIN = '573920';
+const recovery = generateKeyPairSync('x25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
+
+let stand: WorkstationStand;
+let central: Central;
+let cache: ClinicCache;
+let host: WebHost;
+
+test.use({ locale: 'en-US', timezoneId: 'UTC' });
+
+test.beforeAll(async () => {
+  stand = await startWorkstationStand({
+    clinic: CLINIC,
+    policy: {
+      lock: { idleSeconds: 900, warningSeconds: 30 },
+      cache: { maxOfflineDays: 10 },
+      vault: { recoveryPublicKeyPem: recovery },
+    },
+  });
+  ({ central, cache, host } = stand);
+});
+
+test.afterAll(async () => {
+  await stand?.close();
+});
+
+async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const file = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  await testInfo.attach(name, { path: file, contentType: 'image/png' });
+}
+
+const itAdmin = () => central.users.find((u) => u.role === 'itAdmin')!.username;
+
+async function signInAsItAdmin(page: Page, context: BrowserContext): Promise<void> {
+  await page.goto(host.url);
+  await signInAtProvider(page, context, central, itAdmin());
+  const setPin = page.getByRole('heading', { name: 'Set your PIN' });
+  const status = page.getByRole('heading', { level: 1, name: 'Workstation status' });
+  await expect(setPin.or(status)).toBeVisible();
+  if (await setPin.isVisible()) {
+    await page.getByLabel('New PIN').fill(PIN);
+    await page.getByLabel('Confirm PIN').fill(PIN);
+    await page.getByRole('button', { name: 'Set PIN' }).click();
+  }
+  await expect(status).toBeVisible();
+}
+
+test("the IT admin's home is the workstation status, in words, with no patient data", async ({
+  page,
+  context,
+}, testInfo) => {
+  await signInAsItAdmin(page, context);
+  const panel = page.getByRole('region', { name: 'Workstation status' });
+  const fact = (group: string, term: string) =>
+    panel
+      .getByRole('region', { name: group })
+      .locator('.facts__row')
+      .filter({ has: page.getByText(term, { exact: true }) });
+
+  await expect(fact('This workstation', 'App version')).toContainText(APP_VERSION);
+  await expect(fact('This workstation', 'Workstation id')).toContainText(/ws-/);
+  await expect(fact('Encrypted cache', 'Cache')).toContainText(/Open \(schema version \d+\)/);
+  await expect(fact('Encrypted cache', 'Encryption')).toContainText('sqlcipher 4 (HMAC-SHA512');
+  await expect(fact('Encrypted cache', 'Encryption')).toContainText('whole file encrypted');
+  await expect(fact('Encrypted cache', 'Keychain')).toContainText('Reachable; holds the cache key');
+  await expect(fact('Encrypted cache', 'Key escrow')).toContainText('Present and verified');
+  // The stand's policy is the web host's own, not one from the OS's managed location.
+  await expect(fact('Policy', 'Source')).toContainText('the development web host');
+  await expect(fact('Policy', 'Managed')).toContainText('No');
+  await expect(fact('Sync and audit', 'Changes held')).toHaveText(/None/);
+  await expect(fact('Sync and audit', 'Audit entries')).toContainText(/\d+ recorded, \d+ not yet sent to central/);
+  await expect(fact('Central', 'Central services')).toContainText('Configured in policy');
+  await expect(fact('Central', 'Offline expiry')).toContainText('of the 10 days allowed');
+  await expect(fact('Central', 'Remote wipe')).toBeVisible();
+  await expect(fact('Central', 'Fleet status')).toBeVisible();
+  // No problem is flagged on a healthy workstation.
+  await expect(panel.getByText('Needs IT:')).toHaveCount(0);
+
+  // Nothing of any patient on the screen.
+  const text = await page.locator('body').innerText();
+  for (const [id, summary] of cache.summaries) {
+    expect(text).not.toContain(id);
+    expect(text).not.toContain(summary.name);
+  }
+  await expect(page.getByRole('searchbox')).toHaveCount(0);
+
+  await page.getByRole('button', { name: 'Refresh status' }).click();
+  await expect(fact('Encrypted cache', 'Keychain')).toContainText('Reachable; holds the cache key');
+
+  await expectNoAxeViolations(page);
+  await screenshot(page, testInfo, 'it-status');
+});
