@@ -45,6 +45,17 @@ test.afterAll(async () => {
   await stand?.close();
 });
 
+// The core's session outlives a page: each scenario starts signed out, whatever the one before left.
+test.beforeEach(async ({ page }) => {
+  await page.goto(host.url);
+  const signInHeading = page.getByRole('heading', { level: 1, name: 'Sign in' });
+  const switchButton = page.getByRole('button', { name: 'Switch user' }).first();
+  await expect(signInHeading.or(switchButton)).toBeVisible();
+  if (await signInHeading.isVisible()) return;
+  await switchButton.click();
+  await expect(signInHeading).toBeVisible();
+});
+
 async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
   const file = testInfo.outputPath(`${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
@@ -54,7 +65,6 @@ async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise
 const itAdmin = () => central.users.find((u) => u.role === 'itAdmin')!.username;
 
 async function signInAsItAdmin(page: Page, context: BrowserContext): Promise<void> {
-  await page.goto(host.url);
   await signInAtProvider(page, context, central, itAdmin());
   const setPin = page.getByRole('heading', { name: 'Set your PIN' });
   const status = page.getByRole('heading', { level: 1, name: 'Workstation status' });
@@ -111,4 +121,46 @@ test("the IT admin's home is the workstation status, in words, with no patient d
 
   await expectNoAxeViolations(page);
   await screenshot(page, testInfo, 'it-status');
+});
+
+test('Settings: each setting in words, grouped, with its description, value in units and where it comes from', async ({
+  page,
+  context,
+}, testInfo) => {
+  await signInAsItAdmin(page, context);
+  await page.getByRole('button', { name: 'Settings' }).click();
+  const panel = page.getByRole('region', { name: 'Settings' });
+  await expect(panel.getByRole('heading', { level: 1, name: 'Settings' })).toBeFocused();
+  for (const group of ['Lock', 'Sign-in', 'Break-glass', 'Sync and central', 'Cache', 'Audit', 'Alerts'])
+    await expect(panel.getByRole('heading', { level: 2, name: group })).toBeVisible();
+  const row = (group: string, label: string) =>
+    panel
+      .getByRole('region', { name: group })
+      .getByRole('row')
+      .filter({ has: page.getByText(label, { exact: true }) });
+
+  // Changed by this workstation's policy: said as such, in units.
+  await expect(row('Lock', 'Lock after idle')).toContainText('15 minutes');
+  await expect(row('Lock', 'Lock after idle')).toContainText('Set by policy');
+  await expect(row('Lock', 'Lock after idle')).toContainText('Idle time (OS-wide where the OS reports it)');
+  await expect(row('Cache', 'Longest time without central')).toContainText('10 days');
+  await expect(row('Encryption and escrow', 'IT recovery key (escrow)')).toContainText('Set');
+  // Left out of the policy: the built-in default, in words.
+  await expect(row('Sign-in', 'Shortest PIN')).toContainText('6 characters');
+  await expect(row('Sign-in', 'Shortest PIN')).toContainText('Built-in default');
+  await expect(row('Audit', 'Keep shipped entries for')).toContainText('2,190 days (6 years)');
+  await expect(row('Sync and central', 'Largest answer read')).toContainText('64 MiB');
+  await expect(row('Alerts', 'Alert on a shared family name')).toContainText('On');
+  // The web host's policy is not a managed one: nothing claims to be locked by it.
+  await expect(panel).toContainText('(not a managed policy)');
+  await expect(panel.getByText(/locked by managed policy/)).toHaveCount(0);
+  // No JSON on screen, and the recovery key is never shown.
+  await expect(panel).not.toContainText('BEGIN PUBLIC KEY');
+  await expect(panel.locator('td.setting-value').filter({ hasText: /^[[{]/ })).toHaveCount(0);
+
+  await expectNoAxeViolations(page);
+  await screenshot(page, testInfo, 'settings');
+
+  await page.getByRole('button', { name: 'Close settings' }).click();
+  await expect(page.getByRole('button', { name: 'Settings' })).toBeFocused();
 });

@@ -15,6 +15,22 @@ export const WorkstationStatus = z.object({
 });
 export type WorkstationStatus = z.infer<typeof WorkstationStatus>;
 
+/** One setting of the policy in force, in words (src-main/policy/describe.ts). No PHI. */
+export const PolicySettingView = z
+  .object({
+    /** The dotted name IT writes in the policy file, registry or managed preferences. */
+    name: z.string(),
+    group: z.string(),
+    label: z.string(),
+    description: z.string(),
+    /** The value in words and units ("5 minutes", "64 MiB", "On"). */
+    value: z.string(),
+    /** True when it is the built-in default; false when the policy changed it. */
+    isDefault: z.boolean(),
+  })
+  .strict();
+export type PolicySettingView = z.infer<typeof PolicySettingView>;
+
 const count = z.number().int().nonnegative();
 const instant = z.number().nullable();
 
@@ -79,7 +95,9 @@ export const workstationChannels = {
     request: Empty,
     response: z.object({
       source: z.string(),
-      settings: z.array(z.object({ name: z.string(), value: z.string() })),
+      /** Whether it is IT's managed policy: then every setting is locked to IT's value. */
+      managed: z.boolean(),
+      settings: z.array(PolicySettingView),
     }),
     access: { kind: 'signedIn' },
     phi: false,
