@@ -164,3 +164,27 @@ test('Settings: each setting in words, grouped, with its description, value in u
   await page.getByRole('button', { name: 'Close settings' }).click();
   await expect(page.getByRole('button', { name: 'Settings' })).toBeFocused();
 });
+
+test('the web host survives a reload: signed in comes back signed in, locked comes back locked', async ({
+  page,
+  context,
+}, testInfo) => {
+  await signInAsItAdmin(page, context);
+  const status = page.getByRole('heading', { level: 1, name: 'Workstation status' });
+  await page.reload();
+  await expect(status).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Cannot reach the workstation service' })).toHaveCount(0);
+  expect(page.url()).not.toContain('secret');
+
+  await page.getByRole('button', { name: 'Lock now' }).click();
+  const locked = page.getByRole('region', { name: 'Workstation locked' });
+  await expect(locked).toBeVisible();
+  await page.reload();
+  await expect(locked).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Workstation status' })).toHaveCount(0);
+  await expectNoAxeViolations(page);
+  await screenshot(page, testInfo, 'lock-screen');
+  await page.getByLabel('PIN', { exact: true }).fill(PIN);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await expect(status).toBeVisible();
+});
