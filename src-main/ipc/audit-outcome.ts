@@ -15,6 +15,8 @@ const READS: Readonly<Record<string, AuditInput['action']>> = {
   'patients.open': 'patient.read',
   'chart.read': 'patient.read',
   'chart.readNote': 'patient.read',
+  // A summary shown for printing: its own action, so a paper copy is found in the trail as such.
+  'chart.printSummary': 'chart.print',
   'breakGlass.reviewQueue': 'audit.read',
   'breakGlass.reviewHistory': 'audit.read',
   'alerts.queue': 'audit.read',
