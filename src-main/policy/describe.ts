@@ -18,6 +18,7 @@ const GROUPS: Readonly<Record<string, string>> = {
   cache: 'Cache',
   audit: 'Audit',
   alerts: 'Alerts',
+  drafts: 'Drafts',
   vault: 'Encryption and escrow',
   updates: 'Updates',
 };
@@ -57,6 +58,7 @@ const LABELS: Readonly<Record<string, string>> = {
   'alerts.failedAuthMax': 'Alert after failed sign-ins',
   'alerts.failedAuthWindowMinutes': 'Failed sign-ins counted over',
   'alerts.familyName': 'Alert on a shared family name',
+  'drafts.expiryHours': 'Keep unsaved drafts for',
   'cache.retentionDays': 'Keep records for',
   'cache.maxOfflineDays': 'Longest time without central',
   'updates.enabled': 'Updates',
@@ -118,6 +120,12 @@ function valueInWords(name: string, field: string, value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A name not given words above, said as words ("maxOfflineDays" → "Max offline days"). */
+function words(camel: string): string {
+  const spaced = camel.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1);
+}
+
 const fieldOf = (policy: Policy, section: string, field: string): unknown =>
   (policy[section as keyof Policy] as Record<string, unknown> | undefined)?.[field];
 
@@ -126,7 +134,11 @@ const fieldOf = (policy: Policy, section: string, field: string): unknown =>
  * group in GROUPS' order, each group in the schema's order.
  */
 export function describePolicy(policy: Policy): PolicySettingView[] {
-  const rank = (name: string) => SECTION_ORDER.indexOf(name.split('.')[0]!);
+  // A section not named in GROUPS yet goes last, under its own name, rather than nowhere.
+  const rank = (name: string) => {
+    const at = SECTION_ORDER.indexOf(name.split('.')[0]!);
+    return at < 0 ? SECTION_ORDER.length : at;
+  };
   const ordered = [...POLICY_SETTINGS].sort((a, b) => rank(a.name) - rank(b.name));
   return ordered.flatMap(({ name, description, default: fallback }) => {
     const [section, field] = name.split('.') as [string, string];
@@ -135,8 +147,8 @@ export function describePolicy(policy: Policy): PolicySettingView[] {
     return [
       {
         name,
-        group: GROUPS[section] ?? section,
-        label: LABELS[name] ?? name,
+        group: GROUPS[section] ?? words(section),
+        label: LABELS[name] ?? words(field),
         description,
         value: valueInWords(name, field, value),
         isDefault: fallback !== undefined && JSON.stringify(value) === JSON.stringify(fallback.value),
