@@ -87,6 +87,7 @@ test('Print summary: audited as a print before the page prints, and the print vi
   await page.goto('about:blank');
   await page.goto(host.url);
 
+  await expectNoAxeViolations(page);
   await screenshot(page, testInfo, 'sign-in');
   await signInAtProvider(page, context, central, physician.username);
   const setPin = page.getByRole('heading', { name: 'Set your PIN' });
@@ -121,6 +122,7 @@ test('Print summary: audited as a print before the page prints, and the print vi
   await expect(view).toContainText(`Printed by ${physician.displayName}`);
   await expect(page.getByRole('searchbox', { name: 'Search patients' })).toBeHidden();
   await expect(page.getByRole('button', { name: 'Print summary' })).toBeHidden();
+  await expectNoAxeViolations(page);
   await screenshot(page, testInfo, 'print-view');
 
   // The print dialog closed: the summary leaves the page.
