@@ -12,6 +12,7 @@ import { createAccessAlerts, createAlertHandlers } from './alerts/index.ts';
 import { errorName } from './base/index.ts';
 import { createBreakGlass, createBreakGlassHandlers } from './break-glass/index.ts';
 import { createChartHandlers } from './chart/index.ts';
+import { createDraftHandlers, createDrafts } from './drafts/index.ts';
 import { startFleetReporting } from './fleet/index.ts';
 import { pendingAuditCount } from './audit/index.ts';
 import { centralFetchFor } from './net/index.ts';
@@ -218,6 +219,18 @@ function assemble(
   };
   const authorize = (session: Session, action: Permission, patientId: string | null) =>
     authorizeSession(db(), session, action, patientId, breakGlass.activeGrants(session.userId));
+  // Drafts are kept only while their author may write the chart: the router's own decision.
+  const drafts = createDrafts({
+    db,
+    trail: watchedTrail,
+    policy: policy.drafts,
+    clock,
+    timers,
+    logger,
+    mayWrite: (session, patientId) => authorize(session, 'patient.clinical.write', patientId),
+    purgeOnTimer: workstation.ready,
+  });
+  drafts.follow(sessions.events);
   const invoke = createRouter({
     logger,
     currentSession: () => sessions.current(),
@@ -252,6 +265,7 @@ function assemble(
       }),
       ...createBreakGlassHandlers(() => breakGlass, sessions),
       ...createAlertHandlers(() => alerts),
+      ...createDraftHandlers(() => drafts),
     },
   });
 
@@ -259,6 +273,7 @@ function assemble(
     invoke,
     sessionStatus: () => sessions.status(),
     async close() {
+      drafts.close();
       breakGlass.close();
       sessions.close();
       await shipper?.stop();

@@ -6,6 +6,7 @@
 import { alertsMigrations } from './alerts/index.ts';
 import { auditLargeTables, auditMigrations, auditSalvage } from './audit/index.ts';
 import { breakGlassMigrations } from './break-glass/index.ts';
+import { draftsMigrations } from './drafts/index.ts';
 import { fleetMigrations } from './fleet/index.ts';
 import { identityMigrations } from './identity/index.ts';
 import { recordsLargeTables, recordsMigrations, recordsSalvage } from './records/index.ts';
@@ -20,6 +21,7 @@ export const workstationMigrations: readonly Migration[] = [
   ...syncMigrations,
   ...fleetMigrations,
   ...alertsMigrations,
+  ...draftsMigrations,
 ].sort((a, b) => a.version - b.version);
 
 // A gap or a repeated version would skip or re-run a capability's tables on someone's cache.

@@ -23,7 +23,7 @@ export const FLOORS = [
   { floor: 4, name: 'ipc router', members: ['ipc'] },
   { floor: 5, name: 'session', members: ['session'] },
   { floor: 6, name: 'break-glass, sync and alerts', members: ['break-glass', 'sync', 'alerts'] },
-  { floor: 7, name: 'chart and fleet', members: ['chart', 'fleet'] },
+  { floor: 7, name: 'chart, drafts and fleet', members: ['chart', 'drafts', 'fleet'] },
   // The workstation as a whole: every capability's schema, its cache and trail, its two keys.
   {
     floor: 8,

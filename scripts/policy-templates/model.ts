@@ -96,6 +96,11 @@ export const SECTION_TEXT: Readonly<Record<string, { title: string; explain: str
     explain:
       "What the privacy officer is alerted to: many charts opened in a short time, repeated failed sign-ins or PINs, a patient sharing the user's family name. Each alert is in the privacy officer's queue and goes to central as a security alert AuditEvent.",
   },
+  drafts: {
+    title: 'Unsaved drafts',
+    explain:
+      "Unsaved notes, vitals and allergy edits, kept encrypted in the cache for their author across a lock and offered back after unlock or the same user's next sign-in.",
+  },
   cache: { title: 'Local cache', explain: 'The local cache of records.' },
   updates: { title: 'Application updates', explain: "Application updates, only from IT's feed." },
 };

@@ -136,6 +136,10 @@ const SHAPES: Record<string, Shape> = {
   'audit.retryRefused': other(TYPES.app, own('audit-retry-refused'), 'U'),
   'audit.rollbackDetected': other(TYPES.alert, own('audit-rollback-detected'), 'E'),
   'audit.rollbackAccepted': other(TYPES.alert, own('audit-rollback-accepted'), 'U'),
+  // Drafts are the workstation's own, not FHIR resources: application activity about a patient.
+  'draft.restore': other(TYPES.app, own('draft-restore'), 'R'),
+  'draft.discard': other(TYPES.app, own('draft-discard'), 'D'),
+  'draft.purge': other(TYPES.app, own('draft-purge'), 'D'),
 };
 
 /** What each search is about, for the query entity (never the search text). */

@@ -41,6 +41,9 @@ export const AUDIT_ACTIONS = [
   'audit.rollbackAccepted',
   'key.escrowRepaired',
   'workstation.remoteWipe',
+  'draft.restore',
+  'draft.discard',
+  'draft.purge',
   'workstation.statusRead',
   'chart.print',
 ] as const;

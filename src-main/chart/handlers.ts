@@ -3,6 +3,7 @@ import type { ChartAccess } from '../../src-shared/chart/chart.ts';
 import { PANE_LIST_MAX, type PatientListItem, type PatientSummary } from '../../src-shared/ipc/contract.ts';
 import { AllergyIntolerance, type FhirResource } from '../../src-shared/fhir/index.ts';
 import type { Policy } from '../../src-shared/policy/schema.ts';
+import { TAKEN_AT_MAX_FUTURE_MS, TAKEN_AT_MAX_PAST_MS } from '../../src-shared/chart/vitals.ts';
 import { type ActiveGrant, authorize } from '../access/index.ts';
 import type { Handlers, Session } from '../ipc/index.ts';
 import type { Clock } from '../ports.ts';
@@ -79,6 +80,17 @@ function offlineGuarded(
       },
     ]),
   ) as unknown as ChartHandlers;
+}
+
+/** When vital signs were taken: the time given, if it is near enough to now to be one (else refused). */
+function takenAt(given: string | undefined, now: number): number {
+  if (given === undefined) return now;
+  const at = Date.parse(given);
+  if (at > now + TAKEN_AT_MAX_FUTURE_MS)
+    throw new CoreError('invalid', 'Invalid request: takenAt: The time taken cannot be in the future');
+  if (at < now - TAKEN_AT_MAX_PAST_MS)
+    throw new CoreError('invalid', 'Invalid request: takenAt: The time taken must be within the last 24 hours');
+  return at;
 }
 
 /**
@@ -189,7 +201,7 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
         request.patientId,
         request.vitals,
         authorOf(session),
-        new Date(clock.now()),
+        new Date(takenAt(request.takenAt, clock.now())),
       );
       write(observations, session.userId, served);
       return { recorded: observations.length };

@@ -21,8 +21,10 @@ const READS: Readonly<Record<string, AuditInput['action']>> = {
   'breakGlass.reviewHistory': 'audit.read',
   'alerts.queue': 'audit.read',
   'sync.conflicts': 'patient.read',
-  // The privacy officer reads both versions of each restricted conflict: a read of that patient.
+  // The privacy officer's restricted conflicts name their patients: a read of each patient.
   'sync.restrictedConflicts': 'patient.read',
+  // A kept draft given back to its author: one entry per patient (the fields are PHI shown again).
+  'drafts.mine': 'draft.restore',
 };
 
 /**
@@ -41,21 +43,26 @@ const WRITES: Readonly<Record<string, AuditInput['action']>> = {
   'sync.resolveConflict': 'patient.update',
 };
 
-/**
- * Channels whose success the room audits itself, in the transaction of the change (the privacy
- * officer's decision on a restricted conflict: sync.conflictDecision with its comment; an export
- * of the review history, with its count); their refusals are audited here like any other.
- */
-const SELF_AUDITED = new Set(['sync.decideRestrictedConflict', 'breakGlass.exportReviews']);
-
 const REFUSALS = new Set(['LOCKED', 'UNAUTHENTICATED', 'FORBIDDEN']);
+
+/**
+ * Channels audited here only when refused. Their success is audited by the room itself, in the
+ * transaction of the change (the privacy officer's decision on a restricted conflict:
+ * sync.conflictDecision with its comment; an export of the review history, with its count), or
+ * not at all: saving a draft is not a clinical action: the window sends
+ * one a second after typing pauses, and an entry each time would bury the trail in keystrokes
+ * while saying nothing a reviewer needs (the draft is not part of the record, and the chart was
+ * opened, audited, before anything could be typed). What is audited is what changes what someone
+ * sees: a draft given back (drafts.mine, per patient), thrown away, or expired (counts).
+ */
+const REFUSALS_ONLY = new Set(['sync.decideRestrictedConflict', 'breakGlass.exportReviews', 'drafts.save']);
 
 export function requestAuditInput(
   outcome: RequestOutcome,
   isPhiChannel: boolean,
   purposeOfGrant: (grantId: string) => string | null,
 ): AuditInput | null {
-  if (!isPhiChannel && !WRITES[outcome.channel] && !ADMIN_READS[outcome.channel] && !SELF_AUDITED.has(outcome.channel))
+  if (!isPhiChannel && !WRITES[outcome.channel] && !ADMIN_READS[outcome.channel] && !REFUSALS_ONLY.has(outcome.channel))
     return null;
   const who = { userId: outcome.userId, role: outcome.role ?? null, patientId: outcome.patientId ?? null };
   if (outcome.outcome === 'ok') {

@@ -61,6 +61,31 @@ function enteredInError(resource: Json): boolean {
   );
 }
 
+const UCUM = 'http://unitsofmeasure.org';
+const SYSTOLIC_LOINC = '8480-6';
+const DIASTOLIC_LOINC = '8462-4';
+
+/** One quantity as a number and its UCUM code (null when not coded in UCUM), or null when not numeric. */
+function amountOf(value: unknown): { value: number; ucum: string | null } | null {
+  const q = asObject(value);
+  if (!q || typeof q['value'] !== 'number' || !Number.isFinite(q['value'])) return null;
+  return { value: q['value'], ucum: q['system'] === UCUM ? asText(q['code']) : null };
+}
+
+/** The numbers of a reading: its value, or a blood pressure's systolic then diastolic component. */
+function observationAmounts(observation: Json): { value: number; ucum: string | null }[] {
+  const direct = amountOf(observation['valueQuantity']);
+  if (direct) return [direct];
+  const components = asArray(observation['component']).map(asObject);
+  const part = (loinc: string) => {
+    const found = components.find((c) => conceptCode(c?.['code'], LOINC) === loinc);
+    return found ? amountOf(found['valueQuantity']) : null;
+  };
+  const systolic = part(SYSTOLIC_LOINC);
+  const diastolic = part(DIASTOLIC_LOINC);
+  return systolic && diastolic ? [systolic, diastolic] : [];
+}
+
 /** Blood pressure is a panel: systolic/diastolic from its components, in the first one's unit. */
 function observationValue(observation: Json): string {
   const direct =
@@ -183,6 +208,7 @@ export function buildChart(
         name: conceptText(o['code']) ?? 'Observation',
         value: observationValue(o),
         effective: asText(o['effectiveDateTime']),
+        amounts: observationAmounts(o),
         sortKey: asText(o['effectiveDateTime']) ?? '',
       })),
     ),

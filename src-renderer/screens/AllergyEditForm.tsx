@@ -1,6 +1,8 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { AllergyEditDraft } from '../../src-shared/chart/drafts.ts';
 import { AllergyEdit } from '../../src-shared/chart/vitals.ts';
 import type { IpcError } from '../../src-shared/ipc/errors.ts';
+import { draftOf, useDraftsStore } from '../stores/drafts.ts';
 import { FormFooter, TextField } from './FormParts.tsx';
 import { FieldError } from './FieldError.tsx';
 import {
@@ -49,6 +51,8 @@ interface Props {
   submitLabel: string;
   /** The request's key for the edit, to place the router's INVALID messages ("edit", "merged"). */
   requestKey: string;
+  /** The chart's edit keeps a draft across a lock (a conflict's hand merge does not). */
+  draft?: { patientId: string; allergyId: string };
   save(edit: AllergyEdit): Promise<IpcError | null>;
   onSaved(): void;
   onCancel(): void;
@@ -64,13 +68,45 @@ export function AllergyEditForm({
   initial,
   submitLabel,
   requestKey,
+  draft,
   save,
   onSaved,
   onCancel,
 }: Props) {
-  const [criticality, setCriticality] = useState(() => codeOf(initial.criticality, CRITICALITY));
-  const [clinicalStatus, setClinicalStatus] = useState(() => codeOf(initial.clinicalStatus, CLINICAL_STATUS));
-  const [note, setNote] = useState('');
+  const [kept] = useState(() => {
+    const fields = draft ? draftOf(draft.patientId, 'allergyEdit') : undefined;
+    return fields?.allergyId === draft?.allergyId ? fields : undefined;
+  });
+  const [criticality, setCriticalityValue] = useState(
+    () => kept?.criticality ?? codeOf(initial.criticality, CRITICALITY),
+  );
+  const [clinicalStatus, setClinicalStatusValue] = useState(
+    () => kept?.clinicalStatus ?? codeOf(initial.clinicalStatus, CLINICAL_STATUS),
+  );
+  const [note, setNoteValue] = useState(kept?.note ?? '');
+  const edit = useDraftsStore((state) => state.edit);
+  const done = useDraftsStore((state) => state.done);
+  const keep = (fields: { criticality: string; clinicalStatus: string; note: string }) => {
+    if (!draft) return;
+    const parsed = AllergyEditDraft.safeParse({ allergyId: draft.allergyId, ...fields });
+    if (parsed.success) edit(draft.patientId, { form: 'allergyEdit', fields: parsed.data });
+  };
+  const setCriticality = (value: string) => {
+    setCriticalityValue(value);
+    keep({ criticality: value, clinicalStatus, note });
+  };
+  const setClinicalStatus = (value: string) => {
+    setClinicalStatusValue(value);
+    keep({ criticality, clinicalStatus: value, note });
+  };
+  const setNote = (value: string) => {
+    setNoteValue(value);
+    keep({ criticality, clinicalStatus, note: value });
+  };
+  const cancel = () => {
+    if (draft) done(draft.patientId, 'allergyEdit');
+    onCancel();
+  };
   const [errors, setErrors] = useState<FieldErrors<AllergyField>>({});
   const [busy, setBusy] = useState(false);
   const firstField = useRef<HTMLSelectElement>(null);
@@ -96,6 +132,7 @@ export function AllergyEditForm({
     const failure = await save(parsed.data);
     setBusy(false);
     if (failure) return show(answerErrors(failure, requestKey, ALLERGY_FIELDS));
+    if (draft) done(draft.patientId, 'allergyEdit');
     onSaved();
   };
 
@@ -138,7 +175,7 @@ export function AllergyEditForm({
       onKeyDown={(event) => {
         if (event.key === 'Escape') {
           event.preventDefault();
-          onCancel();
+          cancel();
         }
       }}
     >
@@ -156,7 +193,7 @@ export function AllergyEditForm({
         maxLength={2000}
         rows={3}
       />
-      <FormFooter error={errors.form} busy={busy} submitLabel={submitLabel} onCancel={onCancel} />
+      <FormFooter error={errors.form} busy={busy} submitLabel={submitLabel} onCancel={cancel} />
     </form>
   );
 }

@@ -5,6 +5,7 @@ import { roleHasPermission } from '../../src-shared/access/roles.ts';
 import type { SyncMark } from '../../src-shared/sync/status.ts';
 import { invoke } from '../api.ts';
 import { useChartStore, type ChartView as ChartViewState } from '../stores/chart.ts';
+import { draftOf } from '../stores/drafts.ts';
 import { useSessionStore } from '../stores/session.ts';
 import { useSyncStore } from '../stores/sync.ts';
 import { formatDate } from '../format.ts';
@@ -16,6 +17,7 @@ import { ErrorAlert } from './ErrorAlert.tsx';
 import { NoteForm } from './NoteForm.tsx';
 import { VitalsForm } from './VitalsForm.tsx';
 import { VitalsTrends } from './VitalsTrends.tsx';
+import { VitalsFlowsheet } from './VitalsFlowsheet.tsx';
 
 type AllergyRow = ChartSections['allergies'][number];
 
@@ -47,9 +49,10 @@ const when = (value: string | null) => formatDate(value);
  * read the chart again so the new rows appear (marked "Pending sync"), and say so in a polite
  * status. An error of that read is shown, the save itself stands.
  */
-function useSavedForm(opener: RefObject<HTMLButtonElement | null>) {
+function useSavedForm(opener: RefObject<HTMLButtonElement | null>, hasDraft: () => boolean = () => false) {
   const refresh = useChartStore((state) => state.refresh);
-  const [open, setOpen] = useState(false);
+  // A form with a draft kept across a lock opens filled in, where the person left it.
+  const [open, setOpen] = useState(hasDraft);
   const [notice, setNotice] = useState<string | null>(null);
   const [refreshError, setRefreshError] = useState<string | null>(null);
   // "… pending sync with central" is true until a round has sent everything; then it goes.
@@ -125,7 +128,7 @@ function Notice({ notice, refreshError }: { notice: string | null; refreshError:
 
 function AllergyItem({ patientId, allergy, canWrite }: { patientId: string; allergy: AllergyRow; canWrite: boolean }) {
   const opener = useRef<HTMLButtonElement>(null);
-  const form = useSavedForm(opener);
+  const form = useSavedForm(opener, () => draftOf(patientId, 'allergyEdit')?.allergyId === allergy.id);
   const idPrefix = `allergy-${allergy.id}`;
   return (
     <li className="chart-row">
@@ -172,6 +175,7 @@ function AllergyItem({ patientId, allergy, canWrite }: { patientId: string; alle
           initial={{ criticality: allergy.criticality, clinicalStatus: allergy.statusCode }}
           submitLabel="Save allergy"
           requestKey="edit"
+          draft={{ patientId, allergyId: allergy.id }}
           save={async (edit) => {
             const result = await invoke('chart.editAllergy', { patientId, allergyId: allergy.id, edit });
             return result.ok ? null : result.error;
@@ -186,11 +190,11 @@ function AllergyItem({ patientId, allergy, canWrite }: { patientId: string; alle
 }
 
 /**
- * The table shows the newest readings first and stops there: a long-followed patient has hundreds,
- * which nobody reads at a glance and which would slow every opening of the chart. All of them are
- * one button away; the trends above already draw the recent course.
+ * The flowsheet shows the newest reading times and stops there: a long-followed patient has
+ * hundreds, which nobody reads at a glance. All of them are one button away; the trends above
+ * draw the recent course.
  */
-const RECENT_VITALS = 50;
+const RECENT_TIMES = 8;
 
 function VitalsSection({
   patientId,
@@ -202,9 +206,9 @@ function VitalsSection({
   canWrite: boolean;
 }) {
   const opener = useRef<HTMLButtonElement>(null);
-  const form = useSavedForm(opener);
+  const form = useSavedForm(opener, () => draftOf(patientId, 'vitals') !== undefined);
   const [showAll, setShowAll] = useState(false);
-  const shown = showAll ? rows : rows.slice(0, RECENT_VITALS);
+  const times = new Set(rows.map((row) => row.effective)).size;
   return (
     <Section
       title="Vitals"
@@ -227,39 +231,15 @@ function VitalsSection({
       ) : (
         <>
           <VitalsTrends rows={rows} />
-          <table className="chart-table">
-            <caption className="visually-hidden">
-              {shown.length < rows.length
-                ? `The newest ${shown.length} of ${rows.length} vital signs`
-                : 'Vital signs, newest first'}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Date</th>
-                <th scope="col">Vital sign</th>
-                <th scope="col">Value</th>
-              </tr>
-            </thead>
-            <tbody>
-              {shown.map((v) => (
-                <tr key={v.id}>
-                  <td>{when(v.effective)}</td>
-                  <td>{v.name}</td>
-                  <td>
-                    {v.value} <SyncTag sync={v.sync} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          {rows.length > RECENT_VITALS && (
+          <VitalsFlowsheet rows={rows} limit={showAll ? times : RECENT_TIMES} tag={(sync) => <SyncTag sync={sync} />} />
+          {times > RECENT_TIMES && (
             <button
               type="button"
               className="button button--secondary"
               aria-expanded={showAll}
               onClick={() => setShowAll(!showAll)}
             >
-              {showAll ? `Show the newest ${RECENT_VITALS} vital signs` : `Show all ${rows.length} vital signs`}
+              {showAll ? `Show the newest ${RECENT_TIMES} reading times` : `Show all ${times} reading times`}
             </button>
           )}
         </>
@@ -326,7 +306,7 @@ function NotesSection({
   canWrite: boolean;
 }) {
   const opener = useRef<HTMLButtonElement>(null);
-  const form = useSavedForm(opener);
+  const form = useSavedForm(opener, () => draftOf(patientId, 'note') !== undefined);
   return (
     <Section
       title="Notes"

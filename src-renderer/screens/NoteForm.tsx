@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { NoteEntry } from '../../src-shared/chart/vitals.ts';
 import { invoke } from '../api.ts';
+import { draftOf, useDraftsStore } from '../stores/drafts.ts';
 import { answerErrors, focusFirstInvalid, schemaErrors, type FieldErrors } from './form-errors.ts';
 import { FormFooter, TextField } from './FormParts.tsx';
 
@@ -16,8 +17,24 @@ interface Props {
 
 /** A clinical note: a title (a progress note unless changed) and the text, checked with NoteEntry. */
 export function NoteForm({ patientId, onSaved, onCancel }: Props) {
-  const [title, setTitle] = useState('Progress note');
-  const [text, setText] = useState('');
+  // A draft kept across a lock (or typed before this form was closed by a save elsewhere) comes back.
+  const [kept] = useState(() => draftOf(patientId, 'note'));
+  const [title, setTitleValue] = useState(kept?.title ?? 'Progress note');
+  const [text, setTextValue] = useState(kept?.text ?? '');
+  const edit = useDraftsStore((state) => state.edit);
+  const done = useDraftsStore((state) => state.done);
+  const setTitle = (value: string) => {
+    setTitleValue(value);
+    edit(patientId, { form: 'note', fields: { title: value, text } });
+  };
+  const setText = (value: string) => {
+    setTextValue(value);
+    edit(patientId, { form: 'note', fields: { title, text: value } });
+  };
+  const cancel = () => {
+    done(patientId, 'note');
+    onCancel();
+  };
   const [errors, setErrors] = useState<FieldErrors<NoteField>>({});
   const [busy, setBusy] = useState(false);
   const textField = useRef<HTMLTextAreaElement>(null);
@@ -38,6 +55,7 @@ export function NoteForm({ patientId, onSaved, onCancel }: Props) {
     const result = await invoke('chart.writeNote', { patientId, note: parsed.data });
     setBusy(false);
     if (!result.ok) return show(answerErrors(result.error, 'note', NOTE_FIELDS));
+    done(patientId, 'note');
     onSaved();
   };
 
@@ -52,7 +70,7 @@ export function NoteForm({ patientId, onSaved, onCancel }: Props) {
         // A stray Escape must not throw away a note being written: with text typed, only Cancel discards it.
         if (event.key === 'Escape' && text.trim() === '') {
           event.preventDefault();
-          onCancel();
+          cancel();
         }
       }}
     >
@@ -75,7 +93,7 @@ export function NoteForm({ patientId, onSaved, onCancel }: Props) {
         rows={8}
         fieldRef={textField}
       />
-      <FormFooter error={errors.form} busy={busy} submitLabel="Save note" onCancel={onCancel} />
+      <FormFooter error={errors.form} busy={busy} submitLabel="Save note" onCancel={cancel} />
     </form>
   );
 }

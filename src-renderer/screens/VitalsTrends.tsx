@@ -1,73 +1,72 @@
 import type { ChartSections } from '../../src-shared/chart/chart.ts';
-import { VITAL_RANGES } from '../../src-shared/chart/vitals.ts';
-import { VITAL_SIGNS } from '../../src-shared/fhir/codes.ts';
+import { formatDate } from '../format.ts';
+import { formatNumber, numbersOf, VITAL_SIGN_ROWS, signOf, type VitalSign } from './vital-signs.ts';
 
 type VitalRow = ChartSections['vitals'][number];
 
-/**
- * The vital signs drawn as trends: each by the LOINC code of its rows (blood pressure: its panel,
- * systolic plotted), with the names and units the vitals form uses.
- */
-const TRENDS = (
-  [
-    ['heartRate', 'heartRate'],
-    ['bloodPressure', 'systolic'],
-    ['bodyTemperature', 'bodyTemperature'],
-    ['respiratoryRate', 'respiratoryRate'],
-    ['bodyWeight', 'bodyWeight'],
-    ['oxygenSaturation', 'oxygenSaturation'],
-  ] as const
-).map(([sign, field]) => ({
-  code: VITAL_SIGNS[sign].loinc,
-  name: VITAL_RANGES[field].label,
-  unit: VITAL_RANGES[field].unit,
-}));
-
-/** The newest readings drawn; older ones stay in the table. */
+/** The newest readings drawn; older ones stay in the flowsheet. */
 const MAX_POINTS = 20;
-const WIDTH = 160;
-const HEIGHT = 48;
-const PAD = 4;
+const WIDTH = 280;
+const HEIGHT = 120;
+/** Room for the value axis's labels on the left and the time axis's below. */
+const LEFT = 34;
+const RIGHT = 8;
+const TOP = 8;
+const BOTTOM = 22;
 
-/** The leading number of a formatted value: "72 /min" → 72, "128/84 mm[Hg]" → 128 (systolic). */
-export function leadingNumber(value: string): number | null {
-  const match = /^\s*(-?\d+(?:[.,]\d+)?)/.exec(value);
-  if (!match?.[1]) return null;
-  const number = Number(match[1].replace(',', '.'));
-  return Number.isFinite(number) ? number : null;
+interface Point {
+  at: number;
+  effective: string;
+  numbers: number[];
 }
 
 /**
- * One series per vital sign, oldest first. The chart sends rows newest first; when every row
- * has a date they are ordered by it, which holds whatever order they came in.
+ * One vital sign's readings with a time and a number in its unit, oldest first: a reading without
+ * a time cannot be placed on the time axis and is left to the flowsheet.
  */
-function series(rows: readonly VitalRow[], code: string): number[] {
-  const own = rows.filter((row) => row.code === code).reverse();
-  if (own.every((row) => row.effective !== null))
-    own.sort((a, b) => (a.effective ?? '').localeCompare(b.effective ?? ''));
-  return own
-    .map((row) => leadingNumber(row.value))
-    .filter((value): value is number => value !== null)
+function series(rows: readonly VitalRow[], vital: VitalSign): Point[] {
+  return rows
+    .filter((row) => signOf(row) === vital && row.effective !== null && !Number.isNaN(Date.parse(row.effective)))
+    .flatMap((row) => {
+      const numbers = numbersOf(row, vital);
+      return numbers ? [{ at: Date.parse(row.effective!), effective: row.effective!, numbers }] : [];
+    })
+    .sort((a, b) => a.at - b.at)
     .slice(-MAX_POINTS);
 }
 
-const format = (value: number) => String(Number(value.toFixed(1)));
+/** The value axis's ends: the readings' low and high, opened a little so no line runs along an edge. */
+function valueRange(points: readonly Point[]): [number, number] {
+  const all = points.flatMap((p) => p.numbers);
+  const min = Math.min(...all);
+  const max = Math.max(...all);
+  const pad = max === min ? Math.max(1, Math.abs(max) * 0.05) : (max - min) * 0.1;
+  return [min - pad, max + pad];
+}
 
-function Sparkline({ name, unit, values }: { name: string; unit: string; values: readonly number[] }) {
-  const min = Math.min(...values);
-  const max = Math.max(...values);
-  const span = max - min;
-  const x = (index: number) => PAD + (index * (WIDTH - 2 * PAD)) / (values.length - 1);
-  // A flat series is drawn across the middle rather than along an edge.
-  const y = (value: number) => (span === 0 ? HEIGHT / 2 : PAD + ((max - value) * (HEIGHT - 2 * PAD)) / span);
-  const points = values.map((value, index) => `${x(index).toFixed(1)},${y(value).toFixed(1)}`).join(' ');
-  const last = values.length - 1;
-  const latest = values[last] ?? 0;
-  // The text alternative carries every value drawn, in order: the picture adds nothing it lacks.
-  const description = `${name} trend: ${values.map(format).join(', ')} ${unit}`;
+const LINE_NAMES: Record<string, readonly string[]> = { bloodPressure: ['Systolic', 'Diastolic'] };
+
+function TrendChart({ vital, points }: { vital: VitalSign; points: readonly Point[] }) {
+  const [low, high] = valueRange(points);
+  const first = points[0]!.at;
+  const last = points[points.length - 1]!.at;
+  const x = (at: number) => LEFT + (last === first ? 0.5 : (at - first) / (last - first)) * (WIDTH - LEFT - RIGHT);
+  const y = (value: number) => TOP + ((high - value) * (HEIGHT - TOP - BOTTOM)) / (high - low);
+  const lines = vital.fields.map((_field, index) => ({
+    name: LINE_NAMES[vital.key]?.[index] ?? vital.name,
+    values: points.map((p) => p.numbers[index]!),
+  }));
+  // The text alternative carries every value drawn, per line and in order: the picture adds nothing it lacks.
+  const description =
+    lines.length === 1
+      ? `${vital.name} trend: ${lines[0]!.values.map(formatNumber).join(', ')} ${vital.unit}`
+      : `${vital.name} trend: ${lines.map((l) => `${l.name.toLowerCase()} ${l.values.map(formatNumber).join(', ')}`).join('; ')} ${vital.unit}`;
+  const ticks = [high, (high + low) / 2, low];
   return (
     <figure className="trend">
-      <figcaption className="trend__name">{name}</figcaption>
+      <figcaption className="trend__name">
+        {vital.name} ({vital.unit})
+      </figcaption>
       <svg
         className="trend__chart"
         viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
@@ -75,27 +74,63 @@ function Sparkline({ name, unit, values }: { name: string; unit: string; values:
         aria-label={description}
         focusable="false"
       >
-        <polyline className="trend__line" points={points} fill="none" vectorEffect="non-scaling-stroke" />
-        <circle className="trend__latest" cx={x(last)} cy={y(latest)} r={3} />
+        {/* Axes: values on the left, reading times below (first and last). */}
+        <line className="trend__axis" x1={LEFT} y1={TOP} x2={LEFT} y2={HEIGHT - BOTTOM} />
+        <line className="trend__axis" x1={LEFT} y1={HEIGHT - BOTTOM} x2={WIDTH - RIGHT} y2={HEIGHT - BOTTOM} />
+        {ticks.map((tick) => (
+          <g key={tick}>
+            <line className="trend__grid" x1={LEFT} y1={y(tick)} x2={WIDTH - RIGHT} y2={y(tick)} />
+            <text className="trend__tick" x={LEFT - 4} y={y(tick) + 3} textAnchor="end">
+              {formatNumber(tick)}
+            </text>
+          </g>
+        ))}
+        <text className="trend__tick" x={LEFT} y={HEIGHT - 6} textAnchor="start">
+          {formatDate(points[0]!.effective)}
+        </text>
+        {points.length > 1 && (
+          <text className="trend__tick" x={WIDTH - RIGHT} y={HEIGHT - 6} textAnchor="end">
+            {formatDate(points[points.length - 1]!.effective)}
+          </text>
+        )}
+        {lines.map((line, index) => (
+          <g key={line.name} className={`trend__series trend__series--${index}`}>
+            <polyline
+              className="trend__line"
+              points={points.map((p, i) => `${x(p.at).toFixed(1)},${y(line.values[i]!).toFixed(1)}`).join(' ')}
+              fill="none"
+              vectorEffect="non-scaling-stroke"
+            />
+            {points.map((p, i) => (
+              <circle key={p.at} className="trend__point" cx={x(p.at)} cy={y(line.values[i]!)} r={2.5} />
+            ))}
+          </g>
+        ))}
       </svg>
-      {/* The same numbers as the text alternative, for the eye; hidden from screen readers, which have them already. */}
-      <p className="trend__range" aria-hidden="true">
-        latest {format(latest)} · low {format(min)} · high {format(max)}
-      </p>
+      {lines.length > 1 && (
+        // The legend names each line by its mark as well as its colour; hidden from screen readers, which have the values.
+        <p className="trend__legend" aria-hidden="true">
+          {lines.map((line, index) => (
+            <span key={line.name} className={`trend__key trend__key--${index}`}>
+              {line.name}
+            </span>
+          ))}
+        </p>
+      )}
     </figure>
   );
 }
 
-/** Small trend charts for each vital sign with two or more readings, above the table. */
+/** A trend chart for each vital sign with two or more readings, above the flowsheet. */
 export function VitalsTrends({ rows }: { rows: readonly VitalRow[] }) {
-  const drawn = TRENDS.map((trend) => ({ ...trend, values: series(rows, trend.code) })).filter(
-    (trend) => trend.values.length >= 2,
+  const drawn = VITAL_SIGN_ROWS.map((vital) => ({ vital, points: series(rows, vital) })).filter(
+    (trend) => trend.points.length >= 2,
   );
   if (drawn.length === 0) return null;
   return (
     <div className="trends">
-      {drawn.map((trend) => (
-        <Sparkline key={trend.code} name={trend.name} unit={trend.unit} values={trend.values} />
+      {drawn.map(({ vital, points }) => (
+        <TrendChart key={vital.code} vital={vital} points={points} />
       ))}
     </div>
   );

@@ -20,6 +20,8 @@ import { sessionAction } from './session-actions.ts';
 import { SyncConflicts } from './SyncConflicts.tsx';
 import { SyncStatusBar } from './SyncStatusBar.tsx';
 import { SwitchUserDialog } from './SwitchUserDialog.tsx';
+import { KeepDraftsDialog } from './KeepDraftsDialog.tsx';
+import { useDraftsStore } from '../stores/drafts.ts';
 import { WorkstationStatusPanel } from './WorkstationStatusPanel.tsx';
 
 const roleNames: Record<NonNullable<SessionStatus['user']>['role'], string> = {
@@ -125,10 +127,19 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
   useEffect(() => {
     document.getElementById('patient-search')?.focus();
   }, []);
-  const switchUser = () => {
+  const [draftsToAsk, setDraftsToAsk] = useState<number | null>(null);
+  const unreachableDrafts = useDraftsStore((state) => state.unreachable);
+  const endForSwitch = () => {
     // Switching ends emergency access: asked first while any is active.
     if (grants.length > 0) setConfirmSwitch(true);
     else void sessionAction('session.end', { reason: 'switchUser' });
+  };
+  const switchUser = async () => {
+    // What was typed in the last second goes first; then the main process says how many are kept.
+    await useDraftsStore.getState().flush();
+    const kept = clinicalRole ? await invoke('drafts.count', {}) : null;
+    if (kept?.ok && kept.data.count > 0) setDraftsToAsk(kept.data.count);
+    else endForSwitch();
   };
   const grantNames = grants.map((g) =>
     chart.phase === 'open' && chart.patient.id === g.patientId ? chart.patient.name : 'a patient',
@@ -205,12 +216,26 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
               Change PIN
             </button>
           )}
-          <button type="button" ref={switchButton} className="button button--secondary" onClick={switchUser}>
+          <button
+            type="button"
+            ref={switchButton}
+            className="button button--secondary"
+            onClick={() => void switchUser()}
+          >
             Switch user
           </button>
         </div>
       </div>
       <OfflineBanner />
+      {unreachableDrafts > 0 && (
+        <div role="status" className="drafts-notice">
+          <p>
+            {unreachableDrafts === 1 ? 'A draft is' : `${unreachableDrafts} drafts are`} kept; you no longer have access
+            to that record, so {unreachableDrafts === 1 ? 'it is' : 'they are'} not shown. Kept drafts expire on their
+            own.
+          </p>
+        </div>
+      )}
       {emergencyUntil !== null && chart.phase === 'open' && (
         <EmergencyBanner until={emergencyUntil} patientId={chart.patient.id} patientName={chart.patient.name} />
       )}
@@ -251,6 +276,23 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
             )}
           </main>
         </div>
+      )}
+      {draftsToAsk !== null && (
+        <KeepDraftsDialog
+          count={draftsToAsk}
+          onCancel={() => {
+            setDraftsToAsk(null);
+            switchButton.current?.focus();
+          }}
+          onKeep={() => {
+            setDraftsToAsk(null);
+            endForSwitch();
+          }}
+          onDiscard={() => {
+            setDraftsToAsk(null);
+            void useDraftsStore.getState().discardAll().then(endForSwitch);
+          }}
+        />
       )}
       {confirmSwitch && (
         <SwitchUserDialog

@@ -28,7 +28,7 @@ export const useSessionStore = create<SessionStore>()((set) => ({
     if (result.ok) useSessionStore.getState().apply(result.data);
   },
   apply(status) {
-    if (!mayShowPhi(status)) resetPhiStores();
+    if (!mayShowPhi(status)) resetPhiStores(status.state);
     set({ status });
   },
 }));

@@ -51,6 +51,12 @@ export const VitalRow = z.object({
   /** Formatted with its unit, e.g. "72 /min" or "128/84 mm[Hg]". */
   value: text,
   effective: optionalText,
+  /**
+   * The reading's numbers with their UCUM codes (blood pressure: systolic, then diastolic), for the
+   * flowsheet's flags and the trends; empty when the value is not a number. The UCUM code is null
+   * when the unit was not coded in UCUM: such a number is shown, never compared with a range.
+   */
+  amounts: z.array(z.object({ value: z.number(), ucum: z.string().max(50).nullable() })).max(2),
 });
 /**
  * The longest note text that crosses to the window (UTF-16 units): a note's text is kept in the

@@ -90,3 +90,64 @@ export const AllergyEdit = z
   })
   .strict();
 export type AllergyEdit = z.infer<typeof AllergyEdit>;
+
+/**
+ * The usual adult range of each vital sign, for the flowsheet's "High" and "Low" flags: a prompt
+ * to look, not a diagnosis (a runner's heart rate of 52 is flagged low too). Body weight has none.
+ * Blood pressure: below 90/60 is low, 140/90 or more is high (the usual thresholds of hypotension
+ * and stage 2 hypertension); temperature: 38.0 °C or more is a fever.
+ */
+export const VITAL_REFERENCE: Readonly<Partial<Record<VitalField, { low: number; high: number }>>> = {
+  heartRate: { low: 60, high: 100 },
+  systolic: { low: 90, high: 139 },
+  diastolic: { low: 60, high: 89 },
+  bodyTemperature: { low: 36.0, high: 37.9 },
+  respiratoryRate: { low: 12, high: 20 },
+  oxygenSaturation: { low: 95, high: 100 },
+};
+
+export type VitalFlag = 'low' | 'high';
+
+/** 'low' or 'high' when the value is outside the usual range (VITAL_REFERENCE), else null. */
+export function vitalFlag(field: VitalField, value: number): VitalFlag | null {
+  const range = VITAL_REFERENCE[field];
+  if (!range) return null;
+  if (value < range.low) return 'low';
+  if (value > range.high) return 'high';
+  return null;
+}
+
+/**
+ * The units a clinician may type temperature and weight in, and how each becomes the profile's
+ * UCUM unit (Cel, kg) before anything is checked or stored: one unit in the record, whatever was
+ * typed. Rounded to the one decimal the record keeps (0.1 °C is finer than any thermometer's 0.2 °F).
+ */
+export const ENTRY_UNITS = {
+  bodyTemperature: [
+    { code: 'Cel', label: '°C', toUcum: (value: number) => value },
+    { code: '[degF]', label: '°F', toUcum: (value: number) => ((value - 32) * 5) / 9 },
+  ],
+  bodyWeight: [
+    { code: 'kg', label: 'kg', toUcum: (value: number) => value },
+    { code: '[lb_av]', label: 'lb', toUcum: (value: number) => value * 0.45359237 },
+  ],
+} as const;
+export type ConvertibleVital = keyof typeof ENTRY_UNITS;
+export type EntryUnit<F extends ConvertibleVital> = (typeof ENTRY_UNITS)[F][number]['code'];
+
+/** A typed temperature or weight in the profile's unit, to the record's one decimal. */
+export function toRecordUnit(field: ConvertibleVital, unit: string, value: number): number {
+  const entry = ENTRY_UNITS[field].find((u) => u.code === unit) ?? ENTRY_UNITS[field][0];
+  return Math.round(entry.toUcum(value) * 10) / 10;
+}
+
+/**
+ * How far from now a reading's time may be: a reading is entered while or soon after it is taken,
+ * so a day back covers a shift's paper notes, and five minutes ahead covers a clock a little off.
+ * Anything else is a typing mistake (a wrong year), refused rather than charted at the wrong time.
+ */
+export const TAKEN_AT_MAX_PAST_MS = 24 * 3_600_000;
+export const TAKEN_AT_MAX_FUTURE_MS = 5 * 60_000;
+
+/** A reading's time as the window sends it: an instant with its offset (ISO 8601). */
+export const TakenAt = z.iso.datetime({ offset: true, message: 'Enter the time the vital signs were taken' });

@@ -5,6 +5,7 @@ import type { IpcResult } from './errors.ts';
 import { alertChannels } from './channels/alerts.ts';
 import { breakGlassChannels } from './channels/break-glass.ts';
 import { chartReadChannels, chartWriteChannels } from './channels/chart.ts';
+import { draftChannels } from './channels/drafts.ts';
 import { sessionChannels } from './channels/session.ts';
 import { syncChannels } from './channels/sync.ts';
 import { WorkstationStatus, workstationChannels } from './channels/workstation.ts';
@@ -18,6 +19,7 @@ export {
   ReviewHistoryFilter,
 } from './channels/break-glass.ts';
 export { AccessAlertQueue } from './channels/alerts.ts';
+export { DRAFTS_PER_USER_MAX, KeptDraft } from './channels/drafts.ts';
 
 /**
  * Every channel between a window and the core, declared once: its request and response schemas,
@@ -36,6 +38,7 @@ export const channels = {
   ...chartWriteChannels,
   ...syncChannels,
   ...alertChannels,
+  ...draftChannels,
 } as const;
 
 export type Channels = typeof channels;

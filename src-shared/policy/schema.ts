@@ -253,6 +253,22 @@ export const AlertsPolicy = z
   })
   .strict();
 
+/**
+ * Drafts kept across a lock (issue 16): how long an unsaved note, vitals or allergy edit is kept.
+ * Default 12 hours, one long clinical shift: a draft begun at the start of a shift survives every
+ * lock and break of that shift, while yesterday's half-typed vitals are not offered as if current
+ * the next day (they describe a patient as they were) and PHI outside the record is not kept
+ * longer than the work needs. At most two days, so a forgotten draft always goes.
+ */
+export const DraftsPolicy = z
+  .object({
+    expiryHours: z.number().int().min(1).max(48).default(12).meta({
+      description:
+        'Hours an unsaved draft (note, vitals, allergy edit) is kept for its author after it was last changed; expired drafts are deleted at sign-in and every few minutes.',
+    }),
+  })
+  .strict();
+
 /** The local cache of records (PRODUCT.md capability 7). */
 export const CachePolicy = z
   .object({
@@ -325,6 +341,7 @@ export const Policy = z
     breakGlass: BreakGlassPolicy.prefault({}),
     audit: AuditPolicy.prefault({}),
     alerts: AlertsPolicy.prefault({}),
+    drafts: DraftsPolicy.prefault({}),
     cache: CachePolicy.prefault({}),
     updates: UpdatesPolicy.prefault({}),
   })

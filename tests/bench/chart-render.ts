@@ -4,7 +4,8 @@
  * end through the real parts: the click on the patient, the request over the web host's WebSocket,
  * the core reading and shaping the chart from SQLCipher, the answer back, React rendering; the
  * clock stops at the first animation frame after all five sections are rendered: allergies,
- * problems, medications, the newest 50 vital signs with the trends and "Show all 500 vital signs",
+ * problems, medications, the vitals (the trends, the flowsheet's newest 8 reading times and
+ * "Show all N reading times"),
  * and all 50 notes (the newest open). Five such charts are each opened once (the first time: their
  * pages come from disk), then one of them again and again.
  * Needs dev central, Chromium and a keychain: `bash scripts/with-keyring.sh tsx tests/bench/chart-render.ts`.
@@ -27,8 +28,8 @@ const IN_PAGE = `({ name, observations, notes }) => new Promise((resolve) => {
   const region = (label) => [...document.querySelectorAll('section[aria-labelledby]')].find((el) => document.getElementById(el.getAttribute('aria-labelledby'))?.textContent === label);
   const complete = () =>
     ['Allergies', 'Problems', 'Medications'].every((label) => region(label)) &&
-    (region('Vitals')?.querySelectorAll('tbody tr').length ?? 0) >= Math.min(observations, 50) &&
-    [...(region('Vitals')?.querySelectorAll('button') ?? [])].some((b) => /^Show all [0-9]+ vital signs$/.test(b.textContent)) &&
+    (region('Vitals')?.querySelectorAll('.flowsheet__table thead th').length ?? 0) >= 1 + Math.min(observations, 8) &&
+    [...(region('Vitals')?.querySelectorAll('button') ?? [])].some((b) => /^Show all [0-9]+ reading times$/.test(b.textContent)) &&
     (region('Notes')?.querySelectorAll('article').length ?? 0) >= notes;
   const started = performance.now();
   const observer = new MutationObserver(() => {

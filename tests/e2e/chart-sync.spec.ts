@@ -86,7 +86,9 @@ test('vitals and a note written offline are pending, then synced, and a second w
   await expect(vitals.getByText('Pending sync', { exact: true })).toHaveCount(2);
   await expect(vitals).toContainText('136/87');
   // The trend draws the new reading after the patient's earlier ones, and says so in words.
-  await expect(vitals.getByRole('img', { name: /^Systolic blood pressure trend: [0-9., ]*136 mmHg$/ })).toBeVisible();
+  await expect(
+    vitals.getByRole('img', { name: /^Blood pressure trend: systolic [0-9., ]*136; diastolic [0-9., ]*87 mmHg$/ }),
+  ).toBeVisible();
 
   const notes = page.getByRole('region', { name: 'Notes' });
   await notes.getByRole('button', { name: 'Write note' }).click();

@@ -95,6 +95,9 @@ const SAMPLES: Record<(typeof AUDIT_ACTIONS)[number], Partial<AuditEntry>> = {
   'audit.rollbackAccepted': { userId: null, role: 'itAdmin', detail: 'anchor:120' },
   'key.escrowRepaired': { userId: null, role: null, detail: 'audit' },
   'workstation.remoteWipe': { userId: null, role: null, detail: 'task:wipe-1:unsynced-0' },
+  'draft.restore': { patientId: 'pat-000001', purposeOfUse: 'TREAT', detail: 'drafts.mine' },
+  'draft.discard': { patientId: 'pat-000001', detail: 'note' },
+  'draft.purge': { role: null, detail: 'expired:2' },
   'workstation.statusRead': { role: 'itAdmin', purposeOfUse: 'HOPERAT', detail: 'workstation.health' },
   'chart.print': {
     patientId: 'pat-000001',

@@ -92,6 +92,13 @@ describe('vital signs entry', () => {
       '72 beats/minute',
       '97 %',
     ]);
+    // And as numbers in UCUM units for the flowsheet and trends: systolic first, then diastolic.
+    const amounts = (code: string) => chart.vitals.find((v) => v.code === code)?.amounts;
+    expect(amounts('85354-9')).toEqual([
+      { value: 128, ucum: 'mm[Hg]' },
+      { value: 84, ucum: 'mm[Hg]' },
+    ]);
+    expect(amounts('8310-5')).toEqual([{ value: 37.4, ucum: 'Cel' }]);
   });
 });
 

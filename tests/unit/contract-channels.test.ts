@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { channelNames, channels } from '../../src-shared/ipc/contract.ts';
 import { alertChannels } from '../../src-shared/ipc/channels/alerts.ts';
 import { breakGlassChannels } from '../../src-shared/ipc/channels/break-glass.ts';
+import { draftChannels } from '../../src-shared/ipc/channels/drafts.ts';
 import { chartChannels, chartReadChannels, chartWriteChannels } from '../../src-shared/ipc/channels/chart.ts';
 import { sessionChannels } from '../../src-shared/ipc/channels/session.ts';
 import { syncChannels } from '../../src-shared/ipc/channels/sync.ts';
@@ -16,6 +17,7 @@ const capabilities: [file: string, table: object, prefixes: string[]][] = [
   ['sync', syncChannels, ['sync.']],
   ['break-glass', breakGlassChannels, ['breakGlass.']],
   ['alerts', alertChannels, ['alerts.']],
+  ['drafts', draftChannels, ['drafts.']],
 ];
 
 describe('contract channels by capability', () => {

@@ -27,6 +27,7 @@ describe('policy schema', () => {
         failedAuthWindowMinutes: 15,
         familyName: true,
       },
+      drafts: { expiryHours: 12 },
       cache: { retentionDays: 90, maxOfflineDays: 7 },
       updates: { enabled: false },
     });
@@ -43,6 +44,8 @@ describe('policy schema', () => {
       [{ breakGlass: { roles: ['frontDesk'] } }, 'breakGlass.roles.0'],
       [{ breakGlass: { reasons: [{ code: 'etreat', display: 'x' }] } }, 'breakGlass.reasons.0.code'],
       [{ breakGlass: { minJustificationLength: 2 } }, 'breakGlass.minJustificationLength'],
+      [{ drafts: { expiryHours: 0 } }, 'drafts.expiryHours'],
+      [{ drafts: { expiryHours: 49 } }, 'drafts.expiryHours'],
       [{ updates: { enabled: true } }, 'updates.feedUrl'],
       [{ updates: { feedUrl: 'http://updates.clinic.example/' } }, 'updates.feedUrl'],
     ];

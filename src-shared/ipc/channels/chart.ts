@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { defineChannel } from '../define.ts';
 import { ChartAccess, ChartSections, NOTE_TEXT_MAX } from '../../chart/chart.ts';
 import { PrintSummary } from '../../chart/print.ts';
-import { AllergyEdit, NoteEntry, VitalsEntry } from '../../chart/vitals.ts';
+import { AllergyEdit, NoteEntry, TakenAt, VitalsEntry } from '../../chart/vitals.ts';
 import { FhirId } from './common.ts';
 
 export const PatientSummary = z.object({
@@ -127,9 +127,12 @@ export const chartReadChannels = {
 
 /** Writing to a chart. */
 export const chartWriteChannels = {
-  /** Vital signs taken now: one Observation per vital sign, stored locally and queued for central. */
+  /**
+   * Vital signs: one Observation per vital sign, stored locally and queued for central, at the time
+   * they were taken (`takenAt`, within a day back and five minutes ahead of now; now when absent).
+   */
   'chart.recordVitals': defineChannel({
-    request: z.object({ patientId: FhirId, vitals: VitalsEntry }).strict(),
+    request: z.object({ patientId: FhirId, vitals: VitalsEntry, takenAt: TakenAt.optional() }).strict(),
     response: z.object({ recorded: z.number().int() }),
     access: {
       kind: 'session',
