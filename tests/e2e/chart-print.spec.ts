@@ -104,6 +104,12 @@ test('Print summary: audited as a print before the page prints, and the print vi
   await screenshot(page, testInfo, 'workspace-with-chart');
 
   expect(await printEntries()).toEqual([]);
+  // The browser's own print of the screen (Ctrl+P) is not an unaudited copy: without a summary
+  // there is nothing on paper.
+  await page.emulateMedia({ media: 'print' });
+  await expect(page.getByRole('heading', { level: 2, name: patient.name })).toBeHidden();
+  await expect(page.getByRole('searchbox', { name: 'Search patients' })).toBeHidden();
+  await page.emulateMedia({ media: 'screen' });
   await page.getByRole('button', { name: 'Print summary' }).click();
   await expect.poll(() => trailAtPrint.length).toBe(1);
   // When the page printed, the print was already in the trail, with the patient and the purpose.
