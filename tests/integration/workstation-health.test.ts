@@ -7,7 +7,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { WorkstationHealth } from '../../src-shared/ipc/contract.ts';
 import type { Core } from '../../src-main/core.ts';
 import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
@@ -123,6 +123,30 @@ describe('workstation.health', () => {
     } finally {
       await keyStore.set(accountsFor(dataDir).current, key);
     }
+  });
+
+  it('after a sync round that reached central: last contact, and what the fleet view was told', async () => {
+    const h = await start();
+    await signedInWithPin(h, firstOfRole('itAdmin'));
+    const before = await ok<WorkstationHealth>(h, 'workstation.health');
+    h.time.advance(60_000);
+    await ok(h, 'sync.now');
+    // The fleet report follows the round (not awaited by it): the screen shows it once central took it.
+    await vi.waitFor(
+      async () => expect((await ok<WorkstationHealth>(h, 'workstation.health')).fleet.lastReportedAt).not.toBeNull(),
+      { timeout: 15_000 },
+    );
+    const after = await ok<WorkstationHealth>(h, 'workstation.health');
+    expect(after.central.lastContactAt).toBeGreaterThan(before.central.lastContactAt ?? 0);
+    expect(after.sync.lastPullAt).not.toBeNull();
+    expect(after.fleet).toMatchObject({
+      appVersion: APP_VERSION,
+      pendingChanges: 0,
+      auditBacklog: expect.any(Number),
+      policySource: 'built-in defaults',
+    });
+    // Each report first looked for IT's wipe order and found none.
+    expect(after.remoteWipe).toEqual({ inProgress: false, lastCheckedAt: after.fleet.lastReportedAt });
   });
 
   it('refuses every other role with FORBIDDEN, and audits the refusal', async () => {
