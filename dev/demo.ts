@@ -86,6 +86,8 @@ say(`  Demo users         ${onePerRole.map((u) => `${u.username} / ${u.password}
 say('');
 say('Clinic Workstation is running. Open this address in a browser (it carries a one-time secret):');
 say(`  ${host.url}`);
+say(`Its data folder (the encrypted cache): ${dataDir}`);
+say('A reload of the page reconnects; the session stays as it was (signed in, locked or signed out).');
 say('');
 say('The workstation cache holds the same clinic. Press "Sign in": the provider\'s page opens as a popup');
 say('(allow popups for this address); sign in as one of the demo users, then set a PIN.');

@@ -23,6 +23,7 @@ import { createSessionHandlers, createSessionManager } from './session/index.ts'
 import { createSyncHandlers, createWorkstationSync, outboxCounts } from './sync/index.ts';
 import { openWorkstation, startAuditShipping, workstationHandlers, type Workstation } from './workstation.ts';
 import { carryOutRemoteWipe } from './remote-wipe.ts';
+import { DEFAULT_POLICY_SOURCE, workstationHealth } from './workstation-health.ts';
 import type { WipeTask } from '../src-shared/fleet/wipe-order.ts';
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
@@ -167,11 +168,13 @@ function assemble(
   });
   breakGlass.follow(sessions.events);
   const shipper = startAuditShipping(workstation, ports, timers, () => sessions.accessToken());
+  let wipeStarted = false; // for IT's status screen, until the workstation is built anew as WIPED
   const fleet = fleetReporting(
     ports,
     workstation,
     () => sessions.accessToken(),
-    (order, accessToken) =>
+    (order, accessToken) => {
+      wipeStarted = true;
       onWipe(
         carryOutRemoteWipe({
           workstation,
@@ -188,7 +191,8 @@ function assemble(
             sessions.close();
           },
         }),
-      ),
+      );
+    },
   );
   const sync = createWorkstationSync({
     db,
@@ -239,6 +243,7 @@ function assemble(
     }),
     handlers: {
       ...workstationHandlers(workstation, ports),
+      'workstation.health': () => workstationHealth({ workstation, ports, wipeInProgress: () => wipeStarted }),
       ...createSessionHandlers(sessions),
       ...createChartHandlers({
         db,
@@ -309,7 +314,7 @@ function fleetReporting(
       return {
         appName: APP_NAME,
         appVersion: APP_VERSION,
-        policySource: ports.policySource ?? 'built-in defaults',
+        policySource: ports.policySource ?? DEFAULT_POLICY_SOURCE,
         pendingChanges: pending + held + conflicts,
         auditBacklog: pendingAuditCount(db),
       };

@@ -100,6 +100,11 @@ export interface Paths {
   exportsDir?: string;
 }
 
+/** Whether the policy in force is IT's managed one (see Ports.policyManaged). */
+export function policyIsManaged(ports: Pick<Ports, 'policyManaged' | 'policySource'>): boolean {
+  return ports.policyManaged ?? ports.policySource !== undefined;
+}
+
 export interface Ports {
   keyStore: KeyStore;
   clock: Clock;
@@ -107,6 +112,11 @@ export interface Ports {
   policy: Policy;
   /** Where the policy came from (a file path, "the registry (Group Policy)", ...): audited and shown. */
   policySource?: string;
+  /**
+   * Whether that policy is IT's managed one (the OS's policy location); default: a policySource
+   * was given. The development web host's own policy is not.
+   */
+  policyManaged?: boolean;
   logger: Logger;
   /** Default: the real setTimeout/clearTimeout. */
   timers?: Timers;

@@ -27,7 +27,7 @@ import { eraseWorkstation, wipedMarkerOf } from './workstation-keys.ts';
 import { errorName } from './base/index.ts';
 import { centralFetchFor } from './net/index.ts';
 import { describePolicy } from './policy/index.ts';
-import { systemTimers, type Ports, type Timers } from './ports.ts';
+import { policyIsManaged, systemTimers, type Ports, type Timers } from './ports.ts';
 import {
   afterDurableCommit,
   asDiskFull,
@@ -239,6 +239,7 @@ export function workstationHandlers(
     'workstation.status': () => workstation.status(),
     'workstation.policy': () => ({
       source: ports.policySource ?? 'built-in defaults',
+      managed: policyIsManaged(ports),
       settings: describePolicy(ports.policy),
     }),
   };

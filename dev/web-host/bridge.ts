@@ -7,8 +7,11 @@
  * module-scoped constant. It is a module script: nothing but `clinic` lands on window.
  *
  * The secret: read from the URL fragment (`#secret=...`, never sent in an HTTP request), removed
- * from the address bar at once, kept only in this module's scope and offered once per connection
- * in the WebSocket handshake. A reload therefore cannot reconnect: open the printed URL again.
+ * from the address bar at once, and offered once per connection in the WebSocket handshake. So
+ * that a reload reconnects (the demo survives F5), it is also kept in this tab's `window.name`:
+ * not storage (nothing on disk, gone with the tab), never sent to a server, and cleared by the
+ * browser when the tab goes to another site. The session itself lives in the core, so after a
+ * reload the window shows what the core says: signed in, locked or signed out.
  *
  * Like the preload, invoke never throws: an unknown channel, a host that is gone or silent, or an
  * answer that is not a result all come back as typed failures.
@@ -34,6 +37,10 @@ function failure(code: 'INVALID' | 'UNAVAILABLE', message: string): IpcResult<ne
   return { ok: false, error: { code, message } };
 }
 
+const TAB_NAME_PREFIX = 'clinic-web-host-secret:';
+// base64url only: anything else could not be a handshake token anyway.
+const isToken = (value: string) => /^[A-Za-z0-9_-]{16,128}$/.test(value);
+
 function takeSecretFromUrl(): string | null {
   const params = new URLSearchParams(location.hash.slice(1));
   const secret = params.get('secret');
@@ -41,11 +48,21 @@ function takeSecretFromUrl(): string | null {
   params.delete('secret');
   const rest = params.toString();
   history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
-  // base64url only: anything else could not be a handshake token anyway.
-  return /^[A-Za-z0-9_-]{16,128}$/.test(secret) ? secret : null;
+  return isToken(secret) ? secret : null;
 }
 
-const secret = takeSecretFromUrl();
+/** The printed URL's secret, or (after a reload) the one this tab was opened with. */
+function takeSecret(): string | null {
+  const fromUrl = takeSecretFromUrl();
+  if (fromUrl !== null) {
+    window.name = `${TAB_NAME_PREFIX}${fromUrl}`;
+    return fromUrl;
+  }
+  const kept = window.name.startsWith(TAB_NAME_PREFIX) ? window.name.slice(TAB_NAME_PREFIX.length) : '';
+  return isToken(kept) ? kept : null;
+}
+
+const secret = takeSecret();
 
 interface Pending {
   resolve(result: IpcResult<unknown>): void;

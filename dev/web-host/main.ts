@@ -3,11 +3,12 @@
  *
  *   tsx dev/web-host/main.ts --data-dir <dir> [--port N] [--renderer-dir <dir>] [--policy <file.json>]
  *
- * Prints one JSON line on stdout, `{"url":"http://127.0.0.1:N/#secret=...","port":N}`, and
- * nothing else there (logs go to stderr). Open the URL in Chromium: the secret in its fragment is
+ * Prints one JSON line on stdout, `{"url":"http://127.0.0.1:N/#secret=...","port":N,"dataDir":"<abs>"}`,
+ * and nothing else there (logs go to stderr, where the data folder is also said in words). Open the URL in Chromium: the secret in its fragment is
  * what lets the page talk to the core. SIGINT/SIGTERM close the core (and the vault) cleanly.
  * Needs a keychain: run it inside `bash scripts/with-keyring.sh` on a machine without a desktop.
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PolicyInput } from '../../src-shared/policy/schema.ts';
 import { PolicyError, readPolicyFile } from '../../src-main/policy/load.ts';
@@ -86,4 +87,7 @@ const stop = (signal: NodeJS.Signals) => {
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 
-process.stdout.write(`${JSON.stringify({ url: host.url, port: host.port })}\n`);
+// Where the cache is: a developer needs it for `ws status`, `ws vault wipe`, or to start afresh.
+const dataDirAbsolute = path.resolve(dataDir);
+process.stderr.write(`web-host: data folder ${dataDirAbsolute}\n`);
+process.stdout.write(`${JSON.stringify({ url: host.url, port: host.port, dataDir: dataDirAbsolute })}\n`);

@@ -271,6 +271,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     },
     policy,
     policySource: options.policySource ?? 'the development web host',
+    policyManaged: options.policySource !== undefined,
     logger,
     power,
     authBrowser,

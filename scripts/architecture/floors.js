@@ -28,7 +28,7 @@ export const FLOORS = [
   {
     floor: 8,
     name: 'workstation',
-    members: ['migrations.ts', 'workstation.ts', 'workstation-keys.ts', 'remote-wipe.ts'],
+    members: ['migrations.ts', 'workstation.ts', 'workstation-keys.ts', 'remote-wipe.ts', 'workstation-health.ts'],
   },
   { floor: 9, name: 'composition root', members: ['core.ts'] },
   { floor: 10, name: 'shells', members: ['cli', 'electron'] },
@@ -47,6 +47,8 @@ export const SAME_FLOOR_ALLOWED = [
   // A remote wipe closes the workstation, then erases its two keys.
   ['remote-wipe.ts', 'workstation.ts'],
   ['remote-wipe.ts', 'workstation-keys.ts'],
+  // IT's status screen reads the open workstation's cache, trail and keys.
+  ['workstation-health.ts', 'workstation.ts'],
 ];
 
 /**

@@ -121,6 +121,10 @@ const SHAPES: Record<string, Shape> = {
   'policy.load': other(TYPES.app, own('policy-load'), 'R'),
   'workstation.enroll': other(TYPES.app, own('enroll'), 'U'),
   'workstation.remoteWipe': other(TYPES.alert, own('remote-wipe'), 'D'),
+  // IT read the workstation's status screen (counts and settings, no patient).
+  'workstation.statusRead': other(TYPES.app, own('status-read'), 'R'),
+  // A chart summary shown for printing: PHI leaves the screen for paper (an export, BALP).
+  'chart.print': other(TYPES.export, own('chart-print'), 'R'),
   'key.rotate': other(TYPES.alert, own('key-rotate'), 'U'),
   'key.recover': other(TYPES.alert, own('key-recover'), 'U'),
   'key.escrowRepaired': other(TYPES.alert, own('escrow-repaired'), 'U'),
@@ -149,6 +153,8 @@ const LABELS: Readonly<Record<string, string>> = {
   'workstation.start': 'application started, version',
   'workstation.enroll': 'workstation enrolled',
   'workstation.remoteWipe': 'remote wipe ordered by IT, carried out',
+  'workstation.statusRead': 'workstation status read through',
+  'chart.print': 'chart summary printed through',
   'policy.load': 'policy loaded from',
   'session.signIn': 'signed in with',
   'session.signInFailed': 'sign-in failed',

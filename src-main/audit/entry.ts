@@ -44,6 +44,8 @@ export const AUDIT_ACTIONS = [
   'draft.restore',
   'draft.discard',
   'draft.purge',
+  'workstation.statusRead',
+  'chart.print',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = 'success' | 'denied' | 'failure';

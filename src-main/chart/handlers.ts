@@ -23,6 +23,7 @@ import {
 import { CoreError } from '../base/index.ts';
 import { offlineExpiredMessage, offlineWindow } from '../contact/index.ts';
 import { noteFromCentral } from './note-on-central.ts';
+import { printSummaryOf } from './print-summary.ts';
 import { createRecentPatients } from './recent.ts';
 
 type ChartHandlers = Pick<
@@ -31,6 +32,7 @@ type ChartHandlers = Pick<
   | 'patients.pane'
   | 'patients.open'
   | 'chart.read'
+  | 'chart.printSummary'
   | 'chart.readNote'
   | 'chart.recordVitals'
   | 'chart.writeNote'
@@ -175,6 +177,15 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
       return { patient, access, sections: access === 'full' ? chartOf(patient.id) : null, emergencyAccessUntil };
     },
     'chart.read': (request) => chartOf(request.patientId),
+    'chart.printSummary': (request, { session, served }) => {
+      if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
+      const patient = requirePatient(request.patientId);
+      // The router allowed it (care team or a grant); the page says which, as the banner does.
+      const decision = clinicalDecision(session, patient.id);
+      const basis = decision.allowed && decision.basis === 'breakGlass' ? 'emergencyAccess' : 'careTeam';
+      served.resourceRefs = [`Patient/${patient.id}`];
+      return printSummaryOf(patient, chartOf(patient.id), basis, deps.displayNameOf(session.userId), clock.now());
+    },
     'chart.readNote': async (request, { served }) => {
       const text = await noteFromCentral(db(), request.patientId, request.documentId, {
         central: deps.central,

@@ -4,7 +4,6 @@
  * with their capabilities.
  * Output never contains PHI. Exit codes: 0 done, 1 the operation failed, 2 bad usage.
  */
-import { lastFleetReport } from '../fleet/index.ts';
 import { fleetLine } from '../../src-shared/fleet/device.ts';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -13,21 +12,15 @@ import { createJsonLogger } from '../log/index.ts';
 import { VaultError, vaultErrorGuide, EscrowKeyError, createKeytarKeyStore } from '../vault/index.ts';
 import { openWorkstationVault, openWorkstationVaultForReading } from '../workstation.ts';
 import { clearWipedMarker, eraseWorkstation, wipedMarkerOf } from '../workstation-keys.ts';
+import { workstationBacklogs } from '../workstation-health.ts';
 import { readSalvage } from './salvage.ts';
 import { runAuditCommand } from './audit-commands.ts';
 import { managedPolicy, print, UsageError, vaultErrorText, type CliContext } from './common.ts';
 import { runVaultCommand } from './vault-commands.ts';
 import { runComplianceCommand, type ShellFacts } from './compliance/command.ts';
-import {
-  loadAuditKey,
-  createAuditTrail,
-  pendingAuditCount,
-  refusedAuditCount,
-  readWorkstationId,
-  recordEnrollment,
-} from '../audit/index.ts';
+import { loadAuditKey, createAuditTrail, readWorkstationId, recordEnrollment } from '../audit/index.ts';
 import { systemClock } from '../ports.ts';
-import { outboxCounts, retryHeld, syncDiagnosticsCount } from '../sync/index.ts';
+import { retryHeld } from '../sync/index.ts';
 import { isAllowedTransport } from '../net/index.ts';
 import { PolicyError, readPolicyFile } from '../policy/index.ts';
 import { readIfExists } from '../base/index.ts';
@@ -214,19 +207,21 @@ async function runStatus({ dataDir, keyStore, logger, json }: CliContext): Promi
       };
       const key = await loadAuditKey(keyStore, dataDir, vault.db);
       const trail = createAuditTrail(vault.db, key, systemClock);
+      // The same counts as the app's IT status screen (workstation-health.ts).
+      const backlogs = workstationBacklogs(vault.db);
       // Entries central refused wait for IT (`ws audit retry-refused`): not ok until then.
-      const refused = refusedAuditCount(vault.db);
+      const refused = backlogs.audit.refusedByCentral;
       report['audit'] = {
         ok: refused === 0,
         entries: trail.lastSeq(),
-        unshipped: pendingAuditCount(vault.db),
+        unshipped: backlogs.audit.unshipped,
         refusedByCentral: refused,
       };
       // Held changes wait for IT (or for their author to sign in again here): not ok until then.
-      const counts = outboxCounts(vault.db);
-      report['sync'] = { ok: counts.held === 0, ...counts, diagnostics: syncDiagnosticsCount(vault.db) };
+      const { pending, conflicts, held, diagnostics } = backlogs.sync;
+      report['sync'] = { ok: held === 0, pending, conflicts, held, diagnostics };
       // What central's fleet view shows of this workstation: what it last told central, and when.
-      const told = lastFleetReport(vault.db);
+      const told = backlogs.fleet;
       report['fleet'] = told
         ? { ok: true, lastReportedAt: new Date(told.reportedAt).toISOString(), ...fleetLine(told.device) }
         : { ok: true, lastReportedAt: null };

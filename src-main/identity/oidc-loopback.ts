@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/index.ts';
@@ -25,13 +26,21 @@ export interface LoopbackReceiver {
   close(): Promise<void>;
 }
 
-function page(title: string, text: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><main><h1>${title}</h1><p>${text}</p></main></body></html>`;
+function page(title: string, text: string, script = ''): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body><main><h1>${title}</h1><p>${text}</p></main>${script ? `<script>${script}</script>` : ''}</body></html>`;
 }
 
+/**
+ * Once the sign-in is received the window closes itself: the app's own close cannot reach it
+ * (the web host's page is cross-origin isolated, so its handle on the popup is cut; a system
+ * browser's tab was never the app's). A browser that refuses (a tab the user opened) keeps the text.
+ */
+const CLOSE_SCRIPT = 'window.close();';
+const CLOSE_SCRIPT_HASH = `'sha256-${createHash('sha256').update(CLOSE_SCRIPT).digest('base64')}'`;
 const DONE_PAGE = page(
   'Clinic Workstation',
   'Sign-in received. You can close this window and return to Clinic Workstation.',
+  CLOSE_SCRIPT,
 );
 const FAILED_PAGE = page(
   'Clinic Workstation',
@@ -60,7 +69,8 @@ export async function startLoopbackReceiver(options: {
         'content-type': 'text/html; charset=utf-8',
         'cache-control': 'no-store',
         'referrer-policy': 'no-referrer',
-        'content-security-policy': "default-src 'none'",
+        // Nothing runs but the one script that closes the window (by its hash; only the done page has it).
+        'content-security-policy': `default-src 'none'; script-src ${body === DONE_PAGE ? CLOSE_SCRIPT_HASH : "'none'"}`,
         connection: 'close',
       });
       res.end(body);

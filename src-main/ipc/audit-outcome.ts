@@ -15,6 +15,8 @@ const READS: Readonly<Record<string, AuditInput['action']>> = {
   'patients.open': 'patient.read',
   'chart.read': 'patient.read',
   'chart.readNote': 'patient.read',
+  // A summary shown for printing: its own action, so a paper copy is found in the trail as such.
+  'chart.printSummary': 'chart.print',
   'breakGlass.reviewQueue': 'audit.read',
   'breakGlass.reviewHistory': 'audit.read',
   'alerts.queue': 'audit.read',
@@ -23,6 +25,14 @@ const READS: Readonly<Record<string, AuditInput['action']>> = {
   'sync.restrictedConflicts': 'patient.read',
   // A kept draft given back to its author: one entry per patient (the fields are PHI shown again).
   'drafts.mine': 'draft.restore',
+};
+
+/**
+ * Channels with no PHI whose answers are still audited as reads: IT's look at the workstation's
+ * status (no patient; who looked, and when, is kept).
+ */
+const ADMIN_READS: Readonly<Record<string, AuditInput['action']>> = {
+  'workstation.health': 'workstation.statusRead',
 };
 
 /** Channels that change records: audited like reads, as FHIR create or update. */
@@ -52,10 +62,11 @@ export function requestAuditInput(
   isPhiChannel: boolean,
   purposeOfGrant: (grantId: string) => string | null,
 ): AuditInput | null {
-  if (!isPhiChannel && !WRITES[outcome.channel] && !REFUSALS_ONLY.has(outcome.channel)) return null;
+  if (!isPhiChannel && !WRITES[outcome.channel] && !ADMIN_READS[outcome.channel] && !REFUSALS_ONLY.has(outcome.channel))
+    return null;
   const who = { userId: outcome.userId, role: outcome.role ?? null, patientId: outcome.patientId ?? null };
   if (outcome.outcome === 'ok') {
-    const action = READS[outcome.channel] ?? WRITES[outcome.channel];
+    const action = READS[outcome.channel] ?? WRITES[outcome.channel] ?? ADMIN_READS[outcome.channel];
     if (!action) return null;
     const decision = outcome.decision;
     const grantId = decision?.allowed && decision.basis === 'breakGlass' ? decision.grantId : null;
@@ -64,7 +75,7 @@ export function requestAuditInput(
       ? purposeOfGrant(grantId)
       : outcome.role === 'frontDesk'
         ? 'HOPERAT'
-        : outcome.role === 'privacyOfficer'
+        : outcome.role === 'privacyOfficer' || outcome.role === 'itAdmin'
           ? 'HOPERAT'
           : 'TREAT';
     return {

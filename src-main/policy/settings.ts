@@ -10,6 +10,16 @@ export type SettingKind = 'string' | 'number' | 'boolean' | 'json';
 export interface Setting {
   name: string;
   kind: SettingKind;
+  /** The schema's own description (`.meta({ description })`), shown on the settings screen. */
+  description: string;
+  /** What the schema gives when IT leaves it out; absent when it must be set (central's addresses). */
+  default?: { value: unknown };
+}
+
+/** The field's own default, when it has one (a field that must be set has none). */
+function defaultOf(schema: z.ZodType): { value: unknown } | undefined {
+  const parsed = schema.safeParse(undefined);
+  return parsed.success ? { value: parsed.data } : undefined;
 }
 
 /** The schema under its optional/default/refine wrappers. */
@@ -45,6 +55,8 @@ export const POLICY_SETTINGS: readonly Setting[] = Object.freeze(
     Object.entries(objectShape(sectionSchema) ?? {}).map(([field, fieldSchema]) => ({
       name: `${section}.${field}`,
       kind: kindOf(fieldSchema),
+      description: fieldSchema.description ?? '',
+      ...(defaultOf(fieldSchema) ? { default: defaultOf(fieldSchema) } : {}),
     })),
   ),
 );

@@ -6,6 +6,7 @@
 export {
   openVault,
   openVaultReadOnly,
+  keychainHoldsKey,
   checkVault,
   asDiskFull,
   eraseVault,

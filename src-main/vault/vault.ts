@@ -615,3 +615,20 @@ async function unwrapEscrowedKey(files: VaultFiles, privateKeyPem: string): Prom
   }
   throw new EscrowKeyError('The private key does not unwrap an escrowed key that opens this cache.');
 }
+
+/**
+ * The keychain, asked now (IT's status screen): reachable, and still holding the key the open
+ * cache runs under. A key removed or replaced since the open is the next start's KEY_MISSING or
+ * WRONG_KEY, so IT sees it before then. The key itself is compared, never shown.
+ */
+export async function keychainHoldsKey(
+  vault: Pick<Vault, 'files' | 'readerAccess'>,
+  keyStore: KeyStore,
+): Promise<{ reachable: boolean; keyPresent: boolean }> {
+  try {
+    const stored = await keyStore.get(keychainAccounts(vault.files.dataDir).current);
+    return { reachable: true, keyPresent: stored !== null && stored === vault.readerAccess().key };
+  } catch {
+    return { reachable: false, keyPresent: false };
+  }
+}

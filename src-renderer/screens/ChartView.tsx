@@ -10,6 +10,7 @@ import { useSessionStore } from '../stores/session.ts';
 import { useSyncStore } from '../stores/sync.ts';
 import { formatDate } from '../format.ts';
 import { PatientBanner } from './PatientBanner.tsx';
+import { PrintSummaryButton } from './PrintSummary.tsx';
 import { AllergyEditForm } from './AllergyEditForm.tsx';
 import { EmergencyAccessDialog } from './EmergencyAccessDialog.tsx';
 import { ErrorAlert } from './ErrorAlert.tsx';
@@ -459,6 +460,7 @@ function OpenChart({ view }: { view: Extract<ChartViewState, { phase: 'open' }> 
           />
         )}
         {access === 'demographicsOnly' && <p className="hint">Your role shows demographics only.</p>}
+        {access === 'full' && <PrintSummaryButton patientId={patient.id} />}
         {sections && <Sections patientId={patient.id} sections={sections} canWrite={canWrite} />}
       </div>
     </section>

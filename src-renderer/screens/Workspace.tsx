@@ -22,6 +22,7 @@ import { SyncStatusBar } from './SyncStatusBar.tsx';
 import { SwitchUserDialog } from './SwitchUserDialog.tsx';
 import { KeepDraftsDialog } from './KeepDraftsDialog.tsx';
 import { useDraftsStore } from '../stores/drafts.ts';
+import { WorkstationStatusPanel } from './WorkstationStatusPanel.tsx';
 
 const roleNames: Record<NonNullable<SessionStatus['user']>['role'], string> = {
   physician: 'Physician',
@@ -262,10 +263,7 @@ export function Workspace({ workstation, session }: { workstation: WorkstationSt
         </main>
       ) : user?.role === 'itAdmin' ? (
         <main className="screen workspace">
-          <section className="panel" aria-labelledby="no-records-heading">
-            <h1 id="no-records-heading">No patient records for this role</h1>
-            <p>Your role does not show patient data on this workstation.</p>
-          </section>
+          <WorkstationStatusPanel />
         </main>
       ) : (
         <div className="workstation">

@@ -10,7 +10,7 @@ import { sessionChannels } from './channels/session.ts';
 import { syncChannels } from './channels/sync.ts';
 import { WorkstationStatus, workstationChannels } from './channels/workstation.ts';
 
-export { WorkstationStatus } from './channels/workstation.ts';
+export { PolicySettingView, WorkstationHealth, WorkstationStatus } from './channels/workstation.ts';
 export { PANE_LIST_MAX, PatientListItem, PatientSearchRequest, PatientSummary } from './channels/chart.ts';
 export {
   BreakGlassReviewHistory,

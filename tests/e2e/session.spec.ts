@@ -102,7 +102,10 @@ test('164.312(a)(2)(iii) 164.312(d): sign in, PIN, care-team chart, idle warning
   await page.getByRole('button', { name: 'Settings' }).click();
   const settings = page.getByRole('region', { name: 'Settings' });
   await expect(settings).toContainText('Managed by your organization.');
-  await expect(settings.getByRole('row', { name: /lock\.idleSeconds\s+30$/ })).toBeVisible();
+  // In words and units (issue 16), with the dotted name IT writes in the policy.
+  await expect(
+    settings.getByRole('row').filter({ has: page.getByText('lock.idleSeconds', { exact: true }) }),
+  ).toContainText('30 seconds');
   await expect(settings.getByRole('textbox')).toHaveCount(0);
   await page.getByRole('button', { name: 'Close settings' }).click();
 

@@ -47,8 +47,10 @@ async function startHost(dataDir: string): Promise<RunningHost> {
       reject(new Error(`the web host exited (${code}) before printing its URL: ${stderr}`));
     });
   });
-  const { url, port } = JSON.parse(line) as { url: string; port: number };
+  const { url, port, dataDir: printed } = JSON.parse(line) as { url: string; port: number; dataDir: string };
   expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/#secret=[A-Za-z0-9_-]{43}$`));
+  // The data folder it runs on, absolute, so a developer knows where the cache is.
+  expect(printed).toBe(path.resolve(dataDir));
   return {
     url,
     port,
@@ -133,6 +135,12 @@ test('sign-in screen: name and version from the core; without an identity provid
     await page.setViewportSize({ width: 640, height: 400 });
     await screenshot(page, testInfo, 'sign-in-screen-200-percent');
     await expectReflowAt(page, 320);
+
+    // A reload reconnects (the tab keeps the secret), and the secret stays out of the address bar.
+    await page.reload();
+    await expect(page.getByRole('region', { name: 'Sign in' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Cannot reach the workstation service' })).toHaveCount(0);
+    expect(page.url()).toBe(`http://127.0.0.1:${host.port}/`);
   } finally {
     await host.stop();
   }

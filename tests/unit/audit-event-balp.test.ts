@@ -98,6 +98,13 @@ const SAMPLES: Record<(typeof AUDIT_ACTIONS)[number], Partial<AuditEntry>> = {
   'draft.restore': { patientId: 'pat-000001', purposeOfUse: 'TREAT', detail: 'drafts.mine' },
   'draft.discard': { patientId: 'pat-000001', detail: 'note' },
   'draft.purge': { role: null, detail: 'expired:2' },
+  'workstation.statusRead': { role: 'itAdmin', purposeOfUse: 'HOPERAT', detail: 'workstation.health' },
+  'chart.print': {
+    patientId: 'pat-000001',
+    resourceRefs: ['Patient/pat-000001'],
+    purposeOfUse: 'TREAT',
+    detail: 'chart.printSummary',
+  },
 };
 
 function entry(action: string, seq: number): AuditEntry {

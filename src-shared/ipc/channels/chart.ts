@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { defineChannel } from '../define.ts';
 import { ChartAccess, ChartSections, NOTE_TEXT_MAX } from '../../chart/chart.ts';
+import { PrintSummary } from '../../chart/print.ts';
 import { AllergyEdit, NoteEntry, TakenAt, VitalsEntry } from '../../chart/vitals.ts';
 import { FhirId } from './common.ts';
 
@@ -100,6 +101,21 @@ export const chartReadChannels = {
   'chart.readNote': defineChannel({
     request: z.object({ patientId: FhirId, documentId: FhirId }).strict(),
     response: z.object({ text: z.string().max(NOTE_TEXT_MAX) }),
+    access: {
+      kind: 'session',
+      permission: 'patient.clinical.read',
+      patientOf: (request: { patientId: string }) => request.patientId,
+    },
+    phi: true,
+  }),
+  /**
+   * A chart summary to print: care team (or break-glass) only, like chart.read. Audited as a
+   * print (chart.print, with the patient and the purpose of use) before the answer leaves the
+   * main process, so nothing is shown for printing that is not in the trail.
+   */
+  'chart.printSummary': defineChannel({
+    request: PatientRequest,
+    response: PrintSummary,
     access: {
       kind: 'session',
       permission: 'patient.clinical.read',
