@@ -1,5 +1,5 @@
 import type { PolicySettingView } from '../../src-shared/ipc/contract.ts';
-import type { Policy } from '../../src-shared/policy/schema.ts';
+import type { CacheScope, Policy } from '../../src-shared/policy/schema.ts';
 import { POLICY_SETTINGS } from './settings.ts';
 
 /**
@@ -61,6 +61,7 @@ const LABELS: Readonly<Record<string, string>> = {
   'drafts.expiryHours': 'Keep unsaved drafts for',
   'cache.retentionDays': 'Keep records for',
   'cache.maxOfflineDays': 'Longest time without central',
+  'cache.scope': 'Patients kept on this workstation',
   'updates.enabled': 'Updates',
   'updates.feedUrl': 'Update feed',
 };
@@ -117,7 +118,16 @@ function valueInWords(name: string, field: string, value: unknown): string {
     return Object.entries(value as Record<string, string>)
       .map(([claim, role]) => `${claim} → ${ROLE_WORDS[role] ?? role}`)
       .join('; ');
+  if (name === 'cache.scope') return scopeInWords(value as CacheScope);
   return JSON.stringify(value);
+}
+
+/** Which patients the cache keeps (cache.scope), as IT would say it. */
+function scopeInWords(scope: CacheScope): string {
+  if (scope.kind === 'all') return 'All patients central holds';
+  const most = `at most ${plural(scope.maxMembers, 'patient')}`;
+  if (scope.kind === 'group') return `The members of Group ${scope.group} at central (${most})`;
+  return `The patients of the active care teams of ${plural(scope.practitioners.length, 'practitioner')}: ${scope.practitioners.join(', ')} (${most})`;
 }
 
 /** A name not given words above, said as words ("maxOfflineDays" → "Max offline days"). */

@@ -15,7 +15,7 @@ import { createKeytarKeyStore } from '../../src-main/vault/keytar-key-store.ts';
 import { eraseVault } from '../../src-main/vault/vault.ts';
 import { markWiped } from '../../src-main/workstation-keys.ts';
 import { spawnTs } from '../support/child.ts';
-import { expectNoSeriousAxeViolations } from '../support/e2e.ts';
+import { expectNoAxeViolations } from '../support/e2e.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const keyStore = createKeytarKeyStore();
@@ -129,7 +129,7 @@ test('sign-in screen: name and version from the core; without an identity provid
     await page.keyboard.press('Enter');
     await expect(page.getByRole('alert')).toContainText('The username or PIN is not right.');
 
-    await expectNoSeriousAxeViolations(page);
+    await expectNoAxeViolations(page);
     await screenshot(page, testInfo, 'sign-in-screen');
 
     await page.setViewportSize({ width: 640, height: 400 });
@@ -217,7 +217,7 @@ test('IT error screen: cache present, key deleted from the keychain (KEY_MISSING
     await expect(page.getByRole('region', { name: 'Sign in' })).toHaveCount(0);
     await expect(page.getByRole('button')).toHaveCount(0);
 
-    await expectNoSeriousAxeViolations(page);
+    await expectNoAxeViolations(page);
     await screenshot(page, testInfo, 'it-error-screen');
     await page.setViewportSize({ width: 640, height: 400 });
     await screenshot(page, testInfo, 'it-error-screen-200-percent');
@@ -248,7 +248,7 @@ test('a workstation wiped by IT shows so, finishes an interrupted erase and neve
     await expect(page.getByRole('button')).toHaveCount(0);
     expect(await keyStore.get(keychainAccounts(path.resolve(dataDir)).current)).toBeNull();
     expect(fs.existsSync(path.join(dataDir, 'cache.db'))).toBe(false);
-    await expectNoSeriousAxeViolations(page);
+    await expectNoAxeViolations(page);
     await screenshot(page, testInfo, 'wiped-by-it');
   } finally {
     await host.stop();
@@ -265,7 +265,7 @@ test('without the secret the page cannot reach the core, and says so', async ({ 
     await expect(page.getByRole('heading', { level: 1, name: 'Cannot reach the workstation service' })).toBeVisible();
     await expect(page.getByRole('searchbox')).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Try again' })).toBeVisible();
-    await expectNoSeriousAxeViolations(page);
+    await expectNoAxeViolations(page);
     await screenshot(page, testInfo, 'core-unreachable');
   } finally {
     await host.stop();

@@ -60,6 +60,7 @@ describe('describePolicy', () => {
       Policy.parse({
         central: { ...central, maxResponseMiB: 32 },
         lock: { idleSeconds: 900, warningSeconds: 45 },
+        cache: { scope: { kind: 'group', group: 'clinic-panel' } },
         vault: { recoveryPublicKeyPem: '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VuAyEA\n-----END PUBLIC KEY-----' },
       }),
     );
@@ -75,6 +76,11 @@ describe('describePolicy', () => {
     expect(s.get('central.tlsPins')).toMatchObject({ value: 'None: the OS trust store alone decides' });
     expect(s.get('central.roleMap')).toMatchObject({
       value: 'ward-physician → Physician; it-staff → IT administrator',
+    });
+    expect(s.get('cache.scope')).toMatchObject({
+      value: 'The members of Group clinic-panel at central (at most 20,000 patients)',
+      isDefault: false,
+      group: 'Cache',
     });
     expect(s.get('vault.recoveryPublicKeyPem')).toMatchObject({ value: 'Set', isDefault: false });
     expect(JSON.stringify([...s.values()])).not.toContain('BEGIN PUBLIC KEY');
