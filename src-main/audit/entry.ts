@@ -44,6 +44,7 @@ export const AUDIT_ACTIONS = [
   'draft.restore',
   'draft.discard',
   'draft.purge',
+  'cache.retention',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = 'success' | 'denied' | 'failure';

@@ -98,6 +98,11 @@ const SAMPLES: Record<(typeof AUDIT_ACTIONS)[number], Partial<AuditEntry>> = {
   'draft.restore': { patientId: 'pat-000001', purposeOfUse: 'TREAT', detail: 'drafts.mine' },
   'draft.discard': { patientId: 'pat-000001', detail: 'note' },
   'draft.purge': { role: null, detail: 'expired:2' },
+  'cache.retention': {
+    userId: null,
+    role: null,
+    detail: 'patients-removed:2;resources-removed:40;patients-kept-unsynced:1',
+  },
 };
 
 function entry(action: string, seq: number): AuditEntry {
