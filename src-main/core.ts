@@ -179,6 +179,7 @@ function assemble(
           order,
           accessToken,
           stopBackground: async () => {
+            retention?.stop();
             await shipper?.stop();
             await sync.stop();
           },
