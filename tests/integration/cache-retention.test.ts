@@ -14,12 +14,13 @@ import { recordChartView } from '../../src-main/records/retention-store.ts';
 import { searchPatients } from '../../src-main/records/repository.ts';
 import { recordLocalChange } from '../../src-main/sync/outbox.ts';
 import { pullAll } from '../../src-main/sync/pull.ts';
-import { enforceRetention } from '../../src-main/sync/retention.ts';
+import { enforceRetention, startCacheRetention } from '../../src-main/sync/retention.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import type { Vault } from '../../src-main/vault/vault.ts';
 import type { FhirResource } from '../../src-shared/fhir/index.ts';
 import { CacheScope } from '../../src-shared/policy/schema.ts';
 import { fhirFetch, type Central } from '../support/central.ts';
+import { FakeTime } from '../support/fake-time.ts';
 import { keyStore } from '../support/keychain.ts';
 import { startSignedInSync, type SignedInSync } from '../support/sync-fixture.ts';
 
@@ -211,5 +212,35 @@ describe('retention (cache.retentionDays) of patients out of scope', () => {
     expect(retain()).toBeNull();
     expect(vault.db.prepare('SELECT count(*) FROM resources').pluck().get()).toBe(patients);
     expect(retentionEntries()).toEqual([]);
+  });
+
+  it('runs at start and then daily on the Timers port, until stopped', async () => {
+    const time = new FakeTime();
+    time.wallOffset = now;
+    const [leaver] = membersOf(original);
+    await pull();
+    await removeFromGroup([leaver!]);
+    await pull();
+    const before = traces(leaver!);
+    const job = startCacheRetention({
+      db: () => vault.db,
+      trail: () => trail,
+      scope,
+      retentionDays: RETENTION_DAYS,
+      clock: time,
+      timers: time,
+      logger: createMemoryLogger(),
+    });
+    time.advance(0);
+    expect(traces(leaver!)).toEqual(before);
+    expect(time.pending).toBe(1);
+    // Daily runs: the one after retentionDays have passed removes them.
+    time.advance((RETENTION_DAYS - 1) * DAY);
+    expect(traces(leaver!)).toEqual(before);
+    time.advance(2 * DAY);
+    expect(traces(leaver!).resources).toBe(0);
+    expect(retentionEntries()).toHaveLength(1);
+    job.stop();
+    expect(time.pending).toBe(0);
   });
 });
