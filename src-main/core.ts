@@ -20,7 +20,7 @@ import { APP_NAME, APP_VERSION } from '../src-shared/app-info.ts';
 import { createOutcomeAuditor, createRouter, type Session } from './ipc/index.ts';
 import { noPowerEvents, systemTimers, type Ports, type TimerHandle } from './ports.ts';
 import { createSessionHandlers, createSessionManager } from './session/index.ts';
-import { createSyncHandlers, createWorkstationSync, outboxCounts } from './sync/index.ts';
+import { createSyncHandlers, createWorkstationSync, outboxCounts, startCacheRetention } from './sync/index.ts';
 import { openWorkstation, startAuditShipping, workstationHandlers, type Workstation } from './workstation.ts';
 import { carryOutRemoteWipe } from './remote-wipe.ts';
 import { DEFAULT_POLICY_SOURCE, workstationHealth } from './workstation-health.ts';
@@ -182,6 +182,7 @@ function assemble(
           order,
           accessToken,
           stopBackground: async () => {
+            retention?.stop();
             await shipper?.stop();
             await sync.stop();
           },
@@ -207,6 +208,19 @@ function assemble(
       fleet?.afterRound(status);
     },
   });
+
+  // Out-of-scope patients past cache.retentionDays leave the cache: at start, then daily.
+  const retention = workstation.ready
+    ? startCacheRetention({
+        db,
+        trail: watchedTrail,
+        scope: policy.cache.scope,
+        retentionDays: policy.cache.retentionDays,
+        clock,
+        timers,
+        logger,
+      })
+    : null;
 
   sessions.events.on('changed', (status) => emit('session.changed', status));
   breakGlass.events.on('changed', () => {
@@ -277,6 +291,7 @@ function assemble(
       drafts.close();
       breakGlass.close();
       sessions.close();
+      retention?.stop();
       await shipper?.stop();
       await sync.stop();
       await fleet?.settled();

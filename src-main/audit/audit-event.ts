@@ -140,6 +140,8 @@ const SHAPES: Record<string, Shape> = {
   'draft.restore': other(TYPES.app, own('draft-restore'), 'R'),
   'draft.discard': other(TYPES.app, own('draft-discard'), 'D'),
   'draft.purge': other(TYPES.app, own('draft-purge'), 'D'),
+  // Records of patients out of scope and past cache.retentionDays left the cache: counts only.
+  'cache.retention': other(TYPES.app, own('cache-retention'), 'D'),
 };
 
 /** What each search is about, for the query entity (never the search text). */
@@ -185,6 +187,7 @@ const LABELS: Readonly<Record<string, string>> = {
   'audit.retryRefused': 'audit entries refused by central sent again',
   'audit.rollbackDetected': 'audit trail rollback detected',
   'audit.rollbackAccepted': 'audit trail rollback accepted',
+  'cache.retention': 'records removed after retention',
 };
 
 const OUTCOMES = { success: '0', denied: '4', failure: '8' } as const;

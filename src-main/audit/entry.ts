@@ -46,6 +46,7 @@ export const AUDIT_ACTIONS = [
   'draft.purge',
   'workstation.statusRead',
   'chart.print',
+  'cache.retention',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = 'success' | 'denied' | 'failure';

@@ -11,6 +11,7 @@ import { OutboxError, recordLocalChange, syncMarksOf } from '../sync/index.ts';
 import { durably, type Database } from '../vault/index.ts';
 import {
   readChart,
+  recordChartView,
   clinicalNote,
   editedAllergy,
   vitalSignObservations,
@@ -165,6 +166,8 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
       let access: ChartAccess = 'demographicsOnly';
       let emergencyAccessUntil: number | null = null;
       recent.viewed(session.userId, patient.id);
+      // Retention counts from the last open here (sync/retention.ts), whatever the access.
+      recordChartView(db(), patient.id, clock.now());
       if (roleHasPermission(session.role, 'patient.clinical.read')) {
         const grants = activeGrants(session.userId);
         const decision = clinicalDecision(session, patient.id, grants);

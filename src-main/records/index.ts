@@ -20,3 +20,12 @@ export {
   storeResources,
   storedVersionOf,
 } from './repository.ts';
+export {
+  CHART_VIEW_RESOLUTION_MS,
+  forgetFormerMembers,
+  lastChartViewOf,
+  patientsPastRetention,
+  recordChartView,
+  recordScopeMembers,
+  removePatientRecords,
+} from './retention-store.ts';

@@ -51,9 +51,35 @@ CREATE TRIGGER patients_fts_update AFTER UPDATE OF name_search ON patients BEGIN
 END;
 `;
 
+/**
+ * Schema version 14: what retention (cache.retentionDays, issue 15) goes by. `cache_scope` is the
+ * time of the last scoped pull that read its members (one row; none: no scoped pull yet, so no
+ * patient is known to be out of scope); `cache_scope_members` whether each patient was among
+ * them then (`in_scope`), and when they last were; `chart_views` when each patient's chart was last opened here.
+ * Ids and times only, no names.
+ */
+export const recordsSchemaV14 = `
+CREATE TABLE cache_scope (
+  one      INTEGER PRIMARY KEY CHECK (one = 1),
+  read_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE cache_scope_members (
+  patient_id   TEXT PRIMARY KEY NOT NULL,
+  in_scope     INTEGER NOT NULL CHECK (in_scope IN (0, 1)),
+  in_scope_at  INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE chart_views (
+  patient_id  TEXT PRIMARY KEY NOT NULL,
+  viewed_at   INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+`;
+
 /** The records capability's part of the cache's schema. */
 export const recordsMigrations: readonly Migration[] = [
   { version: 1, name: 'records: resources, patients, name index', sql: recordsSchemaV1 },
+  { version: 14, name: 'records: scope members and chart views, for retention', sql: recordsSchemaV14 },
 ];
 
 /** Tables that grow with the clinic: read whole only by the full check, never at every open. */

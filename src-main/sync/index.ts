@@ -20,3 +20,4 @@ export {
 export { createTokenSource } from './tokens.ts';
 export { readCentralResource, type CentralResourceRead } from './central-resource.ts';
 export { SyncHttpError } from './http.ts';
+export { enforceRetention, startCacheRetention, type RetentionResult } from './retention.ts';

@@ -164,3 +164,19 @@ export function queuedResourceIds(db: Database, resourceType: string): Set<strin
     db.prepare('SELECT resource_id FROM sync_outbox WHERE resource_type = ?').pluck().all(resourceType) as string[],
   );
 }
+
+/**
+ * The patients with a change not yet settled on central: anything in the outbox (pending, held or
+ * in conflict) and any conflict not yet resolved. Retention keeps such a patient whole.
+ */
+export function patientsWithUnsettledChanges(db: Database): Set<string> {
+  return new Set(
+    db
+      .prepare(
+        `SELECT patient_id FROM sync_outbox WHERE patient_id IS NOT NULL
+         UNION SELECT patient_id FROM sync_conflicts WHERE resolved_at IS NULL AND patient_id IS NOT NULL`,
+      )
+      .pluck()
+      .all() as string[],
+  );
+}

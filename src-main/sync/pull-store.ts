@@ -88,3 +88,9 @@ export function oldestCursorUnder(db: Database, prefix: string): string | undefi
     .get(prefix.length, prefix) as string | null;
   return oldest ?? undefined;
 }
+
+/** Removes these exact cursor keys (a patient's per-type cursors, when retention removes them). */
+export function dropCursors(db: Database, keys: readonly string[]): void {
+  const drop = db.prepare('DELETE FROM sync_cursors WHERE resource_type = ?');
+  for (const key of keys) drop.run(key);
+}

@@ -2,7 +2,7 @@ import { StoredResourceType } from '../../src-shared/fhir/index.ts';
 import type { Logger } from '../log/index.ts';
 import type { Clock } from '../ports.ts';
 import type { PreparedResource, RejectedResource } from '../../src-shared/fhir/prepare.ts';
-import { deleteResource, storePrepared, storedVersionOf } from '../records/index.ts';
+import { deleteResource, recordScopeMembers, storePrepared, storedVersionOf } from '../records/index.ts';
 import { enterRollbackJournal, type Database } from '../vault/index.ts';
 import type { HttpDeps } from './http.ts';
 import { startPageReader, type PageReader, type SearchFailure } from './page-reader.ts';
@@ -387,6 +387,9 @@ async function planSearches(
     }
     return { searches, failed };
   }
+  // Who is in scope as of now, for retention (sync/retention.ts): recorded when read, before
+  // their searches, so a round that stops halfway still knows who left.
+  recordScopeMembers(options.db, read.members, options.clock.now());
   for (const type of scoped)
     for (const batch of planBatches(options.db, type, read.members))
       searches.push({ type, url: searchUrl(options, type, batch), target: batchCursor(options.db, type, batch) });

@@ -33,8 +33,9 @@ import { cursorsUnder } from './pull-store.ts';
  * searched from the beginning every round.
  *
  * A patient removed from the Group is no longer searched: what the cache holds of them stays,
- * with their cursors, until retention removes it (cache.retentionDays; not built yet: retention
- * must then drop their cursors too, so that if they come back they are pulled whole again).
+ * with their cursors, until retention removes it (cache.retentionDays, retention.ts), which drops
+ * their cursors too, so that if they come back they are pulled whole again. The members read are
+ * recorded each round (records' cache_scope_members) for retention to know who is out of scope.
  */
 
 /** Patient ids per search: about 1.2 KB of URL for dev central's ids, well under servers' 8 KB. */

@@ -10,6 +10,11 @@
  * `patient` with `_sort=_lastUpdated`, `_lastUpdated=ge`, `_count`/`_offset` paging, an empty
  * type history), so that many histories run in seconds; the real thing is dev central in
  * sync-scope.test.ts. The vault is real (SQLCipher, the keychain).
+ *
+ * Retention's property (cache.retentionDays) over the same histories, with days passing between
+ * rounds and charts opened here: after each round's retention, nothing of a patient out of scope
+ * is stored unless they were in scope or their chart was opened within retentionDays, or they
+ * have a change not yet on central; a pending change is never evicted.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -18,7 +23,12 @@ import { queuedResourceIds, recordLocalChange } from '../../src-main/sync/outbox
 import { pullAll, type PulledType } from '../../src-main/sync/pull.ts';
 import { SCOPE_BATCH_SIZE } from '../../src-main/sync/scope.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import { loadAuditKey } from '../../src-main/audit/key.ts';
+import { createAuditTrail } from '../../src-main/audit/trail.ts';
+import { recordChartView } from '../../src-main/records/retention-store.ts';
+import { enforceRetention } from '../../src-main/sync/retention.ts';
 import type { FhirResource } from '../../src-shared/fhir/index.ts';
+import { keyStore } from '../support/keychain.ts';
 import { openTempVault } from '../support/vault-fixture.ts';
 
 const BASE = 'http://127.0.0.1:9/fhir';
@@ -219,6 +229,109 @@ describe('scoped pull, over random scopes and histories', () => {
         },
       ),
       { numRuns: 30 },
+    );
+  }, 120_000);
+
+  it('retention: out of scope, kept only while in scope or opened within retentionDays, or with a change not yet sent', async () => {
+    const DAY = 86_400_000;
+    const RETENTION_DAYS = 5;
+    const scope = { kind: 'group' as const, group: 'panel', maxMembers: 100 };
+    type Round = { steps: Step[]; days: number; views: number[] };
+    const round: fc.Arbitrary<Round> = fc.record({
+      // Local changes and departures often enough that a pending change meets retention.
+      steps: fc.array(fc.oneof(step, fc.record({ op: fc.constant('local' as const), observation: fc.nat(40) })), {
+        maxLength: 8,
+      }),
+      days: fc.constantFrom(0, 1, 3, 6, 12),
+      views: fc.array(fc.nat(PATIENTS - 1), { maxLength: 3 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.nat(PATIENTS - 1), { maxLength: PATIENTS }),
+        fc.array(fc.nat(PATIENTS - 1), { maxLength: 12 }),
+        fc.array(round, { minLength: 2, maxLength: 5 }),
+        async (initial, firstObservations, rounds) => {
+          const central = fakeCentral(PATIENTS, false);
+          for (const i of initial) central.members.add(`p${i}`);
+          for (const i of firstObservations) central.observe(`p${i}`, 0);
+          const { vault, dataDir, close } = await openTempVault({ prefix: 'clinic-retention-prop-' });
+          let now = Date.parse('2026-03-01T00:00:00Z');
+          const clock = { now: () => now };
+          try {
+            const trail = createAuditTrail(vault.db, await loadAuditKey(keyStore, dataDir, vault.db), clock);
+            /** When each patient was last in scope at a round, or opened here. */
+            const lastNeeded = new Map<string, number>();
+            const local = new Map<string, string>();
+            for (const r of rounds) {
+              now += r.days * DAY;
+              for (const s of r.steps) {
+                const obs = [...central.store.get('Observation')!.keys()];
+                if (s.op === 'join') central.members.add(`p${s.patient}`);
+                if (s.op === 'leave') central.members.delete(`p${s.patient}`);
+                if (s.op === 'observe') central.observe(`p${s.patient}`, s.tick);
+                if (s.op === 'local' && obs.length > 0) {
+                  const id = obs[s.observation % obs.length]!;
+                  const held = readResource(vault.db, 'Observation', id);
+                  if (!held) continue;
+                  const note = `Local edit ${local.size}`;
+                  recordLocalChange(vault.db, { ...held, note: [{ text: note }] } as FhirResource, 'nurse1', clock);
+                  local.set(id, note);
+                }
+              }
+              // Charts opened here: only of patients the cache holds.
+              for (const i of r.views)
+                if (readResource(vault.db, 'Patient', `p${i}`)) {
+                  recordChartView(vault.db, `p${i}`, now);
+                  lastNeeded.set(`p${i}`, Math.max(lastNeeded.get(`p${i}`) ?? 0, now));
+                }
+              await pullAll({
+                db: vault.db,
+                fhirBaseUrl: BASE,
+                accessToken: 'token',
+                allowLoopbackHttp: true,
+                fetch: central.fetch,
+                clock,
+                logger: createMemoryLogger(),
+                types: TYPES,
+                pageSize: 4,
+                scope,
+              });
+              for (const id of central.members) lastNeeded.set(id, now);
+              enforceRetention({
+                db: vault.db,
+                trail,
+                scope,
+                retentionDays: RETENTION_DAYS,
+                clock,
+                logger: createMemoryLogger(),
+              });
+
+              const unsent = new Set(
+                [...local.keys()].map((id) => central.patientOf(central.store.get('Observation')!.get(id)!)),
+              );
+              const owners = vault.db
+                .prepare('SELECT DISTINCT patient_id FROM resources WHERE patient_id IS NOT NULL')
+                .pluck()
+                .all() as string[];
+              for (const owner of owners) {
+                if (central.members.has(owner) || unsent.has(owner)) continue;
+                expect(now - (lastNeeded.get(owner) ?? -Infinity), owner).toBeLessThanOrEqual(RETENTION_DAYS * DAY);
+              }
+              // Every current member is held whole (their Patient at least), and no pending change is lost.
+              for (const id of central.members) expect(readResource(vault.db, 'Patient', id), id).not.toBeNull();
+              const queued = queuedResourceIds(vault.db, 'Observation');
+              for (const [id, note] of local) {
+                expect(queued.has(id), id).toBe(true);
+                const held = readResource(vault.db, 'Observation', id) as { note?: { text: string }[] };
+                expect(held.note?.[0]?.text, id).toBe(note);
+              }
+            }
+          } finally {
+            await close();
+          }
+        },
+      ),
+      { numRuns: 40 },
     );
   }, 120_000);
 });

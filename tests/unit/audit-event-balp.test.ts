@@ -105,6 +105,11 @@ const SAMPLES: Record<(typeof AUDIT_ACTIONS)[number], Partial<AuditEntry>> = {
     purposeOfUse: 'TREAT',
     detail: 'chart.printSummary',
   },
+  'cache.retention': {
+    userId: null,
+    role: null,
+    detail: 'patients-removed:2;resources-removed:40;patients-kept-unsynced:1',
+  },
 };
 
 function entry(action: string, seq: number): AuditEntry {
