@@ -5,54 +5,30 @@
  * The synthetic clinic only: no real person's data anywhere.
  */
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Core } from '../../src-main/core.ts';
+import { describe, expect, it, vi } from 'vitest';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { workstationMigrations } from '../../src-main/migrations.ts';
 import { readResource, storeResources } from '../../src-main/records/repository.ts';
 import { openDatabase, type Database } from '../../src-main/vault/sqlcipher.ts';
 import { openVault } from '../../src-main/vault/vault.ts';
-import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
-import { PIN, signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
+import { fhirFetch, signIn } from '../support/central.ts';
+import { PIN, signedInWithPin, type Harness, useCoreStand } from '../support/core-harness.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
-import { tempVaultDir } from '../support/vault-fixture.ts';
-import { fillCache, type ClinicCache } from '../support/workstation.ts';
 
 const CLINIC = { seed: 17, patients: 30 };
 const MINUTE = 60_000;
 
-let central: Central;
-let cache: ClinicCache;
-let dataDir: string;
-let remove: () => Promise<void>;
-const running: Core[] = [];
-
-beforeAll(async () => {
-  central = await startTestCentral(CLINIC);
-});
-afterAll(async () => {
-  await central?.close();
-});
-beforeEach(async () => {
-  ({ dataDir, remove } = tempVaultDir({ prefix: 'clinic-alerts-' }));
-  cache = await fillCache(dataDir, CLINIC);
-});
-afterEach(async () => {
-  for (const core of running.splice(0)) await core.close();
-  await remove();
-});
+const stand = useCoreStand({ clinic: CLINIC, prefix: 'clinic-alerts-' });
 
 async function start(alerts: Record<string, unknown> = {}): Promise<Harness> {
-  const h = await startCore(central, dataDir, { lock: { idleSeconds: 3600, warningSeconds: 30 }, alerts });
-  running.push(h.core);
-  return h;
+  return stand.start({ lock: { idleSeconds: 3600, warningSeconds: 30 }, alerts });
 }
 
-const nurse = () => central.users.find((u) => u.username === 'nurse1')!;
-const officer = () => central.users.find((u) => u.role === 'privacyOfficer')!;
+const nurse = () => stand.central.users.find((u) => u.username === 'nurse1')!;
+const officer = () => stand.central.users.find((u) => u.role === 'privacyOfficer')!;
 
 async function rawDb(): Promise<Database> {
-  return openDatabase(path.join(dataDir, 'cache.db'), await keyStore.get(accountsFor(dataDir).current));
+  return openDatabase(path.join(stand.dataDir, 'cache.db'), await keyStore.get(accountsFor(stand.dataDir).current));
 }
 
 async function auditRows(where: string): Promise<Record<string, unknown>[]> {
@@ -70,10 +46,10 @@ async function auditRows(where: string): Promise<Record<string, unknown>[]> {
 
 /** A synthetic patient given the nurse's own family name (from the nurse's Practitioner), in the cache. */
 async function seedNurseFamilyName(): Promise<{ patientId: string; family: string }> {
-  const patientId = cache.patientIds[3]!;
+  const patientId = stand.cache.patientIds[3]!;
   const vault = await openVault({
     migrations: workstationMigrations,
-    dataDir,
+    dataDir: stand.dataDir,
     keyStore,
     policy: {},
     logger: createMemoryLogger(),
@@ -108,7 +84,7 @@ describe('unusual access alerts', () => {
   it('164.312(b): more charts than policy allows in the window raise one alert, in the queue and the trail, shipped to central', async () => {
     const h = await start({ chartOpensMax: 5, chartOpensWindowMinutes: 10 });
     await signedInWithPin(h, 'nurse1');
-    const patients = cache.patientIds;
+    const patients = stand.cache.patientIds;
     // Five distinct charts (one opened twice) stay under the limit.
     for (const id of [...patients.slice(0, 5), patients[0]]) {
       expect(await h.call('patients.open', { patientId: id })).toMatchObject({ ok: true });
@@ -146,10 +122,10 @@ describe('unusual access alerts', () => {
 
     // The alert ships to central as a DICOM Security Alert AuditEvent with the trail.
     h.time.advance(31_000);
-    const { accessToken } = await signIn(central, officer().username, undefined, 53_717);
+    const { accessToken } = await signIn(stand.central, officer().username, undefined, 53_717);
     await vi.waitFor(
       async () => {
-        const response = await fhirFetch(central, accessToken, `AuditEvent/${String(raised[0]!.id)}`);
+        const response = await fhirFetch(stand.central, accessToken, `AuditEvent/${String(raised[0]!.id)}`);
         expect(response.status).toBe(200);
         const event = (await response.json()) as Record<string, unknown>;
         expect(event).toMatchObject({
@@ -198,7 +174,7 @@ describe('unusual access alerts', () => {
     const { patientId, family } = await seedNurseFamilyName();
     const h = await start();
     await signedInWithPin(h, 'nurse1');
-    await h.call('patients.open', { patientId: cache.patientIds[4] });
+    await h.call('patients.open', { patientId: stand.cache.patientIds[4] });
     expect(await auditRows(`action = 'access.alert'`)).toEqual([]);
     await h.call('patients.open', { patientId });
     await h.call('patients.open', { patientId }); // once until reviewed

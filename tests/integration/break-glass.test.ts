@@ -6,55 +6,30 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadAuditKey } from '../../src-main/audit/key.ts';
 import { verifyAuditTrail } from '../../src-main/audit/verify.ts';
-import type { Core } from '../../src-main/core.ts';
 import { openDatabase, type Database } from '../../src-main/vault/sqlcipher.ts';
-import { startTestCentral, type Central } from '../support/central.ts';
-import { PIN, signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
+import { PIN, signedInWithPin, type Harness, useCoreStand } from '../support/core-harness.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
-import { tempVaultDir } from '../support/vault-fixture.ts';
-import { fillCache, type ClinicCache } from '../support/workstation.ts';
 
 const CLINIC = { seed: 13, patients: 30 };
 const MINUTE = 60_000;
 const JUSTIFICATION = 'Unresponsive in the waiting room, needs allergy history now';
 
-let central: Central;
-let cache: ClinicCache;
-let dataDir: string;
-let remove: () => Promise<void>;
-const running: Core[] = [];
-
-beforeAll(async () => {
-  central = await startTestCentral(CLINIC);
-});
-afterAll(async () => {
-  await central?.close();
-});
-beforeEach(async () => {
-  ({ dataDir, remove } = tempVaultDir({ prefix: 'clinic-break-glass-' }));
-  cache = await fillCache(dataDir, CLINIC);
-});
-afterEach(async () => {
-  for (const core of running.splice(0)) await core.close();
-  await remove();
-});
+const stand = useCoreStand({ clinic: CLINIC, prefix: 'clinic-break-glass-' });
 
 /** An hour of idle time before the lock, unless a test says otherwise: grants are timed in minutes. */
 async function start(policy: Record<string, unknown> = {}): Promise<Harness> {
-  const h = await startCore(central, dataDir, { lock: { idleSeconds: 3600, warningSeconds: 30 }, ...policy });
-  running.push(h.core);
-  return h;
+  return stand.start({ lock: { idleSeconds: 3600, warningSeconds: 30 }, ...policy });
 }
 
-const nurse = () => central.users.find((u) => u.username === 'nurse1')!;
-const outsideCareTeam = () => cache.split(nurse().practitionerId).others;
+const nurse = () => stand.central.users.find((u) => u.username === 'nurse1')!;
+const outsideCareTeam = () => stand.cache.split(nurse().practitionerId).others;
 
 /** A second connection to the cache file, with the key from the keychain: what IT's tools see. */
 async function rawDb(): Promise<Database> {
-  return openDatabase(path.join(dataDir, 'cache.db'), await keyStore.get(accountsFor(dataDir).current));
+  return openDatabase(path.join(stand.dataDir, 'cache.db'), await keyStore.get(accountsFor(stand.dataDir).current));
 }
 
 async function auditRows(where = '1 = 1'): Promise<Record<string, unknown>[]> {
@@ -220,7 +195,7 @@ describe('164.312(a)(2)(ii) break-glass', () => {
       error: { code: 'FORBIDDEN' },
     });
     await h.call('session.end', { reason: 'switchUser' });
-    await signedInWithPin(h, central.users.find((u) => u.role === 'frontDesk')!.username);
+    await signedInWithPin(h, stand.central.users.find((u) => u.role === 'frontDesk')!.username);
     expect(await h.call('breakGlass.request', request(patientId!))).toMatchObject({
       ok: false,
       error: { code: 'FORBIDDEN' },
@@ -265,7 +240,7 @@ describe('164.312(a)(2)(ii) break-glass', () => {
     await h.call('breakGlass.request', request(second!, { reason: 'BTG' }));
     await h.call('session.end', { reason: 'switchUser' });
 
-    const officer = central.users.find((u) => u.role === 'privacyOfficer')!;
+    const officer = stand.central.users.find((u) => u.role === 'privacyOfficer')!;
     await signedInWithPin(h, officer.username);
     const queue = await h.call<{ items: Record<string, unknown>[]; alerts: unknown[] }>('breakGlass.reviewQueue');
     expect(queue.ok).toBe(true);
@@ -276,7 +251,7 @@ describe('164.312(a)(2)(ii) break-glass', () => {
       userName: nurse().displayName,
       role: 'nurse',
       patientId: first,
-      patientName: cache.summaries.get(first!)!.name,
+      patientName: stand.cache.summaries.get(first!)!.name,
       reasonCode: 'ETREAT',
       reasonDisplay: 'Emergency treatment',
       justification: JUSTIFICATION,
@@ -318,7 +293,7 @@ describe('164.312(a)(2)(ii) break-glass', () => {
     // And the whole trail verifies.
     const db = await rawDb();
     try {
-      expect(verifyAuditTrail(db, await loadAuditKey(keyStore, dataDir, db))).toMatchObject({ ok: true });
+      expect(verifyAuditTrail(db, await loadAuditKey(keyStore, stand.dataDir, db))).toMatchObject({ ok: true });
     } finally {
       db.close();
     }
@@ -351,7 +326,7 @@ describe('the review history: reviewer, time, comment; filters; an audited expor
     const secondAt = startedAt + 20 * MINUTE;
     await h.call('session.end', { reason: 'switchUser' });
 
-    const officer = central.users.find((u) => u.role === 'privacyOfficer')!;
+    const officer = stand.central.users.find((u) => u.role === 'privacyOfficer')!;
     await signedInWithPin(h, officer.username);
     const history = async (filter: Record<string, unknown>) => {
       const answer = await h.call<{ items: HistoryItem[]; users: { userId: string }[] }>(
@@ -394,12 +369,12 @@ describe('the review history: reviewer, time, comment; filters; an audited expor
     });
     expect(exported).toMatchObject({ ok: true, data: { count: 2, fileName: expect.stringMatching(/\.csv$/) } });
     const { path: file } = (exported as { data: { path: string } }).data;
-    expect(path.dirname(file)).toBe(path.join(dataDir, 'exports'));
+    expect(path.dirname(file)).toBe(path.join(stand.dataDir, 'exports'));
     const csv = fs.readFileSync(file, 'utf8').trim().split('\r\n');
     expect(csv).toHaveLength(3); // the header and the two awaiting accesses
     expect(csv[0]).toContain('"reviewer"');
     expect(csv.slice(1).every((line) => line.includes('"awaiting review"'))).toBe(true);
-    expect(csv.join('\n')).toContain(cache.summaries.get(third!)!.name);
+    expect(csv.join('\n')).toContain(stand.cache.summaries.get(third!)!.name);
     expect((fs.statSync(file).mode & 0o777).toString(8)).toBe('600');
 
     const json = await h.call<{ path: string; count: number }>('breakGlass.exportReviews', {
@@ -435,6 +410,6 @@ describe('the review history: reviewer, time, comment; filters; an audited expor
       expect(await h.call(channel, body)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
       expect((await auditRows(`action = 'access.denied'`)).at(-1)).toMatchObject({ detail: `${channel}:role` });
     }
-    expect(fs.readdirSync(path.join(dataDir, 'exports'))).toHaveLength(2);
+    expect(fs.readdirSync(path.join(stand.dataDir, 'exports'))).toHaveLength(2);
   });
 });

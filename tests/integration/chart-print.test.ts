@@ -6,50 +6,28 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PrintSummary } from '../../src-shared/chart/print.ts';
-import type { Core } from '../../src-main/core.ts';
 import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
-import { startTestCentral, type Central } from '../support/central.ts';
-import { ok, signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
+import { ok, signedInWithPin, type Harness, useCoreStand } from '../support/core-harness.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
-import { tempVaultDir } from '../support/vault-fixture.ts';
-import { fillCache, type ClinicCache } from '../support/workstation.ts';
 
 const CLINIC = { seed: 37, patients: 20 };
 
-let central: Central;
-let cache: ClinicCache;
-let dataDir: string;
-let remove: () => Promise<void>;
-const running: Core[] = [];
-
-beforeAll(async () => {
-  central = await startTestCentral(CLINIC);
-});
-afterAll(async () => {
-  await central?.close();
-});
-beforeEach(async () => {
-  ({ dataDir, remove } = tempVaultDir({ prefix: 'clinic-print-' }));
-  cache = await fillCache(dataDir, CLINIC);
-});
-afterEach(async () => {
-  for (const core of running.splice(0)) await core.close();
-  await remove();
-});
+const stand = useCoreStand({ clinic: CLINIC, prefix: 'clinic-print-' });
 
 async function start(): Promise<Harness> {
-  const h = await startCore(central, dataDir, { lock: { idleSeconds: 3600, warningSeconds: 30 } });
-  running.push(h.core);
-  return h;
+  return stand.start({ lock: { idleSeconds: 3600, warningSeconds: 30 } });
 }
 
-const staff = (username: string) => central.users.find((u) => u.username === username)!;
-const firstOfRole = (role: string) => central.users.find((u) => u.role === role)!.username;
+const staff = (username: string) => stand.central.users.find((u) => u.username === username)!;
+const firstOfRole = (role: string) => stand.central.users.find((u) => u.role === role)!.username;
 
 async function auditRows(sql: string): Promise<unknown[]> {
-  const db = openDatabase(path.join(dataDir, 'cache.db'), (await keyStore.get(accountsFor(dataDir).current))!);
+  const db = openDatabase(
+    path.join(stand.dataDir, 'cache.db'),
+    (await keyStore.get(accountsFor(stand.dataDir).current))!,
+  );
   try {
     return db.prepare(sql).all();
   } finally {
@@ -76,8 +54,8 @@ describe('chart.printSummary', () => {
     const h = await start();
     const physician = 'physician1';
     await signedInWithPin(h, physician);
-    const [patientId] = cache.split(staff(physician).practitionerId).mine;
-    const summary = cache.summaries.get(patientId!)!;
+    const [patientId] = stand.cache.split(staff(physician).practitionerId).mine;
+    const summary = stand.cache.summaries.get(patientId!)!;
     const chart = await ok<{
       allergies: unknown[];
       problems: unknown[];
@@ -86,7 +64,7 @@ describe('chart.printSummary', () => {
     }>(h, 'chart.read', { patientId });
 
     const tmpBefore = new Set(fs.readdirSync(os.tmpdir()));
-    const dataBefore = snapshot(dataDir);
+    const dataBefore = snapshot(stand.dataDir);
     const printed = await ok<PrintSummary>(h, 'chart.printSummary', { patientId });
 
     expect(printed.patient).toEqual({
@@ -127,7 +105,7 @@ describe('chart.printSummary', () => {
       /^clinic-[a-z-]+-[A-Za-z0-9]{6}$/.test(name) && fs.statSync(path.join(os.tmpdir(), name)).isDirectory();
     const tmpAfter = fs.readdirSync(os.tmpdir()).filter((name) => !tmpBefore.has(name));
     expect(tmpAfter.filter((name) => !fixtureFolder(name))).toEqual([]);
-    const dataAfter = snapshot(dataDir);
+    const dataAfter = snapshot(stand.dataDir);
     expect([...dataAfter.keys()].filter((name) => !dataBefore.has(name))).toEqual([]);
   });
 
@@ -135,7 +113,7 @@ describe('chart.printSummary', () => {
     const h = await start();
     const physician = 'physician1';
     await signedInWithPin(h, physician);
-    const [other] = cache.split(staff(physician).practitionerId).others;
+    const [other] = stand.cache.split(staff(physician).practitionerId).others;
     expect(await h.call('chart.printSummary', { patientId: other })).toMatchObject({
       ok: false,
       error: { code: 'FORBIDDEN' },

@@ -6,15 +6,11 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Core } from '../../src-main/core.ts';
+import { describe, expect, it } from 'vitest';
 import { LOCK_SAVE_GRACE_MS, PURGE_EVERY_MS } from '../../src-main/drafts/index.ts';
 import { openDatabase, type Database } from '../../src-main/vault/sqlcipher.ts';
-import { startTestCentral, type Central } from '../support/central.ts';
-import { ok, PIN, signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
+import { ok, PIN, signedInWithPin, type Harness, useCoreStand } from '../support/core-harness.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
-import { tempVaultDir } from '../support/vault-fixture.ts';
-import { fillCache, type ClinicCache } from '../support/workstation.ts';
 
 const CLINIC = { seed: 16, patients: 30 };
 const S = 1000;
@@ -38,38 +34,17 @@ const VITALS = {
   },
 };
 
-let central: Central;
-let cache: ClinicCache;
-let dataDir: string;
-let remove: () => Promise<void>;
-const running: Core[] = [];
-
-beforeAll(async () => {
-  central = await startTestCentral(CLINIC);
-});
-afterAll(async () => {
-  await central?.close();
-});
-beforeEach(async () => {
-  ({ dataDir, remove } = tempVaultDir({ prefix: 'clinic-drafts-' }));
-  cache = await fillCache(dataDir, CLINIC);
-});
-afterEach(async () => {
-  for (const core of running.splice(0)) await core.close();
-  await remove();
-});
+const stand = useCoreStand({ clinic: CLINIC, prefix: 'clinic-drafts-' });
 
 async function start(policy: Record<string, unknown> = {}): Promise<Harness> {
-  const h = await startCore(central, dataDir, { lock: { idleSeconds: 3600, warningSeconds: 30 }, ...policy });
-  running.push(h.core);
-  return h;
+  return stand.start({ lock: { idleSeconds: 3600, warningSeconds: 30 }, ...policy });
 }
 
-const practitionerOf = (username: string) => central.users.find((u) => u.username === username)!.practitionerId;
-const mineOf = (username: string) => cache.split(practitionerOf(username)).mine;
+const practitionerOf = (username: string) => stand.central.users.find((u) => u.username === username)!.practitionerId;
+const mineOf = (username: string) => stand.cache.split(practitionerOf(username)).mine;
 
 async function rawDb(): Promise<Database> {
-  return openDatabase(path.join(dataDir, 'cache.db'), await keyStore.get(accountsFor(dataDir).current));
+  return openDatabase(path.join(stand.dataDir, 'cache.db'), await keyStore.get(accountsFor(stand.dataDir).current));
 }
 async function rows(sql: string): Promise<Record<string, unknown>[]> {
   const db = await rawDb();
@@ -103,9 +78,9 @@ describe('drafts that survive the lock', () => {
     await ok(h, 'drafts.save', { patientId: second, draft: NOTE });
     expect(await rows(`SELECT count(*) AS n FROM drafts`)).toEqual([{ n: 3 }]);
     // Encrypted with the rest of the cache: the typed text is in no file of the data folder.
-    for (const file of readdirSync(dataDir))
-      if (statSync(path.join(dataDir, file)).isFile())
-        expect(readFileSync(path.join(dataDir, file)).includes(NOTE.fields.text), file).toBe(false);
+    for (const file of readdirSync(stand.dataDir))
+      if (statSync(path.join(stand.dataDir, file)).isFile())
+        expect(readFileSync(path.join(stand.dataDir, file)).includes(NOTE.fields.text), file).toBe(false);
     expect(await auditOf(`'draft.restore', 'draft.discard', 'patient.create'`)).toEqual([]);
     expect(await rows(`SELECT count(*) AS n FROM audit_log WHERE detail LIKE 'drafts.%'`)).toEqual([{ n: 0 }]);
 
@@ -211,7 +186,7 @@ describe('drafts that survive the lock', () => {
   it('gives back nothing of a draft made under emergency access once the access ended', async () => {
     const h = await start();
     await signedInWithPin(h, 'nurse1');
-    const [outside] = cache.split(practitionerOf('nurse1')).others;
+    const [outside] = stand.cache.split(practitionerOf('nurse1')).others;
     // Without access, no draft is taken (and the refusal is audited with the patient).
     expect(await h.call('drafts.save', { patientId: outside, draft: NOTE })).toMatchObject({
       ok: false,
@@ -326,7 +301,7 @@ describe('drafts that survive the lock', () => {
     expect(await rows(`SELECT patient_id, form, fields, updated_at FROM drafts`)).toEqual(before);
     // A role that writes no chart keeps no drafts.
     await ok(h, 'session.end', { reason: 'switchUser' });
-    const frontDesk = central.users.find((u) => u.role === 'frontDesk')!.username;
+    const frontDesk = stand.central.users.find((u) => u.role === 'frontDesk')!.username;
     await signedInWithPin(h, frontDesk);
     expect(await h.call('drafts.save', { patientId, draft: NOTE })).toMatchObject({
       ok: false,

@@ -5,55 +5,33 @@
  * locks, the refresh schedule and the maximum session length run in milliseconds.
  */
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createCore, type Core } from '../../src-main/core.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { createCore } from '../../src-main/core.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import type { AuthBrowser } from '../../src-main/ports.ts';
 import { workstationPolicyFor } from '../../dev/central/central.ts';
 import { Policy } from '../../src-shared/policy/schema.ts';
-import { startTestCentral, type Central } from '../support/central.ts';
 import { FakeTime } from '../support/fake-time.ts';
 import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
-import { tempVaultDir } from '../support/vault-fixture.ts';
-import { fillCache, type ClinicCache } from '../support/workstation.ts';
-import { PIN, signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
+import { PIN, signedInWithPin, type Harness, useCoreStand } from '../support/core-harness.ts';
 
 const CLINIC = { seed: 11, patients: 30 };
 const S = 1000;
 const HOUR = 3_600_000;
 
-let central: Central;
-let cache: ClinicCache;
-let dataDir: string;
-let remove: () => Promise<void>;
-
-beforeAll(async () => {
-  // Short access tokens, so the refresh schedule runs within a test.
-  central = await startTestCentral({ ...CLINIC, accessTokenTtlSeconds: 60 });
-});
-afterAll(async () => {
-  await central?.close();
-});
-beforeEach(async () => {
-  ({ dataDir, remove } = tempVaultDir({ prefix: 'clinic-session-' }));
-  cache = await fillCache(dataDir, CLINIC);
-});
-
-const running: Core[] = [];
-afterEach(async () => {
-  for (const core of running.splice(0)) await core.close();
-  await remove();
+const stand = useCoreStand({
+  clinic: CLINIC,
+  prefix: 'clinic-session-',
+  central: { ...CLINIC, accessTokenTtlSeconds: 60 },
 });
 
 async function start(policy: Record<string, unknown> = {}, authBrowser?: AuthBrowser): Promise<Harness> {
-  const h = await startCore(central, dataDir, policy, authBrowser);
-  running.push(h.core);
-  return h;
+  return stand.start(policy, authBrowser);
 }
 
 const userOf = (username: string) => {
-  const user = central.users.find((u) => u.username === username);
+  const user = stand.central.users.find((u) => u.username === username);
   if (!user) throw new Error(`no ${username}`);
   return user;
 };
@@ -70,14 +48,14 @@ async function auditDetails(dir: string, action: string): Promise<{ outcome: str
   }
 }
 
-const firstOfRole = (role: string) => central.users.find((u) => u.role === role)!.username;
+const firstOfRole = (role: string) => stand.central.users.find((u) => u.role === role)!.username;
 
 describe('sign-in and PIN', () => {
   it('refuses PHI to nobody, signs a physician in at the provider, requires a PIN, then serves the care team fully', async () => {
     const h = await start();
     const physician = userOf('physician1');
     expect(await h.status()).toMatchObject({ state: 'signedOut', user: null, signInConfigured: true });
-    const [patientId] = cache.split(physician.practitionerId).mine;
+    const [patientId] = stand.cache.split(physician.practitionerId).mine;
     expect(patientId).toBeDefined();
     expect(await h.call('patients.open', { patientId })).toMatchObject({
       ok: false,
@@ -118,7 +96,7 @@ describe('sign-in and PIN', () => {
   it('serves a patient outside the care team as restricted and refuses the chart, audited as a denial', async () => {
     const h = await start();
     await signedInWithPin(h, 'physician1');
-    const [other] = cache.split(userOf('physician1').practitionerId).others;
+    const [other] = stand.cache.split(userOf('physician1').practitionerId).others;
     expect(other).toBeDefined();
     expect(await h.call('patients.open', { patientId: other })).toMatchObject({
       ok: true,
@@ -137,7 +115,7 @@ describe('sign-in and PIN', () => {
 
   it('front desk sees demographics only; privacy officer and IT admin see no patient at all', async () => {
     const h = await start();
-    const [patientId] = cache.patientIds;
+    const [patientId] = stand.cache.patientIds;
     await signedInWithPin(h, firstOfRole('frontDesk'));
     expect(await h.call('patients.open', { patientId })).toMatchObject({
       ok: true,
@@ -177,7 +155,7 @@ describe('sign-in failures', () => {
   });
 
   it('a role the policy does not map is refused with a message for people, and nobody is signed in', async () => {
-    const h = await start({ central: { ...workstationPolicyFor(central), roleMap: { physician: 'physician' } } });
+    const h = await start({ central: { ...workstationPolicyFor(stand.central), roleMap: { physician: 'physician' } } });
     const status = await h.signInAs('nurse1');
     expect(status).toMatchObject({
       state: 'signedOut',
@@ -191,11 +169,11 @@ describe('sign-in failures', () => {
       keyStore,
       clock: time,
       timers: time,
-      paths: { dataDir },
+      paths: { dataDir: stand.dataDir },
       policy: Policy.parse({}),
       logger: createMemoryLogger(),
     });
-    running.push(core);
+    stand.closeAfter(core);
     expect(await core.invoke('session.status', {})).toMatchObject({ ok: true, data: { signInConfigured: false } });
     expect(await core.invoke('session.signIn', {})).toMatchObject({
       ok: false,
@@ -208,7 +186,7 @@ describe('locking', () => {
   it('warns, then locks when idle; PHI is refused while locked; the PIN unlocks; a wrong one counts down', async () => {
     const h = await start({ lock: { idleSeconds: 60, warningSeconds: 10 } });
     await signedInWithPin(h, 'physician1');
-    const [patientId] = cache.split(userOf('physician1').practitionerId).mine;
+    const [patientId] = stand.cache.split(userOf('physician1').practitionerId).mine;
 
     h.time.advance(49 * S);
     expect((await h.status()).state).toBe('active');
@@ -352,7 +330,7 @@ describe('issue 17: PIN findings', () => {
     // A fresh full sign-in may replace the PIN without the current one.
     await h.signInAs('nurse1');
     expect(await h.call('session.setPin', { pin: PIN })).toMatchObject({ ok: true, data: { state: 'active' } });
-    const trail = await auditDetails(dataDir, 'session.pinSet');
+    const trail = await auditDetails(stand.dataDir, 'session.pinSet');
     expect(trail).toEqual([
       { outcome: 'success', detail: 'set' },
       { outcome: 'failure', detail: 'change:currentPinRequired' },
@@ -370,7 +348,7 @@ describe('session end', () => {
   it('switch user ends the session completely before the next person signs in', async () => {
     const h = await start();
     await signedInWithPin(h, 'physician1');
-    const [patientId] = cache.split(userOf('physician1').practitionerId).mine;
+    const [patientId] = stand.cache.split(userOf('physician1').practitionerId).mine;
     expect(await h.call('session.signIn')).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
     expect(await h.call('session.end', { reason: 'switchUser' })).toMatchObject({
       ok: true,
@@ -428,7 +406,7 @@ describe('session end', () => {
       h.time.advance(31 * S);
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect((await h.status()).state).toBe('active');
-      central.disableUser('nurse2');
+      stand.central.disableUser('nurse2');
       h.time.advance(61 * S);
       await vi.waitFor(
         async () => expect(await h.status()).toMatchObject({ state: 'signedOut', endedReason: 'accessRevoked' }),
@@ -439,7 +417,7 @@ describe('session end', () => {
         error: { code: 'UNAUTHENTICATED' },
       });
     } finally {
-      central.enableUser('nurse2');
+      stand.central.enableUser('nurse2');
     }
   });
 });

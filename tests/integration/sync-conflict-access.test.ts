@@ -6,49 +6,25 @@
  * patient, the grant and the grant's purpose of use.
  */
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Core } from '../../src-main/core.ts';
+import { describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
 import type { ChartSections } from '../../src-shared/chart/chart.ts';
 import type { SyncStatus } from '../../src-shared/sync/status.ts';
-import { fhirFetch, signIn, startTestCentral, type Central } from '../support/central.ts';
-import { PIN, signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
+import { fhirFetch, signIn } from '../support/central.ts';
+import { PIN, signedInWithPin, type Harness, useCoreStand } from '../support/core-harness.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
-import { tempVaultDir } from '../support/vault-fixture.ts';
-import { fillCache, type ClinicCache } from '../support/workstation.ts';
 
 const CLINIC = { seed: 23, patients: 30 };
 const MINUTE = 60_000;
 const JUSTIFICATION = 'Unresponsive in the waiting room, needs allergy history now';
 
-let central: Central;
-let cache: ClinicCache;
-let dataDir: string;
-let remove: () => Promise<void>;
-const running: Core[] = [];
-
-beforeAll(async () => {
-  central = await startTestCentral(CLINIC);
-});
-afterAll(async () => {
-  await central?.close();
-});
-beforeEach(async () => {
-  ({ dataDir, remove } = tempVaultDir({ prefix: 'clinic-conflict-access-' }));
-  cache = await fillCache(dataDir, CLINIC);
-});
-afterEach(async () => {
-  for (const core of running.splice(0)) await core.close();
-  await remove();
-});
+const stand = useCoreStand({ clinic: CLINIC, prefix: 'clinic-conflict-access-' });
 
 async function start(): Promise<Harness> {
-  const h = await startCore(central, dataDir, {
+  return stand.start({
     lock: { idleSeconds: 3600, warningSeconds: 30 },
     breakGlass: { durationMinutes: 15 },
   });
-  running.push(h.core);
-  return h;
 }
 
 async function ok<T>(h: Harness, channel: string, request: unknown = {}): Promise<T> {
@@ -68,7 +44,7 @@ interface AuditRow {
 
 /** A read of the cache beside the running core (a second connection, as `ws status` does). */
 async function readCache<T>(read: (db: ReturnType<typeof openDatabase>) => T): Promise<T> {
-  const db = openDatabase(path.join(dataDir, 'cache.db'), await keyStore.get(accountsFor(dataDir).current));
+  const db = openDatabase(path.join(stand.dataDir, 'cache.db'), await keyStore.get(accountsFor(stand.dataDir).current));
   try {
     return read(db);
   } finally {
@@ -85,12 +61,14 @@ async function auditRows(): Promise<AuditRow[]> {
   );
 }
 
-const nurse = () => central.users.find((u) => u.username === 'nurse1')!;
+const nurse = () => stand.central.users.find((u) => u.username === 'nurse1')!;
 
 /** A patient outside nurse1's care team who has an allergy on central, and that allergy. */
 async function restrictedPatientWithAllergy(token: string): Promise<{ patientId: string; allergyId: string }> {
-  for (const patientId of cache.split(nurse().practitionerId).others) {
-    const bundle = (await (await fhirFetch(central, token, `AllergyIntolerance?patient=${patientId}`)).json()) as {
+  for (const patientId of stand.cache.split(nurse().practitionerId).others) {
+    const bundle = (await (
+      await fhirFetch(stand.central, token, `AllergyIntolerance?patient=${patientId}`)
+    ).json()) as {
       entry?: { resource: { id: string } }[];
     };
     const allergyId = bundle.entry?.[0]?.resource.id;
@@ -101,11 +79,11 @@ async function restrictedPatientWithAllergy(token: string): Promise<{ patientId:
 
 /** Central's allergy changes under the workstation's feet (another clinician, elsewhere). */
 async function changeOnCentral(token: string, allergyId: string): Promise<void> {
-  const current = (await (await fhirFetch(central, token, `AllergyIntolerance/${allergyId}`)).json()) as Record<
+  const current = (await (await fhirFetch(stand.central, token, `AllergyIntolerance/${allergyId}`)).json()) as Record<
     string,
     unknown
   >;
-  const put = await fhirFetch(central, token, `AllergyIntolerance/${allergyId}`, {
+  const put = await fhirFetch(stand.central, token, `AllergyIntolerance/${allergyId}`, {
     method: 'PUT',
     body: JSON.stringify({ ...current, criticality: 'high' }),
   });
@@ -117,7 +95,7 @@ async function changeOnCentral(token: string, allergyId: string): Promise<void> 
  * version moved meanwhile, and the push meets a conflict: one open conflict, made under the grant.
  */
 async function conflictUnderGrant(h: Harness): Promise<{ patientId: string; allergyId: string; grantId: string }> {
-  const token = (await signIn(central, 'nurse2')).accessToken;
+  const token = (await signIn(stand.central, 'nurse2')).accessToken;
   const { patientId, allergyId } = await restrictedPatientWithAllergy(token);
   await signedInWithPin(h, 'nurse1');
   await ok(h, 'sync.now');
@@ -139,12 +117,12 @@ async function conflictUnderGrant(h: Harness): Promise<{ patientId: string; alle
 type Json = Record<string, unknown>;
 
 async function searchAll(token: string, query: string): Promise<Json[]> {
-  const bundle = (await (await fhirFetch(central, token, query)).json()) as { entry?: { resource: Json }[] };
+  const bundle = (await (await fhirFetch(stand.central, token, query)).json()) as { entry?: { resource: Json }[] };
   return (bundle.entry ?? []).map((e) => e.resource);
 }
 
 async function put(token: string, resource: Json): Promise<void> {
-  const answer = await fhirFetch(central, token, `${String(resource.resourceType)}/${String(resource.id)}`, {
+  const answer = await fhirFetch(stand.central, token, `${String(resource.resourceType)}/${String(resource.id)}`, {
     method: 'PUT',
     body: JSON.stringify(resource),
   });
@@ -159,7 +137,7 @@ async function removeFromCare(token: string, patientId: string, practitionerId: 
   const before = [
     ...(await searchAll(token, `CareTeam?patient=${patientId}`)),
     ...(await searchAll(token, `Encounter?patient=${patientId}`)),
-    (await (await fhirFetch(central, token, `Patient/${patientId}`)).json()) as Json,
+    (await (await fhirFetch(stand.central, token, `Patient/${patientId}`)).json()) as Json,
   ];
   const roles = (await searchAll(token, `PractitionerRole?practitioner=${practitionerId}`)).map(
     (r) => `PractitionerRole/${String(r.id)}`,
@@ -175,7 +153,7 @@ async function removeFromCare(token: string, patientId: string, practitionerId: 
     const { participant: _dropped, ...rest } = encounter;
     await put(token, participant.length > 0 ? { ...rest, participant } : rest);
   }
-  const patient = (await (await fhirFetch(central, token, `Patient/${patientId}`)).json()) as Json;
+  const patient = (await (await fhirFetch(stand.central, token, `Patient/${patientId}`)).json()) as Json;
   const gps = ((patient.generalPractitioner as unknown[] | undefined) ?? []).filter((g) => !named(g));
   const { generalPractitioner: _gp, ...restPatient } = patient;
   await put(token, gps.length > 0 ? { ...restPatient, generalPractitioner: gps } : restPatient);
@@ -259,9 +237,9 @@ describe('conflicts follow access to their patient now', () => {
 
   it('a clinician removed from the care team at central: the conflict is restricted and cannot be resolved', async () => {
     const h = await start();
-    const token = (await signIn(central, 'nurse2')).accessToken;
+    const token = (await signIn(stand.central, 'nurse2')).accessToken;
     let target: { patientId: string; allergyId: string } | null = null;
-    for (const patientId of cache.split(nurse().practitionerId).mine) {
+    for (const patientId of stand.cache.split(nurse().practitionerId).mine) {
       const allergy = (await searchAll(token, `AllergyIntolerance?patient=${patientId}`))[0];
       if (allergy) {
         target = { patientId, allergyId: String(allergy.id) };
@@ -317,7 +295,7 @@ describe('conflicts follow access to their patient now', () => {
   });
 });
 
-const officer = () => central.users.find((u) => u.role === 'privacyOfficer')!;
+const officer = () => stand.central.users.find((u) => u.role === 'privacyOfficer')!;
 
 interface ReviewItem {
   id: number;
@@ -393,7 +371,7 @@ describe('restricted conflicts go to the privacy officer (issue 17)', () => {
         userId: 'nurse1',
         userName: nurse().displayName,
         patientId,
-        patientName: cache.summaries.get(patientId)!.name,
+        patientName: stand.cache.summaries.get(patientId)!.name,
         resourceType: 'AllergyIntolerance',
       }),
     ]);
@@ -455,8 +433,8 @@ describe('restricted conflicts go to the privacy officer (issue 17)', () => {
       },
     );
     expect(await outboxRows()).toEqual([]);
-    const token = (await signIn(central, 'nurse2')).accessToken;
-    const onCentral = (await (await fhirFetch(central, token, `AllergyIntolerance/${allergyId}`)).json()) as {
+    const token = (await signIn(stand.central, 'nurse2')).accessToken;
+    const onCentral = (await (await fhirFetch(stand.central, token, `AllergyIntolerance/${allergyId}`)).json()) as {
       criticality?: string;
       note?: { text: string; authorReference?: { reference: string } }[];
     };
@@ -507,8 +485,8 @@ describe('restricted conflicts go to the privacy officer (issue 17)', () => {
     await ok(h, 'sync.decideRestrictedConflict', { conflictId: items[0]!.id, decision: 'discard', comment: COMMENT });
     expect(await ok<SyncStatus>(h, 'sync.now')).toMatchObject({ pending: 0, conflicts: 0 });
     expect(await outboxRows()).toEqual([]);
-    const token = (await signIn(central, 'nurse2')).accessToken;
-    const onCentral = (await (await fhirFetch(central, token, `AllergyIntolerance/${allergyId}`)).json()) as {
+    const token = (await signIn(stand.central, 'nurse2')).accessToken;
+    const onCentral = (await (await fhirFetch(stand.central, token, `AllergyIntolerance/${allergyId}`)).json()) as {
       criticality?: string;
       meta: { versionId: string };
     };
@@ -531,10 +509,10 @@ describe('restricted conflicts go to the privacy officer (issue 17)', () => {
 
   it('a clinician back on the care team gets the conflict back: the officer\u2019s decision is refused, theirs goes through', async () => {
     const h = await start();
-    const token = (await signIn(central, 'nurse2')).accessToken;
+    const token = (await signIn(stand.central, 'nurse2')).accessToken;
     let target: { patientId: string; allergyId: string } | null = null;
     // From the end of the list: the test above took the first such patient off the nurse's care at central.
-    for (const patientId of [...cache.split(nurse().practitionerId).mine].reverse()) {
+    for (const patientId of [...stand.cache.split(nurse().practitionerId).mine].reverse()) {
       const allergy = (await searchAll(token, `AllergyIntolerance?patient=${patientId}`))[0];
       if (allergy) {
         target = { patientId, allergyId: String(allergy.id) };

@@ -3,51 +3,26 @@
  * sign-in, vault and keychain. The time is checked in the main process as in the form: within
  * the last 24 hours, at most five minutes ahead; anything else is refused and nothing is stored.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChartSections } from '../../src-shared/chart/chart.ts';
-import type { Core } from '../../src-main/core.ts';
-import { startTestCentral, type Central } from '../support/central.ts';
-import { ok, signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
-import { tempVaultDir } from '../support/vault-fixture.ts';
-import { fillCache, type ClinicCache } from '../support/workstation.ts';
+import { ok, signedInWithPin, type Harness, useCoreStand } from '../support/core-harness.ts';
 
 const CLINIC = { seed: 17, patients: 12 };
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-let central: Central;
-let cache: ClinicCache;
-let dataDir: string;
-let remove: () => Promise<void>;
-const running: Core[] = [];
-
-beforeAll(async () => {
-  central = await startTestCentral(CLINIC);
-});
-afterAll(async () => {
-  await central?.close();
-});
-beforeEach(async () => {
-  ({ dataDir, remove } = tempVaultDir({ prefix: 'clinic-vitals-time-' }));
-  cache = await fillCache(dataDir, CLINIC);
-});
-afterEach(async () => {
-  for (const core of running.splice(0)) await core.close();
-  await remove();
-});
+const stand = useCoreStand({ clinic: CLINIC, prefix: 'clinic-vitals-time-' });
 
 async function start(): Promise<Harness> {
-  const h = await startCore(central, dataDir, { lock: { idleSeconds: 3600, warningSeconds: 30 } });
-  running.push(h.core);
-  return h;
+  return stand.start({ lock: { idleSeconds: 3600, warningSeconds: 30 } });
 }
 
 describe('vital signs at the time taken', () => {
   it('stores the readings at the time given, shows their numbers in UCUM units, refuses a time out of bounds', async () => {
     const h = await start();
     await signedInWithPin(h, 'nurse1');
-    const nurse = central.users.find((u) => u.username === 'nurse1')!;
-    const [patientId] = cache.split(nurse.practitionerId).mine;
+    const nurse = stand.central.users.find((u) => u.username === 'nurse1')!;
+    const [patientId] = stand.cache.split(nurse.practitionerId).mine;
     const rowsBefore = (await ok<ChartSections>(h, 'chart.read', { patientId })).vitals.length;
 
     const takenAt = new Date(h.time.now() - 2 * HOUR).toISOString();

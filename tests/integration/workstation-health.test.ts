@@ -7,51 +7,29 @@
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { WorkstationHealth } from '../../src-shared/ipc/contract.ts';
-import type { Core } from '../../src-main/core.ts';
 import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
 import { APP_VERSION } from '../../src-shared/app-info.ts';
-import { startTestCentral, type Central } from '../support/central.ts';
-import { ok, signedInWithPin, startCore, type Harness } from '../support/core-harness.ts';
+import { ok, signedInWithPin, type Harness, useCoreStand } from '../support/core-harness.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
-import { tempVaultDir } from '../support/vault-fixture.ts';
-import { fillCache, type ClinicCache } from '../support/workstation.ts';
 
 const CLINIC = { seed: 31, patients: 12 };
 const recovery = generateKeyPairSync('x25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
-let central: Central;
-let cache: ClinicCache;
-let dataDir: string;
-let remove: () => Promise<void>;
-const running: Core[] = [];
-
-beforeAll(async () => {
-  central = await startTestCentral(CLINIC);
-});
-afterAll(async () => {
-  await central?.close();
-});
-beforeEach(async () => {
-  ({ dataDir, remove } = tempVaultDir({ prefix: 'clinic-health-' }));
-  cache = await fillCache(dataDir, CLINIC);
-});
-afterEach(async () => {
-  for (const core of running.splice(0)) await core.close();
-  await remove();
-});
+const stand = useCoreStand({ clinic: CLINIC, prefix: 'clinic-health-' });
 
 async function start(policy: Record<string, unknown> = {}): Promise<Harness> {
-  const h = await startCore(central, dataDir, policy);
-  running.push(h.core);
-  return h;
+  return stand.start(policy);
 }
 
-const firstOfRole = (role: string) => central.users.find((u) => u.role === role)!.username;
+const firstOfRole = (role: string) => stand.central.users.find((u) => u.role === role)!.username;
 
 async function auditRows(sql: string): Promise<unknown[]> {
-  const db = openDatabase(path.join(dataDir, 'cache.db'), (await keyStore.get(accountsFor(dataDir).current))!);
+  const db = openDatabase(
+    path.join(stand.dataDir, 'cache.db'),
+    (await keyStore.get(accountsFor(stand.dataDir).current))!,
+  );
   try {
     return db.prepare(sql).all();
   } finally {
@@ -89,7 +67,7 @@ describe('workstation.health', () => {
 
     // Nothing of any patient in the cache: no id, name, MRN or birth date.
     const text = JSON.stringify(health);
-    for (const [id, summary] of cache.summaries) {
+    for (const [id, summary] of stand.cache.summaries) {
       expect(text).not.toContain(id);
       expect(text).not.toContain(summary.name);
       if (summary.mrn) expect(text).not.toContain(summary.mrn);
@@ -113,15 +91,15 @@ describe('workstation.health', () => {
   it('reads the keychain and the escrow now: a key gone or an escrow altered since the open shows', async () => {
     const h = await start({ vault: { recoveryPublicKeyPem: recovery } });
     await signedInWithPin(h, firstOfRole('itAdmin'));
-    const key = (await keyStore.get(accountsFor(dataDir).current))!;
-    fs.writeFileSync(path.join(dataDir, 'cache.key-escrow.jwe.mac'), '00'.repeat(32));
-    await keyStore.delete(accountsFor(dataDir).current);
+    const key = (await keyStore.get(accountsFor(stand.dataDir).current))!;
+    fs.writeFileSync(path.join(stand.dataDir, 'cache.key-escrow.jwe.mac'), '00'.repeat(32));
+    await keyStore.delete(accountsFor(stand.dataDir).current);
     try {
       const health = await ok<WorkstationHealth>(h, 'workstation.health');
       expect(health.keychain).toEqual({ reachable: true, keyPresent: false });
       expect(health.escrow).toMatchObject({ present: true, verified: false });
     } finally {
-      await keyStore.set(accountsFor(dataDir).current, key);
+      await keyStore.set(accountsFor(stand.dataDir).current, key);
     }
   });
 
