@@ -83,6 +83,10 @@ function useSavedForm(opener: RefObject<HTMLButtonElement | null>, hasDraft: () 
     async saved(message: string) {
       close();
       setNotice(message);
+      // The round may have sent the change before this answer was read (its status event came
+      // first, and no later one will clear the notice): then nothing is pending now.
+      const now = useSyncStore.getState().status;
+      if (now !== null && !now.syncing && now.pending === 0) setNotice(null);
       const failure = await refresh();
       setRefreshError(failure ? failure.message : null);
     },
