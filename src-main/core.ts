@@ -11,7 +11,7 @@ import { authorizeSession } from './access/index.ts';
 import { createAccessAlerts, createAlertHandlers } from './alerts/index.ts';
 import { errorName } from './base/index.ts';
 import { createBreakGlass, createBreakGlassHandlers } from './break-glass/index.ts';
-import { createChartHandlers } from './chart/index.ts';
+import { createChartHandlers, createChartsOnDemand } from './chart/index.ts';
 import { createDraftHandlers, createDrafts } from './drafts/index.ts';
 import { startFleetReporting } from './fleet/index.ts';
 import { pendingAuditCount } from './audit/index.ts';
@@ -268,6 +268,14 @@ function assemble(
         central: workstation.ready ? policy.central : undefined,
         accessToken: () => sessions.accessToken(),
         maxOfflineDays: policy.cache.maxOfflineDays,
+        onDemand: createChartsOnDemand({
+          db,
+          trail: watchedTrail,
+          clock,
+          central: workstation.ready ? policy.central : undefined,
+          accessToken: () => sessions.accessToken(),
+          scopeIsAll: policy.cache.scope.kind === 'all',
+        }),
       }),
       ...createSyncHandlers({
         db,

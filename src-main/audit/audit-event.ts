@@ -87,6 +87,7 @@ const TYPES = {
   alert: dcm('110113', 'Security Alert'),
   app: dcm('110100', 'Application Activity'),
   export: dcm('110106', 'Export'),
+  import: dcm('110107', 'Import'),
 } satisfies Record<string, Coding>;
 const other = (type: Coding, subtype: Coding, action: 'C' | 'R' | 'U' | 'D' | 'E'): Shape => ({
   kind: 'other',
@@ -142,6 +143,8 @@ const SHAPES: Record<string, Shape> = {
   'draft.purge': other(TYPES.app, own('draft-purge'), 'D'),
   // Records of patients out of scope and past cache.retentionDays left the cache: counts only.
   'cache.retention': other(TYPES.app, own('cache-retention'), 'D'),
+  // A chart brought from central on demand (outside the cache scope): PHI imported here (BALP's Import).
+  'chart.fetch': other(TYPES.import, own('chart-fetch'), 'C'),
 };
 
 /** What each search is about, for the query entity (never the search text). */
@@ -188,6 +191,7 @@ const LABELS: Readonly<Record<string, string>> = {
   'audit.rollbackDetected': 'audit trail rollback detected',
   'audit.rollbackAccepted': 'audit trail rollback accepted',
   'cache.retention': 'records removed after retention',
+  'chart.fetch': 'chart brought from central on demand',
 };
 
 const OUTCOMES = { success: '0', denied: '4', failure: '8' } as const;

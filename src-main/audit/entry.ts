@@ -47,6 +47,7 @@ export const AUDIT_ACTIONS = [
   'workstation.statusRead',
   'chart.print',
   'cache.retention',
+  'chart.fetch',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 export type AuditOutcome = 'success' | 'denied' | 'failure';

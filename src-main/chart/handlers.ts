@@ -26,10 +26,12 @@ import { offlineExpiredMessage, offlineWindow } from '../contact/index.ts';
 import { noteFromCentral } from './note-on-central.ts';
 import { printSummaryOf } from './print-summary.ts';
 import { createRecentPatients } from './recent.ts';
+import type { ChartsOnDemand } from './on-demand.ts';
 
 type ChartHandlers = Pick<
   Handlers,
   | 'patients.search'
+  | 'patients.searchCentral'
   | 'patients.pane'
   | 'patients.open'
   | 'chart.read'
@@ -54,6 +56,8 @@ export interface ChartHandlerDeps {
   accessToken?: () => string | null;
   /** Policy cache.maxOfflineDays: past it without reaching central, every chart channel refuses. */
   maxOfflineDays?: number;
+  /** Charts brought from central for patients outside the cache scope; none: every chart is local. */
+  onDemand?: ChartsOnDemand;
 }
 
 /**
@@ -160,9 +164,21 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
       mine.sort((a, b) => a.name.localeCompare(b.name));
       return { mine: listed(session, mine), recent: listed(session, summariesOf(recent.of(session.userId))) };
     },
-    'patients.open': (request, { session, served }) => {
-      const patient = requirePatient(request.patientId);
+    'patients.searchCentral': async (request, { session }) => {
+      if (!session) throw new CoreError('unauthenticated', 'Sign in first.');
+      if (!deps.onDemand) return { results: [], more: false };
+      const found = await deps.onDemand.search(request.query);
+      return { results: found.patients, more: found.more };
+    },
+    'patients.open': async (request, { session, served }) => {
       if (!session) throw new CoreError('notFound', 'No such patient in this workstation\u2019s records.');
+      const mayReadClinical = () =>
+        roleHasPermission(session.role, 'patient.clinical.read') &&
+        clinicalDecision(session, request.patientId).allowed;
+      const onDemand = deps.onDemand
+        ? await deps.onDemand.prepareOpen(session, request.patientId, mayReadClinical)
+        : null;
+      const patient = requirePatient(request.patientId);
       let access: ChartAccess = 'demographicsOnly';
       let emergencyAccessUntil: number | null = null;
       recent.viewed(session.userId, patient.id);
@@ -177,7 +193,13 @@ export function createChartHandlers(deps: ChartHandlerDeps): ChartHandlers {
           emergencyAccessUntil = grants.find((g) => g.grantId === decision.grantId)?.expiresAt ?? null;
         }
       }
-      return { patient, access, sections: access === 'full' ? chartOf(patient.id) : null, emergencyAccessUntil };
+      return {
+        patient,
+        access,
+        sections: access === 'full' ? chartOf(patient.id) : null,
+        emergencyAccessUntil,
+        onDemand,
+      };
     },
     'chart.read': (request) => chartOf(request.patientId),
     'chart.printSummary': (request, { session, served }) => {

@@ -3,3 +3,4 @@
  * the entries a clinician makes (vitals, notes, allergy edits), stored and queued for central.
  */
 export { createChartHandlers } from './handlers.ts';
+export { createChartsOnDemand, type ChartsOnDemand } from './on-demand.ts';

@@ -4,7 +4,8 @@ import type { Policy } from '../../src-shared/policy/schema.ts';
 import { CoreError } from '../base/index.ts';
 import { centralFetchFor } from '../net/index.ts';
 import { centralNoteText, readResource } from '../records/index.ts';
-import { readCentralResource, SyncHttpError } from '../sync/index.ts';
+import { readCentralResource } from '../sync/index.ts';
+import { centralRefusal } from './central-refusal.ts';
 import type { Database } from '../vault/index.ts';
 
 /**
@@ -22,16 +23,6 @@ export interface NoteReadDeps {
   central: Policy['central'];
   /** The signed-in user's access token; null offline or in a PIN-only session. */
   accessToken: string | null;
-}
-
-/** A failed read of central, in the core's words: offline when trying again later may work. */
-function readRefusal(error: unknown): unknown {
-  if (!(error instanceof SyncHttpError)) return error;
-  const status = error.status ?? 0;
-  if (status === 401 || status === 403) return new CoreError('forbidden', 'Central refused to show this note.');
-  if (['network', 'timeout', 'tls'].includes(error.reason) || status === 408 || status === 429 || status >= 500)
-    return new CoreError('offline', NOTE_ON_CENTRAL_OFFLINE);
-  return new CoreError('unavailable', 'Central sent an answer this workstation could not read.');
 }
 
 export async function noteFromCentral(
@@ -57,7 +48,7 @@ export async function noteFromCentral(
       accessToken,
     });
   } catch (error) {
-    throw readRefusal(error);
+    throw centralRefusal(error, { offline: NOTE_ON_CENTRAL_OFFLINE, refused: 'Central refused to show this note.' });
   }
   // Central's answer is untrusted: valid FHIR, the same note (id) of the same patient, or nothing.
   const note = fetched === null ? null : DocumentReference.safeParse(fetched);

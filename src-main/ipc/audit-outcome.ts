@@ -11,6 +11,8 @@ import type { RequestOutcome } from './router.ts';
  */
 const READS: Readonly<Record<string, AuditInput['action']>> = {
   'patients.search': 'patient.search',
+  // Central's matches outside the cache: shown, so audited as a search (the text withheld).
+  'patients.searchCentral': 'patient.search',
   'patients.pane': 'patient.search',
   'patients.open': 'patient.read',
   'chart.read': 'patient.read',

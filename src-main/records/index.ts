@@ -23,9 +23,17 @@ export {
 export {
   CHART_VIEW_RESOLUTION_MS,
   forgetFormerMembers,
+  keptInSync,
   lastChartViewOf,
   patientsPastRetention,
   recordChartView,
   recordScopeMembers,
   removePatientRecords,
 } from './retention-store.ts';
+export {
+  onDemandStateOf,
+  recordOnDemandFetch,
+  storeFetchedRecords,
+  type FetchedType,
+  type OnDemandState,
+} from './on-demand-store.ts';

@@ -69,7 +69,7 @@ export function patientsPastRetention(db: Database, cutoff: number): string[] | 
 
 /**
  * Removes everything of one patient: every resource that names them (their Patient row too),
- * their search row (the patients_fts trigger follows), their view and scope marks. Runs in the
+ * their search row (the patients_fts trigger follows), their view, scope and on-demand marks. Runs in the
  * caller's transaction; secure_delete (set by the vault at open) zeroes the freed pages.
  * Answers how many resources went.
  */
@@ -80,7 +80,22 @@ export function removePatientRecords(db: Database, patientId: string): number {
   db.prepare('DELETE FROM patients WHERE id = ?').run(patientId);
   db.prepare('DELETE FROM chart_views WHERE patient_id = ?').run(patientId);
   db.prepare('DELETE FROM cache_scope_members WHERE patient_id = ?').run(patientId);
+  db.prepare('DELETE FROM charts_on_demand WHERE patient_id = ?').run(patientId);
   return removed;
+}
+
+/**
+ * Whether the sync rounds keep this patient's records current here: with cache.scope "all",
+ * everyone the cache holds; with a scope, the members the last scoped pull read (before any
+ * scoped pull has read them, whoever the cache holds, as under "all"). Anyone else is a chart on
+ * demand (chart/on-demand.ts).
+ */
+export function keptInSync(db: Database, scopeIsAll: boolean, patientId: string): boolean {
+  const cached = db.prepare('SELECT 1 FROM patients WHERE id = ?').pluck().get(patientId) !== undefined;
+  if (scopeIsAll || !cached) return cached;
+  const readAt = db.prepare('SELECT read_at FROM cache_scope WHERE one = 1').pluck().get();
+  if (readAt === undefined) return true;
+  return db.prepare('SELECT in_scope FROM cache_scope_members WHERE patient_id = ?').pluck().get(patientId) === 1;
 }
 
 /** Scope marks of patients who left and of whom nothing is cached: no longer needed past `cutoff`. */

@@ -76,10 +76,26 @@ CREATE TABLE chart_views (
 ) STRICT, WITHOUT ROWID;
 `;
 
+/**
+ * Schema version 15: charts brought from central on demand (issue 15): a patient outside the
+ * cache's scope whose chart a clinician opened online. `fetched_at` when their demographics and
+ * care relationships were last read from central (what local authorization goes by),
+ * `clinical_at` when their clinical records were (null: never, because nobody allowed to see them
+ * opened the chart here). The sync rounds do not keep these patients current; the chart says so.
+ */
+export const recordsSchemaV15 = `
+CREATE TABLE charts_on_demand (
+  patient_id   TEXT PRIMARY KEY NOT NULL,
+  fetched_at   INTEGER NOT NULL,
+  clinical_at  INTEGER
+) STRICT, WITHOUT ROWID;
+`;
+
 /** The records capability's part of the cache's schema. */
 export const recordsMigrations: readonly Migration[] = [
   { version: 1, name: 'records: resources, patients, name index', sql: recordsSchemaV1 },
   { version: 14, name: 'records: scope members and chart views, for retention', sql: recordsSchemaV14 },
+  { version: 15, name: 'records: charts brought from central on demand', sql: recordsSchemaV15 },
 ];
 
 /** Tables that grow with the clinic: read whole only by the full check, never at every open. */

@@ -21,3 +21,6 @@ export { createTokenSource } from './tokens.ts';
 export { readCentralResource, type CentralResourceRead } from './central-resource.ts';
 export { SyncHttpError } from './http.ts';
 export { enforceRetention, startCacheRetention, type RetentionResult } from './retention.ts';
+export { readPatientTypes, searchCentralPatients, type PatientTypeRead } from './central-patients.ts';
+export { pageLimitsOf } from './pull.ts';
+export { queuedResourceIds } from './outbox-store.ts';

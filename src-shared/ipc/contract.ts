@@ -11,7 +11,14 @@ import { syncChannels } from './channels/sync.ts';
 import { WorkstationStatus, workstationChannels } from './channels/workstation.ts';
 
 export { PolicySettingView, WorkstationHealth, WorkstationStatus } from './channels/workstation.ts';
-export { PANE_LIST_MAX, PatientListItem, PatientSearchRequest, PatientSummary } from './channels/chart.ts';
+export {
+  CENTRAL_SEARCH_MAX,
+  OnDemandChart,
+  PANE_LIST_MAX,
+  PatientListItem,
+  PatientSearchRequest,
+  PatientSummary,
+} from './channels/chart.ts';
 export {
   BreakGlassReviewHistory,
   BreakGlassReviewQueue,

@@ -110,6 +110,11 @@ const SAMPLES: Record<(typeof AUDIT_ACTIONS)[number], Partial<AuditEntry>> = {
     role: null,
     detail: 'patients-removed:2;resources-removed:40;patients-kept-unsynced:1',
   },
+  'chart.fetch': {
+    role: 'physician',
+    patientId: 'pat-000001',
+    detail: 'part:clinical;stored:12;removed:0;refused:0',
+  },
 };
 
 function entry(action: string, seq: number): AuditEntry {

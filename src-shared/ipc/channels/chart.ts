@@ -40,11 +40,34 @@ export const PatientSearchRequest = z
 
 const PatientRequest = z.object({ patientId: FhirId }).strict();
 
+/**
+ * A chart brought from central on demand (the patient is outside this workstation's cache scope,
+ * so the sync rounds do not keep it current): when it was read from central (epoch ms; null for
+ * a patient who left the scope, whose records the rounds brought), and whether it was read now
+ * (false: central could not be reached, and this is the copy kept here).
+ */
+export const OnDemandChart = z.object({ fetchedAt: z.number().nullable(), current: z.boolean() }).strict();
+export type OnDemandChart = z.infer<typeof OnDemandChart>;
+
+/** How many patients a search of central brings at most (beyond those on this workstation). */
+export const CENTRAL_SEARCH_MAX = 25;
+
 /** Finding, opening and reading a chart. */
 export const chartReadChannels = {
   'patients.search': defineChannel({
     request: PatientSearchRequest,
     response: z.object({ results: z.array(PatientListItem) }),
+    access: { kind: 'session', permission: 'patient.demographics.read' },
+    phi: true,
+  }),
+  /**
+   * Patients central finds for the same search who are not on this workstation (outside its cache
+   * scope): "Not on this workstation". Online only (OFFLINE otherwise, or in a PIN-only session);
+   * nothing is stored: a chart comes here only when it is opened (patients.open).
+   */
+  'patients.searchCentral': defineChannel({
+    request: PatientSearchRequest.pick({ query: true }).strict(),
+    response: z.object({ results: z.array(PatientSummary).max(CENTRAL_SEARCH_MAX), more: z.boolean() }),
     access: { kind: 'session', permission: 'patient.demographics.read' },
     phi: true,
   }),
@@ -64,7 +87,8 @@ export const chartReadChannels = {
   }),
   /**
    * Opening a patient: demographics, how much of the chart this user may see, and the clinical
-   * sections when that is all of it (one request, one audit entry per chart open).
+   * sections when that is all of it (one request, one audit entry per chart open). A patient the
+   * workstation does not keep is brought from central first, online (chart/on-demand.ts).
    */
   'patients.open': defineChannel({
     request: PatientRequest,
@@ -74,6 +98,8 @@ export const chartReadChannels = {
       sections: ChartSections.nullable(),
       /** When the full chart comes from a break-glass grant: when that grant ends (epoch ms). */
       emergencyAccessUntil: z.number().nullable(),
+      /** Brought from central on demand (read now or before); null when the sync rounds keep it. */
+      onDemand: OnDemandChart.nullable(),
     }),
     access: {
       kind: 'session',
