@@ -18,6 +18,7 @@ import { NoteForm } from './NoteForm.tsx';
 import { VitalsForm } from './VitalsForm.tsx';
 import { VitalsTrends } from './VitalsTrends.tsx';
 import { VitalsFlowsheet } from './VitalsFlowsheet.tsx';
+import { OnDemandNotice } from './OnDemandNotice.tsx';
 
 type AllergyRow = ChartSections['allergies'][number];
 
@@ -419,7 +420,11 @@ function OpenChart({ view }: { view: Extract<ChartViewState, { phase: 'open' }> 
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     const focused = document.activeElement;
-    if (!focused || focused === document.body || focused.closest('#patient-results, #my-patients, #recent'))
+    if (
+      !focused ||
+      focused === document.body ||
+      focused.closest('#patient-results, #central-results, #my-patients, #recent')
+    )
       heading.current?.focus();
   }, []);
   const { patient, access, sections } = view;
@@ -440,6 +445,7 @@ function OpenChart({ view }: { view: Extract<ChartViewState, { phase: 'open' }> 
       <PatientBanner view={view} headingRef={heading} onClose={closeChart} />
       {/* Only this part scrolls: the banner above stays in view. Focusable, so the keyboard scrolls it too. */}
       <div className="chart-scroll" role="region" aria-label="Chart details" tabIndex={0}>
+        {view.onDemand && <OnDemandNotice onDemand={view.onDemand} />}
         {access === 'restricted' && (
           <section className="panel--problem restricted" aria-labelledby="restricted-heading">
             <h3 id="restricted-heading">Restricted record</h3>
@@ -475,7 +481,8 @@ function OpenChart({ view }: { view: Extract<ChartViewState, { phase: 'open' }> 
 export function ChartView() {
   const view = useChartStore((state) => state.view);
   if (view.phase === 'none') return null;
-  if (view.phase === 'loading') return <p role="status">Opening the chart…</p>;
+  if (view.phase === 'loading')
+    return <p role="status">{view.fromCentral ? 'Bringing the chart from central…' : 'Opening the chart…'}</p>;
   if (view.phase === 'error') return <ErrorAlert label="Chart not opened:" message={view.error.message} />;
   // Keyed by patient: another patient's chart never inherits this one's open forms.
   return <OpenChart key={view.patient.id} view={view} />;

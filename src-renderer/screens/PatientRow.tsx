@@ -1,4 +1,4 @@
-import type { PatientListItem } from '../../src-shared/ipc/contract.ts';
+import type { PatientListItem, PatientSummary } from '../../src-shared/ipc/contract.ts';
 import { ageOf, describeSex, formatDate } from '../format.ts';
 import { useChartStore } from '../stores/chart.ts';
 
@@ -6,14 +6,15 @@ import { useChartStore } from '../stores/chart.ts';
  * One patient in a list (search results, "My patients", "Recent"): the name opens the chart; age,
  * sex, birth date and MRN tell look-alike names apart; "Restricted record" says before opening
  * that the chart would show demographics only (not on the care team), in words, not by color.
- * `list` is the id of the list, so closing the chart can give focus back to this row.
+ * `list` is the id of the list, so closing the chart can give focus back to this row. A patient
+ * found at central (`onCentral`) says "Not on this workstation": opening brings the chart here.
  */
 export function PatientRow({
   patient,
   list,
   focus,
 }: {
-  patient: PatientListItem;
+  patient: PatientListItem | (PatientSummary & { onCentral: true });
   list: string;
   focus?: { tabIndex: number; 'data-row': number };
 }) {
@@ -31,7 +32,11 @@ export function PatientRow({
         >
           {patient.name}
         </button>
-        {patient.restricted && <span className="tag tag--restricted">Restricted record</span>}
+        {'onCentral' in patient ? (
+          <span className="tag">Not on this workstation</span>
+        ) : (
+          patient.restricted && <span className="tag tag--restricted">Restricted record</span>
+        )}
       </div>
       <dl className="result__facts">
         <div>

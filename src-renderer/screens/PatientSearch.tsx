@@ -1,5 +1,6 @@
 import { useRef, type FormEvent, type KeyboardEvent } from 'react';
 import { numericDatePattern } from '../format.ts';
+import { CENTRAL_RESULTS_LIST } from '../stores/chart.ts';
 import { QUERY_MAX_LENGTH, SEARCH_LIMIT, usePatientSearchStore } from '../stores/patient-search.ts';
 import { PatientRow } from './PatientRow.tsx';
 import { VirtualList, type VirtualListHandle } from './VirtualList.tsx';
@@ -22,12 +23,15 @@ export function PatientSearch() {
   const results = usePatientSearchStore((state) => state.results);
   const resultsId = usePatientSearchStore((state) => state.resultsId);
   const error = usePatientSearchStore((state) => state.error);
+  const central = usePatientSearchStore((state) => state.central);
   const setQuery = usePatientSearchStore((state) => state.setQuery);
   const search = usePatientSearchStore((state) => state.search);
   const input = useRef<HTMLInputElement>(null);
   const list = useRef<VirtualListHandle>(null);
+  const centralList = useRef<VirtualListHandle>(null);
   // The last results stay on screen while the next search runs, so typing does not make the list flicker.
   const showList = (phase === 'done' || phase === 'searching') && results.length > 0;
+  const showCentral = phase === 'done' && central.phase === 'done' && central.results.length > 0;
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -35,9 +39,9 @@ export function PatientSearch() {
   };
 
   const onInputKey = (event: KeyboardEvent<HTMLInputElement>) => {
-    if (event.key === 'ArrowDown' && showList) {
+    if (event.key === 'ArrowDown' && (showList || showCentral)) {
       event.preventDefault();
-      list.current?.focusRow(0);
+      (showList ? list : centralList).current?.focusRow(0);
     }
   };
 
@@ -102,6 +106,47 @@ export function PatientSearch() {
             onLeaveTop={() => input.current?.focus()}
           />
         </div>
+      )}
+
+      {/* Central's matches outside this workstation: after the local ones, announced on their own. */}
+      <div role="status" aria-live="polite" aria-atomic="true" className="search-status">
+        {phase === 'done' && central.phase === 'searching' && <p className="hint">Asking central…</p>}
+        {phase === 'done' && central.phase === 'error' && central.error?.code === 'OFFLINE' && (
+          <p className="hint">{central.error.message}</p>
+        )}
+        {phase === 'done' && central.phase === 'error' && central.error && central.error.code !== 'OFFLINE' && (
+          <p className="message message--error">
+            <span className="message__label">Central not searched:</span> {central.error.message}
+          </p>
+        )}
+        {showCentral && (
+          <p>
+            {central.results.length} more {central.results.length === 1 ? 'patient' : 'patients'} on central, not on
+            this workstation.
+            {central.more ? ' Type more of the name to narrow the search.' : ''}
+          </p>
+        )}
+      </div>
+
+      {showCentral && (
+        <section id={CENTRAL_RESULTS_LIST} className="results" aria-labelledby="central-results-heading">
+          <h3 id="central-results-heading">Not on this workstation</h3>
+          <p className="hint">Found on central. Opening one brings the chart to this workstation.</p>
+          <VirtualList
+            key={`central-${resultsId}`}
+            ref={centralList}
+            count={central.results.length}
+            label="Patients on central"
+            rowKey={(index) => central.results[index]?.id ?? String(index)}
+            renderRow={(index, focus) => {
+              const patient = central.results[index];
+              return patient ? (
+                <PatientRow patient={{ ...patient, onCentral: true }} list={CENTRAL_RESULTS_LIST} focus={focus} />
+              ) : null;
+            }}
+            onLeaveTop={() => (showList ? list.current?.focusRow(results.length - 1) : input.current?.focus())}
+          />
+        </section>
       )}
     </>
   );

@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import type { ChartAccess, ChartSections } from '../../src-shared/chart/chart.ts';
-import type { PatientSummary } from '../../src-shared/ipc/contract.ts';
+import type { OnDemandChart, PatientSummary } from '../../src-shared/ipc/contract.ts';
 import type { IpcError } from '../../src-shared/ipc/errors.ts';
 import { invoke } from '../api.ts';
 import { registerPhiStore } from './phi.ts';
@@ -14,7 +14,8 @@ import { useSyncStore } from './sync.ts';
 
 export type ChartView =
   | { phase: 'none' }
-  | { phase: 'loading' }
+  /** `fromCentral`: the patient is not on this workstation, so the chart is being brought from central. */
+  | { phase: 'loading'; fromCentral: boolean }
   | { phase: 'error'; error: IpcError }
   | {
       phase: 'open';
@@ -22,6 +23,8 @@ export type ChartView =
       access: ChartAccess;
       sections: ChartSections | null;
       emergencyAccessUntil: number | null;
+      /** Brought from central on demand; null when the sync rounds keep this patient here. */
+      onDemand: OnDemandChart | null;
     };
 
 interface ChartStore {
@@ -42,6 +45,9 @@ interface ChartStore {
   close(): void;
 }
 
+/** The list of patients found at central, not on this workstation (PatientSearch). */
+export const CENTRAL_RESULTS_LIST = 'central-results';
+
 let sequence = 0;
 /** Reads of the open chart on their way, and whether a sync round changed the counts meanwhile. */
 let refreshing = 0;
@@ -52,12 +58,15 @@ export const useChartStore = create<ChartStore>()((set, get) => ({
   openedFrom: null,
   async open(patientId, from) {
     const mine = ++sequence;
-    set({ view: { phase: 'loading' }, ...(from ? { openedFrom: { list: from, patientId } } : {}) });
+    set({
+      view: { phase: 'loading', fromCentral: from === CENTRAL_RESULTS_LIST },
+      ...(from ? { openedFrom: { list: from, patientId } } : {}),
+    });
     const opened = await invoke('patients.open', { patientId });
     if (mine !== sequence) return;
     if (!opened.ok) return set({ view: { phase: 'error', error: opened.error } });
-    const { patient, access, sections, emergencyAccessUntil } = opened.data;
-    set({ view: { phase: 'open', patient, access, sections, emergencyAccessUntil } });
+    const { patient, access, sections, emergencyAccessUntil, onDemand } = opened.data;
+    set({ view: { phase: 'open', patient, access, sections, emergencyAccessUntil, onDemand } });
   },
   async refresh() {
     const view = get().view;

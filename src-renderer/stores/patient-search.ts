@@ -8,7 +8,7 @@
  * older query must never replace a newer one).
  */
 import { create } from 'zustand';
-import type { PatientListItem } from '../../src-shared/ipc/contract.ts';
+import type { PatientListItem, PatientSummary } from '../../src-shared/ipc/contract.ts';
 import type { IpcError } from '../../src-shared/ipc/errors.ts';
 import { invoke } from '../api.ts';
 import { localeDateToIso, numericDatePattern } from '../format.ts';
@@ -23,6 +23,17 @@ interface PatientSearchState {
   /** Which search the results answer: a new answer is a new list (scrolled to the top, first row active). */
   resultsId: number;
   error: IpcError | null;
+  /**
+   * The same search at central, for patients not on this workstation (outside its cache scope):
+   * asked once the local answer is shown, so it never delays it. `error` is why central was not
+   * asked or did not answer (OFFLINE: only this workstation's patients are listed).
+   */
+  central: {
+    phase: 'idle' | 'searching' | 'done' | 'error';
+    results: readonly PatientSummary[];
+    more: boolean;
+    error: IpcError | null;
+  };
 }
 
 interface PatientSearchStore extends PatientSearchState {
@@ -33,7 +44,15 @@ interface PatientSearchStore extends PatientSearchState {
   reset(): void;
 }
 
-const initial: PatientSearchState = { query: '', phase: 'idle', results: [], resultsId: 0, error: null };
+const centralIdle: PatientSearchState['central'] = { phase: 'idle', results: [], more: false, error: null };
+const initial: PatientSearchState = {
+  query: '',
+  phase: 'idle',
+  results: [],
+  resultsId: 0,
+  error: null,
+  central: centralIdle,
+};
 
 /** Matches the contract's limit on the query, so the box cannot send what the router refuses. */
 export const QUERY_MAX_LENGTH = 100;
@@ -75,16 +94,31 @@ export const usePatientSearchStore = create<PatientSearchStore>()((set, get) => 
         phase: 'error',
         results: [],
         error: { code: 'INVALID', message: `Type a name, MRN or birth date (${numericDatePattern().hint}) to search.` },
+        central: centralIdle,
       });
       return;
     }
     // The previous results stay until the new ones arrive, so the list does not flicker per keystroke.
     set({ phase: 'searching', error: null });
     // A birth date typed as the locale writes it (04/18/1980 in en-US) is searched as the FHIR date.
-    const result = await invoke('patients.search', { query: localeDateToIso(query) ?? query, limit: SEARCH_LIMIT });
+    const asked = localeDateToIso(query) ?? query;
+    const result = await invoke('patients.search', { query: asked, limit: SEARCH_LIMIT });
     if (sequence !== searchSequence) return;
-    if (result.ok) set({ phase: 'done', results: result.data.results, resultsId: sequence, error: null });
-    else set({ phase: 'error', results: [], error: result.error });
+    if (!result.ok) return set({ phase: 'error', results: [], error: result.error, central: centralIdle });
+    set({
+      phase: 'done',
+      results: result.data.results,
+      resultsId: sequence,
+      error: null,
+      central: { ...get().central, phase: 'searching', error: null },
+    });
+    const central = await invoke('patients.searchCentral', { query: asked });
+    if (sequence !== searchSequence) return;
+    set({
+      central: central.ok
+        ? { phase: 'done', results: central.data.results, more: central.data.more, error: null }
+        : { phase: 'error', results: [], more: false, error: central.error },
+    });
   },
   reset() {
     cancelPending();

@@ -26,6 +26,7 @@ import { benchAuthorization } from './access.ts';
 import { benchAudit } from './audit.ts';
 import { benchAuditShipping } from './audit-ship.ts';
 import { benchChartRender } from './chart-render.ts';
+import { benchChartOnDemand } from './chart-on-demand.ts';
 import { benchLock } from './lock.ts';
 import { benchPin } from './pin.ts';
 import { benchSync } from './sync-budgets.ts';
@@ -237,6 +238,7 @@ progress('screen lock in Chromium (dev central, web host)');
 rows.push(...(await benchLock()));
 progress('a chart of 500 observations and 50 notes in Chromium (dev central, web host)');
 rows.push(...(await benchChartRender()));
+rows.push(...(await benchChartOnDemand()));
 process.stdout.write(
   `\nClinic Workstation bench: ${patients} patients, ${resourceCount} resources, seed ${seed}, node ${process.version}, ${os.cpus().length} cores\n\n`,
 );

@@ -10,6 +10,7 @@ import { expect, type BrowserContext, type Page } from '@playwright/test';
 import { workstationPolicyFor, type CentralOptions } from '../../dev/central/central.ts';
 import { startWebHost, type WebHost } from '../../dev/web-host/server.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
+import { removePatientRecords } from '../../src-main/records/retention-store.ts';
 import { bulkStoreResources } from '../../src-main/records/repository.ts';
 import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
 import type { PolicyInput } from '../../src-shared/policy/schema.ts';
@@ -80,6 +81,7 @@ export async function startWorkstationStand(options: {
   policy?: Omit<PolicyInput, 'central'>;
   shiftableTime?: boolean;
   extraResources?: (cache: ClinicCache, central: Central) => unknown[];
+  leaveOut?: (cache: ClinicCache) => string[];
 }): Promise<WorkstationStand> {
   const central = await startTestCentral({ ...options.clinic, ...options.central });
   try {
@@ -107,6 +109,8 @@ export async function startWorkstation(
     shiftableTime?: boolean;
     /** More for the cache before the workstation opens it (a benchmark's large chart). */
     extraResources?: (cache: ClinicCache, central: Central) => unknown[];
+    /** Patients the cache does not hold (as a workstation scoped to a panel does not): only central has them. */
+    leaveOut?: (cache: ClinicCache) => string[];
   },
 ): Promise<Omit<WorkstationStand, 'central'>> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'clinic-stand-'));
@@ -118,7 +122,7 @@ export async function startWorkstation(
   };
   try {
     const cache = await fillCache(dataDir, options.clinic);
-    if (options.extraResources) {
+    if (options.extraResources || options.leaveOut) {
       const vault = await openVault({
         migrations: workstationMigrations,
         dataDir,
@@ -127,7 +131,9 @@ export async function startWorkstation(
         logger: createMemoryLogger(),
       });
       try {
-        bulkStoreResources(vault.db, [options.extraResources(cache, central)]);
+        if (options.extraResources) bulkStoreResources(vault.db, [options.extraResources(cache, central)]);
+        const gone = options.leaveOut?.(cache) ?? [];
+        vault.db.transaction(() => gone.forEach((id) => removePatientRecords(vault.db, id))).immediate();
       } finally {
         vault.close();
       }
