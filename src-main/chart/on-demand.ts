@@ -69,6 +69,8 @@ export interface ChartsOnDemandDeps {
   accessToken: () => string | null;
   /** Policy cache.scope is "all": every patient central holds is kept in sync. */
   scopeIsAll: boolean;
+  /** Instead of the policy's transport (central.tlsPins...): tests' fake central. */
+  fetch?: typeof fetch;
 }
 
 export interface ChartsOnDemand {
@@ -92,7 +94,7 @@ export function createChartsOnDemand(deps: ChartsOnDemandDeps): ChartsOnDemand {
     return {
       fhirBaseUrl: central.fhirBaseUrl,
       allowLoopbackHttp: central.allowLoopbackHttp,
-      fetch: centralFetchFor(central),
+      fetch: deps.fetch ?? centralFetchFor(central),
       accessToken,
       limits: pageLimitsOf(central),
     };

@@ -12,9 +12,10 @@
  * sync-scope.test.ts. The vault is real (SQLCipher, the keychain).
  *
  * Retention's property (cache.retentionDays) over the same histories, with days passing between
- * rounds and charts opened here: after each round's retention, nothing of a patient out of scope
- * is stored unless they were in scope or their chart was opened within retentionDays, or they
- * have a change not yet on central; a pending change is never evicted.
+ * rounds and charts opened here, held or not (a chart not held is brought from central on demand,
+ * chart/on-demand.ts): after each round's retention, nothing of a patient out of scope is stored
+ * unless they were in scope or their chart was opened within retentionDays, or they have a change
+ * not yet on central; a pending change is never evicted.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +28,8 @@ import { loadAuditKey } from '../../src-main/audit/key.ts';
 import { createAuditTrail } from '../../src-main/audit/trail.ts';
 import { recordChartView } from '../../src-main/records/retention-store.ts';
 import { enforceRetention } from '../../src-main/sync/retention.ts';
+import { createChartsOnDemand } from '../../src-main/chart/on-demand.ts';
+import { CentralPolicy } from '../../src-shared/policy/schema.ts';
 import type { FhirResource } from '../../src-shared/fhir/index.ts';
 import { keyStore } from '../support/keychain.ts';
 import { openTempVault } from '../support/vault-fixture.ts';
@@ -259,6 +262,22 @@ describe('scoped pull, over random scopes and histories', () => {
           const clock = { now: () => now };
           try {
             const trail = createAuditTrail(vault.db, await loadAuditKey(keyStore, dataDir, vault.db), clock);
+            const onDemand = createChartsOnDemand({
+              db: () => vault.db,
+              trail: () => trail,
+              clock,
+              central: CentralPolicy.parse({
+                fhirBaseUrl: BASE,
+                issuer: 'http://127.0.0.1:9/idp',
+                clientId: 'clinic-workstation',
+                allowLoopbackHttp: true,
+                roleMap: { nurse: 'nurse' },
+              }),
+              accessToken: () => 'token',
+              scopeIsAll: false,
+              fetch: central.fetch,
+            });
+            const nurse = { userId: 'nurse1', role: 'nurse' as const, practitionerId: null, locked: false };
             /** When each patient was last in scope at a round, or opened here. */
             const lastNeeded = new Map<string, number>();
             const local = new Map<string, string>();
@@ -278,12 +297,14 @@ describe('scoped pull, over random scopes and histories', () => {
                   local.set(id, note);
                 }
               }
-              // Charts opened here: only of patients the cache holds.
-              for (const i of r.views)
-                if (readResource(vault.db, 'Patient', `p${i}`)) {
-                  recordChartView(vault.db, `p${i}`, now);
-                  lastNeeded.set(`p${i}`, Math.max(lastNeeded.get(`p${i}`) ?? 0, now));
-                }
+              // Charts opened here, as patients.open does: one not held (or out of scope) brought from
+              // central first, the whole chart (this user may see it).
+              for (const i of r.views) {
+                await onDemand.prepareOpen(nurse, `p${i}`, () => true);
+                expect(readResource(vault.db, 'Patient', `p${i}`), `p${i} opened`).not.toBeNull();
+                recordChartView(vault.db, `p${i}`, now);
+                lastNeeded.set(`p${i}`, Math.max(lastNeeded.get(`p${i}`) ?? 0, now));
+              }
               await pullAll({
                 db: vault.db,
                 fhirBaseUrl: BASE,
