@@ -19,7 +19,7 @@ import { openVault } from '../../src-main/vault/vault.ts';
 import type { ChartSections } from '../../src-shared/chart/chart.ts';
 import type { OnDemandChart, PatientSummary } from '../../src-shared/ipc/contract.ts';
 import { fhirFetch, signIn } from '../support/central.ts';
-import { ok, signedInWithPin, useCoreStand, type Harness } from '../support/core-harness.ts';
+import { ok, PIN, signedInWithPin, useCoreStand, type Harness } from '../support/core-harness.ts';
 import { accountsFor, keyStore } from '../support/keychain.ts';
 
 const CLINIC = { seed: 53, patients: 30 };
@@ -185,6 +185,32 @@ describe('charts on demand', () => {
       expect(held).not.toContain(clinical);
     // chart.read is refused by the router, as for any patient not on the care team.
     expect((await h.call('chart.read', { patientId: stranger.id })).ok).toBe(false);
+  });
+
+  it('brings the clinical records at the next open once emergency access is granted', async () => {
+    const { stranger } = outsiders();
+    await withoutPatients([stranger.id]);
+    const h = await startScoped();
+    expect((await ok<Opened>(h, 'patients.open', { patientId: stranger.id })).access).toBe('restricted');
+    await ok(h, 'breakGlass.request', {
+      patientId: stranger.id,
+      reason: 'ETREAT',
+      justification: 'Synthetic: unresponsive on arrival, no records reachable otherwise.',
+      pin: PIN,
+    });
+    const opened = await ok<Opened>(h, 'patients.open', { patientId: stranger.id });
+    expect(opened.access).toBe('full');
+    const held = await rows<{ n: number }>(
+      `SELECT count(*) AS n FROM resources WHERE patient_id = ? OR (type = 'Patient' AND id = ?)`,
+      stranger.id,
+      stranger.id,
+    );
+    expect(held[0]!.n).toBe(stranger.resources.length + 1);
+    const fetches = await rows<{ detail: string }>(
+      `SELECT detail FROM audit_log WHERE action = 'chart.fetch' AND patient_id = ? ORDER BY seq`,
+      stranger.id,
+    );
+    expect(fetches.map((f) => f.detail.split(';')[0])).toEqual(['part:relationships', 'part:clinical']);
   });
 
   it('keeps the chart offline as it was read, says so, and reads it again online: what central deleted leaves', async () => {
