@@ -19,6 +19,7 @@ import {
 } from './pull-store.ts';
 import { CentralPolicy, type CacheScope, type Policy } from '../../src-shared/policy/schema.ts';
 import { planBatches, readScopeMembers, SCOPE_PARAMETER, scopeCursorPrefix, type ScopeBatch } from './scope.ts';
+import { sweepScopedDeletes } from './scope-deletes.ts';
 
 /**
  * Incremental pull from the central FHIR API, one resource type at a time: search by the
@@ -30,7 +31,8 @@ import { planBatches, readScopeMembers, SCOPE_PARAMETER, scopeCursorPrefix, type
  * waiting (its push meets central's version). The new cursor is the newest `meta.lastUpdated` the
  * server sent, committed with the resources that carried it, never past central's own clock (a
  * resource dated in the future is stored and recorded, but does not move the cursor). Deletes come
- * from the type's history (pullDeletes). What central sends is bounded (PageLimits): a type whose
+ * from the type's history (pullDeletes); with a cache scope, a scoped type's from a sweep of its
+ * members' records (scope-deletes.ts). What central sends is bounded (PageLimits): a type whose
  * read fails alone (too large, cyclic paging, refused) is recorded and the other types go on.
  */
 /** Every type the cache keeps (the contract's list), pulled in that order. */
@@ -369,23 +371,23 @@ function addResult(into: PullResult, from: PullResult): PullResult {
 async function planSearches(
   options: PullOptions,
   types: readonly PulledType[],
-): Promise<{ searches: PullSearch[]; failed: Map<PulledType, string> }> {
+): Promise<{ searches: PullSearch[]; failed: Map<PulledType, string>; members: string[] | null }> {
   const failed = new Map<PulledType, string>();
   const scope = options.scope;
   if (!scope || scope.kind === 'all')
-    return { searches: types.map((type) => ({ type, url: searchUrl(options, type) })), failed };
+    return { searches: types.map((type) => ({ type, url: searchUrl(options, type) })), failed, members: null };
   const scoped = types.filter((type) => SCOPE_PARAMETER[type] !== null);
   const searches: PullSearch[] = types
     .filter((type) => SCOPE_PARAMETER[type] === null)
     .map((type) => ({ type, url: searchUrl(options, type) }));
-  if (scoped.length === 0) return { searches, failed };
+  if (scoped.length === 0) return { searches, failed, members: null };
   const read = await readScopeMembers(scope, { ...options, limits: options.limits ?? DEFAULT_PAGE_LIMITS });
   if (!read.ok) {
     for (const type of scoped) {
       failed.set(type, read.problem);
       recordTypeFailure(options.db, options.clock.now(), `scope:${type}`, read.problem.slice(0, 1000));
     }
-    return { searches, failed };
+    return { searches, failed, members: null };
   }
   // Who is in scope as of now, for retention (sync/retention.ts): recorded when read, before
   // their searches, so a round that stops halfway still knows who left.
@@ -393,7 +395,7 @@ async function planSearches(
   for (const type of scoped)
     for (const batch of planBatches(options.db, type, read.members))
       searches.push({ type, url: searchUrl(options, type, batch), target: batchCursor(options.db, type, batch) });
-  return { searches, failed };
+  return { searches, failed, members: read.members };
 }
 
 /** One pull of every type: the deletes, then the changes (of the scope's patients, scope.ts). */
@@ -411,10 +413,13 @@ export async function pullAll(options: PullOptions): Promise<Record<PulledType, 
   const backToWal = firstPull ? enterRollbackJournal(options.db) : null;
   const deleted = new Map<PulledType, number>();
   try {
-    const { searches, failed } = await planSearches(options, types);
+    const { searches, failed, members } = await planSearches(options, types);
     for (const [type, problem] of failed) totals.set(type, { ...emptyResult(), failed: problem });
-    // Deletes first (small, read here), then every type's changes.
-    for (const type of types) deleted.set(type, (await pullDeletes(options, type)).deleted);
+    // Deletes first (small, read here), then every type's changes. With a scope, a scoped type's
+    // history is everyone's: its deletes come from the sweep of its members after its changes.
+    const scoped = (type: PulledType) =>
+      options.scope !== undefined && options.scope.kind !== 'all' && SCOPE_PARAMETER[type] !== null;
+    for (const type of types) if (!scoped(type)) deleted.set(type, (await pullDeletes(options, type)).deleted);
     const finish = (search: PullSearch, result: PullResult) =>
       totals.set(search.type, addResult(totals.get(search.type)!, result));
     if (reader) {
@@ -431,6 +436,11 @@ export async function pullAll(options: PullOptions): Promise<Record<PulledType, 
       }
     } else {
       for (const search of searches) finish(search, await pullSearch(options, search));
+    }
+    if (members !== null) {
+      const limits = options.limits ?? DEFAULT_PAGE_LIMITS;
+      for (const type of types)
+        if (scoped(type)) deleted.set(type, (await sweepScopedDeletes({ ...options, limits }, type, members)).deleted);
     }
   } finally {
     backToWal?.();

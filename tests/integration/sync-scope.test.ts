@@ -4,7 +4,10 @@
  * kept, counted against central's own answers (and with a careTeam scope, the patients of a
  * practitioner's care teams); a patient added to the Group is pulled whole in
  * the next round (not from the others' cursors); a pending local change is left as it is; a
- * Group central cannot give leaves the patient types as they are, with a clear failure.
+ * Group central cannot give leaves the patient types as they are, with a clear failure; what
+ * central deleted of the members leaves at the next delete sweep, without any type's whole
+ * history being asked (everyone's PHI, refused by most EHR APIs), never a record with a change
+ * waiting.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CLINIC_PANEL_GROUP } from '../../dev/central/central.ts';
@@ -12,6 +15,7 @@ import { readResource } from '../../src-main/records/repository.ts';
 import { queuedResourceIds, recordLocalChange } from '../../src-main/sync/outbox.ts';
 import { PULLED_TYPES, pullAll, type PullOptions } from '../../src-main/sync/pull.ts';
 import { SCOPE_PARAMETER } from '../../src-main/sync/scope.ts';
+import { SWEEP_INTERVAL_MS } from '../../src-main/sync/scope-deletes.ts';
 import { systemClock, systemTimers } from '../../src-main/ports.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { createSyncEngine } from '../../src-main/sync/engine.ts';
@@ -196,6 +200,48 @@ describe('scoped pull (cache.scope group)', () => {
     const results = await pullAll(options({ scope: careTeam }));
     for (const type of PULLED_TYPES) expect(results[type].failed, type).toBeNull();
     await expectExactlyScope(members);
+  });
+
+  it("finds what central deleted of the members without asking a type's whole history; a change waiting is kept", async () => {
+    let now = Date.now();
+    const clock = { now: () => now };
+    const historyAsked = central.faults.inject({
+      kind: 'status',
+      status: 403,
+      path: /\/(Patient|CareTeam|Encounter|Condition|AllergyIntolerance|MedicationRequest|Observation|DocumentReference)\/_history/,
+      times: Infinity,
+    });
+    try {
+      await pullAll(options({ clock }));
+      const members = new Set(membersOf(await readGroup()));
+      const [gone, waiting] = cached('Observation').filter((r) => r.patient_id !== null && members.has(r.patient_id));
+      expect(waiting, 'two observations of members are cached').toBeDefined();
+      const held = readResource(vault.db, 'Observation', waiting!.id)!;
+      recordLocalChange(
+        vault.db,
+        { ...held, note: [{ text: 'Synthetic: local change' }] } as FhirResource,
+        'nurse1',
+        clock,
+      );
+      for (const { id } of [gone!, waiting!])
+        expect((await fhirFetch(central, token, `Observation/${id}`, { method: 'DELETE' })).ok).toBe(true);
+
+      // Not yet due: the sweep lists the scope once every SWEEP_INTERVAL_MS.
+      now += 60_000;
+      expect((await pullAll(options({ clock }))).Observation.deleted).toBe(0);
+      expect(readResource(vault.db, 'Observation', gone!.id)).not.toBeNull();
+
+      now += SWEEP_INTERVAL_MS;
+      const swept = await pullAll(options({ clock }));
+      expect(swept.Observation.deleted).toBe(1);
+      expect(readResource(vault.db, 'Observation', gone!.id)).toBeNull();
+      expect(readResource(vault.db, 'Observation', waiting!.id)).not.toBeNull();
+      expect(queuedResourceIds(vault.db, 'Observation').has(waiting!.id)).toBe(true);
+      for (const type of PULLED_TYPES) expect(swept[type].failed, type).toBeNull();
+      expect(historyAsked.hits, 'no scoped type history asked').toBe(0);
+    } finally {
+      historyAsked.remove();
+    }
   });
 
   it('a Group central cannot give leaves the patient types as they are, says why, and still pulls the staff', async () => {
