@@ -140,7 +140,7 @@ async function expectExactlyScope(members: readonly string[]): Promise<void> {
   }
 }
 
-describe('scoped pull (cache.scope group)', () => {
+describe('scoped pull (cache.scope)', () => {
   it("keeps only the Group's members' records and the staff, as central counts them; again, nothing new", async () => {
     const members = membersOf(await readGroup());
     const everyone = await allPatientIds();
