@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Logger } from '../../src-main/log/logger.ts';
-import { clinicStaff, generateResources, type StaffMember } from '../synthetic/clinic.ts';
+import { clinicSites, clinicStaff, generateResources, type StaffMember } from '../synthetic/clinic.ts';
 import type { FhirResource } from '../../src-shared/fhir/resources.ts';
 import { indexFhirDefinitions } from './definitions.ts';
 import { FaultInjector } from './faults.ts';
@@ -120,8 +120,13 @@ export async function startCentral(options: CentralOptions = {}): Promise<Centra
   const started = performance.now();
   const staff = clinicStaff(clinic);
   const panel = clinicPanel(staff);
+  // The sites first (each patient names its Organization, each encounter its Location), the
+  // panel Group last (collected from the patients as they stream past).
+  const sites = clinicSites(clinic).flatMap((site) => [site.organization, site.location]) as Resource[];
   const resources =
-    repository.seed(panel.collect(generateResources(clinic)) as Iterable<Resource>) + repository.seed([panel.group()]);
+    repository.seed(sites) +
+    repository.seed(panel.collect(generateResources(clinic)) as Iterable<Resource>) +
+    repository.seed([panel.group()]);
   const seeding = { resources, durationMs: Math.round(performance.now() - started) };
   const users = new UserStore(staff, demoPassword);
   const faults = new FaultInjector();

@@ -409,10 +409,13 @@ export class CentralRepository extends MemoryRepository {
 
 /**
  * What a search need look at, before Medplum's own matching decides (issue 15's scoped pull asks
- * `_id=<100 ids>` and `patient=<100 ids>`, page after page; Medplum evaluates FHIRPath over every
+ * `_id=<100 ids>` and `patient=<100 ids>`, page after page, and reads its members by
+ * `organization=` on Patient and `location=` on Encounter; Medplum evaluates FHIRPath over every
  * resource of the type for each): with `_id`, those resources only; with `patient`, those whose
- * subject or patient reference (relative, `Patient/<id>`: what this clinic writes) is one of
- * them. Anything else: every resource. Only ever fewer to check, never a match Medplum would not make.
+ * subject or patient reference is one of them; with `organization` (Patient), those whose
+ * managingOrganization is; with `location` (Encounter), those with one of them among their
+ * locations. Anything else: every resource. Only ever fewer to check, never a match
+ * Medplum would not make.
  */
 function candidatesOf(resources: Map<string, Resource>, searchRequest: SearchRequest): Iterable<Resource> {
   const plain = (code: string) =>
@@ -424,14 +427,36 @@ function candidatesOf(resources: Map<string, Resource>, searchRequest: SearchReq
     return [...new Set(ids.value.split(','))]
       .map((id) => resources.get(id))
       .filter((r): r is Resource => r !== undefined);
-  const patients = plain('patient');
-  if (!patients) return resources.values();
-  const wanted = new Set(patients.value.split(',').map((v) => (v.startsWith('Patient/') ? v : `Patient/${v}`)));
-  return [...resources.values()].filter((resource) => {
-    const r = resource as { subject?: { reference?: string }; patient?: { reference?: string } };
-    const reference = r.subject?.reference ?? r.patient?.reference;
-    return reference !== undefined && wanted.has(reference);
-  });
+  // Relative references (`Patient/<id>`: what this clinic writes), an id alone read as one of
+  // the parameter's only target type, as Medplum reads it.
+  const byReference = (code: string, target: string, referencesOf: (resource: Resource) => (string | undefined)[]) => {
+    const filter = plain(code);
+    if (!filter) return null;
+    const wanted = new Set(filter.value.split(',').map((v) => (v.startsWith(`${target}/`) ? v : `${target}/${v}`)));
+    return [...resources.values()].filter((resource) =>
+      referencesOf(resource).some((reference) => reference !== undefined && wanted.has(reference)),
+    );
+  };
+  const type = searchRequest.resourceType;
+  return (
+    byReference('patient', 'Patient', (resource) => {
+      const r = resource as { subject?: { reference?: string }; patient?: { reference?: string } };
+      return [r.subject?.reference ?? r.patient?.reference];
+    }) ??
+    (type === 'Patient'
+      ? byReference('organization', 'Organization', (r) => [
+          (r as { managingOrganization?: { reference?: string } }).managingOrganization?.reference,
+        ])
+      : null) ??
+    (type === 'Encounter'
+      ? byReference('location', 'Location', (r) =>
+          ((r as { location?: { location?: { reference?: string } }[] }).location ?? []).map(
+            (l) => l.location?.reference,
+          ),
+        )
+      : null) ??
+    resources.values()
+  );
 }
 
 /** A stable sort by one rule, evaluating the sort key once per resource (Medplum evaluates per comparison). */

@@ -82,6 +82,7 @@ export const GENERATE_CLINIC_MAX_PATIENTS = 20_000;
 /** The clinic's MRN namespace (the HL7 example OID) and staff identifier system. */
 export const MRN_SYSTEM = 'urn:oid:2.16.840.1.113883.19.5';
 export const STAFF_ID_SYSTEM = 'https://clinic.example/fhir/sid/staff';
+const ORGANIZATION_TYPE_SYSTEM = 'http://terminology.hl7.org/CodeSystem/organization-type';
 
 export const ClinicOptions = z
   .object({
@@ -94,6 +95,8 @@ export const ClinicOptions = z
     frontDesk: z.number().int().min(0).max(100_000).optional(),
     privacyOfficers: z.number().int().min(0).max(1000).optional(),
     itAdmins: z.number().int().min(0).max(1000).optional(),
+    /** Clinic sites (an Organization and its Location each): patients and encounters are spread over them. */
+    sites: z.number().int().min(1).max(10_000).optional(),
     /** The fixed "now" of the data set: every time lies before it. */
     epoch: instant.default(DEFAULT_EPOCH),
   })
@@ -109,6 +112,7 @@ export interface ResolvedClinicOptions {
   frontDesk: number;
   privacyOfficers: number;
   itAdmins: number;
+  sites: number;
   epoch: string;
 }
 
@@ -126,6 +130,9 @@ export function resolveClinicOptions(options: ClinicOptions): ResolvedClinicOpti
     frontDesk: o.frontDesk ?? Math.max(1, Math.ceil(o.patients / 5000)),
     privacyOfficers: o.privacyOfficers ?? 1,
     itAdmins: o.itAdmins ?? 1,
+    // At least three, so a site's patients are a real part of the clinic; about 5,000 each in a
+    // large one (issue 15's budget: a scope of 5,000 patients).
+    sites: o.sites ?? Math.max(3, Math.ceil(o.patients / 5000)),
     epoch: o.epoch,
   };
 }
@@ -157,13 +164,47 @@ export interface PatientRecord {
   careTeamPractitionerIds: string[];
   /** Practitioner ids that took part in an encounter with the patient. */
   encounterPractitionerIds: string[];
+  /** The Organization that manages the patient's record (Patient.managingOrganization): their home site. */
+  organizationId: string;
+  /** Location ids of the patient's encounters, in the order of their encounters. */
+  encounterLocationIds: string[];
   /** Decoded text of each progress note, in the order of `resources`. */
   noteTexts: string[];
+}
+
+/**
+ * A clinic site: the Organization that manages its patients' records and the Location (its
+ * building) where their encounters take place. Not FHIR resources the workstation stores (it
+ * has no Organization or Location type), so kept apart from `resources`; dev central serves them.
+ */
+export interface ClinicSite {
+  organization: SiteOrganization;
+  location: SiteLocation;
+}
+
+export interface SiteOrganization {
+  resourceType: 'Organization';
+  id: string;
+  meta: Meta;
+  active: boolean;
+  type: { coding: Coding[] }[];
+  name: string;
+}
+
+export interface SiteLocation {
+  resourceType: 'Location';
+  id: string;
+  meta: Meta;
+  status: 'active';
+  name: string;
+  mode: 'instance';
+  managingOrganization: Reference;
 }
 
 export interface SyntheticClinic {
   options: ResolvedClinicOptions;
   staff: StaffMember[];
+  sites: ClinicSite[];
   resources: FhirResource[];
   patients: PatientRecord[];
 }
@@ -205,7 +246,12 @@ export function generateClinic(options: ClinicOptions): SyntheticClinic {
     patients.push(record);
     resources.push(record.patient, ...record.resources);
   }
-  return { options: ctx.options, staff: ctx.staff.map((s) => s.member), resources, patients };
+  return { options: ctx.options, staff: ctx.staff.map((s) => s.member), sites: ctx.sites, resources, patients };
+}
+
+/** The clinic's sites (Organization + Location each), which every patient and encounter names. */
+export function clinicSites(options: ClinicOptions): ClinicSite[] {
+  return createContext(options).sites;
 }
 
 /** The staff list (usernames, roles, practitioner ids) without generating patients. */
@@ -239,6 +285,9 @@ const YEAR = 365 * DAY;
 const SALT_STAFF = 0x53544146;
 const SALT_PATIENT = 0x50415449;
 const SALT_MRN = 0x4d524e30;
+/** Sites draw from streams of their own, so adding them changed no other value of the clinic. */
+const SALT_SITE = 0x53495445;
+const SALT_PATIENT_SITE = 0x50534954;
 
 interface StaffEntry {
   member: StaffMember;
@@ -253,6 +302,7 @@ interface Context {
   staff: StaffEntry[];
   physicians: StaffEntry[];
   nurses: StaffEntry[];
+  sites: ClinicSite[];
   mrnOffset: number;
   meta: (lastUpdatedMs: number, profile?: string[]) => Meta;
 }
@@ -277,6 +327,7 @@ function createContext(options: ClinicOptions): Context {
     staff,
     physicians: staff.filter((s) => s.member.role === 'physician'),
     nurses: staff.filter((s) => s.member.role === 'nurse'),
+    sites: buildSites(resolved, epochMs, meta),
     mrnOffset: hashSeed(resolved.seed, SALT_MRN) % 100_000_000,
     meta,
   };
@@ -440,6 +491,39 @@ function buildStaff(options: ResolvedClinicOptions, epochMs: number, meta: Conte
 }
 
 // -----------------------------------------------------------------------------------------------
+// Sites
+// -----------------------------------------------------------------------------------------------
+
+function buildSites(options: ResolvedClinicOptions, epochMs: number, meta: Context['meta']): ClinicSite[] {
+  const sites: ClinicSite[] = [];
+  for (let n = 0; n < options.sites; n++) {
+    const rng = new Random(hashSeed(options.seed, SALT_SITE, n));
+    const place = rng.pick(PLACE_STARTS) + rng.pick(PLACE_ENDS);
+    const lastUpdated = epochMs - rng.int(30, 720) * DAY;
+    const organizationId = `org-${pad(n, 4)}`;
+    const organization: SiteOrganization = {
+      resourceType: 'Organization',
+      id: organizationId,
+      meta: meta(lastUpdated),
+      active: true,
+      type: [{ coding: [{ system: ORGANIZATION_TYPE_SYSTEM, code: 'prov', display: 'Healthcare Provider' }] }],
+      name: `${place} Clinic`,
+    };
+    const location: SiteLocation = {
+      resourceType: 'Location',
+      id: `loc-${pad(n, 4)}`,
+      meta: meta(lastUpdated),
+      status: 'active',
+      name: `${place} Clinic building`,
+      mode: 'instance',
+      managingOrganization: ref('Organization', organizationId),
+    };
+    sites.push({ organization, location });
+  }
+  return sites;
+}
+
+// -----------------------------------------------------------------------------------------------
 // Patients
 // -----------------------------------------------------------------------------------------------
 
@@ -473,6 +557,7 @@ interface EncounterFacts {
   type: (typeof ENCOUNTER_TYPES)[number];
   physician: StaffEntry;
   nurse: StaffEntry;
+  locationId: string;
 }
 
 interface ConditionFacts {
@@ -485,6 +570,10 @@ interface ConditionFacts {
 function buildPatientRecord(ctx: Context, index: number): PatientRecord {
   const { epochMs } = ctx;
   const rng = new Random(hashSeed(ctx.options.seed, SALT_PATIENT, index));
+  // The patient's home site, and where each encounter took place: mostly there, sometimes at
+  // another site (so an Organization's patients and a Location's are not the same set).
+  const siteRng = new Random(hashSeed(ctx.options.seed, SALT_PATIENT_SITE, index));
+  const home = siteRng.pick(ctx.sites);
   const id = syntheticPatientId(index);
   const key = pad(index);
   const subject = ref('Patient', id);
@@ -533,6 +622,7 @@ function buildPatientRecord(ctx: Context, index: number): PatientRecord {
       { use: 'home', type: 'both', line: [street], city, postalCode: pad(rng.int(0, 99_999), 5), country: 'ZZ' },
     ],
     generalPractitioner: [gp.reference],
+    managingOrganization: ref('Organization', home.organization.id),
   };
 
   // How many resources of each kind: a budget with mean `resourcesPerPatient`, spent on one
@@ -576,6 +666,7 @@ function buildPatientRecord(ctx: Context, index: number): PatientRecord {
     type: rng.pick(ENCOUNTER_TYPES),
     physician: rng.chance(0.8) ? gp : rng.pick(ctx.physicians),
     nurse: rng.chance(0.7) ? primaryNurse : rng.pick(ctx.nurses),
+    locationId: (siteRng.chance(0.85) ? home : siteRng.pick(ctx.sites)).location.id,
   }));
 
   const resources: FhirResource[] = [];
@@ -621,6 +712,7 @@ function buildPatientRecord(ctx: Context, index: number): PatientRecord {
         { type: [concept(PARTICIPATION_TYPE_SYSTEM, 'PART', 'Participation')], individual: e.nurse.reference },
       ],
       period: { start: isoInstant(e.startMs), end: isoInstant(e.endMs) },
+      location: [{ location: ref('Location', e.locationId) }],
     };
     resources.push(encounter);
   }
@@ -910,6 +1002,8 @@ function buildPatientRecord(ctx: Context, index: number): PatientRecord {
     generalPractitionerId: gp.member.practitionerId,
     careTeamPractitionerIds,
     encounterPractitionerIds,
+    organizationId: home.organization.id,
+    encounterLocationIds: encounters.map((e) => e.locationId),
     noteTexts,
   };
 }

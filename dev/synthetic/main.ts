@@ -3,7 +3,13 @@
 // Exit codes: 0 done, 1 failed while writing, 2 bad arguments.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { DEFAULT_EPOCH, DEFAULT_RESOURCES_PER_PATIENT, generateResources, resolveClinicOptions } from './clinic.ts';
+import {
+  DEFAULT_EPOCH,
+  DEFAULT_RESOURCES_PER_PATIENT,
+  clinicSites,
+  generateResources,
+  resolveClinicOptions,
+} from './clinic.ts';
 import type { ClinicOptions } from './clinic.ts';
 
 const USAGE = `Usage: npx tsx dev/synthetic/main.ts --patients N --seed N [options]
@@ -109,7 +115,10 @@ async function writeNdjson(options: ClinicOptions): Promise<void> {
       if (out.write(chunk)) resolve();
       else out.once('drain', resolve);
     });
-  let buffer = '';
+  // The sites first: every patient and encounter names them.
+  let buffer = clinicSites(options)
+    .map((site) => JSON.stringify(site.organization) + '\n' + JSON.stringify(site.location) + '\n')
+    .join('');
   for (const resource of generateResources(options)) {
     if (closed) return;
     buffer += JSON.stringify(resource) + '\n';

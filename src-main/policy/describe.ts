@@ -126,8 +126,16 @@ function valueInWords(name: string, field: string, value: unknown): string {
 function scopeInWords(scope: CacheScope): string {
   if (scope.kind === 'all') return 'All patients central holds';
   const most = `at most ${plural(scope.maxMembers, 'patient')}`;
-  if (scope.kind === 'group') return `The members of Group ${scope.group} at central (${most})`;
-  return `The patients of the active care teams of ${plural(scope.practitioners.length, 'practitioner')}: ${scope.practitioners.join(', ')} (${most})`;
+  switch (scope.kind) {
+    case 'group':
+      return `The members of Group ${scope.group} at central (${most})`;
+    case 'careTeam':
+      return `The patients of the active care teams of ${plural(scope.practitioners.length, 'practitioner')}: ${scope.practitioners.join(', ')} (${most})`;
+    case 'organization':
+      return `The patients Organization ${scope.organization} manages, records marked inactive left out (${most})`;
+    case 'location':
+      return `The patients of encounters at Location ${scope.location} in the last ${plural(scope.withinDays, 'day')}, in progress or planned (${most})`;
+  }
 }
 
 /** A name not given words above, said as words ("maxOfflineDays" → "Max offline days"). */

@@ -363,10 +363,11 @@ function addResult(into: PullResult, from: PullResult): PullResult {
 }
 
 /**
- * The round's searches. Without a scope, one per type from its cursor. With a group scope, the
- * Group's members first (scope.ts), then the staff types whole and each patient type in batches
- * of members; when the Group cannot be read, the patient types are left as they are this round,
- * their result failed with why (recorded in sync diagnostics like a type's failed read).
+ * The round's searches. Without a scope, one per type from its cursor. With a scope, its members
+ * first (scope.ts: a Group's, care teams', an Organization's or a Location's), then the staff
+ * types whole and each patient type in batches of members; when the members cannot be read, the
+ * patient types are left as they are this round, their result failed with why (recorded in sync
+ * diagnostics like a type's failed read).
  */
 async function planSearches(
   options: PullOptions,

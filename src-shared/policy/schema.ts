@@ -280,11 +280,16 @@ export const MAX_SCOPE_MEMBERS = 100_000;
 /** Members beyond this make central's answer suspect: the scoped pull stops rather than guess. */
 const maxMembers = z.number().int().min(1).max(MAX_SCOPE_MEMBERS).default(20_000);
 
+/** Days back a location scope looks for Encounters: a year by default (a clinic's yearly visit). */
+export const LOCATION_SCOPE_DAYS = { min: 1, max: 3650, default: 365 } as const;
+
 /**
  * Which patients this workstation keeps (issue 15, minimum necessary): every patient central
  * holds (`all`, for small clinics), the members of a FHIR Group at central (the clinic's panel),
- * or the patients of the active care teams these practitioners are on (the clinic's clinicians).
- * Staff (Practitioner, PractitionerRole) are pulled whole either way.
+ * the patients of the active care teams these practitioners are on (the clinic's clinicians), the
+ * patients an Organization manages (Patient.managingOrganization: the clinic as a legal entity),
+ * or the patients seen at a Location recently or booked there (Encounter.location: the clinic's
+ * building or ward). Staff (Practitioner, PractitionerRole) are pulled whole either way.
  */
 export const CacheScope = z
   .discriminatedUnion('kind', [
@@ -297,11 +302,25 @@ export const CacheScope = z
         maxMembers,
       })
       .strict(),
+    z.object({ kind: z.literal('organization'), organization: FhirId, maxMembers }).strict(),
+    z
+      .object({
+        kind: z.literal('location'),
+        location: FhirId,
+        withinDays: z
+          .number()
+          .int()
+          .min(LOCATION_SCOPE_DAYS.min)
+          .max(LOCATION_SCOPE_DAYS.max)
+          .default(LOCATION_SCOPE_DAYS.default),
+        maxMembers,
+      })
+      .strict(),
   ])
   .default({ kind: 'all' })
   .meta({
     description:
-      'Which patients this workstation keeps: {"kind":"all"} (every patient central holds); {"kind":"group","group":"<Group id>"} (the members of that FHIR Group at central, e.g. the clinic\'s panel); or {"kind":"careTeam","practitioners":["<Practitioner id>", ...]} (the subjects of the active CareTeams those practitioners are on). "maxMembers" (default 20000) bounds how many patients central may name. Staff records are kept either way. A patient who leaves the scope keeps their records in the cache until retention removes them.',
+      'Which patients this workstation keeps: {"kind":"all"} (every patient central holds); {"kind":"group","group":"<Group id>"} (the members of that FHIR Group at central, e.g. the clinic\'s panel); {"kind":"careTeam","practitioners":["<Practitioner id>", ...]} (the subjects of the active CareTeams those practitioners are on); {"kind":"organization","organization":"<Organization id>"} (the patients whose managingOrganization is that Organization, records marked inactive left out); or {"kind":"location","location":"<Location id>","withinDays":365} (the subjects of the Encounters at that Location whose period reaches into the last withinDays days, 1 to 3650, counted back from 00:00 UTC today: finished within them, in progress, or planned; cancelled and entered-in-error ones left out). "maxMembers" (default 20000) bounds how many patients central may name. Staff records are kept either way. A patient who leaves the scope keeps their records in the cache until retention removes them.',
   });
 export type CacheScope = z.infer<typeof CacheScope>;
 

@@ -144,6 +144,47 @@ describe('search (definitions indexed)', () => {
   });
 });
 
+describe('search by site (cache.scope organization and location)', () => {
+  const ids = (bundle: Bundle) => (bundle.entry ?? []).map((e) => e.resource?.id ?? '').sort();
+
+  it("finds an Organization's patients (Patient.managingOrganization), as the clinic made them", async () => {
+    const organization = clinic.sites[1]!.organization.id;
+    const expected = clinic.patients.filter((p) => p.organizationId === organization).map((p) => p.id);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(PATIENTS);
+    const bundle = await json<Bundle>(await api(`Patient?organization=Organization/${organization}&_count=1000`));
+    expect(ids(bundle)).toEqual(expected.sort());
+    const byId = await json<Bundle>(await api(`Patient?organization=${organization}&_count=1000`));
+    expect(ids(byId)).toEqual(expected.sort());
+  });
+
+  it("finds a Location's encounters whose period reaches a day or later (date=ge on Encounter.period)", async () => {
+    const location = clinic.sites[0]!.location.id;
+    const encounters = clinic.resources.filter(
+      (r): r is Extract<typeof r, { resourceType: 'Encounter' }> => r.resourceType === 'Encounter',
+    );
+    const here = encounters.filter((e) => e.location?.some((l) => l.location.reference === `Location/${location}`));
+    const ends = here.map((e) => e.period!.end!).sort();
+    // A day in the middle of this Location's encounters: some end before it, some after.
+    const day = ends[Math.floor(ends.length / 2)]!.slice(0, 10);
+    const expected = here.filter((e) => e.period!.end! >= day).map((e) => e.id!);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(here.length);
+    const bundle = await json<Bundle>(
+      await api(`Encounter?location=Location/${location}&date=ge${day}&_count=1000&_elements=subject,period`),
+    );
+    expect(ids(bundle)).toEqual(expected.sort());
+    // The date parameter is one of many types' (definitions.ts narrows it per type): Observation's
+    // effective time still answers as before.
+    const observations = clinic.resources.filter(
+      (r): r is Extract<typeof r, { resourceType: 'Observation' }> => r.resourceType === 'Observation',
+    );
+    const later = observations.filter((o) => o.effectiveDateTime! >= day).length;
+    const count = await json<Bundle>(await api(`Observation?date=ge${day}&_summary=count`));
+    expect(count.total).toBe(later);
+  });
+});
+
 describe('paging', () => {
   it('pages a search with Bundle.link next and _count, every resource exactly once', async () => {
     const first = await json<Bundle>(await api('Patient?_count=7&_sort=_lastUpdated'));

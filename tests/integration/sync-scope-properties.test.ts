@@ -1,12 +1,14 @@
 /**
  * The scoped pull's property (issue 15), over random scopes and histories: patients join and
- * leave the Group between rounds, central creates and updates records (many at the same
+ * leave the scope between rounds (the Group, the Organization's patients or the Location's
+ * encounters, whichever says it), central creates and updates records (many at the same
  * millisecond), clinicians change records here. After every round the cache holds every current
  * member's records at central's version, the staff, and nothing of a patient who was never a
  * member, even from a central that answers a search with other patients' records; a pending local
  * change is never replaced or lost.
  *
- * Central here is a small fake in this file (a fetch function: the Group, searches by `_id` or
+ * Central here is a small fake in this file (a fetch function: the Group, the Organization's
+ * patients and the Location's encounters, searches by `_id` or
  * `patient` with `_sort=_lastUpdated`, `_lastUpdated=ge`, `_count`/`_offset` paging, an empty
  * type history), so that many histories run in seconds; the real thing is dev central in
  * sync-scope.test.ts. The vault is real (SQLCipher, the keychain).
@@ -31,6 +33,7 @@ import { enforceRetention } from '../../src-main/sync/retention.ts';
 import { createChartsOnDemand } from '../../src-main/chart/on-demand.ts';
 import { CentralPolicy } from '../../src-shared/policy/schema.ts';
 import type { FhirResource } from '../../src-shared/fhir/index.ts';
+import type { CacheScope } from '../../src-shared/policy/schema.ts';
 import { keyStore } from '../support/keychain.ts';
 import { openTempVault } from '../support/vault-fixture.ts';
 
@@ -98,6 +101,40 @@ function fakeCentral(patients: number, leaky: boolean) {
     if (path[1] === '_history') return json({ resourceType: 'Bundle', type: 'history', entry: [] });
     const type = path[0]!;
     const q = url.searchParams;
+    // The organization and location scopes' member searches: the members as the Organization's
+    // patients, or as the subjects of encounters at the Location this year. A leaky central also
+    // answers with every other patient, of another Organization or seen elsewhere or long ago.
+    const everyone = [...store.get('Patient')!.keys()];
+    const bundle = (resources: unknown[]) =>
+      json({ resourceType: 'Bundle', type: 'searchset', entry: resources.map((resource) => ({ resource })) });
+    if (type === 'Patient' && q.get('organization') === 'Organization/clinic')
+      return bundle(
+        everyone
+          .filter((id) => leaky || members.has(id))
+          .map((id) => ({
+            resourceType: 'Patient',
+            id,
+            managingOrganization: { reference: `Organization/${members.has(id) ? 'clinic' : 'other'}` },
+          })),
+      );
+    if (type === 'Encounter' && q.get('location') === 'Location/clinic')
+      return bundle(
+        everyone
+          .filter((id) => leaky || members.has(id))
+          .flatMap((id, i) => {
+            const at = (location: string, period: object) => ({
+              resourceType: 'Encounter',
+              status: 'finished',
+              subject: { reference: `Patient/${id}` },
+              location: [{ location: { reference: `Location/${location}` } }],
+              period,
+            });
+            if (members.has(id)) return [at('clinic', { start: '2026-01-01T10:00:00Z', end: '2026-01-01T10:30:00Z' })];
+            return i % 2 === 0
+              ? [at('elsewhere', { start: '2026-01-01T10:00:00Z' })]
+              : [at('clinic', { end: '1960-01-01' })];
+          }),
+      );
     const ids = q.get('_id')?.split(',');
     const of = q.get('patient')?.split(',');
     // The scoped pull never asks more than a batch of patients at once.
@@ -159,7 +196,13 @@ describe('scoped pull, over random scopes and histories', () => {
         fc.array(fc.array(step, { maxLength: 8 }), { minLength: 1, maxLength: 4 }),
         fc.integer({ min: 2, max: 6 }),
         fc.boolean(),
-        async (initial, firstObservations, rounds, pageSize, leaky) => {
+        // How central says who is in scope: a Group, an Organization's patients, a Location's encounters.
+        fc.constantFrom<CacheScope>(
+          { kind: 'group', group: 'panel', maxMembers: 100 },
+          { kind: 'organization', organization: 'clinic', maxMembers: 100 },
+          { kind: 'location', location: 'clinic', withinDays: 3650, maxMembers: 100 },
+        ),
+        async (initial, firstObservations, rounds, pageSize, leaky, scope) => {
           const central = fakeCentral(PATIENTS, leaky);
           for (const i of initial) central.members.add(`p${i}`);
           for (const i of firstObservations) central.observe(`p${i}`, 0);
@@ -198,7 +241,7 @@ describe('scoped pull, over random scopes and histories', () => {
                 logger: createMemoryLogger(),
                 types: TYPES,
                 pageSize,
-                scope: { kind: 'group', group: 'panel', maxMembers: 100 },
+                scope,
               });
               for (const type of TYPES) expect(results[type].failed, type).toBeNull();
 

@@ -2,7 +2,9 @@
  * The scoped pull (policy cache.scope `{ kind: 'group' }`, issue 15) against dev central over
  * real HTTP into a real vault: only the clinic panel Group's members' records and the staff are
  * kept, counted against central's own answers (and with a careTeam scope, the patients of a
- * practitioner's care teams); a patient added to the Group is pulled whole in
+ * practitioner's care teams; with an organization scope, the patients an Organization manages,
+ * not one marked inactive; with a location scope, those seen at a Location within withinDays
+ * days or booked there, not a cancelled visit's); a patient added to the Group is pulled whole in
  * the next round (not from the others' cursors); a pending local change is left as it is; a
  * Group central cannot give leaves the patient types as they are, with a clear failure; what
  * central deleted of the members leaves at the next delete sweep, without any type's whole
@@ -85,6 +87,47 @@ async function allPatientIds(): Promise<string[]> {
   return bundle.entry.map((e) => e.resource.id);
 }
 
+const DAY = 86_400_000;
+
+interface PatientRow {
+  resourceType: 'Patient';
+  id: string;
+  active?: boolean;
+  managingOrganization?: { reference: string };
+  [key: string]: unknown;
+}
+interface EncounterRow {
+  id: string;
+  subject: { reference: string };
+  location?: { location: { reference: string } }[];
+  period?: { start?: string; end?: string };
+}
+
+/** Every resource of a type at central, as central holds it (one page: the clinic is small). */
+async function allOf<T>(type: string): Promise<T[]> {
+  const bundle = (await (await fhirFetch(central, token, `${type}?_count=1000`)).json()) as {
+    entry?: { resource: T }[];
+    link?: { relation: string }[];
+  };
+  expect(bundle.link?.some((l) => l.relation === 'next') ?? false, `${type}: more than a page`).toBe(false);
+  return (bundle.entry ?? []).map((e) => e.resource);
+}
+const allPatients = () => allOf<PatientRow>('Patient');
+
+async function putResource(resource: {
+  resourceType: string;
+  id: string;
+  meta?: unknown;
+  [key: string]: unknown;
+}): Promise<void> {
+  const { meta: _meta, ...body } = resource;
+  const put = await fhirFetch(central, token, `${resource.resourceType}/${resource.id}`, {
+    method: 'PUT',
+    body: JSON.stringify(body),
+  });
+  expect(put.status, await put.clone().text()).toBeLessThan(300);
+}
+
 async function expectExactlyScope(members: readonly string[]): Promise<void> {
   const inScope = new Set(members);
   for (const type of PULLED_TYPES) {
@@ -101,7 +144,7 @@ async function expectExactlyScope(members: readonly string[]): Promise<void> {
   }
 }
 
-describe('scoped pull (cache.scope group)', () => {
+describe('scoped pull (cache.scope)', () => {
   it("keeps only the Group's members' records and the staff, as central counts them; again, nothing new", async () => {
     const members = membersOf(await readGroup());
     const everyone = await allPatientIds();
@@ -241,6 +284,87 @@ describe('scoped pull (cache.scope group)', () => {
       expect(historyAsked.hits, 'no scoped type history asked').toBe(0);
     } finally {
       historyAsked.remove();
+    }
+  });
+
+  it('with an organization scope, keeps the patients the Organization manages (not those marked inactive) and the staff', async () => {
+    const everyone = await allPatients();
+    const organization = 'org-0001';
+    const managed = everyone.filter((p) => p.managingOrganization?.reference === `Organization/${organization}`);
+    expect(managed.length).toBeGreaterThan(2);
+    expect(managed.length).toBeLessThan(everyone.length);
+    // One of them is marked not in active use at central (say, merged into another record).
+    const retired = managed[0]!;
+    await putResource({ ...retired, active: false });
+    try {
+      const members = managed.slice(1).map((p) => p.id);
+      const scoped = CacheScope.parse({ kind: 'organization', organization }) as Extract<
+        CacheScope,
+        { kind: 'organization' }
+      >;
+      const results = await pullAll(options({ scope: scoped }));
+      for (const type of PULLED_TYPES) expect(results[type].failed, type).toBeNull();
+      await expectExactlyScope(members);
+      expect(readResource(vault.db, 'Patient', retired.id)).toBeNull();
+      // Bounded like a Group: more patients than maxMembers are refused, not cut to a part.
+      const { vault: other, close: closeOther } = await sync.openTempVault({ prefix: 'clinic-sync-scope-org-' });
+      try {
+        const bounded = await pullAll(
+          sync.pullOptions(other.db, { pageSize: 7, scope: { ...scoped, maxMembers: members.length - 1 } }),
+        );
+        expect(bounded.Observation.failed).toBe(
+          `The scope Organization's patients name more than cache.scope.maxMembers (${members.length - 1}) patients.`,
+        );
+        expect(other.db.prepare("SELECT count(*) AS n FROM resources WHERE type = 'Observation'").get()).toEqual({
+          n: 0,
+        });
+      } finally {
+        await closeOther();
+      }
+    } finally {
+      await putResource(retired);
+    }
+  });
+
+  it('with a location scope, keeps the subjects of encounters there within withinDays days, in progress or planned', async () => {
+    const location = 'loc-0002';
+    const here = (await allOf<EncounterRow>('Encounter')).filter((e) =>
+      e.location?.some((l) => l.location.reference === `Location/${location}`),
+    );
+    // A window that ends halfway through this Location's encounters (all of them years ago).
+    const today = Math.floor(Date.now() / DAY) * DAY;
+    const ends = here.map((e) => Date.parse(e.period!.end!)).sort((a, b) => a - b);
+    const withinDays = Math.ceil((today - ends[Math.floor(ends.length / 2)]!) / DAY);
+    const since = today - withinDays * DAY;
+    const seenThere = new Set(
+      here.filter((e) => Date.parse(e.period!.end!) >= since).map((e) => e.subject.reference.slice(8)),
+    );
+    const everSeen = new Set(here.map((e) => e.subject.reference.slice(8)));
+    expect(seenThere.size).toBeGreaterThan(1);
+    expect(seenThere.size).toBeLessThan(everSeen.size);
+    // A visit booked there for a patient not seen there lately, and one cancelled for another.
+    const [booked, cancelled] = (await allPatients()).map((p) => p.id).filter((id) => !seenThere.has(id));
+    const visit = (id: string, patient: string, status: string) => ({
+      resourceType: 'Encounter',
+      id,
+      status,
+      class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' },
+      subject: { reference: `Patient/${patient}` },
+      period: { start: new Date(Date.now() + 7 * DAY).toISOString() },
+      location: [{ location: { reference: `Location/${location}` } }],
+    });
+    await putResource(visit('enc-booked-scope', booked!, 'planned'));
+    await putResource(visit('enc-cancelled-scope', cancelled!, 'cancelled'));
+    try {
+      const scoped = CacheScope.parse({ kind: 'location', location, withinDays });
+      const results = await pullAll(options({ scope: scoped }));
+      for (const type of PULLED_TYPES) expect(results[type].failed, type).toBeNull();
+      await expectExactlyScope([...seenThere, booked!]);
+      expect(readResource(vault.db, 'Patient', booked!)).not.toBeNull();
+      expect(readResource(vault.db, 'Patient', cancelled!)).toBeNull();
+    } finally {
+      for (const id of ['enc-booked-scope', 'enc-cancelled-scope'])
+        expect((await fhirFetch(central, token, `Encounter/${id}`, { method: 'DELETE' })).ok).toBe(true);
     }
   });
 

@@ -85,4 +85,15 @@ describe('describePolicy', () => {
     expect(s.get('vault.recoveryPublicKeyPem')).toMatchObject({ value: 'Set', isDefault: false });
     expect(JSON.stringify([...s.values()])).not.toContain('BEGIN PUBLIC KEY');
   });
+
+  it('says an organization or location scope in words', () => {
+    const scope = (value: unknown) => byName(Policy.parse({ cache: { scope: value } })).get('cache.scope')?.value;
+    expect(scope({ kind: 'organization', organization: 'org-0001' })).toBe(
+      'The patients Organization org-0001 manages, records marked inactive left out (at most 20,000 patients)',
+    );
+    expect(scope({ kind: 'location', location: 'loc-0002', withinDays: 30, maxMembers: 5000 })).toBe(
+      'The patients of encounters at Location loc-0002 in the last 30 days, in progress or planned (at most 5,000 patients)',
+    );
+    expect(scope({ kind: 'location', location: 'loc-0002', withinDays: 1 })).toMatch(/in the last 1 day,/);
+  });
 });

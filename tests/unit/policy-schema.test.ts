@@ -55,6 +55,13 @@ describe('policy schema', () => {
       [{ cache: { scope: { kind: 'all', group: 'clinic-panel' } } }, 'cache.scope'],
       [{ cache: { scope: { kind: 'careTeam', practitioners: [] } } }, 'cache.scope.practitioners'],
       [{ cache: { scope: { kind: 'careTeam', practitioners: ['Practitioner/x'] } } }, 'cache.scope.practitioners.0'],
+      [{ cache: { scope: { kind: 'organization', organization: 'Organization/org-1' } } }, 'cache.scope.organization'],
+      [{ cache: { scope: { kind: 'organization' } } }, 'cache.scope.organization'],
+      [{ cache: { scope: { kind: 'location', location: 'loc-1', withinDays: 0 } } }, 'cache.scope.withinDays'],
+      [{ cache: { scope: { kind: 'location', location: 'loc-1', withinDays: 3651 } } }, 'cache.scope.withinDays'],
+      [{ cache: { scope: { kind: 'location', location: 'loc-1', withinDays: 1.5 } } }, 'cache.scope.withinDays'],
+      [{ cache: { scope: { kind: 'location', location: 'loc 1' } } }, 'cache.scope.location'],
+      [{ cache: { scope: { kind: 'organization', organization: 'org-1', withinDays: 30 } } }, 'cache.scope'],
     ];
     for (const [input, path] of cases) {
       const result = Policy.safeParse(input);
@@ -63,7 +70,7 @@ describe('policy schema', () => {
     }
   });
 
-  it('takes a group or careTeam scope with its member bound (cache.scope)', () => {
+  it('takes a group, careTeam, organization or location scope with its bounds (cache.scope)', () => {
     expect(Policy.parse({ cache: { scope: { kind: 'group', group: 'clinic-panel' } } }).cache.scope).toEqual({
       kind: 'group',
       group: 'clinic-panel',
@@ -74,5 +81,20 @@ describe('policy schema', () => {
       practitioners: ['prac-1'],
       maxMembers: 20_000,
     });
+    expect(Policy.parse({ cache: { scope: { kind: 'organization', organization: 'org-1' } } }).cache.scope).toEqual({
+      kind: 'organization',
+      organization: 'org-1',
+      maxMembers: 20_000,
+    });
+    expect(Policy.parse({ cache: { scope: { kind: 'location', location: 'loc-1' } } }).cache.scope).toEqual({
+      kind: 'location',
+      location: 'loc-1',
+      withinDays: 365,
+      maxMembers: 20_000,
+    });
+    expect(
+      Policy.parse({ cache: { scope: { kind: 'location', location: 'loc-1', withinDays: 3650, maxMembers: 5 } } }).cache
+        .scope,
+    ).toMatchObject({ withinDays: 3650, maxMembers: 5 });
   });
 });

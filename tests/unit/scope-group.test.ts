@@ -4,7 +4,13 @@
  * whole, by the rule broken and never naming a member.
  */
 import { describe, expect, it } from 'vitest';
-import { scopeCareTeamPatient, scopeMembersOf } from '../../src-shared/fhir/scope-group.ts';
+import {
+  dateTimeRangeEnd,
+  scopeCareTeamPatient,
+  scopeLocationEncounterPatient,
+  scopeMembersOf,
+  scopeOrganizationPatient,
+} from '../../src-shared/fhir/scope-group.ts';
 
 const group = (member: unknown[]) => ({ resourceType: 'Group', id: 'panel', type: 'person', actual: true, member });
 const patient = (id: string, extra: object = {}) => ({ entity: { reference: `Patient/${id}` }, ...extra });
@@ -52,5 +58,43 @@ describe('scope CareTeam patient', () => {
       const read = scopeCareTeamPatient(team(subject));
       expect(read.ok, JSON.stringify(subject)).toBe(false);
     }
+  });
+});
+
+describe('scope Patient and Encounter (organization and location scopes)', () => {
+  it('a Patient is a member only of the Organization that manages it, and only while its record is in use', () => {
+    const p = (extra: object) => ({ resourceType: 'Patient', id: 'p1', ...extra });
+    const org = (id: string) => ({ managingOrganization: { reference: `Organization/${id}` } });
+    expect(scopeOrganizationPatient(p(org('o1')), 'o1')).toEqual({ ok: true, patient: 'p1' });
+    expect(scopeOrganizationPatient(p({ ...org('o1'), active: true }), 'o1')).toEqual({ ok: true, patient: 'p1' });
+    expect(scopeOrganizationPatient(p({ ...org('o1'), active: false }), 'o1')).toEqual({ ok: true, patient: null });
+    expect(scopeOrganizationPatient(p(org('o2')), 'o1')).toEqual({ ok: true, patient: null });
+    expect(scopeOrganizationPatient(p({}), 'o1')).toEqual({ ok: true, patient: null });
+    // "o1" is not "o10": the reference is compared whole.
+    expect(scopeOrganizationPatient(p(org('o10')), 'o1')).toEqual({ ok: true, patient: null });
+    expect(scopeOrganizationPatient(p({ managingOrganization: { reference: 'Location/o1' } }), 'o1').ok).toBe(false);
+  });
+
+  it("a dateTime's range ends after its year, month, day or instant", () => {
+    expect(new Date(dateTimeRangeEnd('2026')).toISOString()).toBe('2027-01-01T00:00:00.000Z');
+    expect(new Date(dateTimeRangeEnd('2026-02')).toISOString()).toBe('2026-03-01T00:00:00.000Z');
+    expect(new Date(dateTimeRangeEnd('2026-12')).toISOString()).toBe('2027-01-01T00:00:00.000Z');
+    expect(new Date(dateTimeRangeEnd('2026-02-28')).toISOString()).toBe('2026-03-01T00:00:00.000Z');
+    expect(new Date(dateTimeRangeEnd('2026-02-28T23:30:00-01:00')).toISOString()).toBe('2026-03-01T00:30:00.001Z');
+  });
+
+  it('an Encounter reaching into the window by a partial end date counts; one ended before does not', () => {
+    const since = Date.parse('2026-02-01T00:00:00Z');
+    const e = (period: object) => ({
+      resourceType: 'Encounter',
+      subject: { reference: 'Patient/p1' },
+      location: [{ location: { reference: 'Location/l1' } }, { location: { reference: 'Location/l2' } }],
+      period,
+    });
+    expect(scopeLocationEncounterPatient(e({ end: '2026-02' }), 'l2', since)).toEqual({ ok: true, patient: 'p1' });
+    expect(scopeLocationEncounterPatient(e({ end: '2026-01' }), 'l2', since)).toEqual({ ok: true, patient: null });
+    expect(scopeLocationEncounterPatient(e({ start: '2020' }), 'l1', since)).toEqual({ ok: true, patient: 'p1' });
+    expect(scopeLocationEncounterPatient(e({}), 'l1', since)).toEqual({ ok: true, patient: null });
+    expect(scopeLocationEncounterPatient(e({ start: '2026-03' }), 'l3', since)).toEqual({ ok: true, patient: null });
   });
 });

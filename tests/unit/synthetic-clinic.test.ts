@@ -7,6 +7,7 @@ import {
   DEFAULT_EPOCH,
   GENERATE_CLINIC_MAX_PATIENTS,
   MRN_SYSTEM,
+  clinicSites,
   clinicStaff,
   generateClinic,
   generatePatientRecord,
@@ -127,9 +128,10 @@ describe('synthetic clinic: validity', () => {
   });
 
   it('resolves every reference to a generated Patient, Practitioner or other resource', () => {
-    const known = new Set(clinic.resources.map((r) => `${r.resourceType}/${r.id}`));
+    const sites = clinic.sites.flatMap((site) => [site.organization, site.location]);
+    const known = new Set([...sites, ...clinic.resources].map((r) => `${r.resourceType}/${r.id}`));
     const seen = new Set<string>();
-    for (const resource of clinic.resources) {
+    for (const resource of [...sites, ...clinic.resources]) {
       for (const reference of referencesIn(resource)) {
         const literal = parseReference(reference);
         expect(literal, reference).not.toBeNull();
@@ -137,11 +139,13 @@ describe('synthetic clinic: validity', () => {
         seen.add(literal?.type ?? '');
       }
     }
-    expect([...seen].sort()).toEqual(['Condition', 'Encounter', 'Patient', 'Practitioner']);
+    expect([...seen].sort()).toEqual(['Condition', 'Encounter', 'Location', 'Organization', 'Patient', 'Practitioner']);
   });
 
-  it('emits each patient before its resources and staff before patients', () => {
-    const position = new Map(clinic.resources.map((r, i) => [`${r.resourceType}/${r.id}`, i]));
+  it('emits each patient before its resources and staff before patients (the sites come before all)', () => {
+    const position = new Map<string, number>(clinic.resources.map((r, i) => [`${r.resourceType}/${r.id}`, i]));
+    for (const site of clinic.sites)
+      for (const r of [site.organization, site.location]) position.set(`${r.resourceType}/${r.id}`, -1);
     clinic.resources.forEach((resource, i) => {
       for (const reference of referencesIn(resource)) {
         expect(position.get(reference) ?? Infinity, reference).toBeLessThan(i);
@@ -164,6 +168,60 @@ describe('synthetic clinic: validity', () => {
   it('produces types assignable to @medplum/fhirtypes', () => {
     expectTypeOf(clinic.patients[0]!.patient).toExtend<WithPlaceholders<Medplum.Patient>>();
     expectTypeOf(clinic.resources).toExtend<WithPlaceholders<Medplum.Resource>[]>();
+  });
+});
+
+describe('synthetic clinic: sites (cache.scope organization and location)', () => {
+  it('gives each patient a site Organization and each encounter a site Location, mostly the home one', () => {
+    const organizations = new Set(clinic.sites.map((site) => site.organization.id));
+    const locations = new Map(clinic.sites.map((site) => [site.location.id, site]));
+    expect(clinic.sites.length).toBe(3);
+    for (const site of clinic.sites)
+      expect(site.location.managingOrganization.reference).toBe(`Organization/${site.organization.id}`);
+    let home = 0;
+    let away = 0;
+    for (const record of clinic.patients) {
+      expect(record.patient.managingOrganization?.reference).toBe(`Organization/${record.organizationId}`);
+      expect(organizations.has(record.organizationId)).toBe(true);
+      const encounters = record.resources.filter((r) => r.resourceType === 'Encounter');
+      expect(encounters.map((e) => e.location?.[0]?.location.reference)).toEqual(
+        record.encounterLocationIds.map((id) => `Location/${id}`),
+      );
+      for (const id of record.encounterLocationIds) {
+        if (locations.get(id)?.organization.id === record.organizationId) home++;
+        else away++;
+      }
+    }
+    // Every site manages a real part of the clinic, and some visits are at another site.
+    for (const id of organizations) {
+      const managed = clinic.patients.filter((p) => p.organizationId === id).length;
+      expect(managed, id).toBeGreaterThan(clinic.patients.length / 6);
+      expect(managed, id).toBeLessThan(clinic.patients.length / 2);
+    }
+    expect(away).toBeGreaterThan(0);
+    expect(home).toBeGreaterThan(away * 3);
+  });
+
+  it('draws sites from their own streams: the number of sites changes nothing else', () => {
+    const three = generateClinic({ seed: 5, patients: 40, sites: 3 });
+    const five = generateClinic({ seed: 5, patients: 40, sites: 5 });
+    expect(five.sites.length).toBe(5);
+    const withoutSites = (resources: FhirResource[]) =>
+      resources.map((r) => {
+        const { managingOrganization: _o, ...rest } = r as FhirResource & { managingOrganization?: unknown };
+        if (rest.resourceType !== 'Encounter') return rest;
+        const { location: _l, ...encounter } = rest as FhirResource & { location?: unknown };
+        return encounter;
+      });
+    expect(withoutSites(five.resources)).toEqual(withoutSites(three.resources));
+    // A large clinic has a site per 5,000 patients or so.
+    expect(resolveClinicOptions({ seed: 1, patients: 1_000_000 }).sites).toBe(200);
+    expect(clinicSites({ seed: 5, patients: 40 })).toEqual(three.sites);
+  });
+
+  it('produces sites assignable to @medplum/fhirtypes', () => {
+    expectTypeOf(clinic.sites[0]!.organization).toExtend<WithPlaceholders<Medplum.Organization>>();
+    expectTypeOf(clinic.sites[0]!.location).toExtend<WithPlaceholders<Medplum.Location>>();
   });
 });
 
@@ -400,7 +458,8 @@ describe('synthetic clinic: command line', () => {
   it('writes the same NDJSON as the library', async () => {
     const { stdout } = await cli('--patients', '20', '--seed', '9');
     const lines = stdout.trimEnd().split('\n');
-    const expected = [...generateResources({ seed: 9, patients: 20 })].map((r) => JSON.stringify(r));
+    const sites = clinicSites({ seed: 9, patients: 20 }).flatMap((site) => [site.organization, site.location]);
+    const expected = [...sites, ...generateResources({ seed: 9, patients: 20 })].map((r) => JSON.stringify(r));
     expect(lines).toEqual(expected);
   }, 30_000);
 
