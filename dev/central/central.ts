@@ -12,6 +12,7 @@ import { clinicSites, clinicStaff, generateResources, type StaffMember } from '.
 import type { FhirResource } from '../../src-shared/fhir/resources.ts';
 import { indexFhirDefinitions } from './definitions.ts';
 import { FaultInjector } from './faults.ts';
+import { createBulkExports, type BulkExports } from './bulk-export.ts';
 import { createFhirApi } from './fhir-api.ts';
 import {
   DEFAULT_CLIENT_ID,
@@ -56,6 +57,8 @@ export interface CentralOptions {
   /** How long the HAPI personality holds a search's results after their last read (default an hour). */
   heldResultsTtlMs?: number;
   logger?: Logger;
+  /** Serve FHIR Bulk Data's Group export (`Group/<id>/$export`), advertised in the CapabilityStatement. */
+  bulkExport?: boolean;
 }
 
 export interface Central {
@@ -76,6 +79,8 @@ export interface Central {
   personality: Personality;
   repository: CentralRepository;
   faults: FaultInjector;
+  /** FHIR Bulk Data's Group export, when started with `bulkExport`; null otherwise. */
+  bulkExport: BulkExports | null;
   seeding: { resources: number; durationMs: number };
   /** Disables an account: its refreshes and sign-ins fail from now on. */
   disableUser(username: string): void;
@@ -155,6 +160,7 @@ export async function startCentral(options: CentralOptions = {}): Promise<Centra
         ? {}
         : { refreshTokenTtlSeconds: options.refreshTokenTtlSeconds }),
     });
+    const bulkExport = options.bulkExport ? createBulkExports({ baseUrl: fhirBaseUrl, repo: repository }) : null;
     const api = createFhirApi({
       baseUrl: fhirBaseUrl,
       issuer,
@@ -164,6 +170,7 @@ export async function startCentral(options: CentralOptions = {}): Promise<Centra
       ...(options.defaultPageSize === undefined ? {} : { defaultPageSize: options.defaultPageSize }),
       ...(options.heldResultsTtlMs === undefined ? {} : { heldResultsTtlMs: options.heldResultsTtlMs }),
       ...(options.logger ? { logger: options.logger } : {}),
+      ...(bulkExport ? { bulkExport } : {}),
     });
     idpHandler = (req, res) => {
       const url = req.url ?? '/';
@@ -198,6 +205,7 @@ export async function startCentral(options: CentralOptions = {}): Promise<Centra
       personality,
       repository,
       faults,
+      bulkExport,
       seeding,
       disableUser: (username) => users.setDisabled(username, true),
       enableUser: (username) => users.setDisabled(username, false),

@@ -14,6 +14,8 @@
  * - searches paged by default with Bundle.link self/next/previous and `_count` (capped);
  * - 410 Gone for deleted resources; type- and system-level `_history` with `_since`, deletes
  *   included, paged newest first with a cursor that later writes cannot shift;
+ * - FHIR Bulk Data's Group export when asked for (bulk-export.ts), advertised as the Group's
+ *   `export` operation;
  * - fault injection per request pattern (faults.ts);
  * - a personality (personality.ts): Medplum's own ways by default (UUID version ids, pages
  *   searched again at each `_offset`), or HAPI FHIR's (integer version ids, results held
@@ -22,6 +24,7 @@
  * Many resources share a lastUpdated millisecond.
  */
 import { fleetLine } from '../../src-shared/fleet/device.ts';
+import { GROUP_EXPORT_OPERATION, type BulkExports } from './bulk-export.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   OperationOutcomeError,
@@ -73,6 +76,8 @@ export interface FhirApiOptions {
   /** How long held search results live after their last read (HAPI personality; held-results.ts). */
   heldResultsTtlMs?: number;
   logger?: Logger;
+  /** FHIR Bulk Data's Group export, advertised in the CapabilityStatement (bulk-export.ts); off by default. */
+  bulkExport?: BulkExports;
 }
 
 export interface FhirApi {
@@ -83,6 +88,8 @@ interface Reply {
   status: number;
   headers: Record<string, string>;
   body?: unknown;
+  /** A Bulk Data file: sent as it is, not as JSON. */
+  ndjson?: string;
 }
 
 class HttpError extends Error {
@@ -465,6 +472,13 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
     if (method === 'GET' && first === 'metadata' && segments.length === 1)
       return { status: 200, headers: {}, body: capabilityStatement() };
     await authenticate(req);
+    const exports = options.bulkExport;
+    if (exports && method === 'GET' && first === 'Group' && second && third === '$export' && segments.length === 3)
+      return exports.kickOff(second, search, String(req.headers.prefer ?? ''), url.href);
+    if (exports && first === '$export-status' && second && segments.length === 2)
+      return method === 'DELETE' ? exports.forget(second) : exports.status(second);
+    if (exports && method === 'GET' && first === '$export-file' && second && third && segments.length === 3)
+      return exports.file(second, third);
 
     let body: unknown;
     if (method === 'POST' || method === 'PUT' || method === 'PATCH') body = await readJson(req);
@@ -524,6 +538,7 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
           },
           resource: SUPPORTED_TYPES.map((type) => ({
             type,
+            ...(type === 'Group' && options.bulkExport ? { operation: [GROUP_EXPORT_OPERATION] } : {}),
             versioning: 'versioned-update' as const,
             readHistory: true,
             updateCreate: true,
@@ -564,7 +579,7 @@ export function createFhirApi(options: FhirApiOptions): FhirApi {
     };
     let body = reply.body;
     if (fault?.kind === 'invalid-resource' && body !== undefined) body = corrupt(body);
-    let text = body === undefined ? '' : JSON.stringify(body);
+    let text = reply.ndjson ?? (body === undefined ? '' : JSON.stringify(body));
     let status = reply.status;
     if (fault?.kind === 'malformed-json') {
       status = status >= 400 ? status : 200;

@@ -12,6 +12,7 @@ import {
   cursorCount,
   cursorMover,
   cursorReader,
+  cursorsUnder,
   diagnosticRecorder,
   hasCursor,
   oldestCursorUnder,
@@ -20,6 +21,7 @@ import {
 import { CentralPolicy, type CacheScope, type Policy } from '../../src-shared/policy/schema.ts';
 import { planBatches, readScopeMembers, SCOPE_PARAMETER, scopeCursorPrefix, type ScopeBatch } from './scope.ts';
 import { sweepScopedDeletes } from './scope-deletes.ts';
+import { ExportRefused, offersGroupExport, runGroupExport } from './bulk-export.ts';
 
 /**
  * Incremental pull from the central FHIR API, one resource type at a time: search by the
@@ -60,6 +62,11 @@ export interface PullOptions extends HttpDeps {
   limits?: PageLimits;
   /** Which patients the cache keeps (policy cache.scope): every patient unless told (scope.ts). */
   scope?: CacheScope;
+  /**
+   * With a Group scope, use FHIR Bulk Data's Group export where central's CapabilityStatement
+   * offers it (bulk-export.ts); on unless told.
+   */
+  bulkExport?: boolean;
 }
 
 /** Bytes and pages from the policy's MiB and page counts. */
@@ -372,31 +379,134 @@ function addResult(into: PullResult, from: PullResult): PullResult {
 async function planSearches(
   options: PullOptions,
   types: readonly PulledType[],
-): Promise<{ searches: PullSearch[]; failed: Map<PulledType, string>; members: string[] | null }> {
+): Promise<{
+  searches: PullSearch[];
+  failed: Map<PulledType, string>;
+  members: string[] | null;
+  exportPlan: ExportPlan | null;
+}> {
   const failed = new Map<PulledType, string>();
   const scope = options.scope;
   if (!scope || scope.kind === 'all')
-    return { searches: types.map((type) => ({ type, url: searchUrl(options, type) })), failed, members: null };
+    return {
+      searches: types.map((type) => ({ type, url: searchUrl(options, type) })),
+      failed,
+      members: null,
+      exportPlan: null,
+    };
   const scoped = types.filter((type) => SCOPE_PARAMETER[type] !== null);
   const searches: PullSearch[] = types
     .filter((type) => SCOPE_PARAMETER[type] === null)
     .map((type) => ({ type, url: searchUrl(options, type) }));
-  if (scoped.length === 0) return { searches, failed, members: null };
+  if (scoped.length === 0) return { searches, failed, members: null, exportPlan: null };
   const read = await readScopeMembers(scope, { ...options, limits: options.limits ?? DEFAULT_PAGE_LIMITS });
   if (!read.ok) {
     for (const type of scoped) {
       failed.set(type, read.problem);
       recordTypeFailure(options.db, options.clock.now(), `scope:${type}`, read.problem.slice(0, 1000));
     }
-    return { searches, failed, members: null };
+    return { searches, failed, members: null, exportPlan: null };
   }
   // Who is in scope as of now, for retention (sync/retention.ts): recorded when read, before
   // their searches, so a round that stops halfway still knows who left.
   recordScopeMembers(options.db, read.members, options.clock.now());
-  for (const type of scoped)
-    for (const batch of planBatches(options.db, type, read.members))
-      searches.push({ type, url: searchUrl(options, type, batch), target: batchCursor(options.db, type, batch) });
-  return { searches, failed, members: read.members };
+  const exportPlan =
+    scope.kind === 'group' && options.bulkExport !== false && (await offersGroupExport(exportOptionsOf(options)))
+      ? planExport(options, scope.group, scoped, read.members)
+      : null;
+  const searched = exportPlan ? read.members.filter((id) => !exportPlan.members.has(id)) : read.members;
+  searches.push(...scopedSearches(options, scoped, searched));
+  return { searches, failed, members: read.members, exportPlan };
+}
+
+/** The scoped types' searches of these members, in batches (scope.ts). */
+function scopedSearches(options: PullOptions, types: readonly PulledType[], members: readonly string[]): PullSearch[] {
+  return types.flatMap((type) =>
+    planBatches(options.db, type, members).map((batch) => ({
+      type,
+      url: searchUrl(options, type, batch),
+      target: batchCursor(options.db, type, batch),
+    })),
+  );
+}
+
+/** A Group export in the round: of which members, which types, since when (bulk-export.ts). */
+interface ExportPlan {
+  group: string;
+  types: readonly PulledType[];
+  members: Set<string>;
+  since: string | undefined;
+}
+
+/**
+ * Who the Group export brings: before the scope's first pull (no member has a cursor), every
+ * member, everything; after, the members read before (a cursor for every scoped type), what
+ * changed since the oldest of their cursors (minus the overlap). Members new to the Group are
+ * searched as without an export: an export since a time would not bring their older records.
+ */
+function planExport(
+  options: PullOptions,
+  group: string,
+  types: readonly PulledType[],
+  members: readonly string[],
+): ExportPlan {
+  const cursors = types.map((type) => cursorsUnder(options.db, scopeCursorPrefix(type)));
+  const known = members.filter((id) => cursors.every((of) => of.has(id)));
+  if (known.length === 0) return { group, types, members: new Set(members), since: undefined };
+  let oldest: string | undefined;
+  for (const id of known)
+    for (const of of cursors) if (oldest === undefined || of.get(id)! < oldest) oldest = of.get(id)!;
+  const since = new Date(Date.parse(oldest!) - (options.overlapMs ?? DEFAULT_OVERLAP_MS)).toISOString();
+  return { group, types, members: new Set(known), since };
+}
+
+function exportOptionsOf(options: PullOptions) {
+  return { ...options, limits: options.limits ?? DEFAULT_PAGE_LIMITS };
+}
+
+/**
+ * The round's Group export: its files' resources through each type's sink (validated, skipped
+ * when stored at that version or when a local change waits, refused when about someone else),
+ * then every exported member's cursors moved to central's transactionTime, in one transaction,
+ * only once every file was read. Refused by central (or unreadable), its members are searched as
+ * without an export this round, and why is recorded (sync diagnostics, `export:Group`).
+ */
+async function pullExport(options: PullOptions, plan: ExportPlan): Promise<Map<PulledType, PullResult>> {
+  const { db } = options;
+  const sinks = new Map(
+    plan.types.map((type) => [
+      type,
+      typeSink(options, type, {
+        first: false,
+        move: () => undefined,
+        accepts: (resource) => resource.patientId !== null && plan.members.has(resource.patientId),
+      }),
+    ]),
+  );
+  try {
+    const { transactionTime } = await runGroupExport(
+      exportOptionsOf(options),
+      plan.group,
+      plan.types,
+      plan.since,
+      (type, page) => sinks.get(type as PulledType)?.add(page),
+    );
+    const results = new Map([...sinks].map(([type, sink]) => [type, sink.finish()]));
+    const setCursor = cursorMover(db);
+    const at = new Date(Date.parse(transactionTime)).toISOString();
+    db.transaction(() => {
+      for (const type of plan.types)
+        for (const id of plan.members) setCursor(scopeCursorPrefix(type) + id, at, options.clock.now());
+    }).immediate();
+    return results;
+  } catch (error) {
+    if (!(error instanceof ExportRefused) && !stopsOnlyTheSearch(error)) throw error;
+    recordTypeFailure(db, options.clock.now(), 'export:Group', error.message.slice(0, 1000));
+    const results = new Map<PulledType, PullResult>();
+    for (const search of scopedSearches(options, plan.types, [...plan.members].sort()))
+      results.set(search.type, addResult(results.get(search.type) ?? emptyResult(), await pullSearch(options, search)));
+    return results;
+  }
 }
 
 /** One pull of every type: the deletes, then the changes (of the scope's patients, scope.ts). */
@@ -414,7 +524,7 @@ export async function pullAll(options: PullOptions): Promise<Record<PulledType, 
   const backToWal = firstPull ? enterRollbackJournal(options.db) : null;
   const deleted = new Map<PulledType, number>();
   try {
-    const { searches, failed, members } = await planSearches(options, types);
+    const { searches, failed, members, exportPlan } = await planSearches(options, types);
     for (const [type, problem] of failed) totals.set(type, { ...emptyResult(), failed: problem });
     // Deletes first (small, read here), then every type's changes. With a scope, a scoped type's
     // history is everyone's: its deletes come from the sweep of its members after its changes.
@@ -438,6 +548,9 @@ export async function pullAll(options: PullOptions): Promise<Record<PulledType, 
     } else {
       for (const search of searches) finish(search, await pullSearch(options, search));
     }
+    if (exportPlan)
+      for (const [type, result] of await pullExport(options, exportPlan))
+        totals.set(type, addResult(totals.get(type)!, result));
     if (members !== null) {
       const limits = options.limits ?? DEFAULT_PAGE_LIMITS;
       for (const type of types)
