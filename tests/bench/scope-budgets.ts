@@ -13,10 +13,10 @@
  * (dev/central/patient-index.ts), so what a page costs central does not grow with the patients
  * outside the scope; whatever it costs, the plain loop pays alike.
  *
- * Measured here (2 cores shared with other work): 44-49% pinned, 39-40% shared, memory growth
- * about 195 MB, seeding 51-75 s. The client is the bottleneck: 88-101 µs of CPU a resource across
+ * Measured here (2 cores shared with other work): 44-49% pinned, 36-40% shared, memory growth
+ * 195-205 MB, seeding 44-75 s. The client is the bottleneck: 79-101 µs of CPU a resource across
  * its page worker and its storing thread, on its one core, against a plain loop reading 14,000 to
- * 20,000 resources a second (README, Performance).
+ * 26,000 resources a second (README, Performance).
  *
  * Central runs in this process, with a heap large enough for it (`benchScopedPull` re-runs this
  * file in a child with --max-old-space-size when the heap here is smaller), central on one core
