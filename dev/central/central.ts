@@ -8,7 +8,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Resource } from '@medplum/fhirtypes';
 import type { Logger } from '../../src-main/log/logger.ts';
-import { clinicSites, clinicStaff, generateResources, type StaffMember } from '../synthetic/clinic.ts';
+import {
+  clinicSites,
+  clinicStaff,
+  generateResources,
+  type ClinicOptions,
+  type StaffMember,
+} from '../synthetic/clinic.ts';
 import type { FhirResource } from '../../src-shared/fhir/resources.ts';
 import { indexFhirDefinitions } from './definitions.ts';
 import { FaultInjector } from './faults.ts';
@@ -36,6 +42,11 @@ export interface CentralOptions {
   patients?: number;
   seed?: number;
   resourcesPerPatient?: number;
+  /**
+   * Only every n-th patient has a full chart, the others their Patient and one Encounter
+   * (synthetic ClinicOptions.chartEvery): a central of a million patients in a few GB. Default 1.
+   */
+  chartEvery?: number;
   /** Port of the identity provider (default: a free one). */
   idpPort?: number;
   /** Port of the FHIR API (default: a free one). */
@@ -109,10 +120,9 @@ function closeServer(server: http.Server): Promise<void> {
 export async function startCentral(options: CentralOptions = {}): Promise<Central> {
   const seed = options.seed ?? DEFAULT_SEED;
   const patients = options.patients ?? DEMO_PATIENTS;
-  const clinic =
-    options.resourcesPerPatient === undefined
-      ? { seed, patients }
-      : { seed, patients, resourcesPerPatient: options.resourcesPerPatient };
+  const clinic: ClinicOptions = { seed, patients };
+  if (options.resourcesPerPatient !== undefined) clinic.resourcesPerPatient = options.resourcesPerPatient;
+  if (options.chartEvery !== undefined) clinic.chartEvery = options.chartEvery;
   const basePath = `/${(options.fhirBasePath ?? DEFAULT_FHIR_BASE_PATH).replace(/^\/+|\/+$/g, '')}`;
   const adminSecret = options.adminSecret ?? randomBytes(24).toString('base64url');
   const clientId = options.clientId ?? DEFAULT_CLIENT_ID;

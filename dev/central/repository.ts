@@ -7,7 +7,9 @@
  * - instance history in a stable order, newest first, deletes included (Medplum reverses its
  *   history array in place on every call, so the order flips and later writes land out of place);
  * - search that clones only the page it returns (Medplum deep-clones every match before slicing,
- *   which makes paging through 100,000 patients quadratic).
+ *   which makes paging through 100,000 patients quadratic);
+ * - searches by `_id` and by `patient` answered from an index (patient-index.ts), not by scanning
+ *   every resource of the type: the scoped pull's searches at a central of a million patients.
  *
  * - every create and update validated against the R4 definitions (validation.ts) before it is
  *   stored, whichever route it came by (batch and transaction entries and PATCH included);
@@ -33,6 +35,7 @@ import type { SearchRequest, SortRule, WithId } from '@medplum/core';
 import { MemoryRepository } from '@medplum/fhir-router';
 import type { CreateResourceOptions, DeleteResourceOptions } from '@medplum/fhir-router';
 import type { Bundle, BundleEntry, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import { PatientIndex } from './patient-index.ts';
 import { assertValidResource } from './validation.ts';
 
 /** One version in the change log. `deleted` versions are tombstones and carry no resource. */
@@ -87,6 +90,8 @@ export class CentralRepository extends MemoryRepository {
   /** `Type/id` -> its last version number, when version ids are a sequence. */
   private readonly lastVersion = new Map<string, number>();
   private readonly sequence: boolean;
+  /** Every write is told to it (afterWrite, deleteResource, expungeResources, seed, clear). */
+  private readonly patientIndex = new PatientIndex();
 
   constructor(options: CentralRepositoryOptions = {}) {
     super();
@@ -176,8 +181,9 @@ export class CentralRepository extends MemoryRepository {
     update = false,
   ): Promise<WithId<T>> {
     assertValidResource(resource);
+    const before = resource.id === undefined ? undefined : this.store().get(resource.resourceType)?.get(resource.id);
     const result = this.createSync().call(this, resource, options, update) as WithId<T>;
-    this.afterWrite(result);
+    this.afterWrite(result, before);
     return result;
   }
 
@@ -189,8 +195,9 @@ export class CentralRepository extends MemoryRepository {
     assertValidResource(resource);
     const before = this.count(resource.resourceType);
     const result = await super.conditionalCreate(resource, search, options);
-    // Medplum creates through a private method here, not through createResource.
-    if (this.count(resource.resourceType) > before) this.afterWrite(result.resource);
+    // Medplum creates through a private method here, not through createResource (never over an
+    // existing id: it refuses that).
+    if (this.count(resource.resourceType) > before) this.afterWrite(result.resource, undefined);
     return result;
   }
 
@@ -202,13 +209,15 @@ export class CentralRepository extends MemoryRepository {
     return String(next);
   }
 
-  private afterWrite(result: WithId<Resource>): void {
+  /** `before`: the stored version this write replaced, undefined when the resource is new to the store. */
+  private afterWrite(result: WithId<Resource>, before: Resource | undefined): void {
     const { resourceType, id } = result;
     const key = `${resourceType}/${id}`;
+    const stored = this.store().get(resourceType)?.get(id);
+    if (stored) this.patientIndex.written(before, stored as WithId<Resource>);
     if (this.sequence) {
       // The stored version is the same object in the resource map and at the end of its history.
       const versionId = this.nextVersionId(key);
-      const stored = this.store().get(resourceType)?.get(id);
       if (stored?.meta) stored.meta.versionId = versionId;
       result.meta = { ...result.meta, versionId };
     }
@@ -234,9 +243,26 @@ export class CentralRepository extends MemoryRepository {
       if (options?.ifMatch) throw new OperationOutcomeError(preconditionFailed);
       return;
     }
+    const before = this.store().get(resourceType)?.get(id);
     await super.deleteResource(resourceType, id, options);
+    if (before) this.patientIndex.removed(before as WithId<Resource>);
     const seq = this.record(resourceType, id, this.nextVersionId(key), new Date().toISOString(), true);
     this.tombstones.set(key, seq);
+  }
+
+  override async expungeResources(resourceType: string, ids: string[]): Promise<void> {
+    const byId = this.store().get(resourceType);
+    const present = ids.flatMap((id) => {
+      const resource = byId?.get(id);
+      return resource ? [resource as WithId<Resource>] : [];
+    });
+    await super.expungeResources(resourceType, ids);
+    for (const resource of present) this.patientIndex.removed(resource);
+  }
+
+  override clear(): void {
+    super.clear();
+    this.patientIndex.clear();
   }
 
   override async readHistory<T extends Resource>(resourceType: string, id: string): Promise<Bundle<T>> {
@@ -346,10 +372,10 @@ export class CentralRepository extends MemoryRepository {
       return null;
     }
     const resources = this.store().get(searchRequest.resourceType) ?? new Map<string, Resource>();
-    const candidates = candidatesOf(resources, searchRequest);
+    const { candidates, requestFor } = candidatesOf(resources, this.patientIndex, searchRequest);
     let matches: Resource[] = [];
     for (const resource of candidates) {
-      if (matchesSearchRequest(resource, searchRequest)) matches.push(resource);
+      if (matchesSearchRequest(resource, requestFor(resource))) matches.push(resource);
     }
     for (const rule of [...(searchRequest.sortRules ?? [])].reverse()) matches = sortBy(matches, rule);
     return matches;
@@ -400,7 +426,7 @@ export class CentralRepository extends MemoryRepository {
       let history = versions.get(resourceType);
       if (!history) versions.set(resourceType, (history = new Map()));
       history.set(id, [stored]);
-      this.afterWrite(stored);
+      this.afterWrite(stored, undefined);
       count++;
     }
     return count;
@@ -409,26 +435,84 @@ export class CentralRepository extends MemoryRepository {
 
 /**
  * What a search need look at, before Medplum's own matching decides (issue 15's scoped pull asks
- * `_id=<100 ids>` and `patient=<100 ids>`, page after page, and reads its members by
- * `organization=` on Patient and `location=` on Encounter; Medplum evaluates FHIRPath over every
- * resource of the type for each): with `_id`, those resources only; with `patient`, those whose
- * subject or patient reference is one of them; with `organization` (Patient), those whose
- * managingOrganization is; with `location` (Encounter), those with one of them among their
- * locations. Anything else: every resource. Only ever fewer to check, never a match
- * Medplum would not make.
+ * `_id=<100 ids>` and `patient=<100 ids>`, page after page, of a central that may hold a million
+ * patients, and reads its members by `organization=` on Patient and `location=` on Encounter;
+ * Medplum evaluates FHIRPath over every resource of the type for each): with `_id`, those
+ * resources only; with `patient`, those whose subject or patient reference (relative,
+ * `Patient/<id>`: what this clinic writes) is one of them, from the index. Both in the order a
+ * scan would have met them (the store's), so that ties of a sort fall as in Medplum's scan. With
+ * `organization` (Patient), those whose managingOrganization is one of them; with `location`
+ * (Encounter), those with one of them among their locations. Anything else: every resource. Only
+ * ever fewer to check, never a match Medplum would not make.
+ *
+ * `requestFor`: what Medplum checks a candidate against. For `patient`, the same search without
+ * that filter where the index has already decided it: when the type's own term of the parameter
+ * is `<Type>.subject.where(resolve() is Patient)` and the candidate was found by its subject, or
+ * `<Type>.patient` and it was found by its patient (a reference `Patient/<id>` that the filter
+ * names). Medplum evaluates the parameter's FHIRPath for every candidate: most of the time
+ * central spent on a scoped page. Otherwise the search as asked.
  */
-function candidatesOf(resources: Map<string, Resource>, searchRequest: SearchRequest): Iterable<Resource> {
+function candidatesOf(
+  resources: Map<string, Resource>,
+  index: PatientIndex,
+  searchRequest: SearchRequest,
+): { candidates: Iterable<Resource>; requestFor: (resource: Resource) => SearchRequest } {
   const plain = (code: string) =>
     searchRequest.filters?.find(
       (f) => f.code === code && (f.operator as string) === 'eq' && typeof f.value === 'string',
     );
+  const present = (ids: string[]) =>
+    ids.flatMap((id) => {
+      const resource = resources.get(id);
+      return resource ? [resource] : [];
+    });
+  const asAsked = () => searchRequest;
+  const { resourceType } = searchRequest;
   const ids = plain('_id');
-  if (ids)
-    return [...new Set(ids.value.split(','))]
-      .map((id) => resources.get(id))
-      .filter((r): r is Resource => r !== undefined);
-  // Relative references (`Patient/<id>`: what this clinic writes), an id alone read as one of
-  // the parameter's only target type, as Medplum reads it.
+  if (ids) return { candidates: present(index.inStoreOrder(resourceType, ids.value.split(','))), requestFor: asAsked };
+  const patients = plain('patient');
+  if (!patients) return { candidates: byOtherReference(resources, plain, resourceType), requestFor: asAsked };
+  const references = patients.value.split(',').map((v) => (v.startsWith('Patient/') ? v : `Patient/${v}`));
+  const candidates = present(index.idsFor(resourceType, references));
+  const decidedBy = patientTermOf(resourceType);
+  if (decidedBy === null) return { candidates, requestFor: asAsked };
+  const without = { ...searchRequest, filters: searchRequest.filters?.filter((f) => f !== patients) ?? [] };
+  const foundBySubject = (r: Resource) =>
+    typeof (r as { subject?: { reference?: unknown } }).subject?.reference === 'string';
+  return {
+    candidates,
+    requestFor: (resource) => (foundBySubject(resource) === (decidedBy === 'subject') ? without : searchRequest),
+  };
+}
+
+/** Which element the `patient` search parameter reads on this type, when it is one the index keys by. */
+const patientTerms = new Map<string, 'subject' | 'patient' | null>();
+function patientTermOf(resourceType: string): 'subject' | 'patient' | null {
+  let term = patientTerms.get(resourceType);
+  if (term === undefined) {
+    const expression = globalSchema.types[resourceType]?.searchParams?.['patient']?.expression ?? '';
+    const terms = expression.split('|').map((t) => t.trim());
+    term = terms.includes(`${resourceType}.subject.where(resolve() is Patient)`)
+      ? 'subject'
+      : terms.includes(`${resourceType}.patient`)
+        ? 'patient'
+        : null;
+    // Only when that is the type's one term (no second way to match that the index would miss).
+    if (terms.filter((t) => t.startsWith(`${resourceType}.`)).length !== 1) term = null;
+    patientTerms.set(resourceType, term);
+  }
+  return term;
+}
+
+/**
+ * Patients by `organization=`, Encounters by `location=`: relative references, an id alone read
+ * as one of the parameter's only target type, as Medplum reads it. Anything else: every resource.
+ */
+function byOtherReference(
+  resources: Map<string, Resource>,
+  plain: (code: string) => { value: string } | undefined,
+  type: string,
+): Iterable<Resource> {
   const byReference = (code: string, target: string, referencesOf: (resource: Resource) => (string | undefined)[]) => {
     const filter = plain(code);
     if (!filter) return null;
@@ -437,12 +521,7 @@ function candidatesOf(resources: Map<string, Resource>, searchRequest: SearchReq
       referencesOf(resource).some((reference) => reference !== undefined && wanted.has(reference)),
     );
   };
-  const type = searchRequest.resourceType;
   return (
-    byReference('patient', 'Patient', (resource) => {
-      const r = resource as { subject?: { reference?: string }; patient?: { reference?: string } };
-      return [r.subject?.reference ?? r.patient?.reference];
-    }) ??
     (type === 'Patient'
       ? byReference('organization', 'Organization', (r) => [
           (r as { managingOrganization?: { reference?: string } }).managingOrganization?.reference,

@@ -1,18 +1,25 @@
 /**
  * Measures seeding dev central with a large synthetic clinic (time and memory), plus one deep
- * search page and one _history scan:  npx tsx dev/central/seed-bench.ts [patients=100000]
- * Run with `node --expose-gc --import tsx` for a heap figure after garbage collection.
+ * search page and one _history scan, and one scoped search page (`Encounter?patient=<100 ids>`,
+ * answered from the patient index):
+ *   npx tsx dev/central/seed-bench.ts [patients=100000] [chartEvery=1]
+ * Run with `node --expose-gc --import tsx` for a heap figure after garbage collection, and with
+ * `--max-old-space-size=12288` above some 200,000 charted patients (or a million uncharted).
  */
+import { parseSearchRequest } from '@medplum/core';
+import { syntheticPatientId } from '../synthetic/clinic.ts';
 import { startCentral } from './central.ts';
 
 const patients = Number(process.argv[2] ?? 100_000);
+const chartEvery = Number(process.argv[3] ?? 1);
 const before = process.memoryUsage();
-const central = await startCentral({ patients });
+const central = await startCentral({ patients, chartEvery });
 globalThis.gc?.();
 const after = process.memoryUsage();
 console.log(
   JSON.stringify({
     patients,
+    chartEvery,
     ...central.seeding,
     heapUsedMB: Math.round((after.heapUsed - before.heapUsed) / 1e6),
     rssMB: Math.round(after.rss / 1e6),
@@ -30,4 +37,12 @@ const history = central.repository.changes({
   count: 100,
 });
 console.log(`Patient/_history first page: ${Math.round(performance.now() - started)} ms, ${history.total} versions`);
+started = performance.now();
+const batch = Array.from({ length: 100 }, (_, i) => `Patient/${syntheticPatientId(Math.floor((i * patients) / 100))}`);
+const scoped = await central.repository.search(
+  parseSearchRequest(`Encounter?patient=${batch.join(',')}&_sort=_lastUpdated&_count=100`),
+);
+console.log(
+  `Encounter?patient=<100 ids> first page: ${Math.round(performance.now() - started)} ms, ${scoped.entry?.length ?? 0} of ${scoped.total}`,
+);
 await central.close();

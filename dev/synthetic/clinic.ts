@@ -90,6 +90,14 @@ export const ClinicOptions = z
     patients: z.number().int().min(0).max(10_000_000),
     /** Mean number of resources per patient besides the Patient itself. */
     resourcesPerPatient: z.number().min(0).max(1000).default(DEFAULT_RESOURCES_PER_PATIENT),
+    /**
+     * Only every `chartEvery`-th patient (index 0, n, 2n, ...) has a full chart; the others have
+     * their Patient and one Encounter (their last visit) only. A central of a million patients
+     * fits in memory that way (issue 15's scoped pull: the scope's patients have full charts, the
+     * rest of the health system is there to be searched past). A charted patient's record is the
+     * same whatever `chartEvery` is. Default 1: everyone.
+     */
+    chartEvery: z.number().int().min(1).max(10_000_000).default(1),
     physicians: z.number().int().min(1).max(100_000).optional(),
     nurses: z.number().int().min(1).max(100_000).optional(),
     frontDesk: z.number().int().min(0).max(100_000).optional(),
@@ -107,6 +115,7 @@ export interface ResolvedClinicOptions {
   seed: number;
   patients: number;
   resourcesPerPatient: number;
+  chartEvery: number;
   physicians: number;
   nurses: number;
   frontDesk: number;
@@ -125,6 +134,7 @@ export function resolveClinicOptions(options: ClinicOptions): ResolvedClinicOpti
     seed: o.seed,
     patients: o.patients,
     resourcesPerPatient: o.resourcesPerPatient,
+    chartEvery: o.chartEvery,
     physicians: o.physicians ?? Math.max(2, Math.ceil(o.patients / 500)),
     nurses: o.nurses ?? Math.max(2, Math.ceil(o.patients / 400)),
     frontDesk: o.frontDesk ?? Math.max(1, Math.ceil(o.patients / 5000)),
@@ -627,8 +637,12 @@ function buildPatientRecord(ctx: Context, index: number): PatientRecord {
 
   // How many resources of each kind: a budget with mean `resourcesPerPatient`, spent on one
   // CareTeam and one Encounter first, then by weight.
+  // Drawn for every patient, so that a charted patient's draws (and record) do not depend on
+  // chartEvery; a patient without a chart spends it on one Encounter and nothing else.
+  const charted = index % ctx.options.chartEvery === 0;
   let budget = Math.floor(ctx.options.resourcesPerPatient * (0.5 + rng.float()) + rng.float());
-  const careTeams = budget > 0 ? 1 : 0;
+  if (!charted) budget = Math.min(budget, 1);
+  const careTeams = charted && budget > 0 ? 1 : 0;
   budget -= careTeams;
   const counts = {
     Encounter: budget > 0 ? 1 : 0,

@@ -168,12 +168,67 @@ function batchCursor(db: Database, type: PulledType, batch: ScopeBatch): CursorT
 }
 
 /**
+ * The writes of several searches in one transaction, about PULL_COMMIT_SIZE resources at a time.
+ * A scoped pull makes hundreds of small searches (a batch of 100 patients' allergies is one page):
+ * a commit each, every commit syncing the rollback journal and the database file, kept the core's
+ * thread in COMMIT for 4.5 s of a 7.8 s first pull of 5,000 patients (0.7 s and 6.4 s this way). Each search's group keeps its cursor in the transaction
+ * its resources are in, so a crash loses whole groups with their cursors, never one without the
+ * other. The searches it serves are about different resources (other types, or other patients'),
+ * so none needs to see another's uncommitted rows.
+ */
+export interface CommitQueue {
+  /** A group's write, run in the next commit; `resources` counts towards its size. */
+  add(write: () => void, resources: number): void;
+  /** Runs after the commit that carries every write added so far. */
+  afterCommit(then: () => void): void;
+  /** Commits what is waiting (if anything), then runs what waited for it. */
+  flush(): void;
+}
+
+export function commitQueue(db: Database, size = PULL_COMMIT_SIZE): CommitQueue {
+  let writes: (() => void)[] = [];
+  let after: (() => void)[] = [];
+  let count = 0;
+  const queue: CommitQueue = {
+    add(write, resources) {
+      writes.push(write);
+      count += resources;
+      if (count >= size) queue.flush();
+    },
+    afterCommit(then) {
+      if (writes.length === 0) then();
+      else after.push(then);
+    },
+    flush() {
+      const pending = writes;
+      const waiting = after;
+      writes = [];
+      after = [];
+      count = 0;
+      if (pending.length > 0)
+        db.transaction(() => {
+          for (const write of pending) write();
+        }).immediate();
+      for (const then of waiting) then();
+    },
+  };
+  return queue;
+}
+
+/**
  * Where one type's validated pages go: skipped when already stored at that version or when a
  * local change waits, else stored in groups of about PULL_COMMIT_SIZE resources, each group in one
  * transaction with the cursor it reaches (with SQLCipher every commit re-encrypts the pages it
- * touched, so fewer, larger commits do far less work).
+ * touched, so fewer, larger commits do far less work). With `commits`, the groups of several
+ * searches share transactions (CommitQueue), and the result's counts are complete once it has
+ * flushed; without, each group commits at once.
  */
-function typeSink(options: PullOptions, type: PulledType, target: CursorTarget = typeCursor(options.db, type)) {
+function typeSink(
+  options: PullOptions,
+  type: PulledType,
+  target: CursorTarget = typeCursor(options.db, type),
+  commits?: CommitQueue,
+) {
   const { db } = options;
   // Before a type's first pull nothing here has central's version: no lookup can skip anything.
   const firstOfType = target.first;
@@ -197,7 +252,7 @@ function typeSink(options: PullOptions, type: PulledType, target: CursorTarget =
     rejected = [];
     groupNewest = null;
     future = new Set();
-    db.transaction(() => {
+    const write = () => {
       result.stored += storePrepared(db, resources);
       result.rejected += refused.length;
       for (const bad of refused)
@@ -207,7 +262,9 @@ function typeSink(options: PullOptions, type: PulledType, target: CursorTarget =
         if (ahead.has(resource.id))
           diagnose(options.clock.now(), type, resource.id, "meta.lastUpdated: after central's own clock");
       if (newest) target.move(new Date(Date.parse(newest)).toISOString(), options.clock.now());
-    }).immediate();
+    };
+    if (commits) commits.add(write, resources.length);
+    else db.transaction(write).immediate();
   };
 
   return {
@@ -254,13 +311,18 @@ function typeSink(options: PullOptions, type: PulledType, target: CursorTarget =
       // Read to its end and nothing there: nothing of these is older than central's clock then.
       if (!foundAny && result.failed === null && result.pages > 0 && centralNow !== null && target.nothingFound) {
         const at = new Date(centralNow).toISOString();
-        db.transaction(() => target.nothingFound!(at, options.clock.now())).immediate();
+        const write = () => target.nothingFound!(at, options.clock.now());
+        if (commits) commits.add(write, 0);
+        else db.transaction(write).immediate();
       }
-      options.logger.log(result.rejected > 0 ? 'warn' : 'info', 'sync.pulled', {
-        reason: type,
-        count: result.stored,
-        status: result.rejected,
-      });
+      const log = () =>
+        options.logger.log(result.rejected > 0 ? 'warn' : 'info', 'sync.pulled', {
+          reason: type,
+          count: result.stored,
+          status: result.rejected,
+        });
+      if (commits) commits.afterCommit(log);
+      else log();
       return result;
     },
   };
@@ -535,16 +597,32 @@ export async function pullAll(options: PullOptions): Promise<Record<PulledType, 
       totals.set(search.type, addResult(totals.get(search.type)!, result));
     if (reader) {
       // One stream for all searches: the worker reads the next while this thread stores the last.
-      const sinks = searches.map((search) => typeSink(options, search.type, search.target));
-      for await (const item of reader.read(pageJob(options, searches))) {
-        const sink = sinks[item.index]!;
-        if ('page' in item) {
-          sink.add(item.page);
-          continue;
+      // Their groups share commits; a search's counts are added up once they are committed.
+      const commits = commitQueue(options.db);
+      const sinks = searches.map((search) => typeSink(options, search.type, search.target, commits));
+      try {
+        for await (const item of reader.read(pageJob(options, searches))) {
+          const sink = sinks[item.index]!;
+          if ('page' in item) {
+            sink.add(item.page);
+            continue;
+          }
+          if ('failed' in item) sink.fail(item.failed); // the search ends here; the next goes on
+          const search = searches[item.index]!;
+          const result = sink.finish();
+          commits.afterCommit(() => finish(search, result));
         }
-        if ('failed' in item) sink.fail(item.failed); // the search ends here; the next goes on
-        finish(searches[item.index]!, sink.finish());
+      } catch (error) {
+        // What finished searches read is kept, as when each committed on its own (and the first
+        // error is the one to report).
+        try {
+          commits.flush();
+        } catch {
+          // the pull's own error below says what stopped it
+        }
+        throw error;
       }
+      commits.flush();
     } else {
       for (const search of searches) finish(search, await pullSearch(options, search));
     }

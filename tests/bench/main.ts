@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the performance budgets of the issues, on this repository's synthetic clinic:
  * the vault (SQLCipher measured side by side with the same library unencrypted), the PIN check,
- * the authorization decision, the audit trail, sync with dev central, and the lock and chart in
+ * the authorization decision, the audit trail, sync with dev central (and the first pull scoped
+ * to 5,000 patients of a central holding 1,000,000, scope-budgets.ts), and the lock and chart in
  * Chromium. Prints a table; exits 0 whatever the figures (a benchmark, not a test).
  *
  *   --patients N   patients in the clinic (default 100000; about 10 other resources each)
@@ -29,6 +30,7 @@ import { benchChartRender } from './chart-render.ts';
 import { benchChartOnDemand } from './chart-on-demand.ts';
 import { benchLock } from './lock.ts';
 import { benchPin } from './pin.ts';
+import { benchScopedPull } from './scope-budgets.ts';
 import { benchSync } from './sync-budgets.ts';
 import { median, percentile, printTable, time, type BenchRow } from './stats.ts';
 import { largeTables, workstationMigrations } from '../../src-main/migrations.ts';
@@ -232,6 +234,8 @@ progress('audit trail');
 rows.push(...(await benchAudit()));
 progress('sync: initial pull of about 100,000 resources and a push of 1,000 changes (dev central)');
 rows.push(...(await benchSync()));
+progress('scoped pull: 5,000 patients of a central holding 1,000,000 (seeding it takes about a minute)');
+rows.push(...(await benchScopedPull()));
 progress('audit shipping: a backlog of 60,000 entries to dev central');
 rows.push(...(await benchAuditShipping()));
 progress('screen lock in Chromium (dev central, web host)');

@@ -21,7 +21,7 @@ import type { BenchRow } from './stats.ts';
 const PATIENTS = 9_100;
 
 /** Where central and the client can each be given a core of their own: Linux with taskset and 2+ CPUs. */
-function canPin(): boolean {
+export function canPin(): boolean {
   return (
     process.platform === 'linux' &&
     os.availableParallelism() >= 2 &&
@@ -41,7 +41,7 @@ function pinThisProcess(cpus: string): void {
  * One run of sync.ts in a child process while this one serves central; its JSON line. Pinned:
  * central here on CPU 0, the child on CPU 1, for the run.
  */
-async function measure(
+export async function measure(
   fhirBaseUrl: string,
   accessToken: string,
   extra: string[] = [],

@@ -80,6 +80,39 @@ const cached = (type: string): { id: string; patient_id: string | null }[] =>
     patient_id: string | null;
   }[];
 
+/**
+ * The database, counting its top-level commits (a transaction run when none is open): the real
+ * connection, every call passed through.
+ */
+function countingCommits(db: Vault['db']): { db: Vault['db']; commits: () => number } {
+  let commits = 0;
+  const counted =
+    <A extends unknown[], R>(run: (...args: A) => R) =>
+    (...args: A): R => {
+      const top = !db.inTransaction;
+      const value = run(...args);
+      if (top) commits++;
+      return value;
+    };
+  const proxy = new Proxy(db, {
+    get(target, key) {
+      if (key === 'transaction')
+        return (fn: (...args: unknown[]) => unknown) => {
+          const tx = target.transaction(fn);
+          return Object.assign(counted(tx), {
+            immediate: counted(tx.immediate),
+            deferred: counted(tx.deferred),
+            exclusive: counted(tx.exclusive),
+            default: counted(tx.default),
+          });
+        };
+      const value = Reflect.get(target, key) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { db: proxy, commits: () => commits };
+}
+
 async function allPatientIds(): Promise<string[]> {
   const bundle = (await (await fhirFetch(central, token, 'Patient?_count=1000&_elements=id')).json()) as {
     entry: { resource: { id: string } }[];
@@ -228,6 +261,30 @@ describe('scoped pull (cache.scope)', () => {
       await expectExactlyScope(members);
     } finally {
       await engine.stop();
+    }
+  });
+
+  it('commits the searches of a pull read in the worker together, not one transaction each, and counts what each stored', async () => {
+    // Every patient in the Group: a search per type (pages of 7), where a panel of thousands
+    // makes hundreds of small ones (a commit each was most of the first scoped pull's time).
+    const everyone = await allPatientIds();
+    const group = await readGroup();
+    await putGroup({ ...group, member: everyone.map((id) => ({ entity: { reference: `Patient/${id}` } })) });
+    try {
+      const counted = countingCommits(vault.db);
+      const searches = PULLED_TYPES.length;
+      const result = await pullAll(options({ db: counted.db, inWorker: true }));
+      await expectExactlyScope(everyone);
+      for (const type of PULLED_TYPES) {
+        expect(result[type].failed, type).toBeNull();
+        expect(result[type].stored, type).toBe(cached(type).length);
+      }
+      // Everything fits in one commit of PULL_COMMIT_SIZE, besides the Group's members recorded
+      // and the journal mode's switches.
+      expect(counted.commits()).toBeLessThanOrEqual(3);
+      expect(searches).toBe(10);
+    } finally {
+      await putGroup(group);
     }
   });
 

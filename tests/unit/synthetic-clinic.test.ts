@@ -253,6 +253,34 @@ describe('synthetic clinic: sizes', () => {
     expect(count({ seed: 3, patients: 0 }).patients).toBe(0);
   });
 
+  it('charts only every n-th patient with chartEvery: the others a Patient and one Encounter, the charted ones unchanged', () => {
+    const full = { seed: 4, patients: 300 };
+    const sparse = { ...full, chartEvery: 7 };
+    const byPatient = new Map<string, string[]>();
+    for (const r of generateResources(sparse)) {
+      const about =
+        r.resourceType === 'Patient'
+          ? `Patient/${r.id}`
+          : (r as { subject?: { reference?: string } }).subject?.reference;
+      if (about) byPatient.set(about, [...(byPatient.get(about) ?? []), r.resourceType]);
+    }
+    expect(byPatient.size).toBe(300);
+    for (let index = 0; index < 300; index++) {
+      const record = generatePatientRecord(sparse, index);
+      const whole = generatePatientRecord(full, index);
+      // The same person either way: demographics do not depend on chartEvery.
+      expect(record.patient).toEqual(whole.patient);
+      if (index % 7 === 0) {
+        expect(record.resources).toEqual(whole.resources);
+      } else {
+        expect(record.resources.map((r) => r.resourceType)).toEqual(['Encounter']);
+        expect(byPatient.get(`Patient/${record.id}`)).toEqual(['Patient', 'Encounter']);
+      }
+    }
+    // Deterministic like the rest.
+    expect(JSON.stringify([...generateResources(sparse)])).toBe(JSON.stringify([...generateResources(sparse)]));
+  });
+
   it('sizes the staff from the options', () => {
     const staff = clinicStaff({
       seed: 1,
@@ -278,6 +306,7 @@ describe('synthetic clinic: sizes', () => {
       { seed: 1, patients: 1, physicians: 0 },
       { seed: 1, patients: 1, epoch: '2025-01-01' },
       { seed: 1, patients: 1, colour: 'blue' },
+      { seed: 1, patients: 1, chartEvery: 0 },
       { patients: 1 },
     ];
     for (const options of bad) {
