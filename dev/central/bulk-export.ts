@@ -11,19 +11,13 @@
 import { parseSearchRequest } from '@medplum/core';
 import type { Group, Resource } from '@medplum/fhirtypes';
 import { randomUUID } from 'node:crypto';
+import { SCOPE_PARAMETER } from '../../src-main/sync/scope.ts';
 import type { CentralRepository } from './repository.ts';
 
-/** The types a Group export may name, and how each names its patient. */
-const PATIENT_PARAMETER: Readonly<Record<string, '_id' | 'patient'>> = {
-  Patient: '_id',
-  CareTeam: 'patient',
-  Encounter: 'patient',
-  Condition: 'patient',
-  AllergyIntolerance: 'patient',
-  MedicationRequest: 'patient',
-  Observation: 'patient',
-  DocumentReference: 'patient',
-};
+/** The types a Group export may name (a patient's records), and how a search names their patient. */
+const PATIENT_PARAMETER: Readonly<Record<string, '_id' | 'patient'>> = Object.fromEntries(
+  Object.entries(SCOPE_PARAMETER).filter((entry): entry is [string, '_id' | 'patient'] => entry[1] !== null),
+);
 
 export interface ExportReply {
   status: number;

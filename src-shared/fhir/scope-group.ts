@@ -56,6 +56,15 @@ export function scopeMembersOf(
   return { ok: true, members: [...ids].sort() };
 }
 
+/** A CareTeam's or an Encounter's subject as the scopes read it: a patient, or a Group (which names none). */
+const ScopeSubject = z
+  .looseObject({
+    reference: z
+      .string()
+      .regex(/^(Patient|Group)\/[A-Za-z0-9.-]{1,64}$/, 'must be a relative Patient (or Group) reference'),
+  })
+  .optional();
+
 /**
  * A CareTeam as the careTeam scope reads it (`CareTeam?participant=...&status=active`): only its
  * subject. A subject that is a Group (FHIR allows it) names no patient and is left out; a subject
@@ -63,13 +72,7 @@ export function scopeMembersOf(
  */
 export const ScopeCareTeam = z.looseObject({
   resourceType: z.literal('CareTeam'),
-  subject: z
-    .looseObject({
-      reference: z
-        .string()
-        .regex(/^(Patient|Group)\/[A-Za-z0-9.-]{1,64}$/, 'must be a relative Patient (or Group) reference'),
-    })
-    .optional(),
+  subject: ScopeSubject,
 });
 
 /** The patient a scope CareTeam is about, null when none; or why it cannot scope the cache. */
@@ -144,13 +147,7 @@ const NOT_SEEN = new Set(['cancelled', 'entered-in-error']);
 export const ScopeEncounter = z.looseObject({
   resourceType: z.literal('Encounter'),
   status: z.string().optional(),
-  subject: z
-    .looseObject({
-      reference: z
-        .string()
-        .regex(/^(Patient|Group)\/[A-Za-z0-9.-]{1,64}$/, 'must be a relative Patient (or Group) reference'),
-    })
-    .optional(),
+  subject: ScopeSubject,
   location: z.array(z.looseObject({ location: RelativeReference('Location') })).optional(),
   period: z.looseObject({ start: dateTime.optional(), end: dateTime.optional() }).optional(),
 });

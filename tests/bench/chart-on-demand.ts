@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
 import { CLINIC_PANEL_GROUP } from '../../dev/central/central.ts';
 import { generateClinic } from '../../dev/synthetic/clinic.ts';
-import { signInAtProvider, startWorkstationStand } from '../support/e2e.ts';
+import { signInWithNewPin, startWorkstationStand } from '../support/e2e.ts';
 import { median, printTable, type BenchRow } from './stats.ts';
 
 const CLINIC = { seed: 3, patients: 200 };
@@ -73,14 +73,7 @@ export async function benchChartOnDemand(): Promise<BenchRow[]> {
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(host.url);
-    await signInAtProvider(page, context, central, physician.username);
-    await page.getByLabel('New PIN').fill(PIN);
-    await page.getByLabel('Confirm PIN').fill(PIN);
-    await page.getByRole('button', { name: 'Set PIN' }).click();
-    await page
-      .getByRole('status', { name: 'Sync status' })
-      .filter({ hasText: 'last synced' })
-      .waitFor({ timeout: 60_000 });
+    await signInWithNewPin(page, central, physician.username, PIN, 60_000);
 
     const times: number[] = [];
     for (const patient of outsiders) {

@@ -6,15 +6,13 @@
  * once cache.retentionDays have passed since it was last opened. Accessible names as selectors;
  * axe on the search and on the chart.
  */
-import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { CLINIC_PANEL_GROUP } from '../../dev/central/central.ts';
 import { generateClinic } from '../../dev/synthetic/clinic.ts';
-import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
-import { accountsFor, keyStore } from '../support/keychain.ts';
+import { cacheRows } from '../support/cache-rows.ts';
 import {
   expectNoAxeViolations,
-  signInAtProvider,
+  signInWithNewPin,
   startWorkstationStand,
   type WorkstationStand,
 } from '../support/e2e.ts';
@@ -52,17 +50,7 @@ test.afterAll(async () => {
   await stand?.close();
 });
 
-async function rows<T>(sql: string, ...args: unknown[]): Promise<T[]> {
-  const db = openDatabase(
-    path.join(stand.dataDir, 'cache.db'),
-    (await keyStore.get(accountsFor(stand.dataDir).current))!,
-  );
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
-}
+const rows = <T>(sql: string, ...args: unknown[]) => cacheRows<T>(stand.dataDir, sql, ...args);
 const heldOf = async (patientId: string) =>
   (await rows<{ n: number }>('SELECT count(*) AS n FROM resources WHERE patient_id = ?', patientId))[0]!.n;
 
@@ -71,11 +59,7 @@ test('a physician opens a patient not on this workstation: brought from central,
 }) => {
   test.setTimeout(150_000);
   await page.goto(stand.host.url);
-  await signInAtProvider(page, page.context(), stand.central, physician.username);
-  await page.getByLabel('New PIN').fill('602913');
-  await page.getByLabel('Confirm PIN').fill('602913');
-  await page.getByRole('button', { name: 'Set PIN' }).click();
-  await expect(page.getByRole('status', { name: 'Sync status' })).toContainText('last synced', { timeout: 30_000 });
+  await signInWithNewPin(page, stand.central, physician.username, '602913');
   expect(await heldOf(outsider.id)).toBe(0);
 
   await page.getByRole('searchbox', { name: 'Search patients' }).fill(outsider.family);

@@ -7,20 +7,19 @@
  * (what central deleted leaves), and retention removes it once cache.retentionDays have passed
  * since it was last opened.
  */
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLINIC_PANEL_GROUP } from '../../dev/central/central.ts';
 import { generateClinic } from '../../dev/synthetic/clinic.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { workstationMigrations } from '../../src-main/migrations.ts';
 import { removePatientRecords } from '../../src-main/records/retention-store.ts';
-import { openDatabase } from '../../src-main/vault/sqlcipher.ts';
 import { openVault } from '../../src-main/vault/vault.ts';
 import type { ChartSections } from '../../src-shared/chart/chart.ts';
 import type { OnDemandChart, PatientSummary } from '../../src-shared/ipc/contract.ts';
 import { fhirFetch, signIn } from '../support/central.ts';
 import { ok, PIN, signedInWithPin, useCoreStand, type Harness } from '../support/core-harness.ts';
-import { accountsFor, keyStore } from '../support/keychain.ts';
+import { keyStore } from '../support/keychain.ts';
+import { cacheRows } from '../support/cache-rows.ts';
 
 const CLINIC = { seed: 53, patients: 30 };
 const RETENTION_DAYS = 30;
@@ -69,17 +68,7 @@ async function withoutPatients(ids: readonly string[]): Promise<void> {
   }
 }
 
-async function rows<T>(sql: string, ...args: unknown[]): Promise<T[]> {
-  const db = openDatabase(
-    path.join(stand.dataDir, 'cache.db'),
-    (await keyStore.get(accountsFor(stand.dataDir).current))!,
-  );
-  try {
-    return db.prepare(sql).all(...args) as T[];
-  } finally {
-    db.close();
-  }
-}
+const rows = <T>(sql: string, ...args: unknown[]) => cacheRows<T>(stand.dataDir, sql, ...args);
 const typesHeld = async (patientId: string) =>
   (
     await rows<{ type: string }>(

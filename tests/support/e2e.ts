@@ -63,6 +63,27 @@ export async function signInAtProvider(
 }
 
 /**
+ * A first sign-in of the day on the workstation: at the provider, then a new PIN, until the first
+ * sync round has ended ("last synced"), so what follows meets a workstation at rest.
+ */
+export async function signInWithNewPin(
+  page: Page,
+  central: Central,
+  username: string,
+  pin: string,
+  syncTimeoutMs = 30_000,
+): Promise<void> {
+  await signInAtProvider(page, page.context(), central, username);
+  await page.getByLabel('New PIN').fill(pin);
+  await page.getByLabel('Confirm PIN').fill(pin);
+  await page.getByRole('button', { name: 'Set PIN' }).click();
+  await page
+    .getByRole('status', { name: 'Sync status' })
+    .filter({ hasText: 'last synced' })
+    .waitFor({ timeout: syncTimeoutMs });
+}
+
+/**
  * Dev central with a synthetic clinic, and a workstation (web host, real core, encrypted cache
  * holding the same clinic) whose policy points at it: the stand the end-to-end scenarios and the
  * lock benchmark run against. `close()` stops both and crypto-erases the cache.
