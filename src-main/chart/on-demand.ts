@@ -135,6 +135,8 @@ export function createChartsOnDemand(deps: ChartsOnDemandDeps): ChartsOnDemand {
 
   return {
     async search(query) {
+      // Every patient central holds is kept here: asking central on every search would only load it.
+      if (deps.scopeIsAll) return { patients: [], more: false };
       const options = centralOptions();
       if (!options)
         throw new CoreError('offline', 'Central cannot be reached: only this workstation\u2019s patients are listed.');

@@ -124,6 +124,19 @@ describe('charts on demand', () => {
     expect(JSON.stringify(audited)).not.toContain(cared.family);
   });
 
+  it('does not ask central when the workstation keeps every patient (cache.scope "all")', async () => {
+    const { cared } = outsiders();
+    const h = await stand.start({ lock: { idleSeconds: 3600, warningSeconds: 30 } });
+    await signedInWithPin(h, PHYSICIAN);
+    const asked = stand.central.faults.inject({ kind: 'latency', ms: 0, path: /\/Patient\?/, times: Infinity });
+    try {
+      expect(await ok(h, 'patients.searchCentral', { query: cared.family })).toEqual({ results: [], more: false });
+      expect(asked.hits).toBe(0);
+    } finally {
+      asked.remove();
+    }
+  });
+
   it('opens it online: relationships first, then the clinical chart the care team may see, audited and cached', async () => {
     const { cared } = outsiders();
     await withoutPatients([cared.id]);

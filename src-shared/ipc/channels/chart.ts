@@ -63,7 +63,8 @@ export const chartReadChannels = {
   /**
    * Patients central finds for the same search who are not on this workstation (outside its cache
    * scope): "Not on this workstation". Online only (OFFLINE otherwise, or in a PIN-only session);
-   * nothing is stored: a chart comes here only when it is opened (patients.open).
+   * nothing is stored: a chart comes here only when it is opened (patients.open). Empty without
+   * asking when cache.scope is "all" (every patient central holds is kept here).
    */
   'patients.searchCentral': defineChannel({
     request: PatientSearchRequest.pick({ query: true }).strict(),
