@@ -56,6 +56,8 @@ export async function measure(
     fhirBaseUrl,
     ...extra,
   ];
+  // Read before pinning: once pinned, this process sees one CPU, and would be given back only that.
+  const everyCpu = `0-${os.availableParallelism() - 1}`;
   if (pinned) pinThisProcess('0');
   try {
     return await runChild(
@@ -64,7 +66,7 @@ export async function measure(
       accessToken,
     );
   } finally {
-    if (pinned) pinThisProcess(`0-${os.availableParallelism() - 1}`);
+    if (pinned) pinThisProcess(everyCpu);
   }
 }
 
