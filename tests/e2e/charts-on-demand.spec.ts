@@ -92,6 +92,25 @@ test('a physician opens a patient not on this workstation: brought from central,
     'patient.read patients.open',
   ]);
 
+  // Central unreachable: the copy kept here opens and says so; the search says central was not asked.
+  await page.getByRole('button', { name: 'Close chart' }).click();
+  stand.host.advanceTime(2 * 60_000);
+  const unreachable = stand.central.faults.inject({ kind: 'unreachable', times: Infinity });
+  try {
+    await page.getByRole('searchbox', { name: 'Search patients' }).fill(outsider.given[0]!);
+    await expect(page.getByText('Central cannot be reached: only this workstation')).toBeVisible({ timeout: 15_000 });
+    await page.getByRole('searchbox', { name: 'Search patients' }).fill(outsider.mrn);
+    await page
+      .getByRole('list', { name: 'Patients found' })
+      .getByRole('button', { name: outsider.displayName })
+      .click();
+    await expect(notice).toContainText('Central cannot be reached: this is the copy kept here');
+    await expect(page.getByRole('region', { name: 'Allergies' })).toBeVisible();
+    await expectNoAxeViolations(page);
+  } finally {
+    unreachable.remove();
+  }
+
   // Retention: still here a day before retentionDays have passed since the open; gone after.
   stand.host.advanceTime((RETENTION_DAYS - 1) * DAY);
   expect(await heldOf(outsider.id)).toBe(outsider.resources.length + 1);

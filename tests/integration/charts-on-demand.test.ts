@@ -124,6 +124,27 @@ describe('charts on demand', () => {
     expect(JSON.stringify(audited)).not.toContain(cared.family);
   });
 
+  it('refuses a malformed central search with INVALID, asking central nothing', async () => {
+    const h = await startScoped();
+    const asked = stand.central.faults.inject({ kind: 'latency', ms: 0, path: /\/Patient\?/, times: Infinity });
+    try {
+      for (const request of [
+        { query: '' },
+        { query: '   ' },
+        { query: 'x'.repeat(101) },
+        { query: 'Ana', limit: 5 },
+        {},
+      ])
+        expect(await h.call('patients.searchCentral', request), JSON.stringify(request).slice(0, 40)).toMatchObject({
+          ok: false,
+          error: { code: 'INVALID' },
+        });
+      expect(asked.hits).toBe(0);
+    } finally {
+      asked.remove();
+    }
+  });
+
   it('does not ask central when the workstation keeps every patient (cache.scope "all")', async () => {
     const { cared } = outsiders();
     const h = await stand.start({ lock: { idleSeconds: 3600, warningSeconds: 30 } });
