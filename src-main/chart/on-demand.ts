@@ -9,6 +9,7 @@ import type { Clock } from '../ports.ts';
 import {
   keptInSync,
   onDemandStateOf,
+  readPatientSummary,
   recordOnDemandFetch,
   storeFetchedRecords,
   type OnDemandState,
@@ -57,6 +58,7 @@ export const CHART_ON_CENTRAL_OFFLINE =
   'This patient\u2019s chart is not on this workstation. It can be opened when central can be reached (sign in with your password, not only your PIN).';
 const CLINICAL_ON_CENTRAL_OFFLINE =
   'This patient\u2019s clinical records were not brought to this workstation. They can be shown when central can be reached.';
+const SEARCH_OFFLINE = 'Central cannot be reached: only this workstation\u2019s patients are listed.';
 const CENTRAL_REFUSED = 'Central refused to show this patient\u2019s chart.';
 
 export interface ChartsOnDemandDeps {
@@ -100,6 +102,8 @@ export function createChartsOnDemand(deps: ChartsOnDemandDeps): ChartsOnDemand {
     };
   };
 
+  const isHere = (patientId: string) => readPatientSummary(db(), patientId) !== null;
+
   /** Reads these types of the patient and stores them, with their chart.fetch entry, in one transaction. */
   const bring = async (
     session: Session,
@@ -112,7 +116,7 @@ export function createChartsOnDemand(deps: ChartsOnDemandDeps): ChartsOnDemand {
     // Nothing of a patient central does not have is stored (one the cache holds stays: the
     // rounds' history removes what central deleted).
     const patient = read.find((r) => r.type === 'Patient');
-    if (patient && patient.resources.length === 0 && !keptInSync(db(), true, patientId))
+    if (patient && patient.resources.length === 0 && !isHere(patientId))
       throw new CoreError('notFound', 'Central has no such patient.');
     const at = clock.now();
     durably(db(), () => {
@@ -138,20 +142,15 @@ export function createChartsOnDemand(deps: ChartsOnDemandDeps): ChartsOnDemand {
       // Every patient central holds is kept here: asking central on every search would only load it.
       if (deps.scopeIsAll) return { patients: [], more: false };
       const options = centralOptions();
-      if (!options)
-        throw new CoreError('offline', 'Central cannot be reached: only this workstation\u2019s patients are listed.');
+      if (!options) throw new CoreError('offline', SEARCH_OFFLINE);
       let found;
       try {
         found = await searchCentralPatients(query, CENTRAL_SEARCH_MAX, options);
       } catch (error) {
-        throw centralRefusal(error, {
-          offline: 'Central cannot be reached: only this workstation\u2019s patients are listed.',
-          refused: 'Central refused this search.',
-        });
+        throw centralRefusal(error, { offline: SEARCH_OFFLINE, refused: 'Central refused this search.' });
       }
-      const here = db().prepare('SELECT 1 FROM patients WHERE id = ?').pluck();
       const patients = found.patients
-        .filter((p) => here.get(p.id) === undefined)
+        .filter((p) => !isHere(p.id))
         .map((p) => ({
           id: p.id,
           name: p.patient!.displayName,
@@ -165,7 +164,7 @@ export function createChartsOnDemand(deps: ChartsOnDemandDeps): ChartsOnDemand {
     async prepareOpen(session, patientId, mayReadClinical) {
       if (keptInSync(db(), deps.scopeIsAll, patientId)) return null;
       const before: OnDemandState | null = onDemandStateOf(db(), patientId);
-      const cached = db().prepare('SELECT 1 FROM patients WHERE id = ?').pluck().get(patientId) !== undefined;
+      const cached = isHere(patientId);
       const asBefore = (): OnDemandChart => {
         if (!cached) throw new CoreError('offline', CHART_ON_CENTRAL_OFFLINE);
         // A former member's records came with the rounds: whole, as of when they left.

@@ -18,6 +18,7 @@ export {
   searchPatients,
   storePrepared,
   storeResources,
+  storedIdsOf,
   storedVersionOf,
 } from './repository.ts';
 export {

@@ -1,6 +1,6 @@
 import type { PreparedResource } from '../../src-shared/fhir/prepare.ts';
 import type { Database } from '../vault/index.ts';
-import { storePrepared } from './repository.ts';
+import { storedIdsOf, storePrepared } from './repository.ts';
 
 /**
  * Charts brought from central on demand (schema version 15, chart/on-demand.ts): what was read
@@ -43,9 +43,6 @@ export function storeFetchedRecords(
 ): { stored: number; removed: number } {
   let stored = 0;
   let removed = 0;
-  const cachedIds = db.prepare<[string, string, string]>(
-    `SELECT id FROM resources WHERE type = ? AND (patient_id = ? OR (type = 'Patient' AND id = ?))`,
-  );
   const remove = db.prepare<[string, string]>('DELETE FROM resources WHERE type = ? AND id = ?');
   for (const { type, resources, complete } of fetched) {
     const kept = keep(type);
@@ -55,7 +52,7 @@ export function storeFetchedRecords(
     );
     if (!complete || type === 'Patient') continue; // a Patient missing at central: the pull's history says
     const present = new Set(resources.map((r) => r.id));
-    for (const id of cachedIds.pluck().all(type, patientId, patientId) as string[])
+    for (const id of storedIdsOf(db, type, patientId))
       if (!present.has(id) && !kept.has(id)) removed += remove.run(type, id).changes;
   }
   return { stored, removed };

@@ -30,6 +30,9 @@ function statements(db: Database) {
     resourceJson: db.prepare('SELECT json FROM resources WHERE type = ? AND id = ?').pluck(),
     versionId: db.prepare('SELECT version_id FROM resources WHERE type = ? AND id = ?').pluck(),
     patientName: db.prepare('SELECT display_name FROM patients WHERE id = ?').pluck(),
+    idsOfPatient: db
+      .prepare(`SELECT id FROM resources WHERE type = ? AND (patient_id = ? OR (type = 'Patient' AND id = ?))`)
+      .pluck(),
     // Positional parameters: binding by name costs a lookup per value, and this runs per resource.
     upsertResource: db.prepare<[string, string, string | null, string | null, string | null, string]>(
       `INSERT INTO resources (type, id, version_id, last_updated, patient_id, json)
@@ -212,6 +215,11 @@ export function readResource(db: Database, type: string, id: string): FhirResour
 /** Central's version of a stored resource: null when it has none yet, undefined when not stored. */
 export function storedVersionOf(db: Database, type: string, id: string): string | null | undefined {
   return prepared(db).versionId.get(type, id) as string | null | undefined;
+}
+
+/** The ids of one patient's stored resources of a type (their Patient itself for `Patient`). */
+export function storedIdsOf(db: Database, type: string, patientId: string): string[] {
+  return prepared(db).idsOfPatient.all(type, patientId, patientId) as string[];
 }
 
 /** The display names of these patients, as stored (for lists that name them; unknown ids are left out). */

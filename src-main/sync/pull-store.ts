@@ -94,3 +94,21 @@ export function dropCursors(db: Database, keys: readonly string[]): void {
   const drop = db.prepare('DELETE FROM sync_cursors WHERE resource_type = ?');
   for (const key of keys) drop.run(key);
 }
+
+/**
+ * When a scoped type's delete sweep last ran to its end (scope-deletes.ts): `sweep:<type>` in
+ * sync_cursors, its time in updated_at (epoch ms). Null before the first.
+ */
+export function lastSweepAt(db: Database, key: string): number | null {
+  const at = db.prepare('SELECT updated_at FROM sync_cursors WHERE resource_type = ?').pluck().get(key) as
+    number | undefined;
+  return at ?? null;
+}
+
+/** Records a sweep's time (moved back too, unlike a cursor: the clock may have been set back). */
+export function markSweepAt(db: Database, key: string, at: number): void {
+  db.prepare(
+    `INSERT INTO sync_cursors (resource_type, last_updated, updated_at) VALUES (?, ?, ?)
+     ON CONFLICT (resource_type) DO UPDATE SET last_updated = excluded.last_updated, updated_at = excluded.updated_at`,
+  ).run(key, new Date(at).toISOString(), at);
+}

@@ -1,9 +1,9 @@
-import { deleteResource } from '../records/index.ts';
+import { deleteResource, storedIdsOf } from '../records/index.ts';
 import type { Database } from '../vault/index.ts';
 import { readCentralResource } from './central-resource.ts';
 import { queuedResourceIds } from './outbox-store.ts';
 import { readPages, stopsOnlyTheSearch } from './pages.ts';
-import { recordTypeFailure } from './pull-store.ts';
+import { lastSweepAt, markSweepAt, recordTypeFailure } from './pull-store.ts';
 import type { PullOptions, PulledType } from './pull.ts';
 import { SCOPE_BATCH_SIZE, SCOPE_PARAMETER } from './scope.ts';
 
@@ -31,28 +31,9 @@ const SWEEP_PAGE_SIZE = 1000;
 
 const sweepKey = (type: PulledType) => `sweep:${type}`;
 
-function lastSweep(db: Database, type: PulledType): number | null {
-  const at = db.prepare('SELECT updated_at FROM sync_cursors WHERE resource_type = ?').pluck().get(sweepKey(type)) as
-    number | undefined;
-  return at ?? null;
-}
-
-function markSweep(db: Database, type: PulledType, at: number): void {
-  db.prepare(
-    `INSERT INTO sync_cursors (resource_type, last_updated, updated_at) VALUES (?, ?, ?)
-     ON CONFLICT (resource_type) DO UPDATE SET last_updated = excluded.last_updated, updated_at = excluded.updated_at`,
-  ).run(sweepKey(type), new Date(at).toISOString(), at);
-}
-
 /** What the cache holds of these patients of this type. */
-function cachedIdsOf(db: Database, type: PulledType, patients: readonly string[]): string[] {
-  if (type === 'Patient') {
-    const held = db.prepare(`SELECT 1 FROM resources WHERE type = 'Patient' AND id = ?`).pluck();
-    return patients.filter((id) => held.get(id) !== undefined);
-  }
-  const of = db.prepare('SELECT id FROM resources WHERE type = ? AND patient_id = ?').pluck();
-  return patients.flatMap((patient) => of.all(type, patient) as string[]);
-}
+const cachedIdsOf = (db: Database, type: PulledType, patients: readonly string[]) =>
+  patients.flatMap((patient) => storedIdsOf(db, type, patient));
 
 /** The ids central lists for these patients; null when the list failed or was cut short. */
 async function listedIds(
@@ -95,10 +76,10 @@ export async function sweepScopedDeletes(
 ): Promise<{ deleted: number }> {
   const { db, clock } = options;
   const now = clock.now();
-  const last = lastSweep(db, type);
+  const last = lastSweepAt(db, sweepKey(type));
   if (last === null) {
     // The first scoped round brought what the cache holds: nothing to compare yet.
-    markSweep(db, type, now);
+    markSweepAt(db, sweepKey(type), now);
     return { deleted: 0 };
   }
   if (now - last < SWEEP_INTERVAL_MS && now >= last) return { deleted: 0 };
@@ -125,7 +106,7 @@ export async function sweepScopedDeletes(
       const queued = queuedResourceIds(db, type);
       if (!queued.has(id) && deleteResource(db, type, id)) deleted++;
     }
-    if (missing.length < SWEEP_CONFIRM_MAX) markSweep(db, type, now);
+    if (missing.length < SWEEP_CONFIRM_MAX) markSweepAt(db, sweepKey(type), now);
     if (deleted > 0) options.logger.log('info', 'sync.deleted', { reason: type, count: deleted });
     return { deleted };
   } catch (error) {

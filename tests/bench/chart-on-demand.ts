@@ -12,10 +12,10 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from '@playwright/test';
 import { CLINIC_PANEL_GROUP } from '../../dev/central/central.ts';
 import { generateClinic } from '../../dev/synthetic/clinic.ts';
 import { signInWithNewPin, startWorkstationStand } from '../support/e2e.ts';
+import { launchBenchChromium } from './browser.ts';
 import { median, printTable, type BenchRow } from './stats.ts';
 
 const CLINIC = { seed: 3, patients: 200 };
@@ -65,10 +65,7 @@ export async function benchChartOnDemand(): Promise<BenchRow[]> {
     },
   });
   const { central, host } = stand;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu'],
-  });
+  const browser = await launchBenchChromium();
   try {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -12,10 +12,10 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from '@playwright/test';
 import { generateResources } from '../../dev/synthetic/clinic.ts';
 import { signInAtProvider, startWorkstationStand } from '../support/e2e.ts';
 import { largeChart } from './large-chart.ts';
+import { launchBenchChromium } from './browser.ts';
 import { median, percentile, printTable, type BenchRow } from './stats.ts';
 
 const CLINIC = { seed: 3, patients: 50 };
@@ -60,10 +60,7 @@ export async function benchChartRender(samples = 15): Promise<BenchRow[]> {
     },
   });
   const { central, cache, host } = stand;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu'],
-  });
+  const browser = await launchBenchChromium();
   try {
     const context = await browser.newContext();
     const page = await context.newPage();

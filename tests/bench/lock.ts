@@ -8,9 +8,10 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { passwordOf } from '../support/central.ts';
 import { startWorkstationStand } from '../support/e2e.ts';
+import { launchBenchChromium } from './browser.ts';
 import { median, percentile, printTable, type BenchRow } from './stats.ts';
 
 const CLINIC = { seed: 3, patients: 50 };
@@ -39,10 +40,7 @@ function whenNameLeaves(page: Page, name: string): Promise<number> {
 export async function benchLock(osSamples = 20, idleSamples = 2): Promise<BenchRow[]> {
   const stand = await startWorkstationStand({ clinic: CLINIC, policy: { lock: IDLE } });
   const { central, cache, host } = stand;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu'],
-  });
+  const browser = await launchBenchChromium();
   try {
     const context = await browser.newContext();
     const page = await context.newPage();

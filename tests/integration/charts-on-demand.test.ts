@@ -10,16 +10,12 @@
 import { describe, expect, it } from 'vitest';
 import { CLINIC_PANEL_GROUP } from '../../dev/central/central.ts';
 import { generateClinic } from '../../dev/synthetic/clinic.ts';
-import { createMemoryLogger } from '../../src-main/log/logger.ts';
-import { workstationMigrations } from '../../src-main/migrations.ts';
-import { removePatientRecords } from '../../src-main/records/retention-store.ts';
-import { openVault } from '../../src-main/vault/vault.ts';
 import type { ChartSections } from '../../src-shared/chart/chart.ts';
 import type { OnDemandChart, PatientSummary } from '../../src-shared/ipc/contract.ts';
 import { fhirFetch, signIn } from '../support/central.ts';
 import { ok, PIN, signedInWithPin, useCoreStand, type Harness } from '../support/core-harness.ts';
-import { keyStore } from '../support/keychain.ts';
 import { cacheRows } from '../support/cache-rows.ts';
+import { leaveOutPatients } from '../support/workstation.ts';
 
 const CLINIC = { seed: 53, patients: 30 };
 const RETENTION_DAYS = 30;
@@ -53,22 +49,18 @@ function outsiders() {
 }
 
 /** The cache as a workstation scoped to the panel would hold it: without these patients. */
-async function withoutPatients(ids: readonly string[]): Promise<void> {
-  const vault = await openVault({
-    migrations: workstationMigrations,
-    dataDir: stand.dataDir,
-    keyStore,
-    policy: {},
-    logger: createMemoryLogger(),
-  });
-  try {
-    vault.db.transaction(() => ids.forEach((id) => removePatientRecords(vault.db, id))).immediate();
-  } finally {
-    vault.close();
-  }
-}
+const withoutPatients = (ids: readonly string[]) => leaveOutPatients(stand.dataDir, ids);
 
 const rows = <T>(sql: string, ...args: unknown[]) => cacheRows<T>(stand.dataDir, sql, ...args);
+/** How many resources the cache holds of this patient, their Patient included. */
+const heldCount = async (patientId: string) =>
+  (
+    await rows<{ n: number }>(
+      `SELECT count(*) AS n FROM resources WHERE patient_id = ? OR (type = 'Patient' AND id = ?)`,
+      patientId,
+      patientId,
+    )
+  )[0]!.n;
 const typesHeld = async (patientId: string) =>
   (
     await rows<{ type: string }>(
@@ -169,12 +161,7 @@ describe('charts on demand', () => {
     const onCentral = (type: string) => cared.resources.filter((r) => r.resourceType === type).length;
     expect(opened.sections!.allergies.length).toBe(onCentral('AllergyIntolerance'));
     // Every resource of the patient came, and nothing else of anyone.
-    const held = await rows<{ n: number }>(
-      `SELECT count(*) AS n FROM resources WHERE patient_id = ? OR (type = 'Patient' AND id = ?)`,
-      cared.id,
-      cared.id,
-    );
-    expect(held[0]!.n).toBe(cared.resources.length + 1);
+    expect(await heldCount(cared.id)).toBe(cared.resources.length + 1);
 
     const fetches = await rows<{ user_id: string; patient_id: string; detail: string }>(
       `SELECT user_id, patient_id, detail FROM audit_log WHERE action = 'chart.fetch' ORDER BY seq`,
@@ -223,12 +210,7 @@ describe('charts on demand', () => {
     });
     const opened = await ok<Opened>(h, 'patients.open', { patientId: stranger.id });
     expect(opened.access).toBe('full');
-    const held = await rows<{ n: number }>(
-      `SELECT count(*) AS n FROM resources WHERE patient_id = ? OR (type = 'Patient' AND id = ?)`,
-      stranger.id,
-      stranger.id,
-    );
-    expect(held[0]!.n).toBe(stranger.resources.length + 1);
+    expect(await heldCount(stranger.id)).toBe(stranger.resources.length + 1);
     const fetches = await rows<{ detail: string }>(
       `SELECT detail FROM audit_log WHERE action = 'chart.fetch' AND patient_id = ? ORDER BY seq`,
       stranger.id,

@@ -10,13 +10,12 @@ import { expect, type BrowserContext, type Page } from '@playwright/test';
 import { workstationPolicyFor, type CentralOptions } from '../../dev/central/central.ts';
 import { startWebHost, type WebHost } from '../../dev/web-host/server.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
-import { removePatientRecords } from '../../src-main/records/retention-store.ts';
 import { bulkStoreResources } from '../../src-main/records/repository.ts';
 import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
 import type { PolicyInput } from '../../src-shared/policy/schema.ts';
 import { passwordOf, startTestCentral, type Central } from './central.ts';
 import { keyStore } from './keychain.ts';
-import { fillCache, type ClinicCache } from './workstation.ts';
+import { fillCache, leaveOutPatients, type ClinicCache } from './workstation.ts';
 import { workstationMigrations } from '../../src-main/migrations.ts';
 
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
@@ -143,7 +142,7 @@ export async function startWorkstation(
   };
   try {
     const cache = await fillCache(dataDir, options.clinic);
-    if (options.extraResources || options.leaveOut) {
+    if (options.extraResources) {
       const vault = await openVault({
         migrations: workstationMigrations,
         dataDir,
@@ -152,13 +151,12 @@ export async function startWorkstation(
         logger: createMemoryLogger(),
       });
       try {
-        if (options.extraResources) bulkStoreResources(vault.db, [options.extraResources(cache, central)]);
-        const gone = options.leaveOut?.(cache) ?? [];
-        vault.db.transaction(() => gone.forEach((id) => removePatientRecords(vault.db, id))).immediate();
+        bulkStoreResources(vault.db, [options.extraResources(cache, central)]);
       } finally {
         vault.close();
       }
     }
+    await leaveOutPatients(dataDir, options.leaveOut?.(cache) ?? []);
     const host = await startWebHost({
       dataDir,
       logger: createMemoryLogger(),

@@ -7,6 +7,7 @@ import { generateResources } from '../../dev/synthetic/clinic.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { practitionerRelationships } from '../../src-main/records/relationships.ts';
 import { bulkStoreResources, readPatientSummary } from '../../src-main/records/repository.ts';
+import { removePatientRecords } from '../../src-main/records/retention-store.ts';
 import type { PatientSummary } from '../../src-shared/ipc/contract.ts';
 import { openVault } from '../../src-main/vault/vault.ts';
 import type { AuthBrowser } from '../../src-main/ports.ts';
@@ -50,6 +51,26 @@ export async function fillCache(dataDir: string, clinic: { seed: number; patient
         return found;
       },
     };
+  } finally {
+    vault.close();
+  }
+}
+
+/**
+ * The cache without these patients, as a workstation whose scope leaves them out holds it: only
+ * central has them (charts on demand). Every trace goes, as retention removes it.
+ */
+export async function leaveOutPatients(dataDir: string, patientIds: readonly string[]): Promise<void> {
+  if (patientIds.length === 0) return;
+  const vault = await openVault({
+    migrations: workstationMigrations,
+    dataDir,
+    keyStore,
+    policy: {},
+    logger: createMemoryLogger(),
+  });
+  try {
+    vault.db.transaction(() => patientIds.forEach((id) => removePatientRecords(vault.db, id))).immediate();
   } finally {
     vault.close();
   }
