@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { CLINIC_PANEL_GROUP } from '../../dev/central/central.ts';
 import { generateClinic } from '../../dev/synthetic/clinic.ts';
 import { signInWithNewPin, startWorkstationStand } from '../support/e2e.ts';
-import { launchBenchChromium } from './browser.ts';
+import { launchBenchChromium, timeToRendered } from './browser.ts';
 import { median, printTable, type BenchRow } from './stats.ts';
 
 const CLINIC = { seed: 3, patients: 200 };
@@ -23,21 +23,11 @@ const PIN = '604817';
 const BUDGET_MS = 300;
 
 /** Clicks the patient found at central; resolves with the ms to the first frame after all sections are on screen. */
-const IN_PAGE = `({ name }) => new Promise((resolve) => {
-  const list = document.getElementById('central-results');
-  const button = [...(list?.querySelectorAll('button') ?? [])].find((b) => b.textContent === name);
-  const region = (label) => [...document.querySelectorAll('section[aria-labelledby]')].find((el) => document.getElementById(el.getAttribute('aria-labelledby'))?.textContent === label);
-  const complete = () => ['Allergies', 'Problems', 'Medications', 'Vitals', 'Notes'].every((label) => region(label));
-  const started = performance.now();
-  const observer = new MutationObserver(() => {
-    if (!complete()) return;
-    observer.disconnect();
-    requestAnimationFrame(() => resolve(performance.now() - started));
-  });
-  observer.observe(document.body, { childList: true, subtree: true });
-  setTimeout(() => { observer.disconnect(); resolve(-1); }, 10000);
-  button.click();
-})`;
+const IN_PAGE = timeToRendered(
+  '{ name }',
+  "[...(document.getElementById('central-results')?.querySelectorAll('button') ?? [])].find((b) => b.textContent === name)",
+  "['Allergies', 'Problems', 'Medications', 'Vitals', 'Notes'].every((label) => region(label))",
+);
 
 /** Patients opened on demand, each once. */
 const CHARTS = 10;

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { generateResources } from '../../dev/synthetic/clinic.ts';
 import { signInAtProvider, startWorkstationStand } from '../support/e2e.ts';
 import { largeChart } from './large-chart.ts';
-import { launchBenchChromium } from './browser.ts';
+import { launchBenchChromium, timeToRendered } from './browser.ts';
 import { median, percentile, printTable, type BenchRow } from './stats.ts';
 
 const CLINIC = { seed: 3, patients: 50 };
@@ -23,24 +23,14 @@ const PIN = '604817';
 const SIZE = { observations: 500, notes: 50 };
 
 /** Clicks the patient and resolves with the ms to the first frame after all sections hold all rows. */
-const IN_PAGE = `({ name, observations, notes }) => new Promise((resolve) => {
-  const button = [...document.querySelectorAll('button')].find((b) => b.textContent === name);
-  const region = (label) => [...document.querySelectorAll('section[aria-labelledby]')].find((el) => document.getElementById(el.getAttribute('aria-labelledby'))?.textContent === label);
-  const complete = () =>
-    ['Allergies', 'Problems', 'Medications'].every((label) => region(label)) &&
+const IN_PAGE = timeToRendered(
+  '{ name, observations, notes }',
+  "[...document.querySelectorAll('button')].find((b) => b.textContent === name)",
+  `['Allergies', 'Problems', 'Medications'].every((label) => region(label)) &&
     (region('Vitals')?.querySelectorAll('.flowsheet__table thead th').length ?? 0) >= 1 + Math.min(observations, 8) &&
     [...(region('Vitals')?.querySelectorAll('button') ?? [])].some((b) => /^Show all [0-9]+ reading times$/.test(b.textContent)) &&
-    (region('Notes')?.querySelectorAll('article').length ?? 0) >= notes;
-  const started = performance.now();
-  const observer = new MutationObserver(() => {
-    if (!complete()) return;
-    observer.disconnect();
-    requestAnimationFrame(() => resolve(performance.now() - started));
-  });
-  observer.observe(document.body, { childList: true, subtree: true });
-  setTimeout(() => { observer.disconnect(); resolve(-1); }, 10000);
-  button.click();
-})`;
+    (region('Notes')?.querySelectorAll('article').length ?? 0) >= notes`,
+);
 
 /** Large charts, each opened once for the first time, then the first of them again and again. */
 const CHARTS = 5;

@@ -11,12 +11,11 @@ import { workstationPolicyFor, type CentralOptions } from '../../dev/central/cen
 import { startWebHost, type WebHost } from '../../dev/web-host/server.ts';
 import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { bulkStoreResources } from '../../src-main/records/repository.ts';
-import { eraseVault, openVault } from '../../src-main/vault/vault.ts';
+import { eraseVault } from '../../src-main/vault/vault.ts';
 import type { PolicyInput } from '../../src-shared/policy/schema.ts';
 import { passwordOf, startTestCentral, type Central } from './central.ts';
 import { keyStore } from './keychain.ts';
-import { fillCache, leaveOutPatients, type ClinicCache } from './workstation.ts';
-import { workstationMigrations } from '../../src-main/migrations.ts';
+import { fillCache, leaveOutPatients, withVault, type ClinicCache } from './workstation.ts';
 
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
@@ -142,20 +141,8 @@ export async function startWorkstation(
   };
   try {
     const cache = await fillCache(dataDir, options.clinic);
-    if (options.extraResources) {
-      const vault = await openVault({
-        migrations: workstationMigrations,
-        dataDir,
-        keyStore,
-        policy: {},
-        logger: createMemoryLogger(),
-      });
-      try {
-        bulkStoreResources(vault.db, [options.extraResources(cache, central)]);
-      } finally {
-        vault.close();
-      }
-    }
+    const extra = options.extraResources;
+    if (extra) await withVault(dataDir, (vault) => bulkStoreResources(vault.db, [extra(cache, central)]));
     await leaveOutPatients(dataDir, options.leaveOut?.(cache) ?? []);
     const host = await startWebHost({
       dataDir,

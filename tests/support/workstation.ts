@@ -9,7 +9,7 @@ import { practitionerRelationships } from '../../src-main/records/relationships.
 import { bulkStoreResources, readPatientSummary } from '../../src-main/records/repository.ts';
 import { removePatientRecords } from '../../src-main/records/retention-store.ts';
 import type { PatientSummary } from '../../src-shared/ipc/contract.ts';
-import { openVault } from '../../src-main/vault/vault.ts';
+import { openVault, type Vault } from '../../src-main/vault/vault.ts';
 import type { AuthBrowser } from '../../src-main/ports.ts';
 import { driveLogin, passwordOf, type Central } from './central.ts';
 import { keyStore } from './keychain.ts';
@@ -23,8 +23,8 @@ export interface ClinicCache {
   split(practitionerId: string): { mine: string[]; others: string[] };
 }
 
-/** Fills `dataDir` with the clinic dev central was seeded with (same seed and size). */
-export async function fillCache(dataDir: string, clinic: { seed: number; patients: number }): Promise<ClinicCache> {
+/** The cache of `dataDir` opened for `use` (a test's set-up, before any core opens it), closed after. */
+export async function withVault<T>(dataDir: string, use: (vault: Vault) => T): Promise<T> {
   const vault = await openVault({
     migrations: workstationMigrations,
     dataDir,
@@ -33,6 +33,15 @@ export async function fillCache(dataDir: string, clinic: { seed: number; patient
     logger: createMemoryLogger(),
   });
   try {
+    return use(vault);
+  } finally {
+    vault.close();
+  }
+}
+
+/** Fills `dataDir` with the clinic dev central was seeded with (same seed and size). */
+export function fillCache(dataDir: string, clinic: { seed: number; patients: number }): Promise<ClinicCache> {
+  return withVault(dataDir, (vault) => {
     const resources = [...generateResources(clinic)] as { resourceType: string; id: string }[];
     bulkStoreResources(vault.db, [resources]);
     const patientIds = resources.filter((r) => r.resourceType === 'Patient').map((r) => r.id);
@@ -51,9 +60,7 @@ export async function fillCache(dataDir: string, clinic: { seed: number; patient
         return found;
       },
     };
-  } finally {
-    vault.close();
-  }
+  });
 }
 
 /**
@@ -62,18 +69,9 @@ export async function fillCache(dataDir: string, clinic: { seed: number; patient
  */
 export async function leaveOutPatients(dataDir: string, patientIds: readonly string[]): Promise<void> {
   if (patientIds.length === 0) return;
-  const vault = await openVault({
-    migrations: workstationMigrations,
-    dataDir,
-    keyStore,
-    policy: {},
-    logger: createMemoryLogger(),
-  });
-  try {
-    vault.db.transaction(() => patientIds.forEach((id) => removePatientRecords(vault.db, id))).immediate();
-  } finally {
-    vault.close();
-  }
+  await withVault(dataDir, (vault) =>
+    vault.db.transaction(() => patientIds.forEach((id) => removePatientRecords(vault.db, id))).immediate(),
+  );
 }
 
 /**
