@@ -1,9 +1,10 @@
 /**
- * The page worker: reads searches from central in its own thread (pages.ts), one after the other,
- * so the pages keep coming while the core's thread validates and stores the ones before (a pull's
- * storing blocks that thread, and would otherwise leave central idle), also across the end of one
- * search and the start of the next. Pages are sent as they arrive, at most `ahead` pages before
- * the reader has taken them (credits), which bounds the memory they hold.
+ * The page worker: reads searches from central in its own thread (readSearches, pages.ts), one
+ * after the other, so the pages keep coming while the core's thread validates and stores the ones
+ * before (a pull's storing blocks that thread, and would otherwise leave central idle), also
+ * across the end of one search and the start of the next (the next search's first page is asked
+ * as the last page of the one before arrives). Pages are sent as they arrive, at most `ahead`
+ * pages before the reader has taken them (credits), which bounds the memory they hold.
  *
  * The worker also validates each page's resources (preparePage): that work is off the core's
  * thread too, and what crosses is strings (the resources as stored), cheap to copy.
@@ -15,7 +16,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { createCentralFetch } from '../net/index.ts';
-import { preparePage, readPages, stopsOnlyTheSearch, type PageLimits } from './pages.ts';
+import { preparePage, readSearches, type PageLimits } from './pages.ts';
 import type { RetryPolicy } from './http.ts';
 
 export interface PageSearch {
@@ -69,29 +70,23 @@ port.on('message', (message: { read?: PageJob; credit?: number }) => {
 async function run(job: PageJob): Promise<void> {
   credits = job.ahead;
   try {
-    const fetch = createCentralFetch({ tlsPins: job.tlsPins });
-    for (const [index, search] of job.searches.entries()) {
-      const options = {
-        accessToken: job.accessToken,
-        allowLoopbackHttp: job.allowLoopbackHttp,
-        fetch,
-        what: search.what,
-        limits: job.limits,
-        // The pull's searches are sorted by _lastUpdated: their offset pages are seeks (pages.ts).
-        sortedByLastUpdated: true,
-        ...(job.retry ? { retry: job.retry } : {}),
-      };
-      try {
-        for await (const page of readPages(search.url, options)) {
-          while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
-          credits--;
-          port.postMessage({ index, page: preparePage(page, search.type, job.limits) });
-        }
-        port.postMessage({ index, done: true });
-      } catch (error) {
-        if (!stopsOnlyTheSearch(error)) throw error;
-        port.postMessage({ index, failed: failureOf(error) });
-      }
+    const options = {
+      accessToken: job.accessToken,
+      allowLoopbackHttp: job.allowLoopbackHttp,
+      fetch: createCentralFetch({ tlsPins: job.tlsPins }),
+      limits: job.limits,
+      // The pull's searches are sorted by _lastUpdated: their offset pages are seeks (pages.ts).
+      sortedByLastUpdated: true,
+      ...(job.retry ? { retry: job.retry } : {}),
+    };
+    for await (const item of readSearches(job.searches, options)) {
+      if ('page' in item) {
+        while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
+        credits--;
+        const search = job.searches[item.index]!;
+        port.postMessage({ index: item.index, page: preparePage(item.page, search.type, job.limits) });
+      } else if ('failed' in item) port.postMessage({ index: item.index, failed: failureOf(item.failed) });
+      else port.postMessage(item);
     }
     port.postMessage({ end: true });
   } catch (error) {

@@ -56,6 +56,11 @@ export interface PageReadOptions extends HttpDeps {
    * resource deleted or moved while the search pages cannot shift one past the pull.
    */
   sortedByLastUpdated?: boolean;
+  /**
+   * Called as the search's last page is handed over: nothing more of this search will be asked
+   * (central gave no next link, or the reading stops there). readSearches asks its next search then.
+   */
+  onLastPage?: () => void;
 }
 
 /** An entry's resource's lastUpdated (ms) and id, when it has both. */
@@ -286,12 +291,87 @@ export async function* readPages(first: string, options: PageReadOptions): Async
       const after = offsetPageAfter(pending.url, checked !== null);
       if (after !== null && !seen.has(after)) ahead = ask(after);
     }
+    if (!pending) options.onLastPage?.();
     yield page; // this page is good: kept before the search stops
     if (cyclic)
       throw new SyncHttpError(
         'cyclic-paging',
         `The central FHIR API sent a ${options.what} page whose next link leads back to a page already read.`,
       );
+  }
+}
+
+/** One search of several read in turn (readSearches). */
+export interface SearchToRead {
+  url: string;
+  /** What is read, for error messages ("Observation pull"). */
+  what: string;
+}
+
+/** A page of the search at `index`, that search's end, or its failure alone (the next goes on). */
+export type SearchRead =
+  { index: number; page: Page } | { index: number; done: true } | { index: number; failed: SyncHttpError };
+
+/**
+ * Several searches read one after another as one stream (the pull's page worker). The first page
+ * of the next search is asked as soon as the last page of the one before has arrived, so it comes
+ * while that page is read, validated and stored: a scoped pull makes hundreds of small searches
+ * (a batch of 100 patients' allergies is one page), and each one asked only once the one before
+ * was taken made the reader wait a whole round trip per search with central idle meanwhile. What
+ * is held stays bounded as within a search: that first page takes the place of the next page the
+ * ended search would have had on its way.
+ *
+ * A failure of one search alone (stopsOnlyTheSearch) ends that search and the next goes on; any
+ * other failure ends the reading.
+ */
+export async function* readSearches(
+  searches: readonly SearchToRead[],
+  options: Omit<PageReadOptions, 'what' | 'onLastPage'>,
+): AsyncGenerator<SearchRead> {
+  interface Started {
+    pages: AsyncGenerator<Page>;
+    first: Promise<IteratorResult<Page>>;
+    /** Its last page has arrived: nothing more of it is on its way. */
+    ended: boolean;
+  }
+  let reading = 0;
+  let next: Started | null = null;
+  // Only the search being read asks for the one after it: one search ahead at most, however small.
+  const askNext = () => {
+    if (next === null && reading + 1 < searches.length) next = start(reading + 1);
+  };
+  const start = (index: number): Started => {
+    const search = searches[index]!;
+    const started: Started = {
+      ended: false,
+      pages: readPages(search.url, {
+        ...options,
+        what: search.what,
+        onLastPage: () => {
+          started.ended = true;
+          if (index === reading) askNext();
+        },
+      }),
+      first: Promise.resolve({ done: true, value: undefined }),
+    };
+    started.first = started.pages.next();
+    started.first.catch(() => undefined); // awaited at its turn, where a failure is thrown
+    return started;
+  };
+  for (; reading < searches.length; reading++) {
+    const current: Started = next ?? start(reading);
+    next = null;
+    if (current.ended) askNext();
+    try {
+      for (let step = await current.first; !step.done; step = await current.pages.next())
+        yield { index: reading, page: step.value };
+      yield { index: reading, done: true };
+    } catch (error) {
+      if (!stopsOnlyTheSearch(error)) throw error;
+      yield { index: reading, failed: error };
+    } finally {
+      await current.pages.return(undefined);
+    }
   }
 }
 

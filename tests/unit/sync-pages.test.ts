@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { preparePage, readPages, type Bundle } from '../../src-main/sync/pages.ts';
+import { preparePage, readPages, readSearches, type Bundle, type SearchRead } from '../../src-main/sync/pages.ts';
 import { DEFAULT_PAGE_LIMITS } from '../../src-main/sync/pull.ts';
 import { testPatient } from '../support/fhir.ts';
 
@@ -233,5 +233,123 @@ describe('readPages: the page after next is asked while the next one comes', () 
     const server = countingServer(6, 'offset', 9 * 1048576);
     expect(await readAll(server.fetch, 3)).toEqual(ids(6));
     expect(server.stats.inFlightAtAnswer[1]).toBe(1);
+  });
+});
+
+/**
+ * A scoped pull is hundreds of small searches (issue 15): each one asked only once the one before
+ * was taken cost a round trip per search with central idle.
+ */
+describe('readSearches: the next search is asked as the last page of the one before arrives', () => {
+  /** Conditions `c-<search>-<n>` for searches `?s=<search>&n=<total>`, paged by offset; `?s=…&status=403` refuses. */
+  function searchServer() {
+    const log: string[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const fetch: typeof globalThis.fetch = async (input) => {
+      const url = new URL(String(input));
+      const search = url.searchParams.get('s')!;
+      const offset = Number(url.searchParams.get('_offset') ?? 0);
+      log.push(`ask ${search}@${offset}`);
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 3));
+      inFlight--;
+      const status = Number(url.searchParams.get('status') ?? 200);
+      if (status !== 200) return new Response('{}', { status });
+      const count = Number(url.searchParams.get('_count'));
+      const total = Number(url.searchParams.get('n'));
+      const next = new URL(url.href);
+      next.searchParams.set('_offset', String(offset + count));
+      const bundle = {
+        resourceType: 'Bundle',
+        ...(offset + count < total ? { link: [{ relation: 'next', url: next.href }] } : {}),
+        entry: Array.from({ length: Math.max(0, Math.min(count, total - offset)) }, (_, i) => ({
+          resource: {
+            resourceType: 'Condition',
+            id: `c-${search}-${offset + i}`,
+            meta: { lastUpdated: new Date(Date.UTC(2026, 0, 1) + (offset + i) * 1000).toISOString() },
+          },
+        })),
+      };
+      return new Response(JSON.stringify(bundle), { headers: { 'content-type': 'application/fhir+json' } });
+    };
+    return { fetch, log, maxInFlight: () => maxInFlight };
+  }
+
+  const search = (s: string, n: number, extra = '') => ({
+    url: `https://central.example/fhir/R4/Condition?s=${s}&n=${n}&_sort=_lastUpdated&_count=5${extra}`,
+    what: 'Condition pull',
+  });
+
+  /** Every item, taken slowly (as the core stores each page), and what had been asked when each page was taken. */
+  async function readSlowly(server: ReturnType<typeof searchServer>, searches: ReturnType<typeof search>[]) {
+    const items: { item: SearchRead; askedBefore: string[] }[] = [];
+    for await (const item of readSearches(searches, {
+      accessToken: 't',
+      allowLoopbackHttp: false,
+      limits: { ...DEFAULT_PAGE_LIMITS, maxPages: 100 },
+      fetch: server.fetch,
+      sortedByLastUpdated: true,
+    })) {
+      items.push({ item, askedBefore: [...server.log] });
+      if ('page' in item) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return items;
+  }
+
+  const idsOf = (items: { item: SearchRead }[]) =>
+    items.flatMap(({ item }) => ('page' in item ? (item.page.bundle.entry ?? []).map((e) => (e.resource as { id: string }).id) : []));
+
+  it('has the first page of the next search asked before the last page of the one before is taken', async () => {
+    const server = searchServer();
+    const items = await readSlowly(server, [search('a', 3), search('b', 2), search('c', 4)]);
+    expect(idsOf(items)).toEqual(['c-a-0', 'c-a-1', 'c-a-2', 'c-b-0', 'c-b-1', 'c-c-0', 'c-c-1', 'c-c-2', 'c-c-3']);
+    const pages = items.filter(({ item }) => 'page' in item);
+    expect(pages[0]!.askedBefore).toContain('ask b@0');
+    // One search ahead at most, however small: c waits until b is the one read.
+    expect(pages[0]!.askedBefore).not.toContain('ask c@0');
+    expect(pages[1]!.askedBefore).toContain('ask c@0');
+    expect(items.map(({ item }) => ('done' in item ? item.index : null)).filter((i) => i !== null)).toEqual([0, 1, 2]);
+  });
+
+  it("asks a search's next page before the search after it, and never more than two requests at once", async () => {
+    const server = searchServer();
+    const items = await readSlowly(server, [search('a', 12), search('b', 3)]);
+    expect(idsOf(items)).toHaveLength(15);
+    // a's pages (each asked one early after the first, repeating its last resource), then b's.
+    const firstOfB = server.log.indexOf('ask b@0');
+    expect(server.log.slice(0, firstOfB)).toEqual(expect.arrayContaining(['ask a@0', 'ask a@4', 'ask a@8']));
+    // b is asked only once a's last page has come: not while a still has pages on their way.
+    const lastPageOfA = items.findIndex(({ item }) => 'page' in item && item.page.bundle.entry?.some((e) => (e.resource as { id: string }).id === 'c-a-11'));
+    expect(items[lastPageOfA]!.askedBefore).toContain('ask b@0');
+    expect(items[lastPageOfA - 1]!.askedBefore).not.toContain('ask b@0');
+    expect(server.maxInFlight()).toBeLessThanOrEqual(2);
+  });
+
+  it('reports a search refused alone at its own turn, and reads the ones after it', async () => {
+    const server = searchServer();
+    const items = await readSlowly(server, [search('a', 2), search('x', 2, '&status=403'), search('c', 2)]);
+    expect(idsOf(items)).toEqual(['c-a-0', 'c-a-1', 'c-c-0', 'c-c-1']);
+    const failed = items.flatMap(({ item }) => ('failed' in item ? [item] : []));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.index).toBe(1);
+    expect(failed[0]!.failed.status).toBe(403);
+    expect(items.map(({ item }) => item.index)).toEqual([0, 0, 1, 2, 2]);
+  });
+
+  it('ends the reading on a failure of every search alike (central unwell), after what came before it', async () => {
+    const server = searchServer();
+    const read: SearchRead[] = [];
+    await expect(async () => {
+      for await (const item of readSearches([search('a', 2), search('x', 2, '&status=401'), search('c', 2)], {
+        accessToken: 't',
+        allowLoopbackHttp: false,
+        limits: DEFAULT_PAGE_LIMITS,
+        fetch: server.fetch,
+        retry: { attempts: 1 },
+      }))
+        read.push(item);
+    }).rejects.toMatchObject({ status: 401 });
+    expect(read.map((item) => item.index)).toEqual([0, 0]);
   });
 });
