@@ -1,4 +1,5 @@
-import { parseFhirResource, patientIdOf, patientSearchFields } from './index.ts';
+import { FhirResource, parseFhirResource, patientIdOf, patientSearchFields } from './index.ts';
+import { compileQuickCheck } from './quick-check.ts';
 
 /**
  * Validation and the columns of a resource, before it is stored: pure work, no database, so a
@@ -47,8 +48,14 @@ function safeString(value: unknown): string | null {
   return typeof value === 'string' && /^[A-Za-z0-9\-.]{1,64}$/.test(value) ? value : null;
 }
 
+/** Whether zod would accept a resource, answered without zod's parsed copy (quick-check.ts). */
+const acceptedQuickly = compileQuickCheck(FhirResource);
+
 export function prepareResource(candidate: unknown): Prepared {
-  const parsed = parseFhirResource(candidate);
+  // The quick check's yes is zod's (and the value holds what zod's copy would); otherwise zod decides, with its issues.
+  const parsed = acceptedQuickly(candidate)
+    ? { success: true as const, data: candidate as FhirResource }
+    : parseFhirResource(candidate);
   if (!parsed.success) {
     const raw = (candidate ?? {}) as { resourceType?: unknown; id?: unknown };
     return {
