@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { SyncHttpError } from './http.ts';
 import type { PageLimits, PreparedPage } from './pages.ts';
+import { fromWire, type WirePage } from './page-wire.ts';
 import type { PageJob, SearchFailure } from './page-worker.ts';
 
 export type { SearchFailure };
@@ -22,7 +23,9 @@ export interface PageReader {
 const WORKER_URL = new URL(`./page-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 const AHEAD = 4;
 
-type Message = ReadItem | { end: true } | { error: SearchFailure };
+/** What the worker sends: its pages in their wire form (page-wire.ts). */
+type Message =
+  { index: number; page: WirePage } | Exclude<ReadItem, { page: unknown }> | { end: true } | { error: SearchFailure };
 
 /**
  * The worker's heap holds a page as text and as parsed objects at once, and the next page
@@ -76,8 +79,10 @@ export function startPageReader(limits: PageLimits): PageReader {
             ended = true;
             return;
           }
-          if ('page' in item) worker.postMessage({ credit: 1 });
-          yield item;
+          if ('page' in item) {
+            worker.postMessage({ credit: 1 });
+            yield { index: item.index, page: fromWire(item.page) };
+          } else yield item;
         }
       } finally {
         busy = false;

@@ -17,6 +17,7 @@
 import { parentPort } from 'node:worker_threads';
 import { createCentralFetch } from '../net/index.ts';
 import { preparePage, readSearches, type PageLimits } from './pages.ts';
+import { toWire } from './page-wire.ts';
 import type { RetryPolicy } from './http.ts';
 
 export interface PageSearch {
@@ -84,7 +85,7 @@ async function run(job: PageJob): Promise<void> {
         while (credits <= 0) await new Promise<void>((resolve) => (wake = resolve));
         credits--;
         const search = job.searches[item.index]!;
-        port.postMessage({ index: item.index, page: preparePage(item.page, search.type, job.limits) });
+        port.postMessage({ index: item.index, page: toWire(preparePage(item.page, search.type, job.limits)) });
       } else if ('failed' in item) port.postMessage({ index: item.index, failed: failureOf(item.failed) });
       else port.postMessage(item);
     }
