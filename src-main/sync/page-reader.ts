@@ -11,12 +11,18 @@ export type ReadItem =
   { index: number; page: PreparedPage } | { index: number; done: true } | { index: number; failed: SearchFailure };
 
 /**
- * The core's side of the page worker (page-worker.ts): one worker thread for a pull, reading its
- * searches one after another; their pages arrive validated (preparePage), in order, as an async
- * iterable, the worker staying `ahead` pages in front of the reader. Close ends the thread.
+ * The core's side of the page worker (page-worker.ts): one worker thread, reading a pull's
+ * searches one after another (one read at a time; the sync engine keeps it across its rounds);
+ * their pages arrive validated (preparePage), in order, as an async iterable, the worker staying
+ * `ahead` pages in front of the reader. Close ends the thread.
  */
 export interface PageReader {
   read(job: Omit<PageJob, 'ahead' | 'limits'>): AsyncGenerator<ReadItem>;
+  /**
+   * Whether it can take another read: not left in the middle of one (its worker may still be
+   * sending that read's pages), its thread neither stopped nor closed.
+   */
+  usable(): boolean;
   close(): Promise<void>;
 }
 
@@ -53,13 +59,19 @@ export function startPageReader(limits: PageLimits): PageReader {
     wake?.();
     wake = null;
   };
-  worker.on('message', (message: Message) => push(message));
-  worker.on('error', (error) => push({ crashed: error }));
-  worker.on('exit', (code) => push({ crashed: new Error(`The page worker exited (${code}).`) }));
   let busy = false;
   // A search left before its end leaves its worker mid-way: its later pages must not be taken
-  // for the next search's, so such a reader takes no more searches.
+  // for the next search's, so such a reader takes no more searches. Nor one whose thread stopped.
   let broken = false;
+  worker.on('message', (message: Message) => push(message));
+  worker.on('error', (error) => {
+    broken = true;
+    push({ crashed: error });
+  });
+  worker.on('exit', (code) => {
+    broken = true;
+    push({ crashed: new Error(`The page worker exited (${code}).`) });
+  });
 
   return {
     async *read(job) {
@@ -89,7 +101,9 @@ export function startPageReader(limits: PageLimits): PageReader {
         if (!ended) broken = true;
       }
     },
+    usable: () => !busy && !broken,
     async close() {
+      broken = true;
       await worker.terminate();
     },
   };

@@ -53,9 +53,15 @@ export interface PullOptions extends HttpDeps {
   types?: readonly PulledType[];
   /**
    * Read the pages in a worker thread (page-worker.ts), so central keeps sending while this
-   * thread stores: what the sync engine does. Off, pages are read here (tests inject fetch).
+   * thread stores: one started for this pull, unless `reader` is given. Off, and no reader, pages
+   * are read here (tests inject fetch).
    */
   inWorker?: boolean;
+  /**
+   * The page worker to read with, kept by the caller across pulls (the sync engine's, started
+   * before its first pull and not closed here); it must be usable and have these `limits`.
+   */
+  reader?: PageReader;
   /** Policy central.tlsPins, for the worker's own connections. */
   tlsPins?: readonly string[];
   /** What central may send (policy central.maxResponseMiB...); the policy's defaults unless told. */
@@ -575,7 +581,8 @@ async function pullExport(options: PullOptions, plan: ExportPlan): Promise<Map<P
 export async function pullAll(options: PullOptions): Promise<Record<PulledType, PullResult & { deleted: number }>> {
   const types = options.types ?? PULLED_TYPES;
   const totals = new Map<PulledType, PullResult>(types.map((type) => [type, emptyResult()]));
-  const reader = options.inWorker ? startPageReader(options.limits ?? DEFAULT_PAGE_LIMITS) : undefined;
+  const own = !options.reader && options.inWorker ? startPageReader(options.limits ?? DEFAULT_PAGE_LIMITS) : undefined;
+  const reader = options.reader ?? own;
   // A pull writes far more than anyone reads back soon: a smaller page cache meanwhile keeps the
   // pages it wrote from taking the memory the chart's reads are given.
   const cacheSize = options.db.pragma('cache_size', { simple: true }) as number;
@@ -637,7 +644,7 @@ export async function pullAll(options: PullOptions): Promise<Record<PulledType, 
   } finally {
     backToWal?.();
     options.db.pragma(`cache_size = ${cacheSize}`);
-    await reader?.close();
+    await own?.close();
   }
   const results = {} as Record<PulledType, PullResult & { deleted: number }>;
   for (const type of types) results[type] = { ...totals.get(type)!, deleted: deleted.get(type) ?? 0 };

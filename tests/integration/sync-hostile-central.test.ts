@@ -11,6 +11,7 @@ import { createMemoryLogger } from '../../src-main/log/logger.ts';
 import { systemTimers } from '../../src-main/ports.ts';
 import { countResources, readResource } from '../../src-main/records/repository.ts';
 import { createSyncEngine } from '../../src-main/sync/engine.ts';
+import { startPageReader, type PageReader } from '../../src-main/sync/page-reader.ts';
 import { SyncHttpError } from '../../src-main/sync/http.ts';
 import { DEFAULT_PAGE_LIMITS, pullAll, type PullOptions } from '../../src-main/sync/pull.ts';
 import { cursorReader } from '../../src-main/sync/pull-store.ts';
@@ -291,6 +292,36 @@ describe('164.312(e)(2)(i) a pull from a misbehaving central', () => {
     } finally {
       await engine.stop();
     }
+  }, 60_000);
+
+  it('keeps one page worker across rounds, started when someone signs in, and another only once a round left it unusable', async () => {
+    servePatients((_url, response) => sendBundle(response, [patient(1)]));
+    const started: PageReader[] = [];
+    const engine = engineFor({
+      kickDelayMs: 3_600_000,
+      startPageReader: (limits) => {
+        const reader = startPageReader(limits);
+        started.push(reader);
+        return reader;
+      },
+    });
+    try {
+      // Signing in kicks the engine: the worker starts then, before the round that needs it.
+      engine.kick();
+      expect(started).toHaveLength(1);
+      expect((await engine.syncNow()).problem).toBeNull();
+      expect((await engine.syncNow()).problem).toBeNull();
+      expect(countResources(vault.db)).toBe(1);
+      expect(started).toHaveLength(1);
+      // Its thread gone (a crash, as when a page overwhelms it): the next round has a new one.
+      await started[0]!.close();
+      expect(started[0]!.usable()).toBe(false);
+      expect((await engine.syncNow()).problem).toBeNull();
+      expect(started).toHaveLength(2);
+    } finally {
+      await engine.stop();
+    }
+    expect(started[1]!.usable()).toBe(false); // stopping the engine ends its worker
   }, 60_000);
 
   it('says that central answered but its page could not be read when a page overwhelms the page reader, and reads again next round', async () => {
