@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { expect, test } from '@playwright/test';
 import { signIn, startTestCentral, type Central } from '../support/central.ts';
+import { fromWire, type WirePage } from '../../src-main/sync/page-wire.ts';
 
 const BUILT = path.resolve(import.meta.dirname, '../../out/main');
 let central: Central;
@@ -24,7 +25,7 @@ test('the built page worker reads a search from central and sends its pages vali
   try {
     const items: {
       index?: number;
-      page?: { prepared: { ok: boolean }[] };
+      page?: WirePage;
       done?: boolean;
       end?: boolean;
       error?: unknown;
@@ -49,7 +50,8 @@ test('the built page worker reads a search from central and sends its pages vali
     });
     await ended;
     expect(items.find((item) => item.error)).toBeUndefined();
-    const prepared = items.flatMap((item) => item.page?.prepared ?? []);
+    // Pages come in their wire form (page-wire.ts).
+    const prepared = items.flatMap((item) => (item.page ? fromWire(item.page).prepared : []));
     expect(prepared).toHaveLength(12);
     expect(prepared.every((outcome) => outcome.ok)).toBe(true);
     expect(items.filter((item) => item.page).length).toBe(3);
