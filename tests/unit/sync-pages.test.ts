@@ -298,7 +298,9 @@ describe('readSearches: the next search is asked as the last page of the one bef
   }
 
   const idsOf = (items: { item: SearchRead }[]) =>
-    items.flatMap(({ item }) => ('page' in item ? (item.page.bundle.entry ?? []).map((e) => (e.resource as { id: string }).id) : []));
+    items.flatMap(({ item }) =>
+      'page' in item ? (item.page.bundle.entry ?? []).map((e) => (e.resource as { id: string }).id) : [],
+    );
 
   it('has the first page of the next search asked before the last page of the one before is taken', async () => {
     const server = searchServer();
@@ -320,7 +322,10 @@ describe('readSearches: the next search is asked as the last page of the one bef
     const firstOfB = server.log.indexOf('ask b@0');
     expect(server.log.slice(0, firstOfB)).toEqual(expect.arrayContaining(['ask a@0', 'ask a@4', 'ask a@8']));
     // b is asked only once a's last page has come: not while a still has pages on their way.
-    const lastPageOfA = items.findIndex(({ item }) => 'page' in item && item.page.bundle.entry?.some((e) => (e.resource as { id: string }).id === 'c-a-11'));
+    const lastPageOfA = items.findIndex(
+      ({ item }) =>
+        'page' in item && item.page.bundle.entry?.some((e) => (e.resource as { id: string }).id === 'c-a-11'),
+    );
     expect(items[lastPageOfA]!.askedBefore).toContain('ask b@0');
     expect(items[lastPageOfA - 1]!.askedBefore).not.toContain('ask b@0');
     expect(server.maxInFlight()).toBeLessThanOrEqual(2);
